@@ -1,0 +1,45 @@
+# Helpers shared by every target: warnings, sanitizers, and the layer-aware library function.
+
+function(pop_apply_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                           -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
+                                           -Wimplicit-fallthrough)
+  if(POP_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+if(POP_SANITIZE)
+  string(REPLACE "," ";" _pop_sans "${POP_SANITIZE}")
+  foreach(_san IN LISTS _pop_sans)
+    add_compile_options(-fsanitize=${_san})
+    add_link_options(-fsanitize=${_san})
+  endforeach()
+  add_compile_options(-fno-omit-frame-pointer -fno-sanitize-recover=all)
+endif()
+
+# pop_add_library(name SOURCES ... DEPS ...): a static library whose include root is src/.
+# DEPS lists the only targets this layer may use; CMake then refuses anything else at link time
+# and tools/check_layers.py refuses it at include time.
+function(pop_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  pop_apply_warnings(${name})
+endfunction()
+
+# pop_add_test(name SOURCES ... DEPS ... LABELS ...)
+function(pop_add_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest GTest::gtest_main)
+  pop_apply_warnings(${name})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+                       ENVIRONMENT "POP_TEST_DATA=${PROJECT_SOURCE_DIR}/tests/data")
+endfunction()

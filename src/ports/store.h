@@ -1,0 +1,113 @@
+// Store: persistence of every object in domain terms (no SQL leaks out). Implementations:
+// SqliteStore (adapters/sqlite); PostgresStore later. One behaviour suite,
+// tests/contract/store_contract_test.cc, runs against each.
+//
+// All access happens inside a transaction: Read() gives a consistent snapshot, Write() an
+// atomic, durable change of any number of rows. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/access/api_token.h"
+#include "core/base/result.h"
+#include "core/model/data_object.h"
+#include "core/model/ready_agenda.h"
+
+namespace pop {
+
+// Which objects a reader may see (spec §4.4), pushed down into the query so that `limit`
+// counts visible objects only. An object is visible when ANY enabled rule matches.
+struct VisibilityScope {
+  bool everything = false;                 // global visibility or the service user
+  std::vector<std::string> accounts;       // object.customerId equals one (exact case)
+  bool global_objects = false;             // object.isGlobal == true
+  bool allowed_customers = false;          // object.allowedCustomerIds holds a lower-cased account
+
+  static VisibilityScope Everything() {
+    VisibilityScope scope;
+    scope.everything = true;
+    return scope;
+  }
+};
+
+// `field` is a top-level JSON field name of the object (case-sensitive, e.g. "linkId").
+// A field matches when its value's text form equals `value`: strings as they are, numbers and
+// booleans as JSON text. A field name that is not a plain identifier matches nothing.
+struct FieldEquals {
+  std::string field;
+  std::string value;
+};
+
+struct ObjectQuery {
+  std::optional<std::string> id;
+  std::vector<FieldEquals> equals;  // ANDed with each other and with `id`
+  VisibilityScope scope;
+  size_t limit = 100;  // results are in insertion order (first stored first)
+};
+
+class StoreReader {
+ public:
+  virtual ~StoreReader() = default;
+
+  // Without visibility rules: the caller decides what the object may be used for.
+  [[nodiscard]] virtual Result<std::optional<DataObject>> Get(ObjectKind kind,
+                                                              std::string_view id) = 0;
+  [[nodiscard]] virtual Result<std::vector<DataObject>> Find(ObjectKind kind,
+                                                             const ObjectQuery& query) = 0;
+  // The number of matches, ignoring `limit`.
+  [[nodiscard]] virtual Result<int64_t> Count(ObjectKind kind, const ObjectQuery& query) = 0;
+
+  // Ready entries of one agenda, oldest first.
+  [[nodiscard]] virtual Result<std::vector<ReadyAgenda>> ReadyAgendasOf(
+      std::string_view agenda_id) = 0;
+
+  [[nodiscard]] virtual Result<std::optional<ApiToken>> FindTokenByHash(
+      std::string_view secret_hash) = 0;
+  [[nodiscard]] virtual Result<int64_t> CountTokens() = 0;
+
+  // The agenda first submitted with this idempotency key by this customer, if any.
+  [[nodiscard]] virtual Result<std::optional<std::string>> FindIdempotentAgenda(
+      std::string_view customer_id, std::string_view key) = 0;
+};
+
+class StoreWriter : public StoreReader {
+ public:
+  // Inserts, or replaces the whole stored object with the same kind and id (keeping its
+  // original insertion position). The object must have an id.
+  [[nodiscard]] virtual Status Put(const DataObject& object) = 0;
+  // True when an object was deleted.
+  [[nodiscard]] virtual Result<bool> Delete(ObjectKind kind, std::string_view id) = 0;
+
+  [[nodiscard]] virtual Status AddReadyAgenda(const ReadyAgenda& ready) = 0;
+  // Deletes every ready entry of the agenda; returns how many there were.
+  [[nodiscard]] virtual Result<int64_t> DeleteReadyAgendasOf(std::string_view agenda_id) = 0;
+
+  // kConflict if a token with the same id or hash exists.
+  [[nodiscard]] virtual Status AddToken(const ApiToken& token) = 0;
+
+  // kConflict if (customer_id, key) is already recorded.
+  [[nodiscard]] virtual Status AddIdempotencyKey(std::string_view customer_id,
+                                                 std::string_view key,
+                                                 std::string_view agenda_id, Timestamp created) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `fn` against one consistent snapshot. Returns fn's status, or the store's error.
+  [[nodiscard]] virtual Status Read(const std::function<Status(StoreReader&)>& fn) = 0;
+
+  // Runs `fn` as one atomic transaction. When fn returns an error nothing it wrote is kept and
+  // that error is returned. When Write returns OK the change is durable (survives a crash or
+  // power loss). `fn` may run on another thread and is never retried; it must not call the
+  // Store itself. Errors of the store: kUnavailable (disk full, read-only, closing), kInternal.
+  [[nodiscard]] virtual Status Write(const std::function<Status(StoreWriter&)>& fn) = 0;
+};
+
+}  // namespace pop
