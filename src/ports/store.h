@@ -23,10 +23,10 @@ namespace pop {
 // Which objects a reader may see (spec §4.4), pushed down into the query so that `limit`
 // counts visible objects only. An object is visible when ANY enabled rule matches.
 struct VisibilityScope {
-  bool everything = false;                 // global visibility or the service user
-  std::vector<std::string> accounts;       // object.customerId equals one (exact case)
-  bool global_objects = false;             // object.isGlobal == true
-  bool allowed_customers = false;          // object.allowedCustomerIds holds a lower-cased account
+  bool everything = false;            // global visibility or the service user
+  std::vector<std::string> accounts;  // object.customerId equals one (exact case)
+  bool global_objects = false;        // object.isGlobal == true
+  bool allowed_customers = false;     // object.allowedCustomerIds holds a lower-cased account
 
   static VisibilityScope Everything() {
     VisibilityScope scope;
@@ -91,8 +91,7 @@ class StoreWriter : public StoreReader {
   [[nodiscard]] virtual Status AddToken(const ApiToken& token) = 0;
 
   // kConflict if (customer_id, key) is already recorded.
-  [[nodiscard]] virtual Status AddIdempotencyKey(std::string_view customer_id,
-                                                 std::string_view key,
+  [[nodiscard]] virtual Status AddIdempotencyKey(std::string_view customer_id, std::string_view key,
                                                  std::string_view agenda_id, Timestamp created) = 0;
 };
 

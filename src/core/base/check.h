@@ -31,7 +31,6 @@ struct Voidify {
 
 }  // namespace pop::internal
 
-#define POP_CHECK(cond)                    \
-  (cond) ? static_cast<void>(0)            \
-         : ::pop::internal::Voidify() &    \
-               ::pop::internal::CheckFailure(__FILE__, __LINE__, #cond)
+#define POP_CHECK(cond)         \
+  (cond) ? static_cast<void>(0) \
+         : ::pop::internal::Voidify() & ::pop::internal::CheckFailure(__FILE__, __LINE__, #cond)

@@ -14,7 +14,7 @@ namespace pop {
 
 class [[nodiscard]] Status {
  public:
-  Status() = default;  // OK
+  Status() = default;                                // OK
   Status(Error error) : error_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
   Status(ErrorCode code, std::string message) : error_(Error(code, std::move(message))) {}
 
@@ -35,7 +35,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
   Result(ErrorCode code, std::string message)
       : v_(std::in_place_index<1>, Error(code, std::move(message))) {}
@@ -86,12 +86,12 @@ Status AsStatus(const Result<T>& r) {
 #define POP_CONCAT(a, b) POP_CONCAT_INNER(a, b)
 
 // Returns the error of a failed Status or Result from the enclosing function.
-#define POP_RETURN_IF_ERROR(expr)                                   \
-  do {                                                              \
-    auto&& pop_status_or_ = (expr);                                 \
-    if (!pop_status_or_.ok()) {                                     \
-      return ::pop::internal::AsStatus(pop_status_or_).error();     \
-    }                                                               \
+#define POP_RETURN_IF_ERROR(expr)                               \
+  do {                                                          \
+    auto&& pop_status_or_ = (expr);                             \
+    if (!pop_status_or_.ok()) {                                 \
+      return ::pop::internal::AsStatus(pop_status_or_).error(); \
+    }                                                           \
   } while (false)
 
 #define POP_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

@@ -33,11 +33,10 @@ template <typename T>
 struct Fields;  // Fields<T>::Get() returns a tuple of Field descriptors, in output order.
 
 constexpr auto BaseFields() {
-  return std::make_tuple(F("id", &EndpointObject::id), F("cid", &EndpointObject::cid),
-                         F("customerId", &EndpointObject::customer_id),
-                         F("title", &EndpointObject::title),
-                         F("addedTime", &EndpointObject::added_time),
-                         F("updatedTime", &EndpointObject::updated_time));
+  return std::make_tuple(
+      F("id", &EndpointObject::id), F("cid", &EndpointObject::cid),
+      F("customerId", &EndpointObject::customer_id), F("title", &EndpointObject::title),
+      F("addedTime", &EndpointObject::added_time), F("updatedTime", &EndpointObject::updated_time));
 }
 
 template <>
@@ -71,12 +70,11 @@ template <>
 struct Fields<Agenda> {
   static constexpr auto Get() {
     return std::tuple_cat(
-        BaseFields(),
-        std::make_tuple(F("linkId", &Agenda::link_id), F("jobId", &Agenda::job_id),
-                        F("progressId", &Agenda::progress_id),
-                        F("agendaInsight", &Agenda::agenda_insight),
-                        F("params", &Agenda::params, Shape::kObject),
-                        F("operations", &Agenda::operations)));
+        BaseFields(), std::make_tuple(F("linkId", &Agenda::link_id), F("jobId", &Agenda::job_id),
+                                      F("progressId", &Agenda::progress_id),
+                                      F("agendaInsight", &Agenda::agenda_insight),
+                                      F("params", &Agenda::params, Shape::kObject),
+                                      F("operations", &Agenda::operations)));
   }
 };
 
@@ -131,16 +129,14 @@ struct Fields<OperationProgress> {
     using P = OperationProgress;
     return std::tuple_cat(
         BaseFields(),
-        std::make_tuple(F("agendaProgressId", &P::agenda_progress_id),
-                        F("operation", &P::operation),
-                        F("processingState", &P::processing_state),
-                        F("processingStateMessage", &P::processing_state_message),
-                        F("percentComplete", &P::percent_complete),
-                        F("attemptCount", &P::attempt_count), F("attemptTime", &P::attempt_time),
-                        F("startedTime", &P::started_time), F("completedTime", &P::completed_time),
-                        F("diagnosticEvents", &P::diagnostic_events),
-                        F("resultPayload", &P::result_payload),
-                        F("params", &P::params, Shape::kObject)));
+        std::make_tuple(
+            F("agendaProgressId", &P::agenda_progress_id), F("operation", &P::operation),
+            F("processingState", &P::processing_state),
+            F("processingStateMessage", &P::processing_state_message),
+            F("percentComplete", &P::percent_complete), F("attemptCount", &P::attempt_count),
+            F("attemptTime", &P::attempt_time), F("startedTime", &P::started_time),
+            F("completedTime", &P::completed_time), F("diagnosticEvents", &P::diagnostic_events),
+            F("resultPayload", &P::result_payload), F("params", &P::params, Shape::kObject)));
   }
 };
 
@@ -150,18 +146,16 @@ struct Fields<AgendaProgress> {
     using P = AgendaProgress;
     return std::tuple_cat(
         BaseFields(),
-        std::make_tuple(F("agendaId", &P::agenda_id), F("linkId", &P::link_id),
-                        F("externalId", &P::external_id),
-                        F("processingState", &P::processing_state),
-                        F("processingStateMessage", &P::processing_state_message),
-                        F("percentComplete", &P::percent_complete),
-                        F("attemptsCompleted", &P::attempts_completed),
-                        F("maximumAttempts", &P::maximum_attempts),
-                        F("startedTime", &P::started_time), F("completedTime", &P::completed_time),
-                        F("params", &P::params, Shape::kObject),
-                        F("agendaInsight", &P::agenda_insight),
-                        F("diagnosticEvents", &P::diagnostic_events),
-                        F("operationProgress", &P::operation_progress)));
+        std::make_tuple(
+            F("agendaId", &P::agenda_id), F("linkId", &P::link_id),
+            F("externalId", &P::external_id), F("processingState", &P::processing_state),
+            F("processingStateMessage", &P::processing_state_message),
+            F("percentComplete", &P::percent_complete),
+            F("attemptsCompleted", &P::attempts_completed),
+            F("maximumAttempts", &P::maximum_attempts), F("startedTime", &P::started_time),
+            F("completedTime", &P::completed_time), F("params", &P::params, Shape::kObject),
+            F("agendaInsight", &P::agenda_insight), F("diagnosticEvents", &P::diagnostic_events),
+            F("operationProgress", &P::operation_progress)));
   }
 };
 
@@ -461,8 +455,9 @@ void EncodeMember(JsonObject& out, const char* name, const M& value) {
 template <typename T>
 Json EncodeStruct(const T& value) {
   JsonObject out;
-  std::apply([&](const auto&... field) { (EncodeMember(out, field.name, value.*(field.member)), ...); },
-             Fields<T>::Get());
+  std::apply(
+      [&](const auto&... field) { (EncodeMember(out, field.name, value.*(field.member)), ...); },
+      Fields<T>::Get());
   return Json(std::move(out));
 }
 
@@ -481,7 +476,7 @@ Json Encode(const T& value) {
   return EncodeStruct(value);
 }
 
-#define POP_INSTANTIATE_CODEC(T)              \
+#define POP_INSTANTIATE_CODEC(T)             \
   template Result<T> Decode<T>(const Json&); \
   template Json Encode<T>(const T&);
 POP_INSTANTIATE_CODEC(Agenda)

@@ -59,16 +59,17 @@ class Json {
   enum class Type { kNull, kBool, kInteger, kDouble, kString, kArray, kObject };
 
   Json() = default;
-  Json(std::nullptr_t) {}                        // NOLINT(google-explicit-constructor)
-  Json(bool b) : v_(b) {}                        // NOLINT(google-explicit-constructor)
-  template <typename I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
-  Json(I i) : v_(static_cast<int64_t>(i)) {}     // NOLINT(google-explicit-constructor)
-  Json(double d) : v_(d) {}                      // NOLINT(google-explicit-constructor)
-  Json(std::string s) : v_(std::move(s)) {}      // NOLINT(google-explicit-constructor)
+  Json(std::nullptr_t) {}  // NOLINT(google-explicit-constructor)
+  Json(bool b) : v_(b) {}  // NOLINT(google-explicit-constructor)
+  template <typename I,
+            std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
+  Json(I i) : v_(static_cast<int64_t>(i)) {}        // NOLINT(google-explicit-constructor)
+  Json(double d) : v_(d) {}                         // NOLINT(google-explicit-constructor)
+  Json(std::string s) : v_(std::move(s)) {}         // NOLINT(google-explicit-constructor)
   Json(std::string_view s) : v_(std::string(s)) {}  // NOLINT(google-explicit-constructor)
-  Json(const char* s) : v_(std::string(s)) {}    // NOLINT(google-explicit-constructor)
-  Json(JsonArray a) : v_(std::move(a)) {}        // NOLINT(google-explicit-constructor)
-  Json(JsonObject o) : v_(std::move(o)) {}       // NOLINT(google-explicit-constructor)
+  Json(const char* s) : v_(std::string(s)) {}       // NOLINT(google-explicit-constructor)
+  Json(JsonArray a) : v_(std::move(a)) {}           // NOLINT(google-explicit-constructor)
+  Json(JsonObject o) : v_(std::move(o)) {}          // NOLINT(google-explicit-constructor)
 
   static Json Object() { return Json(JsonObject()); }
   static Json Array() { return Json(JsonArray()); }

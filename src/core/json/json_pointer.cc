@@ -40,8 +40,8 @@ const Json* EvaluatePointer(const Json& document, std::string_view pointer) {
   size_t pos = 1;
   while (node != nullptr) {
     size_t slash = pointer.find('/', pos);
-    std::string_view raw = pointer.substr(pos, slash == std::string_view::npos ? pointer.npos
-                                                                             : slash - pos);
+    std::string_view raw =
+        pointer.substr(pos, slash == std::string_view::npos ? pointer.npos : slash - pos);
     node = Step(*node, Unescape(raw));
     if (slash == std::string_view::npos) break;
     pos = slash + 1;

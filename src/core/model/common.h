@@ -33,7 +33,7 @@ struct AllowedCustomerIds {
 
 enum class ProcessingState { kWaiting, kExecuting, kComplete };
 
-const char* ProcessingStateName(ProcessingState state);  // "WAITING" ...
+const char* ProcessingStateName(ProcessingState state);                      // "WAITING" ...
 std::optional<ProcessingState> ParseProcessingState(std::string_view name);  // exact case
 
 // Messages of spec §3.8.

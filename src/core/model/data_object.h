@@ -26,8 +26,8 @@ enum class ObjectKind {
 };
 
 inline constexpr ObjectKind kAllObjectKinds[] = {
-    ObjectKind::kAgenda,         ObjectKind::kAgendaTemplate, ObjectKind::kCustomer,
-    ObjectKind::kInsight,        ObjectKind::kResourcePool,   ObjectKind::kAgendaProgress,
+    ObjectKind::kAgenda,           ObjectKind::kAgendaTemplate, ObjectKind::kCustomer,
+    ObjectKind::kInsight,          ObjectKind::kResourcePool,   ObjectKind::kAgendaProgress,
     ObjectKind::kOperationProgress};
 
 // The variant's index equals static_cast<size_t>(ObjectKind).
@@ -44,19 +44,33 @@ const char* ObjectKindName(ObjectKind kind);
 template <typename T>
 constexpr ObjectKind KindFor();
 template <>
-constexpr ObjectKind KindFor<Agenda>() { return ObjectKind::kAgenda; }
+constexpr ObjectKind KindFor<Agenda>() {
+  return ObjectKind::kAgenda;
+}
 template <>
-constexpr ObjectKind KindFor<AgendaTemplate>() { return ObjectKind::kAgendaTemplate; }
+constexpr ObjectKind KindFor<AgendaTemplate>() {
+  return ObjectKind::kAgendaTemplate;
+}
 template <>
-constexpr ObjectKind KindFor<Customer>() { return ObjectKind::kCustomer; }
+constexpr ObjectKind KindFor<Customer>() {
+  return ObjectKind::kCustomer;
+}
 template <>
-constexpr ObjectKind KindFor<Insight>() { return ObjectKind::kInsight; }
+constexpr ObjectKind KindFor<Insight>() {
+  return ObjectKind::kInsight;
+}
 template <>
-constexpr ObjectKind KindFor<ResourcePool>() { return ObjectKind::kResourcePool; }
+constexpr ObjectKind KindFor<ResourcePool>() {
+  return ObjectKind::kResourcePool;
+}
 template <>
-constexpr ObjectKind KindFor<AgendaProgress>() { return ObjectKind::kAgendaProgress; }
+constexpr ObjectKind KindFor<AgendaProgress>() {
+  return ObjectKind::kAgendaProgress;
+}
 template <>
-constexpr ObjectKind KindFor<OperationProgress>() { return ObjectKind::kOperationProgress; }
+constexpr ObjectKind KindFor<OperationProgress>() {
+  return ObjectKind::kOperationProgress;
+}
 
 // The base fields of any data object.
 inline const EndpointObject& BaseOf(const DataObject& object) {
