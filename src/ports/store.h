@@ -14,26 +14,12 @@
 #include <vector>
 
 #include "core/access/api_token.h"
+#include "core/access/visibility.h"
 #include "core/base/result.h"
 #include "core/model/data_object.h"
 #include "core/model/ready_agenda.h"
 
 namespace pop {
-
-// Which objects a reader may see (spec §4.4), pushed down into the query so that `limit`
-// counts visible objects only. An object is visible when ANY enabled rule matches.
-struct VisibilityScope {
-  bool everything = false;            // global visibility or the service user
-  std::vector<std::string> accounts;  // object.customerId equals one (exact case)
-  bool global_objects = false;        // object.isGlobal == true
-  bool allowed_customers = false;     // object.allowedCustomerIds holds a lower-cased account
-
-  static VisibilityScope Everything() {
-    VisibilityScope scope;
-    scope.everything = true;
-    return scope;
-  }
-};
 
 // `field` is a top-level JSON field name of the object (case-sensitive, e.g. "linkId").
 // A field matches when its value's text form equals `value`: strings as they are, numbers and
@@ -46,7 +32,7 @@ struct FieldEquals {
 struct ObjectQuery {
   std::optional<std::string> id;
   std::vector<FieldEquals> equals;  // ANDed with each other and with `id`
-  VisibilityScope scope;
+  VisibilityScope scope;  // spec §4.4, pushed down so that `limit` counts visible objects
   size_t limit = 100;  // results are in insertion order (first stored first)
 };
 

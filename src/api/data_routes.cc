@@ -1,0 +1,196 @@
+#include "api/data_routes.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include "core/codec/object_codec.h"
+
+namespace pop::api {
+namespace {
+
+ResponseIds IdsOf(const app::RequestContext& ctx) { return ResponseIds{ctx.cid, ctx.correlation_id}; }
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool IsBlankBody(const std::string& body) {
+  return body.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+std::vector<std::string> SplitFields(std::string_view list) {
+  std::vector<std::string> fields;
+  while (true) {
+    size_t comma = list.find(',');
+    std::string_view field = list.substr(0, comma);
+    while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
+    while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
+    if (!field.empty()) fields.emplace_back(field);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return fields;
+}
+
+// The id of spec §4.6: the path segment, else the `id` query parameter, else the body's id.
+std::optional<std::string> RequestId(const std::optional<std::string>& path_id,
+                                     const Target& target, const std::optional<Json>& body) {
+  if (path_id) return path_id;
+  if (const std::string* id = target.QueryValue("id")) return *id;
+  if (body && body->is_object()) {
+    const Json* id = body->Find("id");
+    if (id != nullptr && id->is_string()) return id->AsString();
+  }
+  return std::nullopt;
+}
+
+JsonArray EncodeAll(const std::vector<DataObject>& objects,
+                    const std::optional<std::vector<std::string>>& fields) {
+  JsonArray items;
+  items.reserve(objects.size());
+  for (const DataObject& object : objects) {
+    Json encoded = EncodeObject(object);
+    items.push_back(fields ? ProjectFields(encoded, *fields) : std::move(encoded));
+  }
+  return items;
+}
+
+}  // namespace
+
+Json ProjectFields(const Json& object, const std::vector<std::string>& fields) {
+  JsonObject projected;
+  for (const auto& [key, value] : object.AsObject()) {
+    if (std::find(fields.begin(), fields.end(), key) != fields.end()) {
+      projected.AppendUnchecked(key, value);
+    }
+  }
+  return Json(std::move(projected));
+}
+
+DataRoutes::DataRoutes(DataRoutesOptions options, app::DataObjectService& service)
+    : options_(options), service_(service) {}
+
+HttpResponse DataRoutes::Handle(ObjectKind kind, const std::optional<std::string>& path_id,
+                                const HttpRequest& request, const Target& target,
+                                const app::RequestContext& ctx) {
+  Result<HttpResponse> response = Error(ErrorCode::kMethodNotAllowed, "unsupported method");
+  if (request.method == "GET") {
+    response = Get(kind, path_id, request, target, ctx);
+  } else if (request.method == "POST") {
+    response = Post(kind, request, ctx);
+  } else if (request.method == "PUT") {
+    response = Put(kind, path_id, request, target, ctx);
+  } else if (request.method == "DELETE") {
+    response = Delete(kind, path_id, request, target, ctx);
+  }
+  if (!response.ok()) return ErrorResponse(response.error(), IdsOf(ctx));
+  return std::move(response).value();
+}
+
+Result<DataObject> DataRoutes::ParseBody(ObjectKind kind, const HttpRequest& request,
+                                         const char* verb) {
+  const std::string null_message = std::string("Unable to ") + verb + " a null object";
+  if (IsBlankBody(request.body)) return Error(ErrorCode::kValidation, null_message);
+  POP_ASSIGN_OR_RETURN(Json body, ParseJson(request.body, {options_.max_json_depth}));
+  if (body.is_null()) return Error(ErrorCode::kValidation, null_message);
+  return DecodeObject(kind, body);
+}
+
+Result<HttpResponse> DataRoutes::Get(ObjectKind kind, const std::optional<std::string>& path_id,
+                                     const HttpRequest& request, const Target& target,
+                                     const app::RequestContext& ctx) {
+  std::optional<Json> body;
+  if (!IsBlankBody(request.body)) {
+    POP_ASSIGN_OR_RETURN(body, ParseJson(request.body, {options_.max_json_depth}));
+  }
+  app::ObjectGet get;
+  get.kind = kind;
+  get.id = RequestId(path_id, target, body);
+  std::optional<std::vector<std::string>> fields;
+  for (const auto& [name, value] : target.query) {
+    if (name.rfind("by", 0) != 0) continue;
+    std::string field = name.substr(2);
+    if (field == "limit") {
+      size_t limit = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (ec != std::errc() || end != value.data() + value.size() || limit == 0) {
+        return Error(ErrorCode::kInvalidArgument,
+                     "bylimit must be a positive integer, got '" + value + "'");
+      }
+      get.limit = std::min(limit, options_.max_limit);
+    } else if (field == "count") {
+      get.count_only = Lower(value) == "true";
+    } else if (field == "fields") {
+      fields = SplitFields(value);
+    } else {
+      get.equals.push_back({field, value});
+    }
+  }
+  if (fields && kind == ObjectKind::kAgendaProgress) {
+    const std::string* list = target.QueryValue("byfields");
+    get.include_operation_progress =
+        list != nullptr && Lower(*list).find("operationprogress") != std::string::npos;
+  }
+  POP_ASSIGN_OR_RETURN(app::ObjectGetResult result, service_.Get(get, ctx));
+  return DataResponse(EncodeAll(result.objects, fields), result.count, IdsOf(ctx));
+}
+
+Result<HttpResponse> DataRoutes::Post(ObjectKind kind, const HttpRequest& request,
+                                      const app::RequestContext& ctx) {
+  POP_ASSIGN_OR_RETURN(DataObject object, ParseBody(kind, request, "POST"));
+  std::optional<std::string> idempotency_key;
+  if (const std::string* key = request.Header("idempotency-key"); key && !key->empty()) {
+    idempotency_key = *key;
+  }
+  POP_ASSIGN_OR_RETURN(DataObject created, service_.Create(std::move(object), ctx, idempotency_key));
+  JsonArray items;
+  items.push_back(EncodeObject(created));
+  return DataResponse(std::move(items), 1, IdsOf(ctx));
+}
+
+Result<HttpResponse> DataRoutes::Put(ObjectKind kind, const std::optional<std::string>& path_id,
+                                     const HttpRequest& request, const Target& target,
+                                     const app::RequestContext& ctx) {
+  POP_ASSIGN_OR_RETURN(DataObject patch, ParseBody(kind, request, "PUT"));
+  const auto& body_id = BaseOf(patch).id;
+  std::optional<std::string> id = path_id;
+  if (!id) {
+    if (const std::string* query_id = target.QueryValue("id")) id = *query_id;
+  }
+  if (!id) id = body_id;
+  if (!id) {
+    return Error(ErrorCode::kValidation, "Unable to PUT an object without specifying an id");
+  }
+  if (body_id && *body_id != *id) {
+    return Error(ErrorCode::kValidation, "Mismatched Id in URL and on input object: URLId: " +
+                                             *id + " and ObjectId: " + *body_id);
+  }
+  POP_ASSIGN_OR_RETURN(DataObject updated, service_.Update(*id, std::move(patch), ctx));
+  JsonArray items;
+  items.push_back(EncodeObject(updated));
+  return DataResponse(std::move(items), 1, IdsOf(ctx));
+}
+
+Result<HttpResponse> DataRoutes::Delete(ObjectKind kind, const std::optional<std::string>& path_id,
+                                        const HttpRequest& request, const Target& target,
+                                        const app::RequestContext& ctx) {
+  std::optional<Json> body;
+  if (!IsBlankBody(request.body)) {
+    POP_ASSIGN_OR_RETURN(body, ParseJson(request.body, {options_.max_json_depth}));
+  }
+  std::optional<std::string> id = RequestId(path_id, target, body);
+  if (!id) {
+    return Error(ErrorCode::kValidation, "Unable to DELETE an object without specifying an id");
+  }
+  POP_ASSIGN_OR_RETURN(auto deleted, service_.Delete(kind, *id, ctx));
+  JsonArray items;
+  if (deleted) items.push_back(EncodeObject(*deleted));
+  int64_t count = static_cast<int64_t>(items.size());
+  return DataResponse(std::move(items), count, IdsOf(ctx));
+}
+
+}  // namespace pop::api

@@ -1,0 +1,54 @@
+// DataRoutes: GET/POST/PUT/DELETE of the seven data routes (spec §4.6-§4.7): turns query
+// parameters and bodies into DataObjectService calls and results into envelopes. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/envelope.h"
+#include "api/http_types.h"
+#include "api/target.h"
+#include "app/data_object_service.h"
+#include "app/request_context.h"
+#include "core/codec/json_text.h"
+
+namespace pop::api {
+
+struct DataRoutesOptions {
+  size_t max_json_depth = 128;
+  size_t max_limit = 10'000;  // largest accepted bylimit
+};
+
+class DataRoutes {
+ public:
+  DataRoutes(DataRoutesOptions options, app::DataObjectService& service);
+
+  // `path_id` is the decoded /{objectid} segment when present.
+  HttpResponse Handle(ObjectKind kind, const std::optional<std::string>& path_id,
+                      const HttpRequest& request, const Target& target,
+                      const app::RequestContext& ctx);
+
+ private:
+  Result<HttpResponse> Get(ObjectKind kind, const std::optional<std::string>& path_id,
+                           const HttpRequest& request, const Target& target,
+                           const app::RequestContext& ctx);
+  Result<HttpResponse> Post(ObjectKind kind, const HttpRequest& request,
+                            const app::RequestContext& ctx);
+  Result<HttpResponse> Put(ObjectKind kind, const std::optional<std::string>& path_id,
+                           const HttpRequest& request, const Target& target,
+                           const app::RequestContext& ctx);
+  Result<HttpResponse> Delete(ObjectKind kind, const std::optional<std::string>& path_id,
+                              const HttpRequest& request, const Target& target,
+                              const app::RequestContext& ctx);
+
+  // The body as a data object; kValidation "Unable to <verb> a null object" when empty or null.
+  Result<DataObject> ParseBody(ObjectKind kind, const HttpRequest& request, const char* verb);
+
+  DataRoutesOptions options_;
+  app::DataObjectService& service_;
+};
+
+// Keeps only the listed top-level fields of an encoded object (the byfields projection).
+Json ProjectFields(const Json& object, const std::vector<std::string>& fields);
+
+}  // namespace pop::api

@@ -1,0 +1,34 @@
+// Response bodies of spec §4.5: the DataObjectResponse envelope ({all, count, cid, error}) and
+// the errorResponse block shared by every response. Never carries a stack trace.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/http_types.h"
+#include "core/base/error.h"
+#include "core/json/json.h"
+
+namespace pop::api {
+
+struct ResponseIds {
+  std::optional<std::string> cid;  // echoed X-pop-cid (omitted when the request had none)
+  std::string correlation_id;      // cid or a generated id
+};
+
+// {"all": items, "count": count, "cid": ..., "error": false}
+HttpResponse DataResponse(JsonArray items, int64_t count, const ResponseIds& ids);
+// A service response: `fields` plus "cid" and "error": false.
+HttpResponse ServiceResponse(JsonObject fields, const ResponseIds& ids);
+// {"all": [], "count": 0, "error": true, "cid": ..., "errorResponse": {...}} with the HTTP
+// status that errorResponse.responseCode names.
+HttpResponse ErrorResponse(const Error& error, const ResponseIds& ids);
+
+// The errorResponse object alone.
+Json ErrorResponseObject(const Error& error, const ResponseIds& ids);
+
+// CORS and content-type headers of spec §4.5, on every response.
+void AddStandardHeaders(HttpResponse& response);
+
+}  // namespace pop::api

@@ -1,0 +1,203 @@
+#include "api/router.h"
+
+#include <array>
+#include <chrono>
+#include <utility>
+
+#include "core/codec/json_text.h"
+
+namespace pop::api {
+namespace {
+
+struct DataRoute {
+  std::vector<std::string> segments;
+  ObjectKind kind;
+};
+
+const std::vector<DataRoute>& DataRouteTable() {
+  static const std::vector<DataRoute> kRoutes = {
+      {{"agenda"}, ObjectKind::kAgenda},
+      {{"agendatemplate"}, ObjectKind::kAgendaTemplate},
+      {{"customer"}, ObjectKind::kCustomer},
+      {{"insight"}, ObjectKind::kInsight},
+      {{"resourcepool"}, ObjectKind::kResourcePool},
+      {{"progress", "agenda"}, ObjectKind::kAgendaProgress},
+      {{"progress", "operation"}, ObjectKind::kOperationProgress},
+  };
+  return kRoutes;
+}
+
+bool IsCrudMethod(const std::string& method) {
+  return method == "GET" || method == "POST" || method == "PUT" || method == "DELETE";
+}
+
+HttpResponse MethodNotAllowed(const char* allow) {
+  HttpResponse response;
+  response.status = 405;
+  AddStandardHeaders(response);
+  response.SetHeader("Allow", allow);
+  return response;
+}
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> segments;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    size_t slash = path.find('/', pos);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash > pos) segments.push_back(path.substr(pos, slash - pos));
+    pos = slash + 1;
+  }
+  return segments;
+}
+
+Result<app::TokenRequest> ParseTokenRequest(const std::string& body, size_t max_depth) {
+  POP_ASSIGN_OR_RETURN(Json json, ParseJson(body, {max_depth}));
+  if (!json.is_object()) {
+    return Error(ErrorCode::kInvalidArgument, "Invalid request body: expected a JSON object");
+  }
+  app::TokenRequest request;
+  if (const Json* accounts = json.Find("accounts"); accounts && !accounts->is_null()) {
+    if (!accounts->is_array()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "Invalid value for field 'accounts': expected an array of strings");
+    }
+    for (const Json& account : accounts->AsArray()) {
+      if (!account.is_string()) {
+        return Error(ErrorCode::kInvalidArgument,
+                     "Invalid value for field 'accounts': expected an array of strings");
+      }
+      request.accounts.push_back(account.AsString());
+    }
+  }
+  if (const Json* super_user = json.Find("superUser"); super_user && !super_user->is_null()) {
+    if (!super_user->is_bool()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "Invalid value for field 'superUser': expected a boolean");
+    }
+    request.super_user = super_user->AsBool();
+  }
+  if (const Json* title = json.Find("title"); title && !title->is_null()) {
+    if (!title->is_string()) {
+      return Error(ErrorCode::kInvalidArgument, "Invalid value for field 'title': expected a string");
+    }
+    request.title = title->AsString();
+  }
+  return request;
+}
+
+}  // namespace
+
+Router::Router(RouterOptions options, app::DataObjectService& data, app::TokenService& tokens,
+               IdGenerator& ids, Logger& logger)
+    : options_(std::move(options)),
+      base_segments_(SplitPath(options_.base_path)),
+      data_routes_(options_.data, data),
+      tokens_(tokens),
+      ids_(ids),
+      logger_(logger) {}
+
+ResponseIds Router::IdsFor(const HttpRequest& request) {
+  ResponseIds ids;
+  if (const std::string* cid = request.Header("x-pop-cid"); cid && !cid->empty()) ids.cid = *cid;
+  ids.correlation_id = ids.cid ? *ids.cid : ids_.NewId();
+  return ids;
+}
+
+void Router::Handle(HttpRequest request, Responder respond) {
+  auto started = std::chrono::steady_clock::now();
+  ResponseIds ids = IdsFor(request);
+  HttpResponse response = Dispatch(request, ids);
+  if (response.status >= 500 || logger_.Enabled(LogLevel::kDebug)) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+    std::string line = "cid=" + ids.correlation_id + " " + request.method + " " +
+                       request.target + " status=" + std::to_string(response.status) +
+                       " micros=" + std::to_string(micros);
+    if (response.status >= 500) line += " body=" + response.body;
+    logger_.Log(response.status >= 500 ? LogLevel::kWarning : LogLevel::kDebug, line);
+  }
+  respond(std::move(response));
+}
+
+HttpResponse Router::Rejected(const HttpRequest& request, const Error& error) {
+  ResponseIds ids = IdsFor(request);
+  logger_.Log(LogLevel::kInfo, "cid=" + ids.correlation_id + " rejected request from " +
+                                   request.remote_address + ": " + error.message);
+  return ErrorResponse(error, ids);
+}
+
+HttpResponse Router::Dispatch(const HttpRequest& request, ResponseIds& ids) {
+  std::optional<Target> target = ParseTarget(request.target);
+  if (!target) {
+    return ErrorResponse(Error(ErrorCode::kInvalidArgument, "Malformed percent-encoding in URL"),
+                         ids);
+  }
+  if (target->path == "/healthz") {
+    HttpResponse response;
+    response.body = R"({"status":"ok"})";
+    AddStandardHeaders(response);
+    return response;
+  }
+  if (request.method == "OPTIONS") {  // CORS preflight; browsers send it without credentials
+    HttpResponse response;
+    response.status = 204;
+    AddStandardHeaders(response);
+    response.SetHeader("Access-Control-Allow-Methods", "GET,POST,PUT,DELETE,OPTIONS");
+    response.SetHeader("Access-Control-Max-Age", "600");
+    return response;
+  }
+  const auto& segments = target->segments;
+  bool under_base = segments.size() >= base_segments_.size() &&
+                    std::equal(base_segments_.begin(), base_segments_.end(), segments.begin());
+  std::vector<std::string> relative;
+  if (under_base) relative.assign(segments.begin() + base_segments_.size(), segments.end());
+
+  const DataRoute* route = nullptr;
+  std::optional<std::string> path_id;
+  for (const DataRoute& candidate : DataRouteTable()) {
+    size_t n = candidate.segments.size();
+    if (relative.size() < n || relative.size() > n + 1) continue;
+    if (!std::equal(candidate.segments.begin(), candidate.segments.end(), relative.begin())) {
+      continue;
+    }
+    route = &candidate;
+    if (relative.size() == n + 1) path_id = relative.back();
+    break;
+  }
+  bool token_route = relative.size() == 1 && relative[0] == "token";
+  if (!under_base || (route == nullptr && !token_route)) {
+    return ErrorResponse(Error(ErrorCode::kMethodNotAllowed,
+                               "No route for " + request.method + " " + target->path),
+                         ids);
+  }
+  Result<AuthContext> auth = tokens_.Authenticate(request.Header("authorization"));
+  if (!auth.ok()) return ErrorResponse(auth.error(), ids);
+  app::RequestContext ctx{std::move(auth).value(), ids.cid, ids.correlation_id};
+  if (token_route) {
+    if (request.method != "POST") return MethodNotAllowed("POST");
+    return CreateToken(request, ctx);
+  }
+  if (!IsCrudMethod(request.method)) return MethodNotAllowed("GET,POST,PUT,DELETE");
+  return data_routes_.Handle(route->kind, path_id, request, *target, ctx);
+}
+
+HttpResponse Router::CreateToken(const HttpRequest& request, const app::RequestContext& ctx) {
+  ResponseIds ids{ctx.cid, ctx.correlation_id};
+  Result<app::TokenRequest> parsed = ParseTokenRequest(request.body, options_.data.max_json_depth);
+  if (!parsed.ok()) return ErrorResponse(parsed.error(), ids);
+  Result<app::CreatedToken> created = tokens_.Create(*parsed, ctx);
+  if (!created.ok()) return ErrorResponse(created.error(), ids);
+  JsonObject body;
+  body.AppendUnchecked("id", Json(created->token.id));
+  body.AppendUnchecked("token", Json(created->secret));
+  JsonArray accounts;
+  for (const auto& account : created->token.accounts) accounts.emplace_back(account);
+  body.AppendUnchecked("accounts", Json(std::move(accounts)));
+  body.AppendUnchecked("superUser", Json(created->token.super_user));
+  body.AppendUnchecked("title", Json(created->token.title));
+  return ServiceResponse(std::move(body), ids);
+}
+
+}  // namespace pop::api

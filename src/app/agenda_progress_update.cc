@@ -1,0 +1,77 @@
+#include "app/agenda_progress_update.h"
+
+#include "app/messages.h"
+#include "core/access/visibility.h"
+#include "core/merge/sparse_merge.h"
+
+namespace pop::app {
+
+Status UpsertOperationProgress(StoreWriter& tx, const AgendaProgress& progress,
+                               OperationProgress op, Timestamp now) {
+  const std::string& progress_id = *progress.id;
+  if (!op.operation || op.operation->empty()) {
+    return Status(ErrorCode::kValidation,
+                  "Issues detected: All OperationProgress objects must specify the operation "
+                  "field.");
+  }
+  op.agenda_progress_id = progress_id;
+  if (!op.id) op.id = OperationProgressId(progress_id, *op.operation);
+  POP_ASSIGN_OR_RETURN(auto existing, tx.Get(ObjectKind::kOperationProgress, *op.id));
+  const AuthContext owner = AuthContext::ForCustomer(progress.customer_id.value_or(""));
+  if (existing.has_value()) {
+    if (!ScopeAllows(WriteScope(owner), *existing)) {
+      return Status(ErrorCode::kPermissionDenied,
+                    NoPermissionMessage(BaseOf(*existing).customer_id.value_or("")));
+    }
+    op.added_time.reset();
+    op.updated_time = now;
+    op.customer_id.reset();
+    return tx.Put(SparseMerge(*existing, DataObject(std::move(op))));
+  }
+  // Not found: create it (spec §5.6 step 2, the 404 → POST path).
+  op.id = OperationProgressId(progress_id, *op.operation);
+  op.customer_id = progress.customer_id;
+  op.cid = progress.cid;
+  if (!op.processing_state) op.processing_state = ProcessingState::kWaiting;
+  if (!op.attempt_count) op.attempt_count = 0;
+  op.added_time = now;
+  op.updated_time = now;
+  return tx.Put(DataObject(std::move(op)));
+}
+
+Result<AgendaProgress> ApplyAgendaProgressUpdate(StoreWriter& tx,
+                                                 const AgendaProgressUpdate& update) {
+  POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgendaProgress, update.id));
+  if (!found.has_value() ||
+      !ScopeAllows(ReadScope(ObjectKind::kAgendaProgress, *update.auth), *found)) {
+    return Error(ErrorCode::kNotFound, UnableToGetMessage(update.id));
+  }
+  const auto& stored = std::get<AgendaProgress>(*found);
+  if (!ScopeAllows(WriteScope(*update.auth), *found)) {
+    return Error(ErrorCode::kPermissionDenied, NoPermissionMessage(stored.customer_id.value_or("")));
+  }
+  AgendaProgress patch = update.patch;
+  if (patch.customer_id && patch.customer_id != stored.customer_id &&
+      !ScopeAllowsCustomer(WriteScope(*update.auth), *patch.customer_id)) {
+    return Error(ErrorCode::kPermissionDenied, NoPermissionMessage(*patch.customer_id));
+  }
+  if (patch.operation_progress) {
+    for (OperationProgress& op : *patch.operation_progress) {
+      POP_RETURN_IF_ERROR(UpsertOperationProgress(tx, stored, std::move(op), update.now));
+    }
+    patch.operation_progress.reset();
+  }
+  // attemptsCompleted counts transitions into COMPLETE (spec §5.6 step 3).
+  if (patch.processing_state == ProcessingState::kComplete &&
+      stored.processing_state != ProcessingState::kComplete) {
+    patch.attempts_completed = stored.attempts_completed.value_or(0) + 1;
+  }
+  patch.id = update.id;
+  patch.added_time.reset();
+  patch.updated_time = update.now;
+  DataObject merged = SparseMerge(*found, DataObject(std::move(patch)));
+  POP_RETURN_IF_ERROR(tx.Put(merged));
+  return std::get<AgendaProgress>(std::move(merged));
+}
+
+}  // namespace pop::app

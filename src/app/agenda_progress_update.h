@@ -1,0 +1,35 @@
+// The AgendaProgress PUT of spec §5.6, as a step inside a store transaction, shared by the data
+// route, the resource-pool service, rerun and the reclaimer: upserts each embedded
+// OperationProgress (`<progressId>-<operation>`), applies the attemptsCompleted rule and
+// sparse-merges the rest. `operationProgress` itself is never stored on the AgendaProgress.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/access/auth_context.h"
+#include "core/base/result.h"
+#include "core/model/agenda_progress.h"
+#include "ports/store.h"
+
+namespace pop::app {
+
+struct AgendaProgressUpdate {
+  std::string id;
+  AgendaProgress patch;
+  const AuthContext* auth = nullptr;  // whose GET and PUT rules apply
+  Timestamp now;
+};
+
+// Errors: kNotFound "Unable to get object by id <id>" (missing or invisible), kPermissionDenied,
+// kValidation (an embedded OperationProgress names no operation). Returns the stored progress
+// after the update (without operationProgress).
+[[nodiscard]] Result<AgendaProgress> ApplyAgendaProgressUpdate(StoreWriter& tx,
+                                                               const AgendaProgressUpdate& update);
+
+// Upserts one OperationProgress of `progress` (spec §5.6 step 2): sparse-merge onto the stored
+// record, or create it as WAITING (unless a state is given) with the progress's customer and cid.
+[[nodiscard]] Status UpsertOperationProgress(StoreWriter& tx, const AgendaProgress& progress,
+                                             OperationProgress op, Timestamp now);
+
+}  // namespace pop::app

@@ -1,0 +1,224 @@
+#include "app/data_object_service.h"
+
+#include <limits>
+#include <utility>
+
+#include "app/agenda_progress_update.h"
+#include "app/messages.h"
+#include "core/access/visibility.h"
+#include "core/merge/sparse_merge.h"
+
+namespace pop::app {
+namespace {
+
+constexpr size_t kUnlimited = std::numeric_limits<int32_t>::max();
+
+bool IsBlank(const std::optional<std::string>& s) {
+  return !s || s->find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+// Kind-specific POST validation (spec §6.2).
+Status ValidateCreate(const DataObject& object) {
+  if (IsBlank(BaseOf(object).customer_id)) {
+    return Status(ErrorCode::kValidation, kCustomerIdRequired);
+  }
+  if (const auto* customer = std::get_if<Customer>(&object); customer && IsBlank(customer->title)) {
+    return Status(ErrorCode::kValidation,
+                  "Issues detected: The title field must be specified on the Customer.");
+  }
+  if (const auto* insight = std::get_if<Insight>(&object); insight && IsBlank(insight->title)) {
+    return Status(ErrorCode::kValidation,
+                  "Issues detected: The title field must be specified on the Insight.");
+  }
+  if (const auto* progress = std::get_if<AgendaProgress>(&object);
+      progress && progress->operation_progress) {
+    for (const auto& op : *progress->operation_progress) {
+      if (IsBlank(op.operation)) {
+        return Status(ErrorCode::kValidation,
+                      "Issues detected: All OperationProgress objects must specify the operation "
+                      "field.");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// POST defaults (spec §5).
+void ApplyCreateDefaults(DataObject& object) {
+  if (auto* insight = std::get_if<Insight>(&object)) {
+    if (!insight->is_global) insight->is_global = false;
+    if (!insight->queue_size) insight->queue_size = 0;
+  } else if (auto* tmpl = std::get_if<AgendaTemplate>(&object)) {
+    if (!tmpl->is_global) tmpl->is_global = false;
+    if (!tmpl->is_default_template) tmpl->is_default_template = false;
+  } else if (auto* progress = std::get_if<AgendaProgress>(&object)) {
+    if (!progress->maximum_attempts) progress->maximum_attempts = kDefaultMaximumAttempts;
+  } else if (auto* op = std::get_if<OperationProgress>(&object)) {
+    if (!op->attempt_count) op->attempt_count = 0;
+  }
+}
+
+// Fields that are never stored: ResourcePool.insightIds (derived on read) and
+// AgendaProgress.operationProgress (kept in its own records).
+void StripDerivedFields(DataObject& object) {
+  if (auto* pool = std::get_if<ResourcePool>(&object)) pool->insight_ids.reset();
+  if (auto* progress = std::get_if<AgendaProgress>(&object)) progress->operation_progress.reset();
+}
+
+Status AttachDerivedFields(StoreReader& reader, DataObject& object, bool include_op_progress) {
+  if (auto* pool = std::get_if<ResourcePool>(&object)) {
+    ObjectQuery query;
+    query.equals.push_back({"resourcePoolId", pool->id.value_or("")});
+    query.scope = VisibilityScope::Everything();
+    query.limit = kUnlimited;
+    POP_ASSIGN_OR_RETURN(auto insights, reader.Find(ObjectKind::kInsight, query));
+    pool->insight_ids.emplace();
+    for (const auto& insight : insights) pool->insight_ids->push_back(*BaseOf(insight).id);
+  } else if (auto* progress = std::get_if<AgendaProgress>(&object); progress && include_op_progress) {
+    ObjectQuery query;
+    query.equals.push_back({"agendaProgressId", progress->id.value_or("")});
+    query.scope = ReadScope(ObjectKind::kOperationProgress,
+                            AuthContext::ForCustomer(progress->customer_id.value_or("")));
+    query.limit = kUnlimited;
+    POP_ASSIGN_OR_RETURN(auto ops, reader.Find(ObjectKind::kOperationProgress, query));
+    progress->operation_progress.emplace();
+    for (auto& op : ops) progress->operation_progress->push_back(std::get<OperationProgress>(std::move(op)));
+  }
+  return Status::Ok();
+}
+
+Status DeleteDependents(StoreWriter& tx, const DataObject& deleted) {
+  const std::string& id = *BaseOf(deleted).id;
+  if (KindOf(deleted) == ObjectKind::kAgenda) return tx.DeleteReadyAgendasOf(id).status();
+  if (KindOf(deleted) != ObjectKind::kAgendaProgress) return Status::Ok();
+  ObjectQuery query;
+  query.equals.push_back({"agendaProgressId", id});
+  query.scope = VisibilityScope::Everything();
+  query.limit = kUnlimited;
+  POP_ASSIGN_OR_RETURN(auto ops, tx.Find(ObjectKind::kOperationProgress, query));
+  for (const auto& op : ops) {
+    POP_RETURN_IF_ERROR(tx.Delete(ObjectKind::kOperationProgress, *BaseOf(op).id).status());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+DataObjectService::DataObjectService(Services services)
+    : services_(services), submit_agenda_(services) {}
+
+Result<ObjectGetResult> DataObjectService::Get(const ObjectGet& request,
+                                               const RequestContext& ctx) {
+  ObjectQuery query;
+  query.id = request.id;
+  query.equals = request.equals;
+  query.scope = ReadScope(request.kind, ctx.auth);
+  query.limit = request.limit;
+  ObjectGetResult result;
+  Status status = services_.store.Read([&](StoreReader& reader) -> Status {
+    if (request.count_only) {
+      POP_ASSIGN_OR_RETURN(result.count, reader.Count(request.kind, query));
+      return Status::Ok();
+    }
+    POP_ASSIGN_OR_RETURN(result.objects, reader.Find(request.kind, query));
+    for (DataObject& object : result.objects) {
+      POP_RETURN_IF_ERROR(
+          AttachDerivedFields(reader, object, request.include_operation_progress));
+    }
+    result.count = static_cast<int64_t>(result.objects.size());
+    return Status::Ok();
+  });
+  if (!status.ok()) return status.error();
+  return result;
+}
+
+Result<DataObject> DataObjectService::Create(DataObject object, const RequestContext& ctx,
+                                             const std::optional<std::string>& idempotency_key) {
+  if (auto* agenda = std::get_if<Agenda>(&object)) {
+    SubmitOptions options;
+    options.idempotency_key = idempotency_key;
+    POP_ASSIGN_OR_RETURN(Agenda created, submit_agenda_.Run(std::move(*agenda), ctx, options));
+    return DataObject(std::move(created));
+  }
+  POP_RETURN_IF_ERROR(ValidateCreate(object));
+  ApplyCreateDefaults(object);
+  EndpointObject& base = BaseOf(object);
+  if (!ScopeAllowsCustomer(WriteScope(ctx.auth), *base.customer_id)) {
+    return Error(ErrorCode::kPermissionDenied, NoPermissionMessage(*base.customer_id));
+  }
+  const Timestamp now = services_.clock.Now();
+  base.added_time = now;
+  base.updated_time = now;
+  if (!base.id) base.id = services_.ids.NewId();
+  StripDerivedFields(object);
+
+  Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
+    POP_ASSIGN_OR_RETURN(auto existing, tx.Get(KindOf(object), *base.id));
+    if (!existing) return tx.Put(object);
+    // POST onto an existing id merges (spec §4.7) — but only into an object the caller may
+    // change; the original let any tenant overwrite another's object this way.
+    if (!ScopeAllows(WriteScope(ctx.auth), *existing)) {
+      return Status(ErrorCode::kPermissionDenied,
+                    NoPermissionMessage(BaseOf(*existing).customer_id.value_or("")));
+    }
+    return tx.Put(SparseMerge(*existing, object));
+  });
+  if (!status.ok()) return status.error();
+  return object;
+}
+
+Result<DataObject> DataObjectService::Update(const std::string& id, DataObject patch,
+                                             const RequestContext& ctx) {
+  const Timestamp now = services_.clock.Now();
+  const ObjectKind kind = KindOf(patch);
+  DataObject result;
+  Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
+    if (kind == ObjectKind::kAgendaProgress) {
+      AgendaProgressUpdate update{id, std::get<AgendaProgress>(patch), &ctx.auth, now};
+      POP_ASSIGN_OR_RETURN(AgendaProgress stored, ApplyAgendaProgressUpdate(tx, update));
+      result = std::move(stored);
+      return Status::Ok();
+    }
+    POP_ASSIGN_OR_RETURN(auto existing, tx.Get(kind, id));
+    if (!existing) return Status(ErrorCode::kNotFound, UnableToGetMessage(id));
+    const auto scope = WriteScope(ctx.auth);
+    if (!ScopeAllows(scope, *existing)) {
+      return Status(ErrorCode::kPermissionDenied,
+                    NoPermissionMessage(BaseOf(*existing).customer_id.value_or("")));
+    }
+    EndpointObject& base = BaseOf(patch);
+    if (base.customer_id && base.customer_id != BaseOf(*existing).customer_id &&
+        !ScopeAllowsCustomer(scope, *base.customer_id)) {
+      return Status(ErrorCode::kPermissionDenied, NoPermissionMessage(*base.customer_id));
+    }
+    base.id = id;
+    base.added_time.reset();
+    base.updated_time = now;
+    StripDerivedFields(patch);
+    result = SparseMerge(*existing, patch);
+    return tx.Put(result);
+  });
+  if (!status.ok()) return status.error();
+  return result;
+}
+
+Result<std::optional<DataObject>> DataObjectService::Delete(ObjectKind kind, const std::string& id,
+                                                            const RequestContext& ctx) {
+  std::optional<DataObject> deleted;
+  Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
+    POP_ASSIGN_OR_RETURN(auto existing, tx.Get(kind, id));
+    if (!existing) return Status::Ok();
+    if (!ScopeAllows(WriteScope(ctx.auth), *existing)) {
+      return Status(ErrorCode::kPermissionDenied,
+                    NoPermissionMessage(BaseOf(*existing).customer_id.value_or("")));
+    }
+    POP_RETURN_IF_ERROR(tx.Delete(kind, id).status());
+    POP_RETURN_IF_ERROR(DeleteDependents(tx, *existing));
+    deleted = std::move(existing);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status.error();
+  return deleted;
+}
+
+}  // namespace pop::app

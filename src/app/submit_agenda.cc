@@ -1,0 +1,158 @@
+#include "app/submit_agenda.h"
+
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "app/agenda_progress_update.h"
+#include "app/messages.h"
+#include "core/access/visibility.h"
+#include "core/insight/insight_selector.h"
+#include "core/merge/sparse_merge.h"
+#include "core/model/params.h"
+#include "core/validate/agenda_validator.h"
+
+namespace pop::app {
+namespace {
+
+bool IsBlank(const std::optional<std::string>& s) {
+  if (!s) return true;
+  for (char c : *s) {
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
+  }
+  return true;
+}
+
+// The fields an agenda copies onto its AgendaProgress (spec §5.7 step 5).
+AgendaProgress ProgressFieldsOf(const Agenda& agenda) {
+  AgendaProgress progress;
+  progress.customer_id = agenda.customer_id;
+  progress.link_id = agenda.link_id;
+  progress.cid = agenda.cid;
+  progress.agenda_id = agenda.id;
+  progress.params = agenda.params;
+  progress.agenda_insight = agenda.agenda_insight;
+  progress.maximum_attempts =
+      GetParamInt(agenda.params, kParamMaximumAttempts).value_or(kDefaultMaximumAttempts);
+  progress.external_id = GetParamString(agenda.params, kParamExternalId);
+  return progress;
+}
+
+// Loads the customer and picks the insight (spec §7).
+Result<Insight> ChooseInsight(StoreReader& tx, const Agenda& agenda) {
+  const std::string& customer_id = *agenda.customer_id;
+  const AuthContext as_customer = AuthContext::ForCustomer(customer_id);
+  POP_ASSIGN_OR_RETURN(auto customer, tx.Get(ObjectKind::kCustomer, customer_id));
+  if (!customer || !ScopeAllows(ReadScope(ObjectKind::kCustomer, as_customer), *customer)) {
+    return Error(ErrorCode::kValidation, "Customer not found for customerId " + customer_id);
+  }
+  const auto& pool_id = std::get<Customer>(*customer).resource_pool_id;
+  if (!pool_id) return Error(ErrorCode::kNotFound, kNoInsights);
+  ObjectQuery query;
+  query.equals.push_back({"resourcePoolId", *pool_id});
+  query.scope = ReadScope(ObjectKind::kInsight, as_customer);
+  query.limit = std::numeric_limits<int32_t>::max();
+  POP_ASSIGN_OR_RETURN(auto found, tx.Find(ObjectKind::kInsight, query));
+  std::vector<Insight> insights;
+  insights.reserve(found.size());
+  for (auto& object : found) insights.push_back(std::get<Insight>(std::move(object)));
+  std::optional<size_t> chosen = SelectInsight(agenda, insights);
+  if (!chosen) return Error(ErrorCode::kNotFound, kNoInsights);
+  return std::move(insights[*chosen]);
+}
+
+// Creates (or, for a client-supplied progressId, updates) the AgendaProgress.
+Status WriteProgress(StoreWriter& tx, const Agenda& agenda, bool client_progress_id,
+                     Timestamp now) {
+  AgendaProgress fields = ProgressFieldsOf(agenda);
+  if (client_progress_id) {
+    const AuthContext as_customer = AuthContext::ForCustomer(*agenda.customer_id);
+    AgendaProgressUpdate update{*agenda.progress_id, std::move(fields), &as_customer, now};
+    return ApplyAgendaProgressUpdate(tx, update).status();
+  }
+  fields.id = agenda.progress_id;
+  fields.processing_state = ProcessingState::kWaiting;
+  fields.added_time = now;
+  fields.updated_time = now;
+  return tx.Put(DataObject(std::move(fields)));
+}
+
+Status WriteOperationProgress(StoreWriter& tx, const Agenda& agenda, Timestamp now) {
+  for (const Operation& op : *agenda.operations) {
+    OperationProgress progress;
+    progress.id = OperationProgressId(*agenda.progress_id, *op.name);
+    progress.customer_id = agenda.customer_id;
+    progress.cid = agenda.cid;
+    progress.agenda_progress_id = agenda.progress_id;
+    progress.operation = op.name;
+    progress.processing_state = ProcessingState::kWaiting;
+    progress.percent_complete = 0.0;
+    progress.params = op.params;
+    progress.attempt_count = 0;
+    progress.added_time = now;
+    progress.updated_time = now;
+    DataObject object(std::move(progress));
+    POP_ASSIGN_OR_RETURN(auto existing, tx.Get(ObjectKind::kOperationProgress,
+                                                *BaseOf(object).id));
+    if (existing) object = SparseMerge(*existing, object);
+    POP_RETURN_IF_ERROR(tx.Put(object));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
+                                 const SubmitOptions& options) {
+  if (IsBlank(agenda.customer_id)) return Error(ErrorCode::kValidation, kCustomerIdRequired);
+  POP_RETURN_IF_ERROR(ValidateAgenda(agenda));
+  const AuthContext& acting = options.acting_as != nullptr ? *options.acting_as : ctx.auth;
+  const std::string customer_id = *agenda.customer_id;
+  const bool may_write = ScopeAllowsCustomer(WriteScope(acting), customer_id);
+  const Timestamp now = services_.clock.Now();
+
+  // Ids come from outside the transaction; they are random, so unused ones cost nothing.
+  agenda.id = services_.ids.NewId();
+  if (IsBlank(agenda.cid)) agenda.cid = services_.ids.NewId();
+  if (!agenda.params) agenda.params = Json::Object();
+  const bool client_progress_id = agenda.progress_id.has_value();
+  if (!client_progress_id) agenda.progress_id = services_.ids.NewId();
+  const std::string ready_id = services_.ids.NewId();
+  agenda.added_time = now;
+  agenda.updated_time = now;
+
+  Agenda result;
+  Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
+    if (options.idempotency_key && may_write) {
+      POP_ASSIGN_OR_RETURN(auto first,
+                           tx.FindIdempotentAgenda(customer_id, *options.idempotency_key));
+      if (first) {
+        POP_ASSIGN_OR_RETURN(auto stored, tx.Get(ObjectKind::kAgenda, *first));
+        if (stored) {
+          result = std::get<Agenda>(std::move(*stored));
+          return Status::Ok();
+        }
+      }
+    }
+    POP_ASSIGN_OR_RETURN(Insight insight, ChooseInsight(tx, agenda));
+    agenda.agenda_insight = AgendaInsight{insight.resource_pool_id, insight.id};
+    POP_RETURN_IF_ERROR(WriteProgress(tx, agenda, client_progress_id, now));
+    POP_RETURN_IF_ERROR(WriteOperationProgress(tx, agenda, now));
+    if (!may_write) return Status(ErrorCode::kPermissionDenied, NoPermissionMessage(customer_id));
+    POP_RETURN_IF_ERROR(tx.Put(DataObject(agenda)));
+    if (!HasParam(agenda.params, kParamDoNotRun)) {
+      POP_RETURN_IF_ERROR(tx.AddReadyAgenda(
+          ReadyAgenda{ready_id, *insight.id, *agenda.id, customer_id, now}));
+    }
+    if (options.idempotency_key) {
+      POP_RETURN_IF_ERROR(
+          tx.AddIdempotencyKey(customer_id, *options.idempotency_key, *agenda.id, now));
+    }
+    result = agenda;
+    return Status::Ok();
+  });
+  if (!status.ok()) return status.error();
+  return result;
+}
+
+}  // namespace pop::app
