@@ -1,0 +1,47 @@
+# The two commands of the quick start are `make run` and `make test`; see README.md.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+DATA_DIR ?= pop-data
+LISTEN ?= 127.0.0.1:9090
+CMAKE_FLAGS ?=
+
+.PHONY: deps build run test test-quick format tidy clean
+
+deps:
+	@scripts/install-deps.sh
+
+# Release-grade binary at build/bin/pop.
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPOP_ASAN_BUILD_DIR=$(CURDIR)/$(ASAN_BUILD) -DPOP_FUZZ_BUILD_DIR=$(CURDIR)/$(FUZZ_BUILD) \
+	  $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/bin/pop dev --listen $(LISTEN) --data-dir $(DATA_DIR)
+
+# Every tier: unit, contract, integration, e2e, lint (format, tidy, layers), the ASan/UBSan
+# build's tests and the fuzzers. ctest's summary line is the last thing printed.
+test: build
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DPOP_SANITIZE=address,undefined >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DPOP_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The main build's tests only (no sanitizer or fuzz tree).
+test-quick: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE 'asan|fuzz'
+
+format:
+	@clang-format-14 -i $$(git ls-files '*.h' '*.cc')
+
+tidy: build
+	@tools/run_clang_tidy.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

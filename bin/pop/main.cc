@@ -1,0 +1,126 @@
+// pop: one binary, several roles (docs/architecture.md). This file only parses flags and hands
+// over to src/cli.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "adapters/http_client/curl_http_client.h"
+#include "cli/api_client.h"
+#include "cli/server_runtime.h"
+#include "core/codec/json_text.h"
+
+namespace {
+
+int Fail(const pop::Error& error) {
+  std::fprintf(stderr, "pop: %s\n", error.message.c_str());
+  return pop::cli::ExitCodeFor(error);
+}
+
+void AddServerFlags(CLI::App& command, pop::cli::ServerConfig& config) {
+  command.add_option("--listen", config.listen, "host:port to serve on")->capture_default_str();
+  command.add_option("--base-path", config.base_path, "URL prefix of the API")
+      ->capture_default_str();
+  command.add_option("--log-level", config.log_level, "debug, info, warning or error")
+      ->capture_default_str();
+  command.add_option("--max-body-bytes", config.max_body_bytes, "largest accepted request body")
+      ->capture_default_str();
+  command.add_option("--workers", config.worker_threads, "request handler threads")
+      ->capture_default_str();
+  command.add_option("--ready-file", config.ready_file,
+                     "write the server URL to this file once it accepts requests");
+}
+
+int RunDev(pop::cli::ServerConfig config, const std::string& data_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    return Fail(pop::Error(pop::ErrorCode::kInvalidArgument,
+                           "cannot create data dir " + data_dir + ": " + ec.message()));
+  }
+  config.store = "sqlite:" + data_dir + "/pop.db";
+  config.bootstrap_token_file = data_dir + "/admin-token";
+  config.dev_banner = true;
+  pop::Status status = pop::cli::RunServer(config);
+  return status.ok() ? 0 : Fail(status.error());
+}
+
+int RunTokenCreate(const std::string& server, const std::string& token, const std::string& data_dir,
+                   const std::vector<std::string>& accounts, bool super_user,
+                   const std::string& title) {
+  auto config = pop::cli::ResolveClientConfig(server, token, data_dir);
+  if (!config.ok()) return Fail(config.error());
+  auto http = pop::CurlHttpClient::Create();
+  if (!http.ok()) return Fail(http.error());
+  pop::cli::ApiClient client(*config, std::move(http).value());
+  pop::JsonArray account_list;
+  for (const auto& account : accounts) account_list.emplace_back(account);
+  pop::JsonObject body;
+  body.Set("accounts", pop::Json(std::move(account_list)));
+  body.Set("superUser", pop::Json(super_user));
+  body.Set("title", pop::Json(title));
+  auto response = client.Call("POST", "/token", pop::ToJsonText(pop::Json(std::move(body))));
+  if (!response.ok()) return Fail(response.error());
+  const pop::Json* secret = response->Find("token");
+  std::printf("%s\n", secret != nullptr && secret->is_string() ? secret->AsString().c_str() : "");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pop::cli::BlockTerminationSignals();
+  CLI::App app{"pop: Priority Operation Processing, a workflow orchestrator"};
+  app.require_subcommand(1);
+
+  pop::cli::ServerConfig dev_config;
+  std::string data_dir = "pop-data";
+  CLI::App* dev = app.add_subcommand("dev", "run everything in one process on embedded SQLite");
+  AddServerFlags(*dev, dev_config);
+  dev->add_option("--data-dir", data_dir, "where the database and admin token live")
+      ->capture_default_str();
+
+  pop::cli::ServerConfig server_config;
+  CLI::App* server = app.add_subcommand("server", "serve the API over a shared store");
+  AddServerFlags(*server, server_config);
+  server->add_option("--store", server_config.store, "sqlite:PATH")->required();
+  server->add_option("--bootstrap-token-file", server_config.bootstrap_token_file,
+                     "if the store has no token yet, create an admin token and write it here");
+
+  std::string client_server;
+  std::string client_token;
+  std::string client_data_dir;
+  auto add_client_flags = [&](CLI::App* command) {
+    command->add_option("--server", client_server, "server URL (env POP_ADDR)");
+    command->add_option("--token", client_token, "API token (env POP_TOKEN)");
+    command->add_option("--data-dir", client_data_dir,
+                        "pop dev data dir holding admin-token (env POP_DATA_DIR)");
+  };
+  CLI::App* token = app.add_subcommand("token", "manage API tokens");
+  token->require_subcommand(1);
+  CLI::App* token_create = token->add_subcommand("create", "create a token (admin only)");
+  add_client_flags(token_create);
+  std::vector<std::string> accounts;
+  bool super_user = false;
+  std::string title;
+  token_create->add_option("--account", accounts, "customer id the token may act for (repeat)");
+  token_create->add_flag("--super-user", super_user, "the token sees and may change everything");
+  token_create->add_option("--title", title, "a name for the token");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (dev->parsed()) return RunDev(dev_config, data_dir);
+  if (server->parsed()) {
+    pop::Status status = pop::cli::RunServer(server_config);
+    return status.ok() ? 0 : Fail(status.error());
+  }
+  if (token_create->parsed()) {
+    return RunTokenCreate(client_server, client_token, client_data_dir, accounts, super_user, title);
+  }
+  return 2;
+}

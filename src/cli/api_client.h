@@ -1,0 +1,47 @@
+// ApiClient: the CLI's connection to a pop server: where it is, which token to send, and one
+// call that returns the parsed JSON body or an error carrying the server's description.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/base/result.h"
+#include "core/json/json.h"
+#include "ports/http_client.h"
+
+namespace pop::cli {
+
+struct ClientConfig {
+  std::string server;     // "http://127.0.0.1:9090"
+  std::string token;      // bearer secret
+  std::string base_path;  // "/pop"
+};
+
+// Flags win, then the environment (POP_ADDR, POP_TOKEN, POP_DATA_DIR), then `pop dev`'s
+// defaults (http://127.0.0.1:9090 and <data-dir>/admin-token with data-dir ./pop-data).
+// Errors: kInvalidArgument when no token can be found.
+[[nodiscard]] Result<ClientConfig> ResolveClientConfig(const std::string& server_flag,
+                                                       const std::string& token_flag,
+                                                       const std::string& data_dir_flag);
+
+class ApiClient {
+ public:
+  ApiClient(ClientConfig config, std::unique_ptr<HttpClient> http);
+
+  // `path` is relative to the base path ("/agenda"). Returns the parsed body of a successful
+  // response. Errors: kUnavailable (server unreachable); otherwise the server's error code and
+  // `errorResponse.description`.
+  [[nodiscard]] Result<Json> Call(const std::string& method, const std::string& path,
+                                  const std::optional<std::string>& body = std::nullopt);
+
+ private:
+  ClientConfig config_;
+  std::unique_ptr<HttpClient> http_;
+};
+
+// Process exit codes for scripts: 0 ok, 1 the server refused the request, 2 bad usage or
+// input, 3 the server could not be reached.
+int ExitCodeFor(const Error& error);
+
+}  // namespace pop::cli

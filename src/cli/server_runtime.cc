@@ -1,0 +1,156 @@
+#include "cli/server_runtime.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "adapters/crypto/sha256_secret_hasher.h"
+#include "adapters/http_server/http_server.h"
+#include "adapters/logging/spdlog_logger.h"
+#include "adapters/sqlite/sqlite_store.h"
+#include "adapters/system/random_id_generator.h"
+#include "adapters/system/system_clock.h"
+#include "api/router.h"
+#include "app/data_object_service.h"
+#include "app/token_service.h"
+
+namespace pop::cli {
+namespace {
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& uri) {
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (uri.rfind(kSqlite, 0) == 0 && uri.size() > kSqlite.size()) {
+    SqliteStoreOptions options;
+    options.path = uri.substr(kSqlite.size());
+    POP_ASSIGN_OR_RETURN(auto store, SqliteStore::Open(options));
+    return std::unique_ptr<Store>(std::move(store));
+  }
+  return Error(ErrorCode::kInvalidArgument,
+               "unsupported --store '" + uri + "': expected sqlite:PATH");
+}
+
+// Writes `content` to `path` with mode 0600, replacing any previous file atomically.
+Status WritePrivateFile(const std::string& path, const std::string& content) {
+  std::string temp = path + ".tmp";
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status(ErrorCode::kUnavailable, "cannot write " + temp);
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
+    return Status(ErrorCode::kUnavailable, "cannot write " + path);
+  }
+  return Status::Ok();
+}
+
+int WaitForTerminationSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal_number = 0;
+  while (sigwait(&set, &signal_number) != 0) {
+  }
+  return signal_number;
+}
+
+}  // namespace
+
+void BlockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return Error(ErrorCode::kInvalidArgument, "--listen must be host:port, got '" + text + "'");
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned port = 0;
+  std::string_view digits(text.data() + colon + 1, text.size() - colon - 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec != std::errc() || end != digits.data() + digits.size() || port > 65535) {
+    return Error(ErrorCode::kInvalidArgument, "--listen port must be 0-65535, got '" + text + "'");
+  }
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+Status RunServer(const ServerConfig& config) {
+  POP_ASSIGN_OR_RETURN(auto listen, ParseListenAddress(config.listen));
+  POP_ASSIGN_OR_RETURN(auto logger, SpdlogLogger::Create("pop", config.log_level));
+  POP_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(config.store));
+  SystemClock clock;
+  RandomIdGenerator ids;
+  Sha256SecretHasher hasher;
+  app::Services services{*store, clock, ids};
+  app::DataObjectService data(services);
+  app::TokenService tokens(services, hasher);
+
+  std::optional<std::string> new_admin_token;
+  if (config.bootstrap_token_file) {
+    POP_ASSIGN_OR_RETURN(auto created, tokens.BootstrapAdmin("admin"));
+    if (created) {
+      POP_RETURN_IF_ERROR(WritePrivateFile(*config.bootstrap_token_file, created->secret + "\n"));
+      new_admin_token = created->secret;
+      logger->Log(LogLevel::kInfo, "created the admin token; saved to " +
+                                       *config.bootstrap_token_file);
+    }
+  }
+
+  api::RouterOptions router_options;
+  router_options.base_path = config.base_path;
+  api::Router router(router_options, data, tokens, ids, *logger);
+
+  HttpServerOptions http;
+  http.address = listen.first;
+  http.port = listen.second;
+  http.max_body_bytes = config.max_body_bytes;
+  http.worker_threads = config.worker_threads;
+  Logger* log = logger.get();
+  http.log = [log](std::string_view line) { log->Log(LogLevel::kWarning, line); };
+  POP_ASSIGN_OR_RETURN(auto server, HttpServer::Create(http, router));
+  POP_RETURN_IF_ERROR(server->Start());
+
+  const std::string url = "http://" + listen.first + ":" + std::to_string(server->port());
+  logger->Log(LogLevel::kInfo, "listening on " + url + config.base_path + " (store " +
+                                   config.store + ")");
+  if (config.dev_banner) {
+    std::printf("\npop dev is running\n  API:         %s%s\n  health:      %s/healthz\n", url.c_str(),
+                config.base_path.c_str(), url.c_str());
+    if (new_admin_token) {
+      std::printf("  admin token: %s\n               (saved to %s)\n", new_admin_token->c_str(),
+                  config.bootstrap_token_file->c_str());
+    } else if (config.bootstrap_token_file) {
+      std::printf("  admin token: in %s\n", config.bootstrap_token_file->c_str());
+    }
+    std::printf("Stop with Ctrl-C.\n\n");
+    std::fflush(stdout);
+  }
+  if (config.ready_file) POP_RETURN_IF_ERROR(WritePrivateFile(*config.ready_file, url + "\n"));
+
+  int signal_number = WaitForTerminationSignal();
+  logger->Log(LogLevel::kInfo, std::string("received ") +
+                                   (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+                                   "; finishing in-flight requests");
+  server->Stop();
+  server.reset();
+  store.reset();
+  logger->Log(LogLevel::kInfo, "stopped cleanly");
+  return Status::Ok();
+}
+
+}  // namespace pop::cli

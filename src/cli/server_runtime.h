@@ -1,0 +1,41 @@
+// ServerRuntime: the composition root of `pop server` and `pop dev`. Picks the adapters
+// (SQLite store, Beast HTTP server, spdlog logger, system clock, OS randomness), wires the use
+// cases and the router, serves until SIGINT/SIGTERM, then stops gracefully: in-flight requests
+// finish, then the database is closed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/base/result.h"
+
+namespace pop::cli {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:9090";  // host:port; port 0 picks a free port
+  std::string store;                      // "sqlite:PATH"
+  std::string base_path = "/pop";
+  std::string log_level = "info";
+  size_t max_body_bytes = 10 * 1024 * 1024;
+  size_t worker_threads = 16;
+  // When the store holds no token yet: create a super-user token and write it to this file
+  // (mode 0600). `pop dev` always sets it to <data-dir>/admin-token.
+  std::optional<std::string> bootstrap_token_file;
+  bool dev_banner = false;  // print the quick-start banner (pop dev)
+  // Written once the server accepts requests: "http://host:port" (used by tests and scripts).
+  std::optional<std::string> ready_file;
+};
+
+// Blocks until a termination signal. The caller must have blocked SIGINT/SIGTERM in every
+// thread (BlockTerminationSignals) before any thread was started.
+[[nodiscard]] Status RunServer(const ServerConfig& config);
+
+// Blocks SIGINT and SIGTERM (so RunServer can wait for them) and ignores SIGPIPE. Call first
+// thing in main.
+void BlockTerminationSignals();
+
+// Splits "host:port". Errors: kInvalidArgument.
+[[nodiscard]] Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& text);
+
+}  // namespace pop::cli
