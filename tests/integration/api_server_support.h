@@ -1,0 +1,93 @@
+// ApiServer: a real pop API in-process for integration tests: SQLite in a per-test temp dir, the
+// Beast HTTP server on an ephemeral port, a fake clock, and tokens for an admin and tenants.
+// Requests go over real HTTP through the curl client.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/crypto/sha256_secret_hasher.h"
+#include "adapters/http_client/curl_http_client.h"
+#include "adapters/http_server/http_server.h"
+#include "adapters/sqlite/sqlite_store.h"
+#include "adapters/system/random_id_generator.h"
+#include "api/router.h"
+#include "app/data_object_service.h"
+#include "app/token_service.h"
+#include "core/json/json.h"
+#include "fakes/fake_clock.h"
+
+namespace pop::testing {
+
+struct ApiReply {
+  int status = 0;
+  Json body;  // parsed JSON, or null for an empty body
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  const std::string* Header(std::string_view name) const;
+  // body.all (checked to be an array).
+  const JsonArray& All() const;
+  // errorResponse.description, or "" when absent.
+  std::string ErrorDescription() const;
+};
+
+struct ApiServerOptions {
+  std::string base_path = "/pop";
+  size_t max_body_bytes = 10 * 1024 * 1024;
+};
+
+class ApiServer {
+ public:
+  explicit ApiServer(ApiServerOptions options = {});
+  ~ApiServer();
+
+  // A token for `accounts` (super user when `super_user`).
+  std::string TokenFor(std::vector<std::string> accounts, bool super_user = false);
+  const std::string& admin_token() const { return admin_token_; }
+
+  ApiReply Call(const std::string& method, const std::string& path_and_query,
+                const std::optional<std::string>& body, const std::string& token,
+                std::vector<std::pair<std::string, std::string>> headers = {});
+  // Raw request (any Authorization header or none).
+  ApiReply Raw(const std::string& method, const std::string& path_and_query,
+               const std::optional<std::string>& body,
+               std::vector<std::pair<std::string, std::string>> headers);
+
+  std::string url() const;
+  FakeClock& clock() { return clock_; }
+  Store& store() { return *store_; }
+  const std::filesystem::path& dir() const { return dir_; }
+
+  // Every stored object of every kind plus every agenda's ready entries, as JSON text: two
+  // snapshots are equal when nothing was written in between.
+  std::string Snapshot();
+
+  // Creates pool "rp-1", insight "insight-1" (owner pool-owner, global, mapping operationType
+  // sample) and customer `customer` in that pool, as the admin.
+  void SetUpPoolFor(const std::string& customer);
+
+ private:
+  ApiServerOptions options_;
+  std::filesystem::path dir_;
+  FakeClock clock_;
+  RandomIdGenerator ids_;
+  Sha256SecretHasher hasher_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<app::DataObjectService> data_;
+  std::unique_ptr<app::TokenService> tokens_;
+  NullLogger logger_;
+  std::unique_ptr<api::Router> router_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<CurlHttpClient> client_;
+  std::string admin_token_;
+};
+
+// A minimal valid agenda for `customer` with the given operations JSON array text.
+std::string AgendaJson(const std::string& customer, const std::string& operations = "",
+                       const std::string& extra_fields = "");
+
+}  // namespace pop::testing
