@@ -1,0 +1,176 @@
+// Kill -9 of `pop server` in the middle of a burst of submissions: after restart every
+// acknowledged Agenda exists, and no Agenda is half-written (each has its progress, one
+// OperationProgress per operation and its ready entry; no progress without its agenda).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "adapters/http_client/curl_http_client.h"
+#include "adapters/sqlite/sqlite_store.h"
+#include "core/codec/json_text.h"
+#include "e2e/server_process_support.h"
+
+namespace pop::testing {
+namespace {
+
+struct Client {
+  std::string url;
+  std::string token;
+  std::unique_ptr<CurlHttpClient> http = std::move(CurlHttpClient::Create()).value();
+
+  Result<HttpClientResponse> Send(const std::string& method, const std::string& path,
+                                  const std::string& body) {
+    HttpClientRequest request;
+    request.method = method;
+    request.url = url + "/pop" + path;
+    request.headers = {{"Authorization", "Bearer " + token},
+                       {"Content-Type", "application/json"}};
+    request.body = body;
+    request.timeout = std::chrono::milliseconds(10'000);
+    return http->Send(request);
+  }
+};
+
+void SetUpTenant(Client& admin) {
+  ASSERT_EQ(admin.Send("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})")->status,
+            200);
+  ASSERT_EQ(admin
+                .Send("POST", "/insight",
+                      R"({"id":"ins","customerId":"ops","title":"ins","resourcePoolId":"rp",
+                          "isGlobal":true,"mappers":{"operationType":["sample"]}})")
+                ->status,
+            200);
+  ASSERT_EQ(admin
+                .Send("POST", "/customer",
+                      R"({"id":"acme","customerId":"acme","title":"A","resourcePoolId":"rp"})")
+                ->status,
+            200);
+}
+
+std::string AgendaBody(int operations) {
+  std::string ops;
+  for (int i = 0; i < operations; ++i) {
+    if (i > 0) ops += ",";
+    ops += R"({"name":"op)" + std::to_string(i) + R"(","type":"sample","payload":{"n":)" +
+           std::to_string(i) + (i > 0 ? R"(,"prev":"@<op)" + std::to_string(i - 1) + R"(.out>")" : "") +
+           "}}";
+  }
+  return R"({"customerId":"acme","operations":[)" + ops + "]}";
+}
+
+// Checks the store directly: acknowledged agendas exist, and everything is whole.
+void VerifyStore(const std::filesystem::path& db, const std::set<std::string>& acknowledged) {
+  SqliteStoreOptions options;
+  options.path = db.string();
+  auto store = SqliteStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  Status status = (*store)->Read([&](StoreReader& reader) -> Status {
+    ObjectQuery all;
+    all.scope = VisibilityScope::Everything();
+    all.limit = 10'000'000;
+    POP_ASSIGN_OR_RETURN(auto agendas, reader.Find(ObjectKind::kAgenda, all));
+    POP_ASSIGN_OR_RETURN(auto progresses, reader.Find(ObjectKind::kAgendaProgress, all));
+    POP_ASSIGN_OR_RETURN(auto op_progress, reader.Find(ObjectKind::kOperationProgress, all));
+    std::map<std::string, int> ops_per_progress;
+    for (const auto& op : op_progress) {
+      ops_per_progress[*std::get<OperationProgress>(op).agenda_progress_id]++;
+    }
+    std::set<std::string> agenda_ids;
+    std::set<std::string> progress_of_agendas;
+    for (const auto& object : agendas) {
+      const auto& agenda = std::get<Agenda>(object);
+      agenda_ids.insert(*agenda.id);
+      progress_of_agendas.insert(*agenda.progress_id);
+      EXPECT_EQ(ops_per_progress[*agenda.progress_id], static_cast<int>(agenda.operations->size()))
+          << "agenda " << *agenda.id << " lacks operation progress";
+      POP_ASSIGN_OR_RETURN(auto ready, reader.ReadyAgendasOf(*agenda.id));
+      EXPECT_EQ(ready.size(), 1u) << "agenda " << *agenda.id << " lacks its ready entry";
+    }
+    for (const auto& object : progresses) {
+      EXPECT_EQ(progress_of_agendas.count(*BaseOf(object).id), 1u)
+          << "progress " << *BaseOf(object).id << " has no agenda (half-written submission)";
+    }
+    for (const auto& [progress_id, count] : ops_per_progress) {
+      EXPECT_EQ(progress_of_agendas.count(progress_id), 1u) << "orphan operation progress";
+    }
+    for (const auto& id : acknowledged) {
+      EXPECT_EQ(agenda_ids.count(id), 1u) << "acknowledged agenda " << id << " was lost";
+    }
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.message();
+}
+
+TEST(CrashRecoveryTest, KillNineDuringSubmissionBurstsLosesNothingAndLeavesNothingHalfWritten) {
+  TempDir dir;
+  ServerProcess server(dir.path());
+  std::mt19937 random(20261127);
+  std::set<std::string> acknowledged;
+  constexpr int kTrials = 5;
+  for (int trial = 0; trial < kTrials; ++trial) {
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    std::string url = server.Start();
+    if (trial == 0) {
+      Client admin{url, server.admin_token()};
+      SetUpTenant(admin);
+    }
+    std::atomic<int> acks{0};
+    std::atomic<bool> stop{false};
+    std::mutex mu;
+    std::vector<std::thread> submitters;
+    for (int t = 0; t < 6; ++t) {
+      submitters.emplace_back([&, t] {
+        Client client{url, server.admin_token()};
+        int n = 0;
+        while (!stop) {
+          auto response = client.Send("POST", "/agenda", AgendaBody(1 + (t + n++) % 5));
+          if (!response.ok()) break;  // the server is gone
+          if (response->status != 200) continue;
+          auto body = ParseJson(response->body);
+          if (!body.ok()) continue;
+          std::lock_guard<std::mutex> lock(mu);
+          acknowledged.insert(body->Find("all")->AsArray()[0].Find("id")->AsString());
+          ++acks;
+        }
+      });
+    }
+    int kill_after = std::uniform_int_distribution<int>(20, 200)(random);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (acks < kill_after && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    ASSERT_GE(acks.load(), kill_after) << "the server stopped acknowledging submissions";
+    server.Kill9();
+    stop = true;
+    for (auto& thread : submitters) thread.join();
+    VerifyStore(dir.path() / "pop.db", acknowledged);
+  }
+  EXPECT_GT(acknowledged.size(), 100u);
+  // The server restarts cleanly on the recovered database one last time.
+  server.Start();
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
+TEST(ServerProcessTest, SigtermStopsCleanlyAndTheDataSurvives) {
+  TempDir dir;
+  ServerProcess server(dir.path());
+  std::string url = server.Start();
+  Client admin{url, server.admin_token()};
+  SetUpTenant(admin);
+  EXPECT_EQ(server.Terminate(), 0);
+  url = server.Start();
+  Client again{url, server.admin_token()};
+  auto customers = again.Send("GET", "/customer/acme", "");
+  ASSERT_TRUE(customers.ok());
+  EXPECT_NE(customers->body.find("\"acme\""), std::string::npos);
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
+}  // namespace
+}  // namespace pop::testing
