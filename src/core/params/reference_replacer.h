@@ -14,6 +14,8 @@
 // Everything else (the §11.5 tables, lookup defaults, the composite rules) is as the original.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
