@@ -120,7 +120,8 @@ int main(int argc, char** argv) {
     return status.ok() ? 0 : Fail(status.error());
   }
   if (token_create->parsed()) {
-    return RunTokenCreate(client_server, client_token, client_data_dir, accounts, super_user, title);
+    return RunTokenCreate(client_server, client_token, client_data_dir, accounts, super_user,
+                          title);
   }
   return 2;
 }

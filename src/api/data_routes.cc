@@ -9,7 +9,9 @@
 namespace pop::api {
 namespace {
 
-ResponseIds IdsOf(const app::RequestContext& ctx) { return ResponseIds{ctx.cid, ctx.correlation_id}; }
+ResponseIds IdsOf(const app::RequestContext& ctx) {
+  return ResponseIds{ctx.cid, ctx.correlation_id};
+}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -146,7 +148,8 @@ Result<HttpResponse> DataRoutes::Post(ObjectKind kind, const HttpRequest& reques
   if (const std::string* key = request.Header("idempotency-key"); key && !key->empty()) {
     idempotency_key = *key;
   }
-  POP_ASSIGN_OR_RETURN(DataObject created, service_.Create(std::move(object), ctx, idempotency_key));
+  POP_ASSIGN_OR_RETURN(DataObject created,
+                       service_.Create(std::move(object), ctx, idempotency_key));
   JsonArray items;
   items.push_back(EncodeObject(created));
   return DataResponse(std::move(items), 1, IdsOf(ctx));
@@ -166,8 +169,8 @@ Result<HttpResponse> DataRoutes::Put(ObjectKind kind, const std::optional<std::s
     return Error(ErrorCode::kValidation, "Unable to PUT an object without specifying an id");
   }
   if (body_id && *body_id != *id) {
-    return Error(ErrorCode::kValidation, "Mismatched Id in URL and on input object: URLId: " +
-                                             *id + " and ObjectId: " + *body_id);
+    return Error(ErrorCode::kValidation, "Mismatched Id in URL and on input object: URLId: " + *id +
+                                             " and ObjectId: " + *body_id);
   }
   POP_ASSIGN_OR_RETURN(DataObject updated, service_.Update(*id, std::move(patch), ctx));
   JsonArray items;

@@ -79,7 +79,8 @@ Result<app::TokenRequest> ParseTokenRequest(const std::string& body, size_t max_
   }
   if (const Json* title = json.Find("title"); title && !title->is_null()) {
     if (!title->is_string()) {
-      return Error(ErrorCode::kInvalidArgument, "Invalid value for field 'title': expected a string");
+      return Error(ErrorCode::kInvalidArgument,
+                   "Invalid value for field 'title': expected a string");
     }
     request.title = title->AsString();
   }
@@ -112,8 +113,8 @@ void Router::Handle(HttpRequest request, Responder respond) {
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
-    std::string line = "cid=" + ids.correlation_id + " " + request.method + " " +
-                       request.target + " status=" + std::to_string(response.status) +
+    std::string line = "cid=" + ids.correlation_id + " " + request.method + " " + request.target +
+                       " status=" + std::to_string(response.status) +
                        " micros=" + std::to_string(micros);
     if (response.status >= 500) line += " body=" + response.body;
     logger_.Log(response.status >= 500 ? LogLevel::kWarning : LogLevel::kDebug, line);
@@ -168,9 +169,9 @@ HttpResponse Router::Dispatch(const HttpRequest& request, ResponseIds& ids) {
   }
   bool token_route = relative.size() == 1 && relative[0] == "token";
   if (!under_base || (route == nullptr && !token_route)) {
-    return ErrorResponse(Error(ErrorCode::kMethodNotAllowed,
-                               "No route for " + request.method + " " + target->path),
-                         ids);
+    return ErrorResponse(
+        Error(ErrorCode::kMethodNotAllowed, "No route for " + request.method + " " + target->path),
+        ids);
   }
   Result<AuthContext> auth = tokens_.Authenticate(request.Header("authorization"));
   if (!auth.ok()) return ErrorResponse(auth.error(), ids);

@@ -48,7 +48,8 @@ std::optional<Target> ParseTarget(std::string_view raw) {
   size_t pos = 0;
   while (pos <= path.size()) {
     size_t slash = path.find('/', pos);
-    std::string_view segment = path.substr(pos, slash == std::string_view::npos ? path.npos : slash - pos);
+    std::string_view segment =
+        path.substr(pos, slash == std::string_view::npos ? path.npos : slash - pos);
     if (!segment.empty()) {
       auto decoded = PercentDecode(segment, /*plus_is_space=*/false);
       if (!decoded) return std::nullopt;

@@ -10,8 +10,8 @@
 namespace pop::api {
 
 struct Target {
-  std::string path;                   // raw path, without the query
-  std::vector<std::string> segments;  // decoded, empty segments dropped
+  std::string path;                                        // raw path, without the query
+  std::vector<std::string> segments;                       // decoded, empty segments dropped
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
 
   const std::string* QueryValue(std::string_view name) const;  // first occurrence

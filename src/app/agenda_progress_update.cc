@@ -48,7 +48,8 @@ Result<AgendaProgress> ApplyAgendaProgressUpdate(StoreWriter& tx,
   }
   const auto& stored = std::get<AgendaProgress>(*found);
   if (!ScopeAllows(WriteScope(*update.auth), *found)) {
-    return Error(ErrorCode::kPermissionDenied, NoPermissionMessage(stored.customer_id.value_or("")));
+    return Error(ErrorCode::kPermissionDenied,
+                 NoPermissionMessage(stored.customer_id.value_or("")));
   }
   AgendaProgress patch = update.patch;
   if (patch.customer_id && patch.customer_id != stored.customer_id &&

@@ -74,7 +74,8 @@ Status AttachDerivedFields(StoreReader& reader, DataObject& object, bool include
     POP_ASSIGN_OR_RETURN(auto insights, reader.Find(ObjectKind::kInsight, query));
     pool->insight_ids.emplace();
     for (const auto& insight : insights) pool->insight_ids->push_back(*BaseOf(insight).id);
-  } else if (auto* progress = std::get_if<AgendaProgress>(&object); progress && include_op_progress) {
+  } else if (auto* progress = std::get_if<AgendaProgress>(&object);
+             progress && include_op_progress) {
     ObjectQuery query;
     query.equals.push_back({"agendaProgressId", progress->id.value_or("")});
     query.scope = ReadScope(ObjectKind::kOperationProgress,
@@ -82,7 +83,8 @@ Status AttachDerivedFields(StoreReader& reader, DataObject& object, bool include
     query.limit = kUnlimited;
     POP_ASSIGN_OR_RETURN(auto ops, reader.Find(ObjectKind::kOperationProgress, query));
     progress->operation_progress.emplace();
-    for (auto& op : ops) progress->operation_progress->push_back(std::get<OperationProgress>(std::move(op)));
+    for (auto& op : ops)
+      progress->operation_progress->push_back(std::get<OperationProgress>(std::move(op)));
   }
   return Status::Ok();
 }
@@ -122,8 +124,7 @@ Result<ObjectGetResult> DataObjectService::Get(const ObjectGet& request,
     }
     POP_ASSIGN_OR_RETURN(result.objects, reader.Find(request.kind, query));
     for (DataObject& object : result.objects) {
-      POP_RETURN_IF_ERROR(
-          AttachDerivedFields(reader, object, request.include_operation_progress));
+      POP_RETURN_IF_ERROR(AttachDerivedFields(reader, object, request.include_operation_progress));
     }
     result.count = static_cast<int64_t>(result.objects.size());
     return Status::Ok();

@@ -92,8 +92,7 @@ Status WriteOperationProgress(StoreWriter& tx, const Agenda& agenda, Timestamp n
     progress.added_time = now;
     progress.updated_time = now;
     DataObject object(std::move(progress));
-    POP_ASSIGN_OR_RETURN(auto existing, tx.Get(ObjectKind::kOperationProgress,
-                                                *BaseOf(object).id));
+    POP_ASSIGN_OR_RETURN(auto existing, tx.Get(ObjectKind::kOperationProgress, *BaseOf(object).id));
     if (existing) object = SparseMerge(*existing, object);
     POP_RETURN_IF_ERROR(tx.Put(object));
   }
@@ -141,8 +140,8 @@ Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
     if (!may_write) return Status(ErrorCode::kPermissionDenied, NoPermissionMessage(customer_id));
     POP_RETURN_IF_ERROR(tx.Put(DataObject(agenda)));
     if (!HasParam(agenda.params, kParamDoNotRun)) {
-      POP_RETURN_IF_ERROR(tx.AddReadyAgenda(
-          ReadyAgenda{ready_id, *insight.id, *agenda.id, customer_id, now}));
+      POP_RETURN_IF_ERROR(
+          tx.AddReadyAgenda(ReadyAgenda{ready_id, *insight.id, *agenda.id, customer_id, now}));
     }
     if (options.idempotency_key) {
       POP_RETURN_IF_ERROR(

@@ -61,7 +61,8 @@ Result<ClientConfig> ResolveClientConfig(const std::string& server_flag,
   config.base_path = EnvOr("POP_BASE_PATH", "/pop");
   config.token = !token_flag.empty() ? token_flag : EnvOr("POP_TOKEN", "");
   if (config.token.empty()) {
-    std::string data_dir = !data_dir_flag.empty() ? data_dir_flag : EnvOr("POP_DATA_DIR", "pop-data");
+    std::string data_dir =
+        !data_dir_flag.empty() ? data_dir_flag : EnvOr("POP_DATA_DIR", "pop-data");
     std::string path = data_dir + "/admin-token";
     if (auto token = ReadTokenFile(path)) {
       config.token = *token;

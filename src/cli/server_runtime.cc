@@ -106,8 +106,8 @@ Status RunServer(const ServerConfig& config) {
     if (created) {
       POP_RETURN_IF_ERROR(WritePrivateFile(*config.bootstrap_token_file, created->secret + "\n"));
       new_admin_token = created->secret;
-      logger->Log(LogLevel::kInfo, "created the admin token; saved to " +
-                                       *config.bootstrap_token_file);
+      logger->Log(LogLevel::kInfo,
+                  "created the admin token; saved to " + *config.bootstrap_token_file);
     }
   }
 
@@ -126,11 +126,11 @@ Status RunServer(const ServerConfig& config) {
   POP_RETURN_IF_ERROR(server->Start());
 
   const std::string url = "http://" + listen.first + ":" + std::to_string(server->port());
-  logger->Log(LogLevel::kInfo, "listening on " + url + config.base_path + " (store " +
-                                   config.store + ")");
+  logger->Log(LogLevel::kInfo,
+              "listening on " + url + config.base_path + " (store " + config.store + ")");
   if (config.dev_banner) {
-    std::printf("\npop dev is running\n  API:         %s%s\n  health:      %s/healthz\n", url.c_str(),
-                config.base_path.c_str(), url.c_str());
+    std::printf("\npop dev is running\n  API:         %s%s\n  health:      %s/healthz\n",
+                url.c_str(), config.base_path.c_str(), url.c_str());
     if (new_admin_token) {
       std::printf("  admin token: %s\n               (saved to %s)\n", new_admin_token->c_str(),
                   config.bootstrap_token_file->c_str());

@@ -33,7 +33,7 @@ struct ObjectQuery {
   std::optional<std::string> id;
   std::vector<FieldEquals> equals;  // ANDed with each other and with `id`
   VisibilityScope scope;  // spec §4.4, pushed down so that `limit` counts visible objects
-  size_t limit = 100;  // results are in insertion order (first stored first)
+  size_t limit = 100;     // results are in insertion order (first stored first)
 };
 
 class StoreReader {

@@ -29,8 +29,7 @@ struct Client {
     HttpClientRequest request;
     request.method = method;
     request.url = url + "/pop" + path;
-    request.headers = {{"Authorization", "Bearer " + token},
-                       {"Content-Type", "application/json"}};
+    request.headers = {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
     request.body = body;
     request.timeout = std::chrono::milliseconds(10'000);
     return http->Send(request);
@@ -38,8 +37,9 @@ struct Client {
 };
 
 void SetUpTenant(Client& admin) {
-  ASSERT_EQ(admin.Send("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})")->status,
-            200);
+  ASSERT_EQ(
+      admin.Send("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})")->status,
+      200);
   ASSERT_EQ(admin
                 .Send("POST", "/insight",
                       R"({"id":"ins","customerId":"ops","title":"ins","resourcePoolId":"rp",
@@ -58,8 +58,8 @@ std::string AgendaBody(int operations) {
   for (int i = 0; i < operations; ++i) {
     if (i > 0) ops += ",";
     ops += R"({"name":"op)" + std::to_string(i) + R"(","type":"sample","payload":{"n":)" +
-           std::to_string(i) + (i > 0 ? R"(,"prev":"@<op)" + std::to_string(i - 1) + R"(.out>")" : "") +
-           "}}";
+           std::to_string(i) +
+           (i > 0 ? R"(,"prev":"@<op)" + std::to_string(i - 1) + R"(.out>")" : "") + "}}";
   }
   return R"({"customerId":"acme","operations":[)" + ops + "]}";
 }

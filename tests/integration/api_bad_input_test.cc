@@ -21,34 +21,40 @@ class ApiBadInputTest : public ::testing::Test {
   std::string before_;
 };
 
-const char* const kRoutes[] = {"/agenda", "/agendatemplate", "/customer", "/insight",
-                               "/resourcepool", "/progress/agenda", "/progress/operation"};
+const char* const kRoutes[] = {
+    "/agenda",       "/agendatemplate",  "/customer",          "/insight",
+    "/resourcepool", "/progress/agenda", "/progress/operation"};
 
 TEST_F(ApiBadInputTest, MalformedJsonIs400OnEveryRoute) {
   for (const char* route : kRoutes) {
     for (const char* verb : {"POST", "PUT"}) {
-      auto reply = server_.Call(verb, std::string(route) + "/x", R"({"customerId": "acme",)", acme_);
+      auto reply =
+          server_.Call(verb, std::string(route) + "/x", R"({"customerId": "acme",)", acme_);
       EXPECT_EQ(reply.status, 400) << verb << " " << route;
       EXPECT_EQ(reply.body.Find("errorResponse")->Find("title")->AsString(), "BadRequestException");
-      EXPECT_EQ(reply.ErrorDescription().rfind("Malformed JSON: ", 0), 0u) << reply.ErrorDescription();
+      EXPECT_EQ(reply.ErrorDescription().rfind("Malformed JSON: ", 0), 0u)
+          << reply.ErrorDescription();
     }
   }
 }
 
 TEST_F(ApiBadInputTest, WrongTypesAre400NamingTheField) {
-  auto reply = server_.Call("POST", "/agenda", R"({"customerId":"acme","operations":{"a":1}})", acme_);
+  auto reply =
+      server_.Call("POST", "/agenda", R"({"customerId":"acme","operations":{"a":1}})", acme_);
   EXPECT_EQ(reply.status, 400);
   EXPECT_EQ(reply.ErrorDescription(),
             "Invalid value for field 'operations': expected an array, got an object");
-  reply = server_.Call("POST", "/insight", R"({"customerId":"acme","title":"t","queueSize":"many"})",
-                       acme_);
-  EXPECT_EQ(reply.ErrorDescription(), "Invalid value for field 'queueSize': expected an integer, got a string");
+  reply = server_.Call("POST", "/insight",
+                       R"({"customerId":"acme","title":"t","queueSize":"many"})", acme_);
+  EXPECT_EQ(reply.ErrorDescription(),
+            "Invalid value for field 'queueSize': expected an integer, got a string");
   reply = server_.Call("PUT", "/progress/agenda/x",
                        R"({"operationProgress":[{"operation":"a","percentComplete":[1]}]})", acme_);
   EXPECT_EQ(reply.status, 400);
-  EXPECT_EQ(reply.ErrorDescription(),
-            "Invalid value for field 'operationProgress[0].percentComplete': expected a number, got an "
-            "array");
+  EXPECT_EQ(
+      reply.ErrorDescription(),
+      "Invalid value for field 'operationProgress[0].percentComplete': expected a number, got an "
+      "array");
   reply = server_.Call("POST", "/customer", R"(["customerId","acme"])", acme_);
   EXPECT_EQ(reply.ErrorDescription(), "Invalid request body: expected a JSON object, got an array");
 }
@@ -66,11 +72,13 @@ TEST_F(ApiBadInputTest, MissingCustomerIdIs422) {
   EXPECT_EQ(reply.status, 422);
   EXPECT_EQ(reply.ErrorDescription(), "The customerId field must be specified.");
   reply = server_.Call("POST", "/customer", R"({"customerId":"acme"})", acme_);
-  EXPECT_EQ(reply.ErrorDescription(), "Issues detected: The title field must be specified on the Customer.");
+  EXPECT_EQ(reply.ErrorDescription(),
+            "Issues detected: The title field must be specified on the Customer.");
   reply = server_.Call("POST", "/insight", R"({"customerId":"acme"})", acme_);
-  EXPECT_EQ(reply.ErrorDescription(), "Issues detected: The title field must be specified on the Insight.");
-  reply = server_.Call("POST", "/progress/agenda", R"({"customerId":"acme","operationProgress":[{}]})",
-                       acme_);
+  EXPECT_EQ(reply.ErrorDescription(),
+            "Issues detected: The title field must be specified on the Insight.");
+  reply = server_.Call("POST", "/progress/agenda",
+                       R"({"customerId":"acme","operationProgress":[{}]})", acme_);
   EXPECT_EQ(reply.ErrorDescription(),
             "Issues detected: All OperationProgress objects must specify the operation field.");
 }
@@ -83,16 +91,18 @@ TEST_F(ApiBadInputTest, BodyOverTheLimitIs413) {
 }
 
 TEST_F(ApiBadInputTest, OverDeepNestingIs400) {
-  std::string deep = R"({"customerId":"acme","operations":[{"name":"a","type":"sample","payload":)" +
-                     std::string(300, '[') + std::string(300, ']') + "}]}";
+  std::string deep =
+      R"({"customerId":"acme","operations":[{"name":"a","type":"sample","payload":)" +
+      std::string(300, '[') + std::string(300, ']') + "}]}";
   auto reply = server_.Call("POST", "/agenda", deep, acme_);
   EXPECT_EQ(reply.status, 400);
   EXPECT_NE(reply.ErrorDescription().find("deeper than 128 levels"), std::string::npos);
 }
 
 TEST_F(ApiBadInputTest, InvalidUtf8AndBadPercentEncodingAre400) {
-  EXPECT_EQ(server_.Call("POST", "/customer", "{\"customerId\":\"a\xff\",\"title\":\"t\"}", acme_).status,
-            400);
+  EXPECT_EQ(
+      server_.Call("POST", "/customer", "{\"customerId\":\"a\xff\",\"title\":\"t\"}", acme_).status,
+      400);
   EXPECT_EQ(server_.Call("GET", "/customer/%zz", std::nullopt, acme_).status, 400);
 }
 

@@ -13,7 +13,8 @@ struct RouteCase {
 };
 
 const RouteCase kRoutes[] = {
-    {"/agendatemplate", R"({"id":"x-1","customerId":"acme","title":"t","agenda":{"operations":[]}})"},
+    {"/agendatemplate",
+     R"({"id":"x-1","customerId":"acme","title":"t","agenda":{"operations":[]}})"},
     {"/customer", R"({"id":"x-1","customerId":"acme","title":"Acme","billingCode":"B"})"},
     {"/insight", R"({"id":"x-1","customerId":"acme","title":"ins","queueName":"q"})"},
     {"/resourcepool", R"({"id":"x-1","customerId":"acme","title":"pool"})"},
@@ -52,7 +53,8 @@ TEST_F(ApiCrudTest, EveryRouteCreatesReadsUpdatesAndDeletes) {
     ASSERT_EQ(collection.All().size(), 1u);
 
     server_.clock().Advance(Duration::Seconds(1));
-    auto updated = server_.Call("PUT", std::string(c.route) + "/x-1", R"({"cid":"changed"})", acme_);
+    auto updated =
+        server_.Call("PUT", std::string(c.route) + "/x-1", R"({"cid":"changed"})", acme_);
     ASSERT_EQ(updated.status, 200) << ToJsonText(updated.body);
     const Json& after = updated.All()[0];
     EXPECT_EQ(after.Find("cid")->AsString(), "changed");
@@ -63,7 +65,8 @@ TEST_F(ApiCrudTest, EveryRouteCreatesReadsUpdatesAndDeletes) {
     ASSERT_EQ(deleted.status, 200);
     ASSERT_EQ(deleted.All().size(), 1u);
     EXPECT_EQ(deleted.All()[0].Find("id")->AsString(), "x-1");
-    EXPECT_TRUE(server_.Call("GET", std::string(c.route) + "/x-1", std::nullopt, acme_).All().empty());
+    EXPECT_TRUE(
+        server_.Call("GET", std::string(c.route) + "/x-1", std::nullopt, acme_).All().empty());
   }
 }
 
@@ -84,8 +87,8 @@ TEST_F(ApiCrudTest, PostDefaultsByKind) {
 }
 
 TEST_F(ApiCrudTest, PostOntoAnExistingIdMergesLikeAnUpsert) {
-  server_.Call("POST", "/customer", R"({"id":"c1","customerId":"acme","title":"A","billingCode":"B"})",
-               acme_);
+  server_.Call("POST", "/customer",
+               R"({"id":"c1","customerId":"acme","title":"A","billingCode":"B"})", acme_);
   server_.Call("POST", "/customer", R"({"id":"c1","customerId":"acme","title":"A2"})", acme_);
   auto stored = server_.Call("GET", "/customer/c1", std::nullopt, acme_);
   EXPECT_EQ(stored.All()[0].Find("title")->AsString(), "A2");
@@ -97,7 +100,8 @@ TEST_F(ApiCrudTest, PutIsASparseMergeThatReplacesNestedValuesWholesale) {
                R"({"id":"t1","customerId":"acme","title":"T","params":{"a":1,"b":2},
                    "staticParameters":{"k":"v"}})",
                acme_);
-  auto updated = server_.Call("PUT", "/agendatemplate/t1", R"({"params":{"c":3},"title":null})", acme_);
+  auto updated =
+      server_.Call("PUT", "/agendatemplate/t1", R"({"params":{"c":3},"title":null})", acme_);
   ASSERT_EQ(updated.status, 200);
   const Json& t = updated.All()[0];
   EXPECT_EQ(ToJsonText(*t.Find("params")), R"({"c":3})");
@@ -119,7 +123,8 @@ TEST_F(ApiCrudTest, PutIdRules) {
   auto missing = server_.Call("PUT", "/customer/nope", R"({"title":"x"})", acme_);
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.ErrorDescription(), "Unable to get object by id nope");
-  EXPECT_EQ(missing.body.Find("errorResponse")->Find("title")->AsString(), "ObjectNotFoundException");
+  EXPECT_EQ(missing.body.Find("errorResponse")->Find("title")->AsString(),
+            "ObjectNotFoundException");
   auto null_body = server_.Call("PUT", "/customer/c1", "null", acme_);
   EXPECT_EQ(null_body.status, 422);
   EXPECT_EQ(null_body.ErrorDescription(), "Unable to PUT a null object");
@@ -164,7 +169,8 @@ TEST_F(ApiCrudTest, AgendaProgressPutUpsertsOperationProgressAndCountsAttempts) 
                R"({"processingState":"COMPLETE","operationProgress":[
                     {"operation":"a","processingState":"COMPLETE","processingStateMessage":"succeeded"}]})",
                acme_);
-  auto again = server_.Call("PUT", "/progress/agenda/p1", R"({"processingState":"COMPLETE"})", acme_);
+  auto again =
+      server_.Call("PUT", "/progress/agenda/p1", R"({"processingState":"COMPLETE"})", acme_);
   EXPECT_EQ(again.All()[0].Find("attemptsCompleted")->AsInt(), 1);  // once per transition
   op = server_.Call("GET", "/progress/operation/p1-a", std::nullopt, acme_).All()[0];
   EXPECT_EQ(op.Find("processingStateMessage")->AsString(), "succeeded");
@@ -200,8 +206,8 @@ TEST_F(ApiCrudTest, ByQueriesFilterOnColumnsAndOtherFields) {
   EXPECT_EQ(ids("?byqueueSize=3"), (V{"i3"}));
   EXPECT_EQ(ids("?byisGlobal=false&bylimit=1"), (V{"i0"}));
   EXPECT_EQ(ids("?bytitle=t0&id=i4"), (V{"i4"}));
-  EXPECT_TRUE(ids("?byTitle=t1").empty());   // field names are case-sensitive
-  EXPECT_TRUE(ids("?bytitle=T1").empty());   // values too
+  EXPECT_TRUE(ids("?byTitle=t1").empty());     // field names are case-sensitive
+  EXPECT_TRUE(ids("?bytitle=T1").empty());     // values too
   EXPECT_TRUE(ids("?bymappers.x=1").empty());  // not a plain field name: matches nothing
 
   auto count = server_.Call("GET", "/insight?byresourcePoolId=rp0&bycount=true&bylimit=1",
@@ -226,26 +232,29 @@ TEST_F(ApiCrudTest, DefaultLimitIsOneHundred) {
 }
 
 TEST_F(ApiCrudTest, AgendaProgressByfieldsSkipsOperationProgressUnlessNamed) {
-  server_.Call("POST", "/progress/agenda", R"({"id":"p1","customerId":"acme","linkId":"L"})", acme_);
+  server_.Call("POST", "/progress/agenda", R"({"id":"p1","customerId":"acme","linkId":"L"})",
+               acme_);
   server_.Call("PUT", "/progress/agenda/p1", R"({"operationProgress":[{"operation":"a"}]})", acme_);
-  auto plain = server_.Call("GET", "/progress/agenda?bylinkId=L&byfields=id,linkId", std::nullopt, acme_);
+  auto plain =
+      server_.Call("GET", "/progress/agenda?bylinkId=L&byfields=id,linkId", std::nullopt, acme_);
   EXPECT_EQ(ToJsonText(plain.All()[0]), R"({"id":"p1","linkId":"L"})");
-  auto with_ops = server_.Call("GET", "/progress/agenda/p1?byfields=id,OperationProgress", std::nullopt,
-                               acme_);
+  auto with_ops =
+      server_.Call("GET", "/progress/agenda/p1?byfields=id,OperationProgress", std::nullopt, acme_);
   EXPECT_EQ(with_ops.All()[0].Find("operationProgress"), nullptr);  // projection is exact-case
-  auto exact = server_.Call("GET", "/progress/agenda/p1?byfields=id,operationProgress", std::nullopt,
-                            acme_);
+  auto exact =
+      server_.Call("GET", "/progress/agenda/p1?byfields=id,operationProgress", std::nullopt, acme_);
   EXPECT_EQ(exact.All()[0].Find("operationProgress")->AsArray().size(), 1u);
 }
 
 TEST_F(ApiCrudTest, ResourcePoolListsItsInsightsOnEveryRead) {
   server_.Call("POST", "/resourcepool", R"({"id":"rp","customerId":"acme","title":"p",
-                                             "insightIds":["ignored"]})", acme_);
-  auto other = server_.TokenFor({"other"});
-  server_.Call("POST", "/insight", R"({"id":"i1","customerId":"acme","title":"a","resourcePoolId":"rp"})",
+                                             "insightIds":["ignored"]})",
                acme_);
-  server_.Call("POST", "/insight", R"({"id":"i2","customerId":"other","title":"b","resourcePoolId":"rp"})",
-               other);
+  auto other = server_.TokenFor({"other"});
+  server_.Call("POST", "/insight",
+               R"({"id":"i1","customerId":"acme","title":"a","resourcePoolId":"rp"})", acme_);
+  server_.Call("POST", "/insight",
+               R"({"id":"i2","customerId":"other","title":"b","resourcePoolId":"rp"})", other);
   auto pool = server_.Call("GET", "/resourcepool/rp", std::nullopt, acme_).All()[0];
   EXPECT_EQ(ToJsonText(*pool.Find("insightIds")), R"(["i1","i2"])");  // all, whoever owns them
 }
@@ -259,7 +268,8 @@ TEST_F(ApiCrudTest, EchoesCidAndSendsCorsHeaders) {
   EXPECT_EQ(*reply.Header("content-type"), "application/json");
   auto no_cid = server_.Call("GET", "/customer", std::nullopt, acme_);
   EXPECT_EQ(no_cid.body.Find("cid"), nullptr);
-  auto error = server_.Call("GET", "/customer?bylimit=0", std::nullopt, acme_, {{"X-pop-cid", "e-1"}});
+  auto error =
+      server_.Call("GET", "/customer?bylimit=0", std::nullopt, acme_, {{"X-pop-cid", "e-1"}});
   EXPECT_EQ(error.body.Find("errorResponse")->Find("correlationId")->AsString(), "e-1");
   EXPECT_EQ(error.body.Find("errorResponse")->Find("serverStackTrace"), nullptr);
 }
@@ -283,7 +293,8 @@ TEST(ApiBasePathTest, RoutesLiveUnderTheConfiguredBasePath) {
   ApiServer server(ApiServerOptions{.base_path = "/api/v2"});
   auto token = server.TokenFor({"acme"});
   EXPECT_EQ(server.Call("GET", "/customer", std::nullopt, token).status, 200);
-  auto old_path = server.Raw("GET", "/pop/customer", std::nullopt, {{"Authorization", "Bearer " + token}});
+  auto old_path =
+      server.Raw("GET", "/pop/customer", std::nullopt, {{"Authorization", "Bearer " + token}});
   EXPECT_EQ(old_path.status, 405);
 }
 

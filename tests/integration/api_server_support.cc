@@ -134,8 +134,8 @@ std::string ApiServer::Snapshot() {
 }
 
 void ApiServer::SetUpPoolFor(const std::string& customer) {
-  auto pool = Call("POST", "/resourcepool", R"({"id":"rp-1","customerId":"pool-owner","title":"rp"})",
-                   admin_token_);
+  auto pool = Call("POST", "/resourcepool",
+                   R"({"id":"rp-1","customerId":"pool-owner","title":"rp"})", admin_token_);
   POP_CHECK(pool.status == 200) << ToJsonText(pool.body);
   auto insight = Call("POST", "/insight",
                       R"({"id":"insight-1","customerId":"pool-owner","title":"ins",

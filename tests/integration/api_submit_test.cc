@@ -45,7 +45,8 @@ TEST_F(ApiSubmitTest, TheSpecScenarioCreatesAgendaProgressAndReadyEntry) {
   EXPECT_EQ(agenda.Find("cid")->AsString().size(), 36u);  // generated
   EXPECT_EQ(ToJsonText(*agenda.Find("params")), R"({"maximumAttempts":2})");
 
-  auto progress = server_.Call("GET", "/progress/agenda/" + progress_id, std::nullopt, acme_).All()[0];
+  auto progress =
+      server_.Call("GET", "/progress/agenda/" + progress_id, std::nullopt, acme_).All()[0];
   EXPECT_EQ(progress.Find("processingState")->AsString(), "WAITING");
   EXPECT_EQ(progress.Find("processingStateMessage"), nullptr);
   EXPECT_EQ(progress.Find("maximumAttempts")->AsInt(), 2);
@@ -76,11 +77,13 @@ TEST_F(ApiSubmitTest, ClientIdIsDiscardedAndParamsDefaultToEmpty) {
 }
 
 TEST_F(ApiSubmitTest, ExternalIdAndDefaultAttemptsAreCopiedToProgress) {
-  auto reply = server_.Call("POST", "/agenda", AgendaJson("acme", "", R"("params":{"externalId":7},)"),
-                            acme_);
-  auto progress = server_.Call("GET", "/progress/agenda/" + reply.All()[0].Find("progressId")->AsString(),
-                               std::nullopt, acme_)
-                      .All()[0];
+  auto reply = server_.Call("POST", "/agenda",
+                            AgendaJson("acme", "", R"("params":{"externalId":7},)"), acme_);
+  auto progress =
+      server_
+          .Call("GET", "/progress/agenda/" + reply.All()[0].Find("progressId")->AsString(),
+                std::nullopt, acme_)
+          .All()[0];
   EXPECT_EQ(progress.Find("externalId")->AsString(), "7");
   EXPECT_EQ(progress.Find("maximumAttempts")->AsInt(), 3);
 }
@@ -88,8 +91,8 @@ TEST_F(ApiSubmitTest, ExternalIdAndDefaultAttemptsAreCopiedToProgress) {
 TEST_F(ApiSubmitTest, DoNotRunIsAPresenceCheck) {
   for (const char* value : {"true", "false", "null"}) {
     auto reply = server_.Call(
-        "POST", "/agenda", AgendaJson("acme", "", std::string(R"("params":{"doNotRun":)") + value + "},"),
-        acme_);
+        "POST", "/agenda",
+        AgendaJson("acme", "", std::string(R"("params":{"doNotRun":)") + value + "},"), acme_);
     ASSERT_EQ(reply.status, 200);
     EXPECT_TRUE(ReadyOf(reply.All()[0].Find("id")->AsString()).empty()) << value;
   }
@@ -102,7 +105,8 @@ TEST_F(ApiSubmitTest, ValidationFailuresAre422WithTheSpecMessageAndStoreNothing)
     std::string message;
   };
   std::vector<Case> cases = {
-      {R"({"operations":[{"name":"a","type":"sample"}]})", "The customerId field must be specified."},
+      {R"({"operations":[{"name":"a","type":"sample"}]})",
+       "The customerId field must be specified."},
       {R"({"customerId":"acme","operations":[]})", "No operations specified in Agenda."},
       {AgendaJson("acme", R"([{"type":"sample"}])"), "Operations must have names."},
       {AgendaJson("acme", R"([{"name":"x","type":"sample"},{"name":"X","type":"sample"}])"),
@@ -125,13 +129,14 @@ TEST_F(ApiSubmitTest, ValidationFailuresAre422WithTheSpecMessageAndStoreNothing)
 
 TEST_F(ApiSubmitTest, NoMatchingInsightIs404AndStoresNothing) {
   std::string before = server_.Snapshot();
-  auto reply = server_.Call("POST", "/agenda", AgendaJson("acme", R"([{"name":"a","type":"encode"}])"),
-                            acme_);
+  auto reply = server_.Call("POST", "/agenda",
+                            AgendaJson("acme", R"([{"name":"a","type":"encode"}])"), acme_);
   EXPECT_EQ(reply.status, 404);
   EXPECT_EQ(reply.ErrorDescription(), "No available insights for processing agenda");
   server_.Call("POST", "/customer", R"({"id":"poolless","customerId":"poolless","title":"P"})",
                server_.admin_token());
-  EXPECT_EQ(server_.Call("POST", "/agenda", AgendaJson("poolless"), server_.admin_token()).status, 404);
+  EXPECT_EQ(server_.Call("POST", "/agenda", AgendaJson("poolless"), server_.admin_token()).status,
+            404);
   server_.Call("DELETE", "/customer/poolless", std::nullopt, server_.admin_token());
   EXPECT_EQ(server_.Snapshot(), before);
 }
@@ -139,20 +144,25 @@ TEST_F(ApiSubmitTest, NoMatchingInsightIs404AndStoresNothing) {
 TEST_F(ApiSubmitTest, InsightsInvisibleToTheCustomerAreNotCandidates) {
   server_.Call("PUT", "/insight/insight-1", R"({"isGlobal":false})", server_.admin_token());
   EXPECT_EQ(server_.Call("POST", "/agenda", AgendaJson("acme"), acme_).status, 404);
-  server_.Call("PUT", "/insight/insight-1", R"({"allowedCustomerIds":["Acme"]})", server_.admin_token());
+  server_.Call("PUT", "/insight/insight-1", R"({"allowedCustomerIds":["Acme"]})",
+               server_.admin_token());
   EXPECT_EQ(server_.Call("POST", "/agenda", AgendaJson("acme"), acme_).status, 200);
 }
 
 TEST_F(ApiSubmitTest, RepeatedIdempotencyKeyReturnsTheFirstAgenda) {
-  auto first = server_.Call("POST", "/agenda", AgendaJson("acme"), acme_, {{"Idempotency-Key", "k1"}});
-  auto second = server_.Call("POST", "/agenda", AgendaJson("acme"), acme_, {{"Idempotency-Key", "k1"}});
-  auto other = server_.Call("POST", "/agenda", AgendaJson("acme"), acme_, {{"Idempotency-Key", "k2"}});
+  auto first =
+      server_.Call("POST", "/agenda", AgendaJson("acme"), acme_, {{"Idempotency-Key", "k1"}});
+  auto second =
+      server_.Call("POST", "/agenda", AgendaJson("acme"), acme_, {{"Idempotency-Key", "k1"}});
+  auto other =
+      server_.Call("POST", "/agenda", AgendaJson("acme"), acme_, {{"Idempotency-Key", "k2"}});
   ASSERT_EQ(first.status, 200);
   ASSERT_EQ(second.status, 200);
   EXPECT_EQ(second.All()[0].Find("id")->AsString(), first.All()[0].Find("id")->AsString());
   EXPECT_NE(other.All()[0].Find("id")->AsString(), first.All()[0].Find("id")->AsString());
-  EXPECT_EQ(server_.Call("GET", "/agenda?bycount=true", std::nullopt, acme_).body.Find("count")->AsInt(),
-            2);
+  EXPECT_EQ(
+      server_.Call("GET", "/agenda?bycount=true", std::nullopt, acme_).body.Find("count")->AsInt(),
+      2);
 }
 
 TEST_F(ApiSubmitTest, ConcurrentSubmissionsWithOneKeyCreateOneAgenda) {
@@ -160,26 +170,31 @@ TEST_F(ApiSubmitTest, ConcurrentSubmissionsWithOneKeyCreateOneAgenda) {
   std::vector<std::string> ids(8);
   for (size_t i = 0; i < ids.size(); ++i) {
     threads.emplace_back([&, i] {
-      auto reply = server_.Call("POST", "/agenda", AgendaJson("acme"), acme_, {{"Idempotency-Key", "same"}});
+      auto reply =
+          server_.Call("POST", "/agenda", AgendaJson("acme"), acme_, {{"Idempotency-Key", "same"}});
       ids[i] = reply.All()[0].Find("id")->AsString();
     });
   }
   for (auto& t : threads) t.join();
   for (const auto& id : ids) EXPECT_EQ(id, ids[0]);
-  EXPECT_EQ(server_.Call("GET", "/agenda?bycount=true", std::nullopt, acme_).body.Find("count")->AsInt(),
-            1);
+  EXPECT_EQ(
+      server_.Call("GET", "/agenda?bycount=true", std::nullopt, acme_).body.Find("count")->AsInt(),
+      1);
 }
 
 TEST_F(ApiSubmitTest, ClientSuppliedProgressIdReattachesExistingProgress) {
   auto first = server_.Call("POST", "/agenda", AgendaJson("acme"), acme_);
   std::string progress_id = first.All()[0].Find("progressId")->AsString();
-  auto second = server_.Call("POST", "/agenda",
-                             AgendaJson("acme", "", R"("progressId":")" + progress_id + R"(",)"), acme_);
+  auto second =
+      server_.Call("POST", "/agenda",
+                   AgendaJson("acme", "", R"("progressId":")" + progress_id + R"(",)"), acme_);
   ASSERT_EQ(second.status, 200) << ToJsonText(second.body);
   std::string second_id = second.All()[0].Find("id")->AsString();
-  auto progress = server_.Call("GET", "/progress/agenda/" + progress_id, std::nullopt, acme_).All()[0];
+  auto progress =
+      server_.Call("GET", "/progress/agenda/" + progress_id, std::nullopt, acme_).All()[0];
   EXPECT_EQ(progress.Find("agendaId")->AsString(), second_id);
-  auto missing = server_.Call("POST", "/agenda", AgendaJson("acme", "", R"("progressId":"nope",)"), acme_);
+  auto missing =
+      server_.Call("POST", "/agenda", AgendaJson("acme", "", R"("progressId":"nope",)"), acme_);
   EXPECT_EQ(missing.status, 404);
 }
 
@@ -189,8 +204,9 @@ TEST_F(ApiSubmitTest, DeletingAnAgendaRemovesItsReadyEntryButKeepsProgress) {
   ASSERT_EQ(ReadyOf(id).size(), 1u);
   server_.Call("DELETE", "/agenda/" + id, std::nullopt, acme_);
   EXPECT_TRUE(ReadyOf(id).empty());
-  EXPECT_EQ(server_.Call("GET", "/progress/agenda/" + reply.All()[0].Find("progressId")->AsString(),
-                         std::nullopt, acme_)
+  EXPECT_EQ(server_
+                .Call("GET", "/progress/agenda/" + reply.All()[0].Find("progressId")->AsString(),
+                      std::nullopt, acme_)
                 .All()
                 .size(),
             1u);
@@ -199,7 +215,8 @@ TEST_F(ApiSubmitTest, DeletingAnAgendaRemovesItsReadyEntryButKeepsProgress) {
 TEST_F(ApiSubmitTest, AgendaPutReplacesOperationsWithoutTouchingProgress) {
   auto reply = server_.Call("POST", "/agenda", AgendaJson("acme"), acme_);
   std::string id = reply.All()[0].Find("id")->AsString();
-  auto put = server_.Call("PUT", "/agenda/" + id, R"({"operations":[{"name":"z","type":"t"}]})", acme_);
+  auto put =
+      server_.Call("PUT", "/agenda/" + id, R"({"operations":[{"name":"z","type":"t"}]})", acme_);
   ASSERT_EQ(put.status, 200);
   EXPECT_EQ(put.All()[0].Find("operations")->AsArray().size(), 1u);
   EXPECT_EQ(ReadyOf(id).size(), 1u);

@@ -23,11 +23,12 @@ class ApiTenancyTest : public ::testing::Test {
     server_.Call("POST", "/customer",
                  R"({"id":"globex","customerId":"globex","title":"G","resourcePoolId":"rp-1"})",
                  server_.admin_token());
-    ASSERT_EQ(server_.Call("POST", "/agenda", AgendaJson("acme", "", R"("linkId":"L",)"), acme_).status,
-              200);
     ASSERT_EQ(
-        server_.Call("POST", "/agenda", AgendaJson("globex", "", R"("linkId":"L",)"), globex_).status,
+        server_.Call("POST", "/agenda", AgendaJson("acme", "", R"("linkId":"L",)"), acme_).status,
         200);
+    ASSERT_EQ(server_.Call("POST", "/agenda", AgendaJson("globex", "", R"("linkId":"L",)"), globex_)
+                  .status,
+              200);
   }
 };
 
@@ -62,15 +63,18 @@ TEST_F(ApiTenancyTest, WritesToAnotherTenantsObjectsAreForbiddenAndChangeNothing
             "You do not have permission to perform this action for customerId acme");
   EXPECT_EQ(put.body.Find("errorResponse")->Find("title")->AsString(), "UnauthorizedException");
   EXPECT_EQ(server_.Call("DELETE", "/customer/acme", std::nullopt, globex_).status, 403);
-  EXPECT_EQ(server_.Call("POST", "/customer", R"({"customerId":"acme","title":"x"})", globex_).status,
-            403);
+  EXPECT_EQ(
+      server_.Call("POST", "/customer", R"({"customerId":"acme","title":"x"})", globex_).status,
+      403);
   // POST onto another tenant's id must not merge into it.
   EXPECT_EQ(
-      server_.Call("POST", "/customer", R"({"id":"acme","customerId":"globex","title":"x"})", globex_)
+      server_
+          .Call("POST", "/customer", R"({"id":"acme","customerId":"globex","title":"x"})", globex_)
           .status,
       403);
   // Moving one's own object to another customer is forbidden too.
-  EXPECT_EQ(server_.Call("PUT", "/customer/globex", R"({"customerId":"acme"})", globex_).status, 403);
+  EXPECT_EQ(server_.Call("PUT", "/customer/globex", R"({"customerId":"acme"})", globex_).status,
+            403);
   EXPECT_EQ(server_.Call("POST", "/agenda", AgendaJson("acme"), globex_).status, 403);
   EXPECT_EQ(server_.Snapshot(), before);
 }
@@ -79,7 +83,8 @@ TEST_F(ApiTenancyTest, GlobalAndAllowedInsightsAreReadableButNotWritable) {
   server_.Call("POST", "/insight",
                R"({"id":"shared","customerId":"globex","title":"s","allowedCustomerIds":["ACME"]})",
                globex_);
-  server_.Call("POST", "/insight", R"({"id":"private","customerId":"globex","title":"p"})", globex_);
+  server_.Call("POST", "/insight", R"({"id":"private","customerId":"globex","title":"p"})",
+               globex_);
   auto seen = server_.Call("GET", "/insight?bylimit=50", std::nullopt, acme_);
   std::vector<std::string> ids;
   for (const Json& item : seen.All()) ids.push_back(item.Find("id")->AsString());
@@ -114,8 +119,9 @@ TEST_F(ApiTenancyTest, BasicCredentialsAsTheOriginalUiSentThem) {
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.All().size(), 1u);
   auto wrong_account = "Basic " + Base64Encode("globex:" + acme_);
-  EXPECT_EQ(server_.Raw("GET", "/pop/agenda", std::nullopt, {{"Authorization", wrong_account}}).status,
-            401);
+  EXPECT_EQ(
+      server_.Raw("GET", "/pop/agenda", std::nullopt, {{"Authorization", wrong_account}}).status,
+      401);
 }
 
 TEST_F(ApiTenancyTest, OnlyAnAdministratorCreatesTokensAndTheSecretIsShownOnce) {
@@ -136,7 +142,8 @@ TEST_F(ApiTenancyTest, OnlyAnAdministratorCreatesTokensAndTheSecretIsShownOnce) 
     content << in.rdbuf();
     EXPECT_EQ(content.str().find(secret), std::string::npos) << entry.path();
   }
-  EXPECT_EQ(server_.Call("POST", "/token", R"({"accounts":[]})", server_.admin_token()).status, 422);
+  EXPECT_EQ(server_.Call("POST", "/token", R"({"accounts":[]})", server_.admin_token()).status,
+            422);
   EXPECT_EQ(server_.Call("POST", "/token", R"({"accounts":"acme"})", server_.admin_token()).status,
             400);
 }

@@ -12,10 +12,10 @@ namespace pop {
 
 // An object is visible when ANY enabled rule matches.
 struct VisibilityScope {
-  bool everything = false;             // global visibility or the service user
-  std::vector<std::string> accounts;   // CustomerFilter: object.customerId equals one (exact case)
-  bool global_objects = false;         // GlobalObjectFilter: object.isGlobal == true
-  bool allowed_customers = false;      // AllowedCustomerFilter: a lower-cased account is listed
+  bool everything = false;            // global visibility or the service user
+  std::vector<std::string> accounts;  // CustomerFilter: object.customerId equals one (exact case)
+  bool global_objects = false;        // GlobalObjectFilter: object.isGlobal == true
+  bool allowed_customers = false;     // AllowedCustomerFilter: a lower-cased account is listed
 
   static VisibilityScope Everything() {
     VisibilityScope scope;

@@ -11,7 +11,8 @@ constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 constexpr std::array<int8_t, 256> MakeDecodeTable() {
   std::array<int8_t, 256> table{};
   for (auto& entry : table) entry = -1;
-  for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  for (int i = 0; i < 64; ++i)
+    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
   return table;
 }
 
@@ -67,7 +68,8 @@ std::optional<std::string> Base64Decode(std::string_view text) {
         if (values[k] < 0) return std::nullopt;
       }
     }
-    uint32_t v = (static_cast<uint32_t>(values[0]) << 18) | (static_cast<uint32_t>(values[1]) << 12) |
+    uint32_t v = (static_cast<uint32_t>(values[0]) << 18) |
+                 (static_cast<uint32_t>(values[1]) << 12) |
                  (static_cast<uint32_t>(values[2]) << 6) | static_cast<uint32_t>(values[3]);
     out.push_back(static_cast<char>((v >> 16) & 0xFF));
     if (padding < 2) out.push_back(static_cast<char>((v >> 8) & 0xFF));

@@ -52,8 +52,9 @@ void CheckReferences(const std::vector<Operation>& operations, std::vector<std::
   for (const Operation& op : operations) {
     if (!op.payload) continue;
     ReplacementResult result = ReplaceReferences(*op.payload, outputs);
-    bool has_real_missing = std::any_of(result.missing.begin(), result.missing.end(),
-                                        [](const std::string& r) { return r.rfind("@<pop.", 0) != 0; });
+    bool has_real_missing =
+        std::any_of(result.missing.begin(), result.missing.end(),
+                    [](const std::string& r) { return r.rfind("@<pop.", 0) != 0; });
     if (has_real_missing) {
       issues.push_back("Invalid references found in operation [" + *op.name +
                        "] payload: " + Join(result.missing, ","));

@@ -17,7 +17,7 @@ TEST(Base64Test, EncodesRfc4648Vectors) {
 
 TEST(Base64Test, DecodesWhatItEncodes) {
   for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "acme:pop_0123",
-                                                      std::string("\0\xff\x10", 3)}) {
+                                                       std::string("\0\xff\x10", 3)}) {
     EXPECT_EQ(Base64Decode(Base64Encode(s)), s);
   }
 }

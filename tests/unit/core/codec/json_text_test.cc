@@ -59,7 +59,10 @@ TEST(JsonTextTest, HugeObjectsWithManyKeysParseInLinearTime) {
 }
 
 TEST(JsonTextTest, InvalidUtf8InStringsPrintsAsReplacementCharacter) {
-  EXPECT_EQ(ToJsonText(Json(std::string("a\xff" "b"))), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(ToJsonText(Json(std::string("a\xff"
+                                        "b"))),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
 }
 
 TEST(JsonTextTest, RejectsInvalidUtf8Input) { EXPECT_FALSE(ParseJson("\"\xff\"").ok()); }

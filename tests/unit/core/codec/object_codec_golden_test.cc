@@ -34,7 +34,8 @@ TEST(ObjectCodecGoldenTest, EveryCaseRoundTripsAsExpected) {
     ASSERT_TRUE(decoded.ok()) << decoded.error().message;
     Json encoded = EncodeObject(*decoded);
     EXPECT_EQ(encoded, *golden.Find("expect"))
-        << "got      " << ToJsonText(encoded) << "\nexpected " << ToJsonText(*golden.Find("expect"));
+        << "got      " << ToJsonText(encoded) << "\nexpected "
+        << ToJsonText(*golden.Find("expect"));
     // Encoding is stable: decoding the output gives the same output again.
     Result<DataObject> again = DecodeObject(*kind, encoded);
     ASSERT_TRUE(again.ok());

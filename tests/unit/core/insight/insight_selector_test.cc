@@ -35,7 +35,8 @@ TEST(InsightSelectorTest, ParamMapComparesLowerCasedKeysAndTextValues) {
 }
 
 TEST(InsightSelectorTest, ParamMapMatchesOperationParamsToo) {
-  std::vector<Insight> insights = {InsightFrom(R"({"id":"i1","mappers":{"paramMap":["tier=gold"]}})")};
+  std::vector<Insight> insights = {
+      InsightFrom(R"({"id":"i1","mappers":{"paramMap":["tier=gold"]}})")};
   EXPECT_EQ(SelectInsight(AgendaFrom(R"({"operations":[{"name":"a","params":{"Tier":"Gold"}}]})"),
                           insights),
             0u);
@@ -44,8 +45,8 @@ TEST(InsightSelectorTest, ParamMapMatchesOperationParamsToo) {
 TEST(InsightSelectorTest, ParamMapRulesWithoutKeyAreIgnored) {
   std::vector<Insight> insights = {
       InsightFrom(R"({"id":"i1","mappers":{"paramMap":["=x","noequals","k="]}})")};
-  EXPECT_FALSE(SelectInsight(AgendaFrom(R"({"params":{"k":""},"operations":[{"name":"a"}]})"),
-                             insights));
+  EXPECT_FALSE(
+      SelectInsight(AgendaFrom(R"({"params":{"k":""},"operations":[{"name":"a"}]})"), insights));
 }
 
 TEST(InsightSelectorTest, InsightWithoutMappersNeverMatches) {
@@ -55,7 +56,8 @@ TEST(InsightSelectorTest, InsightWithoutMappersNeverMatches) {
 }
 
 TEST(InsightSelectorTest, UnknownMapperKindsAreIgnored) {
-  std::vector<Insight> insights = {InsightFrom(R"({"id":"i1","mappers":{"operationColour":["Sample"]}})")};
+  std::vector<Insight> insights = {
+      InsightFrom(R"({"id":"i1","mappers":{"operationColour":["Sample"]}})")};
   EXPECT_FALSE(SelectInsight(AgendaFrom(kSampleAgenda), insights));
 }
 
@@ -70,9 +72,11 @@ TEST(InsightSelectorTest, DefaultInsightByTitleOrIdWinsAmongMatches) {
   std::vector<Insight> insights = {
       InsightFrom(R"({"id":"i1","title":"one","mappers":{"operationType":["sample"]}})"),
       InsightFrom(R"({"id":"i2","title":"Two","mappers":{"operationType":["sample"]}})")};
-  auto agenda = AgendaFrom(R"({"params":{"defaultInsight":"TWO"},"operations":[{"name":"a","type":"sample"}]})");
+  auto agenda = AgendaFrom(
+      R"({"params":{"defaultInsight":"TWO"},"operations":[{"name":"a","type":"sample"}]})");
   EXPECT_EQ(SelectInsight(agenda, insights), 1u);
-  agenda = AgendaFrom(R"({"params":{"defaultInsight":"I2"},"operations":[{"name":"a","type":"sample"}]})");
+  agenda = AgendaFrom(
+      R"({"params":{"defaultInsight":"I2"},"operations":[{"name":"a","type":"sample"}]})");
   EXPECT_EQ(SelectInsight(agenda, insights), 1u);
 }
 
@@ -81,7 +85,8 @@ TEST(InsightSelectorTest, UnmatchedDefaultInsightFallsBackToFirstMatch) {
       InsightFrom(R"({"id":"i1","title":"one","mappers":{"operationType":["other"]}})"),
       InsightFrom(R"({"id":"i2","title":"two","mappers":{"operationType":["sample"]}})"),
       InsightFrom(R"({"id":"i3","title":"three","mappers":{"operationType":["sample"]}})")};
-  auto agenda = AgendaFrom(R"({"params":{"defaultInsight":"one"},"operations":[{"name":"a","type":"sample"}]})");
+  auto agenda = AgendaFrom(
+      R"({"params":{"defaultInsight":"one"},"operations":[{"name":"a","type":"sample"}]})");
   EXPECT_EQ(SelectInsight(agenda, insights), 1u);
 }
 

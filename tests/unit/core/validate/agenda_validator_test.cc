@@ -45,19 +45,25 @@ TEST(AgendaValidatorTest, RejectsNamesThatDifferOnlyInCase) {
 }
 
 TEST(AgendaValidatorTest, ReportsMissingReferencesIncludingPopTokens) {
-  EXPECT_EQ(MessageOf(R"({"operations":[{"name":"a","payload":{"x":"@<b.out::/y>","z":"@<pop.agendaId>"}}]})"),
-            "Validation Issues detected: Invalid references found in operation [a] payload: "
-            "@<b.out::/y>,@<pop.agendaId>");
+  EXPECT_EQ(
+      MessageOf(
+          R"({"operations":[{"name":"a","payload":{"x":"@<b.out::/y>","z":"@<pop.agendaId>"}}]})"),
+      "Validation Issues detected: Invalid references found in operation [a] payload: "
+      "@<b.out::/y>,@<pop.agendaId>");
 }
 
 TEST(AgendaValidatorTest, IgnoresPopTokensAlone) {
-  EXPECT_EQ(MessageOf(R"({"operations":[{"name":"a","payload":"@<pop.agendaId>/@<pop.operationName>"}]})"),
-            "ok");
+  EXPECT_EQ(
+      MessageOf(
+          R"({"operations":[{"name":"a","payload":"@<pop.agendaId>/@<pop.operationName>"}]})"),
+      "ok");
 }
 
 TEST(AgendaValidatorTest, InvalidPointersAreNotErrorsAtSubmitTime) {
-  EXPECT_EQ(MessageOf(R"({"operations":[{"name":"a"},{"name":"b","payload":"@<a.out::/not/known/yet>"}]})"),
-            "ok");
+  EXPECT_EQ(
+      MessageOf(
+          R"({"operations":[{"name":"a"},{"name":"b","payload":"@<a.out::/not/known/yet>"}]})"),
+      "ok");
 }
 
 TEST(AgendaValidatorTest, SeveralReferencesInOneStringAreAccepted) {
@@ -73,10 +79,12 @@ TEST(AgendaValidatorTest, DetectsSelfReference) {
 }
 
 TEST(AgendaValidatorTest, DetectsCycleThroughReferences) {
-  EXPECT_EQ(MessageOf(R"({"operations":[{"name":"a","payload":"@<b.out>"},{"name":"b","payload":"@<a.out>"},
+  EXPECT_EQ(
+      MessageOf(
+          R"({"operations":[{"name":"a","payload":"@<b.out>"},{"name":"b","payload":"@<a.out>"},
       {"name":"c","payload":"@<a.out>"}]})"),
-            "Validation Issues detected: There is a circular reference involving the operation: "
-            "a,There is a circular reference involving the operation: b");
+      "Validation Issues detected: There is a circular reference involving the operation: "
+      "a,There is a circular reference involving the operation: b");
 }
 
 TEST(AgendaValidatorTest, DependsOnEdgesCountInTheCycleCheck) {
@@ -87,9 +95,10 @@ TEST(AgendaValidatorTest, DependsOnEdgesCountInTheCycleCheck) {
 }
 
 TEST(AgendaValidatorTest, DependsOnNamingNoOperationIsAnIssue) {
-  EXPECT_EQ(MessageOf(R"({"operations":[{"name":"a","params":{"dependsOn":" b , c,"}},{"name":"b"}]})"),
-            "Validation Issues detected: Invalid dependsOn found in operation [a]: c (no such "
-            "operation)");
+  EXPECT_EQ(
+      MessageOf(R"({"operations":[{"name":"a","params":{"dependsOn":" b , c,"}},{"name":"b"}]})"),
+      "Validation Issues detected: Invalid dependsOn found in operation [a]: c (no such "
+      "operation)");
 }
 
 TEST(AgendaValidatorTest, TruncatesAfterTenIssues) {
