@@ -83,8 +83,9 @@ Status AttachDerivedFields(StoreReader& reader, DataObject& object, bool include
     query.limit = kUnlimited;
     POP_ASSIGN_OR_RETURN(auto ops, reader.Find(ObjectKind::kOperationProgress, query));
     progress->operation_progress.emplace();
-    for (auto& op : ops)
+    for (auto& op : ops) {
       progress->operation_progress->push_back(std::get<OperationProgress>(std::move(op)));
+    }
   }
   return Status::Ok();
 }

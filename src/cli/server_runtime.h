@@ -17,7 +17,7 @@ struct ServerConfig {
   std::string store;                      // "sqlite:PATH"
   std::string base_path = "/pop";
   std::string log_level = "info";
-  size_t max_body_bytes = 10 * 1024 * 1024;
+  size_t max_body_bytes = size_t{10} * 1024 * 1024;
   size_t worker_threads = 16;
   // When the store holds no token yet: create a super-user token and write it to this file
   // (mode 0600). `pop dev` always sets it to <data-dir>/admin-token.

@@ -8,15 +8,18 @@ namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-constexpr std::array<int8_t, 256> MakeDecodeTable() {
-  std::array<int8_t, 256> table{};
-  for (auto& entry : table) entry = -1;
-  for (int i = 0; i < 64; ++i)
-    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+constexpr std::array<int, 256> MakeDecodeTable() {
+  std::array<int, 256> table{};
+  for (auto& entry : table) {
+    entry = -1;
+  }
+  for (int i = 0; i < 64; ++i) {
+    table[static_cast<unsigned char>(kAlphabet[i])] = i;
+  }
   return table;
 }
 
-constexpr std::array<int8_t, 256> kDecode = MakeDecodeTable();
+constexpr std::array<int, 256> kDecode = MakeDecodeTable();
 
 }  // namespace
 

@@ -31,6 +31,9 @@ struct Voidify {
 
 }  // namespace pop::internal
 
+// The trailing `<<` must bind to CheckFailure, so the expansion cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define POP_CHECK(cond)         \
   (cond) ? static_cast<void>(0) \
          : ::pop::internal::Voidify() & ::pop::internal::CheckFailure(__FILE__, __LINE__, #cond)
+// NOLINTEND(bugprone-macro-parentheses)

@@ -94,12 +94,15 @@ Status AsStatus(const Result<T>& r) {
     }                                                           \
   } while (false)
 
+// `lhs` may be a declaration (`auto x`), so it cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define POP_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                              \
   if (!tmp.ok()) {                                \
     return tmp.error();                           \
   }                                               \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 // `POP_ASSIGN_OR_RETURN(auto x, FunctionReturningResult());`
 #define POP_ASSIGN_OR_RETURN(lhs, expr) \

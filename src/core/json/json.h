@@ -33,13 +33,13 @@ class JsonObject {
   // Replaces the value of an existing key in place, or appends.
   void Set(std::string key, Json value);
   bool Erase(std::string_view key);
-  size_t size() const { return members_.size(); }
-  bool empty() const { return members_.empty(); }
-  const_iterator begin() const { return members_.begin(); }
-  const_iterator end() const { return members_.end(); }
-  iterator begin() { return members_.begin(); }
-  iterator end() { return members_.end(); }
-  void Reserve(size_t n) { members_.reserve(n); }
+  size_t size() const;
+  bool empty() const;
+  const_iterator begin() const;
+  const_iterator end() const;
+  iterator begin();
+  iterator end();
+  void Reserve(size_t n);
   // Appends without checking for an existing key; the caller guarantees uniqueness.
   void AppendUnchecked(std::string key, Json value);
   // After AppendUnchecked: a repeated key keeps its first position and its last value (as a
@@ -104,6 +104,15 @@ class Json {
  private:
   std::variant<std::nullptr_t, bool, int64_t, double, std::string, JsonArray, JsonObject> v_;
 };
+
+// JsonObject members that need Json to be complete.
+inline size_t JsonObject::size() const { return members_.size(); }
+inline bool JsonObject::empty() const { return members_.empty(); }
+inline JsonObject::const_iterator JsonObject::begin() const { return members_.begin(); }
+inline JsonObject::const_iterator JsonObject::end() const { return members_.end(); }
+inline JsonObject::iterator JsonObject::begin() { return members_.begin(); }
+inline JsonObject::iterator JsonObject::end() { return members_.end(); }
+inline void JsonObject::Reserve(size_t n) { members_.reserve(n); }
 
 // Short name of a type for error messages ("an object", "a string").
 const char* JsonTypeDescription(Json::Type type);
