@@ -1,0 +1,228 @@
+#include "adapters/sqlite/session.h"
+
+#include <utility>
+
+#include "adapters/sqlite/object_table.h"
+#include "core/codec/json_text.h"
+#include "core/codec/object_codec.h"
+
+namespace pop::sqlite {
+namespace {
+
+void BindAll(Statement& statement, const std::vector<SqlValue>& params) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    int index = static_cast<int>(i) + 1;
+    switch (params[i].type) {
+      case SqlValue::Type::kText:
+        statement.BindText(index, params[i].text);
+        break;
+      case SqlValue::Type::kInteger:
+        statement.BindInt(index, params[i].integer);
+        break;
+      case SqlValue::Type::kNull:
+        statement.BindNull(index);
+        break;
+    }
+  }
+}
+
+Result<DataObject> DecodeStored(ObjectKind kind, std::string_view doc) {
+  Result<Json> json = ParseJson(doc);
+  if (!json.ok()) {
+    return Error(ErrorCode::kInternal, std::string("stored ") + ObjectKindName(kind) +
+                                           " is not valid JSON: " + json.error().message);
+  }
+  Result<DataObject> object = DecodeObject(kind, *json);
+  if (!object.ok()) {
+    return Error(ErrorCode::kInternal, std::string("stored ") + ObjectKindName(kind) +
+                                           " cannot be decoded: " + object.error().message);
+  }
+  return object;
+}
+
+Result<std::vector<std::string>> DecodeAccounts(std::string_view text) {
+  POP_ASSIGN_OR_RETURN(Json json, ParseJson(text));
+  std::vector<std::string> accounts;
+  if (!json.is_array()) return Error(ErrorCode::kInternal, "stored token accounts not an array");
+  for (const Json& account : json.AsArray()) {
+    if (!account.is_string()) return Error(ErrorCode::kInternal, "stored token account invalid");
+    accounts.push_back(account.AsString());
+  }
+  return accounts;
+}
+
+std::string AccountsText(const std::vector<std::string>& accounts) {
+  JsonArray array;
+  array.reserve(accounts.size());
+  for (const auto& account : accounts) array.emplace_back(account);
+  return ToJsonText(Json(std::move(array)));
+}
+
+// Replaces the message of a kConflict error; other errors pass through.
+Status WithConflictMessage(Status status, std::string message) {
+  if (status.ok() || status.code() != ErrorCode::kConflict) return status;
+  return Status(ErrorCode::kConflict, std::move(message));
+}
+
+}  // namespace
+
+Result<std::optional<DataObject>> Session::Get(ObjectKind kind, std::string_view id) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("SELECT doc FROM " + std::string(TableFor(kind).name) +
+                                           " WHERE id = ?1"));
+  statement.BindText(1, id);
+  POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+  if (!has_row) return std::optional<DataObject>();
+  POP_ASSIGN_OR_RETURN(DataObject object, DecodeStored(kind, statement.ColumnText(0)));
+  return std::optional<DataObject>(std::move(object));
+}
+
+Result<std::vector<DataObject>> Session::Find(ObjectKind kind, const ObjectQuery& query) {
+  std::vector<DataObject> objects;
+  std::optional<SqlQuery> sql = BuildFind(kind, query);
+  if (!sql.has_value()) return objects;
+  POP_ASSIGN_OR_RETURN(Statement statement, connection_.Prepare(sql->sql));
+  BindAll(statement, sql->params);
+  for (;;) {
+    POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+    if (!has_row) return objects;
+    POP_ASSIGN_OR_RETURN(DataObject object, DecodeStored(kind, statement.ColumnText(0)));
+    objects.push_back(std::move(object));
+  }
+}
+
+Result<int64_t> Session::Count(ObjectKind kind, const ObjectQuery& query) {
+  std::optional<SqlQuery> sql = BuildCount(kind, query);
+  if (!sql.has_value()) return int64_t{0};
+  POP_ASSIGN_OR_RETURN(Statement statement, connection_.Prepare(sql->sql));
+  BindAll(statement, sql->params);
+  POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+  if (!has_row) return Error(ErrorCode::kInternal, "count returned no row");
+  return statement.ColumnInt(0);
+}
+
+Result<std::vector<ReadyAgenda>> Session::ReadyAgendasOf(std::string_view agenda_id) {
+  POP_ASSIGN_OR_RETURN(
+      Statement statement,
+      connection_.Prepare("SELECT id, insight_id, agenda_id, customer_id, added FROM ready_agenda"
+                          " WHERE agenda_id = ?1 ORDER BY added, seq"));
+  statement.BindText(1, agenda_id);
+  std::vector<ReadyAgenda> entries;
+  for (;;) {
+    POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+    if (!has_row) return entries;
+    entries.push_back(
+        ReadyAgenda{std::string(statement.ColumnText(0)), std::string(statement.ColumnText(1)),
+                    std::string(statement.ColumnText(2)), std::string(statement.ColumnText(3)),
+                    Timestamp::FromMillis(statement.ColumnInt(4))});
+  }
+}
+
+Result<std::optional<ApiToken>> Session::FindTokenByHash(std::string_view secret_hash) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("SELECT id, secret_hash, accounts, super_user, title,"
+                                           " created FROM api_token WHERE secret_hash = ?1"));
+  statement.BindText(1, secret_hash);
+  POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+  if (!has_row) return std::optional<ApiToken>();
+  ApiToken token;
+  token.id = statement.ColumnText(0);
+  token.secret_hash = statement.ColumnText(1);
+  POP_ASSIGN_OR_RETURN(token.accounts, DecodeAccounts(statement.ColumnText(2)));
+  token.super_user = statement.ColumnInt(3) != 0;
+  token.title = statement.ColumnText(4);
+  token.created = Timestamp::FromMillis(statement.ColumnInt(5));
+  return std::optional<ApiToken>(std::move(token));
+}
+
+Result<int64_t> Session::CountTokens() {
+  return connection_.QueryInt("SELECT count(*) FROM api_token");
+}
+
+Result<std::optional<std::string>> Session::FindIdempotentAgenda(std::string_view customer_id,
+                                                                 std::string_view key) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("SELECT agenda_id FROM idempotency_key"
+                                           " WHERE customer_id = ?1 AND key = ?2"));
+  statement.BindText(1, customer_id);
+  statement.BindText(2, key);
+  POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+  if (!has_row) return std::optional<std::string>();
+  return std::optional<std::string>(statement.ColumnText(0));
+}
+
+Status Session::Put(const DataObject& object) {
+  const EndpointObject& base = BaseOf(object);
+  if (!base.id.has_value() || base.id->empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  std::string("cannot store ") + ObjectKindName(KindOf(object)) + " without an id");
+  }
+  Json encoded = EncodeObject(object);
+  std::string doc = ToJsonText(encoded);
+  SqlQuery upsert = BuildUpsert(KindOf(object), encoded, std::move(doc));
+  POP_ASSIGN_OR_RETURN(Statement statement, connection_.Prepare(upsert.sql));
+  BindAll(statement, upsert.params);
+  return statement.Run();
+}
+
+Result<bool> Session::Delete(ObjectKind kind, std::string_view id) {
+  POP_ASSIGN_OR_RETURN(
+      Statement statement,
+      connection_.Prepare("DELETE FROM " + std::string(TableFor(kind).name) + " WHERE id = ?1"));
+  statement.BindText(1, id);
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes() > 0;
+}
+
+Status Session::AddReadyAgenda(const ReadyAgenda& ready) {
+  POP_ASSIGN_OR_RETURN(
+      Statement statement,
+      connection_.Prepare("INSERT INTO ready_agenda (id, insight_id, agenda_id, customer_id, added)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5)"));
+  statement.BindText(1, ready.id);
+  statement.BindText(2, ready.insight_id);
+  statement.BindText(3, ready.agenda_id);
+  statement.BindText(4, ready.customer_id);
+  statement.BindInt(5, ready.added.millis());
+  return WithConflictMessage(statement.Run(),
+                             "a ready agenda with id '" + ready.id + "' already exists");
+}
+
+Result<int64_t> Session::DeleteReadyAgendasOf(std::string_view agenda_id) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("DELETE FROM ready_agenda WHERE agenda_id = ?1"));
+  statement.BindText(1, agenda_id);
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes();
+}
+
+Status Session::AddToken(const ApiToken& token) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("INSERT INTO api_token (id, secret_hash, accounts,"
+                                           " super_user, title, created)"
+                                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  statement.BindText(1, token.id);
+  statement.BindText(2, token.secret_hash);
+  statement.BindText(3, AccountsText(token.accounts));
+  statement.BindInt(4, token.super_user ? 1 : 0);
+  statement.BindText(5, token.title);
+  statement.BindInt(6, token.created.millis());
+  return WithConflictMessage(
+      statement.Run(), "a token with id '" + token.id + "' or the same secret already exists");
+}
+
+Status Session::AddIdempotencyKey(std::string_view customer_id, std::string_view key,
+                                  std::string_view agenda_id, Timestamp created) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("INSERT INTO idempotency_key (customer_id, key,"
+                                           " agenda_id, created) VALUES (?1, ?2, ?3, ?4)"));
+  statement.BindText(1, customer_id);
+  statement.BindText(2, key);
+  statement.BindText(3, agenda_id);
+  statement.BindInt(4, created.millis());
+  return WithConflictMessage(statement.Run(), "idempotency key '" + std::string(key) +
+                                                  "' of customer '" + std::string(customer_id) +
+                                                  "' is already recorded");
+}
+
+}  // namespace pop::sqlite

@@ -1,0 +1,56 @@
+// Session: the reader and writer operations of the Store port as SQL on one Connection, run
+// inside the transaction SqliteStore opened for them (a read snapshot or the writer's batch).
+// Confined to the thread that holds the connection.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/sqlite/connection.h"
+#include "ports/store.h"
+
+namespace pop::sqlite {
+
+class Session final : public StoreWriter {
+ public:
+  explicit Session(Connection& connection) : connection_(connection) {}
+
+  Result<std::optional<DataObject>> Get(ObjectKind kind, std::string_view id) override;
+  Result<std::vector<DataObject>> Find(ObjectKind kind, const ObjectQuery& query) override;
+  Result<int64_t> Count(ObjectKind kind, const ObjectQuery& query) override;
+  Result<std::vector<ReadyAgenda>> ReadyAgendasOf(std::string_view agenda_id) override;
+  Result<std::optional<ApiToken>> FindTokenByHash(std::string_view secret_hash) override;
+  Result<int64_t> CountTokens() override;
+  Result<std::optional<std::string>> FindIdempotentAgenda(std::string_view customer_id,
+                                                          std::string_view key) override;
+
+  Status Put(const DataObject& object) override;
+  Result<bool> Delete(ObjectKind kind, std::string_view id) override;
+  Status AddReadyAgenda(const ReadyAgenda& ready) override;
+  Result<int64_t> DeleteReadyAgendasOf(std::string_view agenda_id) override;
+  Status AddToken(const ApiToken& token) override;
+  Status AddIdempotencyKey(std::string_view customer_id, std::string_view key,
+                           std::string_view agenda_id, Timestamp created) override;
+
+ private:
+  Connection& connection_;
+};
+
+// Runs a caller's closure: an exception escaping it becomes kInternal, so none crosses the port
+// and the writer thread survives it.
+template <typename Fn, typename Arg>
+Status RunGuarded(const Fn& fn, Arg& arg) {
+  try {
+    return fn(arg);
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternal, std::string("store closure threw: ") + e.what());
+  } catch (...) {
+    return Status(ErrorCode::kInternal, "store closure threw a non-standard exception");
+  }
+}
+
+}  // namespace pop::sqlite

@@ -1,0 +1,44 @@
+// Store factories for the store contract suite (store_contract_test.cc), one per Store
+// implementation, and the per-test temporary directory they keep their data in.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/base/result.h"
+#include "ports/store.h"
+
+namespace pop::testing {
+
+struct StoreFactory {
+  std::string name;  // test-name suffix: letters and digits only
+  // Opens the store kept in `temp_dir`. Opening again with the same directory (after the first
+  // store was destroyed) must find everything the first one wrote.
+  std::function<Result<std::unique_ptr<Store>>(const std::string& temp_dir)> open;
+};
+
+// Every implementation the contract suite runs against.
+std::vector<StoreFactory> AllStoreFactories();
+
+// For gtest's messages about parameter values.
+void PrintTo(const StoreFactory& factory, std::ostream* os);
+
+// A new, empty directory, removed with everything in it on destruction (permissions that a
+// test took away are restored first).
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace pop::testing

@@ -1,0 +1,27 @@
+// Data objects for the store contract suite: one with every field set, for each ObjectKind, and
+// small builders for the fields that queries and visibility look at.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/model/data_object.h"
+
+namespace pop::testing {
+
+// Every field of the kind set (nested objects too), with id `id` and owner `customer_id`.
+DataObject FullSample(ObjectKind kind, const std::string& id, const std::string& customer_id);
+
+Agenda AgendaWith(const std::string& id, const std::string& customer_id);
+Insight InsightWith(const std::string& id, const std::string& customer_id);
+AgendaProgress AgendaProgressWith(const std::string& id, const std::string& agenda_id);
+OperationProgress OperationProgressWith(const std::string& id,
+                                        const std::string& agenda_progress_id);
+
+// The ids of `objects`, in order.
+std::vector<std::string> IdsOf(const std::vector<DataObject>& objects);
+
+// The object as the codec writes it: equal text means equal field for field.
+std::string TextOf(const DataObject& object);
+
+}  // namespace pop::testing
