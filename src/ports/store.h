@@ -64,11 +64,14 @@ class StoreReader {
 class StoreWriter : public StoreReader {
  public:
   // Inserts, or replaces the whole stored object with the same kind and id (keeping its
-  // original insertion position). The object must have an id.
+  // original insertion position). Stores exactly what it is given: derived fields
+  // (AgendaProgress.operationProgress, ResourcePool.insightIds) are the caller's to strip.
+  // Errors: kInvalidArgument when the object has no id.
   [[nodiscard]] virtual Status Put(const DataObject& object) = 0;
   // True when an object was deleted.
   [[nodiscard]] virtual Result<bool> Delete(ObjectKind kind, std::string_view id) = 0;
 
+  // kConflict when a ready entry with the same id exists.
   [[nodiscard]] virtual Status AddReadyAgenda(const ReadyAgenda& ready) = 0;
   // Deletes every ready entry of the agenda; returns how many there were.
   [[nodiscard]] virtual Result<int64_t> DeleteReadyAgendasOf(std::string_view agenda_id) = 0;
@@ -86,6 +89,7 @@ class Store {
   virtual ~Store() = default;
 
   // Runs `fn` against one consistent snapshot. Returns fn's status, or the store's error.
+  // `fn` must not call the Store itself (a nested Read can wait forever for a connection).
   [[nodiscard]] virtual Status Read(const std::function<Status(StoreReader&)>& fn) = 0;
 
   // Runs `fn` as one atomic transaction. When fn returns an error nothing it wrote is kept and

@@ -1,0 +1,137 @@
+// `pop dev` as a user runs it: creates its data dir, database and a 0600 admin token file on
+// first start, serves /healthz, and the CLI finds the token there without flags.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "e2e/server_process_support.h"
+
+namespace pop::testing {
+namespace {
+
+std::string RunCommand(const std::string& command, int* exit_code) {
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  char buffer[4096];
+  while (pipe != nullptr && fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  int status = pipe != nullptr ? pclose(pipe) : -1;
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return output;
+}
+
+class DevProcess {
+ public:
+  explicit DevProcess(const std::filesystem::path& dir) : dir_(dir) {}
+  ~DevProcess() { Stop(); }
+
+  std::string Start() {
+    std::filesystem::path ready = dir_ / "ready";
+    std::string binary = std::string(POP_BINARY_DIR) + "/pop";
+    pid_ = fork();
+    if (pid_ == 0) {
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      std::string data_dir = (dir_ / "data").string();
+      std::string log = (dir_ / "dev.log").string();
+      freopen(log.c_str(), "w", stdout);
+      execl(binary.c_str(), binary.c_str(), "dev", "--listen", "127.0.0.1:0", "--data-dir",
+            data_dir.c_str(), "--ready-file", ready.c_str(), "--log-level", "warning", nullptr);
+      _exit(127);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!std::filesystem::exists(ready) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::ifstream in(ready);
+    std::string url;
+    std::getline(in, url);
+    return url;
+  }
+
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGINT);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+};
+
+TEST(DevModeTest, FirstStartCreatesDataDirDatabaseAndPrivateAdminToken) {
+  TempDir dir;
+  DevProcess dev(dir.path());
+  std::string url = dev.Start();
+  ASSERT_FALSE(url.empty());
+  auto data = dir.path() / "data";
+  EXPECT_TRUE(std::filesystem::exists(data / "pop.db"));
+  struct stat info {};
+  ASSERT_EQ(stat((data / "admin-token").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600);
+  std::ifstream token_file(data / "admin-token");
+  std::string token;
+  std::getline(token_file, token);
+  EXPECT_EQ(token.rfind("pop_", 0), 0u);
+
+  // The banner names the API and the token.
+  std::ifstream log(dir.path() / "dev.log");
+  std::stringstream banner;
+  banner << log.rdbuf();
+  EXPECT_NE(banner.str().find(url + "/pop"), std::string::npos) << banner.str();
+  EXPECT_NE(banner.str().find(token), std::string::npos);
+
+  int code = 0;
+  std::string health = RunCommand("curl -s " + url + "/healthz", &code);
+  EXPECT_EQ(health, R"({"status":"ok"})");
+
+  // The CLI finds the admin token in the data dir by itself.
+  std::string cli = std::string(POP_BINARY_DIR) + "/pop token create --account acme --server " +
+                    url + " --data-dir " + data.string();
+  std::string secret = RunCommand(cli, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(secret.rfind("pop_", 0), 0u);
+  // A tenant token may not create tokens: the CLI says why and exits 1.
+  std::string refused =
+      RunCommand(std::string(POP_BINARY_DIR) + "/pop token create --account x --server " + url +
+                     " --token " + secret.substr(0, secret.size() - 1) + " 2>&1",
+                 &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(refused.find("Only an administrator"), std::string::npos) << refused;
+
+  EXPECT_EQ(dev.Stop(), 0);  // SIGINT stops it cleanly
+
+  // A second start keeps the token and says where it is.
+  DevProcess again(dir.path());
+  std::filesystem::remove(dir.path() / "ready");
+  ASSERT_FALSE(again.Start().empty());
+  std::ifstream token_again(data / "admin-token");
+  std::string same;
+  std::getline(token_again, same);
+  EXPECT_EQ(same, token);
+  EXPECT_EQ(again.Stop(), 0);
+}
+
+TEST(DevModeTest, UnreachableServerExitsWithCode3) {
+  int code = 0;
+  RunCommand(std::string(POP_BINARY_DIR) +
+                 "/pop token create --account a --token t --server http://127.0.0.1:1 2>/dev/null",
+             &code);
+  EXPECT_EQ(code, 3);
+}
+
+}  // namespace
+}  // namespace pop::testing
