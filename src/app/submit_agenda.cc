@@ -101,6 +101,18 @@ Status WriteOperationProgress(StoreWriter& tx, const Agenda& agenda, Timestamp n
 
 }  // namespace
 
+ReadyAgenda ReadyEntryFor(const Agenda& agenda, const std::string& ready_id,
+                          const std::string& insight_id, Timestamp now) {
+  ReadyAgenda ready;
+  ready.id = ready_id;
+  ready.insight_id = insight_id;
+  ready.agenda_id = agenda.id.value_or("");
+  ready.customer_id = agenda.customer_id.value_or("");
+  ready.added = now;
+  ready.priority = GetParamInt(agenda.params, kParamPriority).value_or(0);
+  return ready;
+}
+
 Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
                                  const SubmitOptions& options) {
   if (IsBlank(agenda.customer_id)) return Error(ErrorCode::kValidation, kCustomerIdRequired);
@@ -140,8 +152,7 @@ Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
     if (!may_write) return Status(ErrorCode::kPermissionDenied, NoPermissionMessage(customer_id));
     POP_RETURN_IF_ERROR(tx.Put(DataObject(agenda)));
     if (!HasParam(agenda.params, kParamDoNotRun)) {
-      POP_RETURN_IF_ERROR(
-          tx.AddReadyAgenda(ReadyAgenda{ready_id, *insight.id, *agenda.id, customer_id, now}));
+      POP_RETURN_IF_ERROR(tx.AddReadyAgenda(ReadyEntryFor(agenda, ready_id, *insight.id, now)));
     }
     if (options.idempotency_key) {
       POP_RETURN_IF_ERROR(

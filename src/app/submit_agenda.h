@@ -12,6 +12,7 @@
 #include "app/services.h"
 #include "core/base/result.h"
 #include "core/model/agenda.h"
+#include "core/model/ready_agenda.h"
 
 namespace pop::app {
 
@@ -21,6 +22,10 @@ struct SubmitOptions {
   // agenda's own customer for template runs and createAgenda).
   const AuthContext* acting_as = nullptr;
 };
+
+// The ready entry of an agenda that may now be scheduled (submission or rerun).
+ReadyAgenda ReadyEntryFor(const Agenda& agenda, const std::string& ready_id,
+                          const std::string& insight_id, Timestamp now);
 
 class SubmitAgenda {
  public:

@@ -51,6 +51,12 @@ class StoreReader {
   // Ready entries of one agenda, oldest first.
   [[nodiscard]] virtual Result<std::vector<ReadyAgenda>> ReadyAgendasOf(
       std::string_view agenda_id) = 0;
+  // Every ready entry (claimed or not), in arrival order, with `sequence` set. The scheduler
+  // rebuilds its queues from this at start.
+  [[nodiscard]] virtual Result<std::vector<ReadyAgenda>> ListReadyAgendas() = 0;
+
+  [[nodiscard]] virtual Result<std::optional<InsightScheduleInfo>> GetScheduleInfo(
+      std::string_view insight_id) = 0;
 
   [[nodiscard]] virtual Result<std::optional<ApiToken>> FindTokenByHash(
       std::string_view secret_hash) = 0;
@@ -75,6 +81,15 @@ class StoreWriter : public StoreReader {
   [[nodiscard]] virtual Status AddReadyAgenda(const ReadyAgenda& ready) = 0;
   // Deletes every ready entry of the agenda; returns how many there were.
   [[nodiscard]] virtual Result<int64_t> DeleteReadyAgendasOf(std::string_view agenda_id) = 0;
+  // True when the entry existed.
+  [[nodiscard]] virtual Result<bool> DeleteReadyAgenda(std::string_view ready_id) = 0;
+  // Sets (claimed_by and lease_until given) or clears (both nullopt) the claim of a ready
+  // entry. kNotFound when the entry is gone.
+  [[nodiscard]] virtual Status SetReadyClaim(std::string_view ready_id,
+                                             const std::optional<std::string>& claimed_by,
+                                             std::optional<Timestamp> lease_until) = 0;
+
+  [[nodiscard]] virtual Status PutScheduleInfo(const InsightScheduleInfo& info) = 0;
 
   // kConflict if a token with the same id or hash exists.
   [[nodiscard]] virtual Status AddToken(const ApiToken& token) = 0;

@@ -53,7 +53,13 @@ ObjectQuery FieldQuery(std::vector<FieldEquals> equals) {
 }
 
 ReadyAgenda Ready(const std::string& id, const std::string& agenda_id, int64_t added) {
-  return ReadyAgenda{id, "insight-1", agenda_id, "acme", Timestamp::FromMillis(added)};
+  ReadyAgenda ready;
+  ready.id = id;
+  ready.insight_id = "insight-1";
+  ready.agenda_id = agenda_id;
+  ready.customer_id = "acme";
+  ready.added = Timestamp::FromMillis(added);
+  return ready;
 }
 
 ApiToken Token(const std::string& id, const std::string& hash) {
@@ -873,6 +879,92 @@ TEST_P(StoreContractTest, ReadyAgendasAreListedOldestFirstAndDeletedPerAgenda) {
   EXPECT_THAT(ReadyOf("A"), IsEmpty());
   ASSERT_EQ(ReadyOf("B").size(), 1u);
   EXPECT_EQ(ReadyOf("B")[0].id, "r4");
+}
+
+TEST_P(StoreContractTest, ReadyAgendasListInArrivalOrderWithPriorityAndClaims) {
+  ReadyAgenda first = Ready("r1", "A", 300);
+  first.priority = 7;
+  ReadyAgenda second = Ready("r2", "B", 100);
+  second.claimed_by = "puller-1";
+  second.lease_until = Timestamp::FromMillis(5000);
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& writer) -> Status {
+                    POP_RETURN_IF_ERROR(writer.AddReadyAgenda(first));
+                    return writer.AddReadyAgenda(second);
+                  })
+                  .ok());
+  std::vector<ReadyAgenda> all;
+  ASSERT_TRUE(store_
+                  ->Read([&](StoreReader& reader) -> Status {
+                    POP_ASSIGN_OR_RETURN(all, reader.ListReadyAgendas());
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, "r1");  // arrival order, not `added` order
+  EXPECT_EQ(all[0].priority, 7);
+  EXPECT_FALSE(all[0].claimed_by.has_value());
+  EXPECT_LT(all[0].sequence, all[1].sequence);
+  EXPECT_EQ(all[1].claimed_by, "puller-1");
+  EXPECT_EQ(all[1].lease_until, Timestamp::FromMillis(5000));
+}
+
+TEST_P(StoreContractTest, ClaimsAreSetClearedAndRefusedForGoneEntries) {
+  ASSERT_TRUE(
+      store_->Write([&](StoreWriter& w) { return w.AddReadyAgenda(Ready("r1", "A", 1)); }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) {
+                    return w.SetReadyClaim("r1", std::string("p"), Timestamp::FromMillis(9));
+                  })
+                  .ok());
+  EXPECT_EQ(ReadyOf("A")[0].claimed_by, "p");
+  EXPECT_EQ(ReadyOf("A")[0].lease_until, Timestamp::FromMillis(9));
+  ASSERT_TRUE(
+      store_
+          ->Write([&](StoreWriter& w) { return w.SetReadyClaim("r1", std::nullopt, std::nullopt); })
+          .ok());
+  EXPECT_FALSE(ReadyOf("A")[0].claimed_by.has_value());
+  EXPECT_FALSE(ReadyOf("A")[0].lease_until.has_value());
+  Status gone = store_->Write([&](StoreWriter& w) {
+    return w.SetReadyClaim("nope", std::string("p"), Timestamp::FromMillis(9));
+  });
+  EXPECT_EQ(gone.code(), ErrorCode::kNotFound);
+  std::vector<bool> deleted;
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    for (const char* id : {"r1", "r1"}) {
+                      POP_ASSIGN_OR_RETURN(bool d, w.DeleteReadyAgenda(id));
+                      deleted.push_back(d);
+                    }
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_THAT(deleted, ElementsAre(true, false));
+  EXPECT_THAT(ReadyOf("A"), IsEmpty());
+}
+
+TEST_P(StoreContractTest, ScheduleInfoIsStoredPerInsightAndSurvivesReopen) {
+  InsightScheduleInfo info;
+  info.insight_id = "insight-1";
+  info.pending_customer_ids = {"c", "a"};
+  info.last_executed = Timestamp::FromMillis(42);
+  ASSERT_TRUE(store_->Write([&](StoreWriter& w) { return w.PutScheduleInfo(info); }).ok());
+  info.pending_customer_ids = {"b"};
+  ASSERT_TRUE(store_->Write([&](StoreWriter& w) { return w.PutScheduleInfo(info); }).ok());
+  Reopen();
+  std::optional<InsightScheduleInfo> read;
+  std::optional<InsightScheduleInfo> missing;
+  ASSERT_TRUE(store_
+                  ->Read([&](StoreReader& r) -> Status {
+                    POP_ASSIGN_OR_RETURN(read, r.GetScheduleInfo("insight-1"));
+                    POP_ASSIGN_OR_RETURN(missing, r.GetScheduleInfo("insight-2"));
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(read.has_value());
+  EXPECT_THAT(read->pending_customer_ids, ElementsAre("b"));
+  EXPECT_EQ(read->last_executed, Timestamp::FromMillis(42));
+  EXPECT_FALSE(missing.has_value());
 }
 
 // --- Tokens ---

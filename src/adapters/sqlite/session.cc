@@ -101,21 +101,53 @@ Result<int64_t> Session::Count(ObjectKind kind, const ObjectQuery& query) {
   return statement.ColumnInt(0);
 }
 
-Result<std::vector<ReadyAgenda>> Session::ReadyAgendasOf(std::string_view agenda_id) {
-  POP_ASSIGN_OR_RETURN(
-      Statement statement,
-      connection_.Prepare("SELECT id, insight_id, agenda_id, customer_id, added FROM ready_agenda"
-                          " WHERE agenda_id = ?1 ORDER BY added, seq"));
-  statement.BindText(1, agenda_id);
+Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where, std::string_view arg) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("SELECT id, insight_id, agenda_id, customer_id, added,"
+                                           " priority, seq, claimed_by, lease_until"
+                                           " FROM ready_agenda " +
+                                           std::string(where)));
+  if (!arg.empty()) statement.BindText(1, arg);
   std::vector<ReadyAgenda> entries;
   for (;;) {
     POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
     if (!has_row) return entries;
-    entries.push_back(
-        ReadyAgenda{std::string(statement.ColumnText(0)), std::string(statement.ColumnText(1)),
-                    std::string(statement.ColumnText(2)), std::string(statement.ColumnText(3)),
-                    Timestamp::FromMillis(statement.ColumnInt(4))});
+    ReadyAgenda entry;
+    entry.id = statement.ColumnText(0);
+    entry.insight_id = statement.ColumnText(1);
+    entry.agenda_id = statement.ColumnText(2);
+    entry.customer_id = statement.ColumnText(3);
+    entry.added = Timestamp::FromMillis(statement.ColumnInt(4));
+    entry.priority = statement.ColumnInt(5);
+    entry.sequence = statement.ColumnInt(6);
+    if (!statement.ColumnIsNull(7)) entry.claimed_by = std::string(statement.ColumnText(7));
+    if (!statement.ColumnIsNull(8))
+      entry.lease_until = Timestamp::FromMillis(statement.ColumnInt(8));
+    entries.push_back(std::move(entry));
   }
+}
+
+Result<std::vector<ReadyAgenda>> Session::ReadyAgendasOf(std::string_view agenda_id) {
+  return QueryReady("WHERE agenda_id = ?1 ORDER BY added, seq", agenda_id);
+}
+
+Result<std::vector<ReadyAgenda>> Session::ListReadyAgendas() {
+  return QueryReady("ORDER BY seq", "");
+}
+
+Result<std::optional<InsightScheduleInfo>> Session::GetScheduleInfo(std::string_view insight_id) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("SELECT pending_customer_ids, last_executed"
+                                           " FROM insight_schedule_info WHERE insight_id = ?1"));
+  statement.BindText(1, insight_id);
+  POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+  if (!has_row) return std::optional<InsightScheduleInfo>();
+  InsightScheduleInfo info;
+  info.insight_id = std::string(insight_id);
+  POP_ASSIGN_OR_RETURN(info.pending_customer_ids, DecodeAccounts(statement.ColumnText(0)));
+  if (!statement.ColumnIsNull(1))
+    info.last_executed = Timestamp::FromMillis(statement.ColumnInt(1));
+  return std::optional<InsightScheduleInfo>(std::move(info));
 }
 
 Result<std::optional<ApiToken>> Session::FindTokenByHash(std::string_view secret_hash) {
@@ -177,13 +209,25 @@ Result<bool> Session::Delete(ObjectKind kind, std::string_view id) {
 Status Session::AddReadyAgenda(const ReadyAgenda& ready) {
   POP_ASSIGN_OR_RETURN(
       Statement statement,
-      connection_.Prepare("INSERT INTO ready_agenda (id, insight_id, agenda_id, customer_id, added)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5)"));
+      connection_.Prepare("INSERT INTO ready_agenda (id, insight_id, agenda_id, customer_id, added,"
+                          " priority, claimed_by, lease_until)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
   statement.BindText(1, ready.id);
   statement.BindText(2, ready.insight_id);
   statement.BindText(3, ready.agenda_id);
   statement.BindText(4, ready.customer_id);
   statement.BindInt(5, ready.added.millis());
+  statement.BindInt(6, ready.priority);
+  if (ready.claimed_by) {
+    statement.BindText(7, *ready.claimed_by);
+  } else {
+    statement.BindNull(7);
+  }
+  if (ready.lease_until) {
+    statement.BindInt(8, ready.lease_until->millis());
+  } else {
+    statement.BindNull(8);
+  }
   return WithConflictMessage(statement.Run(),
                              "a ready agenda with id '" + ready.id + "' already exists");
 }
@@ -194,6 +238,56 @@ Result<int64_t> Session::DeleteReadyAgendasOf(std::string_view agenda_id) {
   statement.BindText(1, agenda_id);
   POP_RETURN_IF_ERROR(statement.Run());
   return connection_.Changes();
+}
+
+Result<bool> Session::DeleteReadyAgenda(std::string_view ready_id) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("DELETE FROM ready_agenda WHERE id = ?1"));
+  statement.BindText(1, ready_id);
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes() > 0;
+}
+
+Status Session::SetReadyClaim(std::string_view ready_id,
+                              const std::optional<std::string>& claimed_by,
+                              std::optional<Timestamp> lease_until) {
+  POP_ASSIGN_OR_RETURN(
+      Statement statement,
+      connection_.Prepare(
+          "UPDATE ready_agenda SET claimed_by = ?2, lease_until = ?3 WHERE id = ?1"));
+  statement.BindText(1, ready_id);
+  if (claimed_by) {
+    statement.BindText(2, *claimed_by);
+  } else {
+    statement.BindNull(2);
+  }
+  if (lease_until) {
+    statement.BindInt(3, lease_until->millis());
+  } else {
+    statement.BindNull(3);
+  }
+  POP_RETURN_IF_ERROR(statement.Run());
+  if (connection_.Changes() == 0) {
+    return Status(ErrorCode::kNotFound, "ready agenda '" + std::string(ready_id) + "' is gone");
+  }
+  return Status::Ok();
+}
+
+Status Session::PutScheduleInfo(const InsightScheduleInfo& info) {
+  POP_ASSIGN_OR_RETURN(
+      Statement statement,
+      connection_.Prepare("INSERT INTO insight_schedule_info (insight_id, pending_customer_ids,"
+                          " last_executed) VALUES (?1, ?2, ?3) ON CONFLICT (insight_id) DO UPDATE"
+                          " SET pending_customer_ids = excluded.pending_customer_ids,"
+                          " last_executed = excluded.last_executed"));
+  statement.BindText(1, info.insight_id);
+  statement.BindText(2, AccountsText(info.pending_customer_ids));
+  if (info.last_executed) {
+    statement.BindInt(3, info.last_executed->millis());
+  } else {
+    statement.BindNull(3);
+  }
+  return statement.Run();
 }
 
 Status Session::AddToken(const ApiToken& token) {

@@ -23,6 +23,8 @@ class Session final : public StoreWriter {
   Result<std::vector<DataObject>> Find(ObjectKind kind, const ObjectQuery& query) override;
   Result<int64_t> Count(ObjectKind kind, const ObjectQuery& query) override;
   Result<std::vector<ReadyAgenda>> ReadyAgendasOf(std::string_view agenda_id) override;
+  Result<std::vector<ReadyAgenda>> ListReadyAgendas() override;
+  Result<std::optional<InsightScheduleInfo>> GetScheduleInfo(std::string_view insight_id) override;
   Result<std::optional<ApiToken>> FindTokenByHash(std::string_view secret_hash) override;
   Result<int64_t> CountTokens() override;
   Result<std::optional<std::string>> FindIdempotentAgenda(std::string_view customer_id,
@@ -32,11 +34,17 @@ class Session final : public StoreWriter {
   Result<bool> Delete(ObjectKind kind, std::string_view id) override;
   Status AddReadyAgenda(const ReadyAgenda& ready) override;
   Result<int64_t> DeleteReadyAgendasOf(std::string_view agenda_id) override;
+  Result<bool> DeleteReadyAgenda(std::string_view ready_id) override;
+  Status SetReadyClaim(std::string_view ready_id, const std::optional<std::string>& claimed_by,
+                       std::optional<Timestamp> lease_until) override;
+  Status PutScheduleInfo(const InsightScheduleInfo& info) override;
   Status AddToken(const ApiToken& token) override;
   Status AddIdempotencyKey(std::string_view customer_id, std::string_view key,
                            std::string_view agenda_id, Timestamp created) override;
 
  private:
+  Result<std::vector<ReadyAgenda>> QueryReady(std::string_view where, std::string_view arg);
+
   Connection& connection_;
 };
 

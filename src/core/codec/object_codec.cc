@@ -97,7 +97,8 @@ struct Fields<Customer> {
   static constexpr auto Get() {
     return std::tuple_cat(BaseFields(),
                           std::make_tuple(F("billingCode", &Customer::billing_code),
-                                          F("resourcePoolId", &Customer::resource_pool_id)));
+                                          F("resourcePoolId", &Customer::resource_pool_id),
+                                          F("weight", &Customer::weight)));
   }
 };
 

@@ -12,6 +12,8 @@ namespace pop {
 struct Customer : EndpointObject {
   std::optional<std::string> billing_code;
   std::optional<std::string> resource_pool_id;
+  // Share of its pool under the WeightedFair algorithm (default 1.0; must be > 0).
+  std::optional<double> weight;
 };
 
 }  // namespace pop

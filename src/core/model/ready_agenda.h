@@ -1,7 +1,12 @@
-// ReadyAgenda (spec §3.12): an agenda that may be scheduled into its insight's queue.
+// ReadyAgenda (spec §3.12): an agenda that waits to be scheduled into its insight's queue, and,
+// once a puller claims it, the lease of that claim. The row disappears when the executor's first
+// report confirms the claim (or the agenda is deleted).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/base/time.h"
 
@@ -13,6 +18,19 @@ struct ReadyAgenda {
   std::string agenda_id;
   std::string customer_id;
   Timestamp added;
+  int64_t priority = 0;  // agenda params.priority when it became ready (higher first)
+  // Store-assigned arrival order (read back only; ignored on insert).
+  int64_t sequence = 0;
+  // Set while a puller holds the agenda; the claim lapses at lease_until.
+  std::optional<std::string> claimed_by;
+  std::optional<Timestamp> lease_until;
+};
+
+// Scheduler bookkeeping of one insight (spec §3.13): the RoundRobin carry-over list.
+struct InsightScheduleInfo {
+  std::string insight_id;
+  std::vector<std::string> pending_customer_ids;
+  std::optional<Timestamp> last_executed;
 };
 
 }  // namespace pop
