@@ -29,6 +29,11 @@ void AddServerFlags(CLI::App& command, pop::cli::ServerConfig& config) {
       ->capture_default_str();
   command.add_option("--workers", config.worker_threads, "request handler threads")
       ->capture_default_str();
+  command
+      .add_option("--claim-lease-seconds", config.claim_lease_seconds,
+                  "a claimed agenda returns to its queue unless its executor reports in time")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   command.add_option("--ready-file", config.ready_file,
                      "write the server URL to this file once it accepts requests");
 }

@@ -50,6 +50,13 @@ Json ErrorResponseObject(const Error& error, const ResponseIds& ids) {
   return Json(std::move(block));
 }
 
+HttpResponse ServiceErrorResponse(const Error& error, const ResponseIds& ids, JsonObject fields) {
+  if (ids.cid) fields.Set("cid", Json(*ids.cid));
+  fields.Set("error", Json(true));
+  fields.Set("errorResponse", ErrorResponseObject(error, ids));
+  return JsonResponse(HttpStatusFor(error.code), Json(std::move(fields)));
+}
+
 HttpResponse ErrorResponse(const Error& error, const ResponseIds& ids) {
   JsonObject body;
   body.AppendUnchecked("all", Json::Array());

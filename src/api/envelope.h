@@ -21,6 +21,10 @@ struct ResponseIds {
 HttpResponse DataResponse(JsonArray items, int64_t count, const ResponseIds& ids);
 // A service response: `fields` plus "cid" and "error": false.
 HttpResponse ServiceResponse(JsonObject fields, const ResponseIds& ids);
+// A service error: `fields` plus "cid", "error": true and "errorResponse", with the HTTP status
+// that errorResponse.responseCode names.
+HttpResponse ServiceErrorResponse(const Error& error, const ResponseIds& ids,
+                                  JsonObject fields = {});
 // {"all": [], "count": 0, "error": true, "cid": ..., "errorResponse": {...}} with the HTTP
 // status that errorResponse.responseCode names.
 HttpResponse ErrorResponse(const Error& error, const ResponseIds& ids);

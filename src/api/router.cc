@@ -90,11 +90,12 @@ Result<app::TokenRequest> ParseTokenRequest(const std::string& body, size_t max_
 }  // namespace
 
 Router::Router(RouterOptions options, app::DataObjectService& data, app::TokenService& tokens,
-               IdGenerator& ids, Logger& logger)
+               ServiceRoutes* services, IdGenerator& ids, Logger& logger)
     : options_(std::move(options)),
       base_segments_(SplitPath(options_.base_path)),
       data_routes_(options_.data, data),
       tokens_(tokens),
+      services_(services),
       ids_(ids),
       logger_(logger) {}
 
@@ -108,18 +109,23 @@ ResponseIds Router::IdsFor(const HttpRequest& request) {
 void Router::Handle(HttpRequest request, Responder respond) {
   auto started = std::chrono::steady_clock::now();
   ResponseIds ids = IdsFor(request);
-  HttpResponse response = Dispatch(request, ids);
-  if (response.status >= 500 || logger_.Enabled(LogLevel::kDebug)) {
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count();
-    std::string line = "cid=" + ids.correlation_id + " " + request.method + " " + request.target +
-                       " status=" + std::to_string(response.status) +
-                       " micros=" + std::to_string(micros);
-    if (response.status >= 500) line += " body=" + response.body;
-    logger_.Log(response.status >= 500 ? LogLevel::kWarning : LogLevel::kDebug, line);
-  }
-  respond(std::move(response));
+  Logger* logger = &logger_;
+  std::string line_prefix =
+      "cid=" + ids.correlation_id + " " + request.method + " " + request.target;
+  Responder logged = [logger, started, line_prefix = std::move(line_prefix),
+                      respond = std::move(respond)](HttpResponse response) {
+    if (response.status >= 500 || logger->Enabled(LogLevel::kDebug)) {
+      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+      std::string line = line_prefix + " status=" + std::to_string(response.status) +
+                         " micros=" + std::to_string(micros);
+      if (response.status >= 500) line += " body=" + response.body;
+      logger->Log(response.status >= 500 ? LogLevel::kWarning : LogLevel::kDebug, line);
+    }
+    respond(std::move(response));
+  };
+  Dispatch(request, ids, std::move(logged));
 }
 
 HttpResponse Router::Rejected(const HttpRequest& request, const Error& error) {
@@ -129,17 +135,17 @@ HttpResponse Router::Rejected(const HttpRequest& request, const Error& error) {
   return ErrorResponse(error, ids);
 }
 
-HttpResponse Router::Dispatch(const HttpRequest& request, ResponseIds& ids) {
+void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Responder respond) {
   std::optional<Target> target = ParseTarget(request.target);
   if (!target) {
-    return ErrorResponse(Error(ErrorCode::kInvalidArgument, "Malformed percent-encoding in URL"),
-                         ids);
+    return respond(ErrorResponse(
+        Error(ErrorCode::kInvalidArgument, "Malformed percent-encoding in URL"), ids));
   }
   if (target->path == "/healthz") {
     HttpResponse response;
     response.body = R"({"status":"ok"})";
     AddStandardHeaders(response);
-    return response;
+    return respond(std::move(response));
   }
   if (request.method == "OPTIONS") {  // CORS preflight; browsers send it without credentials
     HttpResponse response;
@@ -147,7 +153,7 @@ HttpResponse Router::Dispatch(const HttpRequest& request, ResponseIds& ids) {
     AddStandardHeaders(response);
     response.SetHeader("Access-Control-Allow-Methods", "GET,POST,PUT,DELETE,OPTIONS");
     response.SetHeader("Access-Control-Max-Age", "600");
-    return response;
+    return respond(std::move(response));
   }
   const auto& segments = target->segments;
   bool under_base = segments.size() >= base_segments_.size() &&
@@ -155,9 +161,14 @@ HttpResponse Router::Dispatch(const HttpRequest& request, ResponseIds& ids) {
   std::vector<std::string> relative;
   if (under_base) relative.assign(segments.begin() + base_segments_.size(), segments.end());
 
+  std::optional<ServiceRoute> service;
+  if (services_ != nullptr) service = MatchServiceRoute(relative);
+  bool why_route = services_ != nullptr && relative.size() == 3 && relative[0] == "agenda" &&
+                   relative[2] == "why";
   const DataRoute* route = nullptr;
   std::optional<std::string> path_id;
   for (const DataRoute& candidate : DataRouteTable()) {
+    if (service || why_route) break;
     size_t n = candidate.segments.size();
     if (relative.size() < n || relative.size() > n + 1) continue;
     if (!std::equal(candidate.segments.begin(), candidate.segments.end(), relative.begin())) {
@@ -168,20 +179,28 @@ HttpResponse Router::Dispatch(const HttpRequest& request, ResponseIds& ids) {
     break;
   }
   bool token_route = relative.size() == 1 && relative[0] == "token";
-  if (!under_base || (route == nullptr && !token_route)) {
-    return ErrorResponse(
+  if (!under_base || (route == nullptr && !token_route && !service && !why_route)) {
+    return respond(ErrorResponse(
         Error(ErrorCode::kMethodNotAllowed, "No route for " + request.method + " " + target->path),
-        ids);
+        ids));
   }
   Result<AuthContext> auth = tokens_.Authenticate(request.Header("authorization"));
-  if (!auth.ok()) return ErrorResponse(auth.error(), ids);
+  if (!auth.ok()) return respond(ErrorResponse(auth.error(), ids));
   app::RequestContext ctx{std::move(auth).value(), ids.cid, ids.correlation_id};
-  if (token_route) {
-    if (request.method != "POST") return MethodNotAllowed("POST");
-    return CreateToken(request, ctx);
+  if (service) {
+    if (!IsCrudMethod(request.method)) return respond(MethodNotAllowed("POST"));
+    return services_->Handle(*service, request, ctx, std::move(respond));
   }
-  if (!IsCrudMethod(request.method)) return MethodNotAllowed("GET,POST,PUT,DELETE");
-  return data_routes_.Handle(route->kind, path_id, request, *target, ctx);
+  if (why_route) {
+    if (request.method != "GET") return respond(MethodNotAllowed("GET"));
+    return respond(services_->Why(relative[1], ctx));
+  }
+  if (token_route) {
+    if (request.method != "POST") return respond(MethodNotAllowed("POST"));
+    return respond(CreateToken(request, ctx));
+  }
+  if (!IsCrudMethod(request.method)) return respond(MethodNotAllowed("GET,POST,PUT,DELETE"));
+  respond(data_routes_.Handle(route->kind, path_id, request, *target, ctx));
 }
 
 HttpResponse Router::CreateToken(const HttpRequest& request, const app::RequestContext& ctx) {

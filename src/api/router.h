@@ -1,6 +1,7 @@
 // Router: the api layer's HttpHandler. Routes a request under the configurable base path
-// (default "/pop") to the data routes or the admin token route, authenticates it, and answers
-// CORS preflights and /healthz. Unknown routes and verbs get 405. Thread-safe.
+// (default "/pop") to the service routes, the data routes or the admin token route,
+// authenticates it, and answers CORS preflights and /healthz. Unknown routes and verbs get 405.
+// Thread-safe.
 #pragma once
 
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "api/data_routes.h"
 #include "api/http_types.h"
+#include "api/service_routes.h"
 #include "app/data_object_service.h"
 #include "app/token_service.h"
 #include "ports/id_generator.h"
@@ -23,14 +25,16 @@ struct RouterOptions {
 
 class Router final : public HttpHandler {
  public:
+  // `services` may be null: only the data and token routes are served then.
   Router(RouterOptions options, app::DataObjectService& data, app::TokenService& tokens,
-         IdGenerator& ids, Logger& logger);
+         ServiceRoutes* services, IdGenerator& ids, Logger& logger);
 
   void Handle(HttpRequest request, Responder respond) override;
   HttpResponse Rejected(const HttpRequest& request, const Error& error) override;
 
  private:
-  HttpResponse Dispatch(const HttpRequest& request, ResponseIds& ids);
+  // Answers through `respond` (service routes may answer later, from another thread).
+  void Dispatch(const HttpRequest& request, const ResponseIds& ids, Responder respond);
   HttpResponse CreateToken(const HttpRequest& request, const app::RequestContext& ctx);
   ResponseIds IdsFor(const HttpRequest& request);
 
@@ -38,6 +42,7 @@ class Router final : public HttpHandler {
   std::vector<std::string> base_segments_;
   DataRoutes data_routes_;
   app::TokenService& tokens_;
+  ServiceRoutes* services_;
   IdGenerator& ids_;
   Logger& logger_;
 };

@@ -17,6 +17,17 @@ bool IsBlank(const std::optional<std::string>& s) {
   return !s || s->find_first_not_of(" \t\r\n") == std::string::npos;
 }
 
+// Customer.weight (WeightedFair share) must be usable: 0.001 to 1000.
+Status ValidateWeight(const DataObject& object) {
+  const auto* customer = std::get_if<Customer>(&object);
+  if (customer == nullptr || !customer->weight) return Status::Ok();
+  if (!(*customer->weight >= 0.001 && *customer->weight <= 1000.0)) {
+    return Status(ErrorCode::kValidation,
+                  "Issues detected: The weight field must be between 0.001 and 1000.");
+  }
+  return Status::Ok();
+}
+
 // Kind-specific POST validation (spec §6.2).
 Status ValidateCreate(const DataObject& object) {
   if (IsBlank(BaseOf(object).customer_id)) {
@@ -26,6 +37,7 @@ Status ValidateCreate(const DataObject& object) {
     return Status(ErrorCode::kValidation,
                   "Issues detected: The title field must be specified on the Customer.");
   }
+  POP_RETURN_IF_ERROR(ValidateWeight(object));
   if (const auto* insight = std::get_if<Insight>(&object); insight && IsBlank(insight->title)) {
     return Status(ErrorCode::kValidation,
                   "Issues detected: The title field must be specified on the Insight.");
@@ -107,8 +119,8 @@ Status DeleteDependents(StoreWriter& tx, const DataObject& deleted) {
 
 }  // namespace
 
-DataObjectService::DataObjectService(Services services)
-    : services_(services), submit_agenda_(services) {}
+DataObjectService::DataObjectService(Services services, SchedulerEvents* events)
+    : services_(services), events_(events), submit_agenda_(services, events) {}
 
 Result<ObjectGetResult> DataObjectService::Get(const ObjectGet& request,
                                                const RequestContext& ctx) {
@@ -154,7 +166,9 @@ Result<DataObject> DataObjectService::Create(DataObject object, const RequestCon
   if (!base.id) base.id = services_.ids.NewId();
   StripDerivedFields(object);
 
+  DataObject stored = object;
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
+    stored = object;
     POP_ASSIGN_OR_RETURN(auto existing, tx.Get(KindOf(object), *base.id));
     if (!existing) return tx.Put(object);
     // POST onto an existing id merges (spec §4.7) — but only into an object the caller may
@@ -163,9 +177,11 @@ Result<DataObject> DataObjectService::Create(DataObject object, const RequestCon
       return Status(ErrorCode::kPermissionDenied,
                     NoPermissionMessage(BaseOf(*existing).customer_id.value_or("")));
     }
-    return tx.Put(SparseMerge(*existing, object));
+    stored = SparseMerge(*existing, object);
+    return tx.Put(stored);
   });
   if (!status.ok()) return status.error();
+  if (events_ != nullptr) events_->OnObjectChanged(stored);
   return object;
 }
 
@@ -188,6 +204,7 @@ Result<DataObject> DataObjectService::Update(const std::string& id, DataObject p
       return Status(ErrorCode::kPermissionDenied,
                     NoPermissionMessage(BaseOf(*existing).customer_id.value_or("")));
     }
+    POP_RETURN_IF_ERROR(ValidateWeight(patch));
     EndpointObject& base = BaseOf(patch);
     if (base.customer_id && base.customer_id != BaseOf(*existing).customer_id &&
         !ScopeAllowsCustomer(scope, *base.customer_id)) {
@@ -201,6 +218,7 @@ Result<DataObject> DataObjectService::Update(const std::string& id, DataObject p
     return tx.Put(result);
   });
   if (!status.ok()) return status.error();
+  if (events_ != nullptr) events_->OnObjectChanged(result);
   return result;
 }
 
@@ -220,6 +238,10 @@ Result<std::optional<DataObject>> DataObjectService::Delete(ObjectKind kind, con
     return Status::Ok();
   });
   if (!status.ok()) return status.error();
+  if (deleted && events_ != nullptr) {
+    if (kind == ObjectKind::kAgenda) events_->OnAgendaDeleted(id);
+    events_->OnObjectDeleted(kind, id);
+  }
   return deleted;
 }
 

@@ -33,7 +33,8 @@ struct ObjectGetResult {
 
 class DataObjectService {
  public:
-  explicit DataObjectService(Services services);
+  // `events` (may be null) learns of every committed change the scheduler cares about.
+  DataObjectService(Services services, SchedulerEvents* events);
 
   // Visibility-filtered read. Invisible objects simply do not appear.
   [[nodiscard]] Result<ObjectGetResult> Get(const ObjectGet& request, const RequestContext& ctx);
@@ -53,6 +54,7 @@ class DataObjectService {
 
  private:
   Services services_;
+  SchedulerEvents* events_;
   SubmitAgenda submit_agenda_;
 };
 

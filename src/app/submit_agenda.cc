@@ -39,7 +39,8 @@ AgendaProgress ProgressFieldsOf(const Agenda& agenda) {
 }
 
 // Loads the customer and picks the insight (spec §7).
-Result<Insight> ChooseInsight(StoreReader& tx, const Agenda& agenda) {
+Result<Insight> ChooseInsight(StoreReader& tx, const Agenda& agenda,
+                              const AuthContext* insight_owner) {
   const std::string& customer_id = *agenda.customer_id;
   const AuthContext as_customer = AuthContext::ForCustomer(customer_id);
   POP_ASSIGN_OR_RETURN(auto customer, tx.Get(ObjectKind::kCustomer, customer_id));
@@ -55,7 +56,10 @@ Result<Insight> ChooseInsight(StoreReader& tx, const Agenda& agenda) {
   POP_ASSIGN_OR_RETURN(auto found, tx.Find(ObjectKind::kInsight, query));
   std::vector<Insight> insights;
   insights.reserve(found.size());
-  for (auto& object : found) insights.push_back(std::get<Insight>(std::move(object)));
+  for (auto& object : found) {
+    if (insight_owner != nullptr && !ScopeAllows(OwnerScope(*insight_owner), object)) continue;
+    insights.push_back(std::get<Insight>(std::move(object)));
+  }
   std::optional<size_t> chosen = SelectInsight(agenda, insights);
   if (!chosen) return Error(ErrorCode::kNotFound, kNoInsights);
   return std::move(insights[*chosen]);
@@ -133,7 +137,9 @@ Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
   agenda.updated_time = now;
 
   Agenda result;
+  std::optional<ReadyAgenda> ready;
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
+    ready.reset();
     if (options.idempotency_key && may_write) {
       POP_ASSIGN_OR_RETURN(auto first,
                            tx.FindIdempotentAgenda(customer_id, *options.idempotency_key));
@@ -145,14 +151,15 @@ Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
         }
       }
     }
-    POP_ASSIGN_OR_RETURN(Insight insight, ChooseInsight(tx, agenda));
+    POP_ASSIGN_OR_RETURN(Insight insight, ChooseInsight(tx, agenda, options.insight_owner));
     agenda.agenda_insight = AgendaInsight{insight.resource_pool_id, insight.id};
     POP_RETURN_IF_ERROR(WriteProgress(tx, agenda, client_progress_id, now));
     POP_RETURN_IF_ERROR(WriteOperationProgress(tx, agenda, now));
     if (!may_write) return Status(ErrorCode::kPermissionDenied, NoPermissionMessage(customer_id));
     POP_RETURN_IF_ERROR(tx.Put(DataObject(agenda)));
     if (!HasParam(agenda.params, kParamDoNotRun)) {
-      POP_RETURN_IF_ERROR(tx.AddReadyAgenda(ReadyEntryFor(agenda, ready_id, *insight.id, now)));
+      ready = ReadyEntryFor(agenda, ready_id, *insight.id, now);
+      POP_RETURN_IF_ERROR(tx.AddReadyAgenda(*ready));
     }
     if (options.idempotency_key) {
       POP_RETURN_IF_ERROR(
@@ -162,6 +169,7 @@ Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
     return Status::Ok();
   });
   if (!status.ok()) return status.error();
+  if (ready && events_ != nullptr) events_->OnReady(*ready);
   return result;
 }
 

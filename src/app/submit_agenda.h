@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/request_context.h"
+#include "app/scheduler_events.h"
 #include "app/services.h"
 #include "core/base/result.h"
 #include "core/model/agenda.h"
@@ -21,6 +22,8 @@ struct SubmitOptions {
   // Acting identity for the visibility check of step 7 (the caller for a plain POST; the
   // agenda's own customer for template runs and createAgenda).
   const AuthContext* acting_as = nullptr;
+  // createAgenda (spec §10.4): only insights this identity owns are candidates.
+  const AuthContext* insight_owner = nullptr;
 };
 
 // The ready entry of an agenda that may now be scheduled (submission or rerun).
@@ -29,7 +32,8 @@ ReadyAgenda ReadyEntryFor(const Agenda& agenda, const std::string& ready_id,
 
 class SubmitAgenda {
  public:
-  explicit SubmitAgenda(Services services) : services_(services) {}
+  // `events` (may be null) learns of every ready entry created.
+  SubmitAgenda(Services services, SchedulerEvents* events) : services_(services), events_(events) {}
 
   // Errors: kValidation (body, validator, unknown customer), kNotFound (no insight),
   // kPermissionDenied (caller does not own customerId), kUnavailable (store).
@@ -38,6 +42,7 @@ class SubmitAgenda {
 
  private:
   Services services_;
+  SchedulerEvents* events_;
 };
 
 }  // namespace pop::app

@@ -17,7 +17,10 @@
 #include "adapters/system/random_id_generator.h"
 #include "adapters/system/system_clock.h"
 #include "api/router.h"
+#include "app/agenda_service.h"
 #include "app/data_object_service.h"
+#include "app/insight_queues.h"
+#include "app/resource_pool_service.h"
 #include "app/token_service.h"
 
 namespace pop::cli {
@@ -97,7 +100,13 @@ Status RunServer(const ServerConfig& config) {
   RandomIdGenerator ids;
   Sha256SecretHasher hasher;
   app::Services services{*store, clock, ids};
-  app::DataObjectService data(services);
+  app::QueueOptions queue_options;
+  queue_options.lease = Duration::Seconds(config.claim_lease_seconds);
+  app::InsightQueues queues(services, queue_options, *logger);
+  POP_RETURN_IF_ERROR(queues.Start());
+  app::DataObjectService data(services, &queues);
+  app::AgendaService agendas(services, &queues);
+  app::ResourcePoolService pools(services, queues, &queues);
   app::TokenService tokens(services, hasher);
 
   std::optional<std::string> new_admin_token;
@@ -113,7 +122,9 @@ Status RunServer(const ServerConfig& config) {
 
   api::RouterOptions router_options;
   router_options.base_path = config.base_path;
-  api::Router router(router_options, data, tokens, ids, *logger);
+  api::ServiceRoutes service_routes(router_options.data.max_json_depth, agendas, pools, queues,
+                                    data);
+  api::Router router(router_options, data, tokens, &service_routes, ids, *logger);
 
   HttpServerOptions http;
   http.address = listen.first;
@@ -146,6 +157,7 @@ Status RunServer(const ServerConfig& config) {
   logger->Log(LogLevel::kInfo, std::string("received ") +
                                    (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
                                    "; finishing in-flight requests");
+  queues.Stop();  // answers parked long polls, so the server's stop does not wait for them
   server->Stop();
   server.reset();
   store.reset();

@@ -38,14 +38,23 @@ ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)) {
   POP_CHECK(store.ok()) << store.error().message;
   store_ = std::move(store).value();
   app::Services services{*store_, clock_, ids_};
-  data_ = std::make_unique<app::DataObjectService>(services);
+  app::QueueOptions queue_options;
+  queue_options.lease = options_.lease;
+  queues_ = std::make_unique<app::InsightQueues>(services, queue_options, logger_);
+  POP_CHECK(queues_->Start().ok());
+  data_ = std::make_unique<app::DataObjectService>(services, queues_.get());
+  agendas_ = std::make_unique<app::AgendaService>(services, queues_.get());
+  pools_ = std::make_unique<app::ResourcePoolService>(services, *queues_, queues_.get());
   tokens_ = std::make_unique<app::TokenService>(services, hasher_);
   auto admin = tokens_->BootstrapAdmin("admin");
   POP_CHECK(admin.ok() && admin->has_value());
   admin_token_ = (*admin)->secret;
   api::RouterOptions router_options;
   router_options.base_path = options_.base_path;
-  router_ = std::make_unique<api::Router>(router_options, *data_, *tokens_, ids_, logger_);
+  service_routes_ = std::make_unique<api::ServiceRoutes>(router_options.data.max_json_depth,
+                                                         *agendas_, *pools_, *queues_, *data_);
+  router_ = std::make_unique<api::Router>(router_options, *data_, *tokens_, service_routes_.get(),
+                                          ids_, logger_);
   HttpServerOptions http;
   http.max_body_bytes = options_.max_body_bytes;
   http.worker_threads = 8;
@@ -59,6 +68,7 @@ ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)) {
 }
 
 ApiServer::~ApiServer() {
+  queues_->Stop();
   server_->Stop();
   server_.reset();
   store_.reset();

@@ -16,7 +16,11 @@
 #include "adapters/sqlite/sqlite_store.h"
 #include "adapters/system/random_id_generator.h"
 #include "api/router.h"
+#include "api/service_routes.h"
+#include "app/agenda_service.h"
 #include "app/data_object_service.h"
+#include "app/insight_queues.h"
+#include "app/resource_pool_service.h"
 #include "app/token_service.h"
 #include "core/json/json.h"
 #include "fakes/fake_clock.h"
@@ -37,7 +41,8 @@ struct ApiReply {
 
 struct ApiServerOptions {
   std::string base_path = "/pop";
-  size_t max_body_bytes = 10 * 1024 * 1024;
+  size_t max_body_bytes = size_t{10} * 1024 * 1024;
+  Duration lease = Duration::Seconds(60);
 };
 
 class ApiServer {
@@ -59,6 +64,7 @@ class ApiServer {
 
   std::string url() const;
   FakeClock& clock() { return clock_; }
+  app::InsightQueues& queues() { return *queues_; }
   Store& store() { return *store_; }
   const std::filesystem::path& dir() const { return dir_; }
 
@@ -77,9 +83,13 @@ class ApiServer {
   RandomIdGenerator ids_;
   Sha256SecretHasher hasher_;
   std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<app::DataObjectService> data_;
-  std::unique_ptr<app::TokenService> tokens_;
   NullLogger logger_;
+  std::unique_ptr<app::InsightQueues> queues_;
+  std::unique_ptr<app::DataObjectService> data_;
+  std::unique_ptr<app::AgendaService> agendas_;
+  std::unique_ptr<app::ResourcePoolService> pools_;
+  std::unique_ptr<app::TokenService> tokens_;
+  std::unique_ptr<api::ServiceRoutes> service_routes_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<CurlHttpClient> client_;

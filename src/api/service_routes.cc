@@ -1,0 +1,372 @@
+#include "api/service_routes.h"
+
+#include <utility>
+
+#include "core/codec/json_text.h"
+#include "core/codec/object_codec.h"
+
+namespace pop::api {
+namespace {
+
+ResponseIds IdsOf(const app::RequestContext& ctx) {
+  return ResponseIds{ctx.cid, ctx.correlation_id};
+}
+
+Error FieldError(const std::string& field, const char* expected, const Json& got) {
+  return Error(ErrorCode::kInvalidArgument, "Invalid value for field '" + field + "': expected " +
+                                                expected + ", got " +
+                                                JsonTypeDescription(got.type()));
+}
+
+Result<std::optional<std::string>> StringField(const Json& body, const char* name) {
+  const Json* value = body.Find(name);
+  if (value == nullptr || value->is_null()) return std::optional<std::string>();
+  if (value->is_string()) return std::optional<std::string>(value->AsString());
+  if (value->is_number() || value->is_bool()) return std::optional<std::string>(ToJsonText(*value));
+  return FieldError(name, "a string", *value);
+}
+
+Result<std::optional<int64_t>> IntField(const Json& body, const char* name) {
+  const Json* value = body.Find(name);
+  if (value == nullptr || value->is_null()) return std::optional<int64_t>();
+  if (value->is_integer()) return std::optional<int64_t>(value->AsInt());
+  return FieldError(name, "an integer", *value);
+}
+
+// Decodes a nested model object, naming the field path from the body's root in errors.
+template <typename T>
+Result<T> NestedField(const Json& value, const std::string& prefix) {
+  Result<T> decoded = Decode<T>(value);
+  if (decoded.ok()) return decoded;
+  std::string message = decoded.error().message;
+  const std::string marker = "field '";
+  if (size_t at = message.find(marker); at != std::string::npos) {
+    message.insert(at + marker.size(), prefix + ".");
+  } else {
+    message = "Invalid value for field '" + prefix + "': expected an object";
+  }
+  return Error(ErrorCode::kInvalidArgument, message);
+}
+
+template <typename T>
+Result<std::optional<std::vector<T>>> ListField(const Json& body, const char* name) {
+  const Json* value = body.Find(name);
+  if (value == nullptr || value->is_null()) return std::optional<std::vector<T>>();
+  if (!value->is_array()) return FieldError(name, "an array", *value);
+  std::vector<T> items;
+  size_t index = 0;
+  for (const Json& element : value->AsArray()) {
+    std::string path = std::string(name) + "[" + std::to_string(index++) + "]";
+    if (element.is_null()) continue;
+    POP_ASSIGN_OR_RETURN(T item, NestedField<T>(element, path));
+    items.push_back(std::move(item));
+  }
+  return std::optional<std::vector<T>>(std::move(items));
+}
+
+JsonArray EncodeAgendas(const std::vector<Agenda>& agendas) {
+  JsonArray items;
+  items.reserve(agendas.size());
+  for (const Agenda& agenda : agendas) items.push_back(Encode(agenda));
+  return items;
+}
+
+const char* StateName(app::QueueExplanation::State state) {
+  switch (state) {
+    case app::QueueExplanation::State::kWaiting:
+      return "WAITING";
+    case app::QueueExplanation::State::kQueued:
+      return "QUEUED";
+    case app::QueueExplanation::State::kClaimed:
+      return "CLAIMED";
+  }
+  return "WAITING";
+}
+
+}  // namespace
+
+std::optional<ServiceRoute> MatchServiceRoute(const std::vector<std::string>& relative) {
+  if (relative.size() != 3) return std::nullopt;
+  if (relative[0] == "agenda" && relative[1] == "service") {
+    if (relative[2] == "run") return ServiceRoute::kRunTemplate;
+    if (relative[2] == "rerun") return ServiceRoute::kRerun;
+  }
+  if (relative[0] == "progress" && relative[1] == "agenda" && relative[2] == "service") {
+    return ServiceRoute::kProgressSummary;
+  }
+  if (relative[0] == "resourcepool" && relative[1] == "service") {
+    if (relative[2] == "getAgenda") return ServiceRoute::kGetAgenda;
+    if (relative[2] == "createAgenda") return ServiceRoute::kCreateAgenda;
+    if (relative[2] == "updateAgendaProgress") return ServiceRoute::kUpdateAgendaProgress;
+    if (relative[2] == "updateAgenda") return ServiceRoute::kUpdateAgenda;
+  }
+  return std::nullopt;
+}
+
+ServiceRoutes::ServiceRoutes(size_t max_json_depth, app::AgendaService& agendas,
+                             app::ResourcePoolService& pools, app::InsightQueues& queues,
+                             app::DataObjectService& data)
+    : max_json_depth_(max_json_depth),
+      agendas_(agendas),
+      pools_(pools),
+      queues_(queues),
+      data_(data) {}
+
+void ServiceRoutes::Handle(ServiceRoute route, const HttpRequest& request,
+                           const app::RequestContext& ctx, Responder respond) {
+  const ResponseIds ids = IdsOf(ctx);
+  if (request.method != "POST") {
+    return respond(
+        ServiceErrorResponse(Error(ErrorCode::kInvalidArgument,
+                                   request.method + " is not implemented for this endpoint"),
+                             ids));
+  }
+  // An empty body is a null request: each service reports its own "required" message.
+  Json body = Json::Object();
+  bool has_body = request.body.find_first_not_of(" \t\r\n") != std::string::npos;
+  if (has_body) {
+    Result<Json> parsed = ParseJson(request.body, {max_json_depth_});
+    if (!parsed.ok()) return respond(ServiceErrorResponse(parsed.error(), ids));
+    if (parsed->is_null()) {
+      has_body = false;
+    } else if (!parsed->is_object()) {
+      return respond(ServiceErrorResponse(
+          Error(ErrorCode::kInvalidArgument,
+                std::string("Invalid request body: expected a JSON object, got ") +
+                    JsonTypeDescription(parsed->type())),
+          ids));
+    } else {
+      body = std::move(parsed).value();
+    }
+  }
+  if (!has_body) body = Json();  // services distinguish "no body" from an empty object
+  switch (route) {
+    case ServiceRoute::kRunTemplate:
+      return respond(RunTemplate(body, ctx));
+    case ServiceRoute::kRerun:
+      return respond(Rerun(body, ctx));
+    case ServiceRoute::kProgressSummary:
+      return respond(ProgressSummary(body, ctx));
+    case ServiceRoute::kGetAgenda:
+      return GetAgenda(body, ctx, std::move(respond));
+    case ServiceRoute::kCreateAgenda:
+      return respond(CreateAgenda(body, ctx));
+    case ServiceRoute::kUpdateAgendaProgress:
+      return respond(UpdateAgendaProgress(body, ctx));
+    case ServiceRoute::kUpdateAgenda:
+      return respond(UpdateAgenda(body, ctx));
+  }
+}
+
+HttpResponse ServiceRoutes::RunTemplate(const Json& body, const app::RequestContext& ctx) {
+  auto fail = [&](const Error& error) {
+    JsonObject fields;
+    fields.Set("agendas", Json(JsonArray{Json()}));  // the original's [null] (spec §8.1)
+    fields.Set("all", Json(JsonArray{Json()}));
+    return ServiceErrorResponse(error, IdsOf(ctx), std::move(fields));
+  };
+  app::RunTemplateRequest request;
+  if (!body.is_null()) {
+    auto id = StringField(body, "agendaTemplateId");
+    if (!id.ok()) return fail(id.error());
+    request.agenda_template_id = *id;
+    const Json* payload = body.Find("payload");
+    if (payload != nullptr && !payload->is_null()) {
+      // The contract is a string holding JSON; an embedded object is accepted as its text.
+      request.payload = payload->is_string() ? payload->AsString() : ToJsonText(*payload);
+    }
+  }
+  Result<Agenda> agenda = agendas_.RunTemplate(request, ctx);
+  if (!agenda.ok()) return fail(agenda.error());
+  JsonObject fields;
+  fields.Set("all", Json(JsonArray{Encode(*agenda)}));
+  fields.Set("agendas", Json(JsonArray{Encode(*agenda)}));
+  return ServiceResponse(std::move(fields), IdsOf(ctx));
+}
+
+HttpResponse ServiceRoutes::Rerun(const Json& body, const app::RequestContext& ctx) {
+  if (body.is_null()) {
+    return ServiceErrorResponse(Error(ErrorCode::kValidation, "agendaId is required on rerun"),
+                                IdsOf(ctx));
+  }
+  app::RerunRequest request;
+  auto id = StringField(body, "agendaId");
+  if (!id.ok()) return ServiceErrorResponse(id.error(), IdsOf(ctx));
+  request.agenda_id = *id;
+  if (const Json* params = body.Find("params"); params != nullptr && !params->is_null()) {
+    if (!params->is_array()) {
+      return ServiceErrorResponse(FieldError("params", "an array of strings", *params), IdsOf(ctx));
+    }
+    for (const Json& param : params->AsArray()) {
+      if (param.is_string()) request.params.push_back(param.AsString());  // nulls are ignored
+    }
+  }
+  Status status = agendas_.Rerun(request, ctx);
+  if (!status.ok()) return ServiceErrorResponse(status.error(), IdsOf(ctx));
+  return ServiceResponse({}, IdsOf(ctx));
+}
+
+HttpResponse ServiceRoutes::ProgressSummary(const Json& body, const app::RequestContext& ctx) {
+  std::optional<std::string> link_id;
+  if (!body.is_null()) {
+    auto field = StringField(body, "linkId");
+    if (!field.ok()) return ServiceErrorResponse(field.error(), IdsOf(ctx));
+    link_id = *field;
+  }
+  auto result = pools_.ProgressSummary(link_id, ctx);
+  if (!result.ok()) return ServiceErrorResponse(result.error(), IdsOf(ctx));
+  JsonArray list;
+  for (const AgendaProgress& progress : result->progress_list) list.push_back(Encode(progress));
+  JsonObject fields;
+  fields.Set("progressList", Json(std::move(list)));
+  fields.Set("processingState", Json(ProcessingStateName(result->summary.state)));
+  if (result->summary.percent) fields.Set("processingPercent", Json(*result->summary.percent));
+  return ServiceResponse(std::move(fields), IdsOf(ctx));
+}
+
+void ServiceRoutes::GetAgenda(const Json& body, const app::RequestContext& ctx, Responder respond) {
+  app::GetAgendaRequest request;
+  request.has_body = !body.is_null();
+  if (request.has_body) {
+    auto insight = StringField(body, "insightId");
+    auto count = IntField(body, "count");
+    auto wait = IntField(body, "waitSeconds");
+    auto puller = StringField(body, "pullerId");
+    for (const Status& status :
+         {insight.status(), count.status(), wait.status(), puller.status()}) {
+      if (!status.ok()) return respond(ServiceErrorResponse(status.error(), IdsOf(ctx)));
+    }
+    request.insight_id = *insight;
+    request.count = *count;
+    request.wait_seconds = *wait;
+    request.puller_id = *puller;
+  }
+  const ResponseIds ids = IdsOf(ctx);
+  pools_.GetAgenda(request, ctx,
+                   [ids, respond = std::move(respond)](Result<app::GetAgendaResult> result) {
+                     if (!result.ok()) return respond(ServiceErrorResponse(result.error(), ids));
+                     JsonObject fields;
+                     fields.Set("all", Json(EncodeAgendas(result->agendas)));
+                     fields.Set("agendas", Json(EncodeAgendas(result->agendas)));
+                     if (!result->agenda_progresses.empty()) {
+                       JsonArray progresses;
+                       for (const auto& progress : result->agenda_progresses) {
+                         progresses.push_back(Encode(progress));
+                       }
+                       fields.Set("agendaProgresses", Json(std::move(progresses)));
+                     }
+                     respond(ServiceResponse(std::move(fields), ids));
+                   });
+}
+
+HttpResponse ServiceRoutes::CreateAgenda(const Json& body, const app::RequestContext& ctx) {
+  std::vector<Agenda> agendas;
+  if (!body.is_null()) {
+    auto list = ListField<Agenda>(body, "agendas");
+    if (!list.ok()) return ServiceErrorResponse(list.error(), IdsOf(ctx));
+    if (*list) agendas = std::move(**list);
+  }
+  app::CreateAgendaResult result = pools_.CreateAgenda(agendas, ctx);
+  JsonObject fields;
+  fields.Set("all", Json(EncodeAgendas(result.created)));
+  fields.Set("agendas", Json(EncodeAgendas(result.created)));
+  if (result.error) return ServiceErrorResponse(*result.error, IdsOf(ctx), std::move(fields));
+  return ServiceResponse(std::move(fields), IdsOf(ctx));
+}
+
+HttpResponse ServiceRoutes::UpdateAgendaProgress(const Json& body, const app::RequestContext& ctx) {
+  std::optional<AgendaProgress> progress;
+  if (!body.is_null()) {
+    if (const Json* value = body.Find("agendaProgress"); value != nullptr && !value->is_null()) {
+      auto decoded = NestedField<AgendaProgress>(*value, "agendaProgress");
+      if (!decoded.ok()) return ServiceErrorResponse(decoded.error(), IdsOf(ctx));
+      progress = std::move(decoded).value();
+    }
+  }
+  Status status = pools_.UpdateAgendaProgress(progress, ctx);
+  if (!status.ok()) return ServiceErrorResponse(status.error(), IdsOf(ctx));
+  return ServiceResponse({}, IdsOf(ctx));
+}
+
+HttpResponse ServiceRoutes::UpdateAgenda(const Json& body, const app::RequestContext& ctx) {
+  app::UpdateAgendaRequest request;
+  request.has_body = !body.is_null();
+  if (request.has_body) {
+    auto id = StringField(body, "agendaId");
+    if (!id.ok()) return ServiceErrorResponse(id.error(), IdsOf(ctx));
+    request.agenda_id = *id;
+    auto operations = ListField<Operation>(body, "operations");
+    if (!operations.ok()) return ServiceErrorResponse(operations.error(), IdsOf(ctx));
+    request.operations = std::move(*operations);
+    if (const Json* params = body.Find("params"); params != nullptr && !params->is_null()) {
+      if (!params->is_object()) {
+        return ServiceErrorResponse(FieldError("params", "an object", *params), IdsOf(ctx));
+      }
+      request.params = *params;
+    }
+  }
+  auto agenda = pools_.UpdateAgenda(request, ctx);
+  if (!agenda.ok()) return ServiceErrorResponse(agenda.error(), IdsOf(ctx));
+  JsonObject fields;
+  fields.Set("agenda", Encode(*agenda));
+  return ServiceResponse(std::move(fields), IdsOf(ctx));
+}
+
+HttpResponse ServiceRoutes::Why(const std::string& agenda_id, const app::RequestContext& ctx) {
+  app::ObjectGet get;
+  get.kind = ObjectKind::kAgenda;
+  get.id = agenda_id;
+  auto found = data_.Get(get, ctx);
+  if (!found.ok()) return ServiceErrorResponse(found.error(), IdsOf(ctx));
+  if (found->objects.empty()) {
+    return ServiceErrorResponse(Error(ErrorCode::kNotFound, "Agenda " + agenda_id + " not found"),
+                                IdsOf(ctx));
+  }
+  const auto& agenda = std::get<Agenda>(found->objects.front());
+  JsonObject fields;
+  fields.Set("agendaId", Json(agenda_id));
+  if (agenda.agenda_insight && agenda.agenda_insight->insight_id) {
+    fields.Set("insightId", Json(*agenda.agenda_insight->insight_id));
+  }
+  if (auto place = queues_.Explain(agenda_id)) {
+    fields.Set("state", Json(StateName(place->state)));
+    if (place->algorithm) fields.Set("algorithm", Json(SchedulingAlgorithmName(*place->algorithm)));
+    fields.Set("position", Json(static_cast<int64_t>(place->position)));
+    fields.Set("queueSize", Json(place->queue_size));
+    fields.Set("queued", Json(static_cast<int64_t>(place->queued)));
+    fields.Set("waiting", Json(static_cast<int64_t>(place->waiting)));
+    if (place->claimed_by) fields.Set("claimedBy", Json(*place->claimed_by));
+    if (place->lease_until) fields.Set("leaseUntil", Json(place->lease_until->millis()));
+    fields.Set("reason", Json(place->reason));
+    return ServiceResponse(std::move(fields), IdsOf(ctx));
+  }
+  // Not in any queue: its progress tells the rest.
+  app::ObjectGet progress_get;
+  progress_get.kind = ObjectKind::kAgendaProgress;
+  progress_get.id = agenda.progress_id.value_or("");
+  progress_get.include_operation_progress = false;
+  auto progress = data_.Get(progress_get, ctx);
+  std::optional<ProcessingState> state;
+  if (progress.ok() && !progress->objects.empty()) {
+    state = std::get<AgendaProgress>(progress->objects.front()).processing_state;
+  }
+  const bool do_not_run = agenda.params && agenda.params->Find("doNotRun") != nullptr;
+  if (state == ProcessingState::kComplete) {
+    fields.Set("state", Json("COMPLETE"));
+    fields.Set("reason", Json("it has finished; rerun it to run it again"));
+  } else if (state == ProcessingState::kExecuting) {
+    fields.Set("state", Json("RUNNING"));
+    fields.Set("reason", Json("an executor is running it"));
+  } else if (do_not_run) {
+    fields.Set("state", Json("NOT_SCHEDULED"));
+    fields.Set("reason", Json("params.doNotRun is present, so it is never scheduled; remove the "
+                              "key (PUT the agenda) and rerun it"));
+  } else {
+    fields.Set("state", Json("NOT_SCHEDULED"));
+    fields.Set("reason", Json("it is in no queue: an executor took it and has not reported yet, "
+                              "or it was rerun with skipExecution"));
+  }
+  return ServiceResponse(std::move(fields), IdsOf(ctx));
+}
+
+}  // namespace pop::api

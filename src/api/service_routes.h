@@ -1,0 +1,60 @@
+// ServiceRoutes: the service endpoints of spec §8-§10 (POST only) and GET /agenda/{id}/why.
+// Bodies are parsed here (named-field errors), use cases run in app/, and answers use the
+// envelopes of api/envelope.h. getAgenda answers asynchronously (long poll). Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/envelope.h"
+#include "api/http_types.h"
+#include "app/agenda_service.h"
+#include "app/data_object_service.h"
+#include "app/insight_queues.h"
+#include "app/request_context.h"
+#include "app/resource_pool_service.h"
+
+namespace pop::api {
+
+enum class ServiceRoute {
+  kRunTemplate,
+  kRerun,
+  kProgressSummary,
+  kGetAgenda,
+  kCreateAgenda,
+  kUpdateAgendaProgress,
+  kUpdateAgenda,
+};
+
+// The route named by path segments relative to the base path, if any.
+std::optional<ServiceRoute> MatchServiceRoute(const std::vector<std::string>& relative);
+
+class ServiceRoutes {
+ public:
+  ServiceRoutes(size_t max_json_depth, app::AgendaService& agendas, app::ResourcePoolService& pools,
+                app::InsightQueues& queues, app::DataObjectService& data);
+
+  // Answers through `respond`, possibly later and from another thread.
+  void Handle(ServiceRoute route, const HttpRequest& request, const app::RequestContext& ctx,
+              Responder respond);
+
+  // GET /agenda/{id}/why: where a waiting agenda stands and why it is not running yet.
+  HttpResponse Why(const std::string& agenda_id, const app::RequestContext& ctx);
+
+ private:
+  HttpResponse RunTemplate(const Json& body, const app::RequestContext& ctx);
+  HttpResponse Rerun(const Json& body, const app::RequestContext& ctx);
+  HttpResponse ProgressSummary(const Json& body, const app::RequestContext& ctx);
+  void GetAgenda(const Json& body, const app::RequestContext& ctx, Responder respond);
+  HttpResponse CreateAgenda(const Json& body, const app::RequestContext& ctx);
+  HttpResponse UpdateAgendaProgress(const Json& body, const app::RequestContext& ctx);
+  HttpResponse UpdateAgenda(const Json& body, const app::RequestContext& ctx);
+
+  size_t max_json_depth_;
+  app::AgendaService& agendas_;
+  app::ResourcePoolService& pools_;
+  app::InsightQueues& queues_;
+  app::DataObjectService& data_;
+};
+
+}  // namespace pop::api

@@ -1,0 +1,160 @@
+#include "app/agenda_service.h"
+
+#include <limits>
+#include <set>
+
+#include "app/agenda_progress_update.h"
+#include "core/access/visibility.h"
+#include "core/agenda_template/template_expander.h"
+#include "core/codec/json_text.h"
+#include "core/model/params.h"
+#include "core/rerun/reset_plan.h"
+
+namespace pop::app {
+namespace {
+
+constexpr size_t kUnlimited = std::numeric_limits<int32_t>::max();
+
+bool IsBlank(const std::optional<std::string>& s) {
+  return !s || s->find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+// The exception class name the original reported for each kind of failure.
+const char* TitleOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kValidation:
+      return "ValidationException";
+    case ErrorCode::kNotFound:
+      return "ObjectNotFoundException";
+    case ErrorCode::kPermissionDenied:
+      return "UnauthorizedException";
+    case ErrorCode::kInvalidArgument:
+      return "BadRequestException";
+    default:
+      return "RuntimeServiceException";
+  }
+}
+
+Result<std::vector<OperationProgress>> OperationProgressOf(StoreReader& tx,
+                                                           const std::string& progress_id) {
+  ObjectQuery query;
+  query.equals.push_back({"agendaProgressId", progress_id});
+  query.scope = VisibilityScope::Everything();
+  query.limit = kUnlimited;
+  POP_ASSIGN_OR_RETURN(auto found, tx.Find(ObjectKind::kOperationProgress, query));
+  std::vector<OperationProgress> ops;
+  ops.reserve(found.size());
+  for (auto& object : found) ops.push_back(std::get<OperationProgress>(std::move(object)));
+  return ops;
+}
+
+}  // namespace
+
+AgendaService::AgendaService(Services services, SchedulerEvents* events)
+    : services_(services), events_(events), submit_agenda_(services, events) {}
+
+Result<Agenda> AgendaService::RunTemplate(const RunTemplateRequest& request,
+                                          const RequestContext& ctx) {
+  if (IsBlank(request.agenda_template_id) || IsBlank(request.payload)) {
+    return Error(ErrorCode::kValidation, "agendaTemplateId and payload must be specified");
+  }
+  Result<Json> payload = ParseJson(*request.payload);
+  if (!payload.ok()) {
+    return Error(ErrorCode::kInvalidArgument, "Unable to parse input payload as JSON");
+  }
+  const std::string& template_id = *request.agenda_template_id;
+  std::optional<DataObject> found;
+  POP_RETURN_IF_ERROR(services_.store.Read([&](StoreReader& reader) -> Status {
+    POP_ASSIGN_OR_RETURN(found, reader.Get(ObjectKind::kAgendaTemplate, template_id));
+    return Status::Ok();
+  }));
+  if (!found || !ScopeAllows(ReadScope(ObjectKind::kAgendaTemplate, ctx.auth), *found)) {
+    return Error(ErrorCode::kNotFound, "AgendaTemplate " + template_id + " not found");
+  }
+  const auto& agenda_template = std::get<AgendaTemplate>(*found);
+  POP_ASSIGN_OR_RETURN(Agenda agenda, ExpandTemplate(agenda_template, *payload));
+  if (IsBlank(agenda.cid)) agenda.cid = ctx.cid ? *ctx.cid : ctx.correlation_id;
+  if (IsBlank(agenda.title)) agenda.title = agenda_template.title;
+  // The agenda is submitted as its own customer: the caller only had to be able to read the
+  // template (spec §8.1 step 7).
+  const AuthContext as_customer = AuthContext::ForCustomer(agenda.customer_id.value_or(""));
+  SubmitOptions options;
+  options.acting_as = &as_customer;
+  Result<Agenda> submitted = submit_agenda_.Run(std::move(agenda), ctx, options);
+  if (!submitted.ok()) {
+    return Error(ErrorCode::kInvalidArgument, std::string("[") + TitleOf(submitted.error().code) +
+                                                  " : " + submitted.error().message + "]");
+  }
+  return submitted;
+}
+
+Status AgendaService::Rerun(const RerunRequest& request, const RequestContext& ctx) {
+  if (IsBlank(request.agenda_id)) {
+    return Status(ErrorCode::kValidation, "agendaId must be specified");
+  }
+  const std::string& agenda_id = *request.agenda_id;
+  const RerunParams params = ParseRerunParams(request.params);
+  const Timestamp now = services_.clock.Now();
+  const std::string ready_id = services_.ids.NewId();
+  std::optional<ReadyAgenda> ready;
+  Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
+    ready.reset();
+    POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgenda, agenda_id));
+    if (!found || !ScopeAllows(ReadScope(ObjectKind::kAgenda, ctx.auth), *found)) {
+      return Status(ErrorCode::kNotFound, "Agenda " + agenda_id + " not found");
+    }
+    Agenda agenda = std::get<Agenda>(std::move(*found));
+    const std::string progress_id = agenda.progress_id.value_or("");
+    POP_ASSIGN_OR_RETURN(auto progress, tx.Get(ObjectKind::kAgendaProgress, progress_id));
+    if (!progress)
+      return Status(ErrorCode::kNotFound, "AgendaProgress " + progress_id + " not found");
+    POP_ASSIGN_OR_RETURN(auto ops, OperationProgressOf(tx, progress_id));
+    POP_ASSIGN_OR_RETURN(ResetPlan plan, PlanReset(agenda, ops, params));
+
+    AgendaProgress reset;
+    reset.processing_state = ProcessingState::kWaiting;
+    reset.processing_state_message = kMessagePending;
+    reset.operation_progress.emplace();
+    for (const OperationProgress& op : ops) {
+      if (!op.operation || plan.reset.count(*op.operation) == 0) continue;
+      OperationProgress cleared;
+      cleared.id = op.id;
+      cleared.operation = op.operation;
+      cleared.processing_state = ProcessingState::kWaiting;
+      cleared.processing_state_message = kMessagePending;
+      cleared.result_payload = "{}";
+      cleared.diagnostic_events.emplace();
+      cleared.percent_complete = 0.0;
+      reset.operation_progress->push_back(std::move(cleared));
+    }
+    const AuthContext service = AuthContext::Service();
+    POP_RETURN_IF_ERROR(
+        ApplyAgendaProgressUpdate(tx, {progress_id, std::move(reset), &service, now}).status());
+    if (!plan.remove.empty() && agenda.operations) {
+      std::vector<Operation> kept;
+      for (Operation& op : *agenda.operations) {
+        if (!op.name || plan.remove.count(*op.name) == 0) kept.push_back(std::move(op));
+      }
+      agenda.operations = std::move(kept);
+      agenda.updated_time = now;
+      POP_RETURN_IF_ERROR(tx.Put(DataObject(agenda)));
+      for (const auto& name : plan.remove) {
+        POP_RETURN_IF_ERROR(
+            tx.Delete(ObjectKind::kOperationProgress, OperationProgressId(progress_id, name))
+                .status());
+      }
+    }
+    if (params.skip_execution || HasParam(agenda.params, kParamDoNotRun)) return Status::Ok();
+    // One ready entry per agenda: one that is still waiting or claimed already schedules it.
+    POP_ASSIGN_OR_RETURN(auto existing, tx.ReadyAgendasOf(agenda_id));
+    if (!existing.empty()) return Status::Ok();
+    const std::string insight_id =
+        agenda.agenda_insight ? agenda.agenda_insight->insight_id.value_or("") : "";
+    ready = ReadyEntryFor(agenda, ready_id, insight_id, now);
+    return tx.AddReadyAgenda(*ready);
+  });
+  if (status.ok() && ready && events_ != nullptr) events_->OnReady(*ready);
+  return status;
+}
+
+}  // namespace pop::app

@@ -1,0 +1,536 @@
+#include "app/insight_queues.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+namespace pop::app {
+namespace {
+
+constexpr size_t kUnlimited = std::numeric_limits<int32_t>::max();
+constexpr Duration kIdleWake = Duration::Seconds(60);  // re-check even when nothing is due
+constexpr Duration kRetryAfterStoreError = Duration::Seconds(1);
+
+ReadyAgenda ReadyOf(const std::string& insight_id, const std::string& ready_id,
+                    const std::string& agenda_id, const std::string& customer_id, Timestamp added,
+                    int64_t priority) {
+  ReadyAgenda ready;
+  ready.id = ready_id;
+  ready.insight_id = insight_id;
+  ready.agenda_id = agenda_id;
+  ready.customer_id = customer_id;
+  ready.added = added;
+  ready.priority = priority;
+  return ready;
+}
+
+std::string AlgorithmText(const std::optional<Insight>& insight) {
+  return SchedulingAlgorithmName(insight && insight->scheduling_algorithm
+                                     ? *insight->scheduling_algorithm
+                                     : SchedulingAlgorithm::kFirstInFirstOut);
+}
+
+}  // namespace
+
+InsightQueues::InsightQueues(Services services, QueueOptions options, Logger& logger)
+    : services_(services), options_(options), logger_(logger) {}
+
+InsightQueues::~InsightQueues() { Stop(); }
+
+Status InsightQueues::Start() {
+  std::vector<DataObject> insights;
+  std::vector<DataObject> customers;
+  std::vector<ReadyAgenda> ready;
+  std::unordered_map<std::string, InsightScheduleInfo> schedule_info;
+  POP_RETURN_IF_ERROR(services_.store.Read([&](StoreReader& reader) -> Status {
+    ObjectQuery all;
+    all.scope = VisibilityScope::Everything();
+    all.limit = kUnlimited;
+    POP_ASSIGN_OR_RETURN(insights, reader.Find(ObjectKind::kInsight, all));
+    POP_ASSIGN_OR_RETURN(customers, reader.Find(ObjectKind::kCustomer, all));
+    POP_ASSIGN_OR_RETURN(ready, reader.ListReadyAgendas());
+    for (const DataObject& object : insights) {
+      const auto& insight = std::get<Insight>(object);
+      if (insight.scheduling_algorithm != SchedulingAlgorithm::kRoundRobin) continue;
+      POP_ASSIGN_OR_RETURN(auto info, reader.GetScheduleInfo(*insight.id));
+      if (info) schedule_info.emplace(*insight.id, std::move(*info));
+    }
+    return Status::Ok();
+  }));
+  std::lock_guard<std::mutex> lock(mu_);
+  for (DataObject& object : customers) {
+    auto& customer = std::get<Customer>(object);
+    customer_order_.push_back(*customer.id);
+    customers_.emplace(*customer.id, std::move(customer));
+  }
+  for (const DataObject& object : insights) {
+    const auto& insight = std::get<Insight>(object);
+    Queue& queue = QueueLocked(*insight.id);
+    if (auto info = schedule_info.find(*insight.id); info != schedule_info.end()) {
+      queue.policy = sched::MakeRoundRobinPolicy({info->second.pending_customer_ids});
+    }
+    ConfigureLocked(queue, insight);
+  }
+  size_t claimed = 0;
+  for (const ReadyAgenda& row : ready) {
+    if (located_.count(row.agenda_id) > 0) {
+      logger_.Log(LogLevel::kWarning, "agenda " + row.agenda_id + " has a second ready entry " +
+                                          row.id + "; only the first is scheduled");
+      continue;
+    }
+    Queue& queue = QueueLocked(row.insight_id);
+    Entry entry{row.id, row.agenda_id, row.customer_id, row.added, row.priority, next_sequence_++};
+    located_[row.agenda_id] = Located{row.insight_id, row.id};
+    if (row.claimed_by && row.lease_until) {
+      queue.claimed[row.agenda_id] = Lease{std::move(entry), *row.claimed_by, *row.lease_until};
+      lease_order_.emplace(*row.lease_until, row.agenda_id);
+      ++claimed;
+    } else {
+      AddWaitingLocked(queue, entry);
+    }
+  }
+  for (auto& [id, queue] : queues_) RefillLocked(queue);
+  running_ = true;
+  logger_.Log(LogLevel::kInfo, "scheduler started: " + std::to_string(queues_.size()) +
+                                   " insights, " + std::to_string(ready.size()) +
+                                   " ready agendas (" + std::to_string(claimed) + " claimed)");
+  if (options_.start_thread) thread_ = std::thread(&InsightQueues::Loop, this);
+  return Status::Ok();
+}
+
+void InsightQueues::Stop() {
+  std::vector<ClaimCallback> parked;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_ = false;
+    for (auto& [id, queue] : queues_) {
+      for (Waiter& waiter : queue.waiters) parked.push_back(std::move(waiter.done));
+      queue.waiters.clear();
+    }
+    waiter_order_.clear();
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  for (auto& done : parked) done(std::vector<ReadyAgenda>());
+}
+
+InsightQueues::Queue& InsightQueues::QueueLocked(const std::string& insight_id) {
+  Queue& queue = queues_[insight_id];
+  if (!queue.policy) queue.policy = sched::MakeFifoPolicy();
+  return queue;
+}
+
+std::vector<std::string> InsightQueues::PoolCustomersLocked(const std::string& pool_id) const {
+  std::vector<std::string> ids;
+  for (const auto& id : customer_order_) {
+    const Customer& customer = customers_.at(id);
+    if (customer.resource_pool_id == pool_id) ids.push_back(id);
+  }
+  return ids;
+}
+
+void InsightQueues::ConfigureLocked(Queue& queue, const Insight& insight) {
+  SchedulingAlgorithm algorithm =
+      insight.scheduling_algorithm.value_or(SchedulingAlgorithm::kFirstInFirstOut);
+  if (queue.policy->algorithm() != algorithm) {
+    // Move every waiting agenda to the new policy, keeping its arrival data.
+    auto replacement = sched::MakePolicy(algorithm);
+    for (sched::Candidate& candidate : queue.policy->PopBatch(queue.policy->size())) {
+      replacement->Add(std::move(candidate));
+    }
+    queue.policy = std::move(replacement);
+  }
+  queue.insight = insight;
+  const std::string pool_id = insight.resource_pool_id.value_or("");
+  std::vector<std::string> pool_customers = PoolCustomersLocked(pool_id);
+  for (const auto& id : pool_customers) {
+    const Customer& customer = customers_.at(id);
+    if (customer.weight) {
+      Status set = queue.policy->SetCustomerWeight(id, *customer.weight);
+      if (!set.ok()) logger_.Log(LogLevel::kWarning, "customer " + id + ": " + set.message());
+    }
+  }
+  queue.policy->SetPoolCustomers(std::move(pool_customers));
+}
+
+void InsightQueues::UpdatePoolLocked(const std::string& pool_id) {
+  for (auto& [id, queue] : queues_) {
+    if (queue.insight && queue.insight->resource_pool_id.value_or("") == pool_id) {
+      ConfigureLocked(queue, *queue.insight);
+    }
+  }
+}
+
+void InsightQueues::AddWaitingLocked(Queue& queue, const Entry& entry) {
+  queue.policy->Add(sched::Candidate{entry.agenda_id, entry.customer_id, entry.added,
+                                     entry.priority, entry.sequence});
+}
+
+void InsightQueues::RefillLocked(Queue& queue) {
+  if (!queue.insight) return;
+  const int64_t size = queue.insight->queue_size.value_or(0);
+  if (size <= 0 || queue.queued.size() >= static_cast<size_t>(size)) return;
+  std::vector<sched::Candidate> batch =
+      queue.policy->PopBatch(static_cast<size_t>(size) - queue.queued.size());
+  for (sched::Candidate& candidate : batch) {
+    auto located = located_.find(candidate.agenda_id);
+    if (located == located_.end()) continue;  // not reachable: waiting agendas are located
+    queue.queued.push_back(Entry{located->second.ready_id, std::move(candidate.agenda_id),
+                                 std::move(candidate.customer_id), candidate.added,
+                                 candidate.priority, candidate.sequence});
+  }
+  if (!batch.empty()) {
+    if (queue.policy->algorithm() == SchedulingAlgorithm::kRoundRobin) {
+      queue.schedule_state_dirty = true;
+    }
+    if (!queue.waiters.empty()) cv_.notify_all();
+  }
+}
+
+std::vector<InsightQueues::Entry> InsightQueues::TakeQueuedLocked(Queue& queue, size_t count) {
+  std::vector<Entry> taken;
+  while (taken.size() < count && !queue.queued.empty()) {
+    taken.push_back(std::move(queue.queued.front()));
+    queue.queued.pop_front();
+  }
+  return taken;
+}
+
+void InsightQueues::Claim(const std::string& insight_id, size_t count, Duration wait,
+                          const std::string& claimer, ClaimCallback done) {
+  ClaimBatch batch;
+  std::optional<Result<std::vector<ReadyAgenda>>> immediate;  // answered after unlocking
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!running_) {
+      immediate = Error(ErrorCode::kUnavailable, "the scheduler is not running");
+    } else {
+      Queue& queue = QueueLocked(insight_id);
+      RefillLocked(queue);
+      std::vector<Entry> taken = TakeQueuedLocked(queue, count);
+      if (!taken.empty()) {
+        RefillLocked(queue);
+        batch.items.push_back({insight_id, std::move(taken), claimer, std::move(done)});
+      } else if (wait.millis() <= 0) {
+        immediate = std::vector<ReadyAgenda>();
+      } else {
+        Waiter waiter{next_waiter_id_++, count, claimer, services_.clock.Now() + wait,
+                      std::move(done)};
+        waiter_order_.emplace(waiter.deadline, waiter.id);
+        queue.waiters.push_back(std::move(waiter));
+        cv_.notify_all();
+        return;
+      }
+    }
+  }
+  if (immediate) {
+    done(std::move(*immediate));
+    return;
+  }
+  CommitClaims(std::move(batch));
+}
+
+void InsightQueues::CommitClaims(ClaimBatch batch) {
+  const Timestamp until = services_.clock.Now() + options_.lease;
+  std::vector<std::vector<bool>> gone(batch.items.size());
+  Status written = services_.store.Write([&](StoreWriter& tx) -> Status {
+    for (size_t i = 0; i < batch.items.size(); ++i) {
+      gone[i].assign(batch.items[i].entries.size(), false);
+      for (size_t k = 0; k < batch.items[i].entries.size(); ++k) {
+        Status set =
+            tx.SetReadyClaim(batch.items[i].entries[k].ready_id, batch.items[i].claimer, until);
+        if (set.ok()) continue;
+        if (set.code() != ErrorCode::kNotFound) return set;
+        gone[i][k] = true;  // deleted after it was queued
+      }
+    }
+    return Status::Ok();
+  });
+  std::vector<std::pair<ClaimCallback, Result<std::vector<ReadyAgenda>>>> answers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i < batch.items.size(); ++i) {
+      auto& item = batch.items[i];
+      Queue& queue = QueueLocked(item.insight_id);
+      if (!written.ok()) {
+        // Nothing was claimed: the entries go back to the front, in their order.
+        for (auto it = item.entries.rbegin(); it != item.entries.rend(); ++it) {
+          if (located_.count(it->agenda_id) > 0) queue.queued.push_front(std::move(*it));
+        }
+        answers.emplace_back(std::move(item.done), written.error());
+        continue;
+      }
+      std::vector<ReadyAgenda> claimed;
+      for (size_t k = 0; k < item.entries.size(); ++k) {
+        Entry& entry = item.entries[k];
+        if (gone[i][k] || located_.count(entry.agenda_id) == 0) continue;
+        claimed.push_back(ReadyOf(item.insight_id, entry.ready_id, entry.agenda_id,
+                                  entry.customer_id, entry.added, entry.priority));
+        claimed.back().claimed_by = item.claimer;
+        claimed.back().lease_until = until;
+        lease_order_.emplace(until, entry.agenda_id);
+        queue.claimed[entry.agenda_id] = Lease{std::move(entry), item.claimer, until};
+      }
+      answers.emplace_back(std::move(item.done), std::move(claimed));
+    }
+  }
+  cv_.notify_all();  // a new lease deadline may be the earliest
+  for (auto& [done, result] : answers) done(std::move(result));
+}
+
+void InsightQueues::ExpireLeases(Timestamp now) {
+  std::vector<Lease> lapsed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    while (!lease_order_.empty() && lease_order_.begin()->first <= now) {
+      std::string agenda_id = lease_order_.begin()->second;
+      lease_order_.erase(lease_order_.begin());
+      auto located = located_.find(agenda_id);
+      if (located == located_.end()) continue;
+      Queue& queue = QueueLocked(located->second.insight_id);
+      auto lease = queue.claimed.find(agenda_id);
+      if (lease == queue.claimed.end()) continue;
+      lapsed.push_back(std::move(lease->second));
+      queue.claimed.erase(lease);
+    }
+  }
+  if (lapsed.empty()) return;
+  std::vector<bool> gone(lapsed.size(), false);
+  Status cleared = services_.store.Write([&](StoreWriter& tx) -> Status {
+    for (size_t i = 0; i < lapsed.size(); ++i) {
+      Status set = tx.SetReadyClaim(lapsed[i].entry.ready_id, std::nullopt, std::nullopt);
+      if (set.ok()) continue;
+      if (set.code() != ErrorCode::kNotFound) return set;
+      gone[i] = true;  // confirmed or deleted meanwhile
+    }
+    return Status::Ok();
+  });
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = lapsed.size(); i-- > 0;) {
+    Lease& lease = lapsed[i];
+    auto located = located_.find(lease.entry.agenda_id);
+    if (located == located_.end()) continue;
+    Queue& queue = QueueLocked(located->second.insight_id);
+    if (!cleared.ok()) {
+      // Keep the claim and try again shortly; the row still says it is claimed.
+      Timestamp retry = now + kRetryAfterStoreError;
+      lease_order_.emplace(retry, lease.entry.agenda_id);
+      queue.claimed[lease.entry.agenda_id] = Lease{std::move(lease.entry), lease.claimer, retry};
+      continue;
+    }
+    if (gone[i]) {
+      located_.erase(located);
+      continue;
+    }
+    logger_.Log(LogLevel::kInfo,
+                "claim of agenda " + lease.entry.agenda_id + " by " + lease.claimer +
+                    " lapsed; it is back in the queue of insight " + located->second.insight_id);
+    queue.queued.push_front(std::move(lease.entry));
+  }
+  if (!cleared.ok()) {
+    logger_.Log(LogLevel::kWarning,
+                "could not return lapsed claims to their queues: " + cleared.message());
+  }
+}
+
+void InsightQueues::ProcessDue(Timestamp now) {
+  ExpireLeases(now);
+  std::vector<ClaimCallback> timed_out;
+  ClaimBatch batch;
+  std::vector<InsightScheduleInfo> schedule_state;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    while (!waiter_order_.empty() && waiter_order_.begin()->first <= now) {
+      uint64_t id = waiter_order_.begin()->second;
+      waiter_order_.erase(waiter_order_.begin());
+      for (auto& [insight_id, queue] : queues_) {
+        auto it = std::find_if(queue.waiters.begin(), queue.waiters.end(),
+                               [&](const Waiter& w) { return w.id == id; });
+        if (it == queue.waiters.end()) continue;
+        timed_out.push_back(std::move(it->done));
+        queue.waiters.erase(it);
+        break;
+      }
+    }
+    for (auto& [insight_id, queue] : queues_) {
+      RefillLocked(queue);
+      while (!queue.waiters.empty() && !queue.queued.empty()) {
+        Waiter waiter = std::move(queue.waiters.front());
+        queue.waiters.pop_front();
+        waiter_order_.erase({waiter.deadline, waiter.id});
+        batch.items.push_back({insight_id, TakeQueuedLocked(queue, waiter.count), waiter.claimer,
+                               std::move(waiter.done)});
+        RefillLocked(queue);
+      }
+      if (queue.schedule_state_dirty) {
+        queue.schedule_state_dirty = false;
+        schedule_state.push_back({insight_id, queue.policy->state().pending_customer_ids, now});
+      }
+    }
+  }
+  for (auto& done : timed_out) done(std::vector<ReadyAgenda>());
+  if (!batch.items.empty()) CommitClaims(std::move(batch));
+  if (!schedule_state.empty()) {
+    Status saved = services_.store.Write([&](StoreWriter& tx) -> Status {
+      for (const auto& info : schedule_state) POP_RETURN_IF_ERROR(tx.PutScheduleInfo(info));
+      return Status::Ok();
+    });
+    // Losing it costs only RoundRobin's carry-over after a restart; log and go on.
+    if (!saved.ok()) logger_.Log(LogLevel::kWarning, "saving RoundRobin state: " + saved.message());
+  }
+}
+
+void InsightQueues::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (running_) {
+    const Timestamp now = services_.clock.Now();
+    bool due = (!lease_order_.empty() && lease_order_.begin()->first <= now) ||
+               (!waiter_order_.empty() && waiter_order_.begin()->first <= now);
+    for (auto& [id, queue] : queues_) {
+      due = due || queue.schedule_state_dirty ||
+            (!queue.waiters.empty() && (!queue.queued.empty() || queue.policy->size() > 0));
+    }
+    if (due) {
+      lock.unlock();
+      ProcessDue(now);
+      lock.lock();
+      continue;
+    }
+    Timestamp next = now + kIdleWake;
+    if (!lease_order_.empty()) next = std::min(next, lease_order_.begin()->first);
+    if (!waiter_order_.empty()) next = std::min(next, waiter_order_.begin()->first);
+    services_.clock.WaitUntil(cv_, lock, next);
+  }
+}
+
+void InsightQueues::ForgetLocked(const std::string& agenda_id) {
+  auto located = located_.find(agenda_id);
+  if (located == located_.end()) return;
+  Queue& queue = QueueLocked(located->second.insight_id);
+  if (!queue.policy->Remove(agenda_id)) {
+    auto queued = std::find_if(queue.queued.begin(), queue.queued.end(),
+                               [&](const Entry& e) { return e.agenda_id == agenda_id; });
+    if (queued != queue.queued.end()) {
+      queue.queued.erase(queued);
+    } else if (auto lease = queue.claimed.find(agenda_id); lease != queue.claimed.end()) {
+      lease_order_.erase({lease->second.until, agenda_id});
+      queue.claimed.erase(lease);
+    }
+  }
+  located_.erase(located);
+  RefillLocked(queue);
+}
+
+void InsightQueues::OnReady(const ReadyAgenda& ready) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (located_.count(ready.agenda_id) > 0) return;  // already scheduled: one entry per agenda
+  Queue& queue = QueueLocked(ready.insight_id);
+  Entry entry{ready.id,    ready.agenda_id, ready.customer_id,
+              ready.added, ready.priority,  next_sequence_++};
+  located_[ready.agenda_id] = Located{ready.insight_id, ready.id};
+  AddWaitingLocked(queue, entry);
+  RefillLocked(queue);
+}
+
+void InsightQueues::OnAgendaDeleted(const std::string& agenda_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ForgetLocked(agenda_id);
+}
+
+void InsightQueues::OnClaimConfirmed(const std::string& agenda_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto located = located_.find(agenda_id);
+  if (located == located_.end()) return;
+  Queue& queue = QueueLocked(located->second.insight_id);
+  auto lease = queue.claimed.find(agenda_id);
+  if (lease == queue.claimed.end()) return;
+  lease_order_.erase({lease->second.until, agenda_id});
+  queue.claimed.erase(lease);
+  located_.erase(located);
+}
+
+void InsightQueues::OnObjectChanged(const DataObject& object) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (const auto* insight = std::get_if<Insight>(&object)) {
+    Queue& queue = QueueLocked(*insight->id);
+    ConfigureLocked(queue, *insight);
+    RefillLocked(queue);
+  } else if (const auto* customer = std::get_if<Customer>(&object)) {
+    std::optional<std::string> old_pool;
+    auto existing = customers_.find(*customer->id);
+    if (existing == customers_.end()) {
+      customer_order_.push_back(*customer->id);
+    } else {
+      old_pool = existing->second.resource_pool_id;
+    }
+    customers_[*customer->id] = *customer;
+    if (old_pool && old_pool != customer->resource_pool_id) UpdatePoolLocked(*old_pool);
+    if (customer->resource_pool_id) UpdatePoolLocked(*customer->resource_pool_id);
+  }
+}
+
+void InsightQueues::OnObjectDeleted(ObjectKind kind, const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (kind == ObjectKind::kInsight) {
+    auto queue = queues_.find(id);
+    if (queue != queues_.end()) queue->second.insight.reset();  // its agendas wait, unqueued
+  } else if (kind == ObjectKind::kCustomer) {
+    auto customer = customers_.find(id);
+    if (customer == customers_.end()) return;
+    std::optional<std::string> pool = customer->second.resource_pool_id;
+    customers_.erase(customer);
+    customer_order_.erase(std::find(customer_order_.begin(), customer_order_.end(), id));
+    if (pool) UpdatePoolLocked(*pool);
+  }
+}
+
+std::optional<QueueExplanation> InsightQueues::Explain(const std::string& agenda_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto located = located_.find(agenda_id);
+  if (located == located_.end()) return std::nullopt;
+  const std::string& insight_id = located->second.insight_id;
+  const Queue& queue = queues_.at(insight_id);
+  QueueExplanation out;
+  out.insight_id = insight_id;
+  if (queue.insight) {
+    out.algorithm =
+        queue.insight->scheduling_algorithm.value_or(SchedulingAlgorithm::kFirstInFirstOut);
+    out.queue_size = queue.insight->queue_size.value_or(0);
+  }
+  out.queued = queue.queued.size();
+  out.waiting = queue.policy->size();
+  if (auto lease = queue.claimed.find(agenda_id); lease != queue.claimed.end()) {
+    out.state = QueueExplanation::State::kClaimed;
+    out.claimed_by = lease->second.claimer;
+    out.lease_until = lease->second.until;
+    out.reason = "claimed by " + lease->second.claimer +
+                 "; it returns to the queue unless its executor reports before the lease ends";
+    return out;
+  }
+  for (size_t i = 0; i < queue.queued.size(); ++i) {
+    if (queue.queued[i].agenda_id != agenda_id) continue;
+    out.state = QueueExplanation::State::kQueued;
+    out.position = i;
+    out.reason = i == 0
+                     ? "first in the queue of insight " + insight_id + "; the next claim takes it"
+                     : std::to_string(i) + " agenda(s) ahead of it in the queue of insight " +
+                           insight_id + "; waiting for a puller to claim them";
+    return out;
+  }
+  out.state = QueueExplanation::State::kWaiting;
+  std::optional<sched::WaitReason> wait = queue.policy->Explain(agenda_id);
+  out.position = wait ? wait->position : 0;
+  std::string prefix;
+  if (!queue.insight) {
+    prefix = "insight " + insight_id + " does not exist (any more), so nothing is queued; ";
+  } else if (out.queue_size <= 0) {
+    prefix = "insight " + insight_id + " has queueSize 0, so it never queues agendas; ";
+  } else if (out.queued >= static_cast<size_t>(out.queue_size)) {
+    prefix = "the queue of insight " + insight_id + " is full (" + std::to_string(out.queued) +
+             " of " + std::to_string(out.queue_size) + "); ";
+  }
+  out.reason = prefix + (wait ? wait->reason : "waiting (" + AlgorithmText(queue.insight) + ")");
+  return out;
+}
+
+}  // namespace pop::app

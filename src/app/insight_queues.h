@@ -1,0 +1,165 @@
+// InsightQueues: the scheduler (spec §12, fixed per docs/compat.md). For every Insight it keeps,
+// in memory, the ready Agendas in the Insight's scheduling policy (core/sched), the queue the
+// policy fills up to `queueSize`, and the claims pullers hold. A claim is durable (the ready row
+// records who holds it until when) and is a lease: unless the executor reports
+// (OnClaimConfirmed) before `lease_until`, the Agenda returns to the front of its queue. Claims
+// may wait (long poll) until work arrives; events wake the scheduler at once.
+//
+// Nothing is lost: every ready Agenda is a store row, which is the truth; memory is rebuilt from
+// it at Start. No Agenda is handed to two claimers at once: an entry leaves the queue under the
+// lock before its claim is written, and goes back only when the write fails or the lease ends.
+// Design: docs/design/scheduler.md. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "app/scheduler_events.h"
+#include "app/services.h"
+#include "core/base/result.h"
+#include "core/sched/scheduling_policy.h"
+#include "ports/logger.h"
+
+namespace pop::app {
+
+struct QueueOptions {
+  Duration lease = Duration::Seconds(60);  // how long a claim lasts without a report
+  bool start_thread = true;                // false: tests drive ProcessDue() themselves
+};
+
+using ClaimCallback = std::function<void(Result<std::vector<ReadyAgenda>>)>;
+
+// Where an agenda stands in its insight's scheduling (GET /pop/agenda/{id}/why).
+struct QueueExplanation {
+  enum class State { kWaiting, kQueued, kClaimed };
+  State state = State::kWaiting;
+  std::string insight_id;
+  std::optional<SchedulingAlgorithm> algorithm;  // nullopt when the insight is unknown
+  int64_t queue_size = 0;
+  size_t queued = 0;    // agendas in the insight's queue now
+  size_t waiting = 0;   // agendas waiting to enter it
+  size_t position = 0;  // kWaiting: rank among the waiting; kQueued: index in the queue
+  std::string reason;
+  std::optional<std::string> claimed_by;
+  std::optional<Timestamp> lease_until;
+};
+
+class InsightQueues final : public SchedulerEvents {
+ public:
+  InsightQueues(Services services, QueueOptions options, Logger& logger);
+  ~InsightQueues() override;
+  InsightQueues(const InsightQueues&) = delete;
+  InsightQueues& operator=(const InsightQueues&) = delete;
+
+  // Loads insights, customers and ready entries from the store and starts the timer thread.
+  [[nodiscard]] Status Start();
+  // Answers every parked claim with an empty list and joins the thread. Idempotent.
+  void Stop();
+
+  // Claims up to `count` queued agendas of `insight_id` for `claimer`. When none is queued,
+  // waits up to `wait` for one. `done` runs exactly once, on this thread or the scheduler's,
+  // with the claimed entries (possibly none) or a store error.
+  void Claim(const std::string& insight_id, size_t count, Duration wait, const std::string& claimer,
+             ClaimCallback done);
+
+  std::optional<QueueExplanation> Explain(const std::string& agenda_id) const;
+
+  // The timer step: ends lapsed leases and waits, serves parked claims whose work arrived, and
+  // saves RoundRobin state. The thread calls it; with start_thread=false tests call it.
+  void ProcessDue(Timestamp now);
+
+  // SchedulerEvents.
+  void OnReady(const ReadyAgenda& ready) override;
+  void OnAgendaDeleted(const std::string& agenda_id) override;
+  void OnClaimConfirmed(const std::string& agenda_id) override;
+  void OnObjectChanged(const DataObject& object) override;
+  void OnObjectDeleted(ObjectKind kind, const std::string& id) override;
+
+ private:
+  struct Entry {
+    std::string ready_id;
+    std::string agenda_id;
+    std::string customer_id;
+    Timestamp added;
+    int64_t priority = 0;
+    uint64_t sequence = 0;
+  };
+  struct Lease {
+    Entry entry;
+    std::string claimer;
+    Timestamp until;
+  };
+  struct Waiter {
+    uint64_t id = 0;
+    size_t count = 0;
+    std::string claimer;
+    Timestamp deadline;
+    ClaimCallback done;
+  };
+  struct Queue {
+    std::optional<Insight> insight;
+    std::unique_ptr<sched::SchedulingPolicy> policy;
+    std::deque<Entry> queued;
+    std::unordered_map<std::string, Lease> claimed;  // by agenda id
+    std::deque<Waiter> waiters;
+    bool schedule_state_dirty = false;
+  };
+  struct Located {  // where an agenda is tracked
+    std::string insight_id;
+    std::string ready_id;
+  };
+  // A batch of claims to write: entries taken from queues, and who gets them.
+  struct ClaimBatch {
+    struct Item {
+      std::string insight_id;
+      std::vector<Entry> entries;
+      std::string claimer;
+      ClaimCallback done;
+    };
+    std::vector<Item> items;
+  };
+
+  Queue& QueueLocked(const std::string& insight_id);
+  void ConfigureLocked(Queue& queue, const Insight& insight);
+  void RefillLocked(Queue& queue);
+  void AddWaitingLocked(Queue& queue, const Entry& entry);
+  std::vector<Entry> TakeQueuedLocked(Queue& queue, size_t count);
+  void ForgetLocked(const std::string& agenda_id);
+  std::vector<std::string> PoolCustomersLocked(const std::string& pool_id) const;
+  void UpdatePoolLocked(const std::string& pool_id);
+
+  // Writes the claims of `batch` in one transaction, then records them (or puts the entries back
+  // at the front of their queues when the write failed) and calls every `done`.
+  void CommitClaims(ClaimBatch batch);
+  void ExpireLeases(Timestamp now);
+  void Loop();
+
+  Services services_;
+  QueueOptions options_;
+  Logger& logger_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool running_ = false;                                     // guarded by mu_
+  std::unordered_map<std::string, Queue> queues_;            // guarded by mu_; by insight id
+  std::unordered_map<std::string, Located> located_;         // guarded by mu_; by agenda id
+  std::unordered_map<std::string, Customer> customers_;      // guarded by mu_; by id
+  std::vector<std::string> customer_order_;                  // guarded by mu_; storage order
+  std::set<std::pair<Timestamp, std::string>> lease_order_;  // guarded by mu_; (until, agenda)
+  std::set<std::pair<Timestamp, uint64_t>> waiter_order_;    // guarded by mu_; (deadline, id)
+  uint64_t next_sequence_ = 1;                               // guarded by mu_
+  uint64_t next_waiter_id_ = 1;                              // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace pop::app

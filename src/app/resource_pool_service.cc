@@ -1,0 +1,290 @@
+#include "app/resource_pool_service.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "app/agenda_progress_update.h"
+#include "core/access/visibility.h"
+#include "core/merge/sparse_merge.h"
+
+namespace pop::app {
+namespace {
+
+constexpr size_t kUnlimited = std::numeric_limits<int32_t>::max();
+constexpr int64_t kDefaultWaitSeconds = 20;
+constexpr int64_t kMaxWaitSeconds = 60;
+constexpr int64_t kMaxCount = 100;
+
+bool IsBlank(const std::optional<std::string>& s) {
+  return !s || s->find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+Error InsightNotVisible(const std::string& id) {
+  return Error(ErrorCode::kInvalidArgument,
+               "The Insight specified was not found or is not visible: " + id);
+}
+
+const char* TitleOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kValidation:
+      return "ValidationException";
+    case ErrorCode::kNotFound:
+      return "ObjectNotFoundException";
+    case ErrorCode::kPermissionDenied:
+      return "UnauthorizedException";
+    case ErrorCode::kInvalidArgument:
+      return "BadRequestException";
+    default:
+      return "RuntimeServiceException";
+  }
+}
+
+Result<std::vector<OperationProgress>> OperationProgressOf(StoreReader& tx,
+                                                           const std::string& progress_id) {
+  ObjectQuery query;
+  query.equals.push_back({"agendaProgressId", progress_id});
+  query.scope = VisibilityScope::Everything();
+  query.limit = kUnlimited;
+  POP_ASSIGN_OR_RETURN(auto found, tx.Find(ObjectKind::kOperationProgress, query));
+  std::vector<OperationProgress> ops;
+  for (auto& object : found) ops.push_back(std::get<OperationProgress>(std::move(object)));
+  return ops;
+}
+
+// Loads an insight the caller may see under `scope`; nullopt otherwise.
+Result<std::optional<Insight>> VisibleInsight(StoreReader& tx, const std::string& id,
+                                              const VisibilityScope& scope) {
+  POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kInsight, id));
+  if (!found || !ScopeAllows(scope, *found)) return std::optional<Insight>();
+  return std::optional<Insight>(std::get<Insight>(std::move(*found)));
+}
+
+}  // namespace
+
+ResourcePoolService::ResourcePoolService(Services services, InsightQueues& queues,
+                                         SchedulerEvents* events)
+    : services_(services), queues_(queues), events_(events), submit_agenda_(services, events) {}
+
+void ResourcePoolService::GetAgenda(const GetAgendaRequest& request, const RequestContext& ctx,
+                                    std::function<void(Result<GetAgendaResult>)> done) {
+  if (!request.has_body) {
+    return done(Error(ErrorCode::kValidation, "InsightId and Count are required on getAgenda"));
+  }
+  if (IsBlank(request.insight_id)) {
+    return done(Error(ErrorCode::kValidation, "InsightId is required to getAgenda."));
+  }
+  if (!request.count) return done(Error(ErrorCode::kValidation, "Count is required to getAgenda."));
+  if (*request.count < 1) {
+    return done(Error(ErrorCode::kValidation, "Count must be greater than 0 for getAgenda."));
+  }
+  const std::string insight_id = *request.insight_id;
+  std::optional<Insight> insight;
+  Status read = services_.store.Read([&](StoreReader& reader) -> Status {
+    POP_ASSIGN_OR_RETURN(insight, VisibleInsight(reader, insight_id, OwnerScope(ctx.auth)));
+    return Status::Ok();
+  });
+  if (!read.ok()) return done(read.error());
+  if (!insight) return done(InsightNotVisible(insight_id));
+  const int64_t wait =
+      std::clamp<int64_t>(request.wait_seconds.value_or(kDefaultWaitSeconds), 0, kMaxWaitSeconds);
+  const size_t count = static_cast<size_t>(std::min(*request.count, kMaxCount));
+  const std::string claimer = !IsBlank(request.puller_id) ? *request.puller_id : ctx.auth.user_id;
+  queues_.Claim(insight_id, count, Duration::Seconds(wait), claimer,
+                [this, done = std::move(done)](Result<std::vector<ReadyAgenda>> claimed) {
+                  if (!claimed.ok()) return done(claimed.error());
+                  done(LoadClaimed(*claimed));
+                });
+}
+
+Result<GetAgendaResult> ResourcePoolService::LoadClaimed(const std::vector<ReadyAgenda>& claimed) {
+  GetAgendaResult result;
+  POP_RETURN_IF_ERROR(services_.store.Read([&](StoreReader& reader) -> Status {
+    for (const ReadyAgenda& ready : claimed) {
+      POP_ASSIGN_OR_RETURN(auto found, reader.Get(ObjectKind::kAgenda, ready.agenda_id));
+      if (!found) continue;  // deleted meanwhile: skipped, as the original did
+      Agenda agenda = std::get<Agenda>(std::move(*found));
+      if (!agenda.params) agenda.params = Json::Object();
+      agenda.params->AsObject().Set("added", Json(ready.added.millis()));
+      POP_ASSIGN_OR_RETURN(
+          auto progress, reader.Get(ObjectKind::kAgendaProgress, agenda.progress_id.value_or("")));
+      if (progress) {
+        auto& agenda_progress = std::get<AgendaProgress>(*progress);
+        POP_ASSIGN_OR_RETURN(auto ops, OperationProgressOf(reader, *agenda_progress.id));
+        bool has_prior = std::any_of(ops.begin(), ops.end(), [](const OperationProgress& op) {
+          return op.processing_state != ProcessingState::kWaiting;
+        });
+        if (has_prior) {
+          agenda_progress.operation_progress = std::move(ops);
+          result.agenda_progresses.push_back(std::move(agenda_progress));
+        }
+      }
+      result.agendas.push_back(std::move(agenda));
+    }
+    return Status::Ok();
+  }));
+  return result;
+}
+
+Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgress>& progress,
+                                                 const RequestContext& ctx) {
+  if (!progress || IsBlank(progress->id)) {
+    return Status(ErrorCode::kValidation,
+                  "agendaProgress with an id is required on updateAgendaProgress");
+  }
+  const std::string& id = *progress->id;
+  const Timestamp now = services_.clock.Now();
+  std::optional<std::string> confirmed_agenda;
+  Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
+    confirmed_agenda.reset();
+    POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgendaProgress, id));
+    if (!found) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "The AgendaProgress specified was not found or is not visible: " + id);
+    }
+    const auto& stored = std::get<AgendaProgress>(*found);
+    const std::string insight_id =
+        stored.agenda_insight ? stored.agenda_insight->insight_id.value_or("") : "";
+    POP_ASSIGN_OR_RETURN(auto insight,
+                         VisibleInsight(tx, insight_id, ReadScope(ObjectKind::kInsight, ctx.auth)));
+    if (!insight) return InsightNotVisible(insight_id);
+    // Only these fields may be reported (spec §10.2 step 3).
+    AgendaProgress filtered;
+    filtered.percent_complete = progress->percent_complete;
+    filtered.diagnostic_events = progress->diagnostic_events;
+    filtered.operation_progress = progress->operation_progress;
+    filtered.processing_state_message = progress->processing_state_message;
+    filtered.processing_state = progress->processing_state;
+    filtered.started_time = progress->started_time;
+    filtered.completed_time = progress->completed_time;
+    filtered.cid = ctx.cid;
+    const AuthContext owner = AuthContext::ForCustomer(stored.customer_id.value_or(""));
+    POP_RETURN_IF_ERROR(
+        ApplyAgendaProgressUpdate(tx, {id, std::move(filtered), &owner, now}).status());
+    // The executor's report completes the hand-off of a claimed agenda.
+    const std::string agenda_id = stored.agenda_id.value_or("");
+    POP_ASSIGN_OR_RETURN(auto ready, tx.ReadyAgendasOf(agenda_id));
+    for (const ReadyAgenda& entry : ready) {
+      if (!entry.claimed_by) {
+        return Status(ErrorCode::kConflict,
+                      "The claim on agenda " + agenda_id +
+                          " has lapsed and it is back in its queue; stop this execution.");
+      }
+      POP_RETURN_IF_ERROR(tx.DeleteReadyAgenda(entry.id).status());
+      confirmed_agenda = agenda_id;
+    }
+    return Status::Ok();
+  });
+  if (status.ok() && confirmed_agenda && events_ != nullptr) {
+    events_->OnClaimConfirmed(*confirmed_agenda);
+  }
+  return status;
+}
+
+Result<Agenda> ResourcePoolService::UpdateAgenda(const UpdateAgendaRequest& request,
+                                                 const RequestContext& ctx) {
+  if (!request.has_body) {
+    return Error(ErrorCode::kValidation,
+                 "agendaId and operations are required on an updateAgenda request");
+  }
+  if (IsBlank(request.agenda_id)) {
+    return Error(ErrorCode::kValidation, "agendaId is required on an updateAgenda request");
+  }
+  if (!request.operations || request.operations->empty()) {
+    return Error(ErrorCode::kValidation,
+                 "One or more operations must be specified on an updateAgenda request");
+  }
+  const std::string& agenda_id = *request.agenda_id;
+  const Timestamp now = services_.clock.Now();
+  Agenda updated;
+  Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
+    POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgenda, agenda_id));
+    if (!found) return Status(ErrorCode::kNotFound, "Agenda " + agenda_id + " not found");
+    Agenda agenda = std::get<Agenda>(std::move(*found));
+    const std::string insight_id =
+        agenda.agenda_insight ? agenda.agenda_insight->insight_id.value_or("") : "";
+    POP_ASSIGN_OR_RETURN(auto insight,
+                         VisibleInsight(tx, insight_id, ReadScope(ObjectKind::kInsight, ctx.auth)));
+    if (!insight) return Status(ErrorCode::kNotFound, "Insight " + insight_id + " not found");
+    const std::string progress_id = agenda.progress_id.value_or("");
+    POP_ASSIGN_OR_RETURN(auto progress_object, tx.Get(ObjectKind::kAgendaProgress, progress_id));
+    if (!progress_object) {
+      return Status(ErrorCode::kNotFound,
+                    "Failed to update AgendaProgress. Unable to get object by id " + progress_id);
+    }
+    auto& progress = std::get<AgendaProgress>(*progress_object);
+    if (request.params && request.params->is_object()) {
+      Json params = progress.params.value_or(Json::Object());
+      for (const auto& [key, value] : request.params->AsObject()) params.AsObject().Set(key, value);
+      progress.params = params;
+      progress.updated_time = now;
+      POP_RETURN_IF_ERROR(tx.Put(DataObject(progress)));
+      Json agenda_params = agenda.params.value_or(Json::Object());
+      for (const auto& [key, value] : request.params->AsObject()) {
+        agenda_params.AsObject().Set(key, value);
+      }
+      agenda.params = std::move(agenda_params);
+    }
+    if (!agenda.operations) agenda.operations.emplace();
+    for (const Operation& op : *request.operations) agenda.operations->push_back(op);
+    agenda.updated_time = now;
+    POP_RETURN_IF_ERROR(tx.Put(DataObject(agenda)));
+    for (const Operation& op : *request.operations) {
+      OperationProgress created;
+      created.operation = op.name;
+      created.params = op.params;
+      created.percent_complete = 0.0;
+      POP_RETURN_IF_ERROR(UpsertOperationProgress(tx, progress, std::move(created), now));
+    }
+    updated = std::move(agenda);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status.error();
+  return updated;
+}
+
+CreateAgendaResult ResourcePoolService::CreateAgenda(const std::vector<Agenda>& agendas,
+                                                     const RequestContext& ctx) {
+  CreateAgendaResult result;
+  std::string failures;
+  for (const Agenda& agenda : agendas) {
+    const AuthContext as_customer = AuthContext::ForCustomer(agenda.customer_id.value_or(""));
+    SubmitOptions options;
+    options.acting_as = &as_customer;
+    options.insight_owner = &ctx.auth;
+    Result<Agenda> created = submit_agenda_.Run(agenda, ctx, options);
+    if (created.ok()) {
+      result.created.push_back(std::move(created).value());
+    } else {
+      failures +=
+          std::string("[") + TitleOf(created.error().code) + " : " + created.error().message + "]";
+    }
+  }
+  if (!failures.empty()) result.error = Error(ErrorCode::kInvalidArgument, failures);
+  return result;
+}
+
+Result<ProgressSummaryResult> ResourcePoolService::ProgressSummary(
+    const std::optional<std::string>& link_id, const RequestContext& ctx) {
+  if (IsBlank(link_id)) {
+    return Error(ErrorCode::kValidation, "LinkId is required to call getProgressSummary.");
+  }
+  ProgressSummaryResult result;
+  POP_RETURN_IF_ERROR(services_.store.Read([&](StoreReader& reader) -> Status {
+    ObjectQuery query;
+    query.equals.push_back({"linkId", *link_id});
+    query.scope = ReadScope(ObjectKind::kAgendaProgress, ctx.auth);
+    query.limit = kUnlimited;
+    POP_ASSIGN_OR_RETURN(auto found, reader.Find(ObjectKind::kAgendaProgress, query));
+    for (auto& object : found) {
+      auto progress = std::get<AgendaProgress>(std::move(object));
+      POP_ASSIGN_OR_RETURN(progress.operation_progress,
+                           OperationProgressOf(reader, progress.id.value_or("")));
+      result.progress_list.push_back(std::move(progress));
+    }
+    return Status::Ok();
+  }));
+  result.summary = SummarizeProgress(result.progress_list);
+  return result;
+}
+
+}  // namespace pop::app

@@ -1,0 +1,87 @@
+// ResourcePoolService: the routes pullers and executors use (spec §10): getAgenda (a long poll
+// that claims queued agendas), updateAgendaProgress (which also confirms the claim),
+// updateAgenda (append generated operations) and createAgenda (a pool owner submitting for its
+// customers), plus the progress summary of §9. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/insight_queues.h"
+#include "app/request_context.h"
+#include "app/services.h"
+#include "app/submit_agenda.h"
+#include "core/base/result.h"
+#include "core/json/json.h"
+#include "core/model/agenda.h"
+#include "core/model/agenda_progress.h"
+#include "core/progress/progress_summary.h"
+
+namespace pop::app {
+
+struct GetAgendaRequest {
+  bool has_body = true;
+  std::optional<std::string> insight_id;
+  std::optional<int64_t> count;
+  std::optional<int64_t> wait_seconds;   // long-poll time; default 20, at most 60, 0 = no wait
+  std::optional<std::string> puller_id;  // who claims; default the token's id
+};
+
+struct GetAgendaResult {
+  std::vector<Agenda> agendas;                    // params.added set to the ready time
+  std::vector<AgendaProgress> agenda_progresses;  // re-runs with prior progress only
+};
+
+struct UpdateAgendaRequest {
+  bool has_body = true;
+  std::optional<std::string> agenda_id;
+  std::optional<std::vector<Operation>> operations;
+  std::optional<ParamsMap> params;
+};
+
+struct CreateAgendaResult {
+  std::vector<Agenda> created;
+  std::optional<Error> error;  // every failure, as "[<Title> : <description>]" concatenated
+};
+
+struct ProgressSummaryResult {
+  std::vector<AgendaProgress> progress_list;
+  ProgressSummary summary;
+};
+
+class ResourcePoolService {
+ public:
+  ResourcePoolService(Services services, InsightQueues& queues, SchedulerEvents* events);
+
+  // `done` runs once, on this thread or the scheduler's. Errors: kValidation (spec §6.2
+  // messages), kInvalidArgument "The Insight specified was not found or is not visible: <id>"
+  // (the caller must OWN the insight).
+  void GetAgenda(const GetAgendaRequest& request, const RequestContext& ctx,
+                 std::function<void(Result<GetAgendaResult>)> done);
+
+  // Errors: kInvalidArgument (progress or insight not found / not visible), kConflict when the
+  // agenda's claim lapsed and it went back to its queue (the executor must stop).
+  [[nodiscard]] Status UpdateAgendaProgress(const std::optional<AgendaProgress>& progress,
+                                            const RequestContext& ctx);
+
+  [[nodiscard]] Result<Agenda> UpdateAgenda(const UpdateAgendaRequest& request,
+                                            const RequestContext& ctx);
+
+  CreateAgendaResult CreateAgenda(const std::vector<Agenda>& agendas, const RequestContext& ctx);
+
+  // Errors: kValidation "LinkId is required to call getProgressSummary."
+  [[nodiscard]] Result<ProgressSummaryResult> ProgressSummary(
+      const std::optional<std::string>& link_id, const RequestContext& ctx);
+
+ private:
+  Result<GetAgendaResult> LoadClaimed(const std::vector<ReadyAgenda>& claimed);
+
+  Services services_;
+  InsightQueues& queues_;
+  SchedulerEvents* events_;
+  SubmitAgenda submit_agenda_;
+};
+
+}  // namespace pop::app
