@@ -269,7 +269,10 @@ void InsightQueues::CommitClaims(ClaimBatch batch) {
         claimed.back().claimed_by = item.claimer;
         claimed.back().lease_until = until;
         lease_order_.emplace(until, entry.agenda_id);
-        queue.claimed[entry.agenda_id] = Lease{std::move(entry), item.claimer, until};
+        // The key is copied first: `m[k] = Lease{std::move(entry)}` evaluates the right side first.
+        std::string agenda_id = entry.agenda_id;
+        queue.claimed.insert_or_assign(std::move(agenda_id),
+                                       Lease{std::move(entry), item.claimer, until});
       }
       answers.emplace_back(std::move(item.done), std::move(claimed));
     }
@@ -314,8 +317,10 @@ void InsightQueues::ExpireLeases(Timestamp now) {
     if (!cleared.ok()) {
       // Keep the claim and try again shortly; the row still says it is claimed.
       Timestamp retry = now + kRetryAfterStoreError;
-      lease_order_.emplace(retry, lease.entry.agenda_id);
-      queue.claimed[lease.entry.agenda_id] = Lease{std::move(lease.entry), lease.claimer, retry};
+      std::string agenda_id = lease.entry.agenda_id;
+      lease_order_.emplace(retry, agenda_id);
+      queue.claimed.insert_or_assign(std::move(agenda_id),
+                                     Lease{std::move(lease.entry), lease.claimer, retry});
       continue;
     }
     if (gone[i]) {
