@@ -276,14 +276,18 @@ HttpResponse ServiceRoutes::CreateAgenda(const Json& body, const app::RequestCon
 
 HttpResponse ServiceRoutes::UpdateAgendaProgress(const Json& body, const app::RequestContext& ctx) {
   std::optional<AgendaProgress> progress;
+  std::optional<std::string> puller_id;
   if (!body.is_null()) {
     if (const Json* value = body.Find("agendaProgress"); value != nullptr && !value->is_null()) {
       auto decoded = NestedField<AgendaProgress>(*value, "agendaProgress");
       if (!decoded.ok()) return ServiceErrorResponse(decoded.error(), IdsOf(ctx));
       progress = std::move(decoded).value();
     }
+    auto puller = StringField(body, "pullerId");
+    if (!puller.ok()) return ServiceErrorResponse(puller.error(), IdsOf(ctx));
+    puller_id = *puller;
   }
-  Status status = pools_.UpdateAgendaProgress(progress, ctx);
+  Status status = pools_.UpdateAgendaProgress(progress, puller_id, ctx);
   if (!status.ok()) return ServiceErrorResponse(status.error(), IdsOf(ctx));
   return ServiceResponse({}, IdsOf(ctx));
 }

@@ -126,6 +126,7 @@ Result<GetAgendaResult> ResourcePoolService::LoadClaimed(const std::vector<Ready
 }
 
 Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgress>& progress,
+                                                 const std::optional<std::string>& puller_id,
                                                  const RequestContext& ctx) {
   if (!progress || IsBlank(progress->id)) {
     return Status(ErrorCode::kValidation,
@@ -166,8 +167,14 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
     for (const ReadyAgenda& entry : ready) {
       if (!entry.claimed_by) {
         return Status(ErrorCode::kConflict,
-                      "The claim on agenda " + agenda_id +
-                          " has lapsed and it is back in its queue; stop this execution.");
+                      "Agenda " + agenda_id +
+                          " is back in its queue (its claim lapsed, or it was rerun); stop this "
+                          "execution.");
+      }
+      if (puller_id && *entry.claimed_by != *puller_id) {
+        return Status(ErrorCode::kConflict, "Agenda " + agenda_id + " is claimed by " +
+                                                *entry.claimed_by + ", not by " + *puller_id +
+                                                "; stop this execution.");
       }
       POP_RETURN_IF_ERROR(tx.DeleteReadyAgenda(entry.id).status());
       confirmed_agenda = agenda_id;

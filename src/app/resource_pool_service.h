@@ -62,8 +62,10 @@ class ResourcePoolService {
                  std::function<void(Result<GetAgendaResult>)> done);
 
   // Errors: kInvalidArgument (progress or insight not found / not visible), kConflict when the
-  // agenda's claim lapsed and it went back to its queue (the executor must stop).
+  // agenda is back in its queue (its claim lapsed, or it was rerun) or, when `puller_id` is
+  // given, when another puller holds its claim: the reporting executor must stop.
   [[nodiscard]] Status UpdateAgendaProgress(const std::optional<AgendaProgress>& progress,
+                                            const std::optional<std::string>& puller_id,
                                             const RequestContext& ctx);
 
   [[nodiscard]] Result<Agenda> UpdateAgenda(const UpdateAgendaRequest& request,

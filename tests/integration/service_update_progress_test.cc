@@ -197,13 +197,35 @@ TEST_F(UpdateAgendaProgressServiceTest, AReportAfterTheClaimLapsedIsAConflict) {
   auto reply = ReportState(owner_, progress_id_, "EXECUTING", "Running Operations");
   EXPECT_EQ(reply.status, 409) << ToJsonText(reply.body);
   EXPECT_EQ(ErrorTitle(reply), "ConflictException");
-  EXPECT_EQ(reply.ErrorDescription(), "The claim on agenda " + id_ +
-                                          " has lapsed and it is back in its queue; stop this "
-                                          "execution.");
+  EXPECT_EQ(reply.ErrorDescription(), "Agenda " + id_ +
+                                          " is back in its queue (its claim lapsed, or it was "
+                                          "rerun); stop this execution.");
   EXPECT_EQ(server_.Snapshot(), before);  // the report was not applied
   // The agenda is claimable again, and the next claimer's report is accepted.
   EXPECT_EQ(AgendaIdsIn(GetAgenda(owner_)), std::vector<std::string>{id_});
   EXPECT_EQ(ReportState(owner_, progress_id_, "EXECUTING", "Running Operations").status, 200);
+  EXPECT_TRUE(ReadyOf(id_).empty());
+}
+
+TEST_F(UpdateAgendaProgressServiceTest, AReportNamingAnotherPullerIsAConflict) {
+  auto claimed = server_.Call(
+      "POST", "/resourcepool/service/getAgenda",
+      R"({"insightId":"insight-1","count":1,"waitSeconds":0,"pullerId":"p-1"})", owner_);
+  ASSERT_EQ(AgendaIdsIn(claimed), std::vector<std::string>{id_});
+  const std::string before = server_.Snapshot();
+  auto stale = server_.Call("POST", "/resourcepool/service/updateAgendaProgress",
+                            R"({"pullerId":"p-2","agendaProgress":{"id":")" + progress_id_ +
+                                R"(","processingState":"EXECUTING"}})",
+                            owner_);
+  EXPECT_EQ(stale.status, 409) << ToJsonText(stale.body);
+  EXPECT_EQ(stale.ErrorDescription(),
+            "Agenda " + id_ + " is claimed by p-1, not by p-2; stop this execution.");
+  EXPECT_EQ(server_.Snapshot(), before);
+  auto owner = server_.Call("POST", "/resourcepool/service/updateAgendaProgress",
+                            R"({"pullerId":"p-1","agendaProgress":{"id":")" + progress_id_ +
+                                R"(","processingState":"EXECUTING"}})",
+                            owner_);
+  EXPECT_EQ(owner.status, 200) << ToJsonText(owner.body);
   EXPECT_TRUE(ReadyOf(id_).empty());
 }
 
