@@ -165,10 +165,12 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
   if (services_ != nullptr) service = MatchServiceRoute(relative);
   bool why_route = services_ != nullptr && relative.size() == 3 && relative[0] == "agenda" &&
                    relative[2] == "why";
+  bool log_route = services_ != nullptr && relative.size() == 4 && relative[0] == "progress" &&
+                   relative[1] == "operation" && relative[3] == "log";
   const DataRoute* route = nullptr;
   std::optional<std::string> path_id;
   for (const DataRoute& candidate : DataRouteTable()) {
-    if (service || why_route) break;
+    if (service || why_route || log_route) break;
     size_t n = candidate.segments.size();
     if (relative.size() < n || relative.size() > n + 1) continue;
     if (!std::equal(candidate.segments.begin(), candidate.segments.end(), relative.begin())) {
@@ -179,7 +181,7 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
     break;
   }
   bool token_route = relative.size() == 1 && relative[0] == "token";
-  if (!under_base || (route == nullptr && !token_route && !service && !why_route)) {
+  if (!under_base || (route == nullptr && !token_route && !service && !why_route && !log_route)) {
     return respond(ErrorResponse(
         Error(ErrorCode::kMethodNotAllowed, "No route for " + request.method + " " + target->path),
         ids));
@@ -194,6 +196,10 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
   if (why_route) {
     if (request.method != "GET") return respond(MethodNotAllowed("GET"));
     return respond(services_->Why(relative[1], ctx));
+  }
+  if (log_route) {
+    if (request.method != "GET") return respond(MethodNotAllowed("GET"));
+    return respond(services_->OperationLog(relative[2], ctx));
   }
   if (token_route) {
     if (request.method != "POST") return respond(MethodNotAllowed("POST"));

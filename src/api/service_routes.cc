@@ -99,6 +99,7 @@ std::optional<ServiceRoute> MatchServiceRoute(const std::vector<std::string>& re
     if (relative[2] == "createAgenda") return ServiceRoute::kCreateAgenda;
     if (relative[2] == "updateAgendaProgress") return ServiceRoute::kUpdateAgendaProgress;
     if (relative[2] == "updateAgenda") return ServiceRoute::kUpdateAgenda;
+    if (relative[2] == "appendOperationLog") return ServiceRoute::kAppendOperationLog;
   }
   return std::nullopt;
 }
@@ -155,6 +156,8 @@ void ServiceRoutes::Handle(ServiceRoute route, const HttpRequest& request,
       return respond(UpdateAgendaProgress(body, ctx));
     case ServiceRoute::kUpdateAgenda:
       return respond(UpdateAgenda(body, ctx));
+    case ServiceRoute::kAppendOperationLog:
+      return respond(AppendOperationLog(body, ctx));
   }
 }
 
@@ -314,6 +317,40 @@ HttpResponse ServiceRoutes::UpdateAgenda(const Json& body, const app::RequestCon
   JsonObject fields;
   fields.Set("agenda", Encode(*agenda));
   return ServiceResponse(std::move(fields), IdsOf(ctx));
+}
+
+HttpResponse ServiceRoutes::AppendOperationLog(const Json& body, const app::RequestContext& ctx) {
+  std::map<std::string, std::string> logs;
+  const Json* value = body.is_null() ? nullptr : body.Find("logs");
+  if (value != nullptr && !value->is_null()) {
+    if (!value->is_object()) {
+      return ServiceErrorResponse(FieldError("logs", "an object of strings", *value), IdsOf(ctx));
+    }
+    for (const auto& [id, text] : value->AsObject()) {
+      if (!text.is_string()) {
+        return ServiceErrorResponse(FieldError("logs." + id, "a string", text), IdsOf(ctx));
+      }
+      logs.emplace(id, text.AsString());
+    }
+  }
+  Status status = pools_.AppendOperationLogs(logs, ctx);
+  if (!status.ok()) return ServiceErrorResponse(status.error(), IdsOf(ctx));
+  return ServiceResponse({}, IdsOf(ctx));
+}
+
+HttpResponse ServiceRoutes::OperationLog(const std::string& operation_progress_id,
+                                         const app::RequestContext& ctx) {
+  auto log = pools_.GetOperationLog(operation_progress_id, ctx);
+  if (!log.ok()) return ServiceErrorResponse(log.error(), IdsOf(ctx));
+  HttpResponse response;
+  AddStandardHeaders(response);
+  response.SetHeader("Content-Type", "text/plain; charset=utf-8");
+  if (log->dropped_bytes > 0) {
+    response.SetHeader("X-pop-log-dropped-bytes", std::to_string(log->dropped_bytes));
+    response.body = "[... " + std::to_string(log->dropped_bytes) + " earlier bytes dropped ...]\n";
+  }
+  response.body += log->text;
+  return response;
 }
 
 HttpResponse ServiceRoutes::Why(const std::string& agenda_id, const app::RequestContext& ctx) {

@@ -24,6 +24,7 @@ enum class ServiceRoute {
   kCreateAgenda,
   kUpdateAgendaProgress,
   kUpdateAgenda,
+  kAppendOperationLog,
 };
 
 // The route named by path segments relative to the base path, if any.
@@ -41,6 +42,10 @@ class ServiceRoutes {
   // GET /agenda/{id}/why: where a waiting agenda stands and why it is not running yet.
   HttpResponse Why(const std::string& agenda_id, const app::RequestContext& ctx);
 
+  // GET /progress/operation/{id}/log: the handler's captured output, as text/plain.
+  HttpResponse OperationLog(const std::string& operation_progress_id,
+                            const app::RequestContext& ctx);
+
  private:
   HttpResponse RunTemplate(const Json& body, const app::RequestContext& ctx);
   HttpResponse Rerun(const Json& body, const app::RequestContext& ctx);
@@ -49,6 +54,7 @@ class ServiceRoutes {
   HttpResponse CreateAgenda(const Json& body, const app::RequestContext& ctx);
   HttpResponse UpdateAgendaProgress(const Json& body, const app::RequestContext& ctx);
   HttpResponse UpdateAgenda(const Json& body, const app::RequestContext& ctx);
+  HttpResponse AppendOperationLog(const Json& body, const app::RequestContext& ctx);
 
   size_t max_json_depth_;
   app::AgendaService& agendas_;

@@ -367,7 +367,8 @@ void InsightQueues::ProcessDue(Timestamp now) {
                                std::move(waiter.done)});
         RefillLocked(queue);
       }
-      if (queue.schedule_state_dirty) {
+      if (queue.schedule_state_dirty &&
+          now >= last_schedule_save_ + options_.schedule_save_interval) {
         queue.schedule_state_dirty = false;
         schedule_state.push_back({insight_id, queue.policy->state().pending_customer_ids, now});
       }
@@ -376,6 +377,10 @@ void InsightQueues::ProcessDue(Timestamp now) {
   for (auto& done : timed_out) done(std::vector<ReadyAgenda>());
   if (!batch.items.empty()) CommitClaims(std::move(batch));
   if (!schedule_state.empty()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_schedule_save_ = now;
+    }
     Status saved = services_.store.Write([&](StoreWriter& tx) -> Status {
       for (const auto& info : schedule_state) POP_RETURN_IF_ERROR(tx.PutScheduleInfo(info));
       return Status::Ok();
@@ -391,10 +396,13 @@ void InsightQueues::Loop() {
     const Timestamp now = services_.clock.Now();
     bool due = (!lease_order_.empty() && lease_order_.begin()->first <= now) ||
                (!waiter_order_.empty() && waiter_order_.begin()->first <= now);
+    bool schedule_dirty = false;
     for (auto& [id, queue] : queues_) {
-      due = due || queue.schedule_state_dirty ||
-            (!queue.waiters.empty() && (!queue.queued.empty() || queue.policy->size() > 0));
+      schedule_dirty = schedule_dirty || queue.schedule_state_dirty;
+      due = due || (!queue.waiters.empty() && (!queue.queued.empty() || queue.policy->size() > 0));
     }
+    const Timestamp save_at = last_schedule_save_ + options_.schedule_save_interval;
+    due = due || (schedule_dirty && now >= save_at);
     if (due) {
       lock.unlock();
       ProcessDue(now);
@@ -404,6 +412,7 @@ void InsightQueues::Loop() {
     Timestamp next = now + kIdleWake;
     if (!lease_order_.empty()) next = std::min(next, lease_order_.begin()->first);
     if (!waiter_order_.empty()) next = std::min(next, waiter_order_.begin()->first);
+    if (schedule_dirty) next = std::min(next, save_at);
     services_.clock.WaitUntil(cv_, lock, next);
   }
 }

@@ -35,6 +35,9 @@ namespace pop::app {
 struct QueueOptions {
   Duration lease = Duration::Seconds(60);  // how long a claim lasts without a report
   bool start_thread = true;                // false: tests drive ProcessDue() themselves
+  // RoundRobin's carry-over list is saved at most this often (it only orders turns; losing the
+  // last second of it in a crash costs fairness for one refill, never an Agenda).
+  Duration schedule_save_interval = Duration::Seconds(1);
 };
 
 using ClaimCallback = std::function<void(Result<std::vector<ReadyAgenda>>)>;
@@ -159,6 +162,7 @@ class InsightQueues final : public SchedulerEvents {
   std::set<std::pair<Timestamp, uint64_t>> waiter_order_;    // guarded by mu_; (deadline, id)
   uint64_t next_sequence_ = 1;                               // guarded by mu_
   uint64_t next_waiter_id_ = 1;                              // guarded by mu_
+  Timestamp last_schedule_save_;                             // guarded by mu_
   std::thread thread_;
 };
 

@@ -270,6 +270,54 @@ CreateAgendaResult ResourcePoolService::CreateAgenda(const std::vector<Agenda>& 
   return result;
 }
 
+Status ResourcePoolService::AppendOperationLogs(const std::map<std::string, std::string>& logs,
+                                                const RequestContext& ctx) {
+  if (logs.empty())
+    return Status(ErrorCode::kValidation, "logs are required on appendOperationLog");
+  const Timestamp now = services_.clock.Now();
+  return services_.store.Write([&](StoreWriter& tx) -> Status {
+    for (const auto& [id, text] : logs) {
+      POP_ASSIGN_OR_RETURN(auto op, tx.Get(ObjectKind::kOperationProgress, id));
+      std::optional<Insight> insight;
+      if (op) {
+        const auto& progress_id = std::get<OperationProgress>(*op).agenda_progress_id;
+        POP_ASSIGN_OR_RETURN(auto progress,
+                             tx.Get(ObjectKind::kAgendaProgress, progress_id.value_or("")));
+        if (progress) {
+          const auto& link = std::get<AgendaProgress>(*progress).agenda_insight;
+          POP_ASSIGN_OR_RETURN(insight,
+                               VisibleInsight(tx, link ? link->insight_id.value_or("") : "",
+                                              ReadScope(ObjectKind::kInsight, ctx.auth)));
+        }
+      }
+      if (!insight) {
+        return Status(ErrorCode::kInvalidArgument,
+                      "The OperationProgress specified was not found or is not visible: " + id);
+      }
+      POP_RETURN_IF_ERROR(tx.AppendOperationLog(id, text, kMaxOperationLogBytes, now));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<OperationLog> ResourcePoolService::GetOperationLog(const std::string& operation_progress_id,
+                                                          const RequestContext& ctx) {
+  std::optional<OperationLog> log;
+  bool visible = false;
+  POP_RETURN_IF_ERROR(services_.store.Read([&](StoreReader& reader) -> Status {
+    POP_ASSIGN_OR_RETURN(auto op,
+                         reader.Get(ObjectKind::kOperationProgress, operation_progress_id));
+    visible = op && ScopeAllows(ReadScope(ObjectKind::kOperationProgress, ctx.auth), *op);
+    if (!visible) return Status::Ok();
+    POP_ASSIGN_OR_RETURN(log, reader.GetOperationLog(operation_progress_id));
+    return Status::Ok();
+  }));
+  if (!visible) {
+    return Error(ErrorCode::kNotFound, "OperationProgress " + operation_progress_id + " not found");
+  }
+  return log.value_or(OperationLog{});
+}
+
 Result<ProgressSummaryResult> ResourcePoolService::ProgressSummary(
     const std::optional<std::string>& link_id, const RequestContext& ctx) {
   if (IsBlank(link_id)) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,8 @@ struct ProgressSummaryResult {
   ProgressSummary summary;
 };
 
+inline constexpr size_t kMaxOperationLogBytes = size_t{4} * 1024 * 1024;
+
 class ResourcePoolService {
  public:
   ResourcePoolService(Services services, InsightQueues& queues, SchedulerEvents* events);
@@ -72,6 +75,18 @@ class ResourcePoolService {
                                             const RequestContext& ctx);
 
   CreateAgendaResult CreateAgenda(const std::vector<Agenda>& agendas, const RequestContext& ctx);
+
+  // Appends captured handler output by OperationProgress id (keeping the newest
+  // kMaxOperationLogBytes of each). The caller must be able to read the insight of each
+  // operation's agenda. Errors: kValidation (no logs), kInvalidArgument (unknown or invisible
+  // operation progress).
+  [[nodiscard]] Status AppendOperationLogs(const std::map<std::string, std::string>& logs,
+                                           const RequestContext& ctx);
+
+  // The captured output of an operation the caller may see (customer rule on its
+  // OperationProgress). Errors: kNotFound.
+  [[nodiscard]] Result<OperationLog> GetOperationLog(const std::string& operation_progress_id,
+                                                     const RequestContext& ctx);
 
   // Errors: kValidation "LinkId is required to call getProgressSummary."
   [[nodiscard]] Result<ProgressSummaryResult> ProgressSummary(

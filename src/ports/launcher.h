@@ -36,6 +36,10 @@ struct LaunchOutcome {
   // with one diagnostic naming why and holding the last log lines (spec §15.4).
   std::optional<OperationProgress> progress;
   std::optional<std::string> output;  // the result payload JSON text, if any
+  // Set when the launcher, not the handler, decided the failure (could not start, crashed,
+  // exited non-zero or without a COMPLETE report, timed out, cancelled): why, in one sentence.
+  // The executor then adds "Failed to execute operation: <name>" to the agenda's diagnostics.
+  std::optional<std::string> failure;
 };
 
 // A running handler. Thread-safe.

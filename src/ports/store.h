@@ -21,6 +21,13 @@
 
 namespace pop {
 
+// Captured handler output of one operation.
+struct OperationLog {
+  std::string text;
+  int64_t dropped_bytes = 0;  // removed from the front to keep within the bound
+  Timestamp updated;
+};
+
 // `field` is a top-level JSON field name of the object (case-sensitive, e.g. "linkId").
 // A field matches when its value's text form equals `value`: strings as they are, numbers and
 // booleans as JSON text. A field name that is not a plain identifier matches nothing.
@@ -58,6 +65,10 @@ class StoreReader {
   [[nodiscard]] virtual Result<std::optional<InsightScheduleInfo>> GetScheduleInfo(
       std::string_view insight_id) = 0;
 
+  // The captured output of one operation, if any.
+  [[nodiscard]] virtual Result<std::optional<OperationLog>> GetOperationLog(
+      std::string_view operation_progress_id) = 0;
+
   [[nodiscard]] virtual Result<std::optional<ApiToken>> FindTokenByHash(
       std::string_view secret_hash) = 0;
   [[nodiscard]] virtual Result<int64_t> CountTokens() = 0;
@@ -90,6 +101,12 @@ class StoreWriter : public StoreReader {
                                              std::optional<Timestamp> lease_until) = 0;
 
   [[nodiscard]] virtual Status PutScheduleInfo(const InsightScheduleInfo& info) = 0;
+
+  // Appends to an operation's log, keeping at most `max_bytes` (the newest); what is cut from
+  // the front is counted in OperationLog::dropped_bytes.
+  [[nodiscard]] virtual Status AppendOperationLog(std::string_view operation_progress_id,
+                                                  std::string_view text, size_t max_bytes,
+                                                  Timestamp now) = 0;
 
   // kConflict if a token with the same id or hash exists.
   [[nodiscard]] virtual Status AddToken(const ApiToken& token) = 0;

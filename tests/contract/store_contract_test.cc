@@ -967,6 +967,37 @@ TEST_P(StoreContractTest, ScheduleInfoIsStoredPerInsightAndSurvivesReopen) {
   EXPECT_FALSE(missing.has_value());
 }
 
+TEST_P(StoreContractTest, OperationLogsAppendAndKeepTheNewestBytes) {
+  auto append = [&](const std::string& text, size_t max) {
+    return store_->Write([&](StoreWriter& w) {
+      return w.AppendOperationLog("p-a", text, max, Timestamp::FromMillis(7));
+    });
+  };
+  ASSERT_TRUE(append("line 1\n", 100).ok());
+  ASSERT_TRUE(append("line 2\n", 100).ok());
+  std::optional<OperationLog> log;
+  std::optional<OperationLog> none;
+  auto read = [&] {
+    ASSERT_TRUE(store_
+                    ->Read([&](StoreReader& r) -> Status {
+                      POP_ASSIGN_OR_RETURN(log, r.GetOperationLog("p-a"));
+                      POP_ASSIGN_OR_RETURN(none, r.GetOperationLog("p-b"));
+                      return Status::Ok();
+                    })
+                    .ok());
+  };
+  read();
+  ASSERT_TRUE(log.has_value());
+  EXPECT_EQ(log->text, "line 1\nline 2\n");
+  EXPECT_EQ(log->dropped_bytes, 0);
+  EXPECT_EQ(log->updated, Timestamp::FromMillis(7));
+  EXPECT_FALSE(none.has_value());
+  ASSERT_TRUE(append("line 3\n", 10).ok());
+  read();
+  EXPECT_EQ(log->text, "line 3\n");  // cut at a line start
+  EXPECT_EQ(log->dropped_bytes, 14);
+}
+
 // --- Tokens ---
 
 TEST_P(StoreContractTest, TokensAreFoundByHashAndCounted) {

@@ -290,6 +290,48 @@ Status Session::PutScheduleInfo(const InsightScheduleInfo& info) {
   return statement.Run();
 }
 
+Result<std::optional<OperationLog>> Session::GetOperationLog(
+    std::string_view operation_progress_id) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("SELECT text, dropped, updated FROM operation_log"
+                                           " WHERE operation_progress_id = ?1"));
+  statement.BindText(1, operation_progress_id);
+  POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+  if (!has_row) return std::optional<OperationLog>();
+  OperationLog log;
+  log.text = statement.ColumnText(0);
+  log.dropped_bytes = statement.ColumnInt(1);
+  log.updated = Timestamp::FromMillis(statement.ColumnInt(2));
+  return std::optional<OperationLog>(std::move(log));
+}
+
+Status Session::AppendOperationLog(std::string_view operation_progress_id, std::string_view text,
+                                   size_t max_bytes, Timestamp now) {
+  POP_ASSIGN_OR_RETURN(std::optional<OperationLog> existing,
+                       GetOperationLog(operation_progress_id));
+  OperationLog log = existing.value_or(OperationLog{});
+  log.text.append(text);
+  if (log.text.size() > max_bytes) {
+    size_t cut = log.text.size() - max_bytes;
+    // Cut at a line start when one is near, so the kept log begins with a whole line.
+    size_t newline = log.text.find('\n', cut);
+    if (newline != std::string::npos && newline - cut < 4096) cut = newline + 1;
+    log.text.erase(0, cut);
+    log.dropped_bytes += static_cast<int64_t>(cut);
+  }
+  POP_ASSIGN_OR_RETURN(
+      Statement statement,
+      connection_.Prepare("INSERT INTO operation_log (operation_progress_id, text, dropped,"
+                          " updated) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (operation_progress_id)"
+                          " DO UPDATE SET text = excluded.text, dropped = excluded.dropped,"
+                          " updated = excluded.updated"));
+  statement.BindText(1, operation_progress_id);
+  statement.BindText(2, log.text);
+  statement.BindInt(3, log.dropped_bytes);
+  statement.BindInt(4, now.millis());
+  return statement.Run();
+}
+
 Status Session::AddToken(const ApiToken& token) {
   POP_ASSIGN_OR_RETURN(Statement statement,
                        connection_.Prepare("INSERT INTO api_token (id, secret_hash, accounts,"

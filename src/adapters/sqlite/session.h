@@ -25,6 +25,8 @@ class Session final : public StoreWriter {
   Result<std::vector<ReadyAgenda>> ReadyAgendasOf(std::string_view agenda_id) override;
   Result<std::vector<ReadyAgenda>> ListReadyAgendas() override;
   Result<std::optional<InsightScheduleInfo>> GetScheduleInfo(std::string_view insight_id) override;
+  Result<std::optional<OperationLog>> GetOperationLog(
+      std::string_view operation_progress_id) override;
   Result<std::optional<ApiToken>> FindTokenByHash(std::string_view secret_hash) override;
   Result<int64_t> CountTokens() override;
   Result<std::optional<std::string>> FindIdempotentAgenda(std::string_view customer_id,
@@ -38,6 +40,8 @@ class Session final : public StoreWriter {
   Status SetReadyClaim(std::string_view ready_id, const std::optional<std::string>& claimed_by,
                        std::optional<Timestamp> lease_until) override;
   Status PutScheduleInfo(const InsightScheduleInfo& info) override;
+  Status AppendOperationLog(std::string_view operation_progress_id, std::string_view text,
+                            size_t max_bytes, Timestamp now) override;
   Status AddToken(const ApiToken& token) override;
   Status AddIdempotencyKey(std::string_view customer_id, std::string_view key,
                            std::string_view agenda_id, Timestamp created) override;

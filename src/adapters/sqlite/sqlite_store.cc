@@ -89,6 +89,9 @@ Result<std::unique_ptr<Connection>> OpenWriter(const SqliteStoreOptions& options
   // FULL: the WAL is synced on every commit, so a commit survives power loss.
   POP_RETURN_IF_ERROR(writer->Run("PRAGMA synchronous = FULL"));
   POP_RETURN_IF_ERROR(writer->Run(kJournalSizeLimit));
+  // Savepoint journals (one per Write closure) stay in memory instead of a temporary file that
+  // every commit would create, write and unlink. They hold only one batch's undo pages.
+  POP_RETURN_IF_ERROR(writer->Run("PRAGMA temp_store = MEMORY"));
   POP_RETURN_IF_ERROR(Migrate(*writer));
   return writer;
 }

@@ -14,6 +14,8 @@ class Duration {
   static constexpr Duration Minutes(int64_t m) { return Duration(m * 60'000); }
   constexpr int64_t millis() const { return ms_; }
   constexpr auto operator<=>(const Duration&) const = default;
+  constexpr Duration operator+(Duration d) const { return Duration(ms_ + d.ms_); }
+  constexpr Duration operator-(Duration d) const { return Duration(ms_ - d.ms_); }
 
  private:
   constexpr explicit Duration(int64_t ms) : ms_(ms) {}

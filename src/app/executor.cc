@@ -1,0 +1,412 @@
+#include "app/executor.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "core/codec/json_text.h"
+#include "core/codec/object_codec.h"
+#include "core/dag/conductor.h"
+
+namespace pop::app {
+namespace {
+
+constexpr char kMessageCancelled[] = "cancelled";
+
+OperationProgress FailedProgress(const std::string& message, Timestamp now) {
+  OperationProgress progress;
+  progress.processing_state = ProcessingState::kComplete;
+  progress.processing_state_message = kMessageFailed;
+  DiagnosticEvent event;
+  event.message = message;
+  event.time = now;
+  progress.diagnostic_events = std::vector<DiagnosticEvent>{event};
+  return progress;
+}
+
+bool Succeeded(const LaunchOutcome& outcome) {
+  return outcome.progress && outcome.progress->processing_state == ProcessingState::kComplete &&
+         outcome.progress->processing_state_message == kMessageSucceeded;
+}
+
+DiagnosticEvent Diagnostic(std::string message, std::optional<std::string> detail, Timestamp now) {
+  DiagnosticEvent event;
+  event.message = std::move(message);
+  event.stack_trace = std::move(detail);
+  event.time = now;
+  return event;
+}
+
+}  // namespace
+
+double PercentComplete(size_t completed, size_t total, double running_percent_sum) {
+  if (total == 0) return 0.0;
+  return (static_cast<double>(completed) * 100.0 + running_percent_sum) /
+         static_cast<double>(total);
+}
+
+// Everything the coordinator, the operation tasks and the reporter share. All fields below
+// `mu` are guarded by it; the conductor belongs to the coordinator alone.
+class Executor::Execution {
+ public:
+  Execution(const ExecutorDeps& deps, const ExecutorOptions& options, const Agenda& agenda)
+      : deps_(deps), options_(options), agenda_(agenda) {}
+
+  std::mutex mu;
+  std::condition_variable coordinator_cv;
+  std::condition_variable reporter_cv;
+
+  struct Completion {
+    std::string name;
+    LaunchOutcome outcome;
+  };
+  std::deque<Completion> completions;
+  std::map<std::string, std::shared_ptr<LaunchedOperation>> running;
+  std::map<std::string, OperationProgress> unsent_ops;  // latest per operation, not yet reported
+  std::map<std::string, std::string> unsent_logs;       // by operation name
+  AgendaProgress state;                                 // agenda-level fields to report
+  size_t completed = 0;
+  size_t total = 0;
+  bool dirty = false;
+  bool final_ready = false;
+  bool final_sent = false;
+  bool reporter_done = false;
+  bool claim_lost = false;
+  bool cancelled = false;
+
+  // Starts `op` on the worker pool.
+  void Dispatch(ReadyOperation op, Launcher* launcher) {
+    const Timestamp now = deps_.clock.Now();
+    LaunchSpec spec;
+    spec.operation_name = op.name;
+    spec.operation_type = op.type;
+    spec.operation_id = op.id;
+    spec.agenda_id = agenda_.id.value_or("");
+    spec.customer_id = agenda_.customer_id.value_or("");
+    spec.cid = agenda_.cid.value_or("");
+    spec.payload = ToJsonText(op.payload);
+    if (op.prior_progress) spec.last_progress = ToJsonText(Encode(*op.prior_progress));
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      OperationProgress started;
+      started.operation = op.name;
+      started.processing_state = ProcessingState::kExecuting;
+      started.started_time = now;
+      started.percent_complete = 0.0;
+      unsent_ops[op.name] = std::move(started);
+      dirty = true;
+    }
+    reporter_cv.notify_all();
+    deps_.workers.Submit(
+        [this, spec = std::move(spec), launcher] { RunOperation(spec, launcher); });
+  }
+
+  void RunOperation(const LaunchSpec& spec, Launcher* launcher) {
+    LaunchOutcome outcome;
+    const std::string unknown = "Unknown operation type found: " + spec.operation_type +
+                                " on operation: " + spec.operation_name;
+    Result<std::unique_ptr<LaunchedOperation>> launched =
+        launcher != nullptr
+            ? launcher->Launch(spec)
+            : Result<std::unique_ptr<LaunchedOperation>>(Error(ErrorCode::kNotFound, unknown));
+    if (!launched.ok()) {
+      outcome.progress = FailedProgress(launched.error().message, deps_.clock.Now());
+      outcome.failure = launched.error().message;
+    } else {
+      std::shared_ptr<LaunchedOperation> handle = std::move(launched).value();
+      bool cancel_now = false;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        running[spec.operation_name] = handle;
+        cancel_now = cancelled || claim_lost;
+      }
+      if (cancel_now) handle->Cancel(std::chrono::milliseconds(options_.cancel_grace.millis()));
+      outcome = handle->Wait();
+      std::string log = handle->TakeNewLog();
+      std::lock_guard<std::mutex> lock(mu);
+      running.erase(spec.operation_name);
+      if (!log.empty()) unsent_logs[spec.operation_name] += log;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      completions.push_back({spec.operation_name, std::move(outcome)});
+    }
+    coordinator_cv.notify_all();
+  }
+
+  void CancelAll() {
+    std::vector<std::shared_ptr<LaunchedOperation>> handles;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (auto& [name, handle] : running) handles.push_back(handle);
+    }
+    for (auto& handle : handles) {
+      handle->Cancel(std::chrono::milliseconds(options_.cancel_grace.millis()));
+    }
+  }
+
+  void Report();  // the reporter thread
+
+ private:
+  bool SendOnce(std::unique_lock<std::mutex>& lock);
+
+  const ExecutorDeps& deps_;
+  const ExecutorOptions& options_;
+  const Agenda& agenda_;
+};
+
+bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
+  // Snapshot under the lock; poll handlers and call the server without it.
+  std::vector<std::pair<std::string, std::shared_ptr<LaunchedOperation>>> handles(running.begin(),
+                                                                                  running.end());
+  std::map<std::string, OperationProgress> ops = unsent_ops;
+  std::map<std::string, std::string> logs = std::move(unsent_logs);
+  unsent_logs.clear();
+  AgendaProgress report = state;
+  const size_t done = completed;
+  const size_t all = total;
+  const bool is_final = final_ready;
+  dirty = false;
+  lock.unlock();
+
+  double running_percent = 0;
+  for (auto& [name, handle] : handles) {
+    if (auto latest = handle->LatestProgress();
+        latest && latest->processing_state == ProcessingState::kExecuting) {
+      latest->operation = name;
+      running_percent += std::min(100.0, latest->percent_complete.value_or(0.0));
+      ops[name] = std::move(*latest);
+    }
+    if (std::string log = handle->TakeNewLog(); !log.empty()) logs[name] += log;
+  }
+  report.percent_complete =
+      is_final ? report.percent_complete : PercentComplete(done, all, running_percent);
+  report.operation_progress.emplace();
+  for (auto& [name, op] : ops) report.operation_progress->push_back(op);
+
+  Status sent = deps_.client.UpdateAgendaProgress(report, options_.puller_id);
+  Status logged = Status::Ok();
+  if (sent.ok() && !logs.empty()) {
+    std::map<std::string, std::string> by_id;
+    const std::string prefix = agenda_.progress_id.value_or("") + "-";
+    for (auto& [name, text] : logs) by_id[prefix + name] = std::move(text);
+    logged = deps_.client.AppendOperationLogs(by_id);
+    // Losing a log chunk loses output, never state: log it and go on.
+    if (!logged.ok()) {
+      deps_.logger.Log(LogLevel::kWarning,
+                       "agenda " + agenda_.id.value_or("") +
+                           ": could not store handler output: " + logged.message());
+    }
+  }
+
+  lock.lock();
+  if (sent.ok()) {
+    // Keep an entry that changed while we were sending: it goes out next time.
+    for (auto& [name, op] : ops) {
+      auto it = unsent_ops.find(name);
+      if (it != unsent_ops.end() && ToJsonText(Encode(it->second)) == ToJsonText(Encode(op))) {
+        unsent_ops.erase(it);
+      }
+    }
+    if (is_final) final_sent = true;
+    return true;
+  }
+  // Put the logs back for the next attempt.
+  for (auto& [name, text] : logs) unsent_logs[name] = text + unsent_logs[name];
+  dirty = true;
+  if (sent.code() == ErrorCode::kConflict) {
+    claim_lost = true;
+    deps_.logger.Log(LogLevel::kWarning, "agenda " + agenda_.id.value_or("") +
+                                             ": the claim is gone (" + sent.message() +
+                                             "); stopping its handlers");
+    coordinator_cv.notify_all();
+    return false;
+  }
+  deps_.logger.Log(LogLevel::kWarning,
+                   "agenda " + agenda_.id.value_or("") +
+                       ": progress report failed, will retry: " + sent.message());
+  return false;
+}
+
+void Executor::Execution::Report() {
+  std::unique_lock<std::mutex> lock(mu);
+  Timestamp last_sent = Timestamp::FromMillis(0);
+  int final_attempts = 0;
+  bool last_failed = false;
+  while (!claim_lost) {
+    const Timestamp now = deps_.clock.Now();
+    Duration spacing = last_failed ? options_.retry_delay : options_.coalesce;
+    bool due = (final_ready && (!last_failed || now >= last_sent + spacing)) ||
+               (dirty && now >= last_sent + spacing) || now >= last_sent + options_.heartbeat;
+    if (!due) {
+      Timestamp next = last_sent + options_.heartbeat;
+      if (dirty || final_ready) next = std::min(next, last_sent + spacing);
+      deps_.clock.WaitUntil(reporter_cv, lock, next);
+      continue;
+    }
+    const bool is_final = final_ready;
+    last_failed = !SendOnce(lock);
+    last_sent = deps_.clock.Now();
+    if (is_final && final_sent) break;
+    if (is_final && ++final_attempts >= options_.final_report_attempts) {
+      deps_.logger.Log(LogLevel::kError,
+                       "agenda " + agenda_.id.value_or("") + ": Failed to report all progress.");
+      break;
+    }
+  }
+  reporter_done = true;
+  coordinator_cv.notify_all();
+}
+
+Executor::Executor(ExecutorDeps deps, ExecutorOptions options)
+    : deps_(std::move(deps)), options_(std::move(options)) {}
+
+void Executor::Cancel() {
+  Execution* active = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancel_requested_ = true;
+    active = active_;
+    if (active != nullptr) {
+      std::lock_guard<std::mutex> run_lock(active->mu);
+      active->cancelled = true;
+    }
+  }
+  if (active != nullptr) {
+    active->CancelAll();
+    active->coordinator_cv.notify_all();
+  }
+}
+
+ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaProgress>& prior) {
+  Execution run(deps_, options_, agenda);
+  const Timestamp started = deps_.clock.Now();
+  std::vector<OperationProgress> prior_ops;
+  if (prior && prior->operation_progress) prior_ops = *prior->operation_progress;
+  Conductor conductor(agenda, prior_ops);
+  std::vector<DiagnosticEvent> diagnostics;
+  {
+    std::lock_guard<std::mutex> lock(run.mu);
+    run.state.id = agenda.progress_id;
+    run.state.processing_state = ProcessingState::kExecuting;
+    run.state.processing_state_message = kMessageRunningOperations;
+    run.state.started_time = started;
+    run.total = conductor.total();
+    run.completed = conductor.completed();
+    run.dirty = true;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    active_ = &run;
+    run.cancelled = cancel_requested_;
+  }
+  std::thread reporter([&run] { run.Report(); });
+
+  if (!agenda.operations || agenda.operations->empty()) {
+    diagnostics.push_back(
+        Diagnostic("No operations in Agenda. Nothing to do.", std::nullopt, deps_.clock.Now()));
+  }
+  bool stop_starting = !diagnostics.empty();
+  for (;;) {
+    if (!stop_starting) {
+      size_t room = options_.max_parallel > conductor.running()
+                        ? options_.max_parallel - conductor.running()
+                        : 0;
+      for (ReadyOperation& op : conductor.TakeReady(room)) {
+        Launcher* launcher = nullptr;
+        for (Launcher* candidate : deps_.launchers) {
+          if (candidate->Handles(op.type)) {
+            launcher = candidate;
+            break;
+          }
+        }
+        run.Dispatch(std::move(op), launcher);
+      }
+    }
+    if (conductor.running() == 0 && (stop_starting || conductor.Finished())) break;
+    std::deque<Execution::Completion> ended;
+    {
+      std::unique_lock<std::mutex> lock(run.mu);
+      run.coordinator_cv.wait(lock, [&] {
+        return !run.completions.empty() || ((run.claim_lost || run.cancelled) && !stop_starting);
+      });
+      ended.swap(run.completions);
+      if ((run.claim_lost || run.cancelled) && !stop_starting) {
+        stop_starting = true;
+        lock.unlock();
+        run.CancelAll();
+        lock.lock();
+      }
+    }
+    for (auto& completion : ended) {
+      const Timestamp now = deps_.clock.Now();
+      const bool ok = Succeeded(completion.outcome);
+      OperationProgress final_op = completion.outcome.progress.value_or(FailedProgress(
+          "Failed to complete operation: " + completion.name + " No progress was reported.", now));
+      final_op.operation = completion.name;
+      if (ok) final_op.percent_complete = 100.0;
+      if (!final_op.completed_time) final_op.completed_time = now;
+      if (completion.outcome.output) final_op.result_payload = completion.outcome.output;
+      if (completion.outcome.failure) {
+        diagnostics.push_back(Diagnostic("Failed to execute operation: " + completion.name,
+                                         completion.outcome.failure, now));
+      }
+      std::optional<Json> output;
+      if (completion.outcome.output) {
+        Result<Json> parsed = ParseJson(*completion.outcome.output);
+        output = parsed.ok() ? std::move(parsed).value() : Json(*completion.outcome.output);
+      }
+      conductor.Complete(completion.name, ok, std::move(output));
+      std::lock_guard<std::mutex> lock(run.mu);
+      run.unsent_ops[completion.name] = std::move(final_op);
+      run.completed = conductor.completed();
+      run.total = conductor.total();
+      run.dirty = true;
+    }
+    run.reporter_cv.notify_all();
+  }
+
+  // The end: the final state, unless the agenda now belongs to another puller.
+  const Timestamp ended_at = deps_.clock.Now();
+  for (const std::string& error : conductor.errors()) {
+    diagnostics.push_back(Diagnostic("Error running operations", error, ended_at));
+  }
+  ExecutionResult result;
+  {
+    std::unique_lock<std::mutex> lock(run.mu);
+    result.claim_lost = run.claim_lost;
+    const bool cancelled = run.cancelled;
+    result.succeeded = !run.claim_lost && !cancelled && !conductor.Failed() && diagnostics.empty();
+    run.state.processing_state = ProcessingState::kComplete;
+    run.state.processing_state_message =
+        cancelled ? kMessageCancelled : (result.succeeded ? kMessageSucceeded : kMessageFailed);
+    run.state.completed_time = ended_at;
+    run.state.percent_complete = PercentComplete(conductor.completed(), conductor.total(), 0);
+    if (!result.succeeded && !diagnostics.empty()) run.state.diagnostic_events = diagnostics;
+    run.final_ready = true;
+    run.dirty = true;
+    lock.unlock();
+    run.reporter_cv.notify_all();
+    lock.lock();
+    run.coordinator_cv.wait(lock, [&] { return run.reporter_done; });
+    result.final_reported = run.final_sent;
+    result.claim_lost = run.claim_lost;
+  }
+  reporter.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    active_ = nullptr;
+    cancel_requested_ = false;
+  }
+  deps_.logger.Log(
+      LogLevel::kInfo,
+      "Agenda " + agenda.id.value_or("") + " (Ops) execution duration (milliseconds): " +
+          std::to_string((ended_at - started).millis()) + ". ExecutorComplete " +
+          (result.succeeded ? "succeeded" : (result.claim_lost ? "claim lost" : "failed")));
+  return result;
+}
+
+}  // namespace pop::app

@@ -1,0 +1,74 @@
+// Executor: runs one Agenda (spec §14): starts every operation whose inputs exist, in parallel
+// up to a limit, through the launcher that handles its type; feeds outputs to dependants; stops
+// new starts after a failure while running operations finish; and reports AgendaProgress with
+// its OperationProgress through the PoolClient: coalesced (a burst of fast operations costs one
+// report), a heartbeat every 5 s while it runs, the final state with retries. A report that the
+// claim is no longer ours (409) cancels the running handlers and ends the run unreported.
+// Design: docs/design/executor.md. Thread-safe: Run on one thread, Cancel from any.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/worker_pool.h"
+#include "core/model/agenda.h"
+#include "core/model/agenda_progress.h"
+#include "ports/clock.h"
+#include "ports/launcher.h"
+#include "ports/logger.h"
+#include "ports/pool_client.h"
+
+namespace pop::app {
+
+struct ExecutorOptions {
+  size_t max_parallel = 50;                       // operations running at once
+  Duration heartbeat = Duration::Seconds(5);      // report at least this often while running
+  Duration coalesce = Duration::Millis(100);      // report at most this often when busy
+  Duration cancel_grace = Duration::Seconds(10);  // SIGTERM → SIGKILL for cancelled handlers
+  int final_report_attempts = 6;                  // the final report: first try + retries
+  Duration retry_delay = Duration::Seconds(5);    // between failed reports
+  std::string puller_id;                          // who holds the claim (fences reports)
+};
+
+struct ExecutorDeps {
+  const Clock& clock;
+  PoolClient& client;
+  std::vector<Launcher*> launchers;  // the first that Handles() a type runs it
+  WorkerPool& workers;
+  Logger& logger;
+};
+
+struct ExecutionResult {
+  bool succeeded = false;
+  bool claim_lost = false;      // another puller holds the agenda now; nothing final was sent
+  bool final_reported = false;  // the server has the final state
+};
+
+class Executor {
+ public:
+  Executor(ExecutorDeps deps, ExecutorOptions options);
+
+  // Runs `agenda` to its end. `prior` is the progress of an earlier attempt (getAgenda's
+  // agendaProgresses, or LAST_PROGRESS). Blocks until every handler it started has ended.
+  ExecutionResult Run(const Agenda& agenda, const std::optional<AgendaProgress>& prior);
+
+  // Stops the run: running handlers are terminated (SIGTERM, then SIGKILL after the grace),
+  // nothing new starts, and the Agenda ends COMPLETE with message "cancelled".
+  void Cancel();
+
+ private:
+  class Execution;  // the state of one Run, shared by its coordinator, workers and reporter
+
+  ExecutorDeps deps_;
+  ExecutorOptions options_;
+  std::mutex mu_;
+  bool cancel_requested_ = false;  // guarded by mu_
+  Execution* active_ = nullptr;    // guarded by mu_; the current Run's state
+};
+
+// Percent complete of spec §14.7: (completed × 100 + Σ min(100, running percent)) / total.
+double PercentComplete(size_t completed, size_t total, double running_percent_sum);
+
+}  // namespace pop::app
