@@ -1,0 +1,251 @@
+#include "app/executor.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "app/resident_launcher.h"
+#include "core/codec/json_text.h"
+#include "core/codec/object_codec.h"
+#include "fakes/fake_clock.h"
+#include "fakes/fake_pool_client.h"
+#include "fakes/scripted_launcher.h"
+#include "support/test_data.h"
+
+namespace pop::app {
+namespace {
+
+class ExecutorTest : public ::testing::Test {
+ protected:
+  ExecutorOptions Options() {
+    ExecutorOptions options;
+    options.coalesce = Duration::Millis(0);
+    options.retry_delay = Duration::Millis(0);
+    options.puller_id = "puller-1";
+    return options;
+  }
+  Executor MakeExecutor(ExecutorOptions options) {
+    return Executor(ExecutorDeps{clock_, client_, {&scripted_, &resident_}, workers_, logger_},
+                    std::move(options));
+  }
+  ExecutionResult Run(const std::string& agenda_json,
+                      const std::optional<AgendaProgress>& prior = std::nullopt) {
+    Executor executor = MakeExecutor(Options());
+    return executor.Run(AgendaOf(agenda_json), prior);
+  }
+  static Agenda AgendaOf(const std::string& json) {
+    auto agenda = Decode<Agenda>(testing::ParseOrDie(json));
+    POP_CHECK(agenda.ok()) << agenda.error().message;
+    return *agenda;
+  }
+  AgendaProgress Final() { return client_.reports().back(); }
+
+  testing::FakeClock clock_;
+  testing::FakePoolClient client_;
+  testing::ScriptedLauncher scripted_;
+  ResidentLauncher resident_{client_};
+  WorkerPool workers_{8};
+  NullLogger logger_;
+};
+
+const char kScenario[] =
+    R"({"id":"A","progressId":"P","customerId":"acme","cid":"c-1","operations":[
+  {"name":"a","type":"script","payload":{"result":{"v":"x"}}},
+  {"name":"b","type":"script","id":"02","payload":{"msg":"@<a.out::/v>","result":{}}}]})";
+
+TEST_F(ExecutorTest, RunsTheSpecScenarioAndReportsSuccess) {
+  ExecutionResult result = Run(kScenario);
+  EXPECT_TRUE(result.succeeded);
+  EXPECT_TRUE(result.final_reported);
+  AgendaProgress final = Final();
+  EXPECT_EQ(final.id, "P");
+  EXPECT_EQ(final.processing_state, ProcessingState::kComplete);
+  EXPECT_EQ(final.processing_state_message, "succeeded");
+  EXPECT_EQ(final.percent_complete, 100.0);
+  EXPECT_TRUE(final.completed_time.has_value());
+  EXPECT_FALSE(final.diagnostic_events.has_value());
+  auto ops = client_.LatestOperations();
+  EXPECT_EQ(ops["a"].result_payload, R"({"v":"x"})");
+  EXPECT_EQ(ops["a"].processing_state_message, "succeeded");
+  EXPECT_EQ(ops["b"].percent_complete, 100.0);
+  auto specs = scripted_.specs();
+  ASSERT_EQ(specs.size(), 2u);
+  EXPECT_EQ(specs[1].operation_name, "b");
+  EXPECT_EQ(specs[1].operation_id, "02");
+  EXPECT_EQ(specs[1].agenda_id, "A");
+  EXPECT_EQ(specs[1].customer_id, "acme");
+  EXPECT_EQ(specs[1].cid, "c-1");
+  EXPECT_EQ(specs[1].payload, R"({"msg":"x","result":{}})");
+  for (const auto& puller : client_.pullers()) EXPECT_EQ(puller, "puller-1");
+  // The first report says the agenda is running.
+  EXPECT_EQ(client_.reports().front().processing_state_message, "Running Operations");
+}
+
+TEST_F(ExecutorTest, AHandlerReportedFailureFailsTheAgendaWithoutAgendaDiagnostics) {
+  ExecutionResult result = Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"a","type":"script","payload":{"result":{}}},
+    {"name":"b","type":"script","payload":{"fail":"An unknown error has occurred with operation: b"}}]})");
+  EXPECT_FALSE(result.succeeded);
+  AgendaProgress final = Final();
+  EXPECT_EQ(final.processing_state_message, "failed");
+  EXPECT_EQ(final.percent_complete, 100.0);  // a failed operation counts as completed (§21)
+  EXPECT_FALSE(final.diagnostic_events.has_value());
+  auto b = client_.LatestOperations()["b"];
+  ASSERT_TRUE(b.diagnostic_events.has_value());
+  EXPECT_EQ((*b.diagnostic_events)[0].message, "An unknown error has occurred with operation: b");
+}
+
+TEST_F(ExecutorTest, ALauncherDecidedFailureAddsAnAgendaDiagnostic) {
+  Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"b","type":"script","payload":{"crash":"Handler for operation b was killed by signal 11"}}]})");
+  AgendaProgress final = Final();
+  ASSERT_TRUE(final.diagnostic_events.has_value());
+  EXPECT_EQ((*final.diagnostic_events)[0].message, "Failed to execute operation: b");
+  EXPECT_EQ((*final.diagnostic_events)[0].stack_trace,
+            "Handler for operation b was killed by signal 11");
+}
+
+TEST_F(ExecutorTest, UnknownTypeFailsItsOperation) {
+  Run(R"({"id":"A","progressId":"P","operations":[{"name":"x","type":"nosuch"}]})");
+  auto x = client_.LatestOperations()["x"];
+  ASSERT_TRUE(x.diagnostic_events.has_value());
+  EXPECT_EQ((*x.diagnostic_events)[0].message,
+            "Unknown operation type found: nosuch on operation: x");
+  EXPECT_EQ(Final().processing_state_message, "failed");
+}
+
+TEST_F(ExecutorTest, AFailureStopsLaterStartsButLetsRunningOperationsFinish) {
+  std::promise<ExecutionResult> done;
+  std::thread runner([&] {
+    done.set_value(Run(R"({"id":"A","progressId":"P","operations":[
+      {"name":"slow","type":"script","payload":{"hold":true}},
+      {"name":"bad","type":"script","payload":{"fail":"no"}},
+      {"name":"later","type":"script","payload":"@<bad.out>"}]})"));
+  });
+  scripted_.WaitForRunning(1);
+  scripted_.Release();
+  runner.join();
+  ExecutionResult result = done.get_future().get();
+  EXPECT_FALSE(result.succeeded);
+  auto specs = scripted_.specs();
+  EXPECT_EQ(specs.size(), 2u);  // "later" never started
+  EXPECT_EQ(client_.LatestOperations()["slow"].processing_state_message, "succeeded");
+}
+
+TEST_F(ExecutorTest, IndependentOperationsRunInParallelUpToTheLimit) {
+  ExecutorOptions options = Options();
+  options.max_parallel = 3;
+  std::string ops;
+  for (int i = 0; i < 6; ++i) {
+    ops += std::string(i ? "," : "") + R"({"name":"op)" + std::to_string(i) +
+           R"(","type":"script","payload":{"hold":true}})";
+  }
+  std::promise<ExecutionResult> done;
+  std::thread runner([&] {
+    Executor executor = MakeExecutor(options);
+    done.set_value(executor.Run(
+        AgendaOf(R"({"id":"A","progressId":"P","operations":[)" + ops + "]}"), std::nullopt));
+  });
+  scripted_.WaitForRunning(3);
+  scripted_.Release();
+  runner.join();
+  EXPECT_TRUE(done.get_future().get().succeeded);
+  EXPECT_EQ(scripted_.max_running(), 3u);
+}
+
+TEST_F(ExecutorTest, PriorSuccessesAreNotRunAgain) {
+  AgendaProgress prior;
+  OperationProgress a;
+  a.operation = "a";
+  a.processing_state = ProcessingState::kComplete;
+  a.processing_state_message = "succeeded";
+  a.result_payload = R"({"v":"old"})";
+  OperationProgress b;
+  b.operation = "b";
+  b.processing_state = ProcessingState::kComplete;
+  b.processing_state_message = "failed";
+  prior.operation_progress = std::vector<OperationProgress>{a, b};
+  EXPECT_TRUE(Run(kScenario, prior).succeeded);
+  auto specs = scripted_.specs();
+  ASSERT_EQ(specs.size(), 1u);
+  EXPECT_EQ(specs[0].operation_name, "b");
+  EXPECT_EQ(specs[0].payload, R"({"msg":"old","result":{}})");
+  ASSERT_TRUE(specs[0].last_progress.has_value());
+  EXPECT_NE(specs[0].last_progress->find("\"failed\""), std::string::npos);
+}
+
+TEST_F(ExecutorTest, LosingTheClaimCancelsHandlersAndSendsNothingFinal) {
+  client_.Refuse(1000, ErrorCode::kConflict);
+  ExecutionResult result = Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"held","type":"script","payload":{"hold":true}}]})");
+  EXPECT_TRUE(result.claim_lost);
+  EXPECT_FALSE(result.succeeded);
+  EXPECT_FALSE(result.final_reported);
+  EXPECT_TRUE(client_.reports().empty());
+}
+
+TEST_F(ExecutorTest, FailedReportsAreRetriedUntilTheFinalStateIsDelivered) {
+  client_.Refuse(3, ErrorCode::kUnavailable);
+  ExecutionResult result = Run(kScenario);
+  EXPECT_TRUE(result.final_reported);
+  EXPECT_EQ(Final().processing_state_message, "succeeded");
+  EXPECT_EQ(client_.LatestOperations().size(), 2u);  // nothing lost while the server was down
+}
+
+TEST_F(ExecutorTest, GeneratorPersistsAndRunsTheOperationsItAdds) {
+  ExecutionResult result = Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"list","type":"noop","payload":{"operations":[{"name":"x","type":"noop","payload":1},
+                                    {"name":"y","type":"noop","payload":2,"params":{"dependsOn":"x"}}]}},
+    {"name":"gen","type":"updateAgenda","payload":{"operations":"@<list.out::/operations>"},
+     "params":{"agenda.operation.generator":{"operationsJsonPointer":"/operations"}}}]})");
+  EXPECT_TRUE(result.succeeded);
+  auto generated = client_.generated();
+  ASSERT_EQ(generated.size(), 2u);
+  EXPECT_EQ(ToJsonText(*generated[0].params), R"({"generatedOperationParent":"gen"})");
+  EXPECT_EQ(ToJsonText(*generated[1].params), R"({"dependsOn":"x","generatedOperationParent":"gen"})");
+  auto ops = client_.LatestOperations();
+  EXPECT_EQ(ops["x"].result_payload, "1");
+  EXPECT_EQ(ops["y"].result_payload, "2");
+  EXPECT_EQ(Final().percent_complete, 100.0);
+}
+
+TEST_F(ExecutorTest, HandlerOutputIsStoredAsOperationLogs) {
+  Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"say","type":"logMessages","payload":{"logMessages":["hello","world"]}}]})");
+  EXPECT_EQ(client_.logs()["P-say"], "hello\nworld\n");
+}
+
+TEST_F(ExecutorTest, CancelEndsTheAgendaAsCancelled) {
+  Executor executor = MakeExecutor(Options());
+  std::promise<ExecutionResult> done;
+  std::thread runner([&] {
+    done.set_value(executor.Run(AgendaOf(R"({"id":"A","progressId":"P","operations":[
+      {"name":"held","type":"script","payload":{"hold":true}},
+      {"name":"next","type":"script","payload":"@<held.out>"}]})"),
+                                std::nullopt));
+  });
+  scripted_.WaitForRunning(1);
+  executor.Cancel();
+  runner.join();
+  EXPECT_FALSE(done.get_future().get().succeeded);
+  EXPECT_EQ(Final().processing_state_message, "cancelled");
+  EXPECT_EQ(scripted_.specs().size(), 1u);
+}
+
+TEST_F(ExecutorTest, AnAgendaWithoutOperationsFails) {
+  Run(R"({"id":"A","progressId":"P"})");
+  ASSERT_TRUE(Final().diagnostic_events.has_value());
+  EXPECT_EQ((*Final().diagnostic_events)[0].message, "No operations in Agenda. Nothing to do.");
+}
+
+TEST(PercentCompleteTest, SpecReferenceCases) {
+  EXPECT_EQ(PercentComplete(0, 1, 0), 0.0);
+  EXPECT_EQ(PercentComplete(1, 0, 100), 0.0);
+  EXPECT_EQ(PercentComplete(5, 10, 50), 55.0);
+  EXPECT_EQ(PercentComplete(5, 10, 0), 50.0);
+  EXPECT_EQ(PercentComplete(5, 10, 100), 60.0);
+}
+
+}  // namespace
+}  // namespace pop::app
