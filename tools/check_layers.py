@@ -29,7 +29,7 @@ LIBRARY_OWNERS = {
     "curl/": ["adapters/http_client/"],
     "spdlog/": ["adapters/logging/"],
     "openssl/": ["adapters/crypto/"],
-    "CLI/": ["bin/"],
+    "CLI/": ["bin/", "cli/"],
 }
 # System headers that would give the pure core I/O, threads, clocks or randomness.
 CORE_FORBIDDEN_SYSTEM = {

@@ -48,6 +48,7 @@ int RunDev(pop::cli::ServerConfig config, const std::string& data_dir) {
   config.store = "sqlite:" + data_dir + "/pop.db";
   config.bootstrap_token_file = data_dir + "/admin-token";
   config.dev_banner = true;
+  config.dev_workspace = true;
   pop::Status status = pop::cli::RunServer(config);
   return status.ok() ? 0 : Fail(status.error());
 }

@@ -264,11 +264,12 @@ void Executor::Execution::Report() {
 Executor::Executor(ExecutorDeps deps, ExecutorOptions options)
     : deps_(std::move(deps)), options_(std::move(options)) {}
 
-void Executor::Cancel() {
+void Executor::Cancel(bool user_requested) {
   Execution* active = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
     cancel_requested_ = true;
+    cancel_by_user_ = user_requested;
     active = active_;
     if (active != nullptr) {
       std::lock_guard<std::mutex> run_lock(active->mu);
@@ -371,6 +372,19 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
 
   // The end: the final state, unless the agenda now belongs to another puller.
   const Timestamp ended_at = deps_.clock.Now();
+  bool by_user = true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    by_user = cancel_by_user_;
+  }
+  {
+    std::lock_guard<std::mutex> lock(run.mu);
+    if (run.cancelled && !by_user) {
+      run.cancelled = false;  // a shutdown is a failure the retry rules may repeat
+      diagnostics.push_back(Diagnostic("The executor was stopped before the agenda finished",
+                                       std::nullopt, ended_at));
+    }
+  }
   for (const std::string& error : conductor.errors()) {
     diagnostics.push_back(Diagnostic("Error running operations", error, ended_at));
   }
@@ -400,6 +414,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     std::lock_guard<std::mutex> lock(mu_);
     active_ = nullptr;
     cancel_requested_ = false;
+    cancel_by_user_ = true;
   }
   deps_.logger.Log(
       LogLevel::kInfo,

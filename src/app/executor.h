@@ -55,8 +55,10 @@ class Executor {
   ExecutionResult Run(const Agenda& agenda, const std::optional<AgendaProgress>& prior);
 
   // Stops the run: running handlers are terminated (SIGTERM, then SIGKILL after the grace),
-  // nothing new starts, and the Agenda ends COMPLETE with message "cancelled".
-  void Cancel();
+  // nothing new starts. A user's cancel ends the Agenda COMPLETE with message "cancelled" (never
+  // retried); a shutdown (`user_requested` false) ends it COMPLETE/"failed" with a diagnostic
+  // saying the executor stopped, so that the retry rules apply.
+  void Cancel(bool user_requested = true);
 
  private:
   class Execution;  // the state of one Run, shared by its coordinator, workers and reporter
@@ -65,6 +67,7 @@ class Executor {
   ExecutorOptions options_;
   std::mutex mu_;
   bool cancel_requested_ = false;  // guarded by mu_
+  bool cancel_by_user_ = true;     // guarded by mu_
   Execution* active_ = nullptr;    // guarded by mu_; the current Run's state
 };
 

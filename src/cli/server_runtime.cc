@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "adapters/crypto/sha256_secret_hasher.h"
 #include "adapters/http_server/http_server.h"
@@ -19,7 +20,11 @@
 #include "api/router.h"
 #include "app/agenda_service.h"
 #include "app/data_object_service.h"
+#include "app/dev_workspace.h"
+#include "app/in_process_pool_client.h"
 #include "app/insight_queues.h"
+#include "app/puller.h"
+#include "app/resident_launcher.h"
 #include "app/resource_pool_service.h"
 #include "app/token_service.h"
 
@@ -120,6 +125,27 @@ Status RunServer(const ServerConfig& config) {
     }
   }
 
+  // pop dev: the workspace a new user submits to, and an in-process puller that runs it.
+  std::unique_ptr<app::InProcessPoolClient> pool_client;
+  std::unique_ptr<app::ResidentLauncher> resident;
+  std::unique_ptr<app::WorkerPool> workers;
+  std::unique_ptr<app::Puller> puller;
+  if (config.dev_workspace) {
+    std::vector<std::string> types = {"noop", "logMessages", "updateAgenda"};
+    POP_RETURN_IF_ERROR(app::EnsureDevWorkspace(data, types));
+    pool_client = std::make_unique<app::InProcessPoolClient>(pools, AuthContext::Service());
+    resident = std::make_unique<app::ResidentLauncher>(*pool_client);
+    workers = std::make_unique<app::WorkerPool>(config.max_parallel_operations);
+    app::PullerOptions puller_options;
+    puller_options.insight_ids = {app::kDevInsightId};
+    puller_options.max_agendas = config.max_agendas;
+    puller_options.puller_id = "pop-dev-" + ids.NewId().substr(0, 8);
+    puller_options.executor.max_parallel = config.max_parallel_operations;
+    puller = std::make_unique<app::Puller>(
+        app::PullerDeps{clock, *pool_client, {resident.get()}, *workers, *logger}, puller_options);
+    puller->Start();
+  }
+
   api::RouterOptions router_options;
   router_options.base_path = config.base_path;
   api::ServiceRoutes service_routes(router_options.data.max_json_depth, agendas, pools, queues,
@@ -157,7 +183,13 @@ Status RunServer(const ServerConfig& config) {
   logger->Log(LogLevel::kInfo, std::string("received ") +
                                    (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
                                    "; finishing in-flight requests");
-  queues.Stop();  // answers parked long polls, so the server's stop does not wait for them
+  // The puller stops polling; the scheduler then answers every parked long poll at once; running
+  // Agendas are stopped as a shutdown (they end failed and may be retried).
+  std::thread puller_stop;
+  if (puller) puller_stop = std::thread([&puller] { puller->Stop(); });
+  queues.Stop();
+  if (puller_stop.joinable()) puller_stop.join();
+  if (workers) workers->Stop();
   server->Stop();
   server.reset();
   store.reset();

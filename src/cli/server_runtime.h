@@ -25,6 +25,10 @@ struct ServerConfig {
   // (mode 0600). `pop dev` always sets it to <data-dir>/admin-token.
   std::optional<std::string> bootstrap_token_file;
   bool dev_banner = false;  // print the quick-start banner (pop dev)
+  // pop dev: create the dev pool, insight and customer, and run a puller in-process.
+  bool dev_workspace = false;
+  size_t max_agendas = 8;               // in-process puller: Agendas running at once
+  size_t max_parallel_operations = 50;  // per Agenda
   // Written once the server accepts requests: "http://host:port" (used by tests and scripts).
   std::optional<std::string> ready_file;
 };

@@ -1,0 +1,137 @@
+#include "app/puller.h"
+
+#include <algorithm>
+
+namespace pop::app {
+
+Puller::Puller(PullerDeps deps, PullerOptions options)
+    : deps_(std::move(deps)), options_(std::move(options)) {}
+
+Puller::~Puller() { Stop(); }
+
+void Puller::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (running_) return;
+  running_ = true;
+  for (const std::string& insight : options_.insight_ids) {
+    pollers_.emplace_back(&Puller::PollLoop, this, insight);
+  }
+  deps_.logger.Log(LogLevel::kInfo, "puller " + options_.puller_id + " polling " +
+                                        std::to_string(options_.insight_ids.size()) +
+                                        " insight(s), up to " +
+                                        std::to_string(options_.max_agendas) + " agendas each");
+}
+
+void Puller::Stop(bool let_finish) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_ = false;
+  }
+  cv_.notify_all();
+  for (auto& poller : pollers_) poller.join();
+  pollers_.clear();
+  std::list<Run> runs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    runs.swap(runs_);
+  }
+  if (!let_finish) {
+    for (Run& run : runs) run.executor->Cancel(/*user_requested=*/false);
+  }
+  for (Run& run : runs) {
+    if (run.thread.joinable()) run.thread.join();
+  }
+}
+
+Timestamp Puller::last_poll() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_poll_;
+}
+
+size_t Puller::running() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t total = 0;
+  for (const auto& [insight, count] : active_) total += count;
+  return total;
+}
+
+void Puller::ReapFinishedLocked(std::vector<std::thread>& to_join) {
+  for (auto it = runs_.begin(); it != runs_.end();) {
+    if (!it->done) {
+      ++it;
+      continue;
+    }
+    to_join.push_back(std::move(it->thread));
+    it = runs_.erase(it);
+  }
+}
+
+void Puller::PollLoop(const std::string& insight_id) {
+  Duration backoff = options_.min_backoff;
+  for (;;) {
+    size_t room = 0;
+    std::vector<std::thread> finished;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return !running_ || active_[insight_id] < options_.max_agendas; });
+      if (!running_) return;
+      room = options_.max_agendas - active_[insight_id];
+      ReapFinishedLocked(finished);
+    }
+    for (auto& thread : finished) thread.join();
+    Result<ClaimedWork> work = deps_.client.GetAgenda(insight_id, static_cast<int64_t>(room),
+                                                      options_.wait, options_.puller_id);
+    if (!work.ok()) {
+      deps_.logger.Log(LogLevel::kWarning, "puller: getAgenda for insight " + insight_id +
+                                               " failed (" + work.error().message +
+                                               "); retrying in " +
+                                               std::to_string(backoff.millis()) + " ms");
+      std::unique_lock<std::mutex> lock(mu_);
+      const Timestamp until = deps_.clock.Now() + backoff;
+      while (running_ && deps_.clock.Now() < until) deps_.clock.WaitUntil(cv_, lock, until);
+      backoff = std::min(options_.max_backoff, backoff + backoff);
+      continue;
+    }
+    backoff = options_.min_backoff;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_poll_ = deps_.clock.Now();
+    }
+    for (Agenda& agenda : work->agendas) {
+      std::optional<AgendaProgress> prior;
+      for (const AgendaProgress& progress : work->prior_progress) {
+        if (progress.id && progress.id == agenda.progress_id) prior = progress;
+      }
+      deps_.logger.Log(LogLevel::kInfo, " Puller Agenda metadata: agendaType=exec owner=" +
+                                            agenda.customer_id.value_or("") +
+                                            " agendaId=" + agenda.id.value_or("") + " ");
+      StartAgenda(insight_id, std::move(agenda), std::move(prior));
+    }
+  }
+}
+
+void Puller::StartAgenda(const std::string& insight_id, Agenda agenda,
+                         std::optional<AgendaProgress> prior) {
+  ExecutorOptions executor_options = options_.executor;
+  executor_options.puller_id = options_.puller_id;
+  std::lock_guard<std::mutex> lock(mu_);
+  ++active_[insight_id];
+  Run& run = runs_.emplace_back();
+  run.executor = std::make_unique<Executor>(
+      ExecutorDeps{deps_.clock, deps_.client, deps_.launchers, deps_.workers, deps_.logger},
+      executor_options);
+  Executor* executor = run.executor.get();
+  Run* slot = &run;
+  run.thread = std::thread(
+      [this, executor, slot, insight_id, agenda = std::move(agenda), prior = std::move(prior)] {
+        executor->Run(agenda, prior);
+        {
+          std::lock_guard<std::mutex> done_lock(mu_);
+          --active_[insight_id];
+          slot->done = true;
+        }
+        cv_.notify_all();
+      });
+}
+
+}  // namespace pop::app

@@ -1,0 +1,83 @@
+// Puller: a Resource Pool's agent (spec §13, fixed per docs/compat.md): for each of its
+// Insights it long-polls getAgenda for as many Agendas as it has room for (`max_agendas` per
+// Insight), runs each in an Executor on its own thread, backs off on errors, and records when it
+// last polled (liveness). No sleeping between polls: the long poll returns the moment work
+// arrives. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/executor.h"
+#include "app/worker_pool.h"
+#include "ports/clock.h"
+#include "ports/launcher.h"
+#include "ports/logger.h"
+#include "ports/pool_client.h"
+
+namespace pop::app {
+
+struct PullerOptions {
+  std::vector<std::string> insight_ids;
+  size_t max_agendas = 8;                        // Agendas running at once, per Insight
+  std::string puller_id;                         // names the claims; unique per puller process
+  Duration wait = Duration::Seconds(20);         // long-poll time
+  Duration min_backoff = Duration::Seconds(1);   // after a failed poll, doubling...
+  Duration max_backoff = Duration::Seconds(30);  // ...up to this
+  ExecutorOptions executor;
+};
+
+struct PullerDeps {
+  const Clock& clock;
+  PoolClient& client;
+  std::vector<Launcher*> launchers;
+  WorkerPool& workers;
+  Logger& logger;
+};
+
+class Puller {
+ public:
+  Puller(PullerDeps deps, PullerOptions options);
+  ~Puller();
+  Puller(const Puller&) = delete;
+  Puller& operator=(const Puller&) = delete;
+
+  void Start();
+  // Stops polling. A poll in progress ends when its long poll returns (the in-process scheduler
+  // answers at once when stopped). Running Agendas are stopped as a shutdown (they end failed,
+  // so the retry rules apply) unless `let_finish`. Joins every thread. Idempotent.
+  void Stop(bool let_finish = false);
+
+  // When the last poll answered (liveness); 0 before the first.
+  Timestamp last_poll() const;
+  size_t running() const;  // Agendas running now, all Insights
+
+ private:
+  struct Run {
+    std::unique_ptr<Executor> executor;
+    std::thread thread;
+    bool done = false;
+  };
+  void PollLoop(const std::string& insight_id);
+  void StartAgenda(const std::string& insight_id, Agenda agenda,
+                   std::optional<AgendaProgress> prior);
+  void ReapFinishedLocked(std::vector<std::thread>& to_join);
+
+  PullerDeps deps_;
+  PullerOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool running_ = false;                  // guarded by mu_
+  Timestamp last_poll_;                   // guarded by mu_
+  std::map<std::string, size_t> active_;  // guarded by mu_; per insight
+  std::list<Run> runs_;                   // guarded by mu_
+  std::vector<std::thread> pollers_;
+};
+
+}  // namespace pop::app
