@@ -9,7 +9,7 @@ PACKAGES=(
   python3 ca-certificates curl
   # libraries (docs: DEPENDENCIES.md)
   libboost1.74-dev nlohmann-json3-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libssl-dev libcurl4-openssl-dev
+  libssl-dev libcurl4-openssl-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
 )

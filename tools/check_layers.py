@@ -2,7 +2,8 @@
 """Enforces the dependency rule of docs/architecture.md at include level.
 
 Each file under src/<layer> may include project headers only from the layers its row allows,
-and third-party headers only where that library's adapter lives. Exit status 1 lists offenders.
+and third-party headers only where that library's adapter lives; files under sdk/ only what
+SDK_ALLOWED_PROJECT and SDK_ALLOWED_SYSTEM list. Exit status 1 lists offenders.
 """
 import pathlib
 import re
@@ -36,6 +37,12 @@ CORE_FORBIDDEN_SYSTEM = {
     "thread", "mutex", "shared_mutex", "condition_variable", "future", "atomic", "fstream",
     "filesystem", "random", "iostream", "cstdio", "ctime", "unistd.h", "fcntl.h",
 }
+
+# The handler SDK (sdk/) is shipped to handler authors: it may include the model and codec of
+# core/ (with the base and JSON types their interfaces use), its own public headers, zlib, and
+# the C++ standard library (an angle include without '.' or '/'); nothing else.
+SDK_ALLOWED_PROJECT = ("core/model/", "core/codec/", "core/base/", "core/json/", "pop_sdk/")
+SDK_ALLOWED_SYSTEM = {"zlib.h"}
 
 # The check-failure path prints its message before aborting.
 CORE_EXCEPTIONS = {("core/base/check.cc", "cstdio")}
@@ -82,6 +89,16 @@ def check_file(path: pathlib.Path, rel_root: pathlib.Path, problems: list) -> No
                 problems.append(f"{scope}: layer '{layer}' may not include \"{header}\"")
 
 
+def check_sdk_file(path: pathlib.Path, problems: list) -> None:
+    scope = path.relative_to(ROOT).as_posix()
+    for delimiter, header in INCLUDE.findall(path.read_text(encoding="utf-8", errors="replace")):
+        if delimiter == '"':
+            if not header.startswith(SDK_ALLOWED_PROJECT) or ".." in header.split("/"):
+                problems.append(f"{scope}: the sdk may not include \"{header}\"")
+        elif header not in SDK_ALLOWED_SYSTEM and ("." in header or "/" in header):
+            problems.append(f"{scope}: the sdk may not include <{header}>")
+
+
 def collect_public_headers() -> None:
     for tree in ("src", "bin"):
         for path in (ROOT / tree).rglob("*"):
@@ -103,6 +120,9 @@ def main() -> int:
         for path in sorted(root.rglob("*")):
             if path.suffix in (".h", ".cc") and path.is_file():
                 check_file(path, root, problems)
+    for path in sorted((ROOT / "sdk").rglob("*")):
+        if path.suffix in (".h", ".cc") and path.is_file():
+            check_sdk_file(path, problems)
     for problem in problems:
         print(problem)
     if problems:

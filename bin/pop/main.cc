@@ -9,6 +9,7 @@
 
 #include "adapters/http_client/curl_http_client.h"
 #include "cli/api_client.h"
+#include "cli/handler_sample.h"
 #include "cli/server_runtime.h"
 #include "core/codec/json_text.h"
 
@@ -115,6 +116,12 @@ int main(int argc, char** argv) {
   token_create->add_flag("--super-user", super_user, "the token sees and may change everything");
   token_create->add_option("--title", title, "a name for the token");
 
+  CLI::App* handler = app.add_subcommand("handler", "run a built-in operation handler");
+  handler->require_subcommand(1);
+  CLI::App* handler_sample = handler->add_subcommand(
+      "sample", "the sample handler (type sample); takes -payloadFile <path> like any handler");
+  handler_sample->prefix_command();  // its arguments are the handler's, passed on untouched
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -124,6 +131,14 @@ int main(int argc, char** argv) {
   if (server->parsed()) {
     pop::Status status = pop::cli::RunServer(server_config);
     return status.ok() ? 0 : Fail(status.error());
+  }
+  if (handler_sample->parsed()) {
+    std::vector<std::string> args = handler_sample->remaining();
+    std::vector<char*> handler_argv{argv[0]};
+    for (std::string& arg : args) handler_argv.push_back(arg.data());
+    handler_argv.push_back(nullptr);
+    return pop::cli::RunSampleHandler(static_cast<int>(handler_argv.size() - 1),
+                                      handler_argv.data());
   }
   if (token_create->parsed()) {
     return RunTokenCreate(client_server, client_token, client_data_dir, accounts, super_user,

@@ -1,0 +1,57 @@
+// HandlerEnvironment: everything a handler process receives from and gives to the outside world
+// (its arguments, environment variables, stdout and clock), gathered in one value so that the
+// rest of the SDK never reads process globals and tests can run a handler in-process.
+// Contract of the variables: docs/handlers.md and spec §15.3, §16.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/time.h"
+
+namespace pop::sdk {
+
+// Names of the variables the launcher sets (spec §15.3, §16).
+inline constexpr char kPayloadVar[] = "PAYLOAD";
+inline constexpr char kPayloadTypeVar[] = "POP_PAYLOAD_TYPE";
+inline constexpr char kCompressedPayloadVarPrefix[] = "POP_COMPRESSED_PAYLOAD_";
+inline constexpr char kLastProgressVar[] = "LAST_PROGRESS";
+inline constexpr char kReportVar[] = "POP_REPORT";
+inline constexpr char kCidVar[] = "CID";
+inline constexpr char kOperationNameVar[] = "OPERATION_NAME";
+inline constexpr char kOperationIdVar[] = "OPERATION_ID";
+inline constexpr char kOperationTypeVar[] = "OPERATION_TYPE";
+inline constexpr char kAgendaIdVar[] = "AGENDA_ID";
+inline constexpr char kCustomerIdVar[] = "CUSTOMER_ID";
+
+// Values of POP_PAYLOAD_TYPE (compared case-insensitively; absent or unknown means envVar).
+inline constexpr char kPayloadTypeEnvVar[] = "envVar";
+inline constexpr char kPayloadTypeCompressedEnvVar[] = "compressedEnvVar";
+
+// The last stdout line of every handler (spec §16 item 7); the launcher waits for it.
+inline constexpr char kHandlerCompleteLine[] = "HandlerComplete";
+
+// Copyable. Thread-safe to share as long as `write_line` and `now` are (the ones
+// ProcessEnvironment() returns are).
+struct HandlerEnvironment {
+  std::vector<std::string> args;                     // argv[1..]
+  std::map<std::string, std::string> variables;      // the environment
+  std::function<void(std::string_view)> write_line;  // one line of stdout, without its '\n'
+  std::function<Timestamp()> now;                    // wall-clock time
+
+  // The value of variable `name`, if set.
+  std::optional<std::string> Variable(const std::string& name) const;
+  // The value following flag `name` in `args` ("-payloadFile <path>"; "--payloadFile" and
+  // "-payloadFile=<path>" work too), if present.
+  std::optional<std::string> Flag(std::string_view name) const;
+};
+
+// The environment of this process: argv, environ, stdout (each line flushed, lines from
+// concurrent callers never interleave) and the system clock.
+HandlerEnvironment ProcessEnvironment(int argc, char** argv);
+
+}  // namespace pop::sdk
