@@ -196,8 +196,8 @@ TEST_F(InsightQueuesTest, LapsedLeaseReturnsTheAgendaToTheFrontOfItsQueue) {
 TEST_F(InsightQueuesTest, ConfirmedClaimNeverComesBack) {
   Ready("a");
   ClaimNow(1);
-  ASSERT_TRUE(store_->Write([](StoreWriter& w) { return w.DeleteReadyAgenda("ready-a").status(); })
-                  .ok());
+  ASSERT_TRUE(
+      store_->Write([](StoreWriter& w) { return w.DeleteReadyAgenda("ready-a").status(); }).ok());
   queues_->OnClaimConfirmed("a");
   clock_.Advance(Duration::Minutes(5));
   queues_->ProcessDue(clock_.Now());
@@ -243,9 +243,8 @@ TEST_F(InsightQueuesTest, ChangingTheAlgorithmKeepsEveryWaitingAgenda) {
 
 TEST_F(InsightQueuesTest, StopAnswersParkedClaimsEmpty) {
   bool answered = false;
-  queues_->Claim("ins", 1, Duration::Seconds(20), "p1", [&](Result<std::vector<ReadyAgenda>> r) {
-    answered = r.ok() && r->empty();
-  });
+  queues_->Claim("ins", 1, Duration::Seconds(20), "p1",
+                 [&](Result<std::vector<ReadyAgenda>> r) { answered = r.ok() && r->empty(); });
   queues_->Stop();
   EXPECT_TRUE(answered);
   bool refused = false;

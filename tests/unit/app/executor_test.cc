@@ -78,8 +78,12 @@ TEST_F(ExecutorTest, RunsTheSpecScenarioAndReportsSuccess) {
   EXPECT_EQ(specs[1].cid, "c-1");
   EXPECT_EQ(specs[1].payload, R"({"msg":"x","result":{}})");
   for (const auto& puller : client_.pullers()) EXPECT_EQ(puller, "puller-1");
-  // The first report says the agenda is running.
-  EXPECT_EQ(client_.reports().front().processing_state_message, "Running Operations");
+  // Every report before the final one says the agenda is running (a run this fast may need no
+  // report before the final one: reports are coalesced).
+  auto reports = client_.reports();
+  for (size_t i = 0; i + 1 < reports.size(); ++i) {
+    EXPECT_EQ(reports[i].processing_state_message, "Running Operations");
+  }
 }
 
 TEST_F(ExecutorTest, AHandlerReportedFailureFailsTheAgendaWithoutAgendaDiagnostics) {
@@ -203,7 +207,8 @@ TEST_F(ExecutorTest, GeneratorPersistsAndRunsTheOperationsItAdds) {
   auto generated = client_.generated();
   ASSERT_EQ(generated.size(), 2u);
   EXPECT_EQ(ToJsonText(*generated[0].params), R"({"generatedOperationParent":"gen"})");
-  EXPECT_EQ(ToJsonText(*generated[1].params), R"({"dependsOn":"x","generatedOperationParent":"gen"})");
+  EXPECT_EQ(ToJsonText(*generated[1].params),
+            R"({"dependsOn":"x","generatedOperationParent":"gen"})");
   auto ops = client_.LatestOperations();
   EXPECT_EQ(ops["x"].result_payload, "1");
   EXPECT_EQ(ops["y"].result_payload, "2");
