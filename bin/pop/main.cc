@@ -9,6 +9,7 @@
 
 #include "adapters/http_client/curl_http_client.h"
 #include "cli/api_client.h"
+#include "cli/client_commands.h"
 #include "cli/handler_sample.h"
 #include "cli/server_runtime.h"
 #include "core/codec/json_text.h"
@@ -122,11 +123,15 @@ int main(int argc, char** argv) {
       "sample", "the sample handler (type sample); takes -payloadFile <path> like any handler");
   handler_sample->prefix_command();  // its arguments are the handler's, passed on untouched
 
+  pop::cli::ClientCommandState client_state;
+  pop::cli::AddClientCommands(app, client_state);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (int code = pop::cli::RunClientCommand(client_state); code >= 0) return code;
   if (dev->parsed()) return RunDev(dev_config, data_dir);
   if (server->parsed()) {
     pop::Status status = pop::cli::RunServer(server_config);

@@ -1,5 +1,6 @@
 #include "cli/api_client.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -79,27 +80,68 @@ ApiClient::ApiClient(ClientConfig config, std::unique_ptr<HttpClient> http)
 
 Result<Json> ApiClient::Call(const std::string& method, const std::string& path,
                              const std::optional<std::string>& body) {
+  return Call(method, path, body, {});
+}
+
+Result<Json> ApiClient::Call(const std::string& method, const std::string& path,
+                             const std::optional<std::string>& body, const HttpHeaders& headers) {
+  POP_ASSIGN_OR_RETURN(HttpClientResponse response, Send(method, path, body, headers));
+  Result<Json> parsed = ParseJson(response.body);
+  if (!parsed.ok()) return Error(ErrorCode::kInternal, "the server sent invalid JSON");
+  return parsed;
+}
+
+Result<TextResponse> ApiClient::GetText(const std::string& path) {
+  POP_ASSIGN_OR_RETURN(HttpClientResponse response, Send("GET", path, std::nullopt, {}));
+  return TextResponse{std::move(response.body), std::move(response.headers)};
+}
+
+Result<HttpClientResponse> ApiClient::Send(const std::string& method, const std::string& path,
+                                           const std::optional<std::string>& body,
+                                           const HttpHeaders& headers) {
   HttpClientRequest request;
   request.method = method;
   request.url = config_.server + config_.base_path + path;
   request.headers.emplace_back("Authorization", "Bearer " + config_.token);
+  for (const auto& header : headers) request.headers.push_back(header);
   if (body) {
     request.headers.emplace_back("Content-Type", "application/json");
     request.body = *body;
   }
   POP_ASSIGN_OR_RETURN(HttpClientResponse response, http_->Send(request));
-  Result<Json> parsed = ParseJson(response.body);
-  if (response.status >= 200 && response.status < 300) {
-    if (!parsed.ok()) return Error(ErrorCode::kInternal, "the server sent invalid JSON");
-    return parsed;
-  }
+  if (response.status >= 200 && response.status < 300) return response;
   std::string description = "HTTP " + std::to_string(response.status);
+  Result<Json> parsed = ParseJson(response.body);
   if (parsed.ok()) {
     const Json* error = parsed->Find("errorResponse");
     const Json* text = error != nullptr ? error->Find("description") : nullptr;
     if (text != nullptr && text->is_string()) description = text->AsString();
   }
   return Error(CodeForStatus(response.status), description);
+}
+
+const std::string* TextResponse::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+std::string UrlEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0x0F];
+    }
+  }
+  return out;
 }
 
 int ExitCodeFor(const Error& error) {

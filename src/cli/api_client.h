@@ -5,6 +5,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/base/result.h"
 #include "core/json/json.h"
@@ -25,6 +28,17 @@ struct ClientConfig {
                                                        const std::string& token_flag,
                                                        const std::string& data_dir_flag);
 
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+// A successful text/plain answer (operation logs).
+struct TextResponse {
+  std::string body;
+  HttpHeaders headers;  // names lower-cased
+  // The value of header `name` (lower case), or nullptr.
+  const std::string* Header(std::string_view name) const;
+};
+
+// Thread-compatible.
 class ApiClient {
  public:
   ApiClient(ClientConfig config, std::unique_ptr<HttpClient> http);
@@ -34,11 +48,25 @@ class ApiClient {
   // `errorResponse.description`.
   [[nodiscard]] Result<Json> Call(const std::string& method, const std::string& path,
                                   const std::optional<std::string>& body = std::nullopt);
+  // As above, with extra request headers (e.g. Idempotency-Key).
+  [[nodiscard]] Result<Json> Call(const std::string& method, const std::string& path,
+                                  const std::optional<std::string>& body,
+                                  const HttpHeaders& headers);
+  // GET of a resource that answers text (operation logs). Errors as Call.
+  [[nodiscard]] Result<TextResponse> GetText(const std::string& path);
 
  private:
+  Result<HttpClientResponse> Send(const std::string& method, const std::string& path,
+                                  const std::optional<std::string>& body,
+                                  const HttpHeaders& headers);
+
   ClientConfig config_;
   std::unique_ptr<HttpClient> http_;
 };
+
+// Percent-encodes everything but RFC 3986 unreserved characters, for a path segment or a
+// query value.
+std::string UrlEncode(std::string_view text);
 
 // Process exit codes for scripts: 0 ok, 1 the server refused the request, 2 bad usage or
 // input, 3 the server could not be reached.

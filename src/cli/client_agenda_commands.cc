@@ -1,0 +1,172 @@
+// `pop agenda submit|watch|rerun` (they start or follow a run) and the registration of every
+// `agenda` subcommand. The read-only views (get, list, why) are in client_agenda_views.cc.
+#include "cli/client_agenda_commands.h"
+
+#include <CLI/CLI.hpp>
+
+#include "cli/client_agenda_views.h"
+#include "cli/client_agenda_watch.h"
+#include "core/codec/json_text.h"
+
+namespace pop::cli {
+namespace {
+
+struct SubmitOptions {
+  ConnectionFlags connection;
+  std::string file;
+  bool wait = false;
+  std::string timeout;
+  std::string idempotency_key;
+  std::string customer;
+  bool quiet = false;
+};
+
+struct WatchOptions {
+  ConnectionFlags connection;
+  std::string id;
+  std::string timeout;
+};
+
+struct RerunOptions {
+  ConnectionFlags connection;
+  std::string id;
+  bool reset_all = false;
+  std::vector<std::string> operations;
+  bool continue_run = false;
+  bool skip_execution = false;
+  bool wait = false;
+  std::string timeout;
+};
+
+void AddWaitFlags(CLI::App& command, bool& wait, std::string& timeout) {
+  command.add_flag("--wait", wait, "follow the agenda until it completes; exit 1 if it failed");
+  command.add_option("--timeout", timeout,
+                     "with --wait: give up after this long (e.g. 30s, 10m) and exit 4");
+}
+
+int RunSubmit(const SubmitOptions& options) {
+  auto wait = MakeWaitOptions(options.timeout, options.quiet);
+  if (!wait.ok()) return Fail(wait.error());
+  auto agenda = ReadJsonObject(options.file);
+  if (!agenda.ok()) return Fail(agenda.error());
+  if (!agenda->Contains("customerId")) {
+    agenda->Set("customerId", Json(ResolveCustomer(options.customer)));
+  }
+  auto client = Connect(options.connection);
+  if (!client.ok()) return Fail(client.error());
+  HttpHeaders headers;
+  if (!options.idempotency_key.empty()) {
+    headers.emplace_back("Idempotency-Key", options.idempotency_key);
+  }
+  auto response =
+      client->Call("POST", "/agenda", ToJsonText(Json(std::move(agenda).value())), headers);
+  if (!response.ok()) return Fail(response.error());
+  const Json* created = FirstOf(*response, "all");
+  if (created == nullptr) {
+    return Fail(Error(ErrorCode::kInternal, "the server accepted the agenda but returned none"));
+  }
+  const std::string id = StringField(*created, "id");
+  const std::string progress_id = StringField(*created, "progressId");
+  Print(options.quiet ? id + "\n" : "agenda " + id + " submitted (progress " + progress_id + ")\n");
+  if (!options.wait) return kExitOk;
+  return WaitForAgenda(*client, id, progress_id, *wait);
+}
+
+int RunWatch(const WatchOptions& options) {
+  auto wait = MakeWaitOptions(options.timeout, false);
+  if (!wait.ok()) return Fail(wait.error());
+  auto client = Connect(options.connection);
+  if (!client.ok()) return Fail(client.error());
+  auto agenda = FetchAgenda(*client, options.id);
+  if (!agenda.ok()) return Fail(agenda.error());
+  return WaitForAgenda(*client, options.id, StringField(*agenda, "progressId"), *wait);
+}
+
+int RunRerun(const RerunOptions& options) {
+  auto wait = MakeWaitOptions(options.timeout, false);
+  if (!wait.ok()) return Fail(wait.error());
+  JsonArray params;
+  std::string what = "every operation";
+  if (options.reset_all) params.emplace_back("resetAll");
+  if (!options.operations.empty()) {
+    std::string names;
+    for (const std::string& name : options.operations) names += (names.empty() ? "" : ",") + name;
+    params.emplace_back("operationsToReset=" + names);
+    what = "operations " + names + " and what depends on them";
+  }
+  if (options.continue_run) {
+    params.emplace_back("continue");
+    what = "what has not succeeded";
+  }
+  if (options.skip_execution) params.emplace_back("skipExecution");
+  auto client = Connect(options.connection);
+  if (!client.ok()) return Fail(client.error());
+  JsonObject body;
+  body.Set("agendaId", Json(options.id));
+  body.Set("params", Json(std::move(params)));
+  auto response = client->Call("POST", "/agenda/service/rerun", ToJsonText(Json(std::move(body))));
+  if (!response.ok()) return Fail(response.error());
+  Print("agenda " + options.id + " reset (" + what + ")" +
+        (options.skip_execution ? "; not scheduled (--skip-execution)\n" : "; scheduled to run\n"));
+  if (!options.wait) return kExitOk;
+  auto agenda = FetchAgenda(*client, options.id);
+  if (!agenda.ok()) return Fail(agenda.error());
+  return WaitForAgenda(*client, options.id, StringField(*agenda, "progressId"), *wait);
+}
+
+void AddSubmitCommand(CLI::App& agenda, ClientCommandState& state) {
+  CLI::App* command = agenda.add_subcommand("submit", "submit an agenda (a JSON file)");
+  auto& options = RegisterCommand<SubmitOptions>(state, command, &RunSubmit);
+  AddConnectionFlags(*command, options.connection);
+  command->add_option("-f,--file", options.file, "the agenda JSON; - reads stdin")->required();
+  AddWaitFlags(*command, options.wait, options.timeout);
+  command->add_option("--idempotency-key", options.idempotency_key,
+                      "a repeated key returns the agenda first submitted with it");
+  command->add_option("--customer", options.customer,
+                      "customerId when the file has none (env POP_CUSTOMER, default dev)");
+  command->add_flag("-q,--quiet", options.quiet,
+                    "print only the agenda id; with --wait show no progress");
+}
+
+void AddWatchCommand(CLI::App& agenda, ClientCommandState& state) {
+  CLI::App* command = agenda.add_subcommand("watch", "follow an agenda until it completes");
+  auto& options = RegisterCommand<WatchOptions>(state, command, &RunWatch);
+  AddConnectionFlags(*command, options.connection);
+  command->add_option("id", options.id, "agenda id")->required();
+  command->add_option("--timeout", options.timeout, "give up after this long and exit 4");
+}
+
+void AddRerunCommand(CLI::App& agenda, ClientCommandState& state) {
+  CLI::App* command = agenda.add_subcommand("rerun", "run an agenda again");
+  auto& options = RegisterCommand<RerunOptions>(state, command, &RunRerun);
+  AddConnectionFlags(*command, options.connection);
+  command->add_option("id", options.id, "agenda id")->required();
+  CLI::Option* all =
+      command->add_flag("--reset-all", options.reset_all, "reset every operation (the default)");
+  CLI::Option* some = command
+                          ->add_option("--operations", options.operations,
+                                       "reset these operations (a,b) and their dependents")
+                          ->delimiter(',');
+  CLI::Option* resume = command->add_flag("--continue", options.continue_run,
+                                          "reset nothing; run what has not succeeded yet");
+  all->excludes(some)->excludes(resume);
+  some->excludes(resume);
+  CLI::Option* skip = command->add_flag("--skip-execution", options.skip_execution,
+                                        "reset the progress but do not schedule the agenda");
+  AddWaitFlags(*command, options.wait, options.timeout);
+  skip->excludes("--wait");
+}
+
+}  // namespace
+
+void AddAgendaCommands(CLI::App& app, ClientCommandState& state) {
+  CLI::App* agenda = app.add_subcommand("agenda", "submit, inspect and rerun agendas");
+  agenda->require_subcommand(1);
+  AddSubmitCommand(*agenda, state);
+  AddAgendaViewCommands(*agenda, state);
+  AddWatchCommand(*agenda, state);
+  AddRerunCommand(*agenda, state);
+  AddAgendaLogsCommand(*agenda, state);
+}
+
+}  // namespace pop::cli
