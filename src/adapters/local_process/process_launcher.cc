@@ -1,0 +1,229 @@
+#include "adapters/local_process/process_launcher.h"
+
+#include <stdlib.h>
+
+#include <map>
+#include <string_view>
+
+#include "adapters/local_process/child_spawner.h"
+#include "adapters/local_process/handler_outcome.h"
+#include "adapters/local_process/handler_run.h"
+#include "adapters/local_process/payload_env.h"
+#include "adapters/local_process/process_reactor.h"
+#include "adapters/local_process/spawner_pool.h"
+
+namespace pop {
+namespace {
+
+using local_process::HandlerRun;
+using local_process::ProcessReactor;
+using local_process::SpawnerPool;
+
+// The only variables a handler inherits from the executor's environment.
+constexpr const char* kInheritedVariables[] = {"PATH", "HOME", "LANG", "TZ", "TMPDIR"};
+// PATH for the program lookup when the handler's environment has none (as execvp does).
+constexpr std::string_view kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
+
+// A running handler. Thread-safe.
+class ProcessOperation final : public LaunchedOperation {
+ public:
+  ProcessOperation(std::weak_ptr<ProcessReactor> reactor, std::shared_ptr<HandlerRun> run,
+                   uint64_t child_id, std::chrono::milliseconds cancel_grace)
+      : reactor_(std::move(reactor)),
+        run_(std::move(run)),
+        child_id_(child_id),
+        cancel_grace_(cancel_grace) {}
+
+  // A handle dropped before its handler ended stops the handler (it would otherwise run on with
+  // nobody to take its outcome).
+  ~ProcessOperation() override { Cancel(cancel_grace_); }
+  ProcessOperation(const ProcessOperation&) = delete;
+  ProcessOperation& operator=(const ProcessOperation&) = delete;
+
+  std::optional<OperationProgress> LatestProgress() override {
+    local_process::MutexLock lock(run_->mu);
+    if (run_->outcome.has_value()) {
+      return run_->outcome->progress;
+    }
+    return run_->latest;
+  }
+
+  std::string TakeNewLog() override {
+    local_process::MutexLock lock(run_->mu);
+    return run_->log.Take();
+  }
+
+  LaunchOutcome Wait() override {
+    local_process::MutexLock lock(run_->mu);
+    while (!run_->outcome.has_value()) {
+      run_->ended_cv.wait(run_->mu);
+    }
+    return *run_->outcome;
+  }
+
+  void Cancel(std::chrono::milliseconds grace) override {
+    {
+      local_process::MutexLock lock(run_->mu);
+      if (run_->outcome.has_value()) {
+        return;
+      }
+      run_->cancel_requested = true;
+    }
+    if (std::shared_ptr<ProcessReactor> reactor = reactor_.lock()) {
+      reactor->Cancel(child_id_, grace);
+    }
+  }
+
+ private:
+  const std::weak_ptr<ProcessReactor> reactor_;
+  const std::shared_ptr<HandlerRun> run_;
+  const uint64_t child_id_;
+  const std::chrono::milliseconds cancel_grace_;
+};
+
+bool HasNul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
+
+// Where execve looks for `command`: itself when it names a path, else each PATH directory.
+std::vector<std::string> ExecPaths(const std::string& command, std::string_view path) {
+  if (command.find('/') != std::string::npos) {
+    return {command};
+  }
+  std::vector<std::string> paths;
+  while (true) {
+    size_t colon = path.find(':');
+    std::string_view dir = path.substr(0, colon);
+    paths.push_back((dir.empty() ? std::string(".") : std::string(dir)) + "/" + command);
+    if (colon == std::string_view::npos) {
+      return paths;
+    }
+    path.remove_prefix(colon + 1);
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ProcessLauncher>> ProcessLauncher::Create(ProcessLauncherOptions options) {
+  for (const auto& [type, command] : options.types) {
+    POP_RETURN_IF_ERROR(ValidateHandlerCommand(type, command));
+  }
+  if (options.complete_grace < std::chrono::milliseconds::zero() ||
+      options.shutdown_grace < std::chrono::milliseconds::zero()) {
+    return Error(ErrorCode::kInvalidArgument, "process launcher: negative grace period");
+  }
+  std::vector<std::pair<std::string, std::string>> inherited;
+  for (const char* name : kInheritedVariables) {
+    if (const char* value = getenv(name); value != nullptr) {
+      inherited.emplace_back(name, value);
+    }
+  }
+  ProcessReactor::Settings settings;
+  settings.complete_grace = options.complete_grace;
+  settings.shutdown_grace = options.shutdown_grace;
+  settings.max_report_line_bytes = options.max_report_line_bytes;
+  settings.clock = options.clock;
+  POP_ASSIGN_OR_RETURN(std::unique_ptr<SpawnerPool> spawners,
+                       SpawnerPool::Start(options.spawn_threads));
+  POP_ASSIGN_OR_RETURN(std::unique_ptr<ProcessReactor> reactor, ProcessReactor::Start(settings));
+  return std::unique_ptr<ProcessLauncher>(new ProcessLauncher(
+      std::move(options), std::move(inherited), std::move(spawners), std::move(reactor)));
+}
+
+ProcessLauncher::ProcessLauncher(ProcessLauncherOptions options,
+                                 std::vector<std::pair<std::string, std::string>> inherited_env,
+                                 std::unique_ptr<local_process::SpawnerPool> spawners,
+                                 std::shared_ptr<local_process::ProcessReactor> reactor)
+    : options_(std::move(options)),
+      inherited_env_(std::move(inherited_env)),
+      spawners_(std::move(spawners)),
+      reactor_(std::move(reactor)) {}
+
+ProcessLauncher::~ProcessLauncher() {
+  reactor_->Shutdown();  // every child reaped
+  spawners_->Stop();     // only now: a spawner thread's end would SIGKILL its children
+}
+
+bool ProcessLauncher::Handles(const std::string& type) const {
+  return options_.types.count(type) != 0;
+}
+
+Result<std::unique_ptr<LaunchedOperation>> ProcessLauncher::Launch(const LaunchSpec& spec) {
+  auto found = options_.types.find(spec.operation_type);
+  if (found == options_.types.end()) {
+    return Error(ErrorCode::kNotFound, "Unknown operation type found: " + spec.operation_type +
+                                           " on operation: " + spec.operation_name);
+  }
+  const HandlerCommand& handler = found->second;
+  const std::string* optional_values[] = {
+      spec.operation_id.has_value() ? &*spec.operation_id : nullptr,
+      spec.last_progress.has_value() ? &*spec.last_progress : nullptr};
+  bool has_nul = HasNul(spec.operation_name) || HasNul(spec.operation_type) ||
+                 HasNul(spec.agenda_id) || HasNul(spec.customer_id) || HasNul(spec.cid) ||
+                 HasNul(spec.payload);
+  for (const std::string* value : optional_values) {
+    has_nul = has_nul || (value != nullptr && HasNul(*value));
+  }
+  if (has_nul) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "operation " + spec.operation_name +
+                     ": a value for the handler's environment contains a NUL character");
+  }
+  POP_ASSIGN_OR_RETURN(auto payload_env,
+                       local_process::PayloadEnvironment(spec.payload, spec.operation_name));
+
+  // Later entries win: inherited, then the registry's, then the contract's (which the registry
+  // may not set, see ValidateHandlerCommand).
+  std::map<std::string, std::string> env(inherited_env_.begin(), inherited_env_.end());
+  for (const auto& [name, value] : handler.env) {
+    env[name] = value;
+  }
+  for (auto& [name, value] : payload_env) {
+    env[name] = std::move(value);
+  }
+  if (spec.last_progress.has_value()) {
+    env["LAST_PROGRESS"] = *spec.last_progress;
+  }
+  env["CID"] = spec.cid;
+  env["OPERATION_NAME"] = spec.operation_name;
+  if (spec.operation_id.has_value()) {
+    env["OPERATION_ID"] = *spec.operation_id;
+  }
+  env["AGENDA_ID"] = spec.agenda_id;
+  env["CUSTOMER_ID"] = spec.customer_id;
+  env["OPERATION_TYPE"] = spec.operation_type;
+  env["POP_REPORT"] = "/dev/fd/" + std::to_string(local_process::kReportFd);
+
+  local_process::SpawnPlan plan;
+  plan.command = handler.command;
+  auto path = env.find("PATH");
+  plan.exec_paths =
+      ExecPaths(handler.command, path != env.end() ? std::string_view(path->second) : kDefaultPath);
+  plan.argv.reserve(handler.args.size() + 1);
+  plan.argv.push_back(handler.command);
+  plan.argv.insert(plan.argv.end(), handler.args.begin(), handler.args.end());
+  plan.env.reserve(env.size());
+  for (auto& [name, value] : env) {
+    std::string entry;
+    entry.reserve(name.size() + 1 + value.size());
+    entry.append(name).append("=").append(value);
+    plan.env.push_back(std::move(entry));
+  }
+
+  auto run = std::make_shared<HandlerRun>(spec.operation_name, options_.max_pending_log_bytes);
+  POP_ASSIGN_OR_RETURN(local_process::SpawnedChild child, spawners_->Spawn(plan));
+  uint64_t child_id = 0;
+  if (child.exec_errno != 0) {
+    local_process::HandlerEnd end;
+    end.how = local_process::HandlerEnd::How::kNotStarted;
+    end.exec_errno = child.exec_errno;
+    end.command = handler.command;
+    run->End(local_process::BuildOutcome(spec.operation_name, end, std::nullopt, false,
+                                         std::nullopt, {}, reactor_->WallNow()));
+  } else {
+    POP_ASSIGN_OR_RETURN(
+        child_id, reactor_->Follow(std::move(child), {handler.timeout, handler.cancel_grace}, run));
+  }
+  return std::unique_ptr<LaunchedOperation>(
+      new ProcessOperation(reactor_, std::move(run), child_id, handler.cancel_grace));
+}
+
+}  // namespace pop

@@ -1,0 +1,92 @@
+// ProcessLauncher: the Launcher port on one machine. Each operation runs as a child process (the
+// program its type is registered with), receives the handler environment of spec §16 and reports
+// progress and its result as JSON lines on the report channel ($POP_REPORT). A few spawner
+// threads start children; one thread follows them all (epoll over pidfds and pipes); no thread
+// per child.
+// The handler contract (environment, report lines, outcomes, logs): docs/handlers.md.
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/local_process/handler_registry.h"
+#include "core/base/result.h"
+#include "ports/clock.h"
+#include "ports/launcher.h"
+
+namespace pop {
+
+namespace local_process {
+class ProcessReactor;
+class SpawnerPool;
+}  // namespace local_process
+
+struct ProcessLauncherOptions {
+  std::map<std::string, HandlerCommand> types;  // operation type -> program
+  // How long a handler may keep running after it reported COMPLETE; then SIGTERM to its group
+  // and SIGKILL after its cancel_grace. The reported outcome stands (spec §15.4).
+  std::chrono::milliseconds complete_grace = std::chrono::seconds(10);
+  // When the launcher is destroyed: SIGTERM to every handler still running, SIGKILL after this.
+  std::chrono::milliseconds shutdown_grace = std::chrono::seconds(2);
+  // Log bytes kept per handler between two TakeNewLog() calls; older ones are dropped.
+  size_t max_pending_log_bytes = size_t{1} << 20;
+  // Report lines longer than this are skipped (with a note in the log).
+  size_t max_report_line_bytes = size_t{16} << 20;
+  // Threads that start processes: an exec keeps its parent thread blocked for a while (about
+  // 0.7 ms here), so a few side by side raise the launch rate. They live as long as the launcher.
+  size_t spawn_threads = 4;
+  // Wall time of the diagnostics and completedTime it writes. nullptr: the system clock. Not
+  // owned; must outlive the launcher. (Timeouts always run on the OS's monotonic clock: a kill
+  // timer cannot wait on a fake one.)
+  const Clock* clock = nullptr;
+};
+
+class ProcessLauncher final : public Launcher {
+ public:
+  // Checks the registry (ValidateHandlerCommand), snapshots the variables handlers inherit
+  // (PATH, HOME, LANG, TZ, TMPDIR) and starts the threads. Errors: kInvalidArgument (registry,
+  // negative grace), kUnavailable (no threads, epoll or descriptors).
+  [[nodiscard]] static Result<std::unique_ptr<ProcessLauncher>> Create(
+      ProcessLauncherOptions options);
+  // Terminates every handler still running (see shutdown_grace), reaps them, joins the threads.
+  // Handles of LaunchedOperation stay valid: their Wait() returns "was cancelled" unless the
+  // handler had reported COMPLETE.
+  ~ProcessLauncher() override;
+  ProcessLauncher(const ProcessLauncher&) = delete;
+  ProcessLauncher& operator=(const ProcessLauncher&) = delete;
+
+  bool Handles(const std::string& type) const override;
+
+  // Starts the handler and returns once it runs. A program that cannot be executed (missing,
+  // not executable) is not an error here: Wait() returns the failure ("... could not be
+  // started: <command>: No such file or directory"). Errors: kNotFound ("Unknown operation type
+  // found: <type> on operation: <name>"); kInvalidArgument when the payload does not fit in the
+  // environment ("payload of operation <name> is <N> bytes; too large to pass in the
+  // environment") or a value holds a NUL character; kUnavailable when no process can be started
+  // now (process or descriptor limits) or the launcher is shutting down.
+  [[nodiscard]] Result<std::unique_ptr<LaunchedOperation>> Launch(const LaunchSpec& spec) override;
+
+ private:
+  ProcessLauncher(ProcessLauncherOptions options,
+                  std::vector<std::pair<std::string, std::string>> inherited_env,
+                  std::unique_ptr<local_process::SpawnerPool> spawners,
+                  std::shared_ptr<local_process::ProcessReactor> reactor);
+
+  const ProcessLauncherOptions options_;
+  // The variables handlers inherit from this process, read once (getenv is not thread-safe
+  // against setenv).
+  const std::vector<std::pair<std::string, std::string>> inherited_env_;
+  // Starts the processes; stopped only after the reactor has reaped every child.
+  const std::unique_ptr<local_process::SpawnerPool> spawners_;
+  // Follows them. Owned here alone; operations hold weak_ptrs, so that Cancel() on an operation
+  // that outlives the launcher is a no-op.
+  const std::shared_ptr<local_process::ProcessReactor> reactor_;
+};
+
+}  // namespace pop
