@@ -106,8 +106,9 @@ Status AgendaService::Rerun(const RerunRequest& request, const RequestContext& c
     Agenda agenda = std::get<Agenda>(std::move(*found));
     const std::string progress_id = agenda.progress_id.value_or("");
     POP_ASSIGN_OR_RETURN(auto progress, tx.Get(ObjectKind::kAgendaProgress, progress_id));
-    if (!progress)
+    if (!progress) {
       return Status(ErrorCode::kNotFound, "AgendaProgress " + progress_id + " not found");
+    }
     POP_ASSIGN_OR_RETURN(auto ops, OperationProgressOf(tx, progress_id));
     POP_ASSIGN_OR_RETURN(ResetPlan plan, PlanReset(agenda, ops, params));
 

@@ -150,7 +150,7 @@ void InsightQueues::ConfigureLocked(Queue& queue, const Insight& insight) {
       if (!set.ok()) logger_.Log(LogLevel::kWarning, "customer " + id + ": " + set.message());
     }
   }
-  queue.policy->SetPoolCustomers(std::move(pool_customers));
+  queue.policy->SetPoolCustomers(pool_customers);
 }
 
 void InsightQueues::UpdatePoolLocked(const std::string& pool_id) {
@@ -199,7 +199,8 @@ std::vector<InsightQueues::Entry> InsightQueues::TakeQueuedLocked(Queue& queue, 
 void InsightQueues::Claim(const std::string& insight_id, size_t count, Duration wait,
                           const std::string& claimer, ClaimCallback done) {
   ClaimBatch batch;
-  std::optional<Result<std::vector<ReadyAgenda>>> immediate;  // answered after unlocking
+  // Answered after unlocking: the callback may call back into the scheduler.
+  std::optional<Result<std::vector<ReadyAgenda>>> immediate;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!running_) {
@@ -210,7 +211,7 @@ void InsightQueues::Claim(const std::string& insight_id, size_t count, Duration 
       std::vector<Entry> taken = TakeQueuedLocked(queue, count);
       if (!taken.empty()) {
         RefillLocked(queue);
-        batch.items.push_back({insight_id, std::move(taken), claimer, std::move(done)});
+        batch.items.push_back({insight_id, std::move(taken), claimer, nullptr});
       } else if (wait.millis() <= 0) {
         immediate = std::vector<ReadyAgenda>();
       } else {
@@ -227,6 +228,7 @@ void InsightQueues::Claim(const std::string& insight_id, size_t count, Duration 
     done(std::move(*immediate));
     return;
   }
+  batch.items.front().done = std::move(done);
   CommitClaims(std::move(batch));
 }
 

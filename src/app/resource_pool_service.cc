@@ -47,6 +47,7 @@ Result<std::vector<OperationProgress>> OperationProgressOf(StoreReader& tx,
   query.limit = kUnlimited;
   POP_ASSIGN_OR_RETURN(auto found, tx.Find(ObjectKind::kOperationProgress, query));
   std::vector<OperationProgress> ops;
+  ops.reserve(found.size());
   for (auto& object : found) ops.push_back(std::get<OperationProgress>(std::move(object)));
   return ops;
 }
@@ -272,8 +273,9 @@ CreateAgendaResult ResourcePoolService::CreateAgenda(const std::vector<Agenda>& 
 
 Status ResourcePoolService::AppendOperationLogs(const std::map<std::string, std::string>& logs,
                                                 const RequestContext& ctx) {
-  if (logs.empty())
+  if (logs.empty()) {
     return Status(ErrorCode::kValidation, "logs are required on appendOperationLog");
+  }
   const Timestamp now = services_.clock.Now();
   return services_.store.Write([&](StoreWriter& tx) -> Status {
     for (const auto& [id, text] : logs) {

@@ -121,8 +121,9 @@ Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where, std
     entry.priority = statement.ColumnInt(5);
     entry.sequence = statement.ColumnInt(6);
     if (!statement.ColumnIsNull(7)) entry.claimed_by = std::string(statement.ColumnText(7));
-    if (!statement.ColumnIsNull(8))
+    if (!statement.ColumnIsNull(8)) {
       entry.lease_until = Timestamp::FromMillis(statement.ColumnInt(8));
+    }
     entries.push_back(std::move(entry));
   }
 }
@@ -145,8 +146,9 @@ Result<std::optional<InsightScheduleInfo>> Session::GetScheduleInfo(std::string_
   InsightScheduleInfo info;
   info.insight_id = std::string(insight_id);
   POP_ASSIGN_OR_RETURN(info.pending_customer_ids, DecodeAccounts(statement.ColumnText(0)));
-  if (!statement.ColumnIsNull(1))
+  if (!statement.ColumnIsNull(1)) {
     info.last_executed = Timestamp::FromMillis(statement.ColumnInt(1));
+  }
   return std::optional<InsightScheduleInfo>(std::move(info));
 }
 

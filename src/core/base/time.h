@@ -13,7 +13,8 @@ class Duration {
   static constexpr Duration Seconds(int64_t s) { return Duration(s * 1000); }
   static constexpr Duration Minutes(int64_t m) { return Duration(m * 60'000); }
   constexpr int64_t millis() const { return ms_; }
-  constexpr auto operator<=>(const Duration&) const = default;
+  // clang-tidy 14 mistakes a defaulted <=> for a literal 0 comparison.
+  constexpr auto operator<=>(const Duration&) const = default;  // NOLINT(modernize-use-nullptr)
   constexpr Duration operator+(Duration d) const { return Duration(ms_ + d.ms_); }
   constexpr Duration operator-(Duration d) const { return Duration(ms_ - d.ms_); }
 
@@ -28,7 +29,7 @@ class Timestamp {
   constexpr Timestamp() = default;
   static constexpr Timestamp FromMillis(int64_t ms) { return Timestamp(ms); }
   constexpr int64_t millis() const { return ms_; }
-  constexpr auto operator<=>(const Timestamp&) const = default;
+  constexpr auto operator<=>(const Timestamp&) const = default;  // NOLINT(modernize-use-nullptr)
   constexpr Timestamp operator+(Duration d) const { return Timestamp(ms_ + d.millis()); }
   constexpr Timestamp operator-(Duration d) const { return Timestamp(ms_ - d.millis()); }
   constexpr Duration operator-(Timestamp t) const { return Duration::Millis(ms_ - t.ms_); }
