@@ -9,7 +9,7 @@ cd "$root"
 if [ $# -gt 0 ]; then
   files=("$@")
 else
-  mapfile -t files < <(git ls-files 'src/*.cc' 'bin/*.cc' 2>/dev/null || find src bin -name '*.cc')
+  mapfile -t files < <(git ls-files 'src/*.cc' 'bin/*.cc' 'sdk/*.cc' 2>/dev/null || find src bin -name '*.cc')
 fi
 jobs="$(nproc)"
 printf '%s\n' "${files[@]}" |
