@@ -33,7 +33,7 @@ struct HandlerRun {
   const std::string operation_name;
 
   Mutex mu;
-  std::condition_variable_any ended_cv;  // notified once `outcome` is set
+  std::condition_variable ended_cv;  // notified once `outcome` is set
   LogBuffer log POP_GUARDED_BY(mu);
   std::optional<OperationProgress> latest POP_GUARDED_BY(mu);
   std::optional<LaunchOutcome> outcome POP_GUARDED_BY(mu);  // set once, when the handler ended

@@ -3,6 +3,7 @@
 // Other compilers see plain wrappers. Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <mutex>
 
 #if defined(__clang__)
@@ -21,7 +22,8 @@
 
 namespace pop::local_process {
 
-// Satisfies BasicLockable, so std::condition_variable_any can wait on it directly.
+// Satisfies BasicLockable, so std::condition_variable_any can wait on it directly; Wait() uses
+// the cheaper std::condition_variable.
 class POP_CAPABILITY("mutex") Mutex {
  public:
   Mutex() = default;
@@ -30,6 +32,13 @@ class POP_CAPABILITY("mutex") Mutex {
 
   void lock() POP_ACQUIRE() { mu_.lock(); }
   void unlock() POP_RELEASE() { mu_.unlock(); }
+
+  // cv.wait() on this mutex, which the caller holds (and holds again on return).
+  void Wait(std::condition_variable& cv) POP_REQUIRES(this) {
+    std::unique_lock<std::mutex> lock(mu_, std::adopt_lock);
+    cv.wait(lock);
+    lock.release();  // still held: the caller's MutexLock releases it
+  }
 
  private:
   std::mutex mu_;

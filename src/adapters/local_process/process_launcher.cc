@@ -56,7 +56,7 @@ class ProcessOperation final : public LaunchedOperation {
   LaunchOutcome Wait() override {
     local_process::MutexLock lock(run_->mu);
     while (!run_->outcome.has_value()) {
-      run_->ended_cv.wait(run_->mu);
+      run_->mu.Wait(run_->ended_cv);
     }
     return *run_->outcome;
   }

@@ -24,6 +24,9 @@ constexpr size_t kReadChunk = size_t{64} << 10;
 // before it ended is read.
 constexpr int kMaxDrainReads = 64;
 constexpr int kMaxEvents = 64;
+// The reactor thread wakes by itself at least this often, so that Follow() needs to wake it only
+// for a child whose timeout ends sooner (its events wake it otherwise).
+constexpr int kMaxSleepMillis = 10'000;
 // Longer durations are taken as this (so that adding one to a time point cannot overflow).
 constexpr auto kForever = std::chrono::hours(24 * 365 * 100);
 
@@ -116,55 +119,55 @@ void ProcessReactor::Shutdown() {
 
 Result<uint64_t> ProcessReactor::Follow(SpawnedChild child, ChildLimits limits,
                                         std::shared_ptr<HandlerRun> run) {
+  const pid_t pid = child.pid;
+  const int fds[] = {child.output.get(), child.report.get(), child.pidfd.get()};
   Adoption adoption{0, std::move(child), std::move(run), limits,
                     SteadyClock::now() + Bounded(limits.timeout)};
-  {
-    MutexLock lock(mu_);
-    adoption.id = next_child_id_++;
+  // Handed over before its descriptors are registered, so that the reactor thread knows the
+  // child before any of its events. The descriptors stay open meanwhile: the reactor closes a
+  // pipe only at its end of file and the rest only once the pidfd (registered last) fired.
+  const uint64_t id = Enqueue(adoption);
+  if (id == 0) {
+    KillAndReap(pid);
+    return Error(ErrorCode::kUnavailable, "the process launcher is shut down");
   }
-  // Registered here, before the reactor thread knows the child: an event of a child it does not
-  // know yet is left for its next round (level-triggered), by which time it has been adopted.
-  int add_error = 0;
-  const SpawnedChild& spawned = adoption.child;
-  for (auto [fd, source] :
-       {std::pair{spawned.output.get(), kOutput}, std::pair{spawned.report.get(), kReport},
-        std::pair{spawned.pidfd.get(), kPidfd}}) {
+  constexpr Source kSources[] = {kOutput, kReport, kPidfd};
+  for (size_t index = 0; index < 3; ++index) {
     epoll_event event{};
     event.events = EPOLLIN;
-    event.data.u64 = (adoption.id << 2) | source;
-    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
-      add_error = errno;
-      break;
+    event.data.u64 = (id << 2) | kSources[index];
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fds[index], &event) != 0) {
+      // Out of memory or over max_user_watches. Unfollowed, the child's end would go unseen:
+      // the reactor thread kills and reaps it.
+      Error error = SystemError("epoll_ctl", errno);
+      {
+        MutexLock lock(mu_);
+        cancels_.push_back(CancelRequest{id, std::chrono::milliseconds::zero(), /*lost=*/true});
+      }
+      Wake();
+      return error;
     }
   }
-  uint64_t id = adoption.id;
-  if (add_error == 0 && Enqueue(adoption)) {
-    return id;
-  }
-  for (int fd : {spawned.output.get(), spawned.report.get(), spawned.pidfd.get()}) {
-    epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-  }
-  KillAndReap(spawned.pid);
-  if (add_error != 0) {
-    return SystemError("epoll_ctl", add_error);
-  }
-  return Error(ErrorCode::kUnavailable, "the process launcher is shut down");
+  return id;
 }
 
-bool ProcessReactor::Enqueue(Adoption& adoption) {
+uint64_t ProcessReactor::Enqueue(Adoption& adoption) {
   bool wake = false;
+  uint64_t id = 0;
   {
     MutexLock lock(mu_);
     if (done_) {
-      return false;
+      return 0;
     }
+    id = next_child_id_++;
+    adoption.id = id;
     wake = stopping_ || adoption.deadline < sleeps_until_;
     adoptions_.push_back(std::move(adoption));
   }
   if (wake) {
     Wake();
   }
-  return true;
+  return id;
 }
 
 void ProcessReactor::Cancel(uint64_t child_id, std::chrono::milliseconds grace) {
@@ -206,8 +209,7 @@ void ProcessReactor::Loop() {
       if (!adoptions_.empty() || !cancels_.empty() || (stopping_ && !shutdown_applied_)) {
         timeout = 0;
       } else {
-        sleeps_until_ = timeout < 0 ? TimePoint::max()
-                                    : SteadyClock::now() + std::chrono::milliseconds(timeout);
+        sleeps_until_ = SteadyClock::now() + std::chrono::milliseconds(timeout);
       }
     }
     int count = epoll_wait(epoll_.get(), events, kMaxEvents, timeout);
@@ -241,9 +243,23 @@ void ProcessReactor::TakeWork() {
   }
   for (const CancelRequest& cancel : cancels) {
     auto found = children_.find(cancel.child_id);
-    if (found != children_.end()) {
-      Terminate(*found->second, cancel.grace);
+    if (found == children_.end()) {
+      continue;
     }
+    Child& child = *found->second;
+    if (!cancel.lost) {
+      Terminate(child, cancel.grace);
+      continue;
+    }
+    for (UniqueFd* fd : {&child.output, &child.report, &child.pidfd}) {
+      epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd->get(), nullptr);  // those that were added
+    }
+    KillAndReap(child.pid);
+    if (child.timer_key.has_value()) {
+      timers_.erase({*child.timer_key, child.id});
+    }
+    child.run->End(LaunchOutcome{});  // nobody waits: Launch() returned the error
+    children_.erase(found);
   }
   if (stopping && !shutdown_applied_) {
     shutdown_applied_ = true;
@@ -276,7 +292,7 @@ bool ProcessReactor::MayExit() {
     return false;
   }
   MutexLock lock(mu_);
-  if (!adoptions_.empty()) {
+  if (!adoptions_.empty() || !cancels_.empty()) {
     return false;
   }
   done_ = true;
@@ -478,7 +494,7 @@ void ProcessReactor::FireTimers() {
 
 int ProcessReactor::NextTimeoutMillis() const {
   if (timers_.empty()) {
-    return -1;
+    return kMaxSleepMillis;
   }
   auto wait = timers_.begin()->first - SteadyClock::now();
   if (wait <= SteadyClock::duration::zero()) {
@@ -486,7 +502,7 @@ int ProcessReactor::NextTimeoutMillis() const {
   }
   // Rounded up, so the loop does not wake just before the deadline and spin.
   auto millis = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
-  return static_cast<int>(std::min<int64_t>(millis, 60'000));
+  return static_cast<int>(std::min<int64_t>(millis, kMaxSleepMillis));
 }
 
 }  // namespace pop::local_process

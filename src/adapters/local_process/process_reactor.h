@@ -67,7 +67,7 @@ class ProcessReactor {
   using SteadyClock = std::chrono::steady_clock;
   using TimePoint = SteadyClock::time_point;
 
-  // A child handed over by Follow(); its descriptors are already in the epoll set.
+  // A child handed over by Follow(), which registers its descriptors right after.
   struct Adoption {
     uint64_t id = 0;
     SpawnedChild child;
@@ -78,6 +78,7 @@ class ProcessReactor {
   struct CancelRequest {
     uint64_t child_id = 0;
     std::chrono::milliseconds grace{0};
+    bool lost = false;  // Follow() could not register it: kill, reap and forget it now
   };
   struct Child {
     Child(Adoption adoption, size_t max_report_line_bytes);
@@ -100,9 +101,10 @@ class ProcessReactor {
 
   void Loop();
   void Wake();
-  // Hands `adoption` (moved) to the reactor thread, waking it when its deadline comes before the
-  // thread would wake by itself; false (and `adoption` untouched) once the thread is done.
-  bool Enqueue(Adoption& adoption);
+  // Gives `adoption` its id and hands it (moved) to the reactor thread, waking that only when
+  // the child's deadline comes before the thread would wake by itself (its events wake it
+  // otherwise). Returns the id; 0 (and `adoption` untouched) once the thread is done.
+  uint64_t Enqueue(Adoption& adoption);
   // Adopts the new children, applies the cancels and, once, the shutdown.
   void TakeWork();
   void Adopt(Adoption adoption);
@@ -129,9 +131,9 @@ class ProcessReactor {
   uint64_t next_child_id_ POP_GUARDED_BY(mu_) = 1;
   std::vector<Adoption> adoptions_ POP_GUARDED_BY(mu_);
   std::vector<CancelRequest> cancels_ POP_GUARDED_BY(mu_);
-  // When the reactor thread will wake by itself at the latest; TimePoint::min() while it is
-  // awake (it takes the work queued so far before it sleeps again). Follow() wakes it only for a
-  // deadline earlier than this.
+  // When the reactor thread will wake by itself at the latest (at most kMaxSleepMillis ahead);
+  // TimePoint::min() while it is awake (it takes the work queued so far before it sleeps again).
+  // Follow() wakes it only for a deadline earlier than this.
   TimePoint sleeps_until_ POP_GUARDED_BY(mu_) = TimePoint::min();
   bool stopping_ POP_GUARDED_BY(mu_) = false;
   bool done_ POP_GUARDED_BY(mu_) = false;  // the thread has finished (or never started)

@@ -88,7 +88,7 @@ void SpawnerPool::Loop() {
     {
       MutexLock lock(mu_);
       while (queue_.empty() && !stopping_) {
-        work_cv_.wait(mu_);
+        mu_.Wait(work_cv_);
       }
       if (queue_.empty()) {
         return;  // stopping_, and every queued spawn is done

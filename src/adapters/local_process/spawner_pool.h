@@ -48,7 +48,7 @@ class SpawnerPool {
   const UniqueFd null_fd_;  // /dev/null, every child's stdin
 
   Mutex mu_;
-  std::condition_variable_any work_cv_;  // queue_ gained an entry, or stopping_
+  std::condition_variable work_cv_;  // queue_ gained an entry, or stopping_
   std::deque<Request*> queue_ POP_GUARDED_BY(mu_);
   bool stopping_ POP_GUARDED_BY(mu_) = false;
 
