@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "adapters/http_client/curl_http_client.h"
+#include "cli/agent_commands.h"
 #include "cli/api_client.h"
 #include "cli/client_commands.h"
 #include "cli/handler_sample.h"
@@ -51,6 +52,7 @@ int RunDev(pop::cli::ServerConfig config, const std::string& data_dir) {
   config.bootstrap_token_file = data_dir + "/admin-token";
   config.dev_banner = true;
   config.dev_workspace = true;
+  config.data_dir = data_dir;
   pop::Status status = pop::cli::RunServer(config);
   return status.ok() ? 0 : Fail(status.error());
 }
@@ -125,6 +127,8 @@ int main(int argc, char** argv) {
 
   pop::cli::ClientCommandState client_state;
   pop::cli::AddClientCommands(app, client_state);
+  pop::cli::AgentCommandState agent_state;
+  pop::cli::AddAgentCommands(app, agent_state);
 
   try {
     app.parse(argc, argv);
@@ -132,6 +136,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (int code = pop::cli::RunClientCommand(client_state); code >= 0) return code;
+  if (int code = pop::cli::RunAgentCommand(agent_state, argc, argv); code >= 0) return code;
   if (dev->parsed()) return RunDev(dev_config, data_dir);
   if (server->parsed()) {
     pop::Status status = pop::cli::RunServer(server_config);

@@ -13,6 +13,7 @@
 
 #include "adapters/crypto/sha256_secret_hasher.h"
 #include "adapters/http_server/http_server.h"
+#include "adapters/local_process/process_launcher.h"
 #include "adapters/logging/spdlog_logger.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "adapters/system/random_id_generator.h"
@@ -27,6 +28,7 @@
 #include "app/resident_launcher.h"
 #include "app/resource_pool_service.h"
 #include "app/token_service.h"
+#include "cli/agent_runtime.h"
 
 namespace pop::cli {
 namespace {
@@ -128,13 +130,20 @@ Status RunServer(const ServerConfig& config) {
   // pop dev: the workspace a new user submits to, and an in-process puller that runs it.
   std::unique_ptr<app::InProcessPoolClient> pool_client;
   std::unique_ptr<app::ResidentLauncher> resident;
+  std::unique_ptr<ProcessLauncher> process;
   std::unique_ptr<app::WorkerPool> workers;
   std::unique_ptr<app::Puller> puller;
   if (config.dev_workspace) {
     std::vector<std::string> types = {"noop", "logMessages", "updateAgenda"};
+    POP_ASSIGN_OR_RETURN(auto registry, EnsureDevRegistry(config.data_dir.value_or(".")));
+    for (const auto& [type, command] : registry) types.push_back(type);
     POP_RETURN_IF_ERROR(app::EnsureDevWorkspace(data, types));
     pool_client = std::make_unique<app::InProcessPoolClient>(pools, AuthContext::Service());
     resident = std::make_unique<app::ResidentLauncher>(*pool_client);
+    ProcessLauncherOptions launcher_options;
+    launcher_options.types = std::move(registry);
+    launcher_options.clock = &clock;
+    POP_ASSIGN_OR_RETURN(process, ProcessLauncher::Create(std::move(launcher_options)));
     workers = std::make_unique<app::WorkerPool>(config.max_parallel_operations);
     app::PullerOptions puller_options;
     puller_options.insight_ids = {app::kDevInsightId};
@@ -142,7 +151,8 @@ Status RunServer(const ServerConfig& config) {
     puller_options.puller_id = "pop-dev-" + ids.NewId().substr(0, 8);
     puller_options.executor.max_parallel = config.max_parallel_operations;
     puller = std::make_unique<app::Puller>(
-        app::PullerDeps{clock, *pool_client, {resident.get()}, *workers, *logger}, puller_options);
+        app::PullerDeps{clock, *pool_client, {resident.get(), process.get()}, *workers, *logger},
+        puller_options);
     puller->Start();
   }
 

@@ -27,6 +27,7 @@ struct ServerConfig {
   bool dev_banner = false;  // print the quick-start banner (pop dev)
   // pop dev: create the dev pool, insight and customer, and run a puller in-process.
   bool dev_workspace = false;
+  std::optional<std::string> data_dir;  // pop dev: holds handlers.json
   size_t max_agendas = 8;               // in-process puller: Agendas running at once
   size_t max_parallel_operations = 50;  // per Agenda
   // Written once the server accepts requests: "http://host:port" (used by tests and scripts).

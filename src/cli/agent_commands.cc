@@ -1,0 +1,63 @@
+#include "cli/agent_commands.h"
+
+#include <cstdio>
+
+#include "cli/api_client.h"
+
+namespace pop::cli {
+
+void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
+  CLI::App* puller = app.add_subcommand(
+      "puller", "pull Agendas of one or more Insights from a pop server and run them here");
+  puller->add_option("--server", state.puller.server, "server URL (env POP_ADDR)");
+  puller->add_option("--token", state.puller.token, "API token (env POP_TOKEN)");
+  puller->add_option("--data-dir", state.puller.data_dir,
+                     "pop dev data dir holding admin-token (env POP_DATA_DIR)");
+  puller->add_option("--insight", state.puller.insights, "an Insight to pull for (repeat)")
+      ->required();
+  puller->add_option("--max-agendas", state.puller.max_agendas, "Agendas at once, per Insight")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  puller
+      ->add_option("--max-operations", state.puller.max_parallel_operations,
+                   "operations at once, per Agenda")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  puller->add_option("--registry", state.registry,
+                     "handler registry: operation type -> command (docs/handlers.md)");
+  puller->add_option("--puller-id", state.puller.puller_id, "names this puller's claims");
+  puller->add_option("--log-level", state.puller.log_level, "debug, info, warning or error")
+      ->capture_default_str();
+  state.puller_command = puller;
+
+  CLI::App* executor = app.add_subcommand(
+      "executor", "run the Agenda in PAYLOAD (the original's executor pod), reporting to a server");
+  executor->add_option("--server", state.executor.server, "server URL (env POP_ADDR)");
+  executor->add_option("--token", state.executor.token, "API token (env POP_TOKEN)");
+  executor->add_option("--data-dir", state.executor.data_dir,
+                       "pop dev data dir holding admin-token (env POP_DATA_DIR)");
+  executor->add_option("--registry", state.registry, "handler registry (docs/handlers.md)");
+  executor->add_option("--log-level", state.executor.log_level, "debug, info, warning or error")
+      ->capture_default_str();
+  executor->allow_extras();  // -payloadFile <path>, as handlers take it
+  state.executor_command = executor;
+}
+
+int RunAgentCommand(AgentCommandState& state, int argc, char** argv) {
+  if (!state.registry.empty()) {
+    state.puller.registry_file = state.registry;
+    state.executor.registry_file = state.registry;
+  }
+  if (state.puller_command != nullptr && state.puller_command->parsed()) {
+    Status status = RunPuller(state.puller);
+    if (status.ok()) return 0;
+    std::fprintf(stderr, "pop puller: %s\n", status.message().c_str());
+    return ExitCodeFor(status.error());
+  }
+  if (state.executor_command != nullptr && state.executor_command->parsed()) {
+    return RunExecutor(state.executor, argc, argv);
+  }
+  return -1;
+}
+
+}  // namespace pop::cli

@@ -1,0 +1,197 @@
+#include "cli/agent_runtime.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "adapters/http_client/curl_http_client.h"
+#include "adapters/local_process/process_launcher.h"
+#include "adapters/logging/spdlog_logger.h"
+#include "adapters/system/system_clock.h"
+#include "app/executor.h"
+#include "app/http_pool_client.h"
+#include "app/puller.h"
+#include "app/resident_launcher.h"
+#include "app/worker_pool.h"
+#include "cli/api_client.h"
+#include "core/codec/json_text.h"
+#include "core/codec/object_codec.h"
+#include "pop_sdk/payload_reader.h"
+
+namespace pop::cli {
+namespace {
+
+int WaitForTerminationSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal_number = 0;
+  while (sigwait(&set, &signal_number) != 0) {
+  }
+  return signal_number;
+}
+
+std::string DefaultPullerId() {
+  char host[HOST_NAME_MAX + 1] = {};
+  gethostname(host, sizeof(host) - 1);
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error(ErrorCode::kInvalidArgument, "cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The pieces an agent runs with: launchers over a pool client.
+struct AgentParts {
+  std::unique_ptr<Logger> logger;
+  std::unique_ptr<CurlHttpClient> http;
+  std::unique_ptr<app::HttpPoolClient> client;
+  std::unique_ptr<ProcessLauncher> process;
+  std::unique_ptr<app::ResidentLauncher> resident;
+  std::vector<Launcher*> launchers;
+};
+
+Result<AgentParts> MakeAgentParts(const std::string& server, const std::string& token,
+                                  const std::string& data_dir,
+                                  const std::optional<std::string>& registry_file,
+                                  const std::string& log_level, const Clock& clock) {
+  AgentParts parts;
+  POP_ASSIGN_OR_RETURN(auto logger, SpdlogLogger::Create("pop", log_level));
+  parts.logger = std::move(logger);
+  POP_ASSIGN_OR_RETURN(ClientConfig resolved, ResolveClientConfig(server, token, data_dir));
+  POP_ASSIGN_OR_RETURN(parts.http, CurlHttpClient::Create());
+  app::HttpPoolClientOptions options;
+  options.server = resolved.server;
+  options.base_path = resolved.base_path;
+  options.token = resolved.token;
+  parts.client = std::make_unique<app::HttpPoolClient>(options, *parts.http);
+  parts.resident = std::make_unique<app::ResidentLauncher>(*parts.client);
+  parts.launchers.push_back(parts.resident.get());
+  if (registry_file) {
+    POP_ASSIGN_OR_RETURN(auto types, LoadHandlerRegistry(*registry_file));
+    ProcessLauncherOptions launcher_options;
+    launcher_options.types = std::move(types);
+    launcher_options.clock = &clock;
+    POP_ASSIGN_OR_RETURN(parts.process, ProcessLauncher::Create(std::move(launcher_options)));
+    parts.launchers.push_back(parts.process.get());
+  }
+  return parts;
+}
+
+}  // namespace
+
+std::string SelfExecutable() {
+  std::error_code ec;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("pop") : path.string();
+}
+
+Result<std::map<std::string, HandlerCommand>> LoadHandlerRegistry(const std::string& path) {
+  POP_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  auto registry = ParseHandlerRegistry(text);
+  if (!registry.ok()) {
+    return Error(registry.error().code, path + ": " + registry.error().message);
+  }
+  return registry;
+}
+
+Result<std::map<std::string, HandlerCommand>> EnsureDevRegistry(const std::string& data_dir) {
+  const std::string path = data_dir + "/handlers.json";
+  if (!std::filesystem::exists(path)) {
+    JsonObject registry;
+    registry.Set("sample",
+                 Json(JsonObject{{"command", Json(SelfExecutable())},
+                                 {"args", Json(JsonArray{Json("handler"), Json("sample")})}}));
+    std::error_code ec;
+    auto echo = std::filesystem::absolute("examples/handlers/echo.sh", ec);
+    if (!ec && std::filesystem::exists(echo)) {
+      registry.Set("echo", Json(JsonObject{{"command", Json(echo.string())}}));
+    }
+    std::ofstream out(path);
+    out << ToJsonText(Json(std::move(registry))) << "\n";
+    if (!out) return Error(ErrorCode::kUnavailable, "cannot write " + path);
+  }
+  return LoadHandlerRegistry(path);
+}
+
+Status RunPuller(const PullerConfig& config) {
+  if (config.insights.empty()) {
+    return Status(ErrorCode::kInvalidArgument, "name at least one --insight to pull for");
+  }
+  SystemClock clock;
+  POP_ASSIGN_OR_RETURN(AgentParts parts,
+                       MakeAgentParts(config.server, config.token, config.data_dir,
+                                      config.registry_file, config.log_level, clock));
+  app::WorkerPool workers(config.max_parallel_operations);
+  app::PullerOptions options;
+  options.insight_ids = config.insights;
+  options.max_agendas = config.max_agendas;
+  options.puller_id = config.puller_id.empty() ? DefaultPullerId() : config.puller_id;
+  options.executor.max_parallel = config.max_parallel_operations;
+  app::Puller puller(app::PullerDeps{clock, *parts.client, parts.launchers, workers, *parts.logger},
+                     options);
+  puller.Start();
+  int signal_number = WaitForTerminationSignal();
+  parts.logger->Log(LogLevel::kInfo, std::string("received ") +
+                                         (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+                                         "; stopping the puller");
+  puller.Stop();
+  workers.Stop();
+  return Status::Ok();
+}
+
+int RunExecutor(const ExecutorConfig& config, int argc, char** argv) {
+  auto fail = [](const Error& error, int code) {
+    std::fprintf(stderr, "pop executor: %s\n", error.message.c_str());
+    return code;
+  };
+  sdk::HandlerEnvironment env = sdk::ProcessEnvironment(argc, argv);
+  Result<std::string> payload = sdk::ReadPayloadText(env);
+  if (!payload.ok()) return fail(payload.error(), 2);
+  Result<Json> parsed = ParseJson(*payload);
+  Result<Agenda> agenda = parsed.ok() ? Decode<Agenda>(*parsed) : Result<Agenda>(parsed.error());
+  if (!agenda.ok()) {
+    return fail(Error(ErrorCode::kInvalidArgument,
+                      "Failed to translate payload to Agenda. " + agenda.error().message),
+                2);
+  }
+  if (!agenda->progress_id) {
+    if (auto id = env.Variable("PROGRESS_ID")) agenda->progress_id = *id;
+  }
+  std::optional<AgendaProgress> prior;
+  if (auto last = env.Variable("LAST_PROGRESS"); last && !last->empty()) {
+    Result<Json> last_json = ParseJson(*last);
+    Result<AgendaProgress> decoded = last_json.ok() ? Decode<AgendaProgress>(*last_json)
+                                                    : Result<AgendaProgress>(last_json.error());
+    if (!decoded.ok())
+      return fail(Error(ErrorCode::kInvalidArgument, "LAST_PROGRESS: " + decoded.error().message),
+                  2);
+    prior = std::move(decoded).value();
+  }
+  SystemClock clock;
+  Result<AgentParts> parts = MakeAgentParts(config.server, config.token, config.data_dir,
+                                            config.registry_file, config.log_level, clock);
+  if (!parts.ok()) return fail(parts.error(), ExitCodeFor(parts.error()));
+  app::WorkerPool workers(16);
+  app::ExecutorOptions options;
+  if (auto puller = env.Variable("POP_PULLER_ID")) options.puller_id = *puller;
+  app::Executor executor(
+      app::ExecutorDeps{clock, *parts->client, parts->launchers, workers, *parts->logger}, options);
+  app::ExecutionResult result = executor.Run(*agenda, prior);
+  workers.Stop();
+  parts->logger->Log(LogLevel::kInfo, "HandlerComplete");
+  if (!result.final_reported) return 3;
+  return result.succeeded ? 0 : 1;
+}
+
+}  // namespace pop::cli

@@ -1,0 +1,57 @@
+// The agent roles of the pop binary: `pop puller` (a Resource Pool agent on another machine,
+// talking to a pop server over HTTP) and `pop executor` (one Agenda from the environment, as the
+// original's executor pod ran), plus the handler registry both use, and `pop dev`'s default one.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/local_process/handler_registry.h"
+#include "core/base/result.h"
+
+namespace pop::cli {
+
+struct PullerConfig {
+  std::string server;  // flags, else POP_ADDR, else http://127.0.0.1:9090
+  std::string token;   // flags, else POP_TOKEN, else <data-dir>/admin-token
+  std::string data_dir;
+  std::vector<std::string> insights;
+  size_t max_agendas = 8;
+  size_t max_parallel_operations = 50;
+  std::optional<std::string> registry_file;  // operation type → command (docs/handlers.md)
+  std::string puller_id;                     // default: <hostname>-<pid>
+  std::string log_level = "info";
+};
+
+// Blocks until SIGINT/SIGTERM; running Agendas are then stopped as a shutdown.
+[[nodiscard]] Status RunPuller(const PullerConfig& config);
+
+struct ExecutorConfig {
+  std::string server;
+  std::string token;
+  std::string data_dir;
+  std::optional<std::string> registry_file;
+  std::string log_level = "info";
+};
+
+// Runs the Agenda in PAYLOAD (or POP_COMPRESSED_PAYLOAD_n, or -payloadFile), with LAST_PROGRESS
+// as prior progress and PROGRESS_ID as the progress to report to when the agenda has none.
+// Returns the process exit code: 0 succeeded, 1 failed, 2 bad input, 3 server unreachable.
+int RunExecutor(const ExecutorConfig& config, int argc, char** argv);
+
+// Reads a registry file. Errors name the file and the field.
+[[nodiscard]] Result<std::map<std::string, HandlerCommand>> LoadHandlerRegistry(
+    const std::string& path);
+
+// pop dev's registry, <data-dir>/handlers.json: created on first start with `sample` (this
+// binary's `handler sample`) and `echo` (examples/handlers/echo.sh, when run from a checkout);
+// a user's edits are kept.
+[[nodiscard]] Result<std::map<std::string, HandlerCommand>> EnsureDevRegistry(
+    const std::string& data_dir);
+
+// The absolute path of the running binary.
+std::string SelfExecutable();
+
+}  // namespace pop::cli
