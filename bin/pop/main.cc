@@ -37,6 +37,10 @@ void AddServerFlags(CLI::App& command, pop::cli::ServerConfig& config) {
                   "a claimed agenda returns to its queue unless its executor reports in time")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  command
+      .add_option("--retry-backoff-seconds", config.retry_backoff_seconds,
+                  "wait before an automatic retry of a failed Agenda; negative turns them off")
+      ->capture_default_str();
   command.add_option("--ready-file", config.ready_file,
                      "write the server URL to this file once it accepts requests");
 }

@@ -79,6 +79,8 @@ const char* StateName(app::QueueExplanation::State state) {
       return "QUEUED";
     case app::QueueExplanation::State::kClaimed:
       return "CLAIMED";
+    case app::QueueExplanation::State::kDelayed:
+      return "DELAYED";
   }
   return "WAITING";
 }
@@ -378,6 +380,7 @@ HttpResponse ServiceRoutes::Why(const std::string& agenda_id, const app::Request
     fields.Set("waiting", Json(static_cast<int64_t>(place->waiting)));
     if (place->claimed_by) fields.Set("claimedBy", Json(*place->claimed_by));
     if (place->lease_until) fields.Set("leaseUntil", Json(place->lease_until->millis()));
+    if (place->not_before) fields.Set("notBefore", Json(place->not_before->millis()));
     fields.Set("reason", Json(place->reason));
     return ServiceResponse(std::move(fields), IdsOf(ctx));
   }

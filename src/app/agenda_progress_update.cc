@@ -1,8 +1,11 @@
 #include "app/agenda_progress_update.h"
 
 #include "app/messages.h"
+#include "app/submit_agenda.h"
 #include "core/access/visibility.h"
 #include "core/merge/sparse_merge.h"
+#include "core/model/params.h"
+#include "core/progress/retry_rule.h"
 
 namespace pop::app {
 
@@ -39,8 +42,35 @@ Status UpsertOperationProgress(StoreWriter& tx, const AgendaProgress& progress,
   return tx.Put(DataObject(std::move(op)));
 }
 
-Result<AgendaProgress> ApplyAgendaProgressUpdate(StoreWriter& tx,
-                                                 const AgendaProgressUpdate& update) {
+namespace {
+
+// Spec §17.2 as part of the failing update: rerun `continue` (progress back to WAITING/pending,
+// a ready entry after the backoff). Agendas with params.doNotRun are left failed: a retry could
+// never run.
+Result<std::optional<ReadyAgenda>> RetryIfDue(StoreWriter& tx, AgendaProgress& progress,
+                                              const AgendaProgressUpdate& update) {
+  if (!ShouldRetry(progress)) return std::optional<ReadyAgenda>();
+  POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgenda, progress.agenda_id.value_or("")));
+  if (!found) return std::optional<ReadyAgenda>();
+  const Agenda& agenda = std::get<Agenda>(*found);
+  if (HasParam(agenda.params, kParamDoNotRun)) return std::optional<ReadyAgenda>();
+  progress.processing_state = ProcessingState::kWaiting;
+  progress.processing_state_message = kMessagePending;
+  POP_RETURN_IF_ERROR(tx.Put(DataObject(progress)));
+  POP_ASSIGN_OR_RETURN(auto existing, tx.ReadyAgendasOf(*agenda.id));
+  if (!existing.empty()) return std::optional<ReadyAgenda>();
+  const std::string insight_id =
+      agenda.agenda_insight ? agenda.agenda_insight->insight_id.value_or("") : "";
+  ReadyAgenda ready = ReadyEntryFor(agenda, update.retry_ready_id, insight_id, update.now);
+  ready.not_before = update.now + *update.retry_backoff;
+  POP_RETURN_IF_ERROR(tx.AddReadyAgenda(ready));
+  return std::optional<ReadyAgenda>(std::move(ready));
+}
+
+}  // namespace
+
+Result<AgendaProgressUpdateResult> ApplyAgendaProgressUpdate(StoreWriter& tx,
+                                                             const AgendaProgressUpdate& update) {
   POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgendaProgress, update.id));
   if (!found.has_value() ||
       !ScopeAllows(ReadScope(ObjectKind::kAgendaProgress, *update.auth), *found)) {
@@ -63,16 +93,20 @@ Result<AgendaProgress> ApplyAgendaProgressUpdate(StoreWriter& tx,
     patch.operation_progress.reset();
   }
   // attemptsCompleted counts transitions into COMPLETE (spec §5.6 step 3).
-  if (patch.processing_state == ProcessingState::kComplete &&
-      stored.processing_state != ProcessingState::kComplete) {
-    patch.attempts_completed = stored.attempts_completed.value_or(0) + 1;
-  }
+  const bool completes = patch.processing_state == ProcessingState::kComplete &&
+                         stored.processing_state != ProcessingState::kComplete;
+  if (completes) patch.attempts_completed = stored.attempts_completed.value_or(0) + 1;
   patch.id = update.id;
   patch.added_time.reset();
   patch.updated_time = update.now;
   DataObject merged = SparseMerge(*found, DataObject(std::move(patch)));
   POP_RETURN_IF_ERROR(tx.Put(merged));
-  return std::get<AgendaProgress>(std::move(merged));
+  AgendaProgressUpdateResult result;
+  result.stored = std::get<AgendaProgress>(std::move(merged));
+  if (completes && update.retry_backoff) {
+    POP_ASSIGN_OR_RETURN(result.retry, RetryIfDue(tx, result.stored, update));
+  }
+  return result;
 }
 
 }  // namespace pop::app

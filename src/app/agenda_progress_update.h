@@ -19,13 +19,23 @@ struct AgendaProgressUpdate {
   AgendaProgress patch;
   const AuthContext* auth = nullptr;  // whose GET and PUT rules apply
   Timestamp now;
+  // When set, an update that moves the progress into COMPLETE/failed with attempts left
+  // (core/progress/retry_rule.h) reruns the agenda with `continue` in the same transaction: the
+  // progress goes back to WAITING/"pending" and a ready entry (id `retry_ready_id`) is added,
+  // not to be scheduled before now + backoff. Once per failure: the transition happens once.
+  std::optional<Duration> retry_backoff;
+  std::string retry_ready_id;
+};
+
+struct AgendaProgressUpdateResult {
+  AgendaProgress stored;             // after the update, without operationProgress
+  std::optional<ReadyAgenda> retry;  // the ready entry of an automatic retry
 };
 
 // Errors: kNotFound "Unable to get object by id <id>" (missing or invisible), kPermissionDenied,
-// kValidation (an embedded OperationProgress names no operation). Returns the stored progress
-// after the update (without operationProgress).
-[[nodiscard]] Result<AgendaProgress> ApplyAgendaProgressUpdate(StoreWriter& tx,
-                                                               const AgendaProgressUpdate& update);
+// kValidation (an embedded OperationProgress names no operation).
+[[nodiscard]] Result<AgendaProgressUpdateResult> ApplyAgendaProgressUpdate(
+    StoreWriter& tx, const AgendaProgressUpdate& update);
 
 // Upserts one OperationProgress of `progress` (spec §5.6 step 2): sparse-merge onto the stored
 // record, or create it as WAITING (unless a state is given) with the progress's customer and cid.

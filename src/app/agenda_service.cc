@@ -130,7 +130,8 @@ Status AgendaService::Rerun(const RerunRequest& request, const RequestContext& c
     }
     const AuthContext service = AuthContext::Service();
     POP_RETURN_IF_ERROR(
-        ApplyAgendaProgressUpdate(tx, {progress_id, std::move(reset), &service, now}).status());
+        ApplyAgendaProgressUpdate(tx, {progress_id, std::move(reset), &service, now, {}, {}})
+            .status());
     if (!plan.remove.empty() && agenda.operations) {
       std::vector<Operation> kept;
       for (Operation& op : *agenda.operations) {

@@ -189,12 +189,17 @@ Result<DataObject> DataObjectService::Update(const std::string& id, DataObject p
                                              const RequestContext& ctx) {
   const Timestamp now = services_.clock.Now();
   const ObjectKind kind = KindOf(patch);
+  const std::string retry_ready_id = services_.ids.NewId();
   DataObject result;
+  std::optional<ReadyAgenda> retry;
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     if (kind == ObjectKind::kAgendaProgress) {
-      AgendaProgressUpdate update{id, std::get<AgendaProgress>(patch), &ctx.auth, now};
-      POP_ASSIGN_OR_RETURN(AgendaProgress stored, ApplyAgendaProgressUpdate(tx, update));
-      result = std::move(stored);
+      AgendaProgressUpdate update{id,  std::get<AgendaProgress>(patch), &ctx.auth,
+                                  now, services_.retry_backoff,         retry_ready_id};
+      POP_ASSIGN_OR_RETURN(AgendaProgressUpdateResult updated,
+                           ApplyAgendaProgressUpdate(tx, update));
+      result = std::move(updated.stored);
+      retry = std::move(updated.retry);
       return Status::Ok();
     }
     POP_ASSIGN_OR_RETURN(auto existing, tx.Get(kind, id));
@@ -218,7 +223,10 @@ Result<DataObject> DataObjectService::Update(const std::string& id, DataObject p
     return tx.Put(result);
   });
   if (!status.ok()) return status.error();
-  if (events_ != nullptr) events_->OnObjectChanged(result);
+  if (events_ != nullptr) {
+    events_->OnObjectChanged(result);
+    if (retry) events_->OnReady(*retry);
+  }
   return result;
 }
 

@@ -79,14 +79,15 @@ Status InsightQueues::Start() {
       continue;
     }
     Queue& queue = QueueLocked(row.insight_id);
-    Entry entry{row.id, row.agenda_id, row.customer_id, row.added, row.priority, next_sequence_++};
+    Entry entry{row.id,       row.agenda_id,    row.customer_id, row.added,
+                row.priority, next_sequence_++, row.not_before};
     located_[row.agenda_id] = Located{row.insight_id, row.id};
     if (row.claimed_by && row.lease_until) {
       queue.claimed[row.agenda_id] = Lease{std::move(entry), *row.claimed_by, *row.lease_until};
       lease_order_.emplace(*row.lease_until, row.agenda_id);
       ++claimed;
     } else {
-      AddWaitingLocked(queue, entry);
+      AddReadyLocked(queue, std::move(entry), services_.clock.Now());
     }
   }
   for (auto& [id, queue] : queues_) RefillLocked(queue);
@@ -166,6 +167,31 @@ void InsightQueues::AddWaitingLocked(Queue& queue, const Entry& entry) {
                                      entry.priority, entry.sequence});
 }
 
+void InsightQueues::AddReadyLocked(Queue& queue, Entry entry, Timestamp now) {
+  if (entry.not_before && *entry.not_before > now) {
+    delayed_order_.emplace(*entry.not_before, entry.agenda_id);
+    std::string agenda_id = entry.agenda_id;
+    queue.delayed.insert_or_assign(std::move(agenda_id), std::move(entry));
+    cv_.notify_all();  // the timer may need to wake earlier
+    return;
+  }
+  AddWaitingLocked(queue, entry);
+}
+
+void InsightQueues::ReleaseDelayedLocked(Timestamp now) {
+  while (!delayed_order_.empty() && delayed_order_.begin()->first <= now) {
+    std::string agenda_id = delayed_order_.begin()->second;
+    delayed_order_.erase(delayed_order_.begin());
+    auto located = located_.find(agenda_id);
+    if (located == located_.end()) continue;
+    Queue& queue = QueueLocked(located->second.insight_id);
+    auto entry = queue.delayed.find(agenda_id);
+    if (entry == queue.delayed.end()) continue;
+    AddWaitingLocked(queue, entry->second);
+    queue.delayed.erase(entry);
+  }
+}
+
 void InsightQueues::RefillLocked(Queue& queue) {
   if (!queue.insight) return;
   const int64_t size = queue.insight->queue_size.value_or(0);
@@ -177,7 +203,7 @@ void InsightQueues::RefillLocked(Queue& queue) {
     if (located == located_.end()) continue;  // not reachable: waiting agendas are located
     queue.queued.push_back(Entry{located->second.ready_id, std::move(candidate.agenda_id),
                                  std::move(candidate.customer_id), candidate.added,
-                                 candidate.priority, candidate.sequence});
+                                 candidate.priority, candidate.sequence, std::nullopt});
   }
   if (!batch.empty()) {
     if (queue.policy->algorithm() == SchedulingAlgorithm::kRoundRobin) {
@@ -347,6 +373,7 @@ void InsightQueues::ProcessDue(Timestamp now) {
   std::vector<InsightScheduleInfo> schedule_state;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    ReleaseDelayedLocked(now);
     while (!waiter_order_.empty() && waiter_order_.begin()->first <= now) {
       uint64_t id = waiter_order_.begin()->second;
       waiter_order_.erase(waiter_order_.begin());
@@ -397,7 +424,8 @@ void InsightQueues::Loop() {
   while (running_) {
     const Timestamp now = services_.clock.Now();
     bool due = (!lease_order_.empty() && lease_order_.begin()->first <= now) ||
-               (!waiter_order_.empty() && waiter_order_.begin()->first <= now);
+               (!waiter_order_.empty() && waiter_order_.begin()->first <= now) ||
+               (!delayed_order_.empty() && delayed_order_.begin()->first <= now);
     bool schedule_dirty = false;
     for (auto& [id, queue] : queues_) {
       schedule_dirty = schedule_dirty || queue.schedule_state_dirty;
@@ -414,6 +442,7 @@ void InsightQueues::Loop() {
     Timestamp next = now + kIdleWake;
     if (!lease_order_.empty()) next = std::min(next, lease_order_.begin()->first);
     if (!waiter_order_.empty()) next = std::min(next, waiter_order_.begin()->first);
+    if (!delayed_order_.empty()) next = std::min(next, delayed_order_.begin()->first);
     if (schedule_dirty) next = std::min(next, save_at);
     services_.clock.WaitUntil(cv_, lock, next);
   }
@@ -423,7 +452,10 @@ void InsightQueues::ForgetLocked(const std::string& agenda_id) {
   auto located = located_.find(agenda_id);
   if (located == located_.end()) return;
   Queue& queue = QueueLocked(located->second.insight_id);
-  if (!queue.policy->Remove(agenda_id)) {
+  if (auto delayed = queue.delayed.find(agenda_id); delayed != queue.delayed.end()) {
+    delayed_order_.erase({*delayed->second.not_before, agenda_id});
+    queue.delayed.erase(delayed);
+  } else if (!queue.policy->Remove(agenda_id)) {
     auto queued = std::find_if(queue.queued.begin(), queue.queued.end(),
                                [&](const Entry& e) { return e.agenda_id == agenda_id; });
     if (queued != queue.queued.end()) {
@@ -441,10 +473,10 @@ void InsightQueues::OnReady(const ReadyAgenda& ready) {
   std::lock_guard<std::mutex> lock(mu_);
   if (located_.count(ready.agenda_id) > 0) return;  // already scheduled: one entry per agenda
   Queue& queue = QueueLocked(ready.insight_id);
-  Entry entry{ready.id,    ready.agenda_id, ready.customer_id,
-              ready.added, ready.priority,  next_sequence_++};
+  Entry entry{ready.id,       ready.agenda_id,  ready.customer_id, ready.added,
+              ready.priority, next_sequence_++, ready.not_before};
   located_[ready.agenda_id] = Located{ready.insight_id, ready.id};
-  AddWaitingLocked(queue, entry);
+  AddReadyLocked(queue, std::move(entry), services_.clock.Now());
   RefillLocked(queue);
 }
 
@@ -515,6 +547,12 @@ std::optional<QueueExplanation> InsightQueues::Explain(const std::string& agenda
   }
   out.queued = queue.queued.size();
   out.waiting = queue.policy->size();
+  if (auto delayed = queue.delayed.find(agenda_id); delayed != queue.delayed.end()) {
+    out.state = QueueExplanation::State::kDelayed;
+    out.not_before = delayed->second.not_before;
+    out.reason = "an automatic retry after a failure; it is scheduled once its backoff ends";
+    return out;
+  }
   if (auto lease = queue.claimed.find(agenda_id); lease != queue.claimed.end()) {
     out.state = QueueExplanation::State::kClaimed;
     out.claimed_by = lease->second.claimer;

@@ -44,7 +44,7 @@ using ClaimCallback = std::function<void(Result<std::vector<ReadyAgenda>>)>;
 
 // Where an agenda stands in its insight's scheduling (GET /pop/agenda/{id}/why).
 struct QueueExplanation {
-  enum class State { kWaiting, kQueued, kClaimed };
+  enum class State { kWaiting, kQueued, kClaimed, kDelayed };
   State state = State::kWaiting;
   std::string insight_id;
   std::optional<SchedulingAlgorithm> algorithm;  // nullopt when the insight is unknown
@@ -55,6 +55,7 @@ struct QueueExplanation {
   std::string reason;
   std::optional<std::string> claimed_by;
   std::optional<Timestamp> lease_until;
+  std::optional<Timestamp> not_before;  // kDelayed: when it may be scheduled
 };
 
 class InsightQueues final : public SchedulerEvents {
@@ -96,6 +97,7 @@ class InsightQueues final : public SchedulerEvents {
     Timestamp added;
     int64_t priority = 0;
     uint64_t sequence = 0;
+    std::optional<Timestamp> not_before;
   };
   struct Lease {
     Entry entry;
@@ -114,6 +116,7 @@ class InsightQueues final : public SchedulerEvents {
     std::unique_ptr<sched::SchedulingPolicy> policy;
     std::deque<Entry> queued;
     std::unordered_map<std::string, Lease> claimed;  // by agenda id
+    std::unordered_map<std::string, Entry> delayed;  // by agenda id; not yet schedulable
     std::deque<Waiter> waiters;
     bool schedule_state_dirty = false;
   };
@@ -136,6 +139,9 @@ class InsightQueues final : public SchedulerEvents {
   void ConfigureLocked(Queue& queue, const Insight& insight);
   void RefillLocked(Queue& queue);
   void AddWaitingLocked(Queue& queue, const Entry& entry);
+  // Waiting entries whose not_before is later than `now` are held back until then.
+  void AddReadyLocked(Queue& queue, Entry entry, Timestamp now);
+  void ReleaseDelayedLocked(Timestamp now);
   std::vector<Entry> TakeQueuedLocked(Queue& queue, size_t count);
   void ForgetLocked(const std::string& agenda_id);
   std::vector<std::string> PoolCustomersLocked(const std::string& pool_id) const;
@@ -153,16 +159,17 @@ class InsightQueues final : public SchedulerEvents {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool running_ = false;                                     // guarded by mu_
-  std::unordered_map<std::string, Queue> queues_;            // guarded by mu_; by insight id
-  std::unordered_map<std::string, Located> located_;         // guarded by mu_; by agenda id
-  std::unordered_map<std::string, Customer> customers_;      // guarded by mu_; by id
-  std::vector<std::string> customer_order_;                  // guarded by mu_; storage order
-  std::set<std::pair<Timestamp, std::string>> lease_order_;  // guarded by mu_; (until, agenda)
-  std::set<std::pair<Timestamp, uint64_t>> waiter_order_;    // guarded by mu_; (deadline, id)
-  uint64_t next_sequence_ = 1;                               // guarded by mu_
-  uint64_t next_waiter_id_ = 1;                              // guarded by mu_
-  Timestamp last_schedule_save_;                             // guarded by mu_
+  bool running_ = false;                                       // guarded by mu_
+  std::unordered_map<std::string, Queue> queues_;              // guarded by mu_; by insight id
+  std::unordered_map<std::string, Located> located_;           // guarded by mu_; by agenda id
+  std::unordered_map<std::string, Customer> customers_;        // guarded by mu_; by id
+  std::vector<std::string> customer_order_;                    // guarded by mu_; storage order
+  std::set<std::pair<Timestamp, std::string>> lease_order_;    // guarded by mu_; (until, agenda)
+  std::set<std::pair<Timestamp, uint64_t>> waiter_order_;      // guarded by mu_; (deadline, id)
+  std::set<std::pair<Timestamp, std::string>> delayed_order_;  // guarded by mu_; (time, agenda)
+  uint64_t next_sequence_ = 1;                                 // guarded by mu_
+  uint64_t next_waiter_id_ = 1;                                // guarded by mu_
+  Timestamp last_schedule_save_;                               // guarded by mu_
   std::thread thread_;
 };
 

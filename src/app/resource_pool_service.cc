@@ -135,9 +135,12 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
   }
   const std::string& id = *progress->id;
   const Timestamp now = services_.clock.Now();
+  const std::string retry_ready_id = services_.ids.NewId();
   std::optional<std::string> confirmed_agenda;
+  std::optional<ReadyAgenda> retry;
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     confirmed_agenda.reset();
+    retry.reset();
     POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgendaProgress, id));
     if (!found) {
       return Status(ErrorCode::kInvalidArgument,
@@ -160,9 +163,8 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
     filtered.completed_time = progress->completed_time;
     filtered.cid = ctx.cid;
     const AuthContext owner = AuthContext::ForCustomer(stored.customer_id.value_or(""));
-    POP_RETURN_IF_ERROR(
-        ApplyAgendaProgressUpdate(tx, {id, std::move(filtered), &owner, now}).status());
-    // The executor's report completes the hand-off of a claimed agenda.
+    // The executor's report completes the hand-off of a claimed agenda (before the update, so
+    // that a retry the update triggers finds no ready entry left).
     const std::string agenda_id = stored.agenda_id.value_or("");
     POP_ASSIGN_OR_RETURN(auto ready, tx.ReadyAgendasOf(agenda_id));
     for (const ReadyAgenda& entry : ready) {
@@ -180,10 +182,15 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
       POP_RETURN_IF_ERROR(tx.DeleteReadyAgenda(entry.id).status());
       confirmed_agenda = agenda_id;
     }
+    POP_ASSIGN_OR_RETURN(AgendaProgressUpdateResult updated,
+                         ApplyAgendaProgressUpdate(tx, {id, std::move(filtered), &owner, now,
+                                                        services_.retry_backoff, retry_ready_id}));
+    retry = std::move(updated.retry);
     return Status::Ok();
   });
-  if (status.ok() && confirmed_agenda && events_ != nullptr) {
-    events_->OnClaimConfirmed(*confirmed_agenda);
+  if (status.ok() && events_ != nullptr) {
+    if (confirmed_agenda) events_->OnClaimConfirmed(*confirmed_agenda);
+    if (retry) events_->OnReady(*retry);
   }
   return status;
 }

@@ -2,6 +2,8 @@
 // composition root); outlives every use case object. Thread-safe because each port is.
 #pragma once
 
+#include <optional>
+
 #include "ports/clock.h"
 #include "ports/id_generator.h"
 #include "ports/store.h"
@@ -12,6 +14,9 @@ struct Services {
   Store& store;
   const Clock& clock;
   IdGenerator& ids;
+  // Automatic retries of failed Agendas (spec §17.2) wait this long before they are scheduled;
+  // nullopt turns automatic retries off.
+  std::optional<Duration> retry_backoff = Duration::Seconds(5);
 };
 
 }  // namespace pop::app

@@ -71,7 +71,7 @@ Status WriteProgress(StoreWriter& tx, const Agenda& agenda, bool client_progress
   AgendaProgress fields = ProgressFieldsOf(agenda);
   if (client_progress_id) {
     const AuthContext as_customer = AuthContext::ForCustomer(*agenda.customer_id);
-    AgendaProgressUpdate update{*agenda.progress_id, std::move(fields), &as_customer, now};
+    AgendaProgressUpdate update{*agenda.progress_id, std::move(fields), &as_customer, now, {}, {}};
     return ApplyAgendaProgressUpdate(tx, update).status();
   }
   fields.id = agenda.progress_id;

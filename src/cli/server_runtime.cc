@@ -107,6 +107,10 @@ Status RunServer(const ServerConfig& config) {
   RandomIdGenerator ids;
   Sha256SecretHasher hasher;
   app::Services services{*store, clock, ids};
+  services.retry_backoff =
+      config.retry_backoff_seconds < 0
+          ? std::nullopt
+          : std::optional<Duration>(Duration::Seconds(config.retry_backoff_seconds));
   app::QueueOptions queue_options;
   queue_options.lease = Duration::Seconds(config.claim_lease_seconds);
   app::InsightQueues queues(services, queue_options, *logger);

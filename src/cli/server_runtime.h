@@ -19,6 +19,7 @@ struct ServerConfig {
   std::string log_level = "info";
   size_t max_body_bytes = size_t{10} * 1024 * 1024;
   size_t worker_threads = 16;
+  int64_t retry_backoff_seconds = 5;  // before an automatic retry; negative: no retries
   int64_t claim_lease_seconds = 60;  // a claimed agenda returns to its queue after this long
                                      // unless its executor reports
   // When the store holds no token yet: create a super-user token and write it to this file

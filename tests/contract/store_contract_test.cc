@@ -887,6 +887,7 @@ TEST_P(StoreContractTest, ReadyAgendasListInArrivalOrderWithPriorityAndClaims) {
   ReadyAgenda second = Ready("r2", "B", 100);
   second.claimed_by = "puller-1";
   second.lease_until = Timestamp::FromMillis(5000);
+  second.not_before = Timestamp::FromMillis(4000);
   ASSERT_TRUE(store_
                   ->Write([&](StoreWriter& writer) -> Status {
                     POP_RETURN_IF_ERROR(writer.AddReadyAgenda(first));
@@ -907,6 +908,8 @@ TEST_P(StoreContractTest, ReadyAgendasListInArrivalOrderWithPriorityAndClaims) {
   EXPECT_LT(all[0].sequence, all[1].sequence);
   EXPECT_EQ(all[1].claimed_by, "puller-1");
   EXPECT_EQ(all[1].lease_until, Timestamp::FromMillis(5000));
+  EXPECT_EQ(all[1].not_before, Timestamp::FromMillis(4000));
+  EXPECT_FALSE(all[0].not_before.has_value());
 }
 
 TEST_P(StoreContractTest, ClaimsAreSetClearedAndRefusedForGoneEntries) {

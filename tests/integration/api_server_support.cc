@@ -37,7 +37,7 @@ ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)) {
   auto store = SqliteStore::Open(store_options);
   POP_CHECK(store.ok()) << store.error().message;
   store_ = std::move(store).value();
-  app::Services services{*store_, clock_, ids_};
+  app::Services services{*store_, clock_, ids_, options_.retry_backoff};
   app::QueueOptions queue_options;
   queue_options.lease = options_.lease;
   queues_ = std::make_unique<app::InsightQueues>(services, queue_options, logger_);

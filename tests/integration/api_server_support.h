@@ -43,6 +43,8 @@ struct ApiServerOptions {
   std::string base_path = "/pop";
   size_t max_body_bytes = size_t{10} * 1024 * 1024;
   Duration lease = Duration::Seconds(60);
+  // Automatic retries of failed agendas: off unless a test asks for them.
+  std::optional<Duration> retry_backoff = std::nullopt;
 };
 
 class ApiServer {

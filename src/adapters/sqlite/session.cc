@@ -104,7 +104,7 @@ Result<int64_t> Session::Count(ObjectKind kind, const ObjectQuery& query) {
 Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where, std::string_view arg) {
   POP_ASSIGN_OR_RETURN(Statement statement,
                        connection_.Prepare("SELECT id, insight_id, agenda_id, customer_id, added,"
-                                           " priority, seq, claimed_by, lease_until"
+                                           " priority, seq, claimed_by, lease_until, not_before"
                                            " FROM ready_agenda " +
                                            std::string(where)));
   if (!arg.empty()) statement.BindText(1, arg);
@@ -123,6 +123,9 @@ Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where, std
     if (!statement.ColumnIsNull(7)) entry.claimed_by = std::string(statement.ColumnText(7));
     if (!statement.ColumnIsNull(8)) {
       entry.lease_until = Timestamp::FromMillis(statement.ColumnInt(8));
+    }
+    if (!statement.ColumnIsNull(9)) {
+      entry.not_before = Timestamp::FromMillis(statement.ColumnInt(9));
     }
     entries.push_back(std::move(entry));
   }
@@ -212,8 +215,8 @@ Status Session::AddReadyAgenda(const ReadyAgenda& ready) {
   POP_ASSIGN_OR_RETURN(
       Statement statement,
       connection_.Prepare("INSERT INTO ready_agenda (id, insight_id, agenda_id, customer_id, added,"
-                          " priority, claimed_by, lease_until)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+                          " priority, claimed_by, lease_until, not_before)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
   statement.BindText(1, ready.id);
   statement.BindText(2, ready.insight_id);
   statement.BindText(3, ready.agenda_id);
@@ -229,6 +232,11 @@ Status Session::AddReadyAgenda(const ReadyAgenda& ready) {
     statement.BindInt(8, ready.lease_until->millis());
   } else {
     statement.BindNull(8);
+  }
+  if (ready.not_before) {
+    statement.BindInt(9, ready.not_before->millis());
+  } else {
+    statement.BindNull(9);
   }
   return WithConflictMessage(statement.Run(),
                              "a ready agenda with id '" + ready.id + "' already exists");

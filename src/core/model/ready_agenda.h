@@ -24,6 +24,8 @@ struct ReadyAgenda {
   // Set while a puller holds the agenda; the claim lapses at lease_until.
   std::optional<std::string> claimed_by;
   std::optional<Timestamp> lease_until;
+  // Not scheduled before this time (the backoff of an automatic retry).
+  std::optional<Timestamp> not_before;
 };
 
 // Scheduler bookkeeping of one insight (spec §3.13): the RoundRobin carry-over list.
