@@ -173,9 +173,10 @@ int RunExecutor(const ExecutorConfig& config, int argc, char** argv) {
     Result<Json> last_json = ParseJson(*last);
     Result<AgendaProgress> decoded = last_json.ok() ? Decode<AgendaProgress>(*last_json)
                                                     : Result<AgendaProgress>(last_json.error());
-    if (!decoded.ok())
+    if (!decoded.ok()) {
       return fail(Error(ErrorCode::kInvalidArgument, "LAST_PROGRESS: " + decoded.error().message),
                   2);
+    }
     prior = std::move(decoded).value();
   }
   SystemClock clock;

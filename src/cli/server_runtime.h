@@ -20,8 +20,8 @@ struct ServerConfig {
   size_t max_body_bytes = size_t{10} * 1024 * 1024;
   size_t worker_threads = 16;
   int64_t retry_backoff_seconds = 5;  // before an automatic retry; negative: no retries
-  int64_t claim_lease_seconds = 60;  // a claimed agenda returns to its queue after this long
-                                     // unless its executor reports
+  int64_t claim_lease_seconds = 60;   // a claimed agenda returns to its queue after this long
+                                      // unless its executor reports
   // When the store holds no token yet: create a super-user token and write it to this file
   // (mode 0600). `pop dev` always sets it to <data-dir>/admin-token.
   std::optional<std::string> bootstrap_token_file;
