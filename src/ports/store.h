@@ -40,7 +40,10 @@ struct ObjectQuery {
   std::optional<std::string> id;
   std::vector<FieldEquals> equals;  // ANDed with each other and with `id`
   VisibilityScope scope;  // spec §4.4, pushed down so that `limit` counts visible objects
-  size_t limit = 100;     // results are in insertion order (first stored first)
+  // Only objects whose updatedTime is strictly earlier (objects without one never match). The
+  // maintenance jobs find stale and expired work with it.
+  std::optional<Timestamp> updated_before;
+  size_t limit = 100;  // results are in insertion order (first stored first)
 };
 
 class StoreReader {
@@ -107,6 +110,19 @@ class StoreWriter : public StoreReader {
   [[nodiscard]] virtual Status AppendOperationLog(std::string_view operation_progress_id,
                                                   std::string_view text, size_t max_bytes,
                                                   Timestamp now) = 0;
+
+  // True when the operation had a log.
+  [[nodiscard]] virtual Result<bool> DeleteOperationLog(std::string_view operation_progress_id) = 0;
+
+  // A named lease that one instance at a time holds (the maintenance jobs: one runner across
+  // every server sharing the store). Takes or extends the lease to `until` and returns true when
+  // it is free, expired at `now`, or already held by `holder`; false when another holder's
+  // lease runs past `now`.
+  [[nodiscard]] virtual Result<bool> TryAcquireJobLease(std::string_view job,
+                                                        std::string_view holder, Timestamp now,
+                                                        Timestamp until) = 0;
+  // Gives the lease up if `holder` holds it (a stopping instance lets another take over at once).
+  [[nodiscard]] virtual Status ReleaseJobLease(std::string_view job, std::string_view holder) = 0;
 
   // kConflict if a token with the same id or hash exists.
   [[nodiscard]] virtual Status AddToken(const ApiToken& token) = 0;

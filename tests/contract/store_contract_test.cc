@@ -1001,6 +1001,136 @@ TEST_P(StoreContractTest, OperationLogsAppendAndKeepTheNewestBytes) {
   EXPECT_EQ(log->dropped_bytes, 14);
 }
 
+TEST_P(StoreContractTest, DeleteOperationLogRemovesOnlyThatLog) {
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    POP_RETURN_IF_ERROR(w.AppendOperationLog("p-a", "a\n", 100, Timestamp()));
+                    return w.AppendOperationLog("p-b", "b\n", 100, Timestamp());
+                  })
+                  .ok());
+  bool first = false;
+  bool again = true;
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    POP_ASSIGN_OR_RETURN(first, w.DeleteOperationLog("p-a"));
+                    POP_ASSIGN_OR_RETURN(again, w.DeleteOperationLog("p-a"));
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_TRUE(first);
+  EXPECT_FALSE(again);
+  std::optional<OperationLog> a;
+  std::optional<OperationLog> b;
+  ASSERT_TRUE(store_
+                  ->Read([&](StoreReader& r) -> Status {
+                    POP_ASSIGN_OR_RETURN(a, r.GetOperationLog("p-a"));
+                    POP_ASSIGN_OR_RETURN(b, r.GetOperationLog("p-b"));
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_FALSE(a.has_value());
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->text, "b\n");
+}
+
+// --- Maintenance: stale and expired objects, job leases ---
+
+TEST_P(StoreContractTest, UpdatedBeforeSelectsStrictlyEarlierObjectsOnly) {
+  auto progress = [](const std::string& id, std::optional<int64_t> updated) {
+    AgendaProgress p = AgendaProgressWith(id, "agenda-" + id);
+    p.updated_time =
+        updated ? std::optional<Timestamp>(Timestamp::FromMillis(*updated)) : std::nullopt;
+    return p;
+  };
+  PutAll({progress("p1", 100), progress("p2", 200), progress("p3", 300),
+          progress("p4", std::nullopt)});
+  ObjectQuery query = Everything();
+  query.updated_before = Timestamp::FromMillis(300);
+  EXPECT_THAT(FindIds(ObjectKind::kAgendaProgress, query), ElementsAre("p1", "p2"));
+  EXPECT_EQ(Count(ObjectKind::kAgendaProgress, query), 2);
+  query.updated_before = Timestamp::FromMillis(100);
+  EXPECT_THAT(FindIds(ObjectKind::kAgendaProgress, query), IsEmpty());
+}
+
+TEST_P(StoreContractTest, ProcessingStateAndUpdatedBeforeCombine) {
+  auto progress = [](const std::string& id, ProcessingState state, int64_t updated) {
+    AgendaProgress p = AgendaProgressWith(id, "agenda-" + id);
+    p.processing_state = state;
+    p.updated_time = Timestamp::FromMillis(updated);
+    return p;
+  };
+  PutAll({progress("old-exec", ProcessingState::kExecuting, 100),
+          progress("old-done", ProcessingState::kComplete, 100),
+          progress("new-exec", ProcessingState::kExecuting, 900),
+          progress("old-wait", ProcessingState::kWaiting, 100)});
+  ObjectQuery query = FieldQuery({{"processingState", "EXECUTING"}});
+  query.updated_before = Timestamp::FromMillis(500);
+  EXPECT_THAT(FindIds(ObjectKind::kAgendaProgress, query), ElementsAre("old-exec"));
+  // A state change moves the object out of the selection.
+  PutAll({progress("old-exec", ProcessingState::kComplete, 100)});
+  EXPECT_THAT(FindIds(ObjectKind::kAgendaProgress, query), IsEmpty());
+  query.equals = {{"processingState", "COMPLETE"}};
+  EXPECT_THAT(FindIds(ObjectKind::kAgendaProgress, query), ElementsAre("old-exec", "old-done"));
+}
+
+TEST_P(StoreContractTest, JobLeaseHasOneHolderUntilItExpiresOrIsReleased) {
+  auto acquire = [&](const std::string& holder, int64_t now, int64_t until) {
+    bool acquired = false;
+    Status status = store_->Write([&](StoreWriter& w) -> Status {
+      POP_ASSIGN_OR_RETURN(acquired,
+                           w.TryAcquireJobLease("reaper", holder, Timestamp::FromMillis(now),
+                                                Timestamp::FromMillis(until)));
+      return Status::Ok();
+    });
+    EXPECT_TRUE(status.ok()) << status.message();
+    return acquired;
+  };
+  EXPECT_TRUE(acquire("a", 0, 100));
+  EXPECT_FALSE(acquire("b", 50, 150));  // a holds it until 100
+  EXPECT_TRUE(acquire("a", 60, 160));   // the holder extends it
+  EXPECT_FALSE(acquire("b", 159, 259));
+  EXPECT_TRUE(acquire("b", 160, 260));  // expired: another takes over
+  EXPECT_FALSE(acquire("a", 170, 270));
+  // Another job's lease is independent.
+  bool other = false;
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    POP_ASSIGN_OR_RETURN(
+                        other, w.TryAcquireJobLease("reclaimer", "a", Timestamp::FromMillis(170),
+                                                    Timestamp::FromMillis(270)));
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_TRUE(other);
+  // Releasing by a non-holder changes nothing; by the holder frees it at once.
+  ASSERT_TRUE(store_->Write([&](StoreWriter& w) { return w.ReleaseJobLease("reaper", "a"); }).ok());
+  EXPECT_FALSE(acquire("a", 180, 280));
+  ASSERT_TRUE(store_->Write([&](StoreWriter& w) { return w.ReleaseJobLease("reaper", "b"); }).ok());
+  EXPECT_TRUE(acquire("a", 181, 281));
+}
+
+TEST_P(StoreContractTest, JobLeaseSurvivesReopening) {
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    return w
+                        .TryAcquireJobLease("reaper", "a", Timestamp::FromMillis(0),
+                                            Timestamp::FromMillis(100))
+                        .status();
+                  })
+                  .ok());
+  Reopen();
+  bool acquired = true;
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    POP_ASSIGN_OR_RETURN(
+                        acquired, w.TryAcquireJobLease("reaper", "b", Timestamp::FromMillis(10),
+                                                       Timestamp::FromMillis(110)));
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_FALSE(acquired);
+}
+
 // --- Tokens ---
 
 TEST_P(StoreContractTest, TokensAreFoundByHashAndCounted) {

@@ -44,9 +44,12 @@ constexpr Column kResourcePoolColumns[] = {
     {"updated_time", "updatedTime", ColumnType::kInteger},
 };
 constexpr Column kAgendaProgressColumns[] = {
-    {"customer_id", "customerId", ColumnType::kText},      {"title", "title", ColumnType::kText},
-    {"updated_time", "updatedTime", ColumnType::kInteger}, {"link_id", "linkId", ColumnType::kText},
+    {"customer_id", "customerId", ColumnType::kText},
+    {"title", "title", ColumnType::kText},
+    {"updated_time", "updatedTime", ColumnType::kInteger},
+    {"link_id", "linkId", ColumnType::kText},
     {"agenda_id", "agendaId", ColumnType::kText},
+    {"processing_state", "processingState", ColumnType::kText},
 };
 constexpr Column kOperationProgressColumns[] = {
     {"customer_id", "customerId", ColumnType::kText},
@@ -207,6 +210,10 @@ bool BuildWhere(const ObjectTable& table, const ObjectQuery& query, WhereBuilder
   if (query.id.has_value()) where.AddCondition("id = " + where.AddParam(SqlValue::Text(*query.id)));
   for (const FieldEquals& equals : query.equals) {
     if (!AddFieldEquals(table, equals, where)) return false;
+  }
+  if (query.updated_before.has_value()) {
+    where.AddCondition("updated_time < " +
+                       where.AddParam(SqlValue::Integer(query.updated_before->millis())));
   }
   return AddScope(table, query.scope, where);
 }

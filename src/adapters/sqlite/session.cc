@@ -315,6 +315,41 @@ Result<std::optional<OperationLog>> Session::GetOperationLog(
   return std::optional<OperationLog>(std::move(log));
 }
 
+Result<bool> Session::DeleteOperationLog(std::string_view operation_progress_id) {
+  POP_ASSIGN_OR_RETURN(
+      Statement statement,
+      connection_.Prepare("DELETE FROM operation_log WHERE operation_progress_id = ?1"));
+  statement.BindText(1, operation_progress_id);
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes() > 0;
+}
+
+Result<bool> Session::TryAcquireJobLease(std::string_view job, std::string_view holder,
+                                         Timestamp now, Timestamp until) {
+  // One statement: insert, or take over when expired or already ours; otherwise nothing changes.
+  POP_ASSIGN_OR_RETURN(
+      Statement statement,
+      connection_.Prepare(
+          "INSERT INTO job_lease (job, holder, lease_until) VALUES (?1, ?2, ?4)"
+          " ON CONFLICT (job) DO UPDATE SET holder = excluded.holder,"
+          " lease_until = excluded.lease_until"
+          " WHERE job_lease.holder = excluded.holder OR job_lease.lease_until <= ?3"));
+  statement.BindText(1, job);
+  statement.BindText(2, holder);
+  statement.BindInt(3, now.millis());
+  statement.BindInt(4, until.millis());
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes() > 0;
+}
+
+Status Session::ReleaseJobLease(std::string_view job, std::string_view holder) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("DELETE FROM job_lease WHERE job = ?1 AND holder = ?2"));
+  statement.BindText(1, job);
+  statement.BindText(2, holder);
+  return statement.Run();
+}
+
 Status Session::AppendOperationLog(std::string_view operation_progress_id, std::string_view text,
                                    size_t max_bytes, Timestamp now) {
   POP_ASSIGN_OR_RETURN(std::optional<OperationLog> existing,

@@ -42,6 +42,10 @@ class Session final : public StoreWriter {
   Status PutScheduleInfo(const InsightScheduleInfo& info) override;
   Status AppendOperationLog(std::string_view operation_progress_id, std::string_view text,
                             size_t max_bytes, Timestamp now) override;
+  Result<bool> DeleteOperationLog(std::string_view operation_progress_id) override;
+  Result<bool> TryAcquireJobLease(std::string_view job, std::string_view holder, Timestamp now,
+                                  Timestamp until) override;
+  Status ReleaseJobLease(std::string_view job, std::string_view holder) override;
   Status AddToken(const ApiToken& token) override;
   Status AddIdempotencyKey(std::string_view customer_id, std::string_view key,
                            std::string_view agenda_id, Timestamp created) override;
