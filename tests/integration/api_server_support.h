@@ -68,6 +68,7 @@ class ApiServer {
   FakeClock& clock() { return clock_; }
   app::InsightQueues& queues() { return *queues_; }
   Store& store() { return *store_; }
+  IdGenerator& ids() { return ids_; }
   const std::filesystem::path& dir() const { return dir_; }
 
   // Every stored object of every kind plus every agenda's ready entries, as JSON text: two

@@ -1,0 +1,100 @@
+#include "app/maintenance_runner.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace pop::app {
+
+MaintenanceRunner::MaintenanceRunner(Services services, Logger& logger, MetricsSink& metrics,
+                                     MaintenanceRunnerOptions options,
+                                     std::vector<MaintenanceJob> jobs)
+    : services_(services), logger_(logger), metrics_(metrics), options_(std::move(options)) {
+  const Timestamp now = services_.clock.Now();
+  for (MaintenanceJob& job : jobs) jobs_.push_back({std::move(job), now, false});
+}
+
+MaintenanceRunner::~MaintenanceRunner() { Stop(); }
+
+void MaintenanceRunner::Start() {
+  if (options_.start_thread && !thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+}
+
+void MaintenanceRunner::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  for (Scheduled& scheduled : jobs_) {
+    if (!scheduled.held) continue;
+    Status released = services_.store.Write(
+        [&](StoreWriter& tx) { return tx.ReleaseJobLease(scheduled.job.name, options_.holder); });
+    if (!released.ok() && logger_.Enabled(LogLevel::kWarning)) {
+      logger_.Log(LogLevel::kWarning, "maintenance: could not release the lease of " +
+                                          scheduled.job.name + ": " + released.message());
+    }
+    scheduled.held = false;
+  }
+}
+
+bool MaintenanceRunner::RunOne(Scheduled& scheduled, Timestamp now) {
+  scheduled.next = now + scheduled.job.interval;
+  const Duration lease = std::max(options_.lease, scheduled.job.interval);
+  bool acquired = false;
+  Status leased = services_.store.Write([&](StoreWriter& tx) -> Status {
+    POP_ASSIGN_OR_RETURN(
+        acquired, tx.TryAcquireJobLease(scheduled.job.name, options_.holder, now, now + lease));
+    return Status::Ok();
+  });
+  if (!leased.ok()) {
+    if (logger_.Enabled(LogLevel::kWarning)) {
+      logger_.Log(LogLevel::kWarning,
+                  "maintenance: " + scheduled.job.name +
+                      " skipped, its lease could not be read: " + leased.message());
+    }
+    return false;
+  }
+  if (acquired != scheduled.held && logger_.Enabled(LogLevel::kInfo)) {
+    logger_.Log(LogLevel::kInfo,
+                "maintenance: " + scheduled.job.name +
+                    (acquired ? " now runs in this instance" : " runs in another instance"));
+  }
+  scheduled.held = acquired;
+  if (!acquired) return false;
+  Status ran = scheduled.job.run();
+  if (!ran.ok()) {
+    metrics_.Count("maintenance." + scheduled.job.name + ".errors", 1);
+    if (logger_.Enabled(LogLevel::kError)) {
+      logger_.Log(LogLevel::kError,
+                  "maintenance: " + scheduled.job.name + " failed: " + ran.message());
+    }
+  }
+  return true;
+}
+
+int MaintenanceRunner::RunDue() {
+  int ran = 0;
+  for (Scheduled& scheduled : jobs_) {
+    const Timestamp now = services_.clock.Now();
+    if (scheduled.next > now) continue;
+    if (RunOne(scheduled, now)) ++ran;
+  }
+  return ran;
+}
+
+void MaintenanceRunner::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    RunDue();
+    lock.lock();
+    if (stopping_ || jobs_.empty()) break;
+    Timestamp next = jobs_.front().next;
+    for (const Scheduled& scheduled : jobs_) next = std::min(next, scheduled.next);
+    services_.clock.WaitUntil(cv_, lock, next);
+  }
+}
+
+}  // namespace pop::app

@@ -1,0 +1,73 @@
+// MaintenanceRunner: runs the timed maintenance jobs (maintenance_jobs.h) on one thread, each at
+// its interval, and only while this instance holds the job's lease in the store, so that one
+// instance runs each job even when several servers share a store. A holder that stops releases
+// its leases; one that dies loses them when they expire (`lease`). Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/services.h"
+#include "core/base/result.h"
+#include "ports/logger.h"
+#include "ports/metrics.h"
+
+namespace pop::app {
+
+struct MaintenanceJob {
+  std::string name;             // also the lease's name, e.g. "reclaimer"
+  Duration interval;            // between the starts of two runs
+  std::function<Status()> run;  // one run; its error is logged and counted, never fatal
+};
+
+struct MaintenanceRunnerOptions {
+  std::string holder;  // this instance's lease holder id (unique per process)
+  // How long a lease lasts past each run's start; another instance takes a job over this long
+  // after its holder died. At least each job's interval (the holder renews it every run).
+  Duration lease = Duration::Minutes(2);
+  bool start_thread = true;  // false: tests call RunDue() themselves
+};
+
+class MaintenanceRunner {
+ public:
+  MaintenanceRunner(Services services, Logger& logger, MetricsSink& metrics,
+                    MaintenanceRunnerOptions options, std::vector<MaintenanceJob> jobs);
+  ~MaintenanceRunner();  // Stop()
+  MaintenanceRunner(const MaintenanceRunner&) = delete;
+  MaintenanceRunner& operator=(const MaintenanceRunner&) = delete;
+
+  // Every job runs once soon after Start, then at its interval.
+  void Start();
+  // Waits for a running job to finish its current batch, releases the leases held.
+  void Stop();
+
+  // Runs every job that is due at clock.Now() (taking or renewing its lease first); returns how
+  // many ran. For tests with a fake clock and start_thread = false.
+  int RunDue();
+
+ private:
+  struct Scheduled {
+    MaintenanceJob job;
+    Timestamp next;
+    bool held = false;  // this instance held the lease at its last attempt
+  };
+
+  void Loop();
+  bool RunOne(Scheduled& scheduled, Timestamp now);
+
+  Services services_;
+  Logger& logger_;
+  MetricsSink& metrics_;
+  MaintenanceRunnerOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;        // guarded by mu_
+  std::vector<Scheduled> jobs_;  // touched only by the runner thread (or RunDue's caller)
+  std::thread thread_;
+};
+
+}  // namespace pop::app
