@@ -41,6 +41,34 @@ void AddServerFlags(CLI::App& command, pop::cli::ServerConfig& config) {
       .add_option("--retry-backoff-seconds", config.retry_backoff_seconds,
                   "wait before an automatic retry of a failed Agenda; negative turns them off")
       ->capture_default_str();
+  command.add_flag("!--no-maintenance", config.maintenance,
+                   "run no reclaimer and no reaper in this instance");
+  command.add_flag("--maintenance-log-only", config.maintenance_log_only,
+                   "the reclaimer and the reaper only log what they would do");
+  command
+      .add_option("--reclaim-after-seconds", config.reclaim_after_seconds,
+                  "an EXECUTING agenda without a progress update this long is failed")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{30} * 86400));
+  command
+      .add_option("--reclaim-interval-seconds", config.reclaim_interval_seconds,
+                  "how often the reclaimer looks for stale executions")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}));
+  command
+      .add_option("--reap-finished-after-seconds", config.reap_finished_after_seconds,
+                  "finished agendas, their progress and logs are deleted this long after they end")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{10} * 365 * 86400));
+  command
+      .add_option("--reap-templates-after-seconds", config.reap_templates_after_seconds,
+                  "agenda templates not updated this long are deleted; negative keeps them")
+      ->capture_default_str();
+  command
+      .add_option("--reap-interval-seconds", config.reap_interval_seconds,
+                  "how often the reaper runs")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{7} * 86400));
   command.add_option("--ready-file", config.ready_file,
                      "write the server URL to this file once it accepts requests");
 }

@@ -147,6 +147,13 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
     AddStandardHeaders(response);
     return respond(std::move(response));
   }
+  if (target->path == "/metrics" && request.method == "GET" && options_.metrics_text) {
+    // Like /healthz, without credentials: scrapers see counts, never customers' objects.
+    HttpResponse response;
+    response.body = options_.metrics_text();
+    response.SetHeader("Content-Type", "text/plain; version=0.0.4");
+    return respond(std::move(response));
+  }
   if (request.method == "OPTIONS") {  // CORS preflight; browsers send it without credentials
     HttpResponse response;
     response.status = 204;

@@ -1,9 +1,10 @@
 // Router: the api layer's HttpHandler. Routes a request under the configurable base path
 // (default "/pop") to the service routes, the data routes or the admin token route,
-// authenticates it, and answers CORS preflights and /healthz. Unknown routes and verbs get 405.
-// Thread-safe.
+// authenticates it, and answers CORS preflights, /healthz and /metrics. Unknown routes and verbs
+// get 405. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@ namespace pop::api {
 struct RouterOptions {
   std::string base_path = "/pop";  // "" serves the routes at the root
   DataRoutesOptions data;
+  // GET /metrics answers this text (Prometheus's exposition format) when set, 404 otherwise.
+  std::function<std::string()> metrics_text;
 };
 
 class Router final : public HttpHandler {

@@ -5,16 +5,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "adapters/crypto/sha256_secret_hasher.h"
 #include "adapters/http_server/http_server.h"
 #include "adapters/local_process/process_launcher.h"
 #include "adapters/logging/spdlog_logger.h"
+#include "adapters/prometheus/prometheus_metrics.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "adapters/system/random_id_generator.h"
 #include "adapters/system/system_clock.h"
@@ -24,6 +27,8 @@
 #include "app/dev_workspace.h"
 #include "app/in_process_pool_client.h"
 #include "app/insight_queues.h"
+#include "app/maintenance_jobs.h"
+#include "app/maintenance_runner.h"
 #include "app/puller.h"
 #include "app/resident_launcher.h"
 #include "app/resource_pool_service.h"
@@ -99,6 +104,62 @@ Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& t
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
+namespace {
+
+// The reclaimer and the reaper, each under its store lease, on one thread.
+std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& config,
+                                                         app::Services services,
+                                                         app::InsightQueues& queues, Logger& logger,
+                                                         MetricsSink& metrics) {
+  const app::MaintenanceDeps deps{services, &queues, logger, metrics};
+  app::ReclaimerOptions reclaim;
+  reclaim.age = Duration::Seconds(config.reclaim_after_seconds);
+  reclaim.log_only = config.maintenance_log_only;
+  app::ReaperOptions reap;
+  reap.finished_retention = Duration::Seconds(config.reap_finished_after_seconds);
+  if (config.reap_templates_after_seconds >= 0) {
+    reap.template_retention = Duration::Seconds(config.reap_templates_after_seconds);
+  }
+  reap.log_only = config.maintenance_log_only;
+  auto reclaimer = std::make_shared<app::AgendaReclaimer>(deps, reclaim);
+  auto reaper = std::make_shared<app::DataObjectReaper>(deps, reap);
+  Logger* log = &logger;
+  std::vector<app::MaintenanceJob> jobs;
+  jobs.push_back({"reclaimer", Duration::Seconds(config.reclaim_interval_seconds),
+                  [reclaimer, log]() -> Status {
+                    POP_ASSIGN_OR_RETURN(app::ReclaimReport report, reclaimer->RunOnce());
+                    if (report.reclaimed > 0) {
+                      log->Log(LogLevel::kInfo, "reclaimer: " + std::to_string(report.reclaimed) +
+                                                    " stale executions failed, " +
+                                                    std::to_string(report.retried) +
+                                                    " of them retried");
+                    }
+                    return Status::Ok();
+                  }});
+  jobs.push_back(
+      {"reaper", Duration::Seconds(config.reap_interval_seconds), [reaper, log]() -> Status {
+         POP_ASSIGN_OR_RETURN(app::ReapReport report, reaper->RunOnce());
+         if (report.agendas + report.templates > 0) {
+           log->Log(LogLevel::kInfo,
+                    "reaper: deleted " + std::to_string(report.agendas) + " finished agendas (" +
+                        std::to_string(report.operation_progress) +
+                        " operation progress records, " + std::to_string(report.logs) +
+                        " logs) and " + std::to_string(report.templates) + " templates");
+         }
+         return Status::Ok();
+       }});
+  app::MaintenanceRunnerOptions options;
+  options.holder = services.ids.NewId();
+  options.lease = Duration::Seconds(std::max<int64_t>(
+      120, 2 * std::max(config.reclaim_interval_seconds, config.reap_interval_seconds)));
+  auto runner =
+      std::make_unique<app::MaintenanceRunner>(services, logger, metrics, options, std::move(jobs));
+  runner->Start();
+  return runner;
+}
+
+}  // namespace
+
 Status RunServer(const ServerConfig& config) {
   POP_ASSIGN_OR_RETURN(auto listen, ParseListenAddress(config.listen));
   POP_ASSIGN_OR_RETURN(auto logger, SpdlogLogger::Create("pop", config.log_level));
@@ -113,8 +174,18 @@ Status RunServer(const ServerConfig& config) {
           : std::optional<Duration>(Duration::Seconds(config.retry_backoff_seconds));
   app::QueueOptions queue_options;
   queue_options.lease = Duration::Seconds(config.claim_lease_seconds);
+  PrometheusMetrics metrics;
+  if (config.dev_workspace) {
+    // pop dev is the only executor of its store: what its previous process was running or had
+    // claimed is resumed now, before the scheduler reads the ready entries.
+    POP_RETURN_IF_ERROR(
+        app::RecoverLocalExecutions({services, nullptr, *logger, metrics}).status());
+  }
   app::InsightQueues queues(services, queue_options, *logger);
   POP_RETURN_IF_ERROR(queues.Start());
+  std::unique_ptr<app::MaintenanceRunner> maintenance;
+  if (config.maintenance)
+    maintenance = StartMaintenance(config, services, queues, *logger, metrics);
   app::DataObjectService data(services, &queues);
   app::AgendaService agendas(services, &queues);
   app::ResourcePoolService pools(services, queues, &queues);
@@ -164,6 +235,7 @@ Status RunServer(const ServerConfig& config) {
   router_options.base_path = config.base_path;
   api::ServiceRoutes service_routes(router_options.data.max_json_depth, agendas, pools, queues,
                                     data);
+  router_options.metrics_text = [&metrics] { return metrics.RenderText(); };
   api::Router router(router_options, data, tokens, &service_routes, ids, *logger);
 
   HttpServerOptions http;
@@ -199,6 +271,7 @@ Status RunServer(const ServerConfig& config) {
                                    "; finishing in-flight requests");
   // The puller stops polling; the scheduler then answers every parked long poll at once; running
   // Agendas are stopped as a shutdown (they end failed and may be retried).
+  if (maintenance) maintenance->Stop();
   std::thread puller_stop;
   if (puller) puller_stop = std::thread([&puller] { puller->Stop(); });
   queues.Stop();

@@ -22,6 +22,14 @@ struct ServerConfig {
   int64_t retry_backoff_seconds = 5;  // before an automatic retry; negative: no retries
   int64_t claim_lease_seconds = 60;   // a claimed agenda returns to its queue after this long
                                       // unless its executor reports
+  // Maintenance (docs/operations.md). Times in seconds; each job runs in one instance at a time.
+  bool maintenance = true;                // false: no reclaimer and no reaper here
+  bool maintenance_log_only = false;      // jobs only log what they would do
+  int64_t reclaim_after_seconds = 300;    // EXECUTING without an update this long: failed
+  int64_t reclaim_interval_seconds = 60;  // how often the reclaimer looks
+  int64_t reap_finished_after_seconds = 3 * 24 * 3600;  // finished work kept this long
+  int64_t reap_templates_after_seconds = -1;            // negative: templates are kept
+  int64_t reap_interval_seconds = 3600;                 // how often the reaper runs
   // When the store holds no token yet: create a super-user token and write it to this file
   // (mode 0600). `pop dev` always sets it to <data-dir>/admin-token.
   std::optional<std::string> bootstrap_token_file;

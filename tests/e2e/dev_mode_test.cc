@@ -97,6 +97,12 @@ TEST(DevModeTest, FirstStartCreatesDataDirDatabaseAndPrivateAdminToken) {
   int code = 0;
   std::string health = RunCommand("curl -s " + url + "/healthz", &code);
   EXPECT_EQ(health, R"({"status":"ok"})");
+  // Metrics in Prometheus's format, without credentials; start-up recovery has counted.
+  std::string metrics = RunCommand("curl -s " + url + "/metrics", &code);
+  EXPECT_NE(metrics.find("# TYPE pop_maintenance_recovery_resumed_total counter\n"
+                         "pop_maintenance_recovery_resumed_total 0\n"),
+            std::string::npos)
+      << metrics;
 
   // The CLI finds the admin token in the data dir by itself.
   std::string cli = std::string(POP_BINARY_DIR) + "/pop token create --account acme --server " +
