@@ -8,7 +8,7 @@ DATA_DIR ?= pop-data
 LISTEN ?= 127.0.0.1:9090
 CMAKE_FLAGS ?=
 
-.PHONY: deps build run test test-quick format tidy clean
+.PHONY: deps build run test test-quick chaos format tidy clean
 
 deps:
 	@scripts/install-deps.sh
@@ -36,6 +36,11 @@ test: build
 # The main build's tests only (no sanitizer or fuzz tree).
 test-quick: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE 'asan|fuzz'
+
+# The chaos tier with many more trials than `make test` runs (CHAOS_TRIALS, default 200).
+CHAOS_TRIALS ?= 200
+chaos: build
+	@POP_CHAOS_TRIALS=$(CHAOS_TRIALS) ctest --test-dir $(BUILD) --output-on-failure -L chaos
 
 format:
 	@clang-format-14 -i $$(git ls-files '*.h' '*.cc')

@@ -1,0 +1,405 @@
+// The chaos tier: processes killed with SIGKILL at random moments under a steady stream of
+// submissions and executions. After the dust settles every acknowledged Agenda exists and
+// finishes succeeded, no operation completes twice in one executor, and no Agenda runs in two
+// executors at once (the handler journals its runs; see chaos_support.h).
+//
+// Trials per scenario: POP_CHAOS_TRIALS (default 20 for `pop dev` killed, half that for the
+// others); `make chaos` runs more. The seed is printed so that a failure can be replayed with
+// POP_CHAOS_SEED.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "chaos/chaos_support.h"
+#include "core/codec/json_text.h"
+
+namespace pop::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+size_t Trials(size_t fallback) {
+  const char* text = std::getenv("POP_CHAOS_TRIALS");
+  if (text == nullptr || *text == '\0') return fallback;
+  return static_cast<size_t>(std::strtoul(text, nullptr, 10));
+}
+
+uint32_t Seed() {
+  const char* text = std::getenv("POP_CHAOS_SEED");
+  const uint32_t seed = text != nullptr && *text != '\0'
+                            ? static_cast<uint32_t>(std::strtoul(text, nullptr, 10))
+                            : std::random_device{}();
+  std::printf("chaos seed: %u (POP_CHAOS_SEED replays it)\n", seed);
+  return seed;
+}
+
+std::string Pop() { return std::string(POP_BINARY_DIR) + "/pop"; }
+
+std::string StringField(const Json& object, const char* field) {
+  const Json* value = object.Find(field);
+  return value != nullptr && value->is_string() ? value->AsString() : "";
+}
+
+// Three operations: a and b run the chaos handler (b references a's output), c is resident and
+// references b's. Enough attempts that handler kills cannot exhaust them.
+std::string ChaosAgenda(const std::string& customer, size_t n) {
+  return R"({"customerId":")" + customer + R"(","linkId":"chaos-)" + std::to_string(n) +
+         R"(","params":{"maximumAttempts":20},"operations":[)"
+         R"({"name":"a","type":"chaos","payload":{"n":)" +
+         std::to_string(n) +
+         R"(}},)"
+         R"({"name":"b","type":"chaos","payload":{"fromA":"@<a.out::/ok>"}},)"
+         R"({"name":"c","type":"noop","payload":{"fromB":"@<b.out::/ok>"}}]})";
+}
+
+struct Acknowledged {
+  std::string agenda_id;
+  std::string progress_id;
+};
+
+// Submits agendas one after another until stopped; records those acknowledged (200).
+class Submitter {
+ public:
+  Submitter(std::string url, std::string token, std::string customer, std::atomic<size_t>& next,
+            std::vector<Acknowledged>& acked, std::mutex& mu)
+      : client_(std::move(url), std::move(token)),
+        customer_(std::move(customer)),
+        next_(next),
+        acked_(acked),
+        mu_(mu),
+        thread_([this] { Run(); }) {}
+  ~Submitter() {
+    stop_ = true;
+    thread_.join();
+  }
+  Submitter(const Submitter&) = delete;
+  Submitter& operator=(const Submitter&) = delete;
+
+ private:
+  void Run() {
+    while (!stop_) {
+      const size_t n = next_++;
+      ApiResult reply = client_.Call("POST", "/agenda", ChaosAgenda(customer_, n), seconds(5));
+      if (reply.status == 0) return;  // the server is gone
+      if (reply.status != 200) continue;
+      const Json* all = reply.body.Find("all");
+      if (all == nullptr || !all->is_array() || all->AsArray().empty()) continue;
+      const Json& agenda = all->AsArray()[0];
+      std::lock_guard<std::mutex> lock(mu_);
+      acked_.push_back({StringField(agenda, "id"), StringField(agenda, "progressId")});
+    }
+  }
+
+  ApiClient client_;
+  std::string customer_;
+  std::atomic<size_t>& next_;
+  std::vector<Acknowledged>& acked_;
+  std::mutex& mu_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// Waits until every acknowledged agenda's progress is COMPLETE; returns the ones that are not
+// (with their state) after `timeout`.
+std::vector<std::string> WaitForAll(ApiClient& client, const std::vector<Acknowledged>& acked,
+                                    seconds timeout, std::vector<std::string>* failed) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<Acknowledged> pending = acked;
+  while (true) {
+    std::vector<Acknowledged> still;
+    std::vector<std::string> reasons;
+    for (const Acknowledged& item : pending) {
+      ApiResult reply = client.Call("GET", "/progress/agenda/" + item.progress_id);
+      const Json* all = reply.body.Find("all");
+      if (reply.status != 200 || all == nullptr || !all->is_array() || all->AsArray().empty()) {
+        still.push_back(item);
+        reasons.push_back(item.agenda_id + ": progress missing (HTTP " +
+                          std::to_string(reply.status) + ")");
+        continue;
+      }
+      const Json& progress = all->AsArray()[0];
+      const std::string state = StringField(progress, "processingState");
+      if (state != "COMPLETE") {
+        still.push_back(item);
+        reasons.push_back(item.agenda_id + ": " + state + "/" +
+                          StringField(progress, "processingStateMessage"));
+        continue;
+      }
+      const std::string message = StringField(progress, "processingStateMessage");
+      if (message != "succeeded" && failed != nullptr) {
+        failed->push_back(item.agenda_id + ": " + message + " " +
+                          ToJsonText(progress.Find("diagnosticEvents") != nullptr
+                                         ? *progress.Find("diagnosticEvents")
+                                         : Json()));
+      }
+    }
+    if (still.empty() || std::chrono::steady_clock::now() >= deadline) return reasons;
+    pending = std::move(still);
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+}
+
+// Every acknowledged agenda can be read back.
+std::vector<std::string> MissingAgendas(ApiClient& client, const std::vector<Acknowledged>& acked) {
+  std::vector<std::string> missing;
+  for (const Acknowledged& item : acked) {
+    ApiResult reply = client.Call("GET", "/agenda/" + item.agenda_id);
+    const Json* all = reply.body.Find("all");
+    if (reply.status != 200 || all == nullptr || !all->is_array() || all->AsArray().size() != 1) {
+      missing.push_back(item.agenda_id);
+    }
+  }
+  return missing;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void WriteRegistry(const std::filesystem::path& path, const std::filesystem::path& handler) {
+  std::ofstream out(path);
+  out << R"({"chaos":{"command":")" << handler.string() << R"(","timeoutSeconds":60}})";
+}
+
+void ExpectJournalClean(const std::filesystem::path& journal) {
+  JournalCheck check = CheckJournal(journal);
+  std::printf("journal: %zu handler runs started, %zu ended\n", check.runs_started,
+              check.runs_ended);
+  EXPECT_GT(check.runs_ended, 0u);
+  EXPECT_TRUE(check.doubled.empty())
+      << check.doubled.size() << " operations completed twice by one executor, e.g. "
+      << check.doubled.front();
+  EXPECT_TRUE(check.overlapping.empty())
+      << check.overlapping.size() << " agendas ran in two executors at once, e.g. "
+      << check.overlapping.front();
+}
+
+// The journal check itself: it must see what the chaos tests look for.
+TEST(ChaosJournalTest, FindsAnOperationEndedTwiceByOneExecutorAndRunsOverlappingAcrossExecutors) {
+  ChaosDir dir;
+  const std::filesystem::path journal = dir.path() / "journal";
+  {
+    std::ofstream out(journal);
+    out << "start g1 a 100\nend g1 a 100\n"  // fine
+           "start g1 b 100\n"                // 100 dies while running b
+        << "killed 100 - -\n"
+        << "start g1 b 200\nend g1 b 200\n"  // taken over after the kill: fine
+           "start g2 a 200\nend g2 a 200\n"
+           "start g2 a 200\nend g2 a 200\n"    // a second completion by one executor
+           "start g3 a 200\nstart g3 b 300\n"  // two live executors on one agenda
+           "end g3 a 200\nend g3 b 300\n";
+  }
+  JournalCheck check = CheckJournal(journal);
+  EXPECT_EQ(check.runs_started, 7u);
+  EXPECT_EQ(check.runs_ended, 6u);
+  EXPECT_EQ(check.doubled, std::vector<std::string>{"g2 a 200"});
+  EXPECT_EQ(check.overlapping, std::vector<std::string>{"g3"});
+}
+
+// ---- pop dev killed
+
+class DevChaos {
+ public:
+  explicit DevChaos(const std::filesystem::path& dir)
+      : dir_(dir), data_(dir / "data"), journal_(dir / "journal") {
+    std::filesystem::create_directories(data_);
+    WriteRegistry(data_ / "handlers.json", WriteChaosHandler(dir, journal_));
+  }
+
+  std::string Start() {
+    std::filesystem::remove(dir_ / "ready");
+    process_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{Pop(), "dev", "--listen", "127.0.0.1:0", "--data-dir",
+                                 data_.string(), "--ready-file", (dir_ / "ready").string(),
+                                 "--retry-backoff-seconds", "0", "--log-level", "warning"},
+        dir_ / "dev.log");
+    auto url = WaitForLine(dir_ / "ready", seconds(30));
+    EXPECT_TRUE(url.has_value()) << ReadFile(dir_ / "dev.log");
+    return url.value_or("");
+  }
+  // SIGKILL; returns once it and every handler it started are gone (journalled).
+  void Kill9() {
+    const pid_t pid = process_->pid();
+    process_->Kill9();
+    EXPECT_TRUE(WaitUntilNoProcessMatches("chaos-handler.sh", seconds(10)));
+    AppendKilled(journal_, pid);
+  }
+  void Stop() {
+    if (process_) {
+      EXPECT_EQ(process_->Terminate(), 0);
+    }
+  }
+  std::string token() { return WaitForLine(data_ / "admin-token", seconds(5)).value_or(""); }
+  const std::filesystem::path& journal() const { return journal_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path data_;
+  std::filesystem::path journal_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+TEST(ChaosTest, PopDevKilledAtRandomMomentsLosesAndDoublesNothing) {
+  ChaosDir dir;
+  DevChaos dev(dir.path());
+  std::mt19937 random(Seed());
+  std::atomic<size_t> next{0};
+  std::vector<Acknowledged> acked;
+  std::mutex mu;
+  const size_t trials = Trials(20);
+  for (size_t trial = 0; trial < trials; ++trial) {
+    const std::string url = dev.Start();
+    ASSERT_FALSE(url.empty());
+    {
+      Submitter submitter(url, dev.token(), "dev", next, acked, mu);
+      std::this_thread::sleep_for(milliseconds(100 + random() % 500));
+      dev.Kill9();
+    }
+  }
+  ASSERT_FALSE(acked.empty());
+  const std::string url = dev.Start();
+  ApiClient client(url, dev.token());
+  std::vector<std::string> failed;
+  std::vector<std::string> unfinished = WaitForAll(client, acked, seconds(180), &failed);
+  std::printf("%zu trials, %zu agendas acknowledged\n", trials, acked.size());
+  EXPECT_TRUE(MissingAgendas(client, acked).empty());
+  EXPECT_TRUE(unfinished.empty()) << unfinished.size() << " unfinished, e.g. "
+                                  << unfinished.front();
+  EXPECT_TRUE(failed.empty()) << failed.size() << " failed, e.g. " << failed.front();
+  dev.Stop();
+  ExpectJournalClean(dev.journal());
+}
+
+TEST(ChaosTest, HandlersKilledAtRandomMomentsAreRetriedToSuccess) {
+  ChaosDir dir;
+  DevChaos dev(dir.path());
+  std::mt19937 random(Seed());
+  std::atomic<size_t> next{0};
+  std::vector<Acknowledged> acked;
+  std::mutex mu;
+  const std::string url = dev.Start();
+  ASSERT_FALSE(url.empty());
+  const size_t trials = Trials(20) / 2;
+  size_t killed = 0;
+  {
+    Submitter submitter(url, dev.token(), "dev", next, acked, mu);
+    for (size_t trial = 0; trial < trials; ++trial) {
+      std::this_thread::sleep_for(milliseconds(50 + random() % 250));
+      std::vector<pid_t> handlers = ProcessesMatching("chaos-handler.sh");
+      if (handlers.empty()) continue;
+      kill(handlers[random() % handlers.size()], SIGKILL);
+      ++killed;
+    }
+  }
+  ApiClient client(url, dev.token());
+  std::vector<std::string> failed;
+  std::vector<std::string> unfinished = WaitForAll(client, acked, seconds(120), &failed);
+  std::printf("%zu handler processes killed, %zu agendas acknowledged\n", killed, acked.size());
+  EXPECT_GT(killed, 0u);
+  EXPECT_TRUE(MissingAgendas(client, acked).empty());
+  EXPECT_TRUE(unfinished.empty()) << unfinished.size() << " unfinished, e.g. "
+                                  << unfinished.front();
+  EXPECT_TRUE(failed.empty()) << failed.size() << " failed, e.g. " << failed.front();
+  dev.Stop();
+  ExpectJournalClean(dev.journal());
+}
+
+// ---- pop server + pop puller, the puller killed
+
+TEST(ChaosTest, PullerKilledAtRandomMomentsItsWorkIsTakenOverByTheNextOne) {
+  ChaosDir dir;
+  const std::filesystem::path journal = dir.path() / "journal";
+  const std::filesystem::path registry = dir.path() / "registry.json";
+  WriteRegistry(registry, WriteChaosHandler(dir.path(), journal));
+  // Short lease and reclaim times so that the test is quick: a claim without a report returns
+  // after 2 s; an execution without a report for 8 s (the executor heartbeats every 5 s) fails
+  // and is retried at once.
+  ChildProcess server({Pop(),
+                       "server",
+                       "--store",
+                       "sqlite:" + (dir.path() / "pop.db").string(),
+                       "--listen",
+                       "127.0.0.1:0",
+                       "--ready-file",
+                       (dir.path() / "ready").string(),
+                       "--bootstrap-token-file",
+                       (dir.path() / "admin-token").string(),
+                       "--claim-lease-seconds",
+                       "2",
+                       "--reclaim-after-seconds",
+                       "8",
+                       "--reclaim-interval-seconds",
+                       "1",
+                       "--retry-backoff-seconds",
+                       "0",
+                       "--log-level",
+                       "warning"},
+                      dir.path() / "server.log");
+  auto url = WaitForLine(dir.path() / "ready", seconds(30));
+  ASSERT_TRUE(url.has_value()) << ReadFile(dir.path() / "server.log");
+  const std::string token = WaitForLine(dir.path() / "admin-token", seconds(5)).value_or("");
+  ApiClient admin(*url, token);
+  ASSERT_EQ(
+      admin.Call("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})").status,
+      200);
+  ASSERT_EQ(
+      admin
+          .Call("POST", "/insight",
+                R"({"id":"chaos","customerId":"ops","title":"chaos","resourcePoolId":"rp",)"
+                R"("queueName":"chaos","queueSize":20,"schedulingAlgorithm":"FirstInFirstOut",)"
+                R"("isGlobal":true,"mappers":{"operationType":["chaos","noop"]}})")
+          .status,
+      200);
+  ASSERT_EQ(admin
+                .Call("POST", "/customer",
+                      R"({"id":"acme","customerId":"acme","title":"acme","resourcePoolId":"rp"})")
+                .status,
+            200);
+
+  auto start_puller = [&] {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{Pop(), "puller", "--server", *url, "--token", token, "--insight",
+                                 "chaos", "--registry", registry.string(), "--log-level",
+                                 "warning"},
+        dir.path() / "puller.log");
+  };
+  std::mt19937 random(Seed());
+  std::atomic<size_t> next{0};
+  std::vector<Acknowledged> acked;
+  std::mutex mu;
+  const size_t trials = Trials(20) / 2;
+  {
+    Submitter submitter(*url, token, "acme", next, acked, mu);
+    for (size_t trial = 0; trial < trials; ++trial) {
+      auto puller = start_puller();
+      std::this_thread::sleep_for(milliseconds(200 + random() % 600));
+      const pid_t pid = puller->pid();
+      puller->Kill9();
+      EXPECT_TRUE(WaitUntilNoProcessMatches("chaos-handler.sh", seconds(10)));
+      AppendKilled(journal, pid);
+    }
+  }
+  auto puller = start_puller();
+  std::vector<std::string> failed;
+  std::vector<std::string> unfinished = WaitForAll(admin, acked, seconds(180), &failed);
+  std::printf("%zu puller kills, %zu agendas acknowledged\n", trials, acked.size());
+  EXPECT_TRUE(MissingAgendas(admin, acked).empty());
+  EXPECT_TRUE(unfinished.empty()) << unfinished.size() << " unfinished, e.g. "
+                                  << unfinished.front();
+  EXPECT_TRUE(failed.empty()) << failed.size() << " failed, e.g. " << failed.front();
+  EXPECT_EQ(puller->Terminate(), 0);
+  EXPECT_EQ(server.Terminate(), 0);
+  ExpectJournalClean(journal);
+}
+
+}  // namespace
+}  // namespace pop::testing
