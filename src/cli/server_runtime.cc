@@ -84,6 +84,9 @@ void BlockTerminationSignals() {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  // A write past the file size limit then fails (EFBIG, reported as unavailable) instead of
+  // killing the server.
+  ::signal(SIGXFSZ, SIG_IGN);
 }
 
 Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& text) {

@@ -2,6 +2,7 @@
 // acknowledged Agenda exists, and no Agenda is half-written (each has its progress, one
 // OperationProgress per operation and its ready entry; no progress without its agenda).
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -170,6 +171,62 @@ TEST(ServerProcessTest, SigtermStopsCleanlyAndTheDataSurvives) {
   auto customers = again.Send("GET", "/customer/acme", "");
   ASSERT_TRUE(customers.ok());
   EXPECT_NE(customers->body.find("\"acme\""), std::string::npos);
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
+}  // namespace
+}  // namespace pop::testing
+
+namespace pop::testing {
+namespace {
+
+// The database cannot grow (here: the server's file size limit lowered under it, as a full disk
+// looks to one process): submissions fail with 503 and a clear message, what was stored stays
+// readable, and submissions work again once space returns, without a restart.
+TEST(DiskFullTest, SubmissionsFailWith503AndResumeWhenSpaceReturns) {
+  TempDir dir;
+  ServerProcess server(dir.path());
+  Client admin{server.Start(), server.admin_token()};
+  SetUpTenant(admin);
+  std::vector<std::string> stored;
+  for (int i = 0; i < 20; ++i) {
+    auto reply = admin.Send("POST", "/agenda", AgendaBody(2));
+    ASSERT_TRUE(reply.ok());
+    ASSERT_EQ(reply->status, 200) << reply->body;
+    stored.push_back(
+        std::move(ParseJson(reply->body)).value().Find("all")->AsArray()[0].Find("id")->AsString());
+  }
+
+  rlimit full{4096, RLIM_INFINITY};  // the soft limit only, so that it can be raised again
+  ASSERT_EQ(prlimit(server.pid(), RLIMIT_FSIZE, &full, nullptr), 0);
+  for (int i = 0; i < 5; ++i) {
+    auto refused = admin.Send("POST", "/agenda", AgendaBody(2));
+    ASSERT_TRUE(refused.ok());
+    EXPECT_EQ(refused->status, 503) << refused->body;
+    EXPECT_NE(refused->body.find("\"responseCode\":503"), std::string::npos) << refused->body;
+    EXPECT_NE(refused->body.find("nothing was saved"), std::string::npos) << refused->body;
+  }
+  // Nothing stored is lost, and reads still work.
+  for (const std::string& id : stored) {
+    auto read = admin.Send("GET", "/agenda/" + id, "");
+    ASSERT_TRUE(read.ok());
+    EXPECT_NE(read->body.find(id), std::string::npos);
+  }
+  auto count = [&] {
+    auto reply = admin.Send("GET", "/agenda?bycount=true", "");
+    EXPECT_TRUE(reply.ok());
+    auto json = ParseJson(reply.ok() ? reply->body : "{}");
+    const Json* n = json.ok() ? json->Find("count") : nullptr;
+    return n != nullptr && n->is_integer() ? n->AsInt() : -1;
+  };
+  EXPECT_EQ(count(), 20);  // the refused submissions left nothing behind
+
+  rlimit space{RLIM_INFINITY, RLIM_INFINITY};
+  ASSERT_EQ(prlimit(server.pid(), RLIMIT_FSIZE, &space, nullptr), 0);
+  auto again = admin.Send("POST", "/agenda", AgendaBody(2));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(count(), 21);
   EXPECT_EQ(server.Terminate(), 0);
 }
 

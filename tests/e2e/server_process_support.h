@@ -22,6 +22,7 @@ class ServerProcess {
   // SIGTERM, then waits; returns the exit status (or -1 when it died of a signal).
   int Terminate();
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   std::string admin_token() const;
 
  private:

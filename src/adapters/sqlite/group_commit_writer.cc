@@ -129,7 +129,13 @@ std::vector<Status> GroupCommitWriter::AbandonBatch(size_t size, const Error& er
     Status rolled_back = connection_->Run("ROLLBACK");
     static_cast<void>(rolled_back);
   }
-  return std::vector<Status>(size, Status(error));
+  if (error.code != ErrorCode::kUnavailable) return std::vector<Status>(size, Status(error));
+  // What a client of the API reads in its 503: what happened, and that it may simply retry.
+  return std::vector<Status>(
+      size, Status(ErrorCode::kUnavailable,
+                   error.message +
+                       "; nothing was saved: the storage cannot be written (full, read-only or "
+                       "failing), retry later"));
 }
 
 }  // namespace pop::sqlite
