@@ -82,6 +82,11 @@ Result<AgentParts> MakeAgentParts(const std::string& server, const std::string& 
     ProcessLauncherOptions launcher_options;
     launcher_options.types = std::move(types);
     launcher_options.clock = &clock;
+    // The process reaper: handler groups of pullers and executors on this machine that died.
+    launcher_options.process_record_dir =
+        std::filesystem::temp_directory_path() / ("pop-processes-" + std::to_string(getuid()));
+    Logger* log = parts.logger.get();
+    launcher_options.log = [log](const std::string& line) { log->Log(LogLevel::kWarning, line); };
     POP_ASSIGN_OR_RETURN(parts.process, ProcessLauncher::Create(std::move(launcher_options)));
     parts.launchers.push_back(parts.process.get());
   }

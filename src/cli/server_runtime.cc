@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -221,6 +222,11 @@ Status RunServer(const ServerConfig& config) {
     ProcessLauncherOptions launcher_options;
     launcher_options.types = std::move(registry);
     launcher_options.clock = &clock;
+    // The process reaper: what handlers of a previous pop dev on this data dir left running.
+    launcher_options.process_record_dir =
+        std::filesystem::path(config.data_dir.value_or(".")) / "processes";
+    Logger* log = logger.get();
+    launcher_options.log = [log](const std::string& line) { log->Log(LogLevel::kWarning, line); };
     POP_ASSIGN_OR_RETURN(process, ProcessLauncher::Create(std::move(launcher_options)));
     workers = std::make_unique<app::WorkerPool>(config.max_parallel_operations);
     app::PullerOptions puller_options;

@@ -313,6 +313,62 @@ TEST(ChaosTest, HandlersKilledAtRandomMomentsAreRetriedToSuccess) {
   ExpectJournalClean(dev.journal());
 }
 
+// ---- the process reaper
+
+bool Running(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+TEST(ChaosTest, WhatHandlersOfAKilledPopDevLeftRunningIsEndedWhenItRestarts) {
+  ChaosDir dir;
+  const std::filesystem::path data = dir.path() / "data";
+  const std::filesystem::path marker = dir.path() / "grandchild";
+  std::filesystem::create_directories(data);
+  {
+    // The handler starts a process of its own in its group, then waits for it.
+    std::ofstream out(data / "handlers.json");
+    out << R"({"linger":{"command":"/bin/sh","args":["-c","sleep 300 & echo $! > )"
+        << marker.string() << R"(; wait"]}})";
+  }
+  auto start = [&] {
+    std::filesystem::remove(dir.path() / "ready");
+    auto process = std::make_unique<ChildProcess>(
+        std::vector<std::string>{Pop(), "dev", "--listen", "127.0.0.1:0", "--data-dir",
+                                 data.string(), "--ready-file", (dir.path() / "ready").string(),
+                                 "--log-level", "warning"},
+        dir.path() / "dev.log");
+    return std::make_pair(std::move(process),
+                          WaitForLine(dir.path() / "ready", seconds(30)).value_or(""));
+  };
+  auto [dev, url] = start();
+  ASSERT_FALSE(url.empty());
+  ApiClient client(url, WaitForLine(data / "admin-token", seconds(5)).value_or(""));
+  ASSERT_EQ(client
+                .Call("POST", "/agenda",
+                      R"({"customerId":"dev","operations":[{"name":"l","type":"linger"}]})")
+                .status,
+            200);
+  auto first = WaitForLine(marker, seconds(30));
+  ASSERT_TRUE(first.has_value());
+  const pid_t grandchild = std::atoi(first->c_str());
+  dev->Kill9();
+  // The handler died with pop dev; what it started did not.
+  std::this_thread::sleep_for(milliseconds(200));
+  ASSERT_TRUE(Running(grandchild));
+  std::filesystem::remove(marker);
+  auto [again, url_again] = start();
+  ASSERT_FALSE(url_again.empty());
+  // Ended by the reaper before the new pop dev serves (SIGTERM; its grace is 2 s).
+  EXPECT_FALSE(Running(grandchild));
+  EXPECT_NE(ReadFile(dir.path() / "dev.log").find("process reaper: ended process group"),
+            std::string::npos)
+      << ReadFile(dir.path() / "dev.log");
+  EXPECT_EQ(again->Terminate(), 0);
+}
+
 // ---- pop server + pop puller, the puller killed
 
 TEST(ChaosTest, PullerKilledAtRandomMomentsItsWorkIsTakenOverByTheNextOne) {

@@ -10,6 +10,7 @@
 #include "adapters/local_process/handler_run.h"
 #include "adapters/local_process/payload_env.h"
 #include "adapters/local_process/process_reactor.h"
+#include "adapters/local_process/process_records.h"
 #include "adapters/local_process/spawner_pool.h"
 
 namespace pop {
@@ -17,6 +18,7 @@ namespace {
 
 using local_process::HandlerRun;
 using local_process::ProcessReactor;
+using local_process::ProcessRecords;
 using local_process::SpawnerPool;
 
 // The only variables a handler inherits from the executor's environment.
@@ -116,7 +118,13 @@ Result<std::unique_ptr<ProcessLauncher>> ProcessLauncher::Create(ProcessLauncher
       inherited.emplace_back(name, value);
     }
   }
+  std::unique_ptr<ProcessRecords> records;
+  if (options.process_record_dir) {
+    ProcessRecords::ReapOrphans(*options.process_record_dir, options.shutdown_grace, options.log);
+    POP_ASSIGN_OR_RETURN(records, ProcessRecords::Open(*options.process_record_dir));
+  }
   ProcessReactor::Settings settings;
+  settings.records = records.get();
   settings.complete_grace = options.complete_grace;
   settings.shutdown_grace = options.shutdown_grace;
   settings.max_report_line_bytes = options.max_report_line_bytes;
@@ -124,16 +132,19 @@ Result<std::unique_ptr<ProcessLauncher>> ProcessLauncher::Create(ProcessLauncher
   POP_ASSIGN_OR_RETURN(std::unique_ptr<SpawnerPool> spawners,
                        SpawnerPool::Start(options.spawn_threads));
   POP_ASSIGN_OR_RETURN(std::unique_ptr<ProcessReactor> reactor, ProcessReactor::Start(settings));
-  return std::unique_ptr<ProcessLauncher>(new ProcessLauncher(
-      std::move(options), std::move(inherited), std::move(spawners), std::move(reactor)));
+  return std::unique_ptr<ProcessLauncher>(
+      new ProcessLauncher(std::move(options), std::move(inherited), std::move(records),
+                          std::move(spawners), std::move(reactor)));
 }
 
 ProcessLauncher::ProcessLauncher(ProcessLauncherOptions options,
                                  std::vector<std::pair<std::string, std::string>> inherited_env,
+                                 std::unique_ptr<local_process::ProcessRecords> records,
                                  std::unique_ptr<local_process::SpawnerPool> spawners,
                                  std::shared_ptr<local_process::ProcessReactor> reactor)
     : options_(std::move(options)),
       inherited_env_(std::move(inherited_env)),
+      records_(std::move(records)),
       spawners_(std::move(spawners)),
       reactor_(std::move(reactor)) {}
 
@@ -219,6 +230,8 @@ Result<std::unique_ptr<LaunchedOperation>> ProcessLauncher::Launch(const LaunchS
     run->End(local_process::BuildOutcome(spec.operation_name, end, std::nullopt, false,
                                          std::nullopt, {}, reactor_->WallNow()));
   } else {
+    // Recorded before the reactor can reap it (and remove the record).
+    if (records_ != nullptr) records_->Add(child.pid);
     POP_ASSIGN_OR_RETURN(
         child_id, reactor_->Follow(std::move(child), {handler.timeout, handler.cancel_grace}, run));
   }

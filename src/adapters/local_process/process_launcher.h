@@ -9,8 +9,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +28,7 @@ namespace pop {
 namespace local_process {
 class ProcessReactor;
 class SpawnerPool;
+class ProcessRecords;
 }  // namespace local_process
 
 struct ProcessLauncherOptions {
@@ -45,6 +49,12 @@ struct ProcessLauncherOptions {
   // owned; must outlive the launcher. (Timeouts always run on the OS's monotonic clock: a kill
   // timer cannot wait on a fake one.)
   const Clock* clock = nullptr;
+  // The process reaper (docs/operations.md): when set, each running handler's process group is
+  // recorded in this directory, and Create() first ends the groups that launchers which died
+  // left behind (SIGTERM, SIGKILL after shutdown_grace). Launchers on one machine may share it.
+  std::optional<std::filesystem::path> process_record_dir;
+  // Where the reaper says what it ended; may be empty.
+  std::function<void(const std::string&)> log;
 };
 
 class ProcessLauncher final : public Launcher {
@@ -75,6 +85,7 @@ class ProcessLauncher final : public Launcher {
  private:
   ProcessLauncher(ProcessLauncherOptions options,
                   std::vector<std::pair<std::string, std::string>> inherited_env,
+                  std::unique_ptr<local_process::ProcessRecords> records,
                   std::unique_ptr<local_process::SpawnerPool> spawners,
                   std::shared_ptr<local_process::ProcessReactor> reactor);
 
@@ -82,6 +93,8 @@ class ProcessLauncher final : public Launcher {
   // The variables handlers inherit from this process, read once (getenv is not thread-safe
   // against setenv).
   const std::vector<std::pair<std::string, std::string>> inherited_env_;
+  // The process reaper's records of running groups (null without process_record_dir).
+  const std::unique_ptr<local_process::ProcessRecords> records_;
   // Starts the processes; stopped only after the reactor has reaped every child.
   const std::unique_ptr<local_process::SpawnerPool> spawners_;
   // Follows them. Owned here alone; operations hold weak_ptrs, so that Cancel() on an operation

@@ -129,6 +129,7 @@ Result<uint64_t> ProcessReactor::Follow(SpawnedChild child, ChildLimits limits,
   const uint64_t id = Enqueue(adoption);
   if (id == 0) {
     KillAndReap(pid);
+    if (settings_.records != nullptr) settings_.records->Remove(pid);
     return Error(ErrorCode::kUnavailable, "the process launcher is shut down");
   }
   constexpr Source kSources[] = {kOutput, kReport, kPidfd};
@@ -255,6 +256,7 @@ void ProcessReactor::TakeWork() {
       epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd->get(), nullptr);  // those that were added
     }
     KillAndReap(child.pid);
+    if (settings_.records != nullptr) settings_.records->Remove(child.pid);
     if (child.timer_key.has_value()) {
       timers_.erase({*child.timer_key, child.id});
     }
@@ -406,6 +408,7 @@ void ProcessReactor::Finish(Child& child) {
   do {
     reaped = waitpid(child.pid, &status, WNOHANG);
   } while (reaped < 0 && errno == EINTR);
+  if (settings_.records != nullptr) settings_.records->Remove(child.pid);
   if (reaped == child.pid && WIFSIGNALED(status)) {
     end.how = HandlerEnd::How::kKilledBySignal;
     end.signal = WTERMSIG(status);

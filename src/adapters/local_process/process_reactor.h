@@ -22,6 +22,7 @@
 #include "adapters/local_process/child_spawner.h"
 #include "adapters/local_process/handler_run.h"
 #include "adapters/local_process/mutex.h"
+#include "adapters/local_process/process_records.h"
 #include "adapters/local_process/report_reader.h"
 #include "adapters/local_process/unique_fd.h"
 #include "core/base/result.h"
@@ -36,6 +37,9 @@ class ProcessReactor {
     std::chrono::milliseconds shutdown_grace{2'000};   // SIGTERM to SIGKILL at Shutdown()
     size_t max_report_line_bytes = size_t{16} << 20;
     const Clock* clock = nullptr;  // wall time for outcomes; nullptr: the system clock
+    // Told when a child's group leader is reaped (the process reaper's records); may be null.
+    // Not owned; outlives the reactor.
+    ProcessRecords* records = nullptr;
   };
   struct ChildLimits {
     std::chrono::milliseconds timeout{0};
