@@ -92,8 +92,14 @@ std::vector<pid_t> ProcessesMatching(const std::string& needle) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // The process may end while we read (iostreams then throw): read(2) instead.
+    const int fd = open((entry.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char buffer[4096];
+    const ssize_t got = read(fd, buffer, sizeof(buffer));
+    close(fd);
+    if (got <= 0) continue;
+    const std::string cmdline(buffer, static_cast<size_t>(got));
     if (cmdline.find(needle) != std::string::npos) pids.push_back(std::atoi(name.c_str()));
   }
   return pids;

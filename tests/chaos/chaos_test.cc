@@ -6,7 +6,9 @@
 // Trials per scenario: POP_CHAOS_TRIALS (default 20 for `pop dev` killed, half that for the
 // others); `make chaos` runs more. The seed is printed so that a failure can be replayed with
 // POP_CHAOS_SEED.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -316,8 +318,13 @@ TEST(ChaosTest, HandlersKilledAtRandomMomentsAreRetriedToSuccess) {
 // ---- the process reaper
 
 bool Running(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const int fd = open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buffer[1024];
+  const ssize_t got = read(fd, buffer, sizeof(buffer));
+  close(fd);
+  if (got <= 0) return false;
+  const std::string stat(buffer, static_cast<size_t>(got));
   const size_t close = stat.rfind(')');
   return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
 }

@@ -27,8 +27,15 @@ struct Record {
 }  // namespace
 
 int64_t ProcessRecords::StartTimeOf(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Plain read(2): the process may end while we read, which iostreams report by throwing.
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buffer[1024];
+  const ssize_t got = read(fd, buffer, sizeof(buffer));
+  close(fd);
+  if (got <= 0) return -1;
+  const std::string stat(buffer, static_cast<size_t>(got));
   // The command name (field 2) is in parentheses and may hold spaces: count from its end.
   const size_t close = stat.rfind(')');
   if (close == std::string::npos) return -1;
