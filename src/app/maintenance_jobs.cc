@@ -101,7 +101,7 @@ Result<ReclaimReport> AgendaReclaimer::RunOnce() {
 // ---- DataObjectReaper
 
 DataObjectReaper::DataObjectReaper(MaintenanceDeps deps, ReaperOptions options)
-    : deps_(deps), options_(std::move(options)) {}
+    : deps_(deps), options_(options) {}
 
 Result<size_t> DataObjectReaper::ReapFinishedBatch(Timestamp cutoff, ReapReport& report) {
   struct Reaped {

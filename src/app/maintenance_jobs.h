@@ -60,7 +60,7 @@ class AgendaReclaimer {
 struct ReaperOptions {
   // Finished agendas (progress COMPLETE) are deleted this long after their last update, with
   // their Agenda, OperationProgress records and logs.
-  Duration finished_retention = Duration::Minutes(3 * 24 * 60);
+  Duration finished_retention = Duration::Minutes(int64_t{3} * 24 * 60);
   // AgendaTemplates not updated for this long are deleted; nullopt keeps them forever.
   std::optional<Duration> template_retention;
   size_t batch = 50;                         // agendas (or templates) per transaction

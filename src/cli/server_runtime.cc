@@ -188,8 +188,9 @@ Status RunServer(const ServerConfig& config) {
   app::InsightQueues queues(services, queue_options, *logger);
   POP_RETURN_IF_ERROR(queues.Start());
   std::unique_ptr<app::MaintenanceRunner> maintenance;
-  if (config.maintenance)
+  if (config.maintenance) {
     maintenance = StartMaintenance(config, services, queues, *logger, metrics);
+  }
   app::DataObjectService data(services, &queues);
   app::AgendaService agendas(services, &queues);
   app::ResourcePoolService pools(services, queues, &queues);
