@@ -92,6 +92,7 @@ std::optional<ServiceRoute> MatchServiceRoute(const std::vector<std::string>& re
   if (relative[0] == "agenda" && relative[1] == "service") {
     if (relative[2] == "run") return ServiceRoute::kRunTemplate;
     if (relative[2] == "rerun") return ServiceRoute::kRerun;
+    if (relative[2] == "cancel") return ServiceRoute::kCancel;
   }
   if (relative[0] == "progress" && relative[1] == "agenda" && relative[2] == "service") {
     return ServiceRoute::kProgressSummary;
@@ -148,6 +149,8 @@ void ServiceRoutes::Handle(ServiceRoute route, const HttpRequest& request,
       return respond(RunTemplate(body, ctx));
     case ServiceRoute::kRerun:
       return respond(Rerun(body, ctx));
+    case ServiceRoute::kCancel:
+      return respond(Cancel(body, ctx));
     case ServiceRoute::kProgressSummary:
       return respond(ProgressSummary(body, ctx));
     case ServiceRoute::kGetAgenda:
@@ -209,6 +212,32 @@ HttpResponse ServiceRoutes::Rerun(const Json& body, const app::RequestContext& c
   Status status = agendas_.Rerun(request, ctx);
   if (!status.ok()) return ServiceErrorResponse(status.error(), IdsOf(ctx));
   return ServiceResponse({}, IdsOf(ctx));
+}
+
+HttpResponse ServiceRoutes::Cancel(const Json& body, const app::RequestContext& ctx) {
+  app::CancelRequest request;
+  request.has_body = !body.is_null();
+  if (request.has_body) {
+    auto id = StringField(body, "agendaId");
+    if (!id.ok()) return ServiceErrorResponse(id.error(), IdsOf(ctx));
+    request.agenda_id = *id;
+  }
+  auto result = agendas_.Cancel(request, ctx);
+  if (!result.ok()) return ServiceErrorResponse(result.error(), IdsOf(ctx));
+  const AgendaProgress& progress = result->progress;
+  std::string message = "Agenda " + *request.agenda_id + " cancelled";
+  if (!result->cancelled) {
+    message = "Agenda " + *request.agenda_id + " had already finished (" +
+              ProcessingStateName(progress.processing_state.value_or(ProcessingState::kComplete)) +
+              "/" + progress.processing_state_message.value_or("") + "); nothing was changed";
+  }
+  JsonObject fields;
+  fields.Set("agendaId", Json(*request.agenda_id));
+  fields.Set("cancelled", Json(result->cancelled));
+  fields.Set("wasRunning", Json(result->was_running));
+  fields.Set("message", Json(message));
+  fields.Set("agendaProgress", Encode(progress));
+  return ServiceResponse(std::move(fields), IdsOf(ctx));
 }
 
 HttpResponse ServiceRoutes::ProgressSummary(const Json& body, const app::RequestContext& ctx) {
@@ -391,11 +420,17 @@ HttpResponse ServiceRoutes::Why(const std::string& agenda_id, const app::Request
   progress_get.include_operation_progress = false;
   auto progress = data_.Get(progress_get, ctx);
   std::optional<ProcessingState> state;
+  std::optional<std::string> message;
   if (progress.ok() && !progress->objects.empty()) {
-    state = std::get<AgendaProgress>(progress->objects.front()).processing_state;
+    const auto& stored = std::get<AgendaProgress>(progress->objects.front());
+    state = stored.processing_state;
+    message = stored.processing_state_message;
   }
   const bool do_not_run = agenda.params && agenda.params->Find("doNotRun") != nullptr;
-  if (state == ProcessingState::kComplete) {
+  if (state == ProcessingState::kComplete && message == kMessageCancelled) {
+    fields.Set("state", Json("COMPLETE"));
+    fields.Set("reason", Json("it was cancelled; rerun it to run it again"));
+  } else if (state == ProcessingState::kComplete) {
     fields.Set("state", Json("COMPLETE"));
     fields.Set("reason", Json("it has finished; rerun it to run it again"));
   } else if (state == ProcessingState::kExecuting) {

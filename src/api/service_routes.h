@@ -1,4 +1,5 @@
-// ServiceRoutes: the service endpoints of spec §8-§10 (POST only) and GET /agenda/{id}/why.
+// ServiceRoutes: the service endpoints of spec §8-§10 (POST only), agenda/service/cancel, and
+// GET /agenda/{id}/why.
 // Bodies are parsed here (named-field errors), use cases run in app/, and answers use the
 // envelopes of api/envelope.h. getAgenda answers asynchronously (long poll). Thread-safe.
 #pragma once
@@ -19,6 +20,7 @@ namespace pop::api {
 enum class ServiceRoute {
   kRunTemplate,
   kRerun,
+  kCancel,
   kProgressSummary,
   kGetAgenda,
   kCreateAgenda,
@@ -49,6 +51,7 @@ class ServiceRoutes {
  private:
   HttpResponse RunTemplate(const Json& body, const app::RequestContext& ctx);
   HttpResponse Rerun(const Json& body, const app::RequestContext& ctx);
+  HttpResponse Cancel(const Json& body, const app::RequestContext& ctx);
   HttpResponse ProgressSummary(const Json& body, const app::RequestContext& ctx);
   void GetAgenda(const Json& body, const app::RequestContext& ctx, Responder respond);
   HttpResponse CreateAgenda(const Json& body, const app::RequestContext& ctx);

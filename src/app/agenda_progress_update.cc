@@ -1,5 +1,7 @@
 #include "app/agenda_progress_update.h"
 
+#include <limits>
+
 #include "app/messages.h"
 #include "app/submit_agenda.h"
 #include "core/access/visibility.h"
@@ -8,6 +10,19 @@
 #include "core/progress/retry_rule.h"
 
 namespace pop::app {
+
+Result<std::vector<OperationProgress>> OperationProgressOf(StoreReader& tx,
+                                                           const std::string& progress_id) {
+  ObjectQuery query;
+  query.equals.push_back({"agendaProgressId", progress_id});
+  query.scope = VisibilityScope::Everything();
+  query.limit = std::numeric_limits<int32_t>::max();
+  POP_ASSIGN_OR_RETURN(auto found, tx.Find(ObjectKind::kOperationProgress, query));
+  std::vector<OperationProgress> ops;
+  ops.reserve(found.size());
+  for (auto& object : found) ops.push_back(std::get<OperationProgress>(std::move(object)));
+  return ops;
+}
 
 Status UpsertOperationProgress(StoreWriter& tx, const AgendaProgress& progress,
                                OperationProgress op, Timestamp now) {

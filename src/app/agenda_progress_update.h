@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/access/auth_context.h"
 #include "core/base/result.h"
@@ -41,5 +42,9 @@ struct AgendaProgressUpdateResult {
 // record, or create it as WAITING (unless a state is given) with the progress's customer and cid.
 [[nodiscard]] Status UpsertOperationProgress(StoreWriter& tx, const AgendaProgress& progress,
                                              OperationProgress op, Timestamp now);
+
+// Every OperationProgress of the AgendaProgress `progress_id` (no visibility restriction).
+[[nodiscard]] Result<std::vector<OperationProgress>> OperationProgressOf(
+    StoreReader& tx, const std::string& progress_id);
 
 }  // namespace pop::app

@@ -1,6 +1,5 @@
 #include "app/agenda_service.h"
 
-#include <limits>
 #include <set>
 
 #include "app/agenda_progress_update.h"
@@ -12,8 +11,6 @@
 
 namespace pop::app {
 namespace {
-
-constexpr size_t kUnlimited = std::numeric_limits<int32_t>::max();
 
 bool IsBlank(const std::optional<std::string>& s) {
   return !s || s->find_first_not_of(" \t\r\n") == std::string::npos;
@@ -35,23 +32,13 @@ const char* TitleOf(ErrorCode code) {
   }
 }
 
-Result<std::vector<OperationProgress>> OperationProgressOf(StoreReader& tx,
-                                                           const std::string& progress_id) {
-  ObjectQuery query;
-  query.equals.push_back({"agendaProgressId", progress_id});
-  query.scope = VisibilityScope::Everything();
-  query.limit = kUnlimited;
-  POP_ASSIGN_OR_RETURN(auto found, tx.Find(ObjectKind::kOperationProgress, query));
-  std::vector<OperationProgress> ops;
-  ops.reserve(found.size());
-  for (auto& object : found) ops.push_back(std::get<OperationProgress>(std::move(object)));
-  return ops;
-}
-
 }  // namespace
 
-AgendaService::AgendaService(Services services, SchedulerEvents* events)
-    : services_(services), events_(events), submit_agenda_(services, events) {}
+AgendaService::AgendaService(Services services, SchedulerEvents* events, RunningAgendas* running)
+    : services_(services),
+      events_(events),
+      submit_agenda_(services, events),
+      cancel_agenda_(services, events, running) {}
 
 Result<Agenda> AgendaService::RunTemplate(const RunTemplateRequest& request,
                                           const RequestContext& ctx) {

@@ -1,12 +1,14 @@
 // AgendaService: the agenda service routes of spec §8: `run` (instantiate a template with a
 // payload and submit the result) and `rerun` (reset an agenda's progress from the point of
-// failure and schedule it again). Each is one store transaction. Thread-safe.
+// failure and schedule it again), plus `cancel` (app/cancel_agenda.h; not in the spec). Each is
+// one store transaction. Thread-safe.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "app/cancel_agenda.h"
 #include "app/request_context.h"
 #include "app/scheduler_events.h"
 #include "app/services.h"
@@ -28,7 +30,8 @@ struct RerunRequest {
 
 class AgendaService {
  public:
-  AgendaService(Services services, SchedulerEvents* events);
+  // `running`: the executors of this process, told at once about a cancel (pop dev); may be null.
+  AgendaService(Services services, SchedulerEvents* events, RunningAgendas* running = nullptr);
 
   // Errors: kValidation ("agendaTemplateId and payload must be specified", "Parameter [x] is
   // duplicated."), kInvalidArgument ("Unable to parse input payload as JSON"), kNotFound
@@ -41,10 +44,17 @@ class AgendaService {
   // "AgendaProgress <id> not found").
   [[nodiscard]] Status Rerun(const RerunRequest& request, const RequestContext& ctx);
 
+  // See CancelAgenda::Run.
+  [[nodiscard]] Result<CancelResult> Cancel(const CancelRequest& request,
+                                            const RequestContext& ctx) {
+    return cancel_agenda_.Run(request, ctx);
+  }
+
  private:
   Services services_;
   SchedulerEvents* events_;
   SubmitAgenda submit_agenda_;
+  CancelAgenda cancel_agenda_;
 };
 
 }  // namespace pop::app

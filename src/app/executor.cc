@@ -14,8 +14,6 @@
 namespace pop::app {
 namespace {
 
-constexpr char kMessageCancelled[] = "cancelled";
-
 OperationProgress FailedProgress(const std::string& message, Timestamp now) {
   OperationProgress progress;
   progress.processing_state = ProcessingState::kComplete;
@@ -150,6 +148,20 @@ class Executor::Execution {
 
   void Report();  // the reporter thread
 
+  // Appends handler output (by operation name) to the operations' logs. Losing a chunk loses
+  // output, never state: a failure is logged and otherwise ignored.
+  void StoreLogs(const std::map<std::string, std::string>& logs) {
+    std::map<std::string, std::string> by_id;
+    const std::string prefix = agenda_.progress_id.value_or("") + "-";
+    for (const auto& [name, text] : logs) by_id[prefix + name] = text;
+    Status logged = deps_.client.AppendOperationLogs(by_id);
+    if (!logged.ok()) {
+      deps_.logger.Log(LogLevel::kWarning,
+                       "agenda " + agenda_.id.value_or("") +
+                           ": could not store handler output: " + logged.message());
+    }
+  }
+
  private:
   bool SendOnce(std::unique_lock<std::mutex>& lock);
 
@@ -188,19 +200,7 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
   for (auto& [name, op] : ops) report.operation_progress->push_back(op);
 
   Status sent = deps_.client.UpdateAgendaProgress(report, options_.puller_id);
-  Status logged = Status::Ok();
-  if (sent.ok() && !logs.empty()) {
-    std::map<std::string, std::string> by_id;
-    const std::string prefix = agenda_.progress_id.value_or("") + "-";
-    for (auto& [name, text] : logs) by_id[prefix + name] = std::move(text);
-    logged = deps_.client.AppendOperationLogs(by_id);
-    // Losing a log chunk loses output, never state: log it and go on.
-    if (!logged.ok()) {
-      deps_.logger.Log(LogLevel::kWarning,
-                       "agenda " + agenda_.id.value_or("") +
-                           ": could not store handler output: " + logged.message());
-    }
-  }
+  if (sent.ok() && !logs.empty()) StoreLogs(logs);
 
   lock.lock();
   if (sent.ok()) {
@@ -219,9 +219,10 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
   dirty = true;
   if (sent.code() == ErrorCode::kConflict) {
     claim_lost = true;
-    deps_.logger.Log(LogLevel::kWarning, "agenda " + agenda_.id.value_or("") +
-                                             ": the claim is gone (" + sent.message() +
-                                             "); stopping its handlers");
+    // After a user's cancel the server already holds the final state and refuses ours.
+    deps_.logger.Log(cancelled ? LogLevel::kInfo : LogLevel::kWarning,
+                     "agenda " + agenda_.id.value_or("") + ": the server refused the report (" +
+                         sent.message() + "); stopping its handlers");
     coordinator_cv.notify_all();
     return false;
   }
@@ -299,10 +300,13 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     run.completed = conductor.completed();
     run.dirty = true;
   }
+  bool cancelled_before_start = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     active_ = &run;
+    std::lock_guard<std::mutex> run_lock(run.mu);
     run.cancelled = cancel_requested_;
+    cancelled_before_start = cancel_requested_;
   }
   std::thread reporter([&run] { run.Report(); });
 
@@ -310,7 +314,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     diagnostics.push_back(
         Diagnostic("No operations in Agenda. Nothing to do.", std::nullopt, deps_.clock.Now()));
   }
-  bool stop_starting = !diagnostics.empty();
+  bool stop_starting = !diagnostics.empty() || cancelled_before_start;
   for (;;) {
     if (!stop_starting) {
       size_t room = options_.max_parallel > conductor.running()
@@ -410,6 +414,14 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     result.claim_lost = run.claim_lost;
   }
   reporter.join();
+  // Output captured after the server stopped taking reports (a cancel, a lost claim) is kept.
+  std::map<std::string, std::string> leftover_logs;
+  {
+    std::lock_guard<std::mutex> lock(run.mu);
+    if (!run.final_sent) leftover_logs.swap(run.unsent_logs);
+    result.cancelled = run.cancelled;
+  }
+  if (!leftover_logs.empty()) run.StoreLogs(leftover_logs);
   {
     std::lock_guard<std::mutex> lock(mu_);
     active_ = nullptr;
@@ -420,7 +432,9 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
       LogLevel::kInfo,
       "Agenda " + agenda.id.value_or("") + " (Ops) execution duration (milliseconds): " +
           std::to_string((ended_at - started).millis()) + ". ExecutorComplete " +
-          (result.succeeded ? "succeeded" : (result.claim_lost ? "claim lost" : "failed")));
+          (result.succeeded
+               ? "succeeded"
+               : (result.cancelled ? "cancelled" : (result.claim_lost ? "claim lost" : "failed"))));
   return result;
 }
 

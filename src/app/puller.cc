@@ -122,9 +122,14 @@ void Puller::StartAgenda(const std::string& insight_id, Agenda agenda,
       executor_options);
   Executor* executor = run.executor.get();
   Run* slot = &run;
+  const std::string agenda_id = agenda.id.value_or("");
+  if (deps_.running_agendas != nullptr) deps_.running_agendas->Add(agenda_id, executor);
   run.thread = std::thread(
       [this, executor, slot, insight_id, agenda = std::move(agenda), prior = std::move(prior)] {
         executor->Run(agenda, prior);
+        if (deps_.running_agendas != nullptr) {
+          deps_.running_agendas->Remove(agenda.id.value_or(""), executor);
+        }
         {
           std::lock_guard<std::mutex> done_lock(mu_);
           --active_[insight_id];

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "app/executor.h"
+#include "app/running_agendas.h"
 #include "app/worker_pool.h"
 #include "ports/clock.h"
 #include "ports/launcher.h"
@@ -39,6 +40,9 @@ struct PullerDeps {
   std::vector<Launcher*> launchers;
   WorkerPool& workers;
   Logger& logger;
+  // Where its executors are registered while they run, so that a cancel recorded in this process
+  // reaches them at once (pop dev); nullptr when the server is elsewhere. Not owned.
+  RunningAgendas* running_agendas;
 };
 
 class Puller {

@@ -39,19 +39,6 @@ const char* TitleOf(ErrorCode code) {
   }
 }
 
-Result<std::vector<OperationProgress>> OperationProgressOf(StoreReader& tx,
-                                                           const std::string& progress_id) {
-  ObjectQuery query;
-  query.equals.push_back({"agendaProgressId", progress_id});
-  query.scope = VisibilityScope::Everything();
-  query.limit = kUnlimited;
-  POP_ASSIGN_OR_RETURN(auto found, tx.Find(ObjectKind::kOperationProgress, query));
-  std::vector<OperationProgress> ops;
-  ops.reserve(found.size());
-  for (auto& object : found) ops.push_back(std::get<OperationProgress>(std::move(object)));
-  return ops;
-}
-
 // Loads an insight the caller may see under `scope`; nullopt otherwise.
 Result<std::optional<Insight>> VisibleInsight(StoreReader& tx, const std::string& id,
                                               const VisibilityScope& scope) {
@@ -152,6 +139,13 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
     POP_ASSIGN_OR_RETURN(auto insight,
                          VisibleInsight(tx, insight_id, ReadScope(ObjectKind::kInsight, ctx.auth)));
     if (!insight) return InsightNotVisible(insight_id);
+    // A cancel is final: no report may overwrite it, and the executor must stop (a rerun, which
+    // moves the progress back to WAITING, is the way to run it again).
+    if (stored.processing_state == ProcessingState::kComplete &&
+        stored.processing_state_message == kMessageCancelled) {
+      return Status(ErrorCode::kConflict, "Agenda " + stored.agenda_id.value_or("") +
+                                              " was cancelled; stop this execution.");
+    }
     // Only these fields may be reported (spec §10.2 step 3).
     AgendaProgress filtered;
     filtered.percent_complete = progress->percent_complete;

@@ -65,8 +65,9 @@ class ResourcePoolService {
                  std::function<void(Result<GetAgendaResult>)> done);
 
   // Errors: kInvalidArgument (progress or insight not found / not visible), kConflict when the
-  // agenda is back in its queue (its claim lapsed, or it was rerun) or, when `puller_id` is
-  // given, when another puller holds its claim: the reporting executor must stop.
+  // agenda was cancelled ("Agenda <id> was cancelled; stop this execution."; nothing is
+  // stored), when it is back in its queue (its claim lapsed, or it was rerun) or, when
+  // `puller_id` is given, when another puller holds its claim: the reporting executor must stop.
   [[nodiscard]] Status UpdateAgendaProgress(const std::optional<AgendaProgress>& progress,
                                             const std::optional<std::string>& puller_id,
                                             const RequestContext& ctx);

@@ -143,7 +143,8 @@ Status RunPuller(const PullerConfig& config) {
   options.max_agendas = config.max_agendas;
   options.puller_id = config.puller_id.empty() ? DefaultPullerId() : config.puller_id;
   options.executor.max_parallel = config.max_parallel_operations;
-  app::Puller puller(app::PullerDeps{clock, *parts.client, parts.launchers, workers, *parts.logger},
+  app::Puller puller(app::PullerDeps{clock, *parts.client, parts.launchers, workers, *parts.logger,
+                                     /*running_agendas=*/nullptr},
                      options);
   puller.Start();
   int signal_number = WaitForTerminationSignal();

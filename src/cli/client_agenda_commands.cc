@@ -1,11 +1,13 @@
-// `pop agenda submit|watch|rerun` (they start or follow a run) and the registration of every
-// `agenda` subcommand. The read-only views (get, list, why) are in client_agenda_views.cc.
+// `pop agenda submit|watch|rerun|cancel` (they start, follow or stop a run) and the registration
+// of every `agenda` subcommand. The read-only views (get, list, why) are in
+// client_agenda_views.cc.
 #include "cli/client_agenda_commands.h"
 
 #include <CLI/CLI.hpp>
 
 #include "cli/client_agenda_views.h"
 #include "cli/client_agenda_watch.h"
+#include "cli/client_output.h"
 #include "core/codec/json_text.h"
 
 namespace pop::cli {
@@ -36,6 +38,12 @@ struct RerunOptions {
   bool skip_execution = false;
   bool wait = false;
   std::string timeout;
+};
+
+struct CancelOptions {
+  ConnectionFlags connection;
+  std::string id;
+  bool json = false;
 };
 
 void AddWaitFlags(CLI::App& command, bool& wait, std::string& timeout) {
@@ -114,6 +122,37 @@ int RunRerun(const RerunOptions& options) {
   return WaitForAgenda(*client, options.id, StringField(*agenda, "progressId"), *wait);
 }
 
+// Exit 0 whether it was cancelled now or had already finished (the output says which).
+int RunCancel(const CancelOptions& options) {
+  auto client = Connect(options.connection);
+  if (!client.ok()) return Fail(client.error());
+  JsonObject body;
+  body.Set("agendaId", Json(options.id));
+  auto response = client->Call("POST", "/agenda/service/cancel", ToJsonText(Json(std::move(body))));
+  if (!response.ok()) return Fail(response.error());
+  JsonObject answer = response->is_object() ? response->AsObject() : JsonObject();
+  answer.Erase("error");
+  answer.Erase("cid");
+  if (options.json) {
+    Print(PrettyJson(Json(std::move(answer))));
+    return kExitOk;
+  }
+  const Json view(std::move(answer));
+  const Json* cancelled = view.Find("cancelled");
+  const Json* progress = view.Find("agendaProgress");
+  const std::string state = progress != nullptr ? StateLabel(*progress) : "COMPLETE";
+  if (cancelled == nullptr || !cancelled->is_bool() || !cancelled->AsBool()) {
+    Print("agenda " + options.id + " had already finished (" + state + "); nothing to cancel\n");
+    return kExitOk;
+  }
+  const Json* was_running = view.Find("wasRunning");
+  const bool running = was_running != nullptr && was_running->is_bool() && was_running->AsBool();
+  Print("agenda " + options.id + " cancelled" +
+        (running ? " (it was running: its handlers are being stopped)\n"
+                 : " (it had not started: it left its queue)\n"));
+  return kExitOk;
+}
+
 void AddSubmitCommand(CLI::App& agenda, ClientCommandState& state) {
   CLI::App* command = agenda.add_subcommand("submit", "submit an agenda (a JSON file)");
   auto& options = RegisterCommand<SubmitOptions>(state, command, &RunSubmit);
@@ -157,15 +196,25 @@ void AddRerunCommand(CLI::App& agenda, ClientCommandState& state) {
   skip->excludes("--wait");
 }
 
+void AddCancelCommand(CLI::App& agenda, ClientCommandState& state) {
+  CLI::App* command = agenda.add_subcommand(
+      "cancel", "stop an agenda: take it out of its queue, or stop its running handlers");
+  auto& options = RegisterCommand<CancelOptions>(state, command, &RunCancel);
+  AddConnectionFlags(*command, options.connection);
+  command->add_option("id", options.id, "agenda id")->required();
+  command->add_flag("--json", options.json, "print the server's answer as JSON");
+}
+
 }  // namespace
 
 void AddAgendaCommands(CLI::App& app, ClientCommandState& state) {
-  CLI::App* agenda = app.add_subcommand("agenda", "submit, inspect and rerun agendas");
+  CLI::App* agenda = app.add_subcommand("agenda", "submit, inspect, rerun and cancel agendas");
   agenda->require_subcommand(1);
   AddSubmitCommand(*agenda, state);
   AddAgendaViewCommands(*agenda, state);
   AddWatchCommand(*agenda, state);
   AddRerunCommand(*agenda, state);
+  AddCancelCommand(*agenda, state);
   AddAgendaLogsCommand(*agenda, state);
 }
 

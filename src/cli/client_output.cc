@@ -163,6 +163,7 @@ std::string StateLabel(const Json& progress) {
   if (message != nullptr && message->is_string()) {
     if (EqualsIgnoringCase(message->AsString(), "succeeded")) return "SUCCEEDED";
     if (EqualsIgnoringCase(message->AsString(), "failed")) return "FAILED";
+    if (message->AsString() == "cancelled") return "CANCELLED";
   }
   return name;
 }

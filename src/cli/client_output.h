@@ -45,8 +45,8 @@ std::string Plural(size_t count, const std::string& noun);
 // A duration in seconds as "0.4s", "12s", "3m05s".
 std::string FormatElapsed(double seconds);
 
-// WAITING, EXECUTING, SUCCEEDED or FAILED from a progress object's processingState and
-// processingStateMessage (COMPLETE when the message is neither succeeded nor failed).
+// WAITING, EXECUTING, SUCCEEDED, FAILED or CANCELLED from a progress object's processingState
+// and processingStateMessage (COMPLETE for any other message).
 std::string StateLabel(const Json& progress);
 // True when the progress is COMPLETE.
 bool IsComplete(const Json& progress);

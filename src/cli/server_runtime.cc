@@ -33,6 +33,7 @@
 #include "app/puller.h"
 #include "app/resident_launcher.h"
 #include "app/resource_pool_service.h"
+#include "app/running_agendas.h"
 #include "app/token_service.h"
 #include "cli/agent_runtime.h"
 
@@ -192,7 +193,9 @@ Status RunServer(const ServerConfig& config) {
     maintenance = StartMaintenance(config, services, queues, *logger, metrics);
   }
   app::DataObjectService data(services, &queues);
-  app::AgendaService agendas(services, &queues);
+  // pop dev's executors, so that a cancel stops their handlers at once.
+  app::RunningAgendas running_agendas;
+  app::AgendaService agendas(services, &queues, &running_agendas);
   app::ResourcePoolService pools(services, queues, &queues);
   app::TokenService tokens(services, hasher);
 
@@ -235,9 +238,13 @@ Status RunServer(const ServerConfig& config) {
     puller_options.max_agendas = config.max_agendas;
     puller_options.puller_id = "pop-dev-" + ids.NewId().substr(0, 8);
     puller_options.executor.max_parallel = config.max_parallel_operations;
-    puller = std::make_unique<app::Puller>(
-        app::PullerDeps{clock, *pool_client, {resident.get(), process.get()}, *workers, *logger},
-        puller_options);
+    puller = std::make_unique<app::Puller>(app::PullerDeps{clock,
+                                                           *pool_client,
+                                                           {resident.get(), process.get()},
+                                                           *workers,
+                                                           *logger,
+                                                           &running_agendas},
+                                           puller_options);
     puller->Start();
   }
 

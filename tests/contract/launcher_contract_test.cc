@@ -604,6 +604,30 @@ sleep 600
   ExpectFailure(outcome, "Handler for operation b was cancelled");
 }
 
+TEST_P(LauncherContractTest, CancelUsesTheHandlersGraceWhenShorterAndKeepsItsOutput) {
+  TestHandler handler = Script("work", R"sh(
+trap 'echo got TERM' TERM
+echo stubborn
+report '{"processingState":"EXECUTING"}'
+while :; do sleep 0.05; done
+)sh");
+  handler.cancel_grace = milliseconds(300);
+  Start({handler});
+  std::unique_ptr<LaunchedOperation> operation = Launch(Spec("work"));
+  ASSERT_NE(operation, nullptr);
+  ASSERT_TRUE(ReportedState(*operation, ProcessingState::kExecuting));
+
+  auto started = Clock::now();
+  operation->Cancel(seconds(60));  // the executor's grace; the handler's 300 ms wins
+  LaunchOutcome outcome = operation->Wait();
+
+  ExpectFailure(outcome, "Handler for operation b was cancelled");
+  EXPECT_LT(Clock::now() - started, seconds(20));  // SIGKILL came long before 60 s
+  const std::string log = operation->TakeNewLog();
+  EXPECT_THAT(log, HasSubstr("stubborn\n"));
+  EXPECT_THAT(log, HasSubstr("got TERM\n"));  // what it printed after SIGTERM is kept
+}
+
 TEST_P(LauncherContractTest, CancelAfterCompleteKeepsTheReportedOutcome) {
   Start({Script("work", R"sh(
 report '{"processingState":"COMPLETE","processingStateMessage":"succeeded","result":1}'

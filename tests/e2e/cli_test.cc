@@ -177,6 +177,7 @@ TEST_F(CliTest, EveryCommandExitsThreeWhenTheServerIsUnreachable) {
 
   EXPECT_EQ(with({"agenda", "submit", "--wait", "-f", path}).exit_code, 3);
   EXPECT_EQ(with({"agenda", "list"}).exit_code, 3);
+  EXPECT_EQ(with({"agenda", "cancel", "a-1"}).exit_code, 3);
   EXPECT_EQ(with({"pool", "get", "rp"}).exit_code, 3);
   EXPECT_EQ(with({"progress", "summary", "--link-id", "L"}).exit_code, 3);
 }

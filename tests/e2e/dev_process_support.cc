@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -97,9 +98,12 @@ std::string DevProcess::Start() {
   int watch = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   POP_CHECK(watch >= 0);
   POP_CHECK(inotify_add_watch(watch, dir_.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE) >= 0);
-  std::vector<std::string> args = {"dev",          "--listen",          "127.0.0.1:0",
-                                   "--data-dir",   data_dir().string(), "--ready-file",
-                                   ready.string(), "--log-level",       "warning"};
+  std::vector<std::string> args = {"dev",         "--listen",          "127.0.0.1:0",
+                                   "--data-dir",  data_dir().string(), "--ready-file",
+                                   ready.string()};
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--log-level") == extra_args_.end()) {
+    args.insert(args.end(), {"--log-level", "warning"});
+  }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   const std::string log = (dir_ / "dev.log").string();
   pid_ = fork();

@@ -14,6 +14,7 @@ namespace pop::testing {
 class DevProcess {
  public:
   // `dir` holds the data dir (dir/data), the ready file and the server's output (dir/dev.log).
+  // The log level is warning unless `extra_args` names --log-level.
   explicit DevProcess(std::filesystem::path dir, std::vector<std::string> extra_args = {});
   ~DevProcess();  // stops a process still running
   DevProcess(const DevProcess&) = delete;

@@ -2,7 +2,8 @@
 //   {"result": <json>}            succeed with that output
 //   {"fail": "message"}           report COMPLETE/failed with that diagnostic
 //   {"crash": "why"}              a launcher-decided failure (LaunchOutcome::failure)
-//   {"hold": true}                stay running until Release() or Cancel()
+//   {"hold": true}                stay running until Release() or Cancel(); a cancelled one
+//                                 logs "stopping <name>" (as a handler printing on SIGTERM)
 // It records every LaunchSpec and the most handlers running at once. Thread-safe.
 #pragma once
 
@@ -60,10 +61,16 @@ class ScriptedLauncher final : public Launcher {
       p.percent_complete = 50.0;
       return p;
     }
-    std::string TakeNewLog() override { return std::exchange(log_, ""); }
+    std::string TakeNewLog() override {
+      std::lock_guard<std::mutex> lock(owner_.mu_);
+      return std::exchange(log_, "");
+    }
     LaunchOutcome Wait() override {
       Json payload = ParseJson(spec_.payload).value();
-      log_ = "running " + spec_.operation_name + "\n";
+      {
+        std::lock_guard<std::mutex> lock(owner_.mu_);
+        log_ = "running " + spec_.operation_name + "\n";
+      }
       LaunchOutcome outcome;
       if (payload.Find("hold") != nullptr) {
         std::unique_lock<std::mutex> lock(owner_.mu_);
@@ -73,6 +80,7 @@ class ScriptedLauncher final : public Launcher {
         owner_.cv_.wait(lock, [&] { return owner_.released_ || cancelled_; });
         --owner_.running_;
         if (cancelled_) {
+          log_ += "stopping " + spec_.operation_name + "\n";
           outcome.failure = "Handler for operation " + spec_.operation_name + " was cancelled";
           outcome.progress = Complete("failed");
           return outcome;
@@ -107,7 +115,7 @@ class ScriptedLauncher final : public Launcher {
     }
     ScriptedLauncher& owner_;
     LaunchSpec spec_;
-    std::string log_;
+    std::string log_;         // guarded by owner_.mu_
     bool cancelled_ = false;  // guarded by owner_.mu_
   };
 

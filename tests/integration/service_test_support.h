@@ -48,6 +48,8 @@ inline std::string Quoted(const std::string& text) { return ToJsonText(Json(text
 
 class ServiceTest : public ::testing::Test {
  protected:
+  explicit ServiceTest(ApiServerOptions options = {}) : server_(std::move(options)) {}
+
   void SetUp() override {
     server_.SetUpPoolFor("acme");
     AddCustomer("globex");

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <map>
 #include <string_view>
 
@@ -63,7 +64,9 @@ class ProcessOperation final : public LaunchedOperation {
     return *run_->outcome;
   }
 
+  // The handler's own cancel_grace (its registry entry) bounds the caller's grace.
   void Cancel(std::chrono::milliseconds grace) override {
+    grace = std::min(grace, cancel_grace_);
     {
       local_process::MutexLock lock(run_->mu);
       if (run_->outcome.has_value()) {

@@ -2,7 +2,8 @@
 // program its type is registered with), receives the handler environment of spec §16 and reports
 // progress and its result as JSON lines on the report channel ($POP_REPORT). A few spawner
 // threads start children; one thread follows them all (epoll over pidfds and pipes); no thread
-// per child.
+// per child. Cancel(grace) on an operation sends SIGTERM to its process group and SIGKILL after
+// `grace` or its type's cancel_grace, whichever is shorter.
 // The handler contract (environment, report lines, outcomes, logs): docs/handlers.md.
 // Thread-safe.
 #pragma once

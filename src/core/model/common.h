@@ -41,6 +41,8 @@ inline constexpr const char kMessagePending[] = "pending";
 inline constexpr const char kMessageRunningOperations[] = "Running Operations";
 inline constexpr const char kMessageSucceeded[] = "succeeded";
 inline constexpr const char kMessageFailed[] = "failed";
+// Not in the spec: an Agenda (or operation) a user cancelled (docs/api.md, agenda/service/cancel).
+inline constexpr const char kMessageCancelled[] = "cancelled";
 
 struct DiagnosticEvent {
   std::optional<std::string> message;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "app/resident_launcher.h"
+#include "app/running_agendas.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
 #include "fakes/fake_clock.h"
@@ -236,6 +237,71 @@ TEST_F(ExecutorTest, CancelEndsTheAgendaAsCancelled) {
   EXPECT_FALSE(done.get_future().get().succeeded);
   EXPECT_EQ(Final().processing_state_message, "cancelled");
   EXPECT_EQ(scripted_.specs().size(), 1u);
+}
+
+// Until `condition` holds; the threads under test move on their own (no time passes).
+template <typename Condition>
+void SpinUntil(Condition condition) {
+  while (!condition()) std::this_thread::yield();
+}
+
+const char kHeldThenNext[] = R"({"id":"A","progressId":"P","operations":[
+  {"name":"held","type":"script","payload":{"hold":true}},
+  {"name":"next","type":"script","payload":"@<held.out>"}]})";
+
+TEST_F(ExecutorTest, AHeartbeatRefusedAsCancelledStopsTheHandlersAndStartsNothingNew) {
+  Executor executor = MakeExecutor(Options());
+  std::promise<ExecutionResult> done;
+  std::thread runner([&] { done.set_value(executor.Run(AgendaOf(kHeldThenNext), std::nullopt)); });
+  scripted_.WaitForRunning(1);
+  SpinUntil([&] { return !client_.reports().empty(); });  // it runs, and the server knows
+
+  // The agenda is cancelled on the server: the next report (the heartbeat) gets 409.
+  client_.Refuse(1000, ErrorCode::kConflict);
+  clock_.Advance(Duration::Seconds(5));
+  runner.join();
+
+  ExecutionResult result = done.get_future().get();
+  EXPECT_TRUE(result.claim_lost);
+  EXPECT_FALSE(result.succeeded);
+  EXPECT_FALSE(result.final_reported);
+  EXPECT_EQ(scripted_.running(), 0u);
+  ASSERT_EQ(scripted_.specs().size(), 1u);  // "next" never started
+  for (const AgendaProgress& report : client_.reports()) {
+    EXPECT_EQ(report.processing_state, ProcessingState::kExecuting);  // no final state was sent
+  }
+  // What the handler printed while it stopped is still stored.
+  EXPECT_NE(client_.logs()["P-held"].find("stopping held\n"), std::string::npos);
+}
+
+TEST_F(ExecutorTest, RunningAgendasCancelsTheExecutorOfAnAgendaAtOnce) {
+  Executor executor = MakeExecutor(Options());
+  RunningAgendas running;
+  running.Add("A", &executor);
+  std::promise<ExecutionResult> done;
+  std::thread runner([&] { done.set_value(executor.Run(AgendaOf(kHeldThenNext), std::nullopt)); });
+  scripted_.WaitForRunning(1);
+
+  EXPECT_FALSE(running.Cancel("B"));
+  EXPECT_TRUE(running.Cancel("A"));
+  runner.join();
+  running.Remove("A", &executor);
+
+  ExecutionResult result = done.get_future().get();
+  EXPECT_TRUE(result.cancelled);
+  EXPECT_EQ(scripted_.specs().size(), 1u);
+  EXPECT_EQ(Final().processing_state_message, "cancelled");
+  EXPECT_NE(client_.logs()["P-held"].find("stopping held\n"), std::string::npos);
+  EXPECT_FALSE(running.Cancel("A"));  // removed
+}
+
+TEST_F(ExecutorTest, ACancelBeforeTheRunStartsStartsNoOperation) {
+  Executor executor = MakeExecutor(Options());
+  executor.Cancel();
+  ExecutionResult result = executor.Run(AgendaOf(kHeldThenNext), std::nullopt);
+  EXPECT_TRUE(result.cancelled);
+  EXPECT_TRUE(scripted_.specs().empty());
+  EXPECT_EQ(Final().processing_state_message, "cancelled");
 }
 
 TEST_F(ExecutorTest, AnAgendaWithoutOperationsFails) {

@@ -1,0 +1,32 @@
+#include "app/running_agendas.h"
+
+namespace pop::app {
+
+void RunningAgendas::Add(const std::string& agenda_id, Executor* executor) {
+  std::lock_guard<std::mutex> lock(mu_);
+  running_.emplace(agenda_id, executor);
+}
+
+void RunningAgendas::Remove(const std::string& agenda_id, const Executor* executor) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [begin, end] = running_.equal_range(agenda_id);
+  for (auto it = begin; it != end; ++it) {
+    if (it->second == executor) {
+      running_.erase(it);
+      return;
+    }
+  }
+}
+
+bool RunningAgendas::Cancel(const std::string& agenda_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [begin, end] = running_.equal_range(agenda_id);
+  bool found = false;
+  for (auto it = begin; it != end; ++it) {
+    it->second->Cancel(/*user_requested=*/true);
+    found = true;
+  }
+  return found;
+}
+
+}  // namespace pop::app
