@@ -214,7 +214,8 @@ class DevChaos {
   explicit DevChaos(const std::filesystem::path& dir)
       : dir_(dir), data_(dir / "data"), journal_(dir / "journal") {
     std::filesystem::create_directories(data_);
-    WriteRegistry(data_ / "handlers.json", WriteChaosHandler(dir, journal_));
+    handler_ = WriteChaosHandler(dir, journal_);
+    WriteRegistry(data_ / "handlers.json", handler_);
   }
 
   std::string Start() {
@@ -232,7 +233,7 @@ class DevChaos {
   void Kill9() {
     const pid_t pid = process_->pid();
     process_->Kill9();
-    EXPECT_TRUE(WaitUntilNoProcessMatches("chaos-handler.sh", seconds(10)));
+    EXPECT_TRUE(WaitUntilNoProcessMatches(handler_.string(), seconds(10)));
     AppendKilled(journal_, pid);
   }
   void Stop() {
@@ -242,9 +243,12 @@ class DevChaos {
   }
   std::string token() { return WaitForLine(data_ / "admin-token", seconds(5)).value_or(""); }
   const std::filesystem::path& journal() const { return journal_; }
+  // The handler script: its full path tells this test's handler processes from other tests'.
+  const std::filesystem::path& handler() const { return handler_; }
 
  private:
   std::filesystem::path dir_;
+  std::filesystem::path handler_;
   std::filesystem::path data_;
   std::filesystem::path journal_;
   std::unique_ptr<ChildProcess> process_;
@@ -296,7 +300,7 @@ TEST(ChaosTest, HandlersKilledAtRandomMomentsAreRetriedToSuccess) {
     Submitter submitter(url, dev.token(), "dev", next, acked, mu);
     for (size_t trial = 0; trial < trials; ++trial) {
       std::this_thread::sleep_for(milliseconds(50 + random() % 250));
-      std::vector<pid_t> handlers = ProcessesMatching("chaos-handler.sh");
+      std::vector<pid_t> handlers = ProcessesMatching(dev.handler().string());
       if (handlers.empty()) continue;
       kill(handlers[random() % handlers.size()], SIGKILL);
       ++killed;
@@ -382,7 +386,8 @@ TEST(ChaosTest, PullerKilledAtRandomMomentsItsWorkIsTakenOverByTheNextOne) {
   ChaosDir dir;
   const std::filesystem::path journal = dir.path() / "journal";
   const std::filesystem::path registry = dir.path() / "registry.json";
-  WriteRegistry(registry, WriteChaosHandler(dir.path(), journal));
+  const std::filesystem::path handler = WriteChaosHandler(dir.path(), journal);
+  WriteRegistry(registry, handler);
   // Short lease and reclaim times so that the test is quick: a claim without a report returns
   // after 2 s; an execution without a report for 8 s (the executor heartbeats every 5 s) fails
   // and is retried at once.
@@ -447,7 +452,7 @@ TEST(ChaosTest, PullerKilledAtRandomMomentsItsWorkIsTakenOverByTheNextOne) {
       std::this_thread::sleep_for(milliseconds(200 + random() % 600));
       const pid_t pid = puller->pid();
       puller->Kill9();
-      EXPECT_TRUE(WaitUntilNoProcessMatches("chaos-handler.sh", seconds(10)));
+      EXPECT_TRUE(WaitUntilNoProcessMatches(handler.string(), seconds(10)));
       AppendKilled(journal, pid);
     }
   }
