@@ -220,7 +220,9 @@ Result<std::unique_ptr<LaunchedOperation>> ProcessLauncher::Launch(const LaunchS
                                          std::nullopt, {}, reactor_->WallNow()));
   } else {
     POP_ASSIGN_OR_RETURN(
-        child_id, reactor_->Follow(std::move(child), {handler.timeout, handler.cancel_grace}, run));
+        child_id, reactor_->Follow(
+                      std::move(child),
+                      {handler.timeout, handler.cancel_grace, handler.exit_zero_is_success}, run));
   }
   return std::unique_ptr<LaunchedOperation>(
       new ProcessOperation(reactor_, std::move(run), child_id, handler.cancel_grace));
