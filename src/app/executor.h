@@ -2,7 +2,8 @@
 // up to a limit, through the launcher that handles its type; feeds outputs to dependants; stops
 // new starts after a failure while running operations finish; and reports AgendaProgress with
 // its OperationProgress through the PoolClient: coalesced (a burst of fast operations costs one
-// report), a heartbeat every 5 s while it runs, the final state with retries. A report that the
+// report; an Agenda that ends within the first interval sends only its final state), a
+// heartbeat every 5 s while it runs, the final state with retries. A report that the
 // claim is no longer ours (409) cancels the running handlers and ends the run unreported.
 // Design: docs/design/executor.md. Thread-safe: Run on one thread, Cancel from any.
 #pragma once
