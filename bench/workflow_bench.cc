@@ -245,7 +245,10 @@ bool WaitAllComplete(Api& api, std::vector<Submitted>& runs, int poll_ms, int ti
   while (!pending.empty()) {
     if (SteadyClock::now() > deadline) return false;
     Submitted& last = runs[pending.back()];
-    const Json latest = api.Call("GET", "/progress/agenda/" + last.progress_id);
+    // Projected, so that an Agenda with many operations does not ship its operation progress.
+    const Json latest = api.Call("GET", "/progress/agenda/" + last.progress_id +
+                                            "?byfields=id,processingState,processingStateMessage,"
+                                            "completedTime");
     const JsonArray& one = AllOf(latest);
     if (one.empty() || !IsComplete(one[0])) {
       std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
