@@ -116,8 +116,11 @@ HostCpu ReadHostCpu() {
   return cpu;
 }
 
-DevServer::DevServer(std::string binary, std::filesystem::path data_dir)
-    : binary_(std::move(binary)), data_dir_(std::move(data_dir)) {}
+DevServer::DevServer(std::string binary, std::filesystem::path data_dir,
+                     std::vector<std::string> extra_args)
+    : binary_(std::move(binary)),
+      data_dir_(std::move(data_dir)),
+      extra_args_(std::move(extra_args)) {}
 
 DevServer::~DevServer() {
   if (pid_ > 0) {
@@ -132,6 +135,7 @@ double DevServer::Start() {
                                    "--listen",    "127.0.0.1:" + std::to_string(port),
                                    "--data-dir",  data_dir_.string(),
                                    "--log-level", "warning"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   const std::string log = (data_dir_ / "dev.log").string();
   const auto started = SteadyClock::now();
   pid_ = ::fork();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace pop::bench {
 
@@ -29,12 +30,13 @@ HostCpu ReadHostCpu();
 class DevServer {
  public:
   // `data_dir` must exist; the server's stdout and stderr go to data_dir/dev.log.
-  DevServer(std::string binary, std::filesystem::path data_dir);
+  DevServer(std::string binary, std::filesystem::path data_dir,
+            std::vector<std::string> extra_args = {});
   ~DevServer();  // SIGKILL and reap when still running
   DevServer(const DevServer&) = delete;
   DevServer& operator=(const DevServer&) = delete;
 
-  // Starts `pop dev --listen 127.0.0.1:<free port> --data-dir <data_dir>` and polls
+  // Starts `pop dev --listen 127.0.0.1:<free port> --data-dir <data_dir> <extra_args>` and polls
   // `GET /healthz` (a new connection every 0.2 ms or so) until it answers 200. Returns the
   // milliseconds from just before fork() to that answer. Ends the program on failure.
   double Start();
@@ -48,6 +50,7 @@ class DevServer {
  private:
   std::string binary_;
   std::filesystem::path data_dir_;
+  std::vector<std::string> extra_args_;
   std::string url_;
   pid_t pid_ = -1;
 };

@@ -14,7 +14,9 @@
 //
 // Usage: pop_workflow_bench [--pop PATH] [--workloads W1,W2,W3,W4] [--clients 1,16]
 //                           [--w1 N] [--w2 N] [--w3 N] [--w4 N] [--warmup N] [--poll-ms MS]
-//                           [--timeout-s S] [--dir DIR]
+//                           [--timeout-s S] [--dir DIR] [--dev-arg FLAG]...
+// --dev-arg passes one more argument to `pop dev` (repeat it: --dev-arg --max-agendas
+// --dev-arg 64); runs with any are not the configuration pop ships with.
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,6 +63,7 @@ struct Options {
   int poll_ms = 5;
   int timeout_s = 240;
   std::string dir;
+  std::vector<std::string> dev_args;  // extra flags for `pop dev`, e.g. --max-agendas 64
 };
 
 [[noreturn]] void Die(const std::string& message) {
@@ -336,6 +339,13 @@ struct RunResult {
   double server_cpu_s = 0;
 };
 
+// The extra `pop dev` flags, space-separated ("" for pop as it ships).
+std::string DevArgs(const Options& options) {
+  std::string joined;
+  for (const std::string& arg : options.dev_args) joined += (joined.empty() ? "" : " ") + arg;
+  return joined;
+}
+
 void WriteRegistry(const std::filesystem::path& data_dir) {
   std::ofstream out(data_dir / "handlers.json");
   out << R"({")" << kProcessType << R"(": {"command": "/bin/true", "exitZeroIsSuccess": true}})"
@@ -350,7 +360,7 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
   std::filesystem::remove_all(data_dir);
   std::filesystem::create_directories(data_dir);
   WriteRegistry(data_dir);
-  DevServer server(options.pop, data_dir);
+  DevServer server(options.pop, data_dir, options.dev_args);
   RunResult r;
   r.workload = w.name;
   r.clients = clients;
@@ -420,6 +430,7 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
     std::printf("    finished %s, %zu failed agendas, %zu wrong results, pop dev exit %d\n",
                 finished ? "yes" : "NO (timeout)", failed, bad, exit_status);
   }
+  if (!options.dev_args.empty()) std::printf("    pop dev %s\n", DevArgs(options).c_str());
   std::fflush(stdout);
   JsonLine(kBench, w.name)
       .Add("clients", static_cast<int64_t>(clients))
@@ -443,6 +454,7 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
       .Add("foreign_cpu_pct", foreign_pct)
       .Add("cold_start_ms", r.cold_start_ms)
       .Add("idle_rss_mib", r.idle_rss_mib)
+      .Add("dev_args", DevArgs(options))
       .Print();
   return r;
 }
@@ -499,7 +511,7 @@ Options ParseFlags(int argc, char** argv) {
       std::printf(
           "usage: pop_workflow_bench [--pop PATH] [--workloads W1,W2,W3,W4] [--clients 1,16]\n"
           "       [--w1 N] [--w2 N] [--w3 N] [--w4 N] [--warmup N] [--poll-ms MS]\n"
-          "       [--timeout-s S] [--dir DIR]\n");
+          "       [--timeout-s S] [--dir DIR] [--dev-arg FLAG]...\n");
       std::exit(flag == "--help" ? 0 : 2);
     }
     const std::string value = argv[++i];
@@ -522,6 +534,8 @@ Options ParseFlags(int argc, char** argv) {
       options.timeout_s = static_cast<int>(ParseCount(flag, value));
     } else if (flag == "--dir") {
       options.dir = value;
+    } else if (flag == "--dev-arg") {
+      options.dev_args.push_back(value);
     } else {
       Die("unknown flag " + flag);
     }
