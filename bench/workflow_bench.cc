@@ -395,7 +395,8 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
   size_t failed = 0;
   std::vector<double> latency;
   double engine_end_ms = 0;
-  const double t0_wall = runs.empty() ? 0 : runs.front().submit_wall_ms;
+  double t0_wall = runs.empty() ? 0 : runs.front().submit_wall_ms;
+  for (const Submitted& s : runs) t0_wall = std::min(t0_wall, s.submit_wall_ms);
   for (const Submitted& s : runs) {
     failed += s.succeeded ? 0 : 1;
     if (s.completed_ms) {
