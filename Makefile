@@ -7,8 +7,10 @@ FUZZ_BUILD ?= build-fuzz
 DATA_DIR ?= pop-data
 LISTEN ?= 127.0.0.1:9090
 CMAKE_FLAGS ?=
+BENCH_BUILD ?= build-bench
+BENCH_ARGS ?=
 
-.PHONY: deps build run test test-quick chaos format tidy clean
+.PHONY: deps build run test test-quick chaos bench format tidy clean
 
 deps:
 	@scripts/install-deps.sh
@@ -41,6 +43,18 @@ test-quick: build
 CHAOS_TRIALS ?= 200
 chaos: build
 	@POP_CHAOS_TRIALS=$(CHAOS_TRIALS) ctest --test-dir $(BUILD) --output-on-failure -L chaos
+
+# The peers' workloads W1-W4 against `pop dev` (BENCHMARKS.md, issue 6), from a Release tree.
+# Sizes and client models: BENCH_ARGS, e.g. BENCH_ARGS='--workloads W1 --clients 16 --w1 2000'.
+# The human output goes to bench/results/latest.txt, every JSON line to bench/results/latest.json.
+bench: deps
+	@cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOP_BUILD_BENCH=ON \
+	  -DPOP_BUILD_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target pop pop_workflow_bench
+	@mkdir -p bench/results
+	@$(BENCH_BUILD)/bin/pop_workflow_bench $(BENCH_ARGS) | tee bench/results/latest.txt; \
+	  status=$${PIPESTATUS[0]}; grep '^{' bench/results/latest.txt > bench/results/latest.json; \
+	  exit $$status
 
 format:
 	@clang-format-14 -i $$(git ls-files '*.h' '*.cc')

@@ -123,6 +123,14 @@ int main(int argc, char** argv) {
   AddServerFlags(*dev, dev_config);
   dev->add_option("--data-dir", data_dir, "where the database and admin token live")
       ->capture_default_str();
+  dev->add_option("--max-agendas", dev_config.max_agendas,
+                  "Agendas the in-process puller runs at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  dev->add_option("--max-operations", dev_config.max_parallel_operations,
+                  "operations at once, per Agenda")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
 
   pop::cli::ServerConfig server_config;
   CLI::App* server = app.add_subcommand("server", "serve the API over a shared store");

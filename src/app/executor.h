@@ -2,9 +2,10 @@
 // up to a limit, through the launcher that handles its type; feeds outputs to dependants; stops
 // new starts after a failure while running operations finish; and reports AgendaProgress with
 // its OperationProgress through the PoolClient: coalesced (a burst of fast operations costs one
-// report), a heartbeat every 5 s while it runs, the final state with retries. A report refused
-// with 409 (the claim is no longer ours, or the Agenda was cancelled) cancels the running
-// handlers and ends the run without a final state; their remaining output is still stored.
+// report; an Agenda that ends within the first interval sends only its final state), a
+// heartbeat every 5 s while it runs, the final state with retries. A report refused with 409
+// (the claim is no longer ours, or the Agenda was cancelled) cancels the running handlers and
+// ends the run without a final state; their remaining output is still stored.
 // Design: docs/design/executor.md. Thread-safe: Run on one thread, Cancel from any.
 #pragma once
 

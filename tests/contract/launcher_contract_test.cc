@@ -370,6 +370,72 @@ TEST_P(LauncherContractTest, ExitWithoutAnyReportFails) {
   EXPECT_FALSE(outcome.output.has_value());
 }
 
+// exitZeroIsSuccess: for programs that know nothing of the report channel.
+TestHandler ExitZeroIsSuccess(TestHandler handler) {
+  handler.exit_zero_is_success = true;
+  return handler;
+}
+
+TEST_P(LauncherContractTest, ExitZeroSucceedsWithoutAReportWhenTheTypeSaysSo) {
+  TestHandler handler;
+  handler.type = "true";
+  handler.command = "/bin/true";
+  Start({ExitZeroIsSuccess(handler)});
+
+  LaunchOutcome outcome = Run(Spec("true"));
+
+  ExpectSucceeded(outcome);
+  EXPECT_EQ(outcome.progress->operation, "b");
+  EXPECT_EQ(outcome.progress->percent_complete, 100.0);
+  EXPECT_TRUE(outcome.progress->completed_time.has_value());
+  EXPECT_FALSE(outcome.progress->diagnostic_events.has_value());
+  EXPECT_FALSE(outcome.output.has_value());
+}
+
+TEST_P(LauncherContractTest, ExitZeroSuccessKeepsTheLastReportedProgressAndResult) {
+  Start({ExitZeroIsSuccess(Script("work", R"sh(
+report '{"processingState":"EXECUTING","percentComplete":30.0,"params":{"JobId":"j-4"},"result":{"n":7}}'
+)sh"))});
+
+  LaunchOutcome outcome = Run(Spec("work"));
+
+  ExpectSucceeded(outcome);
+  EXPECT_EQ(outcome.progress->percent_complete, 100.0);
+  EXPECT_EQ(outcome.progress->params, ParseOrDie(R"({"JobId":"j-4"})"));
+  ASSERT_TRUE(outcome.output.has_value());
+  EXPECT_EQ(ParseOrDie(*outcome.output), ParseOrDie(R"({"n":7})"));
+}
+
+TEST_P(LauncherContractTest, ExitZeroIsSuccessStillFailsOnANonZeroStatus) {
+  Start({ExitZeroIsSuccess(Script("work", "echo bad\nexit 3\n"))});
+
+  LaunchOutcome outcome = Run(Spec("work"));
+
+  ExpectFailure(outcome, "Handler for operation b exited with status 3");
+}
+
+TEST_P(LauncherContractTest, ExitZeroIsSuccessStillFailsOnASignal) {
+  Start({ExitZeroIsSuccess(Script("work", "ulimit -c 0\nkill -SEGV $$\n"))});
+
+  LaunchOutcome outcome = Run(Spec("work"));
+
+  ExpectFailure(outcome, "Handler for operation b was killed by signal 11 (Segmentation fault)");
+}
+
+TEST_P(LauncherContractTest, ExitZeroIsSuccessKeepsAReportedFailure) {
+  Start({ExitZeroIsSuccess(Script("work", R"sh(
+report '{"processingState":"COMPLETE","processingStateMessage":"failed","percentComplete":10.0}'
+exit 0
+)sh"))});
+
+  LaunchOutcome outcome = Run(Spec("work"));
+
+  ASSERT_TRUE(outcome.progress.has_value());
+  EXPECT_EQ(outcome.progress->processing_state, ProcessingState::kComplete);
+  EXPECT_EQ(outcome.progress->processing_state_message, "failed");
+  EXPECT_EQ(outcome.progress->percent_complete, 10.0);
+}
+
 TEST_P(LauncherContractTest, MegabytesOfOutputStayBoundedAndTheLastLinesSurvive) {
   Start({Script("work", R"sh(
 yes 'a line of filler that the handler prints over and over' | head -n 500000
@@ -804,7 +870,8 @@ TEST(ProcessLauncherRegistryTest, ParsesEveryField) {
   Result<std::map<std::string, HandlerCommand>> registry = ParseHandlerRegistry(R"({
     "echo": {"command": "examples/handlers/echo.sh"},
     "sample": {"command": "/opt/handlers/sample", "args": ["--verbose", "-x"],
-               "env": {"LOG_LEVEL": "debug"}, "timeoutSeconds": 1.5, "cancelGraceSeconds": 0}
+               "env": {"LOG_LEVEL": "debug"}, "timeoutSeconds": 1.5, "cancelGraceSeconds": 0,
+               "exitZeroIsSuccess": true}
   })");
 
   ASSERT_TRUE(registry.ok()) << registry.error().message;
@@ -814,12 +881,14 @@ TEST(ProcessLauncherRegistryTest, ParsesEveryField) {
   EXPECT_THAT(echo.args, IsEmpty());
   EXPECT_EQ(echo.timeout, seconds(3600));
   EXPECT_EQ(echo.cancel_grace, seconds(10));
+  EXPECT_FALSE(echo.exit_zero_is_success);
   const HandlerCommand& sample = registry->at("sample");
   EXPECT_EQ(sample.command, "/opt/handlers/sample");
   EXPECT_THAT(sample.args, ElementsAre("--verbose", "-x"));
   EXPECT_EQ(sample.env.at("LOG_LEVEL"), "debug");
   EXPECT_EQ(sample.timeout, milliseconds(1500));
   EXPECT_EQ(sample.cancel_grace, milliseconds(0));
+  EXPECT_TRUE(sample.exit_zero_is_success);
 }
 
 TEST(ProcessLauncherRegistryTest, ErrorsNameTheField) {
@@ -850,6 +919,8 @@ TEST(ProcessLauncherRegistryTest, ErrorsNameTheField) {
        "string"},
       {R"({"a": {"command": "/x", "cancelGraceSeconds": -1}})",
        "Invalid value for field 'a.cancelGraceSeconds': expected a number of seconds >= 0"},
+      {R"({"a": {"command": "/x", "exitZeroIsSuccess": 1}})",
+       "Invalid value for field 'a.exitZeroIsSuccess': expected true or false, got a number"},
   };
   for (const auto& [text, message] : cases) {
     Result<std::map<std::string, HandlerCommand>> registry = ParseHandlerRegistry(text);

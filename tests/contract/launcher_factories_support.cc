@@ -35,6 +35,7 @@ Result<std::unique_ptr<Launcher>> CreateProcessLauncher(const LauncherSetup& set
     command.env = handler.env;
     command.timeout = handler.timeout;
     command.cancel_grace = handler.cancel_grace;
+    command.exit_zero_is_success = handler.exit_zero_is_success;
     options.types.emplace(handler.type, std::move(command));
   }
   POP_ASSIGN_OR_RETURN(std::unique_ptr<ProcessLauncher> launcher,

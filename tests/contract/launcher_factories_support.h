@@ -24,6 +24,7 @@ struct TestHandler {
   std::map<std::string, std::string> env;  // the registry's extra variables
   std::chrono::milliseconds timeout = std::chrono::seconds(120);
   std::chrono::milliseconds cancel_grace = std::chrono::seconds(5);
+  bool exit_zero_is_success = false;  // the registry's exitZeroIsSuccess
 };
 
 struct LauncherSetup {

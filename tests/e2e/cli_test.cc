@@ -101,6 +101,30 @@ TEST_F(CliTest, SubmitWaitRunsEveryOperationAndExitsZero) {
   EXPECT_THAT(run.out, Not(HasSubstr("\x1b[")));  // not a terminal: plain lines
 }
 
+TEST(DevFlagsTest, MaxAgendasAndMaxOperationsAreAcceptedAndAgendasRunWithinThem) {
+  TempDir dir;
+  DevProcess dev(dir.path(), {"--max-agendas", "1", "--max-operations", "1"});
+  ASSERT_FALSE(dev.Start().empty());
+  std::filesystem::path agenda = dir.path() / "good.json";
+  std::ofstream(agenda) << kGoodAgenda;
+
+  PopRun run = RunPop({"agenda", "submit", "--wait", "-f", agenda.string(), "--server", dev.url(),
+                       "--data-dir", dev.data_dir().string()});
+
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("operation b: SUCCEEDED"));
+  EXPECT_EQ(dev.Stop(), 0);
+}
+
+TEST(DevFlagsTest, MaxAgendasOfZeroIsRefused) {
+  TempDir dir;
+
+  PopRun run = RunPop({"dev", "--max-agendas", "0", "--data-dir", (dir.path() / "d").string()});
+
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_THAT(run.err, HasSubstr("--max-agendas"));
+}
+
 TEST_F(CliTest, SubmitWaitOfAFailingAgendaExitsOneNamingTheOperationAndItsDiagnostic) {
   PopRun run = Pop({"agenda", "submit", "--wait", "-f", WriteFile("fail.json", kFailingAgenda)});
 

@@ -33,6 +33,11 @@ std::string ErrnoText(int error) {
   return description != nullptr ? description : "error " + std::to_string(error);
 }
 
+bool ExitedZeroCountsAsSuccess(const HandlerEnd& end) {
+  return end.exit_zero_is_success && !end.cancelled && !end.timed_out &&
+         end.how == HandlerEnd::How::kExited && end.exit_status == 0;
+}
+
 }  // namespace
 
 std::string FailureReason(const std::string& operation_name, const HandlerEnd& end) {
@@ -65,6 +70,16 @@ LaunchOutcome BuildOutcome(const std::string& operation_name, const HandlerEnd& 
   outcome.output = result;
   if (complete && reported.has_value()) {
     outcome.progress = reported;
+    return outcome;
+  }
+  if (ExitedZeroCountsAsSuccess(end)) {
+    OperationProgress progress = reported.value_or(OperationProgress{});
+    progress.operation = operation_name;
+    progress.processing_state = ProcessingState::kComplete;
+    progress.processing_state_message = kMessageSucceeded;
+    progress.percent_complete = 100.0;
+    progress.completed_time = now;
+    outcome.progress = std::move(progress);
     return outcome;
   }
   // The handler's own fields (percent, params, times, result) stay; state, message and

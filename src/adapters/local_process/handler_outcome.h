@@ -1,6 +1,7 @@
 // How a handler's end becomes a LaunchOutcome (docs/handlers.md, "Outcome"): a reported COMPLETE
-// stands; anything else is COMPLETE/"failed" with one diagnostic saying why, holding the last log
-// lines (spec §15.4). Pure; thread-safe.
+// stands; so does exit status 0 for a type registered with exitZeroIsSuccess; anything else is
+// COMPLETE/"failed" with one diagnostic saying why, holding the last log lines (spec §15.4).
+// Pure; thread-safe.
 #pragma once
 
 #include <chrono>
@@ -25,6 +26,9 @@ struct HandlerEnd {
   bool cancelled = false;
   bool timed_out = false;
   std::chrono::milliseconds timeout{0};  // when timed_out
+  // The type's HandlerCommand::exit_zero_is_success, and the exit status is known (the reactor
+  // reaped the process itself): a plain kExited with status 0 then succeeds.
+  bool exit_zero_is_success = false;
 };
 
 // Why a handler without a COMPLETE report failed, e.g. "Handler for operation b exited with
@@ -34,7 +38,9 @@ std::string FailureReason(const std::string& operation_name, const HandlerEnd& e
 
 // `reported`: the handler's latest progress (its `operation` and `resultPayload` already set),
 // `complete`: whether that progress is COMPLETE, `result`: the latest reported result. A failure
-// decided here also sets LaunchOutcome::failure to the diagnostic's message.
+// decided here also sets LaunchOutcome::failure to the diagnostic's message. A success decided
+// by exit status 0 keeps the handler's own progress fields and sets COMPLETE/"succeeded",
+// percentComplete 100 and completedTime = now.
 LaunchOutcome BuildOutcome(const std::string& operation_name, const HandlerEnd& end,
                            const std::optional<OperationProgress>& reported, bool complete,
                            const std::optional<std::string>& result,

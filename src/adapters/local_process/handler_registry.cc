@@ -92,6 +92,11 @@ Result<HandlerCommand> ParseEntry(const std::string& type, const Json& entry) {
       POP_ASSIGN_OR_RETURN(command.timeout, ParseSeconds(value, path, /*allow_zero=*/false));
     } else if (key == "cancelGraceSeconds") {
       POP_ASSIGN_OR_RETURN(command.cancel_grace, ParseSeconds(value, path, /*allow_zero=*/true));
+    } else if (key == "exitZeroIsSuccess") {
+      if (!value.is_bool()) {
+        return InvalidField(path, "expected true or false" + Got(value));
+      }
+      command.exit_zero_is_success = value.AsBool();
     } else {
       return Error(ErrorCode::kInvalidArgument, "Unknown field '" + path + "'");
     }

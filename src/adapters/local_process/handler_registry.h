@@ -3,7 +3,8 @@
 //
 //   { "sample": { "command": "/opt/handlers/sample", "args": ["--verbose"],
 //                 "env": {"LOG_LEVEL": "debug"}, "timeoutSeconds": 3600,
-//                 "cancelGraceSeconds": 10 } }
+//                 "cancelGraceSeconds": 10 },
+//     "true":   { "command": "/bin/true", "exitZeroIsSuccess": true } }
 //
 // Contract for handlers: docs/handlers.md.
 #pragma once
@@ -30,11 +31,15 @@ struct HandlerCommand {
   std::chrono::milliseconds timeout = std::chrono::hours(1);
   // Between SIGTERM (timeout, cancel, or lingering after COMPLETE) and SIGKILL.
   std::chrono::milliseconds cancel_grace = std::chrono::seconds(10);
+  // For programs that never report (e.g. `/bin/true`): exiting with status 0 without a COMPLETE
+  // report counts as COMPLETE/succeeded instead of a failure. A COMPLETE report, a non-zero
+  // status, a signal, a timeout or a cancel decide the outcome as without it.
+  bool exit_zero_is_success = false;
 };
 
 // Parses a registry document (the object above: operation type -> entry). "command" is required;
 // "timeoutSeconds" (> 0) and "cancelGraceSeconds" (>= 0) are numbers of seconds and may have a
-// fraction. Errors: kInvalidArgument naming the field, e.g.
+// fraction; "exitZeroIsSuccess" is a boolean. Errors: kInvalidArgument naming the field, e.g.
 // "Invalid value for field 'sample.timeoutSeconds': expected a positive number of seconds" or
 // "Unknown field 'sample.comand'".
 [[nodiscard]] Result<std::map<std::string, HandlerCommand>> ParseHandlerRegistry(

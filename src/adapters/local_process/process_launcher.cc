@@ -236,7 +236,9 @@ Result<std::unique_ptr<LaunchedOperation>> ProcessLauncher::Launch(const LaunchS
     // Recorded before the reactor can reap it (and remove the record).
     if (records_ != nullptr) records_->Add(child.pid);
     POP_ASSIGN_OR_RETURN(
-        child_id, reactor_->Follow(std::move(child), {handler.timeout, handler.cancel_grace}, run));
+        child_id, reactor_->Follow(
+                      std::move(child),
+                      {handler.timeout, handler.cancel_grace, handler.exit_zero_is_success}, run));
   }
   return std::unique_ptr<LaunchedOperation>(
       new ProcessOperation(reactor_, std::move(run), child_id, handler.cancel_grace));

@@ -414,6 +414,7 @@ void ProcessReactor::Finish(Child& child) {
     end.signal = WTERMSIG(status);
   } else if (reaped == child.pid && WIFEXITED(status)) {
     end.exit_status = WEXITSTATUS(status);
+    end.exit_zero_is_success = child.limits.exit_zero_is_success;
   }
   // Otherwise someone else in the process reaped it (waitpid(-1)): its status is unknown, and
   // the outcome rests on its reports alone.

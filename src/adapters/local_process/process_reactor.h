@@ -44,6 +44,7 @@ class ProcessReactor {
   struct ChildLimits {
     std::chrono::milliseconds timeout{0};
     std::chrono::milliseconds cancel_grace{0};
+    bool exit_zero_is_success = false;  // HandlerCommand::exit_zero_is_success
   };
 
   // Errors: kUnavailable when epoll, eventfd or the thread cannot be had.

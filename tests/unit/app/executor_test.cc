@@ -87,6 +87,22 @@ TEST_F(ExecutorTest, RunsTheSpecScenarioAndReportsSuccess) {
   }
 }
 
+TEST_F(ExecutorTest, AnAgendaEndingWithinTheCoalescingIntervalSendsOnlyItsFinalReport) {
+  ExecutorOptions options = Options();
+  options.coalesce = Duration::Millis(100);  // the fake clock never reaches it
+  Executor executor = MakeExecutor(options);
+
+  ExecutionResult result = executor.Run(AgendaOf(R"({"id":"A","progressId":"P","operations":[
+    {"name":"a","type":"noop","payload":{"v":1}}]})"),
+                                        std::nullopt);
+
+  EXPECT_TRUE(result.succeeded);
+  EXPECT_TRUE(result.final_reported);
+  ASSERT_EQ(client_.reports().size(), 1u);
+  EXPECT_EQ(Final().processing_state, ProcessingState::kComplete);
+  EXPECT_EQ(Final().processing_state_message, "succeeded");
+}
+
 TEST_F(ExecutorTest, AHandlerReportedFailureFailsTheAgendaWithoutAgendaDiagnostics) {
   ExecutionResult result = Run(R"({"id":"A","progressId":"P","operations":[
     {"name":"a","type":"script","payload":{"result":{}}},
