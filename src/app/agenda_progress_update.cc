@@ -72,14 +72,8 @@ Result<std::optional<ReadyAgenda>> RetryIfDue(StoreWriter& tx, AgendaProgress& p
   progress.processing_state = ProcessingState::kWaiting;
   progress.processing_state_message = kMessagePending;
   POP_RETURN_IF_ERROR(tx.Put(DataObject(progress)));
-  POP_ASSIGN_OR_RETURN(auto existing, tx.ReadyAgendasOf(*agenda.id));
-  if (!existing.empty()) return std::optional<ReadyAgenda>();
-  const std::string insight_id =
-      agenda.agenda_insight ? agenda.agenda_insight->insight_id.value_or("") : "";
-  ReadyAgenda ready = ReadyEntryFor(agenda, update.retry_ready_id, insight_id, update.now);
-  ready.not_before = update.now + *update.retry_backoff;
-  POP_RETURN_IF_ERROR(tx.AddReadyAgenda(ready));
-  return std::optional<ReadyAgenda>(std::move(ready));
+  return AddReadyEntryUnlessScheduled(tx, agenda, update.retry_ready_id, update.now,
+                                      update.now + *update.retry_backoff);
 }
 
 }  // namespace

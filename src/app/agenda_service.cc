@@ -134,13 +134,8 @@ Status AgendaService::Rerun(const RerunRequest& request, const RequestContext& c
       }
     }
     if (params.skip_execution || HasParam(agenda.params, kParamDoNotRun)) return Status::Ok();
-    // One ready entry per agenda: one that is still waiting or claimed already schedules it.
-    POP_ASSIGN_OR_RETURN(auto existing, tx.ReadyAgendasOf(agenda_id));
-    if (!existing.empty()) return Status::Ok();
-    const std::string insight_id =
-        agenda.agenda_insight ? agenda.agenda_insight->insight_id.value_or("") : "";
-    ready = ReadyEntryFor(agenda, ready_id, insight_id, now);
-    return tx.AddReadyAgenda(*ready);
+    POP_ASSIGN_OR_RETURN(ready, AddReadyEntryUnlessScheduled(tx, agenda, ready_id, now));
+    return Status::Ok();
   });
   if (status.ok() && ready && events_ != nullptr) events_->OnReady(*ready);
   return status;

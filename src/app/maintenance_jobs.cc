@@ -231,12 +231,7 @@ Result<RecoveryReport> RecoverLocalExecutions(MaintenanceDeps deps) {
     report = RecoveryReport{};
     ready_entries.clear();
     resumed.clear();
-    POP_ASSIGN_OR_RETURN(auto all_ready, tx.ListReadyAgendas());
-    for (const ReadyAgenda& entry : all_ready) {
-      if (!entry.claimed_by) continue;
-      POP_RETURN_IF_ERROR(tx.SetReadyClaim(entry.id, std::nullopt, std::nullopt));
-      ++report.claims_released;
-    }
+    POP_ASSIGN_OR_RETURN(report.claims_released, tx.ReleaseAllClaims());
     POP_ASSIGN_OR_RETURN(
         auto executing,
         tx.Find(ObjectKind::kAgendaProgress,
@@ -260,13 +255,10 @@ Result<RecoveryReport> RecoverLocalExecutions(MaintenanceDeps deps) {
       progress.processing_state_message = kMessagePending;
       progress.updated_time = now;
       POP_RETURN_IF_ERROR(tx.Put(DataObject(progress)));
-      POP_ASSIGN_OR_RETURN(auto existing, tx.ReadyAgendasOf(*agenda.id));
-      if (existing.empty() && !HasParam(agenda.params, kParamDoNotRun)) {
-        const std::string insight_id =
-            agenda.agenda_insight ? agenda.agenda_insight->insight_id.value_or("") : "";
-        ReadyAgenda ready = ReadyEntryFor(agenda, deps.services.ids.NewId(), insight_id, now);
-        POP_RETURN_IF_ERROR(tx.AddReadyAgenda(ready));
-        ready_entries.push_back(std::move(ready));
+      if (!HasParam(agenda.params, kParamDoNotRun)) {
+        POP_ASSIGN_OR_RETURN(
+            auto ready, AddReadyEntryUnlessScheduled(tx, agenda, deps.services.ids.NewId(), now));
+        if (ready) ready_entries.push_back(std::move(*ready));
       }
       resumed.push_back(*agenda.id);
       ++report.resumed;

@@ -105,6 +105,19 @@ Status WriteOperationProgress(StoreWriter& tx, const Agenda& agenda, Timestamp n
 
 }  // namespace
 
+Result<std::optional<ReadyAgenda>> AddReadyEntryUnlessScheduled(
+    StoreWriter& tx, const Agenda& agenda, const std::string& ready_id, Timestamp now,
+    std::optional<Timestamp> not_before) {
+  POP_ASSIGN_OR_RETURN(auto existing, tx.ReadyAgendasOf(agenda.id.value_or("")));
+  if (!existing.empty()) return std::optional<ReadyAgenda>();
+  const std::string insight_id =
+      agenda.agenda_insight ? agenda.agenda_insight->insight_id.value_or("") : "";
+  ReadyAgenda ready = ReadyEntryFor(agenda, ready_id, insight_id, now);
+  ready.not_before = not_before;
+  POP_RETURN_IF_ERROR(tx.AddReadyAgenda(ready));
+  return std::optional<ReadyAgenda>(std::move(ready));
+}
+
 ReadyAgenda ReadyEntryFor(const Agenda& agenda, const std::string& ready_id,
                           const std::string& insight_id, Timestamp now) {
   ReadyAgenda ready;

@@ -30,6 +30,14 @@ struct SubmitOptions {
 ReadyAgenda ReadyEntryFor(const Agenda& agenda, const std::string& ready_id,
                           const std::string& insight_id, Timestamp now);
 
+// Schedules the agenda again (rerun, automatic retry, recovery): adds its ready entry for the
+// insight it was mapped to, not before `not_before` when set, unless it has one already (one
+// that is still waiting or claimed schedules it: one ready entry per agenda). Returns the entry
+// added, for the scheduler's OnReady once the transaction commits.
+[[nodiscard]] Result<std::optional<ReadyAgenda>> AddReadyEntryUnlessScheduled(
+    StoreWriter& tx, const Agenda& agenda, const std::string& ready_id, Timestamp now,
+    std::optional<Timestamp> not_before = std::nullopt);
+
 class SubmitAgenda {
  public:
   // `events` (may be null) learns of every ready entry created.

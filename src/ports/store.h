@@ -103,6 +103,9 @@ class StoreWriter : public StoreReader {
                                              const std::optional<std::string>& claimed_by,
                                              std::optional<Timestamp> lease_until) = 0;
 
+  // Clears every claim (a restart of the only puller of the store); returns how many there were.
+  [[nodiscard]] virtual Result<int64_t> ReleaseAllClaims() = 0;
+
   [[nodiscard]] virtual Status PutScheduleInfo(const InsightScheduleInfo& info) = 0;
 
   // Appends to an operation's log, keeping at most `max_bytes` (the newest); what is cut from

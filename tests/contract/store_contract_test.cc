@@ -912,6 +912,27 @@ TEST_P(StoreContractTest, ReadyAgendasListInArrivalOrderWithPriorityAndClaims) {
   EXPECT_FALSE(all[0].not_before.has_value());
 }
 
+TEST_P(StoreContractTest, ReleaseAllClaimsClearsEveryClaimAndCountsThem) {
+  int64_t released = -1;
+  ASSERT_TRUE(
+      store_
+          ->Write([&](StoreWriter& w) -> Status {
+            POP_RETURN_IF_ERROR(w.AddReadyAgenda(Ready("r1", "A", 1)));
+            POP_RETURN_IF_ERROR(w.AddReadyAgenda(Ready("r2", "B", 2)));
+            POP_RETURN_IF_ERROR(w.AddReadyAgenda(Ready("r3", "C", 3)));
+            POP_RETURN_IF_ERROR(w.SetReadyClaim("r1", std::string("p"), Timestamp::FromMillis(9)));
+            POP_RETURN_IF_ERROR(w.SetReadyClaim("r3", std::string("q"), Timestamp::FromMillis(9)));
+            POP_ASSIGN_OR_RETURN(released, w.ReleaseAllClaims());
+            return Status::Ok();
+          })
+          .ok());
+  EXPECT_EQ(released, 2);
+  for (const char* agenda : {"A", "B", "C"}) {
+    EXPECT_FALSE(ReadyOf(agenda)[0].claimed_by.has_value()) << agenda;
+    EXPECT_FALSE(ReadyOf(agenda)[0].lease_until.has_value()) << agenda;
+  }
+}
+
 TEST_P(StoreContractTest, ClaimsAreSetClearedAndRefusedForGoneEntries) {
   ASSERT_TRUE(
       store_->Write([&](StoreWriter& w) { return w.AddReadyAgenda(Ready("r1", "A", 1)); }).ok());

@@ -283,6 +283,14 @@ Status Session::SetReadyClaim(std::string_view ready_id,
   return Status::Ok();
 }
 
+Result<int64_t> Session::ReleaseAllClaims() {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("UPDATE ready_agenda SET claimed_by = NULL,"
+                                           " lease_until = NULL WHERE claimed_by IS NOT NULL"));
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes();
+}
+
 Status Session::PutScheduleInfo(const InsightScheduleInfo& info) {
   POP_ASSIGN_OR_RETURN(
       Statement statement,

@@ -39,6 +39,7 @@ class Session final : public StoreWriter {
   Result<bool> DeleteReadyAgenda(std::string_view ready_id) override;
   Status SetReadyClaim(std::string_view ready_id, const std::optional<std::string>& claimed_by,
                        std::optional<Timestamp> lease_until) override;
+  Result<int64_t> ReleaseAllClaims() override;
   Status PutScheduleInfo(const InsightScheduleInfo& info) override;
   Status AppendOperationLog(std::string_view operation_progress_id, std::string_view text,
                             size_t max_bytes, Timestamp now) override;
