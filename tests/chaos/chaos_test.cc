@@ -162,6 +162,19 @@ std::vector<std::string> MissingAgendas(ApiClient& client, const std::vector<Ack
   return missing;
 }
 
+// The promise the chaos tests check: every acknowledged agenda can be read back and ends
+// COMPLETE/succeeded within `timeout`.
+void ExpectEveryAcknowledgedAgendaSucceeded(ApiClient& client,
+                                            const std::vector<Acknowledged>& acked,
+                                            seconds timeout) {
+  std::vector<std::string> failed;
+  std::vector<std::string> unfinished = WaitForAll(client, acked, timeout, &failed);
+  EXPECT_TRUE(MissingAgendas(client, acked).empty());
+  EXPECT_TRUE(unfinished.empty()) << unfinished.size() << " unfinished, e.g. "
+                                  << unfinished.front();
+  EXPECT_TRUE(failed.empty()) << failed.size() << " failed, e.g. " << failed.front();
+}
+
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -274,13 +287,8 @@ TEST(ChaosTest, PopDevKilledAtRandomMomentsLosesAndDoublesNothing) {
   ASSERT_FALSE(acked.empty());
   const std::string url = dev.Start();
   ApiClient client(url, dev.token());
-  std::vector<std::string> failed;
-  std::vector<std::string> unfinished = WaitForAll(client, acked, seconds(180), &failed);
   std::printf("%zu trials, %zu agendas acknowledged\n", trials, acked.size());
-  EXPECT_TRUE(MissingAgendas(client, acked).empty());
-  EXPECT_TRUE(unfinished.empty()) << unfinished.size() << " unfinished, e.g. "
-                                  << unfinished.front();
-  EXPECT_TRUE(failed.empty()) << failed.size() << " failed, e.g. " << failed.front();
+  ExpectEveryAcknowledgedAgendaSucceeded(client, acked, seconds(180));
   dev.Stop();
   ExpectJournalClean(dev.journal());
 }
@@ -307,14 +315,9 @@ TEST(ChaosTest, HandlersKilledAtRandomMomentsAreRetriedToSuccess) {
     }
   }
   ApiClient client(url, dev.token());
-  std::vector<std::string> failed;
-  std::vector<std::string> unfinished = WaitForAll(client, acked, seconds(120), &failed);
   std::printf("%zu handler processes killed, %zu agendas acknowledged\n", killed, acked.size());
   EXPECT_GT(killed, 0u);
-  EXPECT_TRUE(MissingAgendas(client, acked).empty());
-  EXPECT_TRUE(unfinished.empty()) << unfinished.size() << " unfinished, e.g. "
-                                  << unfinished.front();
-  EXPECT_TRUE(failed.empty()) << failed.size() << " failed, e.g. " << failed.front();
+  ExpectEveryAcknowledgedAgendaSucceeded(client, acked, seconds(120));
   dev.Stop();
   ExpectJournalClean(dev.journal());
 }
@@ -457,13 +460,8 @@ TEST(ChaosTest, PullerKilledAtRandomMomentsItsWorkIsTakenOverByTheNextOne) {
     }
   }
   auto puller = start_puller();
-  std::vector<std::string> failed;
-  std::vector<std::string> unfinished = WaitForAll(admin, acked, seconds(180), &failed);
   std::printf("%zu puller kills, %zu agendas acknowledged\n", trials, acked.size());
-  EXPECT_TRUE(MissingAgendas(admin, acked).empty());
-  EXPECT_TRUE(unfinished.empty()) << unfinished.size() << " unfinished, e.g. "
-                                  << unfinished.front();
-  EXPECT_TRUE(failed.empty()) << failed.size() << " failed, e.g. " << failed.front();
+  ExpectEveryAcknowledgedAgendaSucceeded(admin, acked, seconds(180));
   EXPECT_EQ(puller->Terminate(), 0);
   EXPECT_EQ(server.Terminate(), 0);
   ExpectJournalClean(journal);
