@@ -115,10 +115,11 @@ int main(int argc, char** argv) {
   pop::app::ResidentLauncher resident(client);
   TimingLauncher timing(resident);
   pop::app::WorkerPool workers(8);
+  pop::app::ThreadCache threads(1);
   pop::NullLogger logger;
   pop::app::ExecutorOptions options;
-  pop::app::Executor executor(pop::app::ExecutorDeps{clock, client, {&timing}, workers, logger},
-                              options);
+  pop::app::Executor executor(
+      pop::app::ExecutorDeps{clock, client, {&timing}, workers, logger, threads}, options);
 
   // 1. Dependency latency along a chain.
   pop::Agenda agenda = Chain(chain);

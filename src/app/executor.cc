@@ -311,7 +311,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     run.cancelled = cancel_requested_;
     cancelled_before_start = cancel_requested_;
   }
-  std::thread reporter([&run] { run.Report(); });
+  ThreadCache::Task reporter = deps_.threads.Run([&run] { run.Report(); });
 
   if (!agenda.operations || agenda.operations->empty()) {
     diagnostics.push_back(
@@ -416,7 +416,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     result.final_reported = run.final_sent;
     result.claim_lost = run.claim_lost;
   }
-  reporter.join();
+  reporter.Join();
   // Output captured after the server stopped taking reports (a cancel, a lost claim) is kept.
   std::map<std::string, std::string> leftover_logs;
   {

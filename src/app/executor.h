@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "app/thread_cache.h"
 #include "app/worker_pool.h"
 #include "core/model/agenda.h"
 #include "core/model/agenda_progress.h"
@@ -40,6 +41,7 @@ struct ExecutorDeps {
   std::vector<Launcher*> launchers;  // the first that Handles() a type runs it
   WorkerPool& workers;
   Logger& logger;
+  ThreadCache& threads;  // runs the reporter of each Agenda
 };
 
 struct ExecutionResult {

@@ -5,7 +5,9 @@
 namespace pop::app {
 
 Puller::Puller(PullerDeps deps, PullerOptions options)
-    : deps_(std::move(deps)), options_(std::move(options)) {}
+    : deps_(std::move(deps)),
+      options_(std::move(options)),
+      threads_(2 * options_.max_agendas * std::max<size_t>(options_.insight_ids.size(), 1)) {}
 
 Puller::~Puller() { Stop(); }
 
@@ -38,9 +40,7 @@ void Puller::Stop(bool let_finish) {
   if (!let_finish) {
     for (Run& run : runs) run.executor->Cancel(/*user_requested=*/false);
   }
-  for (Run& run : runs) {
-    if (run.thread.joinable()) run.thread.join();
-  }
+  for (Run& run : runs) run.task.Join();
 }
 
 Timestamp Puller::last_poll() const {
@@ -55,13 +55,13 @@ size_t Puller::running() const {
   return total;
 }
 
-void Puller::ReapFinishedLocked(std::vector<std::thread>& to_join) {
+void Puller::ReapFinishedLocked(std::vector<ThreadCache::Task>& to_join) {
   for (auto it = runs_.begin(); it != runs_.end();) {
     if (!it->done) {
       ++it;
       continue;
     }
-    to_join.push_back(std::move(it->thread));
+    to_join.push_back(std::move(it->task));
     it = runs_.erase(it);
   }
 }
@@ -70,7 +70,7 @@ void Puller::PollLoop(const std::string& insight_id) {
   Duration backoff = options_.min_backoff;
   for (;;) {
     size_t room = 0;
-    std::vector<std::thread> finished;
+    std::vector<ThreadCache::Task> finished;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return !running_ || active_[insight_id] < options_.max_agendas; });
@@ -78,7 +78,7 @@ void Puller::PollLoop(const std::string& insight_id) {
       room = options_.max_agendas - active_[insight_id];
       ReapFinishedLocked(finished);
     }
-    for (auto& thread : finished) thread.join();
+    for (ThreadCache::Task& task : finished) task.Join();
     Result<ClaimedWork> work = deps_.client.GetAgenda(insight_id, static_cast<int64_t>(room),
                                                       options_.wait, options_.puller_id);
     if (!work.ok()) {
@@ -117,14 +117,14 @@ void Puller::StartAgenda(const std::string& insight_id, Agenda agenda,
   std::lock_guard<std::mutex> lock(mu_);
   ++active_[insight_id];
   Run& run = runs_.emplace_back();
-  run.executor = std::make_unique<Executor>(
-      ExecutorDeps{deps_.clock, deps_.client, deps_.launchers, deps_.workers, deps_.logger},
-      executor_options);
+  run.executor = std::make_unique<Executor>(ExecutorDeps{deps_.clock, deps_.client, deps_.launchers,
+                                                         deps_.workers, deps_.logger, threads_},
+                                            executor_options);
   Executor* executor = run.executor.get();
   Run* slot = &run;
   const std::string agenda_id = agenda.id.value_or("");
   if (deps_.running_agendas != nullptr) deps_.running_agendas->Add(agenda_id, executor);
-  run.thread = std::thread(
+  run.task = threads_.Run(
       [this, executor, slot, insight_id, agenda = std::move(agenda), prior = std::move(prior)] {
         executor->Run(agenda, prior);
         if (deps_.running_agendas != nullptr) {

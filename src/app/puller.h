@@ -16,6 +16,7 @@
 
 #include "app/executor.h"
 #include "app/running_agendas.h"
+#include "app/thread_cache.h"
 #include "app/worker_pool.h"
 #include "ports/clock.h"
 #include "ports/launcher.h"
@@ -65,16 +66,20 @@ class Puller {
  private:
   struct Run {
     std::unique_ptr<Executor> executor;
-    std::thread thread;
+    ThreadCache::Task task;
     bool done = false;
   };
   void PollLoop(const std::string& insight_id);
   void StartAgenda(const std::string& insight_id, Agenda agenda,
                    std::optional<AgendaProgress> prior);
-  void ReapFinishedLocked(std::vector<std::thread>& to_join);
+  void ReapFinishedLocked(std::vector<ThreadCache::Task>& to_join);
 
   PullerDeps deps_;
   PullerOptions options_;
+  // Each running Agenda holds two of its threads (executor and reporter); they are kept for the
+  // next Agendas instead of being created and torn down for every one. Declared before runs_ so
+  // that it is destroyed after them.
+  ThreadCache threads_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool running_ = false;                  // guarded by mu_

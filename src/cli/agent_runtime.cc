@@ -190,10 +190,12 @@ int RunExecutor(const ExecutorConfig& config, int argc, char** argv) {
                                             config.registry_file, config.log_level, clock);
   if (!parts.ok()) return fail(parts.error(), ExitCodeFor(parts.error()));
   app::WorkerPool workers(16);
+  app::ThreadCache threads(1);
   app::ExecutorOptions options;
   if (auto puller = env.Variable("POP_PULLER_ID")) options.puller_id = *puller;
   app::Executor executor(
-      app::ExecutorDeps{clock, *parts->client, parts->launchers, workers, *parts->logger}, options);
+      app::ExecutorDeps{clock, *parts->client, parts->launchers, workers, *parts->logger, threads},
+      options);
   app::ExecutionResult result = executor.Run(*agenda, prior);
   workers.Stop();
   parts->logger->Log(LogLevel::kInfo, "HandlerComplete");

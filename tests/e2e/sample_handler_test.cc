@@ -203,7 +203,7 @@ TEST(SampleHandlerTest, SleepReportsExecutingEverySecondWithAFixedJobId) {
 
   ExpectHandlerContract(run);
   ASSERT_EQ(run.reports.size(), 3U);
-  const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
   const std::string job_id = Field(*run.reports[0].Find("params"), "JobId");
   EXPECT_TRUE(std::regex_match(job_id, uuid)) << job_id;
   EXPECT_EQ(Field(run.reports[0], "processingState"), "EXECUTING");

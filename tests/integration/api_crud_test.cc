@@ -81,9 +81,9 @@ TEST_F(ApiCrudTest, PostDefaultsByKind) {
   EXPECT_EQ(progress.All()[0].Find("maximumAttempts")->AsInt(), 3);
   auto op = server_.Call("POST", "/progress/operation", R"({"customerId":"acme"})", acme_);
   EXPECT_EQ(op.All()[0].Find("attemptCount")->AsInt(), 0);
-  // Server-generated ids are UUIDv4.
+  // Server-generated ids are UUIDv7 (docs/compat.md): the UUID text form, version digit 7.
   EXPECT_EQ(op.All()[0].Find("id")->AsString().size(), 36u);
-  EXPECT_EQ(op.All()[0].Find("id")->AsString()[14], '4');
+  EXPECT_EQ(op.All()[0].Find("id")->AsString()[14], '7');
 }
 
 TEST_F(ApiCrudTest, PostOntoAnExistingIdMergesLikeAnUpsert) {

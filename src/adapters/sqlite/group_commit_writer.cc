@@ -39,14 +39,16 @@ Status GroupCommitWriter::Write(const std::function<Status(StoreWriter&)>& fn) {
     return Status(ErrorCode::kInternal, "Store::Write called from inside a write closure");
   }
   PendingWrite pending{&fn, std::nullopt};
+  bool wake_writer = false;
   {
     MutexLock lock(mu_);
     if (stopping_) return Status(ErrorCode::kUnavailable, "the store is closed");
+    wake_writer = queue_.empty();  // otherwise the writer is awake or already has work queued
     queue_.push_back(&pending);
   }
-  work_cv_.notify_one();
-  MutexLock lock(mu_);
-  while (!pending.outcome.has_value()) done_cv_.wait(mu_);
+  if (wake_writer) work_cv_.notify_one();
+  // The writer sets the outcome, then releases the semaphore: acquire() orders the two.
+  pending.done.acquire();
   return *std::move(pending.outcome);
 }
 
@@ -77,11 +79,14 @@ void GroupCommitWriter::Loop() {
     std::vector<Status> outcomes = CommitBatch(batch);
     {
       MutexLock lock(mu_);
-      for (size_t i = 0; i < batch.size(); ++i) batch[i]->outcome = std::move(outcomes[i]);
       writes_ += static_cast<int64_t>(batch.size());
       ++commits_;
     }
-    done_cv_.notify_all();
+    // Each caller owns its PendingWrite and may return (destroying it) as soon as it is released.
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->outcome = std::move(outcomes[i]);
+      batch[i]->done.release();
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -42,7 +43,8 @@ class GroupCommitWriter {
  private:
   struct PendingWrite {
     const std::function<Status(StoreWriter&)>* fn;
-    std::optional<Status> outcome;  // set by the writer thread, under mu_
+    std::optional<Status> outcome;  // set by the writer thread before `done` is released
+    std::binary_semaphore done{0};  // wakes this write's caller only, not every waiter
   };
 
   void Loop();
@@ -55,7 +57,6 @@ class GroupCommitWriter {
 
   mutable Mutex mu_;
   std::condition_variable_any work_cv_;  // queue_ gained an entry, or stopping_
-  std::condition_variable_any done_cv_;  // a batch's outcomes are set
   std::vector<PendingWrite*> queue_ POP_GUARDED_BY(mu_);
   bool stopping_ POP_GUARDED_BY(mu_) = false;
   int64_t writes_ POP_GUARDED_BY(mu_) = 0;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -37,7 +38,14 @@ void AppendHex(const uint8_t* data, size_t size, std::string& out) {
 std::string RandomIdGenerator::NewId() {
   std::array<uint8_t, 16> bytes{};
   FillRandom(bytes.data(), bytes.size());
-  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x40);  // version 4
+  // UUIDv7 (RFC 9562 §5.7): the first 48 bits are the Unix time in milliseconds, so ids made
+  // later sort later and the store's indexes on ids grow at their end instead of touching a
+  // random page per row; the remaining 74 bits stay random.
+  const auto now_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<uint8_t>(now_ms >> (8 * (5 - i)));
+  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x70);  // version 7
   bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
   std::string out;
   out.reserve(36);

@@ -1,4 +1,5 @@
-// RandomIdGenerator: UUIDv4 ids and secrets from the kernel's CSPRNG (getrandom). Thread-safe.
+// RandomIdGenerator: UUIDv7 ids (time-ordered, 74 random bits) and secrets from the kernel's
+// CSPRNG (getrandom). Thread-safe.
 #pragma once
 
 #include "ports/id_generator.h"

@@ -27,8 +27,9 @@ class ExecutorTest : public ::testing::Test {
     return options;
   }
   Executor MakeExecutor(ExecutorOptions options) {
-    return Executor(ExecutorDeps{clock_, client_, {&scripted_, &resident_}, workers_, logger_},
-                    std::move(options));
+    return Executor(
+        ExecutorDeps{clock_, client_, {&scripted_, &resident_}, workers_, logger_, threads_},
+        std::move(options));
   }
   ExecutionResult Run(const std::string& agenda_json,
                       const std::optional<AgendaProgress>& prior = std::nullopt) {
@@ -47,6 +48,7 @@ class ExecutorTest : public ::testing::Test {
   testing::ScriptedLauncher scripted_;
   ResidentLauncher resident_{client_};
   WorkerPool workers_{8};
+  ThreadCache threads_{2};
   NullLogger logger_;
 };
 

@@ -1,0 +1,91 @@
+#include "app/thread_cache.h"
+
+#include <utility>
+
+namespace pop::app {
+
+void ThreadCache::Task::Join() {
+  if (done_ == nullptr) return;
+  done_->acquire();
+  done_.reset();
+}
+
+ThreadCache::ThreadCache(size_t max_idle) : max_idle_(max_idle) {}
+
+ThreadCache::~ThreadCache() {
+  std::map<std::thread::id, std::thread> threads;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    stopping_ = true;
+    work_cv_.notify_all();
+    // A thread still running a task returns from Loop when the task ends.
+    exit_cv_.wait(lock, [this] { return exited_.size() == threads_.size(); });
+    threads.swap(threads_);
+    exited_.clear();
+  }
+  for (auto& [id, thread] : threads) thread.join();
+}
+
+size_t ThreadCache::threads() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return threads_.size() - exited_.size();
+}
+
+ThreadCache::Task ThreadCache::Run(std::function<void()> task) {
+  auto done = std::make_shared<std::binary_semaphore>(0);
+  Work work{std::move(task), done};
+  std::vector<std::thread> to_join;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    to_join = TakeExitedLocked();
+    if (idle_ > queue_.size()) {
+      queue_.push_back(std::move(work));
+      work_cv_.notify_one();
+    } else {
+      std::thread thread([this, first = std::move(work)]() mutable { Loop(std::move(first)); });
+      const std::thread::id id = thread.get_id();
+      threads_.emplace(id, std::move(thread));
+    }
+  }
+  for (std::thread& thread : to_join) thread.join();
+  return Task(std::move(done));
+}
+
+void ThreadCache::Loop(Work work) {
+  for (;;) {
+    work.fn();
+    // The task's captures go before its end is announced: whoever joins may free what they
+    // point to.
+    work.fn = nullptr;
+    work.done->release();
+    work.done.reset();
+
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_ || idle_ >= max_idle_) return ExitLocked();
+    ++idle_;
+    work_cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+    --idle_;
+    if (queue_.empty()) return ExitLocked();
+    work = std::move(queue_.front());
+    queue_.pop_front();
+  }
+}
+
+void ThreadCache::ExitLocked() {
+  exited_.push_back(std::this_thread::get_id());
+  exit_cv_.notify_all();
+}
+
+std::vector<std::thread> ThreadCache::TakeExitedLocked() {
+  std::vector<std::thread> out;
+  for (const std::thread::id& id : exited_) {
+    auto it = threads_.find(id);
+    if (it == threads_.end()) continue;
+    out.push_back(std::move(it->second));
+    threads_.erase(it);
+  }
+  exited_.clear();
+  return out;
+}
+
+}  // namespace pop::app

@@ -1,0 +1,67 @@
+// ThreadCache: runs every task on a thread of its own at once, like std::thread, but a thread
+// that finished a task waits for the next one instead of exiting, so a busy puller does not
+// create (and tear down) two threads per Agenda. Unlike WorkerPool no task ever waits for a free
+// thread: executors and their reporters block for as long as their Agenda runs. At most
+// `max_idle` threads wait for work; more exit when their task ends. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <semaphore>
+#include <thread>
+#include <vector>
+
+namespace pop::app {
+
+class ThreadCache {
+ public:
+  // The end of one task: Join() blocks until it has returned. Movable; Join() at most once.
+  class Task {
+   public:
+    Task() = default;
+    bool joinable() const { return done_ != nullptr; }
+    void Join();
+
+   private:
+    friend class ThreadCache;
+    explicit Task(std::shared_ptr<std::binary_semaphore> done) : done_(std::move(done)) {}
+    std::shared_ptr<std::binary_semaphore> done_;
+  };
+
+  explicit ThreadCache(size_t max_idle);
+  // Waits for every running task to end, then joins every thread.
+  ~ThreadCache();
+  ThreadCache(const ThreadCache&) = delete;
+  ThreadCache& operator=(const ThreadCache&) = delete;
+
+  Task Run(std::function<void()> task);
+
+  size_t threads() const;  // alive now: running a task or idle
+
+ private:
+  struct Work {
+    std::function<void()> fn;
+    std::shared_ptr<std::binary_semaphore> done;
+  };
+  void Loop(Work work);
+  // Called with mu_ held by a thread about to return from Loop.
+  void ExitLocked();
+  // Takes the threads that have returned from Loop out of threads_, to be joined without mu_.
+  std::vector<std::thread> TakeExitedLocked();
+
+  const size_t max_idle_;
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;                 // queue_ gained work, or stopping_
+  std::condition_variable exit_cv_;                 // a thread returned from Loop
+  std::deque<Work> queue_;                          // guarded by mu_; taken by idle threads
+  size_t idle_ = 0;                                 // guarded by mu_; threads waiting in Loop
+  bool stopping_ = false;                           // guarded by mu_
+  std::map<std::thread::id, std::thread> threads_;  // guarded by mu_; alive or not yet joined
+  std::vector<std::thread::id> exited_;             // guarded by mu_; returned, not joined
+};
+
+}  // namespace pop::app
