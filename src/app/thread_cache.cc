@@ -6,7 +6,9 @@ namespace pop::app {
 
 void ThreadCache::Task::Join() {
   if (done_ == nullptr) return;
-  done_->acquire();
+  std::unique_lock<std::mutex> lock(done_->mu);
+  done_->cv.wait(lock, [this] { return done_->done; });
+  lock.unlock();
   done_.reset();
 }
 
@@ -32,7 +34,7 @@ size_t ThreadCache::threads() const {
 }
 
 ThreadCache::Task ThreadCache::Run(std::function<void()> task) {
-  auto done = std::make_shared<std::binary_semaphore>(0);
+  auto done = std::make_shared<Task::Done>();
   Work work{std::move(task), done};
   std::vector<std::thread> to_join;
   {
@@ -57,12 +59,22 @@ void ThreadCache::Loop(Work work) {
     // The task's captures go before its end is announced: whoever joins may free what they
     // point to.
     work.fn = nullptr;
-    work.done->release();
-    work.done.reset();
-
     std::unique_lock<std::mutex> lock(mu_);
-    if (stopping_ || idle_ >= max_idle_) return ExitLocked();
-    ++idle_;
+    // Decided before the end is announced, so that a caller who joins and runs the next task
+    // finds this thread idle (or gone), never in between.
+    const bool exit = stopping_ || idle_ >= max_idle_;
+    if (exit) {
+      ExitLocked();
+    } else {
+      ++idle_;
+    }
+    {
+      std::lock_guard<std::mutex> done_lock(work.done->mu);
+      work.done->done = true;
+    }
+    work.done->cv.notify_all();
+    work.done.reset();
+    if (exit) return;
     work_cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
     --idle_;
     if (queue_.empty()) return ExitLocked();

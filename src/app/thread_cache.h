@@ -11,7 +11,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -28,8 +27,13 @@ class ThreadCache {
 
    private:
     friend class ThreadCache;
-    explicit Task(std::shared_ptr<std::binary_semaphore> done) : done_(std::move(done)) {}
-    std::shared_ptr<std::binary_semaphore> done_;
+    struct Done {
+      std::mutex mu;
+      std::condition_variable cv;
+      bool done = false;  // guarded by mu
+    };
+    explicit Task(std::shared_ptr<Done> done) : done_(std::move(done)) {}
+    std::shared_ptr<Done> done_;
   };
 
   explicit ThreadCache(size_t max_idle);
@@ -45,7 +49,7 @@ class ThreadCache {
  private:
   struct Work {
     std::function<void()> fn;
-    std::shared_ptr<std::binary_semaphore> done;
+    std::shared_ptr<Task::Done> done;
   };
   void Loop(Work work);
   // Called with mu_ held by a thread about to return from Loop.

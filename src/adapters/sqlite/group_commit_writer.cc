@@ -38,7 +38,8 @@ Status GroupCommitWriter::Write(const std::function<Status(StoreWriter&)>& fn) {
   if (std::this_thread::get_id() == thread_id_) {
     return Status(ErrorCode::kInternal, "Store::Write called from inside a write closure");
   }
-  PendingWrite pending{&fn, std::nullopt};
+  PendingWrite pending;
+  pending.fn = &fn;
   bool wake_writer = false;
   {
     MutexLock lock(mu_);
@@ -47,8 +48,9 @@ Status GroupCommitWriter::Write(const std::function<Status(StoreWriter&)>& fn) {
     queue_.push_back(&pending);
   }
   if (wake_writer) work_cv_.notify_one();
-  // The writer sets the outcome, then releases the semaphore: acquire() orders the two.
-  pending.done.acquire();
+  // Not a semaphore: libstdc++'s spins and yields before it sleeps, and a commit takes long.
+  MutexLock lock(mu_);
+  while (!pending.outcome.has_value()) pending.done_cv.wait(mu_);
   return *std::move(pending.outcome);
 }
 
@@ -77,15 +79,13 @@ void GroupCommitWriter::Loop() {
       batch.swap(queue_);
     }
     std::vector<Status> outcomes = CommitBatch(batch);
-    {
-      MutexLock lock(mu_);
-      writes_ += static_cast<int64_t>(batch.size());
-      ++commits_;
-    }
-    // Each caller owns its PendingWrite and may return (destroying it) as soon as it is released.
+    MutexLock lock(mu_);
+    writes_ += static_cast<int64_t>(batch.size());
+    ++commits_;
+    // Notified under mu_: a caller owns its PendingWrite and destroys it once it sees the outcome.
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i]->outcome = std::move(outcomes[i]);
-      batch[i]->done.release();
+      batch[i]->done_cv.notify_one();
     }
   }
 }

@@ -9,7 +9,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -42,9 +41,9 @@ class GroupCommitWriter {
 
  private:
   struct PendingWrite {
-    const std::function<Status(StoreWriter&)>* fn;
-    std::optional<Status> outcome;  // set by the writer thread before `done` is released
-    std::binary_semaphore done{0};  // wakes this write's caller only, not every waiter
+    const std::function<Status(StoreWriter&)>* fn = nullptr;
+    std::optional<Status> outcome;        // set by the writer thread, under mu_
+    std::condition_variable_any done_cv;  // wakes this write's caller only, not every waiter
   };
 
   void Loop();
