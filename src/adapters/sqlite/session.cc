@@ -1,5 +1,7 @@
 #include "adapters/sqlite/session.h"
 
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "adapters/sqlite/object_table.h"
@@ -26,7 +28,7 @@ void BindAll(Statement& statement, const std::vector<SqlValue>& params) {
   }
 }
 
-Result<DataObject> DecodeStored(ObjectKind kind, std::string_view doc) {
+Result<DataObject> DecodeText(ObjectKind kind, std::string_view doc) {
   Result<Json> json = ParseJson(doc);
   if (!json.ok()) {
     return Error(ErrorCode::kInternal, std::string("stored ") + ObjectKindName(kind) +
@@ -37,6 +39,35 @@ Result<DataObject> DecodeStored(ObjectKind kind, std::string_view doc) {
     return Error(ErrorCode::kInternal, std::string("stored ") + ObjectKindName(kind) +
                                            " cannot be decoded: " + object.error().message);
   }
+  return object;
+}
+
+// Customers, Insights and Resource Pools are read on almost every request (which Insight an
+// Agenda goes to, whether a caller may see an Insight) and change rarely. Each thread keeps the
+// objects it decoded, keyed by the exact stored text: a row whose text is unchanged decodes to
+// the same object, so no invalidation is needed, and a changed row simply misses. Bounded: a
+// full cache is emptied. Per thread: connections are used by one thread at a time, and the
+// cache needs no lock.
+bool Cached(ObjectKind kind) {
+  return kind == ObjectKind::kCustomer || kind == ObjectKind::kInsight ||
+         kind == ObjectKind::kResourcePool;
+}
+
+constexpr size_t kDecodeCacheEntries = 64;
+
+Result<DataObject> DecodeStored(ObjectKind kind, std::string_view doc) {
+  if (!Cached(kind)) return DecodeText(kind, doc);
+  thread_local std::unordered_map<std::string, DataObject> cache;
+  // The text starts with the object's JSON, which names its kind's fields; a customer and an
+  // insight with the same text would decode to different kinds, so the kind is part of the key.
+  std::string key;
+  key.reserve(doc.size() + 1);
+  key.push_back(static_cast<char>('0' + static_cast<int>(kind)));
+  key.append(doc);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  POP_ASSIGN_OR_RETURN(DataObject object, DecodeText(kind, doc));
+  if (cache.size() >= kDecodeCacheEntries) cache.clear();
+  cache.emplace(std::move(key), object);
   return object;
 }
 
