@@ -75,7 +75,7 @@ class Executor::Execution {
   bool claim_lost = false;
   bool cancelled = false;
 
-  // Starts `op` on the worker pool.
+  // Starts `op` on the worker pool, or runs it here when its launcher says it is instant.
   void Dispatch(ReadyOperation op, Launcher* launcher) {
     const Timestamp now = deps_.clock.Now();
     LaunchSpec spec;
@@ -98,6 +98,10 @@ class Executor::Execution {
       dirty = true;
     }
     reporter_cv.notify_all();
+    if (launcher != nullptr && launcher->Instant(spec.operation_type)) {
+      RunOperation(spec, launcher);  // its completion is queued for this (the coordinator) thread
+      return;
+    }
     deps_.workers.Submit(
         [this, spec = std::move(spec), launcher] { RunOperation(spec, launcher); });
   }

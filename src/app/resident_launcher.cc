@@ -54,6 +54,10 @@ bool ResidentLauncher::Handles(const std::string& type) const {
   return type == "noop" || type == "logMessages" || type == "updateAgenda";
 }
 
+bool ResidentLauncher::Instant(const std::string& type) const {
+  return type == "noop" || type == "logMessages";
+}
+
 Result<std::unique_ptr<LaunchedOperation>> ResidentLauncher::Launch(const LaunchSpec& spec) {
   if (!Handles(spec.operation_type)) {
     return Error(ErrorCode::kNotFound, "Unknown operation type found: " + spec.operation_type +

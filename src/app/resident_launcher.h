@@ -19,6 +19,8 @@ class ResidentLauncher final : public Launcher {
   explicit ResidentLauncher(PoolClient& client) : client_(client) {}
 
   bool Handles(const std::string& type) const override;
+  // noop and logMessages; not updateAgenda, which calls the server.
+  bool Instant(const std::string& type) const override;
   Result<std::unique_ptr<LaunchedOperation>> Launch(const LaunchSpec& spec) override;
 
  private:

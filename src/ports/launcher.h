@@ -64,6 +64,10 @@ class Launcher {
   virtual ~Launcher() = default;
   // Whether this launcher runs operations of `type`.
   virtual bool Handles(const std::string& type) const = 0;
+  // Whether operations of `type` end as soon as they are launched, without blocking (work done
+  // in memory): the executor then runs them on its own thread instead of handing each to a
+  // worker thread and waiting for it.
+  virtual bool Instant(const std::string& /*type*/) const { return false; }
   // Errors: kNotFound for a type it does not handle ("Unknown operation type found: <type> on
   // operation: <name>"), kUnavailable when the handler cannot be started.
   [[nodiscard]] virtual Result<std::unique_ptr<LaunchedOperation>> Launch(

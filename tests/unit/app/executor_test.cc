@@ -105,6 +105,21 @@ TEST_F(ExecutorTest, AnAgendaEndingWithinTheCoalescingIntervalSendsOnlyItsFinalR
   EXPECT_EQ(Final().processing_state_message, "succeeded");
 }
 
+TEST_F(ExecutorTest, InstantResidentOperationsRunWithoutAWorkerThread) {
+  // With the pool stopped, an operation handed to it would never run and the agenda would hang:
+  // noop (instant) runs on the executor's own thread.
+  workers_.Stop();
+  ExecutionResult result = Run(
+      R"({"id":"A","progressId":"P","customerId":"acme","operations":[
+    {"name":"a","type":"noop","payload":{"v":1}},
+    {"name":"b","type":"noop","payload":{"from":"@<a.out::/v>"}},
+    {"name":"c","type":"noop","payload":{"from":"@<a.out::/v>"}}]})");
+  EXPECT_TRUE(result.succeeded);
+  auto ops = client_.LatestOperations();
+  EXPECT_EQ(ops["b"].result_payload, R"({"from":1})");
+  EXPECT_EQ(ops["c"].processing_state_message, "succeeded");
+}
+
 TEST_F(ExecutorTest, AHandlerReportedFailureFailsTheAgendaWithoutAgendaDiagnostics) {
   ExecutionResult result = Run(R"({"id":"A","progressId":"P","operations":[
     {"name":"a","type":"script","payload":{"result":{}}},
