@@ -203,6 +203,12 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
   report.operation_progress.emplace();
   for (auto& [name, op] : ops) report.operation_progress->push_back(op);
 
+  // The final report's output is stored before the final state: whoever follows the logs until
+  // the Agenda completes (`pop agenda logs --follow`) reads it all once it sees COMPLETE.
+  if (is_final && !logs.empty()) {
+    StoreLogs(logs);
+    logs.clear();
+  }
   Status sent = deps_.client.UpdateAgendaProgress(report, options_.puller_id);
   if (sent.ok() && !logs.empty()) StoreLogs(logs);
 
@@ -315,7 +321,16 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     run.cancelled = cancel_requested_;
     cancelled_before_start = cancel_requested_;
   }
-  ThreadCache::Task reporter = deps_.threads.Run([&run] { run.Report(); });
+  // No report goes out before the coalescing interval has passed (the final one excepted), so
+  // the reporter thread starts only then: an Agenda that ends sooner sends its final report from
+  // this thread, without a second one.
+  const Timestamp reporter_due = started + options_.coalesce;
+  ThreadCache::Task reporter;
+  bool reporter_started = false;
+  auto start_reporter = [&] {
+    reporter = deps_.threads.Run([&run] { run.Report(); });
+    reporter_started = true;
+  };
 
   if (!agenda.operations || agenda.operations->empty()) {
     diagnostics.push_back(
@@ -342,9 +357,20 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     std::deque<Execution::Completion> ended;
     {
       std::unique_lock<std::mutex> lock(run.mu);
-      run.coordinator_cv.wait(lock, [&] {
+      auto woken = [&] {
         return !run.completions.empty() || ((run.claim_lost || run.cancelled) && !stop_starting);
-      });
+      };
+      while (!woken()) {
+        if (reporter_started) {
+          run.coordinator_cv.wait(lock, woken);
+        } else if (deps_.clock.Now() >= reporter_due) {
+          lock.unlock();
+          start_reporter();
+          lock.lock();
+        } else {
+          deps_.clock.WaitUntil(run.coordinator_cv, lock, reporter_due);
+        }
+      }
       ended.swap(run.completions);
       if ((run.claim_lost || run.cancelled) && !stop_starting) {
         stop_starting = true;
@@ -414,13 +440,17 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     run.final_ready = true;
     run.dirty = true;
     lock.unlock();
-    run.reporter_cv.notify_all();
+    if (reporter_started) {
+      run.reporter_cv.notify_all();
+    } else {
+      run.Report();  // sends the final state at once, retrying as the reporter would
+    }
     lock.lock();
     run.coordinator_cv.wait(lock, [&] { return run.reporter_done; });
     result.final_reported = run.final_sent;
     result.claim_lost = run.claim_lost;
   }
-  reporter.Join();
+  if (reporter_started) reporter.Join();
   // Output captured after the server stopped taking reports (a cancel, a lost claim) is kept.
   std::map<std::string, std::string> leftover_logs;
   {

@@ -103,6 +103,8 @@ TEST_F(ExecutorTest, AnAgendaEndingWithinTheCoalescingIntervalSendsOnlyItsFinalR
   ASSERT_EQ(client_.reports().size(), 1u);
   EXPECT_EQ(Final().processing_state, ProcessingState::kComplete);
   EXPECT_EQ(Final().processing_state_message, "succeeded");
+  // The report went out from the executor's own thread: no reporter thread was started.
+  EXPECT_EQ(threads_.threads(), 0u);
 }
 
 TEST_F(ExecutorTest, InstantResidentOperationsRunWithoutAWorkerThread) {
@@ -291,10 +293,15 @@ TEST_F(ExecutorTest, AHeartbeatRefusedAsCancelledStopsTheHandlersAndStartsNothin
 
   // The agenda is cancelled on the server: the next report (the heartbeat) gets 409.
   client_.Refuse(1000, ErrorCode::kConflict);
-  clock_.Advance(Duration::Seconds(5));
+  // The reporter sets its last report's time just after the send the loop above saw, so one
+  // step of the clock may land before it; stepping until the run ends cannot miss.
+  std::future<ExecutionResult> finished = done.get_future();
+  while (finished.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready) {
+    clock_.Advance(Duration::Seconds(5));
+  }
   runner.join();
 
-  ExecutionResult result = done.get_future().get();
+  ExecutionResult result = finished.get();
   EXPECT_TRUE(result.claim_lost);
   EXPECT_FALSE(result.succeeded);
   EXPECT_FALSE(result.final_reported);
