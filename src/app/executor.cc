@@ -325,12 +325,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
   // the reporter thread starts only then: an Agenda that ends sooner sends its final report from
   // this thread, without a second one.
   const Timestamp reporter_due = started + options_.coalesce;
-  ThreadCache::Task reporter;
-  bool reporter_started = false;
-  auto start_reporter = [&] {
-    reporter = deps_.threads.Run([&run] { run.Report(); });
-    reporter_started = true;
-  };
+  ThreadCache::Task reporter;  // joinable once started
 
   if (!agenda.operations || agenda.operations->empty()) {
     diagnostics.push_back(
@@ -361,11 +356,11 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
         return !run.completions.empty() || ((run.claim_lost || run.cancelled) && !stop_starting);
       };
       while (!woken()) {
-        if (reporter_started) {
+        if (reporter.joinable()) {
           run.coordinator_cv.wait(lock, woken);
         } else if (deps_.clock.Now() >= reporter_due) {
           lock.unlock();
-          start_reporter();
+          reporter = deps_.threads.Run([&run] { run.Report(); });
           lock.lock();
         } else {
           deps_.clock.WaitUntil(run.coordinator_cv, lock, reporter_due);
@@ -440,7 +435,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     run.final_ready = true;
     run.dirty = true;
     lock.unlock();
-    if (reporter_started) {
+    if (reporter.joinable()) {
       run.reporter_cv.notify_all();
     } else {
       run.Report();  // sends the final state at once, retrying as the reporter would
@@ -450,7 +445,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     result.final_reported = run.final_sent;
     result.claim_lost = run.claim_lost;
   }
-  if (reporter_started) reporter.Join();
+  reporter.Join();  // nothing to wait for when it never started
   // Output captured after the server stopped taking reports (a cancel, a lost claim) is kept.
   std::map<std::string, std::string> leftover_logs;
   {

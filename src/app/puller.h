@@ -76,9 +76,9 @@ class Puller {
 
   PullerDeps deps_;
   PullerOptions options_;
-  // Each running Agenda holds two of its threads (executor and reporter); they are kept for the
-  // next Agendas instead of being created and torn down for every one. Declared before runs_ so
-  // that it is destroyed after them.
+  // Each running Agenda holds one thread, two once it runs long enough to need its reporter;
+  // they are kept for the next Agendas instead of being created and torn down for every one.
+  // Declared before runs_ so that it is destroyed after them.
   ThreadCache threads_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

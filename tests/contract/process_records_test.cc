@@ -76,6 +76,12 @@ size_t LineCount(const std::filesystem::path& path) {
 
 bool Alive(pid_t pid) { return waitpid(pid, nullptr, WNOHANG) == 0; }
 
+// Ends a group this test started and reaps its leader.
+void KillAndReap(pid_t group) {
+  kill(group, SIGKILL);
+  waitpid(group, nullptr, 0);
+}
+
 // Reaps `pid` (our child); true when SIGTERM ended it.
 bool EndedBySigterm(pid_t pid) {
   int status = 0;
@@ -116,8 +122,7 @@ TEST_F(ProcessRecordsTest, GroupsOfALiveLauncherAreLeftAlone) {
   EXPECT_EQ(Pgids(log), std::vector<pid_t>{group});
   (*records)->Remove(group);
   EXPECT_EQ(Pgids(log), std::vector<pid_t>{});
-  kill(group, SIGKILL);
-  waitpid(group, nullptr, 0);
+  KillAndReap(group);
   // A clean shutdown, every group reaped: the log goes.
   records->reset();
   EXPECT_FALSE(std::filesystem::exists(log));
@@ -139,8 +144,7 @@ TEST_F(ProcessRecordsTest, AnIdNowLedByAnotherProcessIsNotSignalled) {
   auto report = ProcessRecords::ReapOrphans(records_, milliseconds(100), {});
   EXPECT_EQ(report.groups_ended, 0);
   EXPECT_TRUE(Alive(group));
-  kill(group, SIGKILL);
-  waitpid(group, nullptr, 0);
+  KillAndReap(group);
 }
 
 // ---- the owner's log
@@ -187,8 +191,7 @@ TEST_F(ProcessRecordsTest, ALogOfADeadOwnerNamingAReusedIdIsRemovedWithoutASigna
   EXPECT_EQ(report.records_dropped, 1);
   EXPECT_TRUE(Alive(group));
   EXPECT_FALSE(std::filesystem::exists(log));
-  kill(group, SIGKILL);
-  waitpid(group, nullptr, 0);
+  KillAndReap(group);
 }
 
 TEST_F(ProcessRecordsTest, ALineWithoutItsNewlineIsNotTaken) {
@@ -202,8 +205,7 @@ TEST_F(ProcessRecordsTest, ALineWithoutItsNewlineIsNotTaken) {
   EXPECT_EQ(report.groups_ended, 0);
   EXPECT_TRUE(Alive(group));
   EXPECT_FALSE(std::filesystem::exists(log));
-  kill(group, SIGKILL);
-  waitpid(group, nullptr, 0);
+  KillAndReap(group);
 }
 
 TEST_F(ProcessRecordsTest, AddAddRemoveLeavesTheSecondGroup) {

@@ -74,6 +74,11 @@ bool WriteAll(int fd, std::string_view data) {
   return true;
 }
 
+// The log line recording that group `pgid`, led by a process started at `leader_start`, runs.
+std::string AddedLine(pid_t pgid, int64_t leader_start) {
+  return "+ " + std::to_string(pgid) + " " + std::to_string(leader_start) + "\n";
+}
+
 // A group recorded by an owner that is gone, to be ended.
 struct Orphan {
   pid_t pgid = 0;
@@ -157,7 +162,7 @@ std::string ProcessRecords::Header() const {
 void ProcessRecords::Add(pid_t pgid) {
   if (!SignallableGroup(pgid)) return;
   const int64_t leader_start = StartTimeOf(pgid);
-  const std::string line = "+ " + std::to_string(pgid) + " " + std::to_string(leader_start) + "\n";
+  const std::string line = AddedLine(pgid, leader_start);
   std::lock_guard<std::mutex> lock(mutex_);
   Live& live = live_[pgid];
   ++live.count;
@@ -189,7 +194,7 @@ void ProcessRecords::CompactLocked() {
   int64_t lines = 1;
   for (const auto& [pgid, live] : live_) {
     for (int64_t index = 0; index < live.count; ++index) {
-      content += "+ " + std::to_string(pgid) + " " + std::to_string(live.leader_start) + "\n";
+      content += AddedLine(pgid, live.leader_start);
       ++lines;
     }
   }

@@ -23,9 +23,9 @@ constexpr int kMinimumSqliteVersion = 3038000;
 // Keeps the WAL file from staying at its largest size after a checkpoint.
 constexpr char kJournalSizeLimit[] = "PRAGMA journal_size_limit = 67108864";
 
-// The writer's page cache (KiB; SQLite's default is 2 MiB). Every batch touches the tables' and
-// indexes' pages at random (ids are random UUIDs); with the default cache a busy store evicted
-// pages that the next batch read again from the file.
+// The writer's page cache (KiB; SQLite's default is 2 MiB). Each batch touches pages across
+// several tables and their indexes; with the default cache a busy store evicted pages that the
+// next batch read again from the file.
 constexpr char kWriterCacheSize[] = "PRAGMA cache_size = -32768";
 
 int64_t NewestSchemaVersion() { return sqlite::Migrations().back().version; }
