@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/access/visibility.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
 
@@ -384,6 +385,18 @@ HttpResponse ServiceRoutes::OperationLog(const std::string& operation_progress_i
   return response;
 }
 
+// The numbers of a whole queue (other customers' agendas, the pullers' names) are for the
+// insight's owner and global callers; every other customer gets app::TenantView.
+bool ServiceRoutes::SeesWholeQueue(const std::string& insight_id, const app::RequestContext& ctx) {
+  if (ctx.auth.IsGlobal()) return true;
+  app::ObjectGet get;
+  get.kind = ObjectKind::kInsight;
+  get.id = insight_id;
+  auto found = data_.Get(get, ctx);
+  return found.ok() && !found->objects.empty() &&
+         ScopeAllows(OwnerScope(ctx.auth), found->objects.front());
+}
+
 HttpResponse ServiceRoutes::Why(const std::string& agenda_id, const app::RequestContext& ctx) {
   app::ObjectGet get;
   get.kind = ObjectKind::kAgenda;
@@ -401,12 +414,15 @@ HttpResponse ServiceRoutes::Why(const std::string& agenda_id, const app::Request
     fields.Set("insightId", Json(*agenda.agenda_insight->insight_id));
   }
   if (auto place = queues_.Explain(agenda_id)) {
+    if (!SeesWholeQueue(place->insight_id, ctx)) place = app::TenantView(std::move(*place));
     fields.Set("state", Json(StateName(place->state)));
     if (place->algorithm) fields.Set("algorithm", Json(SchedulingAlgorithmName(*place->algorithm)));
-    fields.Set("position", Json(static_cast<int64_t>(place->position)));
     fields.Set("queueSize", Json(place->queue_size));
-    fields.Set("queued", Json(static_cast<int64_t>(place->queued)));
-    fields.Set("waiting", Json(static_cast<int64_t>(place->waiting)));
+    if (place->counts_shown) {
+      fields.Set("position", Json(static_cast<int64_t>(place->position)));
+      fields.Set("queued", Json(static_cast<int64_t>(place->queued)));
+      fields.Set("waiting", Json(static_cast<int64_t>(place->waiting)));
+    }
     if (place->claimed_by) fields.Set("claimedBy", Json(*place->claimed_by));
     if (place->lease_until) fields.Set("leaseUntil", Json(place->lease_until->millis()));
     if (place->not_before) fields.Set("notBefore", Json(place->not_before->millis()));

@@ -43,6 +43,7 @@ class ServiceRoutes {
 
   // GET /agenda/{id}/why: where a waiting agenda stands and why it is not running yet.
   HttpResponse Why(const std::string& agenda_id, const app::RequestContext& ctx);
+  bool SeesWholeQueue(const std::string& insight_id, const app::RequestContext& ctx);
 
   // GET /progress/operation/{id}/log: the handler's captured output, as text/plain.
   HttpResponse OperationLog(const std::string& operation_progress_id,

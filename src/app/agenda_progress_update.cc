@@ -24,6 +24,45 @@ Result<std::vector<OperationProgress>> OperationProgressOf(StoreReader& tx,
   return ops;
 }
 
+namespace {
+
+constexpr int kMaxOperationProgressIdSuffix = 64;
+
+bool BelongsTo(const DataObject& object, const std::string& progress_id) {
+  const auto* op = std::get_if<OperationProgress>(&object);
+  return op != nullptr && op->agenda_progress_id == progress_id;
+}
+
+}  // namespace
+
+Result<OperationProgressSlot> LocateOperationProgress(StoreReader& tx,
+                                                      const std::string& progress_id,
+                                                      const std::string& operation) {
+  const std::string derived = OperationProgressId(progress_id, operation);
+  POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kOperationProgress, derived));
+  if (!found) return OperationProgressSlot{derived, std::nullopt};
+  if (BelongsTo(*found, progress_id)) return OperationProgressSlot{derived, std::move(found)};
+  // The derived id is another agenda's: this progress's record, if any, has a suffixed id.
+  ObjectQuery query;
+  query.equals.push_back({"agendaProgressId", progress_id});
+  query.equals.push_back({"operation", operation});
+  query.scope = VisibilityScope::Everything();
+  query.limit = 1;
+  POP_ASSIGN_OR_RETURN(auto mine, tx.Find(ObjectKind::kOperationProgress, query));
+  if (!mine.empty()) {
+    std::string id = *BaseOf(mine.front()).id;
+    return OperationProgressSlot{std::move(id), std::move(mine.front())};
+  }
+  for (int n = 2; n <= kMaxOperationProgressIdSuffix; ++n) {
+    std::string candidate = derived + "~" + std::to_string(n);
+    POP_ASSIGN_OR_RETURN(auto taken, tx.Get(ObjectKind::kOperationProgress, candidate));
+    if (!taken) return OperationProgressSlot{std::move(candidate), std::nullopt};
+  }
+  return Error(ErrorCode::kConflict, "No free OperationProgress id for operation " + operation +
+                                         " of AgendaProgress " + progress_id +
+                                         "; submit it with another progressId");
+}
+
 Status UpsertOperationProgress(StoreWriter& tx, const AgendaProgress& progress,
                                OperationProgress op, Timestamp now) {
   const std::string& progress_id = *progress.id;
@@ -33,21 +72,22 @@ Status UpsertOperationProgress(StoreWriter& tx, const AgendaProgress& progress,
                   "field.");
   }
   op.agenda_progress_id = progress_id;
-  if (!op.id) op.id = OperationProgressId(progress_id, *op.operation);
-  POP_ASSIGN_OR_RETURN(auto existing, tx.Get(ObjectKind::kOperationProgress, *op.id));
-  const AuthContext owner = AuthContext::ForCustomer(progress.customer_id.value_or(""));
-  if (existing.has_value()) {
-    if (!ScopeAllows(WriteScope(owner), *existing)) {
-      return Status(ErrorCode::kPermissionDenied,
-                    NoPermissionMessage(BaseOf(*existing).customer_id.value_or("")));
-    }
+  std::optional<OperationProgressSlot> slot;
+  if (op.id) {
+    POP_ASSIGN_OR_RETURN(auto named, tx.Get(ObjectKind::kOperationProgress, *op.id));
+    if (named && BelongsTo(*named, progress_id)) slot = OperationProgressSlot{*op.id, named};
+  }
+  if (!slot) {
+    POP_ASSIGN_OR_RETURN(slot, LocateOperationProgress(tx, progress_id, *op.operation));
+  }
+  op.id = slot->id;
+  if (slot->existing.has_value()) {
     op.added_time.reset();
     op.updated_time = now;
     op.customer_id.reset();
-    return tx.Put(SparseMerge(*existing, DataObject(std::move(op))));
+    return tx.Put(SparseMerge(*slot->existing, DataObject(std::move(op))));
   }
   // Not found: create it (spec §5.6 step 2, the 404 → POST path).
-  op.id = OperationProgressId(progress_id, *op.operation);
   op.customer_id = progress.customer_id;
   op.cid = progress.cid;
   if (!op.processing_state) op.processing_state = ProcessingState::kWaiting;

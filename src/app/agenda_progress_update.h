@@ -38,8 +38,24 @@ struct AgendaProgressUpdateResult {
 [[nodiscard]] Result<AgendaProgressUpdateResult> ApplyAgendaProgressUpdate(
     StoreWriter& tx, const AgendaProgressUpdate& update);
 
+// Where the OperationProgress of `operation` in the AgendaProgress `progress_id` is, or is to be
+// created: `id` and, when it exists, the stored record. Its id is `<progressId>-<operation>`
+// (spec §5.6) unless another agenda progress's record already has that id: both parts are
+// client-chosen, so two agendas' ids can collide, and a record is never shared or taken over.
+// Then the record is found by its fields, or gets the first free id `<progressId>-<operation>~N`
+// (N = 2, 3, ...). kConflict when no free id is found within a bound.
+struct OperationProgressSlot {
+  std::string id;
+  std::optional<DataObject> existing;
+};
+[[nodiscard]] Result<OperationProgressSlot> LocateOperationProgress(StoreReader& tx,
+                                                                    const std::string& progress_id,
+                                                                    const std::string& operation);
+
 // Upserts one OperationProgress of `progress` (spec §5.6 step 2): sparse-merge onto the stored
 // record, or create it as WAITING (unless a state is given) with the progress's customer and cid.
+// A client-given `op.id` is used only when it names a record of this progress; otherwise the
+// record is located as LocateOperationProgress says.
 [[nodiscard]] Status UpsertOperationProgress(StoreWriter& tx, const AgendaProgress& progress,
                                              OperationProgress op, Timestamp now);
 

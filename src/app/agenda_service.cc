@@ -3,6 +3,7 @@
 #include <set>
 
 #include "app/agenda_progress_update.h"
+#include "app/messages.h"
 #include "core/access/visibility.h"
 #include "core/agenda_template/template_expander.h"
 #include "core/codec/json_text.h"
@@ -62,12 +63,15 @@ Result<Agenda> AgendaService::RunTemplate(const RunTemplateRequest& request,
   POP_ASSIGN_OR_RETURN(Agenda agenda, ExpandTemplate(agenda_template, *payload));
   if (IsBlank(agenda.cid)) agenda.cid = ctx.cid ? *ctx.cid : ctx.correlation_id;
   if (IsBlank(agenda.title)) agenda.title = agenda_template.title;
-  // The agenda is submitted as its own customer: the caller only had to be able to read the
-  // template (spec §8.1 step 7).
-  const AuthContext as_customer = AuthContext::ForCustomer(agenda.customer_id.value_or(""));
-  SubmitOptions options;
-  options.acting_as = &as_customer;
-  Result<Agenda> submitted = submit_agenda_.Run(std::move(agenda), ctx, options);
+  // The original submitted the agenda as whatever customer the template's expansion named,
+  // checking only that the caller could read the template (spec §8.1 step 7): any reader of a
+  // template could run work in, and read the results of, another customer's account. The
+  // caller must be able to act for the agenda's customer, as for a POST.
+  const std::string customer_id = agenda.customer_id.value_or("");
+  if (!IsBlank(agenda.customer_id) && !ScopeAllowsCustomer(WriteScope(ctx.auth), customer_id)) {
+    return Error(ErrorCode::kPermissionDenied, NoPermissionMessage(customer_id));
+  }
+  Result<Agenda> submitted = submit_agenda_.Run(std::move(agenda), ctx, SubmitOptions{});
   if (!submitted.ok()) {
     return Error(ErrorCode::kInvalidArgument, std::string("[") + TitleOf(submitted.error().code) +
                                                   " : " + submitted.error().message + "]");
@@ -128,9 +132,10 @@ Status AgendaService::Rerun(const RerunRequest& request, const RequestContext& c
       agenda.updated_time = now;
       POP_RETURN_IF_ERROR(tx.Put(DataObject(agenda)));
       for (const auto& name : plan.remove) {
-        POP_RETURN_IF_ERROR(
-            tx.Delete(ObjectKind::kOperationProgress, OperationProgressId(progress_id, name))
-                .status());
+        POP_ASSIGN_OR_RETURN(OperationProgressSlot slot,
+                             LocateOperationProgress(tx, progress_id, name));
+        if (!slot.existing) continue;
+        POP_RETURN_IF_ERROR(tx.Delete(ObjectKind::kOperationProgress, slot.id).status());
       }
     }
     if (params.skip_execution || HasParam(agenda.params, kParamDoNotRun)) return Status::Ok();

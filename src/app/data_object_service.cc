@@ -5,6 +5,7 @@
 
 #include "app/agenda_progress_update.h"
 #include "app/messages.h"
+#include "app/pool_authority.h"
 #include "core/access/visibility.h"
 #include "core/merge/sparse_merge.h"
 
@@ -77,11 +78,14 @@ void StripDerivedFields(DataObject& object) {
   if (auto* progress = std::get_if<AgendaProgress>(&object)) progress->operation_progress.reset();
 }
 
-Status AttachDerivedFields(StoreReader& reader, DataObject& object, bool include_op_progress) {
+// ResourcePool.insightIds lists the pool's insights the caller may see (the original listed
+// every one, telling each tenant the others' insight ids).
+Status AttachDerivedFields(StoreReader& reader, DataObject& object, bool include_op_progress,
+                           const AuthContext& auth) {
   if (auto* pool = std::get_if<ResourcePool>(&object)) {
     ObjectQuery query;
     query.equals.push_back({"resourcePoolId", pool->id.value_or("")});
-    query.scope = VisibilityScope::Everything();
+    query.scope = ReadScope(ObjectKind::kInsight, auth);
     query.limit = kUnlimited;
     POP_ASSIGN_OR_RETURN(auto insights, reader.Find(ObjectKind::kInsight, query));
     pool->insight_ids.emplace();
@@ -117,6 +121,19 @@ Status DeleteDependents(StoreWriter& tx, const DataObject& deleted) {
   return Status::Ok();
 }
 
+// A write to a stored object: allowed under the write rule; otherwise an object the caller may
+// read (a global insight, say) answers 403, and one it may not read answers `invisible`, exactly
+// what an absent object would get where that is possible, so that no answer tells another
+// tenant's object exists or who owns it.
+Status CheckWritable(const AuthContext& auth, const DataObject& existing, Error invisible) {
+  if (ScopeAllows(WriteScope(auth), existing)) return Status::Ok();
+  if (ScopeAllows(ReadScope(KindOf(existing), auth), existing)) {
+    return Status(ErrorCode::kPermissionDenied,
+                  NoPermissionMessage(BaseOf(existing).customer_id.value_or("")));
+  }
+  return Status(std::move(invisible));
+}
+
 }  // namespace
 
 DataObjectService::DataObjectService(Services services, SchedulerEvents* events)
@@ -137,7 +154,8 @@ Result<ObjectGetResult> DataObjectService::Get(const ObjectGet& request,
     }
     POP_ASSIGN_OR_RETURN(result.objects, reader.Find(request.kind, query));
     for (DataObject& object : result.objects) {
-      POP_RETURN_IF_ERROR(AttachDerivedFields(reader, object, request.include_operation_progress));
+      POP_RETURN_IF_ERROR(
+          AttachDerivedFields(reader, object, request.include_operation_progress, ctx.auth));
     }
     result.count = static_cast<int64_t>(result.objects.size());
     return Status::Ok();
@@ -170,14 +188,17 @@ Result<DataObject> DataObjectService::Create(DataObject object, const RequestCon
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     stored = object;
     POP_ASSIGN_OR_RETURN(auto existing, tx.Get(KindOf(object), *base.id));
-    if (!existing) return tx.Put(object);
-    // POST onto an existing id merges (spec §4.7) — but only into an object the caller may
-    // change; the original let any tenant overwrite another's object this way.
-    if (!ScopeAllows(WriteScope(ctx.auth), *existing)) {
-      return Status(ErrorCode::kPermissionDenied,
-                    NoPermissionMessage(BaseOf(*existing).customer_id.value_or("")));
+    if (!existing) {
+      POP_RETURN_IF_ERROR(CheckPoolRules(tx, std::nullopt, object, ctx.auth));
+      return tx.Put(object);
     }
+    // POST onto an existing id merges (spec §4.7) — but only into an object the caller may
+    // change; the original let any tenant overwrite another's object this way. An object the
+    // caller cannot see is not named: ids are one namespace, so a taken id is all it learns.
+    POP_RETURN_IF_ERROR(
+        CheckWritable(ctx.auth, *existing, Error(ErrorCode::kConflict, IdTakenMessage(*base.id))));
     stored = SparseMerge(*existing, object);
+    POP_RETURN_IF_ERROR(CheckPoolRules(tx, existing, stored, ctx.auth));
     return tx.Put(stored);
   });
   if (!status.ok()) return status.error();
@@ -205,10 +226,8 @@ Result<DataObject> DataObjectService::Update(const std::string& id, DataObject p
     POP_ASSIGN_OR_RETURN(auto existing, tx.Get(kind, id));
     if (!existing) return Status(ErrorCode::kNotFound, UnableToGetMessage(id));
     const auto scope = WriteScope(ctx.auth);
-    if (!ScopeAllows(scope, *existing)) {
-      return Status(ErrorCode::kPermissionDenied,
-                    NoPermissionMessage(BaseOf(*existing).customer_id.value_or("")));
-    }
+    POP_RETURN_IF_ERROR(
+        CheckWritable(ctx.auth, *existing, Error(ErrorCode::kNotFound, UnableToGetMessage(id))));
     POP_RETURN_IF_ERROR(ValidateWeight(patch));
     EndpointObject& base = BaseOf(patch);
     if (base.customer_id && base.customer_id != BaseOf(*existing).customer_id &&
@@ -220,6 +239,7 @@ Result<DataObject> DataObjectService::Update(const std::string& id, DataObject p
     base.updated_time = now;
     StripDerivedFields(patch);
     result = SparseMerge(*existing, patch);
+    POP_RETURN_IF_ERROR(CheckPoolRules(tx, existing, result, ctx.auth));
     return tx.Put(result);
   });
   if (!status.ok()) return status.error();
@@ -236,10 +256,9 @@ Result<std::optional<DataObject>> DataObjectService::Delete(ObjectKind kind, con
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     POP_ASSIGN_OR_RETURN(auto existing, tx.Get(kind, id));
     if (!existing) return Status::Ok();
-    if (!ScopeAllows(WriteScope(ctx.auth), *existing)) {
-      return Status(ErrorCode::kPermissionDenied,
-                    NoPermissionMessage(BaseOf(*existing).customer_id.value_or("")));
-    }
+    // Deleting an object the caller cannot see answers as for an absent one: nothing deleted.
+    if (!ScopeAllows(ReadScope(kind, ctx.auth), *existing)) return Status::Ok();
+    POP_RETURN_IF_ERROR(CheckWritable(ctx.auth, *existing, Error(ErrorCode::kNotFound, "")));
     POP_RETURN_IF_ERROR(tx.Delete(kind, id).status());
     POP_RETURN_IF_ERROR(DeleteDependents(tx, *existing));
     deleted = std::move(existing);

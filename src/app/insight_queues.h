@@ -56,7 +56,15 @@ struct QueueExplanation {
   std::optional<std::string> claimed_by;
   std::optional<Timestamp> lease_until;
   std::optional<Timestamp> not_before;  // kDelayed: when it may be scheduled
+  // False in a tenant's view (TenantView): queued, waiting, position and claimed_by are not set
+  // and the reason says nothing of other customers' agendas.
+  bool counts_shown = true;
 };
+
+// What a customer that neither owns the insight nor is global may learn of its agenda's place:
+// the state, the insight's algorithm and settings, its own lease or backoff; nothing that counts
+// or names other customers' agendas or the pool's pullers.
+QueueExplanation TenantView(QueueExplanation full);
 
 class InsightQueues final : public SchedulerEvents {
  public:

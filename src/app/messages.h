@@ -11,6 +11,10 @@ inline std::string NoPermissionMessage(const std::string& customer_id) {
 inline std::string UnableToGetMessage(const std::string& id) {
   return "Unable to get object by id " + id;
 }
+// A POST with a client-chosen id that another tenant's object has (nothing else is said of it).
+inline std::string IdTakenMessage(const std::string& id) {
+  return "The id " + id + " is already in use; choose another id or omit it";
+}
 inline constexpr const char kCustomerIdRequired[] = "The customerId field must be specified.";
 inline constexpr const char kNoInsights[] = "No available insights for processing agenda";
 

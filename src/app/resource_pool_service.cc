@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "app/agenda_progress_update.h"
+#include "app/pool_authority.h"
 #include "core/access/visibility.h"
 #include "core/merge/sparse_merge.h"
 
@@ -39,14 +40,6 @@ const char* TitleOf(ErrorCode code) {
   }
 }
 
-// Loads an insight the caller may see under `scope`; nullopt otherwise.
-Result<std::optional<Insight>> VisibleInsight(StoreReader& tx, const std::string& id,
-                                              const VisibilityScope& scope) {
-  POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kInsight, id));
-  if (!found || !ScopeAllows(scope, *found)) return std::optional<Insight>();
-  return std::optional<Insight>(std::get<Insight>(std::move(*found)));
-}
-
 }  // namespace
 
 ResourcePoolService::ResourcePoolService(Services services, InsightQueues& queues,
@@ -66,13 +59,15 @@ void ResourcePoolService::GetAgenda(const GetAgendaRequest& request, const Reque
     return done(Error(ErrorCode::kValidation, "Count must be greater than 0 for getAgenda."));
   }
   const std::string insight_id = *request.insight_id;
-  std::optional<Insight> insight;
+  // The insight's owner claims from it (spec §10.1), and so does the owner of its pool;
+  // isGlobal and allowedCustomerIds grant nothing here.
+  bool may_claim = false;
   Status read = services_.store.Read([&](StoreReader& reader) -> Status {
-    POP_ASSIGN_OR_RETURN(insight, VisibleInsight(reader, insight_id, OwnerScope(ctx.auth)));
+    POP_ASSIGN_OR_RETURN(may_claim, MayActForInsight(reader, insight_id, ctx.auth));
     return Status::Ok();
   });
   if (!read.ok()) return done(read.error());
-  if (!insight) return done(InsightNotVisible(insight_id));
+  if (!may_claim) return done(InsightNotVisible(insight_id));
   const int64_t wait =
       std::clamp<int64_t>(request.wait_seconds.value_or(kDefaultWaitSeconds), 0, kMaxWaitSeconds);
   const size_t count = static_cast<size_t>(std::min(*request.count, kMaxCount));
@@ -128,17 +123,17 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     confirmed_agenda.reset();
     retry.reset();
+    // Only the pool that may claim the agenda reports on it (docs/security.md); to anyone else
+    // the progress is absent, whether it exists or not.
+    const Status not_visible(ErrorCode::kInvalidArgument,
+                             "The AgendaProgress specified was not found or is not visible: " + id);
     POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgendaProgress, id));
-    if (!found) {
-      return Status(ErrorCode::kInvalidArgument,
-                    "The AgendaProgress specified was not found or is not visible: " + id);
-    }
+    if (!found) return not_visible;
     const auto& stored = std::get<AgendaProgress>(*found);
     const std::string insight_id =
         stored.agenda_insight ? stored.agenda_insight->insight_id.value_or("") : "";
-    POP_ASSIGN_OR_RETURN(auto insight,
-                         VisibleInsight(tx, insight_id, ReadScope(ObjectKind::kInsight, ctx.auth)));
-    if (!insight) return InsightNotVisible(insight_id);
+    POP_ASSIGN_OR_RETURN(bool may_report, MayActForInsight(tx, insight_id, ctx.auth));
+    if (!may_report) return not_visible;
     // A cancel is final: no report may overwrite it, and the executor must stop (a rerun, which
     // moves the progress back to WAITING, is the way to run it again).
     if (stored.processing_state == ProcessingState::kComplete &&
@@ -168,9 +163,12 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
                           " is back in its queue (its claim lapsed, or it was rerun); stop this "
                           "execution.");
       }
-      if (puller_id && *entry.claimed_by != *puller_id) {
+      // The report must come from the claim's holder: the puller id it claimed with, or the
+      // token that claimed without one.
+      const std::string& reporter = puller_id ? *puller_id : ctx.auth.user_id;
+      if (*entry.claimed_by != reporter) {
         return Status(ErrorCode::kConflict, "Agenda " + agenda_id + " is claimed by " +
-                                                *entry.claimed_by + ", not by " + *puller_id +
+                                                *entry.claimed_by + ", not by " + reporter +
                                                 "; stop this execution.");
       }
       POP_RETURN_IF_ERROR(tx.DeleteReadyAgenda(entry.id).status());
@@ -206,14 +204,16 @@ Result<Agenda> ResourcePoolService::UpdateAgenda(const UpdateAgendaRequest& requ
   const Timestamp now = services_.clock.Now();
   Agenda updated;
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
+    // Only the pool that may claim the agenda adds operations to it (they run as the agenda's
+    // customer); to anyone else the agenda is absent.
+    const Status not_found(ErrorCode::kNotFound, "Agenda " + agenda_id + " not found");
     POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgenda, agenda_id));
-    if (!found) return Status(ErrorCode::kNotFound, "Agenda " + agenda_id + " not found");
+    if (!found) return not_found;
     Agenda agenda = std::get<Agenda>(std::move(*found));
     const std::string insight_id =
         agenda.agenda_insight ? agenda.agenda_insight->insight_id.value_or("") : "";
-    POP_ASSIGN_OR_RETURN(auto insight,
-                         VisibleInsight(tx, insight_id, ReadScope(ObjectKind::kInsight, ctx.auth)));
-    if (!insight) return Status(ErrorCode::kNotFound, "Insight " + insight_id + " not found");
+    POP_ASSIGN_OR_RETURN(bool may_update, MayActForInsight(tx, insight_id, ctx.auth));
+    if (!may_update) return not_found;
     const std::string progress_id = agenda.progress_id.value_or("");
     POP_ASSIGN_OR_RETURN(auto progress_object, tx.Get(ObjectKind::kAgendaProgress, progress_id));
     if (!progress_object) {
@@ -281,19 +281,19 @@ Status ResourcePoolService::AppendOperationLogs(const std::map<std::string, std:
   return services_.store.Write([&](StoreWriter& tx) -> Status {
     for (const auto& [id, text] : logs) {
       POP_ASSIGN_OR_RETURN(auto op, tx.Get(ObjectKind::kOperationProgress, id));
-      std::optional<Insight> insight;
+      bool may_append = false;
       if (op) {
         const auto& progress_id = std::get<OperationProgress>(*op).agenda_progress_id;
         POP_ASSIGN_OR_RETURN(auto progress,
                              tx.Get(ObjectKind::kAgendaProgress, progress_id.value_or("")));
         if (progress) {
           const auto& link = std::get<AgendaProgress>(*progress).agenda_insight;
-          POP_ASSIGN_OR_RETURN(insight,
-                               VisibleInsight(tx, link ? link->insight_id.value_or("") : "",
-                                              ReadScope(ObjectKind::kInsight, ctx.auth)));
+          POP_ASSIGN_OR_RETURN(
+              may_append,
+              MayActForInsight(tx, link ? link->insight_id.value_or("") : "", ctx.auth));
         }
       }
-      if (!insight) {
+      if (!may_append) {
         return Status(ErrorCode::kInvalidArgument,
                       "The OperationProgress specified was not found or is not visible: " + id);
       }

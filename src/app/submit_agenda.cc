@@ -6,6 +6,7 @@
 
 #include "app/agenda_progress_update.h"
 #include "app/messages.h"
+#include "app/pool_authority.h"
 #include "core/access/visibility.h"
 #include "core/insight/insight_selector.h"
 #include "core/merge/sparse_merge.h"
@@ -48,6 +49,12 @@ Result<Insight> ChooseInsight(StoreReader& tx, const Agenda& agenda,
     return Error(ErrorCode::kValidation, "Customer not found for customerId " + customer_id);
   }
   const auto& pool_id = std::get<Customer>(*customer).resource_pool_id;
+  if (insight_owner != nullptr) {
+    // A pool owner creating agendas (spec §10.4) learns nothing of customers outside its pools.
+    POP_ASSIGN_OR_RETURN(bool owns, OwnsPool(tx, pool_id.value_or(""), *insight_owner));
+    if (!owns)
+      return Error(ErrorCode::kValidation, "Customer not found for customerId " + customer_id);
+  }
   if (!pool_id) return Error(ErrorCode::kNotFound, kNoInsights);
   ObjectQuery query;
   query.equals.push_back({"resourcePoolId", *pool_id});
@@ -83,8 +90,10 @@ Status WriteProgress(StoreWriter& tx, const Agenda& agenda, bool client_progress
 
 Status WriteOperationProgress(StoreWriter& tx, const Agenda& agenda, Timestamp now) {
   for (const Operation& op : *agenda.operations) {
+    POP_ASSIGN_OR_RETURN(OperationProgressSlot slot,
+                         LocateOperationProgress(tx, *agenda.progress_id, *op.name));
     OperationProgress progress;
-    progress.id = OperationProgressId(*agenda.progress_id, *op.name);
+    progress.id = slot.id;
     progress.customer_id = agenda.customer_id;
     progress.cid = agenda.cid;
     progress.agenda_progress_id = agenda.progress_id;
@@ -96,8 +105,7 @@ Status WriteOperationProgress(StoreWriter& tx, const Agenda& agenda, Timestamp n
     progress.added_time = now;
     progress.updated_time = now;
     DataObject object(std::move(progress));
-    POP_ASSIGN_OR_RETURN(auto existing, tx.Get(ObjectKind::kOperationProgress, *BaseOf(object).id));
-    if (existing) object = SparseMerge(*existing, object);
+    if (slot.existing) object = SparseMerge(*slot.existing, object);
     POP_RETURN_IF_ERROR(tx.Put(object));
   }
   return Status::Ok();
@@ -136,7 +144,11 @@ Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
   POP_RETURN_IF_ERROR(ValidateAgenda(agenda));
   const AuthContext& acting = options.acting_as != nullptr ? *options.acting_as : ctx.auth;
   const std::string customer_id = *agenda.customer_id;
-  const bool may_write = ScopeAllowsCustomer(WriteScope(acting), customer_id);
+  // Checked before anything is looked up: whether another tenant's customer exists, has a pool
+  // or has insights is none of the caller's business (the original answered each differently).
+  if (!ScopeAllowsCustomer(WriteScope(acting), customer_id)) {
+    return Error(ErrorCode::kPermissionDenied, NoPermissionMessage(customer_id));
+  }
   const Timestamp now = services_.clock.Now();
 
   // Ids come from outside the transaction; they are random, so unused ones cost nothing.
@@ -153,7 +165,7 @@ Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
   std::optional<ReadyAgenda> ready;
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     ready.reset();
-    if (options.idempotency_key && may_write) {
+    if (options.idempotency_key) {
       POP_ASSIGN_OR_RETURN(auto first,
                            tx.FindIdempotentAgenda(customer_id, *options.idempotency_key));
       if (first) {
@@ -168,7 +180,6 @@ Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
     agenda.agenda_insight = AgendaInsight{insight.resource_pool_id, insight.id};
     POP_RETURN_IF_ERROR(WriteProgress(tx, agenda, client_progress_id, now));
     POP_RETURN_IF_ERROR(WriteOperationProgress(tx, agenda, now));
-    if (!may_write) return Status(ErrorCode::kPermissionDenied, NoPermissionMessage(customer_id));
     POP_RETURN_IF_ERROR(tx.Put(DataObject(agenda)));
     if (!HasParam(agenda.params, kParamDoNotRun)) {
       ready = ReadyEntryFor(agenda, ready_id, *insight.id, now);

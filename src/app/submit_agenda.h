@@ -19,8 +19,8 @@ namespace pop::app {
 
 struct SubmitOptions {
   std::optional<std::string> idempotency_key;
-  // Acting identity for the visibility check of step 7 (the caller for a plain POST; the
-  // agenda's own customer for template runs and createAgenda).
+  // Acting identity for the visibility check of step 7 (the caller for a plain POST and a
+  // template run; the agenda's own customer for createAgenda, whose caller is the pool owner).
   const AuthContext* acting_as = nullptr;
   // createAgenda (spec §10.4): only insights this identity owns are candidates.
   const AuthContext* insight_owner = nullptr;
