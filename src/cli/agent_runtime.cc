@@ -85,6 +85,10 @@ Result<AgentParts> MakeAgentParts(const std::string& server, const std::string& 
     // The process reaper: handler groups of pullers and executors on this machine that died.
     launcher_options.process_record_dir =
         std::filesystem::temp_directory_path() / ("pop-processes-" + std::to_string(getuid()));
+    // Each handler's own working directory: under --data-dir, else under the temp dir.
+    if (!data_dir.empty()) {
+      launcher_options.work_dir_root = std::filesystem::path(data_dir) / "work";
+    }
     Logger* log = parts.logger.get();
     launcher_options.log = [log](const std::string& line) { log->Log(LogLevel::kWarning, line); };
     POP_ASSIGN_OR_RETURN(parts.process, ProcessLauncher::Create(std::move(launcher_options)));

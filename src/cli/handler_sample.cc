@@ -161,6 +161,20 @@ void ExternalExecute(HandlerContext& ctx, const Json* params) {
   }
 }
 
+// Whether the payload asks for externalExecute anywhere.
+bool WantsExternalExecute(const JsonArray& actions) {
+  return std::any_of(actions.begin(), actions.end(), [](const Json& entry) {
+    const Json* action = entry.Find("action");
+    return action != nullptr && action->is_string() && action->AsString() == "externalExecute";
+  });
+}
+
+// externalExecute runs what the payload names on this host: only where the operator enabled it
+// for this type (the launcher then sets POP_ALLOW_PAYLOAD_COMMANDS=1).
+bool PayloadCommandsAllowed(const HandlerContext& ctx) {
+  return ctx.environment().Variable(sdk::kAllowPayloadCommandsVar) == std::string("1");
+}
+
 void LogPriorJobInfo(HandlerContext& ctx) {
   const auto& last = ctx.last_progress();
   if (!last.has_value() || !last->params.has_value()) {
@@ -177,6 +191,12 @@ Status RunSample(HandlerContext& ctx, const std::string& job_id) {
   const JsonArray no_actions;
   const JsonArray& list =
       actions != nullptr && actions->is_array() ? actions->AsArray() : no_actions;
+  // Refused before any action runs, so that a refused operation has done nothing.
+  if (WantsExternalExecute(list) && !PayloadCommandsAllowed(ctx)) {
+    ctx.Fail("externalExecute is disabled for operation type '" + ctx.operation_type() +
+             "'; an operator enables it with allowPayloadCommands in the handler registry");
+    return Status::Ok();
+  }
   for (size_t index = 0; index < list.size(); ++index) {
     const Json& entry = list[index];
     const std::string action = TextOf(entry.Find("action"));

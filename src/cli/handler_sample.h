@@ -4,7 +4,11 @@
 //
 // Deviations from the original: a sleep shorter than a second sleeps that long (the original
 // slept one second per iteration regardless: 200 ms slept 1 s); `externalExecute` runs
-// `externalArgs` as a local child process rather than launching a pod.
+// `externalArgs` as a local child process rather than launching a pod, and only where the
+// operator enabled it (the registry's allowPayloadCommands, seen as POP_ALLOW_PAYLOAD_COMMANDS=1):
+// otherwise the operation fails before any action runs ("externalExecute is disabled for
+// operation type 'sample'; an operator enables it with allowPayloadCommands in the handler
+// registry").
 #pragma once
 
 namespace pop::cli {

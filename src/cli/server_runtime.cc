@@ -229,6 +229,8 @@ Status RunServer(const ServerConfig& config) {
     // The process reaper: what handlers of a previous pop dev on this data dir left running.
     launcher_options.process_record_dir =
         std::filesystem::path(config.data_dir.value_or(".")) / "processes";
+    // Each handler's own working directory (its HOME), removed after its operation.
+    launcher_options.work_dir_root = std::filesystem::path(config.data_dir.value_or(".")) / "work";
     Logger* log = logger.get();
     launcher_options.log = [log](const std::string& line) { log->Log(LogLevel::kWarning, line); };
     POP_ASSIGN_OR_RETURN(process, ProcessLauncher::Create(std::move(launcher_options)));

@@ -6,10 +6,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -20,6 +22,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "adapters/local_process/handler_registry.h"
@@ -159,6 +162,7 @@ class LauncherContractTest : public ::testing::TestWithParam<LauncherFactory> {
   void Start(std::vector<TestHandler> handlers, milliseconds complete_grace = seconds(10)) {
     LauncherSetup setup;
     setup.scratch_dir = dir_.path();
+    setup.work_dir_root = WorkRoot();
     setup.handlers = std::move(handlers);
     setup.complete_grace = complete_grace;
     Result<std::unique_ptr<Launcher>> created = GetParam().create(setup);
@@ -216,6 +220,17 @@ class LauncherContractTest : public ::testing::TestWithParam<LauncherFactory> {
 
   void Touch(const std::string& name) const { std::ofstream(dir_.path() + "/" + name) << "go\n"; }
   std::string PathOf(const std::string& name) const { return dir_.path() + "/" + name; }
+  std::string WorkRoot() const { return dir_.path() + "/work"; }
+  // The working directories handlers have now (kept or not yet removed).
+  std::vector<std::string> WorkDirs() const {
+    std::vector<std::string> dirs;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(WorkRoot(), ec), end; !ec && it != end;
+         it.increment(ec)) {
+      dirs.push_back(it->path().string());
+    }
+    return dirs;
+  }
 
   ScratchDir dir_;
   std::unique_ptr<Launcher> launcher_;
@@ -531,7 +546,6 @@ TEST_P(LauncherContractTest, EnvironmentCarriesTheHandlerContract) {
                                          "HOME",
                                          "LANG",
                                          "TZ",
-                                         "TMPDIR",
                                          "PWD",
                                          "OLDPWD",
                                          "SHLVL",
@@ -539,6 +553,208 @@ TEST_P(LauncherContractTest, EnvironmentCarriesTheHandlerContract) {
   for (const auto& [name, value] : env) {
     EXPECT_TRUE(allowed.count(name) != 0) << "unexpected variable " << name << "=" << value;
   }
+}
+
+// Sets variables of this process for one scope, restoring what was there before.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(std::map<std::string, std::string> values) {
+    for (const auto& [name, value] : values) {
+      const char* old = getenv(name.c_str());
+      saved_.emplace(name, old != nullptr ? std::optional<std::string>(old) : std::nullopt);
+      setenv(name.c_str(), value.c_str(), 1);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, value] : saved_) {
+      if (value.has_value()) {
+        setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        unsetenv(name.c_str());
+      }
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+TEST_P(LauncherContractTest, HandlerDoesNotSeeTheServersTokenSecretsHomeOrTmpdir) {
+  {
+    ScopedEnv server_env({{"POP_TOKEN", "pop_server_token"},
+                          {"SERVER_SECRET", "hunter2"},
+                          {"HOME", "/home/the-server"},
+                          {"TMPDIR", "/tmp/the-server"}});
+    Start({Script("work", "env\nreport '" + std::string(kSucceeded) + "'\n")});
+  }
+
+  std::string log;
+  LaunchOutcome outcome = Run(Spec("work"), &log);
+
+  ExpectSucceeded(outcome);
+  std::map<std::string, std::string> env = EnvLines(log);
+  EXPECT_EQ(env.count("POP_TOKEN"), 0u);
+  EXPECT_EQ(env.count("SERVER_SECRET"), 0u);
+  EXPECT_EQ(env.count("TMPDIR"), 0u);
+  EXPECT_EQ(env.count("POP_ALLOW_PAYLOAD_COMMANDS"), 0u);
+  EXPECT_THAT(env["HOME"], StartsWith(WorkRoot() + "/op-"));
+  EXPECT_THAT(log, Not(HasSubstr("pop_server_token")));
+  EXPECT_THAT(log, Not(HasSubstr("hunter2")));
+}
+
+TEST_P(LauncherContractTest, EachOperationRunsInItsOwnWorkingDirectoryRemovedAfterwards) {
+  Start({Script("work", R"sh(
+if [ "$(pwd -P)" = "$(cd "$HOME" && pwd -P)" ]; then echo "cwd is HOME"; fi
+echo "home=$HOME"
+echo scratch > left-behind.txt
+)sh" + std::string("report '") +
+                            kSucceeded + "'\n")});
+
+  std::string first_log;
+  std::string second_log;
+  ExpectSucceeded(Run(Spec("work", "first"), &first_log));
+  ExpectSucceeded(Run(Spec("work", "second"), &second_log));
+
+  EXPECT_THAT(first_log, HasSubstr("cwd is HOME\n"));
+  EXPECT_THAT(second_log, HasSubstr("cwd is HOME\n"));
+  std::string first_home = EnvLines(first_log)["home"];
+  std::string second_home = EnvLines(second_log)["home"];
+  EXPECT_THAT(first_home, StartsWith(WorkRoot() + "/op-"));
+  EXPECT_THAT(second_home, StartsWith(WorkRoot() + "/op-"));
+  EXPECT_NE(first_home, second_home);
+  EXPECT_TRUE(Eventually([&] { return WorkDirs().empty(); }))
+      << "left: " << ::testing::PrintToString(WorkDirs());
+}
+
+TEST_P(LauncherContractTest, KeepWorkDirKeepsTheDirectoryAndWhatTheHandlerLeftThere) {
+  TestHandler handler =
+      Script("work", "echo kept > out.txt\nreport '" + std::string(kSucceeded) + "'\n");
+  handler.keep_work_dir = true;
+  Start({handler});
+
+  ExpectSucceeded(Run(Spec("work")));
+
+  std::vector<std::string> dirs = WorkDirs();
+  ASSERT_EQ(dirs.size(), 1u);
+  std::ifstream kept(dirs[0] + "/out.txt");
+  std::string line;
+  std::getline(kept, line);
+  EXPECT_EQ(line, "kept");
+}
+
+TEST_P(LauncherContractTest, OperationTextNeverBecomesAPathOnTheHost) {
+  TestHandler handler = Script("work", "report '" + std::string(kSucceeded) + "'\n");
+  handler.keep_work_dir = true;
+  Start({handler});
+  LaunchSpec spec = Spec("work", "../../escaped");
+  spec.operation_id = "../../escaped-id";
+  spec.cid = "../../escaped-cid";
+
+  ExpectSucceeded(Run(spec));
+
+  std::vector<std::string> dirs = WorkDirs();
+  ASSERT_EQ(dirs.size(), 1u);
+  EXPECT_THAT(std::filesystem::path(dirs[0]).filename().string(), StartsWith("op-"));
+  EXPECT_FALSE(std::filesystem::exists(PathOf("escaped")));
+  EXPECT_FALSE(
+      std::filesystem::exists(std::filesystem::path(dir_.path()).parent_path() / "escaped"));
+}
+
+// "Max open files  64  64  files" -> {"64", "64"} from /proc/<pid>/limits output.
+std::pair<std::string, std::string> LimitLine(const std::string& log, const std::string& name) {
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name, 0) == 0) {
+      std::istringstream fields(line.substr(name.size()));
+      std::string soft;
+      std::string hard;
+      fields >> soft >> hard;
+      return {soft, hard};
+    }
+  }
+  return {"(missing)", "(missing)"};
+}
+
+TEST_P(LauncherContractTest, OpenFilesLimitDefaultsTo1024) {
+  Start({Script("work", "cat /proc/$$/limits\nreport '" + std::string(kSucceeded) + "'\n")});
+
+  std::string log;
+  ExpectSucceeded(Run(Spec("work"), &log));
+
+  EXPECT_EQ(LimitLine(log, "Max open files").first, "1024") << log;
+}
+
+TEST_P(LauncherContractTest, RegistryLimitsApplyToTheHandler) {
+  TestHandler handler =
+      Script("work", "cat /proc/$$/limits\nreport '" + std::string(kSucceeded) + "'\n");
+  handler.limits.open_files = 64;
+  handler.limits.memory_bytes = uint64_t{1} << 30;
+  handler.limits.cpu_seconds = 100;
+  handler.limits.processes = 5000;
+  Start({handler});
+
+  std::string log;
+  ExpectSucceeded(Run(Spec("work"), &log));
+
+  EXPECT_EQ(LimitLine(log, "Max open files"), std::make_pair(std::string("64"), std::string("64")))
+      << log;
+  EXPECT_EQ(LimitLine(log, "Max address space"),
+            std::make_pair(std::string("1073741824"), std::string("1073741824")));
+  EXPECT_EQ(LimitLine(log, "Max cpu time"), std::make_pair(std::string("100"), std::string("101")));
+  EXPECT_EQ(LimitLine(log, "Max processes"),
+            std::make_pair(std::string("5000"), std::string("5000")));
+}
+
+TEST_P(LauncherContractTest, HandlerExceedingCpuSecondsIsKilled) {
+  TestHandler handler = Script("work", "ulimit -c 0\necho spinning\nwhile :; do :; done\n");
+  handler.limits.cpu_seconds = 1;
+  Start({handler});
+
+  LaunchOutcome outcome = Run(Spec("work"));
+
+  ExpectFailure(outcome,
+                "Handler for operation b was killed by signal 24 (CPU time limit exceeded)");
+  EXPECT_THAT(DiagnosticLines(outcome), ElementsAre("spinning"));
+}
+
+TEST_P(LauncherContractTest, LimitAboveTheLaunchersHardLimitIsRefusedNamingTheField) {
+  struct rlimit open_files {};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &open_files), 0);
+  ASSERT_NE(open_files.rlim_max, RLIM_INFINITY);
+  TestHandler handler = Script("work", "report '" + std::string(kSucceeded) + "'\n");
+  handler.limits.open_files = static_cast<uint64_t>(open_files.rlim_max) + 1;
+  LauncherSetup setup;
+  setup.scratch_dir = dir_.path();
+  setup.work_dir_root = WorkRoot();
+  setup.handlers = {handler};
+
+  Result<std::unique_ptr<Launcher>> created = GetParam().create(setup);
+
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(created.error().message, "Invalid value for field 'work.limits.openFiles': " +
+                                         std::to_string(open_files.rlim_max + 1) +
+                                         " is above this process's hard limit " +
+                                         std::to_string(open_files.rlim_max));
+}
+
+TEST_P(LauncherContractTest, PayloadCommandsAreAllowedOnlyForTypesTheRegistryFlags) {
+  TestHandler plain = Script("plain", "env\nreport '" + std::string(kSucceeded) + "'\n");
+  TestHandler trusted = Script("trusted", "env\nreport '" + std::string(kSucceeded) + "'\n");
+  trusted.allow_payload_commands = true;
+  // The server's own variable of that name is not passed on.
+  ScopedEnv server_env(std::map<std::string, std::string>{{"POP_ALLOW_PAYLOAD_COMMANDS", "1"}});
+  Start({plain, trusted});
+
+  std::string plain_log;
+  std::string trusted_log;
+  ExpectSucceeded(Run(Spec("plain"), &plain_log));
+  ExpectSucceeded(Run(Spec("trusted"), &trusted_log));
+
+  EXPECT_EQ(EnvLines(plain_log).count("POP_ALLOW_PAYLOAD_COMMANDS"), 0u);
+  EXPECT_EQ(EnvLines(trusted_log)["POP_ALLOW_PAYLOAD_COMMANDS"], "1");
 }
 
 TEST_P(LauncherContractTest, OptionalVariablesAreAbsentWhenNotGiven) {
@@ -871,7 +1087,9 @@ TEST(ProcessLauncherRegistryTest, ParsesEveryField) {
     "echo": {"command": "examples/handlers/echo.sh"},
     "sample": {"command": "/opt/handlers/sample", "args": ["--verbose", "-x"],
                "env": {"LOG_LEVEL": "debug"}, "timeoutSeconds": 1.5, "cancelGraceSeconds": 0,
-               "exitZeroIsSuccess": true}
+               "exitZeroIsSuccess": true, "allowPayloadCommands": true, "keepWorkDir": true,
+               "limits": {"cpuSeconds": 60, "memoryBytes": 1073741824, "openFiles": null,
+                          "processes": 100}}
   })");
 
   ASSERT_TRUE(registry.ok()) << registry.error().message;
@@ -889,6 +1107,26 @@ TEST(ProcessLauncherRegistryTest, ParsesEveryField) {
   EXPECT_EQ(sample.timeout, milliseconds(1500));
   EXPECT_EQ(sample.cancel_grace, milliseconds(0));
   EXPECT_TRUE(sample.exit_zero_is_success);
+  EXPECT_TRUE(sample.allow_payload_commands);
+  EXPECT_TRUE(sample.keep_work_dir);
+  EXPECT_EQ(sample.limits.cpu_seconds, std::optional<uint64_t>(60));
+  EXPECT_EQ(sample.limits.memory_bytes, std::optional<uint64_t>(1073741824));
+  EXPECT_EQ(sample.limits.open_files, std::nullopt);
+  EXPECT_EQ(sample.limits.processes, std::optional<uint64_t>(100));
+}
+
+TEST(ProcessLauncherRegistryTest, DefaultsRunNoPayloadCommandsRemoveTheWorkDirAndLimitOpenFiles) {
+  Result<std::map<std::string, HandlerCommand>> registry =
+      ParseHandlerRegistry(R"({"sample": {"command": "/opt/handlers/sample"}})");
+
+  ASSERT_TRUE(registry.ok()) << registry.error().message;
+  const HandlerCommand& sample = registry->at("sample");
+  EXPECT_FALSE(sample.allow_payload_commands);
+  EXPECT_FALSE(sample.keep_work_dir);
+  EXPECT_EQ(sample.limits.open_files, std::optional<uint64_t>(1024));
+  EXPECT_EQ(sample.limits.cpu_seconds, std::nullopt);
+  EXPECT_EQ(sample.limits.memory_bytes, std::nullopt);
+  EXPECT_EQ(sample.limits.processes, std::nullopt);
 }
 
 TEST(ProcessLauncherRegistryTest, ErrorsNameTheField) {
@@ -921,6 +1159,30 @@ TEST(ProcessLauncherRegistryTest, ErrorsNameTheField) {
        "Invalid value for field 'a.cancelGraceSeconds': expected a number of seconds >= 0"},
       {R"({"a": {"command": "/x", "exitZeroIsSuccess": 1}})",
        "Invalid value for field 'a.exitZeroIsSuccess': expected true or false, got a number"},
+      {R"({"a": {"command": "/x", "allowPayloadCommands": "yes"}})",
+       "Invalid value for field 'a.allowPayloadCommands': expected true or false, got a string"},
+      {R"({"a": {"command": "/x", "keepWorkDir": 0}})",
+       "Invalid value for field 'a.keepWorkDir': expected true or false, got a number"},
+      {R"({"a": {"command": "/x", "env": {"POP_ALLOW_PAYLOAD_COMMANDS": "1"}}})",
+       "Invalid value for field 'a.env.POP_ALLOW_PAYLOAD_COMMANDS': POP_ALLOW_PAYLOAD_COMMANDS is "
+       "set by the launcher"},
+      {R"({"a": {"command": "/x", "env": {"HOME": "/root"}}})",
+       "Invalid value for field 'a.env.HOME': HOME is set by the launcher"},
+      {R"({"a": {"command": "/x", "limits": 5}})",
+       "Invalid value for field 'a.limits': expected an object, got a number"},
+      {R"({"a": {"command": "/x", "limits": {"cpuSecs": 5}}})", "Unknown field 'a.limits.cpuSecs'"},
+      {R"({"a": {"command": "/x", "limits": {"cpuSeconds": 0}}})",
+       "Invalid value for field 'a.limits.cpuSeconds': expected a positive integer or null"},
+      {R"({"a": {"command": "/x", "limits": {"cpuSeconds": 1.5}}})",
+       "Invalid value for field 'a.limits.cpuSeconds': expected a positive integer or null, got "
+       "a number"},
+      {R"({"a": {"command": "/x", "limits": {"memoryBytes": -1}}})",
+       "Invalid value for field 'a.limits.memoryBytes': expected a positive integer or null"},
+      {R"({"a": {"command": "/x", "limits": {"openFiles": "many"}}})",
+       "Invalid value for field 'a.limits.openFiles': expected a positive integer or null, got a "
+       "string"},
+      {R"({"a": {"command": "/x", "limits": {"processes": 9223372036854775807}}})",
+       "Invalid value for field 'a.limits.processes': expected a positive integer or null"},
   };
   for (const auto& [text, message] : cases) {
     Result<std::map<std::string, HandlerCommand>> registry = ParseHandlerRegistry(text);

@@ -17,6 +17,7 @@ namespace {
 Result<std::unique_ptr<Launcher>> CreateProcessLauncher(const LauncherSetup& setup) {
   ProcessLauncherOptions options;
   options.complete_grace = setup.complete_grace;
+  options.work_dir_root = setup.work_dir_root;
   for (const TestHandler& handler : setup.handlers) {
     HandlerCommand command;
     if (handler.command.empty()) {
@@ -36,6 +37,9 @@ Result<std::unique_ptr<Launcher>> CreateProcessLauncher(const LauncherSetup& set
     command.timeout = handler.timeout;
     command.cancel_grace = handler.cancel_grace;
     command.exit_zero_is_success = handler.exit_zero_is_success;
+    command.allow_payload_commands = handler.allow_payload_commands;
+    command.keep_work_dir = handler.keep_work_dir;
+    command.limits = handler.limits;
     options.types.emplace(handler.type, std::move(command));
   }
   POP_ASSIGN_OR_RETURN(std::unique_ptr<ProcessLauncher> launcher,

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/local_process/handler_registry.h"
 #include "core/base/result.h"
 #include "ports/launcher.h"
 
@@ -24,11 +25,15 @@ struct TestHandler {
   std::map<std::string, std::string> env;  // the registry's extra variables
   std::chrono::milliseconds timeout = std::chrono::seconds(120);
   std::chrono::milliseconds cancel_grace = std::chrono::seconds(5);
-  bool exit_zero_is_success = false;  // the registry's exitZeroIsSuccess
+  bool exit_zero_is_success = false;    // the registry's exitZeroIsSuccess
+  bool allow_payload_commands = false;  // the registry's allowPayloadCommands
+  bool keep_work_dir = false;           // the registry's keepWorkDir
+  HandlerLimits limits;                 // the registry's limits
 };
 
 struct LauncherSetup {
-  std::string scratch_dir;  // the test's own directory, for script files
+  std::string scratch_dir;    // the test's own directory, for script files
+  std::string work_dir_root;  // where handlers get their working directories
   std::vector<TestHandler> handlers;
   std::chrono::milliseconds complete_grace = std::chrono::seconds(10);
 };

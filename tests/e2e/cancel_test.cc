@@ -66,7 +66,9 @@ class CancelTest : public ::testing::Test {
     const std::string pop = std::string(POP_BINARY_DIR) + "/pop";
     Json sample(JsonObject{{"command", Json(pop)},
                            {"args", Json(JsonArray{Json("handler"), Json("sample")})},
-                           {"cancelGraceSeconds", Json(5)}});
+                           {"cancelGraceSeconds", Json(5)},
+                           // The test's sample handler starts a `sleep` from its payload.
+                           {"allowPayloadCommands", Json(true)}});
     // Ignores SIGTERM (and so does the sleep it starts, after the trap): only SIGKILL ends it.
     Json stubborn(JsonObject{
         {"command", Json("/bin/sh")},

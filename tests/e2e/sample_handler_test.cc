@@ -250,7 +250,8 @@ TEST(SampleHandlerTest, ExternalExecuteRunsALocalCommandSharingStdout) {
 
   SampleRun run =
       RunSample(dir, {{"PAYLOAD", R"({"actions":[{"action":"externalExecute",)"
-                                  R"("paramsMap":{"externalArgs":["/bin/echo","hi"]}}]})"}});
+                                  R"("paramsMap":{"externalArgs":["/bin/echo","hi"]}}]})"},
+                      {"POP_ALLOW_PAYLOAD_COMMANDS", "1"}});
 
   ExpectHandlerContract(run);
   EXPECT_TRUE(HasLine(run, "hi"));
@@ -262,16 +263,38 @@ TEST(SampleHandlerTest, ExternalExecuteFailuresAreLoggedAndIgnored) {
   TempDir dir;
 
   SampleRun run = RunSample(
-      dir,
-      {{"PAYLOAD", R"({"actions":[{"action":"externalExecute",)"
-                   R"("paramsMap":{"externalArgs":["/nonexistent/program"]}},)"
-                   R"({"action":"externalExecute","paramsMap":{"externalArgs":["false"]}}]})"}});
+      dir, {{"PAYLOAD", R"({"actions":[{"action":"externalExecute",)"
+                        R"("paramsMap":{"externalArgs":["/nonexistent/program"]}},)"
+                        R"({"action":"externalExecute","paramsMap":{"externalArgs":["false"]}}]})"},
+            {"POP_ALLOW_PAYLOAD_COMMANDS", "1"}});
 
   ExpectHandlerContract(run);
   EXPECT_TRUE(HasLine(
       run, "externalExecute: cannot run /nonexistent/program: No such file or directory; ignored"));
   EXPECT_TRUE(HasLine(run, "externalExecute: false exited with status 1; ignored"));
   EXPECT_EQ(Field(run.reports.back(), "processingStateMessage"), "succeeded");
+}
+
+TEST(SampleHandlerTest, ExternalExecuteIsRefusedBeforeAnyActionUnlessTheOperatorEnabledIt) {
+  for (const char* allowed : {"", "0", "true"}) {
+    TempDir dir;
+    const std::string marker = (dir.path() / "marker").string();
+    std::map<std::string, std::string> variables{
+        {"PAYLOAD", R"({"actions":[{"action":"log","paramsMap":{"logMessage":"first action"}},)"
+                    R"({"action":"externalExecute","paramsMap":{"externalArgs":["touch",")" +
+                        marker + R"("]}}]})"}};
+    if (*allowed != '\0') variables["POP_ALLOW_PAYLOAD_COMMANDS"] = allowed;
+
+    SampleRun run = RunSample(dir, variables);
+
+    ExpectHandlerContract(run);
+    EXPECT_EQ(Field(run.reports.back(), "processingStateMessage"), "failed") << allowed;
+    EXPECT_EQ(Field(OnlyDiagnostic(run), "message"),
+              "externalExecute is disabled for operation type 'sample'; an operator enables it "
+              "with allowPayloadCommands in the handler registry");
+    EXPECT_FALSE(HasLine(run, "first action")) << allowed;
+    EXPECT_FALSE(std::filesystem::exists(marker)) << allowed;
+  }
 }
 
 TEST(SampleHandlerTest, ReadsACompressedPayloadFromSegments) {

@@ -27,6 +27,10 @@ inline constexpr char kOperationIdVar[] = "OPERATION_ID";
 inline constexpr char kOperationTypeVar[] = "OPERATION_TYPE";
 inline constexpr char kAgendaIdVar[] = "AGENDA_ID";
 inline constexpr char kCustomerIdVar[] = "CUSTOMER_ID";
+// "1" when the operator let this operation type's payloads name commands to run on the host
+// (the registry's allowPayloadCommands); absent otherwise. Handlers that can run such commands
+// must refuse without it.
+inline constexpr char kAllowPayloadCommandsVar[] = "POP_ALLOW_PAYLOAD_COMMANDS";
 
 // Values of POP_PAYLOAD_TYPE (compared case-insensitively; absent or unknown means envVar).
 inline constexpr char kPayloadTypeEnvVar[] = "envVar";

@@ -53,7 +53,16 @@ struct KernelSigaction {
 constexpr long kKernelSignals = 64;                    // NOLINT(google-runtime-int)
 constexpr long kKernelSigsetBytes = sizeof(uint64_t);  // NOLINT(google-runtime-int)
 
+// The kernel's struct rlimit64 for prlimit64.
+struct KernelRlimit {
+  uint64_t soft;
+  uint64_t hard;
+};
+
 struct ChildSetup {
+  const char* work_dir;  // null: stay in the parent's
+  const ResourceLimit* limits;
+  size_t limit_count;
   const char* const* exec_paths;  // null-terminated
   char* const* argv;
   char* const* envp;
@@ -103,6 +112,17 @@ struct ChildSetup {
   // Whatever the rest of the process left inheritable stays out of the handler.
   syscall(SYS_close_range, kReportFd + 1, ~0U, CLOSE_RANGE_CLOEXEC);
 #endif
+  if (setup.work_dir != nullptr && syscall(SYS_chdir, setup.work_dir) != 0) {
+    ExitChild(setup, errno);
+  }
+  // Last, so that the descriptors above exist whatever openFiles says.
+  for (size_t index = 0; index < setup.limit_count; ++index) {
+    const ResourceLimit& limit = setup.limits[index];
+    KernelRlimit value{limit.soft, limit.hard};
+    if (syscall(SYS_prlimit64, 0, limit.resource, &value, nullptr) != 0) {
+      ExitChild(setup, errno);
+    }
+  }
   uint64_t empty_mask = 0;
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, nullptr, kKernelSigsetBytes);
   int error = ENOENT;
@@ -211,8 +231,18 @@ Result<SpawnedChild> SpawnChild(const SpawnPlan& plan, int null_fd) {
   std::vector<char*> argv = Pointers(plan.argv);
   std::vector<char*> envp = Pointers(plan.env);
   volatile int exec_errno = 0;
-  ChildSetup setup{exec_paths.data(),  argv.data(), envp.data(),       null_fd, output.write.get(),
-                   report.write.get(), &exec_errno, error.write.get(), getpid()};
+  ChildSetup setup{plan.work_dir.empty() ? nullptr : plan.work_dir.c_str(),
+                   plan.limits.data(),
+                   plan.limits.size(),
+                   exec_paths.data(),
+                   argv.data(),
+                   envp.data(),
+                   null_fd,
+                   output.write.get(),
+                   report.write.get(),
+                   &exec_errno,
+                   error.write.get(),
+                   getpid()};
   pid_t pid = VforkAndRun(setup);
   if (pid < 0) {
     return SystemError("vfork", errno);

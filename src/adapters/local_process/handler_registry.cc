@@ -1,6 +1,8 @@
 #include "adapters/local_process/handler_registry.h"
 
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -12,6 +14,9 @@ namespace {
 
 // Longer than any sensible handler timeout; keeps the conversion to milliseconds exact.
 constexpr double kMaxSeconds = 100.0 * 365 * 24 * 3600;
+constexpr char kLimitExpected[] = "expected a positive integer or null";
+// Above this a limit means nothing (and cpuSeconds + 1, the hard limit, stays representable).
+constexpr uint64_t kMaxLimit = uint64_t{1} << 62;
 
 // "a.b" from "a" and "b".
 std::string FieldPath(const std::string& parent, std::string_view member) {
@@ -70,6 +75,48 @@ Status ParseEnv(const Json& value, const std::string& path, HandlerCommand& out)
   return Status::Ok();
 }
 
+Status ParseBool(const Json& value, const std::string& path, bool& out) {
+  if (!value.is_bool()) {
+    return InvalidField(path, "expected true or false" + Got(value));
+  }
+  out = value.AsBool();
+  return Status::Ok();
+}
+
+Result<std::optional<uint64_t>> ParseLimit(const Json& value, const std::string& path) {
+  if (value.is_null()) {
+    return std::optional<uint64_t>();
+  }
+  if (!value.is_integer()) {
+    return InvalidField(path, kLimitExpected + Got(value));
+  }
+  if (value.AsInt() <= 0) {
+    return InvalidField(path, kLimitExpected);
+  }
+  return std::optional<uint64_t>(static_cast<uint64_t>(value.AsInt()));
+}
+
+Status ParseLimits(const Json& value, const std::string& path, HandlerLimits& out) {
+  if (!value.is_object()) {
+    return InvalidField(path, "expected an object" + Got(value));
+  }
+  for (const auto& [key, limit] : value.AsObject()) {
+    std::string limit_path = FieldPath(path, key);
+    if (key == "cpuSeconds") {
+      POP_ASSIGN_OR_RETURN(out.cpu_seconds, ParseLimit(limit, limit_path));
+    } else if (key == "memoryBytes") {
+      POP_ASSIGN_OR_RETURN(out.memory_bytes, ParseLimit(limit, limit_path));
+    } else if (key == "openFiles") {
+      POP_ASSIGN_OR_RETURN(out.open_files, ParseLimit(limit, limit_path));
+    } else if (key == "processes") {
+      POP_ASSIGN_OR_RETURN(out.processes, ParseLimit(limit, limit_path));
+    } else {
+      return Error(ErrorCode::kInvalidArgument, "Unknown field '" + limit_path + "'");
+    }
+  }
+  return Status::Ok();
+}
+
 Result<HandlerCommand> ParseEntry(const std::string& type, const Json& entry) {
   if (!entry.is_object()) {
     return InvalidField(type, "expected an object with a \"command\"" + Got(entry));
@@ -93,10 +140,13 @@ Result<HandlerCommand> ParseEntry(const std::string& type, const Json& entry) {
     } else if (key == "cancelGraceSeconds") {
       POP_ASSIGN_OR_RETURN(command.cancel_grace, ParseSeconds(value, path, /*allow_zero=*/true));
     } else if (key == "exitZeroIsSuccess") {
-      if (!value.is_bool()) {
-        return InvalidField(path, "expected true or false" + Got(value));
-      }
-      command.exit_zero_is_success = value.AsBool();
+      POP_RETURN_IF_ERROR(ParseBool(value, path, command.exit_zero_is_success));
+    } else if (key == "allowPayloadCommands") {
+      POP_RETURN_IF_ERROR(ParseBool(value, path, command.allow_payload_commands));
+    } else if (key == "keepWorkDir") {
+      POP_RETURN_IF_ERROR(ParseBool(value, path, command.keep_work_dir));
+    } else if (key == "limits") {
+      POP_RETURN_IF_ERROR(ParseLimits(value, path, command.limits));
     } else {
       return Error(ErrorCode::kInvalidArgument, "Unknown field '" + path + "'");
     }
@@ -113,9 +163,9 @@ bool ContainsNul(std::string_view text) { return text.find('\0') != std::string_
 }  // namespace
 
 bool IsLauncherEnvironmentVariable(std::string_view name) {
-  static constexpr std::string_view kSet[] = {"PAYLOAD",        "LAST_PROGRESS", "CID",
-                                              "OPERATION_NAME", "OPERATION_ID",  "AGENDA_ID",
-                                              "CUSTOMER_ID",    "OPERATION_TYPE"};
+  static constexpr std::string_view kSet[] = {"PAYLOAD",        "LAST_PROGRESS",  "CID",
+                                              "OPERATION_NAME", "OPERATION_ID",   "AGENDA_ID",
+                                              "CUSTOMER_ID",    "OPERATION_TYPE", "HOME"};
   for (std::string_view reserved : kSet) {
     if (name == reserved) {
       return true;
@@ -154,6 +204,16 @@ Status ValidateHandlerCommand(const std::string& type, const HandlerCommand& com
   }
   if (command.cancel_grace < std::chrono::milliseconds::zero()) {
     return InvalidField(type + ".cancelGraceSeconds", "expected a number of seconds >= 0");
+  }
+  const std::pair<const char*, const std::optional<uint64_t>*> limits[] = {
+      {"cpuSeconds", &command.limits.cpu_seconds},
+      {"memoryBytes", &command.limits.memory_bytes},
+      {"openFiles", &command.limits.open_files},
+      {"processes", &command.limits.processes}};
+  for (const auto& [name, limit] : limits) {
+    if (limit->has_value() && (**limit == 0 || **limit > kMaxLimit)) {
+      return InvalidField(FieldPath(FieldPath(type, "limits"), name), kLimitExpected);
+    }
   }
   return Status::Ok();
 }

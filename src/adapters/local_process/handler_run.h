@@ -6,12 +6,14 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "adapters/local_process/log_buffer.h"
 #include "adapters/local_process/mutex.h"
+#include "adapters/local_process/work_dir.h"
 #include "core/model/operation_progress.h"
 #include "ports/launcher.h"
 
@@ -31,6 +33,9 @@ struct HandlerRun {
   }
 
   const std::string operation_name;
+  // The handler's working directory; removed (unless kept) when the last of the handle and the
+  // reactor lets go of this run, i.e. after the handler ended. Set before the run is shared.
+  std::unique_ptr<WorkDir> work_dir;
 
   Mutex mu;
   std::condition_variable ended_cv;  // notified once `outcome` is set

@@ -1,10 +1,14 @@
 #include "adapters/local_process/process_launcher.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <string_view>
+#include <system_error>
 
 #include "adapters/local_process/child_spawner.h"
 #include "adapters/local_process/handler_outcome.h"
@@ -13,6 +17,7 @@
 #include "adapters/local_process/process_reactor.h"
 #include "adapters/local_process/process_records.h"
 #include "adapters/local_process/spawner_pool.h"
+#include "adapters/local_process/work_dir.h"
 
 namespace pop {
 namespace {
@@ -20,10 +25,13 @@ namespace {
 using local_process::HandlerRun;
 using local_process::ProcessReactor;
 using local_process::ProcessRecords;
+using local_process::ResourceLimit;
 using local_process::SpawnerPool;
+using local_process::WorkDir;
 
-// The only variables a handler inherits from the executor's environment.
-constexpr const char* kInheritedVariables[] = {"PATH", "HOME", "LANG", "TZ", "TMPDIR"};
+// The only variables a handler inherits from the executor's environment (HOME is its own working
+// directory; nothing else, so no token or other secret of the server's).
+constexpr const char* kInheritedVariables[] = {"PATH", "LANG", "TZ"};
 // PATH for the program lookup when the handler's environment has none (as execvp does).
 constexpr std::string_view kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 
@@ -105,12 +113,77 @@ std::vector<std::string> ExecPaths(const std::string& command, std::string_view 
   }
 }
 
+// The setrlimit calls of a type's limits. A limit above this process's hard limit cannot be
+// set (the child may only lower it): an error naming the field, except the default openFiles,
+// which is lowered to the hard limit.
+Result<std::vector<ResourceLimit>> ResolveLimits(const std::string& type,
+                                                 const HandlerLimits& limits) {
+  struct Wanted {
+    const char* field;
+    int resource;
+    std::optional<uint64_t> value;
+  };
+  const Wanted wanted[] = {{"cpuSeconds", RLIMIT_CPU, limits.cpu_seconds},
+                           {"memoryBytes", RLIMIT_AS, limits.memory_bytes},
+                           {"openFiles", RLIMIT_NOFILE, limits.open_files},
+                           {"processes", RLIMIT_NPROC, limits.processes}};
+  std::vector<ResourceLimit> resolved;
+  for (const Wanted& limit : wanted) {
+    if (!limit.value.has_value()) {
+      continue;
+    }
+    struct rlimit current {};
+    if (getrlimit(limit.resource, &current) != 0) {
+      return Error(ErrorCode::kUnavailable, std::string("cannot read the limit ") + limit.field);
+    }
+    uint64_t hard = current.rlim_max == RLIM_INFINITY ? UINT64_MAX : current.rlim_max;
+    uint64_t value = *limit.value;
+    if (value > hard) {
+      if (limit.resource != RLIMIT_NOFILE || value != HandlerLimits::kDefaultOpenFiles) {
+        return Error(ErrorCode::kInvalidArgument, "Invalid value for field '" + type + ".limits." +
+                                                      limit.field + "': " + std::to_string(value) +
+                                                      " is above this process's hard limit " +
+                                                      std::to_string(hard));
+      }
+      value = hard;
+    }
+    // CPU: SIGXCPU at the limit (a handler may catch it and report), SIGKILL a second later.
+    uint64_t hard_value = limit.resource == RLIMIT_CPU ? std::min(value + 1, hard) : value;
+    resolved.push_back({limit.resource, value, hard_value});
+  }
+  return resolved;
+}
+
+std::filesystem::path DefaultWorkDirRoot() {
+  std::error_code ec;
+  std::filesystem::path temp = std::filesystem::temp_directory_path(ec);
+  if (ec) {
+    temp = "/tmp";
+  }
+  return temp / ("pop-work-" + std::to_string(geteuid()));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ProcessLauncher>> ProcessLauncher::Create(ProcessLauncherOptions options) {
-  for (const auto& [type, command] : options.types) {
+  std::error_code cwd_error;
+  const std::filesystem::path cwd = std::filesystem::current_path(cwd_error);
+  std::map<std::string, std::vector<ResourceLimit>> limits;
+  for (auto& [type, command] : options.types) {
     POP_RETURN_IF_ERROR(ValidateHandlerCommand(type, command));
+    POP_ASSIGN_OR_RETURN(limits[type], ResolveLimits(type, command.limits));
+    // Handlers start in their own directory: a relative program path stays relative to ours.
+    if (command.command.find('/') != std::string::npos && command.command.front() != '/' &&
+        !cwd_error) {
+      command.command = (cwd / command.command).string();
+    }
   }
+  if (options.work_dir_root.empty()) {
+    options.work_dir_root = DefaultWorkDirRoot();
+  } else if (options.work_dir_root.is_relative() && !cwd_error) {
+    options.work_dir_root = cwd / options.work_dir_root;  // it is also the handlers' HOME
+  }
+  POP_RETURN_IF_ERROR(WorkDir::PrepareRoot(options.work_dir_root));
   if (options.complete_grace < std::chrono::milliseconds::zero() ||
       options.shutdown_grace < std::chrono::milliseconds::zero()) {
     return Error(ErrorCode::kInvalidArgument, "process launcher: negative grace period");
@@ -136,17 +209,19 @@ Result<std::unique_ptr<ProcessLauncher>> ProcessLauncher::Create(ProcessLauncher
                        SpawnerPool::Start(options.spawn_threads));
   POP_ASSIGN_OR_RETURN(std::unique_ptr<ProcessReactor> reactor, ProcessReactor::Start(settings));
   return std::unique_ptr<ProcessLauncher>(
-      new ProcessLauncher(std::move(options), std::move(inherited), std::move(records),
-                          std::move(spawners), std::move(reactor)));
+      new ProcessLauncher(std::move(options), std::move(inherited), std::move(limits),
+                          std::move(records), std::move(spawners), std::move(reactor)));
 }
 
-ProcessLauncher::ProcessLauncher(ProcessLauncherOptions options,
-                                 std::vector<std::pair<std::string, std::string>> inherited_env,
-                                 std::unique_ptr<local_process::ProcessRecords> records,
-                                 std::unique_ptr<local_process::SpawnerPool> spawners,
-                                 std::shared_ptr<local_process::ProcessReactor> reactor)
+ProcessLauncher::ProcessLauncher(
+    ProcessLauncherOptions options, std::vector<std::pair<std::string, std::string>> inherited_env,
+    std::map<std::string, std::vector<local_process::ResourceLimit>> limits,
+    std::unique_ptr<local_process::ProcessRecords> records,
+    std::unique_ptr<local_process::SpawnerPool> spawners,
+    std::shared_ptr<local_process::ProcessReactor> reactor)
     : options_(std::move(options)),
       inherited_env_(std::move(inherited_env)),
+      limits_(std::move(limits)),
       records_(std::move(records)),
       spawners_(std::move(spawners)),
       reactor_(std::move(reactor)) {}
@@ -183,9 +258,12 @@ Result<std::unique_ptr<LaunchedOperation>> ProcessLauncher::Launch(const LaunchS
   }
   POP_ASSIGN_OR_RETURN(auto payload_env,
                        local_process::PayloadEnvironment(spec.payload, spec.operation_name));
+  // Named by the launcher alone: no payload or operation text becomes a path on this host.
+  POP_ASSIGN_OR_RETURN(std::unique_ptr<WorkDir> work_dir,
+                       WorkDir::Create(options_.work_dir_root, handler.keep_work_dir));
 
   // Later entries win: inherited, then the registry's, then the contract's (which the registry
-  // may not set, see ValidateHandlerCommand).
+  // may not set, see ValidateHandlerCommand). Payload text is only ever a value, never a name.
   std::map<std::string, std::string> env(inherited_env_.begin(), inherited_env_.end());
   for (const auto& [name, value] : handler.env) {
     env[name] = value;
@@ -205,6 +283,10 @@ Result<std::unique_ptr<LaunchedOperation>> ProcessLauncher::Launch(const LaunchS
   env["CUSTOMER_ID"] = spec.customer_id;
   env["OPERATION_TYPE"] = spec.operation_type;
   env["POP_REPORT"] = "/dev/fd/" + std::to_string(local_process::kReportFd);
+  env["HOME"] = work_dir->path();
+  if (handler.allow_payload_commands) {
+    env["POP_ALLOW_PAYLOAD_COMMANDS"] = "1";
+  }
 
   local_process::SpawnPlan plan;
   plan.command = handler.command;
@@ -221,8 +303,11 @@ Result<std::unique_ptr<LaunchedOperation>> ProcessLauncher::Launch(const LaunchS
     entry.append(name).append("=").append(value);
     plan.env.push_back(std::move(entry));
   }
+  plan.work_dir = work_dir->path();
+  plan.limits = limits_.at(spec.operation_type);
 
   auto run = std::make_shared<HandlerRun>(spec.operation_name, options_.max_pending_log_bytes);
+  run->work_dir = std::move(work_dir);
   POP_ASSIGN_OR_RETURN(local_process::SpawnedChild child, spawners_->Spawn(plan));
   uint64_t child_id = 0;
   if (child.exec_errno != 0) {

@@ -1,11 +1,12 @@
 // ProcessLauncher: the Launcher port on one machine. Each operation runs as a child process (the
 // program its type is registered with), receives the handler environment of spec §16 and reports
-// progress and its result as JSON lines on the report channel ($POP_REPORT). A few spawner
-// threads start children; one thread follows them all (epoll over pidfds and pipes); no thread
-// per child. Cancel(grace) on an operation sends SIGTERM to its process group and SIGKILL after
-// `grace` or its type's cancel_grace, whichever is shorter.
-// The handler contract (environment, report lines, outcomes, logs): docs/handlers.md.
-// Thread-safe.
+// progress and its result as JSON lines on the report channel ($POP_REPORT). Each runs isolated
+// from the launcher's process as far as one user can be: a scrubbed environment, its own fresh
+// working directory (also its HOME) and its registry entry's resource limits (docs/security.md). A
+// few spawner threads start children; one thread follows them all (epoll over pidfds and pipes); no
+// thread per child. Cancel(grace) on an operation sends SIGTERM to its process group and SIGKILL
+// after `grace` or its type's cancel_grace, whichever is shorter. The handler contract
+// (environment, report lines, outcomes, logs): docs/handlers.md. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -19,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/local_process/child_spawner.h"
 #include "adapters/local_process/handler_registry.h"
 #include "core/base/result.h"
 #include "ports/clock.h"
@@ -56,13 +58,18 @@ struct ProcessLauncherOptions {
   std::optional<std::filesystem::path> process_record_dir;
   // Where the reaper says what it ended; may be empty.
   std::function<void(const std::string&)> log;
+  // Each operation's handler runs in a new directory under this one (created 0700 if missing),
+  // named by the launcher. Empty: <temp dir>/pop-work-<uid>.
+  std::filesystem::path work_dir_root;
 };
 
 class ProcessLauncher final : public Launcher {
  public:
-  // Checks the registry (ValidateHandlerCommand), snapshots the variables handlers inherit
-  // (PATH, HOME, LANG, TZ, TMPDIR) and starts the threads. Errors: kInvalidArgument (registry,
-  // negative grace), kUnavailable (no threads, epoll or descriptors).
+  // Checks the registry (ValidateHandlerCommand; a limit above this process's hard limit is
+  // refused, "Invalid value for field 'sample.limits.openFiles': 100000 is above this process's
+  // hard limit 4096"), snapshots the variables handlers inherit (PATH, LANG, TZ), creates the
+  // work root and starts the threads. Errors: kInvalidArgument (registry, negative grace),
+  // kUnavailable (no threads, epoll, descriptors or work root).
   [[nodiscard]] static Result<std::unique_ptr<ProcessLauncher>> Create(
       ProcessLauncherOptions options);
   // Terminates every handler still running (see shutdown_grace), reaps them, joins the threads.
@@ -75,25 +82,29 @@ class ProcessLauncher final : public Launcher {
   bool Handles(const std::string& type) const override;
 
   // Starts the handler and returns once it runs. A program that cannot be executed (missing,
-  // not executable) is not an error here: Wait() returns the failure ("... could not be
-  // started: <command>: No such file or directory"). Errors: kNotFound ("Unknown operation type
+  // not executable, or its working directory or limits cannot be set) is not an error here:
+  // Wait() returns the failure ("... could not be started: <command>: No such file or
+  // directory"). Errors: kNotFound ("Unknown operation type
   // found: <type> on operation: <name>"); kInvalidArgument when the payload does not fit in the
   // environment ("payload of operation <name> is <N> bytes; too large to pass in the
   // environment") or a value holds a NUL character; kUnavailable when no process can be started
-  // now (process or descriptor limits) or the launcher is shutting down.
+  // now (process or descriptor limits, no work directory) or the launcher is shutting down.
   [[nodiscard]] Result<std::unique_ptr<LaunchedOperation>> Launch(const LaunchSpec& spec) override;
 
  private:
   ProcessLauncher(ProcessLauncherOptions options,
                   std::vector<std::pair<std::string, std::string>> inherited_env,
+                  std::map<std::string, std::vector<local_process::ResourceLimit>> limits,
                   std::unique_ptr<local_process::ProcessRecords> records,
                   std::unique_ptr<local_process::SpawnerPool> spawners,
                   std::shared_ptr<local_process::ProcessReactor> reactor);
 
   const ProcessLauncherOptions options_;
   // The variables handlers inherit from this process, read once (getenv is not thread-safe
-  // against setenv).
+  // against setenv): PATH, LANG and TZ, nothing else.
   const std::vector<std::pair<std::string, std::string>> inherited_env_;
+  // Per operation type: the setrlimit calls its handlers start with (checked by Create()).
+  const std::map<std::string, std::vector<local_process::ResourceLimit>> limits_;
   // The process reaper's records of running groups (null without process_record_dir).
   const std::unique_ptr<local_process::ProcessRecords> records_;
   // Starts the processes; stopped only after the reactor has reaped every child.
