@@ -49,12 +49,6 @@ Result<Insight> ChooseInsight(StoreReader& tx, const Agenda& agenda,
     return Error(ErrorCode::kValidation, "Customer not found for customerId " + customer_id);
   }
   const auto& pool_id = std::get<Customer>(*customer).resource_pool_id;
-  if (insight_owner != nullptr) {
-    // A pool owner creating agendas (spec §10.4) learns nothing of customers outside its pools.
-    POP_ASSIGN_OR_RETURN(bool owns, OwnsPool(tx, pool_id.value_or(""), *insight_owner));
-    if (!owns)
-      return Error(ErrorCode::kValidation, "Customer not found for customerId " + customer_id);
-  }
   if (!pool_id) return Error(ErrorCode::kNotFound, kNoInsights);
   ObjectQuery query;
   query.equals.push_back({"resourcePoolId", *pool_id});
@@ -66,6 +60,15 @@ Result<Insight> ChooseInsight(StoreReader& tx, const Agenda& agenda,
   for (auto& object : found) {
     if (insight_owner != nullptr && !ScopeAllows(OwnerScope(*insight_owner), object)) continue;
     insights.push_back(std::get<Insight>(std::move(object)));
+  }
+  if (insight_owner != nullptr && insights.empty() &&
+      !ScopeAllowsCustomer(WriteScope(*insight_owner), customer_id)) {
+    // createAgenda (spec §10.4) by a caller with no insight this customer could use: whether
+    // the customer exists, or what it may use, is none of the caller's business.
+    POP_ASSIGN_OR_RETURN(bool owns_pool, OwnsPool(tx, *pool_id, *insight_owner));
+    if (!owns_pool) {
+      return Error(ErrorCode::kValidation, "Customer not found for customerId " + customer_id);
+    }
   }
   std::optional<size_t> chosen = SelectInsight(agenda, insights);
   if (!chosen) return Error(ErrorCode::kNotFound, kNoInsights);

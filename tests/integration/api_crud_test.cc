@@ -180,6 +180,14 @@ TEST_F(ApiCrudTest, AgendaProgressPutUpsertsOperationProgressAndCountsAttempts) 
 }
 
 TEST_F(ApiCrudTest, ByQueriesFilterOnColumnsAndOtherFields) {
+  for (const char* pool : {"rp0", "rp1"}) {  // acme's own pools, so it may put insights in them
+    ASSERT_EQ(
+        server_
+            .Call("POST", "/resourcepool",
+                  R"({"id":")" + std::string(pool) + R"(","customerId":"acme","title":"p"})", acme_)
+            .status,
+        200);
+  }
   for (int i = 0; i < 5; ++i) {
     server_.Call("POST", "/insight",
                  R"({"id":"i)" + std::to_string(i) + R"(","customerId":"acme","title":"t)" +
@@ -250,13 +258,17 @@ TEST_F(ApiCrudTest, ResourcePoolListsItsInsightsOnEveryRead) {
   server_.Call("POST", "/resourcepool", R"({"id":"rp","customerId":"acme","title":"p",
                                              "insightIds":["ignored"]})",
                acme_);
-  auto other = server_.TokenFor({"other"});
   server_.Call("POST", "/insight",
                R"({"id":"i1","customerId":"acme","title":"a","resourcePoolId":"rp"})", acme_);
+  // The pool owner (or an admin) may put another customer's insight into its pool.
   server_.Call("POST", "/insight",
-               R"({"id":"i2","customerId":"other","title":"b","resourcePoolId":"rp"})", other);
-  auto pool = server_.Call("GET", "/resourcepool/rp", std::nullopt, acme_).All()[0];
-  EXPECT_EQ(ToJsonText(*pool.Find("insightIds")), R"(["i1","i2"])");  // all, whoever owns them
+               R"({"id":"i2","customerId":"other","title":"b","resourcePoolId":"rp"})",
+               server_.admin_token());
+  auto pool = server_.Call("GET", "/resourcepool/rp", std::nullopt, server_.admin_token()).All()[0];
+  EXPECT_EQ(ToJsonText(*pool.Find("insightIds")), R"(["i1","i2"])");
+  // A caller sees only the insights it may read (the original listed every one).
+  pool = server_.Call("GET", "/resourcepool/rp", std::nullopt, acme_).All()[0];
+  EXPECT_EQ(ToJsonText(*pool.Find("insightIds")), R"(["i1"])");
 }
 
 TEST_F(ApiCrudTest, EchoesCidAndSendsCorsHeaders) {

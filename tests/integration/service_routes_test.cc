@@ -89,10 +89,12 @@ class WhyRouteTest : public ServiceTest {
   }
 };
 
+// The whole queue (positions, counts) is shown to the insight's owner and global callers;
+// the agenda's customer gets the tenant view (SecurityTest.WhyDoesNotCountOtherTenantsAgendas).
 TEST_F(WhyRouteTest, QueuedAgendasTellTheirPosition) {
   const std::string first = StringAt(SubmitFor("acme"), "id");
   const std::string second = StringAt(SubmitFor("acme"), "id");
-  auto reply = WhyOk(first, acme_);
+  auto reply = WhyOk(first, admin_);
   EXPECT_EQ(StringAt(reply.body, "state"), "QUEUED");
   EXPECT_EQ(StringAt(reply.body, "insightId"), "insight-1");
   EXPECT_EQ(StringAt(reply.body, "algorithm"), "FirstInFirstOut");
@@ -101,7 +103,7 @@ TEST_F(WhyRouteTest, QueuedAgendasTellTheirPosition) {
   EXPECT_EQ(IntAt(reply, "queued"), 2);
   EXPECT_EQ(IntAt(reply, "waiting"), 0);
   EXPECT_TRUE(ReasonContains(reply, "first in the queue")) << StringAt(reply.body, "reason");
-  reply = WhyOk(second, acme_);
+  reply = WhyOk(second, admin_);
   EXPECT_EQ(StringAt(reply.body, "state"), "QUEUED");
   EXPECT_EQ(IntAt(reply, "position"), 1);
   EXPECT_TRUE(ReasonContains(reply, "1 agenda(s) ahead")) << StringAt(reply.body, "reason");
@@ -112,12 +114,12 @@ TEST_F(WhyRouteTest, AgendasBehindAFullQueueAreWaiting) {
   SubmitFor("acme");
   const std::string third = StringAt(SubmitFor("acme"), "id");
   const std::string fourth = StringAt(SubmitFor("acme"), "id");
-  auto reply = WhyOk(third, acme_);
+  auto reply = WhyOk(third, admin_);
   EXPECT_EQ(StringAt(reply.body, "state"), "WAITING");
   EXPECT_EQ(IntAt(reply, "position"), 0);
   EXPECT_EQ(IntAt(reply, "waiting"), 2);
   EXPECT_TRUE(ReasonContains(reply, "is full (2 of 2)")) << StringAt(reply.body, "reason");
-  EXPECT_EQ(IntAt(WhyOk(fourth, acme_), "position"), 1);
+  EXPECT_EQ(IntAt(WhyOk(fourth, admin_), "position"), 1);
 }
 
 TEST_F(WhyRouteTest, QueueSizeZeroIsNamedAsTheReason) {
@@ -134,11 +136,17 @@ TEST_F(WhyRouteTest, ClaimedAgendasNameTheirClaimerAndLease) {
   const int64_t now = server_.clock().Now().millis();
   auto got = GetAgenda(owner_, 1, 0, "insight-1", R"(,"pullerId":"puller-7")");
   ASSERT_EQ(AgendaIdsIn(got), std::vector<std::string>{id});
-  auto reply = WhyOk(id, acme_);
+  auto reply = WhyOk(id, admin_);
   EXPECT_EQ(StringAt(reply.body, "state"), "CLAIMED");
   EXPECT_EQ(StringAt(reply.body, "claimedBy"), "puller-7");
   EXPECT_EQ(IntAt(reply, "leaseUntil"), now + 60'000);
   EXPECT_TRUE(ReasonContains(reply, "puller-7")) << StringAt(reply.body, "reason");
+  // The customer sees the claim and its lease, not the pool's puller names.
+  auto tenant = WhyOk(id, acme_);
+  EXPECT_EQ(StringAt(tenant.body, "state"), "CLAIMED");
+  EXPECT_EQ(IntAt(tenant, "leaseUntil"), now + 60'000);
+  EXPECT_EQ(tenant.body.Find("claimedBy"), nullptr);
+  EXPECT_FALSE(ReasonContains(tenant, "puller-7"));
 }
 
 TEST_F(WhyRouteTest, ConfirmedAgendasAreRunningThenComplete) {

@@ -194,10 +194,11 @@ TEST_F(ConcurrentPullersServiceTest, EveryAgendaIsHandedOutExactlyOnce) {
       }
       const std::vector<Json> agendas = ArrayIn(*reply);
       for (const Json& agenda : agendas) {
-        auto confirmed = TryPost("/resourcepool/service/updateAgendaProgress",
-                                 R"({"agendaProgress":{"id":")" + StringAt(agenda, "progressId") +
-                                     R"(","processingState":"EXECUTING"}})",
-                                 owner_);
+        auto confirmed =
+            TryPost("/resourcepool/service/updateAgendaProgress",
+                    R"({"pullerId":")" + name + R"(","agendaProgress":{"id":")" +
+                        StringAt(agenda, "progressId") + R"(","processingState":"EXECUTING"}})",
+                    owner_);
         std::lock_guard<std::mutex> lock(mu);
         handed_out.push_back(StringAt(agenda, "id"));
         if (!confirmed || confirmed->status != 200) {

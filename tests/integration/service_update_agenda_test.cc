@@ -119,18 +119,16 @@ TEST_F(UpdateAgendaServiceTest, UnknownAgendaIs404) {
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_F(UpdateAgendaServiceTest, InvisibleInsightIs404) {
-  // While the insight is global, anyone may read it (the Insight read rule).
-  ASSERT_EQ(Update(R"({"agendaId":")" + id_ + R"(","operations":[{"name":"g0","type":"sample"}]})",
-                   globex_)
-                .status,
-            200);
-  AdminPut("/insight/insight-1", R"({"isGlobal":false})");
+TEST_F(UpdateAgendaServiceTest, OnlyThePoolThatMayClaimAddsOperations) {
+  // Reading the insight (global, or allowed) is not enough: the original let any tenant that
+  // could read it inject operations that then ran as the agenda's customer. To anyone else the
+  // agenda is absent.
+  AdminPut("/insight/insight-1", R"({"allowedCustomerIds":["globex"]})");
   const std::string before = server_.Snapshot();
   for (const std::string* token : {&acme_, &globex_}) {
     auto reply = Update(R"({"agendaId":")" + id_ + R"(","operations":)" + kGenerated + "}", *token);
     EXPECT_EQ(reply.status, 404);
-    EXPECT_EQ(reply.ErrorDescription(), "Insight insight-1 not found");
+    EXPECT_EQ(reply.ErrorDescription(), "Agenda " + id_ + " not found");
   }
   EXPECT_EQ(server_.Snapshot(), before);
   EXPECT_EQ(
