@@ -29,7 +29,7 @@ LIBRARY_OWNERS = {
     "boost/": ["adapters/http_server/"],
     "curl/": ["adapters/http_client/"],
     "spdlog/": ["adapters/logging/"],
-    "openssl/": ["adapters/crypto/"],
+    "openssl/": ["adapters/crypto/", "adapters/http_server/"],  # hashing; the TLS listener
     "CLI/": ["bin/", "cli/"],
 }
 # System headers that would give the pure core I/O, threads, clocks or randomness.

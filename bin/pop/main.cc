@@ -24,6 +24,9 @@ int Fail(const pop::Error& error) {
 
 void AddServerFlags(CLI::App& command, pop::cli::ServerConfig& config) {
   command.add_option("--listen", config.listen, "host:port to serve on")->capture_default_str();
+  command.add_option("--tls-cert", config.tls_cert_file,
+                     "serve HTTPS: PEM certificate chain (needs --tls-key)");
+  command.add_option("--tls-key", config.tls_key_file, "serve HTTPS: PEM private key");
   command.add_option("--base-path", config.base_path, "URL prefix of the API")
       ->capture_default_str();
   command.add_option("--log-level", config.log_level, "debug, info, warning or error")
@@ -90,11 +93,13 @@ int RunDev(pop::cli::ServerConfig config, const std::string& data_dir) {
 }
 
 int RunTokenCreate(const std::string& server, const std::string& token, const std::string& data_dir,
-                   const std::vector<std::string>& accounts, bool super_user,
-                   const std::string& title) {
-  auto config = pop::cli::ResolveClientConfig(server, token, data_dir);
+                   const std::string& ca_file, const std::vector<std::string>& accounts,
+                   bool super_user, const std::string& title) {
+  auto config = pop::cli::ResolveClientConfig(server, token, data_dir, ca_file);
   if (!config.ok()) return Fail(config.error());
-  auto http = pop::CurlHttpClient::Create();
+  pop::CurlHttpClientOptions http_options;
+  http_options.ca_file = config->ca_file;
+  auto http = pop::CurlHttpClient::Create(http_options);
   if (!http.ok()) return Fail(http.error());
   pop::cli::ApiClient client(*config, std::move(http).value());
   pop::JsonArray account_list;
@@ -142,11 +147,14 @@ int main(int argc, char** argv) {
   std::string client_server;
   std::string client_token;
   std::string client_data_dir;
+  std::string client_ca_file;
   auto add_client_flags = [&](CLI::App* command) {
     command->add_option("--server", client_server, "server URL (env POP_ADDR)");
     command->add_option("--token", client_token, "API token (env POP_TOKEN)");
     command->add_option("--data-dir", client_data_dir,
                         "pop dev data dir holding admin-token (env POP_DATA_DIR)");
+    command->add_option("--ca-file", client_ca_file,
+                        "PEM CA certificates to verify an https:// server (env POP_CA_FILE)");
   };
   CLI::App* token = app.add_subcommand("token", "manage API tokens");
   token->require_subcommand(1);
@@ -191,8 +199,8 @@ int main(int argc, char** argv) {
                                       handler_argv.data());
   }
   if (token_create->parsed()) {
-    return RunTokenCreate(client_server, client_token, client_data_dir, accounts, super_user,
-                          title);
+    return RunTokenCreate(client_server, client_token, client_data_dir, client_ca_file, accounts,
+                          super_user, title);
   }
   return 2;
 }

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "api/service_requests.h"
 #include "core/access/visibility.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
@@ -11,58 +12,6 @@ namespace {
 
 ResponseIds IdsOf(const app::RequestContext& ctx) {
   return ResponseIds{ctx.cid, ctx.correlation_id};
-}
-
-Error FieldError(const std::string& field, const char* expected, const Json& got) {
-  return Error(ErrorCode::kInvalidArgument, "Invalid value for field '" + field + "': expected " +
-                                                expected + ", got " +
-                                                JsonTypeDescription(got.type()));
-}
-
-Result<std::optional<std::string>> StringField(const Json& body, const char* name) {
-  const Json* value = body.Find(name);
-  if (value == nullptr || value->is_null()) return std::optional<std::string>();
-  if (value->is_string()) return std::optional<std::string>(value->AsString());
-  if (value->is_number() || value->is_bool()) return std::optional<std::string>(ToJsonText(*value));
-  return FieldError(name, "a string", *value);
-}
-
-Result<std::optional<int64_t>> IntField(const Json& body, const char* name) {
-  const Json* value = body.Find(name);
-  if (value == nullptr || value->is_null()) return std::optional<int64_t>();
-  if (value->is_integer()) return std::optional<int64_t>(value->AsInt());
-  return FieldError(name, "an integer", *value);
-}
-
-// Decodes a nested model object, naming the field path from the body's root in errors.
-template <typename T>
-Result<T> NestedField(const Json& value, const std::string& prefix) {
-  Result<T> decoded = Decode<T>(value);
-  if (decoded.ok()) return decoded;
-  std::string message = decoded.error().message;
-  const std::string marker = "field '";
-  if (size_t at = message.find(marker); at != std::string::npos) {
-    message.insert(at + marker.size(), prefix + ".");
-  } else {
-    message = "Invalid value for field '" + prefix + "': expected an object";
-  }
-  return Error(ErrorCode::kInvalidArgument, message);
-}
-
-template <typename T>
-Result<std::optional<std::vector<T>>> ListField(const Json& body, const char* name) {
-  const Json* value = body.Find(name);
-  if (value == nullptr || value->is_null()) return std::optional<std::vector<T>>();
-  if (!value->is_array()) return FieldError(name, "an array", *value);
-  std::vector<T> items;
-  size_t index = 0;
-  for (const Json& element : value->AsArray()) {
-    std::string path = std::string(name) + "[" + std::to_string(index++) + "]";
-    if (element.is_null()) continue;
-    POP_ASSIGN_OR_RETURN(T item, NestedField<T>(element, path));
-    items.push_back(std::move(item));
-  }
-  return std::optional<std::vector<T>>(std::move(items));
 }
 
 JsonArray EncodeAgendas(const std::vector<Agenda>& agendas) {
@@ -126,25 +75,10 @@ void ServiceRoutes::Handle(ServiceRoute route, const HttpRequest& request,
                                    request.method + " is not implemented for this endpoint"),
                              ids));
   }
-  // An empty body is a null request: each service reports its own "required" message.
-  Json body = Json::Object();
-  bool has_body = request.body.find_first_not_of(" \t\r\n") != std::string::npos;
-  if (has_body) {
-    Result<Json> parsed = ParseJson(request.body, {max_json_depth_});
-    if (!parsed.ok()) return respond(ServiceErrorResponse(parsed.error(), ids));
-    if (parsed->is_null()) {
-      has_body = false;
-    } else if (!parsed->is_object()) {
-      return respond(ServiceErrorResponse(
-          Error(ErrorCode::kInvalidArgument,
-                std::string("Invalid request body: expected a JSON object, got ") +
-                    JsonTypeDescription(parsed->type())),
-          ids));
-    } else {
-      body = std::move(parsed).value();
-    }
-  }
-  if (!has_body) body = Json();  // services distinguish "no body" from an empty object
+  // Null for no body: services distinguish "no body" from an empty object.
+  Result<Json> parsed = ParseServiceBody(request.body, max_json_depth_);
+  if (!parsed.ok()) return respond(ServiceErrorResponse(parsed.error(), ids));
+  const Json body = std::move(parsed).value();
   switch (route) {
     case ServiceRoute::kRunTemplate:
       return respond(RunTemplate(body, ctx));
@@ -174,18 +108,9 @@ HttpResponse ServiceRoutes::RunTemplate(const Json& body, const app::RequestCont
     fields.Set("all", Json(JsonArray{Json()}));
     return ServiceErrorResponse(error, IdsOf(ctx), std::move(fields));
   };
-  app::RunTemplateRequest request;
-  if (!body.is_null()) {
-    auto id = StringField(body, "agendaTemplateId");
-    if (!id.ok()) return fail(id.error());
-    request.agenda_template_id = *id;
-    const Json* payload = body.Find("payload");
-    if (payload != nullptr && !payload->is_null()) {
-      // The contract is a string holding JSON; an embedded object is accepted as its text.
-      request.payload = payload->is_string() ? payload->AsString() : ToJsonText(*payload);
-    }
-  }
-  Result<Agenda> agenda = agendas_.RunTemplate(request, ctx);
+  Result<app::RunTemplateRequest> request = ParseRunTemplateRequest(body);
+  if (!request.ok()) return fail(request.error());
+  Result<Agenda> agenda = agendas_.RunTemplate(*request, ctx);
   if (!agenda.ok()) return fail(agenda.error());
   JsonObject fields;
   fields.Set("all", Json(JsonArray{Encode(*agenda)}));
@@ -194,35 +119,17 @@ HttpResponse ServiceRoutes::RunTemplate(const Json& body, const app::RequestCont
 }
 
 HttpResponse ServiceRoutes::Rerun(const Json& body, const app::RequestContext& ctx) {
-  if (body.is_null()) {
-    return ServiceErrorResponse(Error(ErrorCode::kValidation, "agendaId is required on rerun"),
-                                IdsOf(ctx));
-  }
-  app::RerunRequest request;
-  auto id = StringField(body, "agendaId");
-  if (!id.ok()) return ServiceErrorResponse(id.error(), IdsOf(ctx));
-  request.agenda_id = *id;
-  if (const Json* params = body.Find("params"); params != nullptr && !params->is_null()) {
-    if (!params->is_array()) {
-      return ServiceErrorResponse(FieldError("params", "an array of strings", *params), IdsOf(ctx));
-    }
-    for (const Json& param : params->AsArray()) {
-      if (param.is_string()) request.params.push_back(param.AsString());  // nulls are ignored
-    }
-  }
-  Status status = agendas_.Rerun(request, ctx);
+  Result<app::RerunRequest> request = ParseRerunRequest(body);
+  if (!request.ok()) return ServiceErrorResponse(request.error(), IdsOf(ctx));
+  Status status = agendas_.Rerun(*request, ctx);
   if (!status.ok()) return ServiceErrorResponse(status.error(), IdsOf(ctx));
   return ServiceResponse({}, IdsOf(ctx));
 }
 
 HttpResponse ServiceRoutes::Cancel(const Json& body, const app::RequestContext& ctx) {
-  app::CancelRequest request;
-  request.has_body = !body.is_null();
-  if (request.has_body) {
-    auto id = StringField(body, "agendaId");
-    if (!id.ok()) return ServiceErrorResponse(id.error(), IdsOf(ctx));
-    request.agenda_id = *id;
-  }
+  Result<app::CancelRequest> parsed = ParseCancelRequest(body);
+  if (!parsed.ok()) return ServiceErrorResponse(parsed.error(), IdsOf(ctx));
+  const app::CancelRequest& request = *parsed;
   auto result = agendas_.Cancel(request, ctx);
   if (!result.ok()) return ServiceErrorResponse(result.error(), IdsOf(ctx));
   const AgendaProgress& progress = result->progress;
@@ -242,13 +149,9 @@ HttpResponse ServiceRoutes::Cancel(const Json& body, const app::RequestContext& 
 }
 
 HttpResponse ServiceRoutes::ProgressSummary(const Json& body, const app::RequestContext& ctx) {
-  std::optional<std::string> link_id;
-  if (!body.is_null()) {
-    auto field = StringField(body, "linkId");
-    if (!field.ok()) return ServiceErrorResponse(field.error(), IdsOf(ctx));
-    link_id = *field;
-  }
-  auto result = pools_.ProgressSummary(link_id, ctx);
+  Result<std::optional<std::string>> link_id = ParseProgressSummaryRequest(body);
+  if (!link_id.ok()) return ServiceErrorResponse(link_id.error(), IdsOf(ctx));
+  auto result = pools_.ProgressSummary(*link_id, ctx);
   if (!result.ok()) return ServiceErrorResponse(result.error(), IdsOf(ctx));
   JsonArray list;
   for (const AgendaProgress& progress : result->progress_list) list.push_back(Encode(progress));
@@ -260,24 +163,10 @@ HttpResponse ServiceRoutes::ProgressSummary(const Json& body, const app::Request
 }
 
 void ServiceRoutes::GetAgenda(const Json& body, const app::RequestContext& ctx, Responder respond) {
-  app::GetAgendaRequest request;
-  request.has_body = !body.is_null();
-  if (request.has_body) {
-    auto insight = StringField(body, "insightId");
-    auto count = IntField(body, "count");
-    auto wait = IntField(body, "waitSeconds");
-    auto puller = StringField(body, "pullerId");
-    for (const Status& status :
-         {insight.status(), count.status(), wait.status(), puller.status()}) {
-      if (!status.ok()) return respond(ServiceErrorResponse(status.error(), IdsOf(ctx)));
-    }
-    request.insight_id = *insight;
-    request.count = *count;
-    request.wait_seconds = *wait;
-    request.puller_id = *puller;
-  }
+  Result<app::GetAgendaRequest> request = ParseGetAgendaRequest(body);
+  if (!request.ok()) return respond(ServiceErrorResponse(request.error(), IdsOf(ctx)));
   const ResponseIds ids = IdsOf(ctx);
-  pools_.GetAgenda(request, ctx,
+  pools_.GetAgenda(*request, ctx,
                    [ids, respond = std::move(respond)](Result<app::GetAgendaResult> result) {
                      if (!result.ok()) return respond(ServiceErrorResponse(result.error(), ids));
                      JsonObject fields;
@@ -295,13 +184,9 @@ void ServiceRoutes::GetAgenda(const Json& body, const app::RequestContext& ctx, 
 }
 
 HttpResponse ServiceRoutes::CreateAgenda(const Json& body, const app::RequestContext& ctx) {
-  std::vector<Agenda> agendas;
-  if (!body.is_null()) {
-    auto list = ListField<Agenda>(body, "agendas");
-    if (!list.ok()) return ServiceErrorResponse(list.error(), IdsOf(ctx));
-    if (*list) agendas = std::move(**list);
-  }
-  app::CreateAgendaResult result = pools_.CreateAgenda(agendas, ctx);
+  Result<std::vector<Agenda>> agendas = ParseCreateAgendaRequest(body);
+  if (!agendas.ok()) return ServiceErrorResponse(agendas.error(), IdsOf(ctx));
+  app::CreateAgendaResult result = pools_.CreateAgenda(*agendas, ctx);
   JsonObject fields;
   fields.Set("all", Json(EncodeAgendas(result.created)));
   fields.Set("agendas", Json(EncodeAgendas(result.created)));
@@ -310,41 +195,17 @@ HttpResponse ServiceRoutes::CreateAgenda(const Json& body, const app::RequestCon
 }
 
 HttpResponse ServiceRoutes::UpdateAgendaProgress(const Json& body, const app::RequestContext& ctx) {
-  std::optional<AgendaProgress> progress;
-  std::optional<std::string> puller_id;
-  if (!body.is_null()) {
-    if (const Json* value = body.Find("agendaProgress"); value != nullptr && !value->is_null()) {
-      auto decoded = NestedField<AgendaProgress>(*value, "agendaProgress");
-      if (!decoded.ok()) return ServiceErrorResponse(decoded.error(), IdsOf(ctx));
-      progress = std::move(decoded).value();
-    }
-    auto puller = StringField(body, "pullerId");
-    if (!puller.ok()) return ServiceErrorResponse(puller.error(), IdsOf(ctx));
-    puller_id = *puller;
-  }
-  Status status = pools_.UpdateAgendaProgress(progress, puller_id, ctx);
+  Result<UpdateAgendaProgressRequest> request = ParseUpdateAgendaProgressRequest(body);
+  if (!request.ok()) return ServiceErrorResponse(request.error(), IdsOf(ctx));
+  Status status = pools_.UpdateAgendaProgress(request->progress, request->puller_id, ctx);
   if (!status.ok()) return ServiceErrorResponse(status.error(), IdsOf(ctx));
   return ServiceResponse({}, IdsOf(ctx));
 }
 
 HttpResponse ServiceRoutes::UpdateAgenda(const Json& body, const app::RequestContext& ctx) {
-  app::UpdateAgendaRequest request;
-  request.has_body = !body.is_null();
-  if (request.has_body) {
-    auto id = StringField(body, "agendaId");
-    if (!id.ok()) return ServiceErrorResponse(id.error(), IdsOf(ctx));
-    request.agenda_id = *id;
-    auto operations = ListField<Operation>(body, "operations");
-    if (!operations.ok()) return ServiceErrorResponse(operations.error(), IdsOf(ctx));
-    request.operations = std::move(*operations);
-    if (const Json* params = body.Find("params"); params != nullptr && !params->is_null()) {
-      if (!params->is_object()) {
-        return ServiceErrorResponse(FieldError("params", "an object", *params), IdsOf(ctx));
-      }
-      request.params = *params;
-    }
-  }
-  auto agenda = pools_.UpdateAgenda(request, ctx);
+  Result<app::UpdateAgendaRequest> request = ParseUpdateAgendaRequest(body);
+  if (!request.ok()) return ServiceErrorResponse(request.error(), IdsOf(ctx));
+  auto agenda = pools_.UpdateAgenda(*request, ctx);
   if (!agenda.ok()) return ServiceErrorResponse(agenda.error(), IdsOf(ctx));
   JsonObject fields;
   fields.Set("agenda", Encode(*agenda));
@@ -352,20 +213,9 @@ HttpResponse ServiceRoutes::UpdateAgenda(const Json& body, const app::RequestCon
 }
 
 HttpResponse ServiceRoutes::AppendOperationLog(const Json& body, const app::RequestContext& ctx) {
-  std::map<std::string, std::string> logs;
-  const Json* value = body.is_null() ? nullptr : body.Find("logs");
-  if (value != nullptr && !value->is_null()) {
-    if (!value->is_object()) {
-      return ServiceErrorResponse(FieldError("logs", "an object of strings", *value), IdsOf(ctx));
-    }
-    for (const auto& [id, text] : value->AsObject()) {
-      if (!text.is_string()) {
-        return ServiceErrorResponse(FieldError("logs." + id, "a string", text), IdsOf(ctx));
-      }
-      logs.emplace(id, text.AsString());
-    }
-  }
-  Status status = pools_.AppendOperationLogs(logs, ctx);
+  Result<std::map<std::string, std::string>> logs = ParseAppendOperationLogRequest(body);
+  if (!logs.ok()) return ServiceErrorResponse(logs.error(), IdsOf(ctx));
+  Status status = pools_.AppendOperationLogs(*logs, ctx);
   if (!status.ok()) return ServiceErrorResponse(status.error(), IdsOf(ctx));
   return ServiceResponse({}, IdsOf(ctx));
 }

@@ -13,6 +13,8 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
   puller->add_option("--token", state.puller.token, "API token (env POP_TOKEN)");
   puller->add_option("--data-dir", state.puller.data_dir,
                      "pop dev data dir holding admin-token (env POP_DATA_DIR)");
+  puller->add_option("--ca-file", state.puller.ca_file,
+                     "PEM CA certificates to verify an https:// server (env POP_CA_FILE)");
   puller->add_option("--insight", state.puller.insights, "an Insight to pull for (repeat)")
       ->required();
   puller->add_option("--max-agendas", state.puller.max_agendas, "Agendas at once, per Insight")
@@ -36,6 +38,8 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
   executor->add_option("--token", state.executor.token, "API token (env POP_TOKEN)");
   executor->add_option("--data-dir", state.executor.data_dir,
                        "pop dev data dir holding admin-token (env POP_DATA_DIR)");
+  executor->add_option("--ca-file", state.executor.ca_file,
+                       "PEM CA certificates to verify an https:// server (env POP_CA_FILE)");
   executor->add_option("--registry", state.registry, "handler registry (docs/handlers.md)");
   executor->add_option("--log-level", state.executor.log_level, "debug, info, warning or error")
       ->capture_default_str();

@@ -62,14 +62,17 @@ struct AgentParts {
 };
 
 Result<AgentParts> MakeAgentParts(const std::string& server, const std::string& token,
-                                  const std::string& data_dir,
+                                  const std::string& data_dir, const std::string& ca_file,
                                   const std::optional<std::string>& registry_file,
                                   const std::string& log_level, const Clock& clock) {
   AgentParts parts;
   POP_ASSIGN_OR_RETURN(auto logger, SpdlogLogger::Create("pop", log_level));
   parts.logger = std::move(logger);
-  POP_ASSIGN_OR_RETURN(ClientConfig resolved, ResolveClientConfig(server, token, data_dir));
-  POP_ASSIGN_OR_RETURN(parts.http, CurlHttpClient::Create());
+  POP_ASSIGN_OR_RETURN(ClientConfig resolved,
+                       ResolveClientConfig(server, token, data_dir, ca_file));
+  CurlHttpClientOptions http_options;
+  http_options.ca_file = resolved.ca_file;
+  POP_ASSIGN_OR_RETURN(parts.http, CurlHttpClient::Create(http_options));
   app::HttpPoolClientOptions options;
   options.server = resolved.server;
   options.base_path = resolved.base_path;
@@ -139,7 +142,7 @@ Status RunPuller(const PullerConfig& config) {
   }
   SystemClock clock;
   POP_ASSIGN_OR_RETURN(AgentParts parts,
-                       MakeAgentParts(config.server, config.token, config.data_dir,
+                       MakeAgentParts(config.server, config.token, config.data_dir, config.ca_file,
                                       config.registry_file, config.log_level, clock));
   app::WorkerPool workers(config.max_parallel_operations);
   app::PullerOptions options;
@@ -190,8 +193,9 @@ int RunExecutor(const ExecutorConfig& config, int argc, char** argv) {
     prior = std::move(decoded).value();
   }
   SystemClock clock;
-  Result<AgentParts> parts = MakeAgentParts(config.server, config.token, config.data_dir,
-                                            config.registry_file, config.log_level, clock);
+  Result<AgentParts> parts =
+      MakeAgentParts(config.server, config.token, config.data_dir, config.ca_file,
+                     config.registry_file, config.log_level, clock);
   if (!parts.ok()) return fail(parts.error(), ExitCodeFor(parts.error()));
   app::WorkerPool workers(16);
   app::ThreadCache threads(1);

@@ -17,6 +17,7 @@ struct PullerConfig {
   std::string server;  // flags, else POP_ADDR, else http://127.0.0.1:9090
   std::string token;   // flags, else POP_TOKEN, else <data-dir>/admin-token
   std::string data_dir;
+  std::string ca_file;  // flags, else POP_CA_FILE; verifies an https:// server
   std::vector<std::string> insights;
   size_t max_agendas = 8;
   size_t max_parallel_operations = 50;
@@ -32,6 +33,7 @@ struct ExecutorConfig {
   std::string server;
   std::string token;
   std::string data_dir;
+  std::string ca_file;
   std::optional<std::string> registry_file;
   std::string log_level = "info";
 };

@@ -1,7 +1,9 @@
 #include "cli/api_client.h"
 
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -54,8 +56,15 @@ ErrorCode CodeForStatus(int status) {
 
 Result<ClientConfig> ResolveClientConfig(const std::string& server_flag,
                                          const std::string& token_flag,
-                                         const std::string& data_dir_flag) {
+                                         const std::string& data_dir_flag,
+                                         const std::string& ca_file_flag) {
   ClientConfig config;
+  config.ca_file = !ca_file_flag.empty() ? ca_file_flag : EnvOr("POP_CA_FILE", "");
+  if (!config.ca_file.empty() && !std::ifstream(config.ca_file).good()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string(ca_file_flag.empty() ? "POP_CA_FILE" : "--ca-file") +
+                     ": cannot read '" + config.ca_file + "': " + std::strerror(errno));
+  }
   config.server = !server_flag.empty() ? server_flag : EnvOr("POP_ADDR", "http://127.0.0.1:9090");
   if (config.server.find("://") == std::string::npos) config.server = "http://" + config.server;
   while (!config.server.empty() && config.server.back() == '/') config.server.pop_back();

@@ -19,14 +19,17 @@ struct ClientConfig {
   std::string server;     // "http://127.0.0.1:9090"
   std::string token;      // bearer secret
   std::string base_path;  // "/pop"
+  std::string ca_file;    // PEM CAs to verify an https:// server with; empty: the system's
 };
 
 // Flags win, then the environment (POP_ADDR, POP_TOKEN, POP_DATA_DIR), then `pop dev`'s
-// defaults (http://127.0.0.1:9090 and <data-dir>/admin-token with data-dir ./pop-data).
-// Errors: kInvalidArgument when no token can be found.
+// defaults (http://127.0.0.1:9090 and <data-dir>/admin-token with data-dir ./pop-data). The CA
+// file: --ca-file, else POP_CA_FILE, else none (the system's trust store).
+// Errors: kInvalidArgument when no token can be found or the CA file cannot be read.
 [[nodiscard]] Result<ClientConfig> ResolveClientConfig(const std::string& server_flag,
                                                        const std::string& token_flag,
-                                                       const std::string& data_dir_flag);
+                                                       const std::string& data_dir_flag,
+                                                       const std::string& ca_file_flag = "");
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 

@@ -21,12 +21,16 @@ void AddConnectionFlags(CLI::App& command, ConnectionFlags& flags) {
   command.add_option("--token", flags.token, "API token (env POP_TOKEN)");
   command.add_option("--data-dir", flags.data_dir,
                      "pop dev data dir holding admin-token (env POP_DATA_DIR)");
+  command.add_option("--ca-file", flags.ca_file,
+                     "PEM CA certificates to verify an https:// server (env POP_CA_FILE)");
 }
 
 Result<ApiClient> Connect(const ConnectionFlags& flags) {
-  POP_ASSIGN_OR_RETURN(ClientConfig config,
-                       ResolveClientConfig(flags.server, flags.token, flags.data_dir));
-  POP_ASSIGN_OR_RETURN(auto http, CurlHttpClient::Create());
+  POP_ASSIGN_OR_RETURN(ClientConfig config, ResolveClientConfig(flags.server, flags.token,
+                                                                flags.data_dir, flags.ca_file));
+  CurlHttpClientOptions http_options;
+  http_options.ca_file = config.ca_file;
+  POP_ASSIGN_OR_RETURN(auto http, CurlHttpClient::Create(http_options));
   return ApiClient(std::move(config), std::move(http));
 }
 

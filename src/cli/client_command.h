@@ -71,6 +71,7 @@ struct ConnectionFlags {
   std::string server;
   std::string token;
   std::string data_dir;
+  std::string ca_file;
 };
 void AddConnectionFlags(CLI::App& command, ConnectionFlags& flags);
 

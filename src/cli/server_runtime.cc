@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -163,10 +165,28 @@ std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& con
   return runner;
 }
 
+// Before anything is opened: both TLS flags or neither, and both files readable. Whether they
+// hold a certificate and its matching key is checked by HttpServer::Create.
+Status CheckTlsFlags(const ServerConfig& config) {
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return Status(ErrorCode::kInvalidArgument, config.tls_cert_file.empty()
+                                                   ? "--tls-key needs --tls-cert as well"
+                                                   : "--tls-cert needs --tls-key as well");
+  }
+  auto readable = [](const char* flag, const std::string& path) {
+    if (path.empty() || std::ifstream(path).good()) return Status::Ok();
+    return Status(ErrorCode::kInvalidArgument,
+                  std::string(flag) + ": cannot read '" + path + "': " + std::strerror(errno));
+  };
+  POP_RETURN_IF_ERROR(readable("--tls-cert", config.tls_cert_file));
+  return readable("--tls-key", config.tls_key_file);
+}
+
 }  // namespace
 
 Status RunServer(const ServerConfig& config) {
   POP_ASSIGN_OR_RETURN(auto listen, ParseListenAddress(config.listen));
+  POP_RETURN_IF_ERROR(CheckTlsFlags(config));
   POP_ASSIGN_OR_RETURN(auto logger, SpdlogLogger::Create("pop", config.log_level));
   POP_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(config.store));
   SystemClock clock;
@@ -262,12 +282,19 @@ Status RunServer(const ServerConfig& config) {
   http.port = listen.second;
   http.max_body_bytes = config.max_body_bytes;
   http.worker_threads = config.worker_threads;
+  http.tls_cert_file = config.tls_cert_file;
+  http.tls_key_file = config.tls_key_file;
   Logger* log = logger.get();
   http.log = [log](std::string_view line) { log->Log(LogLevel::kWarning, line); };
-  POP_ASSIGN_OR_RETURN(auto server, HttpServer::Create(http, router));
+  Result<std::unique_ptr<HttpServer>> created = HttpServer::Create(http, router);
+  if (!created.ok() && !config.tls_cert_file.empty()) {
+    return Error(created.error().code, "--tls-cert/--tls-key: " + created.error().message);
+  }
+  POP_ASSIGN_OR_RETURN(auto server, std::move(created));
   POP_RETURN_IF_ERROR(server->Start());
 
-  const std::string url = "http://" + listen.first + ":" + std::to_string(server->port());
+  const std::string scheme = config.tls_cert_file.empty() ? "http://" : "https://";
+  const std::string url = scheme + listen.first + ":" + std::to_string(server->port());
   logger->Log(LogLevel::kInfo,
               "listening on " + url + config.base_path + " (store " + config.store + ")");
   if (config.dev_banner) {

@@ -17,6 +17,9 @@ struct ServerConfig {
   std::string store;                      // "sqlite:PATH"
   std::string base_path = "/pop";
   std::string log_level = "info";
+  // HTTPS: both set (PEM certificate chain and its private key), or neither for plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   size_t max_body_bytes = size_t{10} * 1024 * 1024;
   size_t worker_threads = 16;
   int64_t retry_backoff_seconds = 5;  // before an automatic retry; negative: no retries
@@ -42,7 +45,8 @@ struct ServerConfig {
   // the drain fell to half of what 16 submitters acknowledged (BENCHMARKS.md, issue 6).
   size_t max_agendas = 64;
   size_t max_parallel_operations = 50;  // per Agenda
-  // Written once the server accepts requests: "http://host:port" (used by tests and scripts).
+  // Written once the server accepts requests: "http://host:port", or "https://host:port" with
+  // TLS (used by tests and scripts).
   std::optional<std::string> ready_file;
 };
 

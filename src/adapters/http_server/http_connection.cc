@@ -8,6 +8,8 @@
 #include <utility>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
@@ -18,6 +20,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "adapters/http_server/beast_messages.h"
+#include "adapters/http_server/request_framing.h"
 
 namespace pop::http_server_internal {
 namespace {
@@ -32,17 +35,15 @@ constexpr std::chrono::seconds kLingerTime{1};
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-// Errors that only mean the peer went away or a deadline passed: closed without a warning.
-bool IsQuietReadError(const beast::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == http::error::partial_message ||
-         ec == beast::error::timeout || ec == net::error::operation_aborted ||
-         ec == net::error::eof || ec == net::error::connection_reset ||
-         ec == net::error::connection_aborted || ec == net::error::broken_pipe ||
-         ec == net::error::bad_descriptor;
+// How much one read of a request header asks for.
+constexpr size_t kHeaderReadSize = size_t{16} * 1024;
+
+PlainStream MakeStream(PlainStream*, net::ip::tcp::socket socket, net::ssl::context*) {
+  return PlainStream(std::move(socket));
 }
 
-bool IsParseError(const beast::error_code& ec) {
-  return ec.category() == beast::error_code(http::error::bad_method).category();
+TlsStream MakeStream(TlsStream*, net::ip::tcp::socket socket, net::ssl::context* tls) {
+  return TlsStream(std::move(socket), *tls);
 }
 
 api::HttpResponse CallRejected(ConnectionHost& host, const api::HttpRequest& request,
@@ -63,7 +64,7 @@ api::HttpResponse CallRejected(ConnectionHost& host, const api::HttpRequest& req
 // its target); destroyed when the last copy is. Thread-safe.
 class PendingResponse {
  public:
-  PendingResponse(std::weak_ptr<HttpConnection> connection, ConnectionHost& host, uint64_t sequence,
+  PendingResponse(std::weak_ptr<Connection> connection, ConnectionHost& host, uint64_t sequence,
                   api::HttpRequest head)
       : connection_(std::move(connection)),
         gate_(host.gate()),
@@ -98,7 +99,7 @@ class PendingResponse {
   }
 
  private:
-  const std::weak_ptr<HttpConnection> connection_;
+  const std::weak_ptr<Connection> connection_;
   const std::shared_ptr<ResponseGate> gate_;
   ConnectionHost& host_;  // used only while holding a Pass
   const uint64_t sequence_;
@@ -108,38 +109,78 @@ class PendingResponse {
 
 }  // namespace
 
-HttpConnection::HttpConnection(uint64_t id, net::ip::tcp::socket socket, std::string remote_address,
-                               ConnectionHost& host)
+template <typename Stream>
+HttpConnection<Stream>::HttpConnection(uint64_t id, net::ip::tcp::socket socket,
+                                       std::string remote_address, ConnectionHost& host,
+                                       net::ssl::context* tls)
     : id_(id),
       remote_address_(std::move(remote_address)),
       host_(host),
-      stream_(std::move(socket)),
+      stream_(MakeStream(static_cast<Stream*>(nullptr), std::move(socket), tls)),
       strand_(stream_.get_executor()) {}
 
-void HttpConnection::Start() {
-  net::post(strand_, [self = shared_from_this()] { self->Guarded([&] { self->ReadHeader(); }); });
+template <typename Stream>
+std::shared_ptr<HttpConnection<Stream>> HttpConnection<Stream>::Self() {
+  return std::static_pointer_cast<HttpConnection>(shared_from_this());
 }
 
-void HttpConnection::BeginStop() {
-  net::post(strand_, [self = shared_from_this()] {
-    self->stopping_ = true;
-    if (self->state_ == State::kReadingHeader) self->Close();
+template <typename Stream>
+void HttpConnection<Stream>::Start() {
+  net::post(strand_, [self = Self()] {
+    self->Guarded([&] {
+      if constexpr (std::is_same_v<Stream, TlsStream>) {
+        self->stream_.next_layer().expires_after(self->host_.options().idle_timeout);
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          self->Guarded([&] { self->OnHandshake(ec); });
+        });
+      } else {
+        self->ReadHeader();
+      }
+    });
   });
 }
 
-void HttpConnection::ForceClose() {
-  net::post(strand_, [self = shared_from_this()] { self->Close(); });
+template <typename Stream>
+void HttpConnection<Stream>::BeginStop() {
+  net::post(strand_, [self = Self()] {
+    self->stopping_ = true;
+    if (self->state_ == State::kReadingHeader || self->state_ == State::kHandshake) {
+      self->Close();
+    }
+  });
 }
 
-void HttpConnection::PostResponse(uint64_t sequence, api::HttpResponse response, bool close) {
-  net::post(strand_,
-            [self = shared_from_this(), sequence, response = std::move(response), close]() mutable {
-              self->Guarded([&] { self->OnResponse(sequence, std::move(response), close); });
-            });
+template <typename Stream>
+void HttpConnection<Stream>::ForceClose() {
+  net::post(strand_, [self = Self()] { self->Close(); });
 }
 
+template <typename Stream>
+void HttpConnection<Stream>::PostResponse(uint64_t sequence, api::HttpResponse response,
+                                          bool close) {
+  net::post(strand_, [self = Self(), sequence, response = std::move(response), close]() mutable {
+    self->Guarded([&] { self->OnResponse(sequence, std::move(response), close); });
+  });
+}
+
+// A failed handshake (plain HTTP sent to the TLS port, an unknown CA on the client's side, a
+// timeout) closes the connection; only the log says why.
+template <typename Stream>
+void HttpConnection<Stream>::OnHandshake(beast::error_code ec) {
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    if (!IsQuietReadError(ec)) {
+      host_.Warn("http server: TLS handshake with " + remote_address_ + " failed: " + ec.message());
+    }
+    Close();
+    return;
+  }
+  ReadHeader();
+}
+
+template <typename Stream>
 template <typename Body>
-void HttpConnection::Guarded(Body&& body) noexcept {
+void HttpConnection<Stream>::Guarded(Body&& body) noexcept {
   try {
     body();
     return;
@@ -151,7 +192,8 @@ void HttpConnection::Guarded(Body&& body) noexcept {
   Close();
 }
 
-void HttpConnection::ReadHeader() {
+template <typename Stream>
+void HttpConnection<Stream>::ReadHeader() {
   if (state_ == State::kClosed) return;
   if (stopping_) {
     Close();
@@ -164,19 +206,62 @@ void HttpConnection::ReadHeader() {
   rejected_ = false;
   const HttpServerOptions& options = host_.options();
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-  parser_->body_limit(static_cast<std::uint64_t>(options.max_body_bytes));
-  stream_.expires_after(options.idle_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, size_t) {
-                            self->Guarded([&] { self->OnHeader(ec); });
+  ConfigureParser(*parser_, options.max_header_bytes, options.max_body_bytes);
+  beast::get_lowest_layer(stream_).expires_after(options.idle_timeout);
+  ParseHeader();
+}
+
+// What http::async_read_header does, plus the obs-fold check on the raw bytes before Beast
+// parses them (Beast would unfold the line silently). Beast parses a header only once all of it
+// is buffered, so every byte of it is checked before any of it is used.
+template <typename Stream>
+void HttpConnection<Stream>::ParseHeader() {
+  if (buffer_.size() > 0) {
+    const auto data = buffer_.data();
+    const std::string_view buffered(static_cast<const char*>(data.data()), data.size());
+    if (auto fold = FindObsFold(buffered, host_.options().max_header_bytes)) {
+      Reject(std::move(*fold));
+      return;
+    }
+    beast::error_code ec;
+    buffer_.consume(parser_->put(data, ec));
+    if (ec != http::error::need_more) {
+      OnHeader(ec);
+      return;
+    }
+  }
+  stream_.async_read_some(buffer_.prepare(kHeaderReadSize),
+                          [self = Self()](beast::error_code ec, size_t bytes) {
+                            self->Guarded([&] { self->OnHeaderBytes(ec, bytes); });
                           });
 }
 
-void HttpConnection::OnHeader(beast::error_code ec) {
+template <typename Stream>
+void HttpConnection<Stream>::OnHeaderBytes(beast::error_code ec, size_t bytes) {
+  if (state_ == State::kClosed) return;
+  buffer_.commit(bytes);
+  if (ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
+    // Between requests: the client is done. Inside a header: it gave up.
+    OnReadError(parser_->got_some() || buffer_.size() > 0 ? http::error::partial_message
+                                                          : http::error::end_of_stream);
+    return;
+  }
+  if (ec) {
+    OnReadError(ec);
+    return;
+  }
+  ParseHeader();
+}
+
+template <typename Stream>
+void HttpConnection<Stream>::OnHeader(beast::error_code ec) {
   if (state_ == State::kClosed) return;
   if (ec) {
     OnReadError(ec);
+    return;
+  }
+  if (Status framing = CheckFraming(parser_->get()); !framing.ok()) {
+    Reject(framing.error());
     return;
   }
   state_ = State::kReadingBody;
@@ -192,9 +277,9 @@ void HttpConnection::OnHeader(beast::error_code ec) {
   if (version_ == 11 && beast::iequals(expect, "100-continue")) {
     // The client waits for this before sending the body; the body size is already known to be
     // within the limit (a larger Content-Length failed the header read).
-    stream_.expires_after(host_.options().idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(host_.options().idle_timeout);
     net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                     [self = shared_from_this()](beast::error_code write_ec, size_t) {
+                     [self = Self()](beast::error_code write_ec, size_t) {
                        self->Guarded([&] {
                          if (self->state_ == State::kClosed) return;
                          if (write_ec) {
@@ -209,15 +294,16 @@ void HttpConnection::OnHeader(beast::error_code ec) {
   ReadBody();
 }
 
-void HttpConnection::ReadBody() {
-  stream_.expires_after(host_.options().idle_timeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, size_t) {
-                     self->Guarded([&] { self->OnBody(ec); });
-                   });
+template <typename Stream>
+void HttpConnection<Stream>::ReadBody() {
+  beast::get_lowest_layer(stream_).expires_after(host_.options().idle_timeout);
+  http::async_read(stream_, buffer_, *parser_, [self = Self()](beast::error_code ec, size_t) {
+    self->Guarded([&] { self->OnBody(ec); });
+  });
 }
 
-void HttpConnection::OnBody(beast::error_code ec) {
+template <typename Stream>
+void HttpConnection<Stream>::OnBody(beast::error_code ec) {
   if (state_ == State::kClosed) return;
   if (ec) {
     OnReadError(ec);
@@ -226,29 +312,23 @@ void HttpConnection::OnBody(beast::error_code ec) {
   Dispatch();
 }
 
-void HttpConnection::OnReadError(beast::error_code ec) {
+template <typename Stream>
+void HttpConnection<Stream>::OnReadError(beast::error_code ec) {
   const HttpServerOptions& options = host_.options();
-  if (ec == http::error::body_limit) {
-    Reject(Error(
-        ErrorCode::kPayloadTooLarge,
-        "request body exceeds the limit of " + std::to_string(options.max_body_bytes) + " bytes"));
-  } else if (ec == http::error::header_limit) {
-    Reject(Error(ErrorCode::kInvalidArgument, "request header exceeds the limit of " +
-                                                  std::to_string(options.max_header_bytes) +
-                                                  " bytes"));
-  } else if (IsQuietReadError(ec)) {
+  if (auto rejection = ReadErrorToRejection(ec, options.max_header_bytes, options.max_body_bytes)) {
+    Reject(std::move(*rejection));
+  } else if (IsQuietReadError(ec) || ec == net::ssl::error::stream_truncated) {
     Close();
-  } else if (IsParseError(ec)) {
-    Reject(Error(ErrorCode::kInvalidArgument, "malformed HTTP request: " + ec.message()));
   } else {
     host_.Warn("http server: read from " + remote_address_ + " failed: " + ec.message());
     Close();
   }
 }
 
-void HttpConnection::Dispatch() {
+template <typename Stream>
+void HttpConnection<Stream>::Dispatch() {
   state_ = State::kAwaitingResponse;
-  stream_.expires_never();  // Waiting for the handler is not idle time.
+  beast::get_lowest_layer(stream_).expires_never();  // Waiting for the handler is not idle time.
   const uint64_t sequence = ++sequence_;
   api::HttpRequest request = ToApiRequest(parser_->release(), remote_address_);
   parser_.reset();
@@ -273,35 +353,37 @@ void HttpConnection::Dispatch() {
   });
 }
 
-void HttpConnection::Reject(Error error) {
+template <typename Stream>
+void HttpConnection<Stream>::Reject(Error error) {
   state_ = State::kAwaitingResponse;
   keep_alive_ = false;  // The rest of the request may still be arriving: never read it.
   rejected_ = true;
   const uint64_t sequence = ++sequence_;
   api::HttpRequest head = HeadOf(parser_->get(), remote_address_);
   parser_.reset();
-  host_.RunOnWorker(
-      [self = shared_from_this(), sequence, head = std::move(head), error = std::move(error)] {
-        ResponseGate::Pass pass(*self->host_.gate());
-        if (!pass) return;
-        self->PostResponse(sequence, CallRejected(self->host_, head, error), /*close=*/true);
-      });
+  host_.RunOnWorker([self = Self(), sequence, head = std::move(head), error = std::move(error)] {
+    ResponseGate::Pass pass(*self->host_.gate());
+    if (!pass) return;
+    self->PostResponse(sequence, CallRejected(self->host_, head, error), /*close=*/true);
+  });
 }
 
-void HttpConnection::OnResponse(uint64_t sequence, api::HttpResponse response, bool close) {
+template <typename Stream>
+void HttpConnection<Stream>::OnResponse(uint64_t sequence, api::HttpResponse response, bool close) {
   if (state_ != State::kAwaitingResponse || sequence != sequence_) return;
   state_ = State::kWriting;
   ResponseFraming framing{version_, keep_alive_ && !close && !stopping_, is_head_};
   response_.emplace(ToBeastResponse(std::move(response), framing,
                                     [this](std::string_view message) { host_.Warn(message); }));
   keep_alive_ = framing.keep_alive;
-  stream_.expires_after(host_.options().idle_timeout);
-  http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+  beast::get_lowest_layer(stream_).expires_after(host_.options().idle_timeout);
+  http::async_write(stream_, *response_, [self = Self()](beast::error_code ec, size_t) {
     self->Guarded([&] { self->OnWrite(ec); });
   });
 }
 
-void HttpConnection::OnWrite(beast::error_code ec) {
+template <typename Stream>
+void HttpConnection<Stream>::OnWrite(beast::error_code ec) {
   if (state_ == State::kClosed) return;
   response_.reset();
   if (ec) {
@@ -321,39 +403,44 @@ void HttpConnection::OnWrite(beast::error_code ec) {
   ReadHeader();
 }
 
-void HttpConnection::LingerThenClose() {
+template <typename Stream>
+void HttpConnection<Stream>::LingerThenClose() {
   state_ = State::kLingering;
   beast::error_code ignored;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(kLingerTime);
+  beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  beast::get_lowest_layer(stream_).expires_after(kLingerTime);
   buffer_.clear();
   Drain();
 }
 
-void HttpConnection::Drain() {
+template <typename Stream>
+void HttpConnection<Stream>::Drain() {
   constexpr size_t kChunk = size_t{16} * 1024;
-  stream_.async_read_some(buffer_.prepare(kChunk),
-                          [self = shared_from_this()](beast::error_code ec, size_t) {
-                            self->Guarded([&] {
-                              if (self->state_ == State::kClosed) return;
-                              if (ec) {
-                                self->Close();  // EOF, the linger time passed, or an error.
-                                return;
-                              }
-                              self->Drain();
-                            });
-                          });
+  stream_.async_read_some(buffer_.prepare(kChunk), [self = Self()](beast::error_code ec, size_t) {
+    self->Guarded([&] {
+      if (self->state_ == State::kClosed) return;
+      if (ec) {
+        self->Close();  // EOF, the linger time passed, or an error.
+        return;
+      }
+      self->Drain();
+    });
+  });
 }
 
-void HttpConnection::Close() {
+template <typename Stream>
+void HttpConnection<Stream>::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   beast::error_code ignored;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   // parser_, buffer_ and response_ stay: a cancelled operation may still touch them on its way
   // to reporting operation_aborted.
-  stream_.close();
+  beast::get_lowest_layer(stream_).close();
   host_.OnConnectionClosed(id_);
 }
+
+template class HttpConnection<PlainStream>;
+template class HttpConnection<TlsStream>;
 
 }  // namespace pop::http_server_internal

@@ -1,6 +1,8 @@
 // HttpConnection: one accepted socket of HttpServer: reads requests, hands them to the worker
-// pool, writes the responses in order. Internal to the http_server adapter (the only header
-// besides its .cc files that includes Beast). Design: docs/design/http-server.md.
+// pool, writes the responses in order. One template over the stream, so that plain TCP and TLS
+// run the same connection code; a TLS connection first does its handshake. Internal to the
+// http_server adapter (the only headers besides its .cc files that include Beast). Design:
+// docs/design/http-server.md.
 #pragma once
 
 #include <utility>  // Boost 1.74's Asio misses this include under -std=c++20.
@@ -15,13 +17,16 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "adapters/http_server/http_server.h"
+#include "adapters/http_server/request_framing.h"
 #include "adapters/http_server/response_gate.h"
 #include "api/http_types.h"
 #include "core/base/error.h"
@@ -45,31 +50,48 @@ class ConnectionHost {
   virtual void Warn(std::string_view message) const = 0;
 };
 
-// Confined to its strand: every member except the three thread-safe entry points below runs
+// What the server and the Responders see of a connection, whatever its stream. The entry points
+// are thread-safe; each posts onto the connection's strand.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  virtual ~Connection() = default;
+  virtual void Start() = 0;
+  // The server is stopping: an idle connection closes now; one with a request in progress
+  // closes after writing its response.
+  virtual void BeginStop() = 0;
+  virtual void ForceClose() = 0;
+  // Delivers the response to request `sequence`; dropped if that request is no longer the one
+  // awaiting a response or the connection has closed. `close` closes the connection afterwards.
+  virtual void PostResponse(uint64_t sequence, api::HttpResponse response, bool close) = 0;
+};
+
+using PlainStream = boost::beast::tcp_stream;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+// Confined to its strand: every member except the thread-safe entry points of Connection runs
 // on the strand its socket was accepted on. Owned by shared_ptr, shared by the host's registry
 // and by the completion handlers of its pending operations; Responders hold a weak_ptr.
-class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+// Instantiated for PlainStream and TlsStream only.
+template <typename Stream>
+class HttpConnection final : public Connection {
  public:
+  // `tls` must be non-null for TlsStream (and outlive the connection); ignored for PlainStream.
   HttpConnection(uint64_t id, boost::asio::ip::tcp::socket socket, std::string remote_address,
-                 ConnectionHost& host);
+                 ConnectionHost& host, boost::asio::ssl::context* tls);
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
-  // Thread-safe entry points; each posts onto the strand.
-  void Start();
-  // The server is stopping: an idle connection closes now; one with a request in progress
-  // closes after writing its response.
-  void BeginStop();
-  void ForceClose();
-  // Delivers the response to request `sequence`; dropped if that request is no longer the one
-  // awaiting a response or the connection has closed. `close` closes the connection afterwards.
-  void PostResponse(uint64_t sequence, api::HttpResponse response, bool close);
+  void Start() override;
+  void BeginStop() override;
+  void ForceClose() override;
+  void PostResponse(uint64_t sequence, api::HttpResponse response, bool close) override;
 
  private:
-  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using Parser = RequestParser;
   using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
   enum class State {
+    kHandshake,      // TLS only: before the first request
     kReadingHeader,  // idle keep-alive, or a request header arriving
     kReadingBody,
     kAwaitingResponse,  // the handler (or Rejected) has the request
@@ -78,7 +100,13 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     kClosed,
   };
 
+  std::shared_ptr<HttpConnection> Self();
+  void OnHandshake(boost::beast::error_code ec);
   void ReadHeader();
+  // Parses the buffered header bytes (after checking them for obs-fold) and reads more until
+  // the header is complete or fails.
+  void ParseHeader();
+  void OnHeaderBytes(boost::beast::error_code ec, size_t bytes);
   void OnHeader(boost::beast::error_code ec);
   void ReadBody();
   void OnBody(boost::beast::error_code ec);
@@ -98,12 +126,12 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   const uint64_t id_;
   const std::string remote_address_;
   ConnectionHost& host_;
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   const boost::asio::any_io_executor strand_;  // copy of stream_'s executor, for posting
   boost::beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
   std::optional<Response> response_;  // alive while being written
-  State state_ = State::kReadingHeader;
+  State state_ = State::kHandshake;
   uint64_t sequence_ = 0;    // of the request awaiting its response
   unsigned version_ = 11;    // HTTP version of the current request: 10 or 11
   bool keep_alive_ = false;  // the current request allows another one after it

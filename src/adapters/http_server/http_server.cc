@@ -3,9 +3,12 @@
 #include <utility>  // Boost 1.74's Asio misses this include under -std=c++20.
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <exception>
+#include <fstream>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -15,11 +18,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -30,9 +36,12 @@
 namespace pop {
 
 namespace net = boost::asio;
+using http_server_internal::Connection;
 using http_server_internal::ConnectionHost;
 using http_server_internal::HttpConnection;
+using http_server_internal::PlainStream;
 using http_server_internal::ResponseGate;
+using http_server_internal::TlsStream;
 using net::ip::tcp;
 
 namespace {
@@ -50,6 +59,59 @@ std::string FormatEndpoint(const tcp::endpoint& endpoint) {
   return host + ":" + std::to_string(endpoint.port());
 }
 
+// OpenSSL's reason for the last failure (e.g. "no start line"), else the error code's message.
+std::string OpenSslReason(const boost::system::error_code& ec) {
+  const auto code = ERR_peek_last_error();
+  const char* reason = code != 0 ? ERR_reason_error_string(code) : nullptr;
+  ERR_clear_error();
+  return reason != nullptr ? std::string(reason) : ec.message();
+}
+
+bool IsReadable(const std::string& path) { return std::ifstream(path).good(); }
+
+// A server context: TLS 1.2 or later, the certificate chain and the key that matches it.
+Result<std::unique_ptr<net::ssl::context>> LoadTls(const HttpServerOptions& options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "http server: TLS needs both a certificate and a private key file");
+  }
+  if (options.tls_cert_file.empty()) return std::unique_ptr<net::ssl::context>();
+  const std::string& cert = options.tls_cert_file;
+  const std::string& key = options.tls_key_file;
+  if (!IsReadable(cert)) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "TLS certificate file '" + cert + "' cannot be read: " + std::strerror(errno));
+  }
+  if (!IsReadable(key)) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "TLS private key file '" + key + "' cannot be read: " + std::strerror(errno));
+  }
+  auto context = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  context->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                       net::ssl::context::no_sslv3 | net::ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  // The key first: loaded after it, a certificate that does not match drops the key, which the
+  // check below then reports as a mismatch (the other order fails with a less clear message).
+  if (context->use_private_key_file(key, net::ssl::context::pem, ec); ec) {
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "TLS private key file '" + key + "' holds no usable PEM private key: " + OpenSslReason(ec));
+  }
+  if (context->use_certificate_chain_file(cert, ec); ec) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "TLS certificate file '" + cert +
+                     "' holds no usable PEM certificate: " + OpenSslReason(ec));
+  }
+  if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+    ERR_clear_error();
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "TLS private key file '" + key + "' does not match the certificate in '" + cert + "'");
+  }
+  return context;
+}
+
 }  // namespace
 
 // Owns the io_context, the worker pool, the acceptor and the registry of live connections.
@@ -57,9 +119,11 @@ std::string FormatEndpoint(const tcp::endpoint& endpoint) {
 // registry and the gate (queued handlers hold connections), the acceptor before the io_context.
 class HttpServer::Runtime final : public ConnectionHost {
  public:
-  Runtime(const HttpServerOptions& options, api::HttpHandler& handler)
+  Runtime(const HttpServerOptions& options, api::HttpHandler& handler,
+          std::unique_ptr<net::ssl::context> tls)
       : options_(options),
         handler_(handler),
+        tls_(std::move(tls)),
         acceptor_strand_(net::make_strand(ioc_)),
         acceptor_(acceptor_strand_),
         accept_retry_(acceptor_strand_) {}
@@ -86,12 +150,13 @@ class HttpServer::Runtime final : public ConnectionHost {
   void Accept();
   void OnAccept(const boost::system::error_code& ec, tcp::socket socket);
   void RunIo();
-  std::vector<std::shared_ptr<HttpConnection>> Connections();
+  std::vector<std::shared_ptr<Connection>> Connections();
   // Waits until no connection is registered or `deadline` passes; true if none is left.
   bool WaitForNoConnections(std::chrono::steady_clock::time_point deadline);
 
   const HttpServerOptions options_;
   api::HttpHandler& handler_;
+  const std::unique_ptr<net::ssl::context> tls_;  // null: plain HTTP. Read-only once created.
   const std::shared_ptr<ResponseGate> gate_ = std::make_shared<ResponseGate>();
   std::atomic<uint16_t> port_{0};
 
@@ -100,9 +165,9 @@ class HttpServer::Runtime final : public ConnectionHost {
 
   std::mutex mu_;
   std::condition_variable connections_changed_;
-  std::unordered_map<uint64_t, std::shared_ptr<HttpConnection>> connections_;  // guarded by mu_
-  uint64_t next_connection_id_ = 1;                                            // guarded by mu_
-  bool accepting_ = true;                                                      // guarded by mu_
+  std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections_;  // guarded by mu_
+  uint64_t next_connection_id_ = 1;                                        // guarded by mu_
+  bool accepting_ = true;                                                  // guarded by mu_
 
   std::optional<net::thread_pool> workers_;  // created by Start(), joined by Stop()
   std::vector<std::thread> io_threads_;      // likewise
@@ -215,13 +280,18 @@ void HttpServer::Runtime::OnAccept(const boost::system::error_code& ec, tcp::soc
   socket.set_option(tcp::no_delay(true), option_ec);  // Small responses must not wait for ACKs.
   const auto remote = socket.remote_endpoint(option_ec);
   std::string remote_address = option_ec ? std::string("unknown") : FormatEndpoint(remote);
-  std::shared_ptr<HttpConnection> connection;
+  std::shared_ptr<Connection> connection;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (accepting_) {
       const uint64_t id = next_connection_id_++;
-      connection =
-          std::make_shared<HttpConnection>(id, std::move(socket), std::move(remote_address), *this);
+      if (tls_) {
+        connection = std::make_shared<HttpConnection<TlsStream>>(
+            id, std::move(socket), std::move(remote_address), *this, tls_.get());
+      } else {
+        connection = std::make_shared<HttpConnection<PlainStream>>(
+            id, std::move(socket), std::move(remote_address), *this, nullptr);
+      }
       connections_.emplace(id, connection);
     }
   }
@@ -230,7 +300,7 @@ void HttpServer::Runtime::OnAccept(const boost::system::error_code& ec, tcp::soc
 }
 
 void HttpServer::Runtime::OnConnectionClosed(uint64_t id) {
-  std::shared_ptr<HttpConnection> released;  // destroyed outside the lock
+  std::shared_ptr<Connection> released;  // destroyed outside the lock
   std::lock_guard<std::mutex> lock(mu_);
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
@@ -239,9 +309,9 @@ void HttpServer::Runtime::OnConnectionClosed(uint64_t id) {
   if (connections_.empty()) connections_changed_.notify_all();
 }
 
-std::vector<std::shared_ptr<HttpConnection>> HttpServer::Runtime::Connections() {
+std::vector<std::shared_ptr<Connection>> HttpServer::Runtime::Connections() {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::shared_ptr<HttpConnection>> out;
+  std::vector<std::shared_ptr<Connection>> out;
   out.reserve(connections_.size());
   for (const auto& [id, connection] : connections_) out.push_back(connection);
   return out;
@@ -283,7 +353,7 @@ void HttpServer::Runtime::Stop() {
   for (auto& thread : io_threads_) thread.join();
   io_threads_.clear();
   if (workers_) workers_->join();  // Handle() calls still running finish first.
-  std::unordered_map<uint64_t, std::shared_ptr<HttpConnection>> leftovers;
+  std::unordered_map<uint64_t, std::shared_ptr<Connection>> leftovers;
   {
     std::lock_guard<std::mutex> lock(mu_);
     leftovers.swap(connections_);
@@ -302,7 +372,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const HttpServerOptions& 
   if (options.idle_timeout.count() <= 0 || options.stop_deadline.count() < 0) {
     return Error(ErrorCode::kInvalidArgument, "http server: timeouts must be positive");
   }
-  return std::unique_ptr<HttpServer>(new HttpServer(std::make_unique<Runtime>(options, handler)));
+  POP_ASSIGN_OR_RETURN(auto tls, LoadTls(options));
+  return std::unique_ptr<HttpServer>(
+      new HttpServer(std::make_unique<Runtime>(options, handler, std::move(tls))));
 }
 
 HttpServer::HttpServer(std::unique_ptr<Runtime> runtime) : runtime_(std::move(runtime)) {}

@@ -30,6 +30,10 @@ struct HttpServerOptions {
   std::chrono::seconds idle_timeout{75};
   // Stop() waits this long for in-flight requests to be answered before closing connections.
   std::chrono::seconds stop_deadline{10};
+  // TLS: both set, the listener speaks only HTTPS (TLS 1.2 or later). PEM files: the
+  // certificate chain (server certificate first) and its private key, read once by Create().
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Warnings (failed accepts, invalid response headers, exceptions from the handler). Called
   // from any server thread, possibly concurrently. Empty: warnings are dropped.
   std::function<void(std::string_view)> log;
@@ -42,7 +46,9 @@ struct HttpServerOptions {
 // and Stop() must not be called from inside the handler.
 class HttpServer {
  public:
-  // Errors: kInvalidArgument for a zero thread count or limit.
+  // Errors: kInvalidArgument for a zero thread count or limit, only one of the TLS files set, or
+  // a TLS file that is missing, unreadable or not PEM, or a key that does not match the
+  // certificate (the message names the file).
   [[nodiscard]] static Result<std::unique_ptr<HttpServer>> Create(const HttpServerOptions& options,
                                                                   api::HttpHandler& handler);
   ~HttpServer();  // Stop()s.
