@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "app/agenda_progress_update.h"
+#include "app/customer_scheduling_rule.h"
 #include "app/messages.h"
 #include "core/access/visibility.h"
 #include "core/merge/sparse_merge.h"
@@ -170,6 +171,7 @@ Result<DataObject> DataObjectService::Create(DataObject object, const RequestCon
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     stored = object;
     POP_ASSIGN_OR_RETURN(auto existing, tx.Get(KindOf(object), *base.id));
+    POP_RETURN_IF_ERROR(CheckCustomerSchedulingChange(tx, existing, object, ctx.auth));
     if (!existing) return tx.Put(object);
     // POST onto an existing id merges (spec §4.7) — but only into an object the caller may
     // change; the original let any tenant overwrite another's object this way.
@@ -210,6 +212,7 @@ Result<DataObject> DataObjectService::Update(const std::string& id, DataObject p
                     NoPermissionMessage(BaseOf(*existing).customer_id.value_or("")));
     }
     POP_RETURN_IF_ERROR(ValidateWeight(patch));
+    POP_RETURN_IF_ERROR(CheckCustomerSchedulingChange(tx, existing, patch, ctx.auth));
     EndpointObject& base = BaseOf(patch);
     if (base.customer_id && base.customer_id != BaseOf(*existing).customer_id &&
         !ScopeAllowsCustomer(scope, *base.customer_id)) {
