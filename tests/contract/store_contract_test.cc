@@ -1292,7 +1292,9 @@ TEST_P(StoreContractTest, RevokeTokenKeepsTheFirstRevocationTime) {
   Status read = store_->Read([](StoreReader& reader) -> Status {
     POP_ASSIGN_OR_RETURN(auto found, reader.FindTokenByHash("hash-1"));
     EXPECT_TRUE(found.has_value());
-    if (found.has_value()) EXPECT_EQ(found->revoked_at, Timestamp::FromMillis(5));
+    if (found.has_value()) {
+      EXPECT_EQ(found->revoked_at, Timestamp::FromMillis(5));
+    }
     return Status::Ok();
   });
   EXPECT_TRUE(read.ok()) << read.message();
