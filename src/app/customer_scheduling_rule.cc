@@ -31,9 +31,10 @@ Status CheckCustomerSchedulingChange(StoreReader& reader, const std::optional<Da
   const auto* next = std::get_if<Customer>(&incoming);
   if (next == nullptr || auth.IsGlobal()) return Status::Ok();
   const Customer* stored = existing ? std::get_if<Customer>(&*existing) : nullptr;
-  std::optional<double> stored_weight = stored ? stored->weight : std::nullopt;
+  const bool had_weight = stored != nullptr && stored->weight.has_value();
+  const bool weight_changes =
+      next->weight.has_value() && (!had_weight || *next->weight != *stored->weight);
   std::optional<std::string> stored_pool = stored ? stored->resource_pool_id : std::nullopt;
-  const bool weight_changes = next->weight && next->weight != stored_weight;
   const bool pool_changes = next->resource_pool_id && next->resource_pool_id != stored_pool;
   const std::string customer = next->id.value_or(stored ? stored->id.value_or("") : "");
 
