@@ -494,8 +494,9 @@ Status Session::RecordTokenUse(std::string_view id, Timestamp last_used,
   statement.BindInt(2, last_used.millis());
   statement.BindText(3, AccountsText(pending_accounts));
   POP_RETURN_IF_ERROR(statement.Run());
-  if (connection_.Changes() == 0)
+  if (connection_.Changes() == 0) {
     return Status(ErrorCode::kNotFound, "no token with id '" + std::string(id) + "'");
+  }
   return Status::Ok();
 }
 
