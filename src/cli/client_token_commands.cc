@@ -1,6 +1,7 @@
 #include "cli/client_token_commands.h"
 
 #include <chrono>
+#include <cstdio>
 
 #include <CLI/CLI.hpp>
 
@@ -75,8 +76,10 @@ int RunCreate(const CreateOptions& options) {
     Print(PrettyJson(*created));
     return kExitOk;
   }
-  Print("token " + StringField(*created, "id") + " created; its secret (shown only now):\n" +
-        StringField(*created, "token") + "\n");
+  // The secret alone on stdout, so that scripts can take it with $(pop token create ...).
+  Print(StringField(*created, "token") + "\n");
+  std::fprintf(stderr, "pop: token %s created; its secret is shown only now\n",
+               StringField(*created, "id").c_str());
   return kExitOk;
 }
 

@@ -1,6 +1,6 @@
 // ClientTokenCommands: `pop token create|list|revoke` over the token routes (POST, GET and
-// DELETE /token): issue a token (its secret is printed once), list them without secrets, and
-// revoke one by id.
+// DELETE /token): issue a token (its secret alone on stdout, once), list them without secrets,
+// and revoke one by id.
 #pragma once
 
 #include "cli/client_command.h"
