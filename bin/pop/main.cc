@@ -7,13 +7,11 @@
 
 #include <CLI/CLI.hpp>
 
-#include "adapters/http_client/curl_http_client.h"
 #include "cli/agent_commands.h"
 #include "cli/api_client.h"
 #include "cli/client_commands.h"
 #include "cli/handler_sample.h"
 #include "cli/server_runtime.h"
-#include "core/codec/json_text.h"
 
 namespace {
 
@@ -92,29 +90,6 @@ int RunDev(pop::cli::ServerConfig config, const std::string& data_dir) {
   return status.ok() ? 0 : Fail(status.error());
 }
 
-int RunTokenCreate(const std::string& server, const std::string& token, const std::string& data_dir,
-                   const std::string& ca_file, const std::vector<std::string>& accounts,
-                   bool super_user, const std::string& title) {
-  auto config = pop::cli::ResolveClientConfig(server, token, data_dir, ca_file);
-  if (!config.ok()) return Fail(config.error());
-  pop::CurlHttpClientOptions http_options;
-  http_options.ca_file = config->ca_file;
-  auto http = pop::CurlHttpClient::Create(http_options);
-  if (!http.ok()) return Fail(http.error());
-  pop::cli::ApiClient client(*config, std::move(http).value());
-  pop::JsonArray account_list;
-  for (const auto& account : accounts) account_list.emplace_back(account);
-  pop::JsonObject body;
-  body.Set("accounts", pop::Json(std::move(account_list)));
-  body.Set("superUser", pop::Json(super_user));
-  body.Set("title", pop::Json(title));
-  auto response = client.Call("POST", "/token", pop::ToJsonText(pop::Json(std::move(body))));
-  if (!response.ok()) return Fail(response.error());
-  const pop::Json* secret = response->Find("token");
-  std::printf("%s\n", secret != nullptr && secret->is_string() ? secret->AsString().c_str() : "");
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,29 +118,6 @@ int main(int argc, char** argv) {
   server->add_option("--store", server_config.store, "sqlite:PATH")->required();
   server->add_option("--bootstrap-token-file", server_config.bootstrap_token_file,
                      "if the store has no token yet, create an admin token and write it here");
-
-  std::string client_server;
-  std::string client_token;
-  std::string client_data_dir;
-  std::string client_ca_file;
-  auto add_client_flags = [&](CLI::App* command) {
-    command->add_option("--server", client_server, "server URL (env POP_ADDR)");
-    command->add_option("--token", client_token, "API token (env POP_TOKEN)");
-    command->add_option("--data-dir", client_data_dir,
-                        "pop dev data dir holding admin-token (env POP_DATA_DIR)");
-    command->add_option("--ca-file", client_ca_file,
-                        "PEM CA certificates to verify an https:// server (env POP_CA_FILE)");
-  };
-  CLI::App* token = app.add_subcommand("token", "manage API tokens");
-  token->require_subcommand(1);
-  CLI::App* token_create = token->add_subcommand("create", "create a token (admin only)");
-  add_client_flags(token_create);
-  std::vector<std::string> accounts;
-  bool super_user = false;
-  std::string title;
-  token_create->add_option("--account", accounts, "customer id the token may act for (repeat)");
-  token_create->add_flag("--super-user", super_user, "the token sees and may change everything");
-  token_create->add_option("--title", title, "a name for the token");
 
   CLI::App* handler = app.add_subcommand("handler", "run a built-in operation handler");
   handler->require_subcommand(1);
@@ -197,10 +149,6 @@ int main(int argc, char** argv) {
     handler_argv.push_back(nullptr);
     return pop::cli::RunSampleHandler(static_cast<int>(handler_argv.size() - 1),
                                       handler_argv.data());
-  }
-  if (token_create->parsed()) {
-    return RunTokenCreate(client_server, client_token, client_data_dir, client_ca_file, accounts,
-                          super_user, title);
   }
   return 2;
 }

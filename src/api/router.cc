@@ -51,42 +51,6 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return segments;
 }
 
-Result<app::TokenRequest> ParseTokenRequest(const std::string& body, size_t max_depth) {
-  POP_ASSIGN_OR_RETURN(Json json, ParseJson(body, {max_depth}));
-  if (!json.is_object()) {
-    return Error(ErrorCode::kInvalidArgument, "Invalid request body: expected a JSON object");
-  }
-  app::TokenRequest request;
-  if (const Json* accounts = json.Find("accounts"); accounts && !accounts->is_null()) {
-    if (!accounts->is_array()) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "Invalid value for field 'accounts': expected an array of strings");
-    }
-    for (const Json& account : accounts->AsArray()) {
-      if (!account.is_string()) {
-        return Error(ErrorCode::kInvalidArgument,
-                     "Invalid value for field 'accounts': expected an array of strings");
-      }
-      request.accounts.push_back(account.AsString());
-    }
-  }
-  if (const Json* super_user = json.Find("superUser"); super_user && !super_user->is_null()) {
-    if (!super_user->is_bool()) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "Invalid value for field 'superUser': expected a boolean");
-    }
-    request.super_user = super_user->AsBool();
-  }
-  if (const Json* title = json.Find("title"); title && !title->is_null()) {
-    if (!title->is_string()) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "Invalid value for field 'title': expected a string");
-    }
-    request.title = title->AsString();
-  }
-  return request;
-}
-
 }  // namespace
 
 Router::Router(RouterOptions options, app::DataObjectService& data, app::TokenService& tokens,
@@ -95,6 +59,7 @@ Router::Router(RouterOptions options, app::DataObjectService& data, app::TokenSe
       base_segments_(SplitPath(options_.base_path)),
       data_routes_(options_.data, data),
       tokens_(tokens),
+      token_routes_(options_.data.max_json_depth, tokens),
       services_(services),
       ids_(ids),
       logger_(logger) {}
@@ -187,7 +152,7 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
     if (relative.size() == n + 1) path_id = relative.back();
     break;
   }
-  bool token_route = relative.size() == 1 && relative[0] == "token";
+  bool token_route = (relative.size() == 1 || relative.size() == 2) && relative[0] == "token";
   if (!under_base || (route == nullptr && !token_route && !service && !why_route && !log_route)) {
     return respond(ErrorResponse(
         Error(ErrorCode::kMethodNotAllowed, "No route for " + request.method + " " + target->path),
@@ -209,28 +174,12 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
     return respond(services_->OperationLog(relative[2], ctx));
   }
   if (token_route) {
-    if (request.method != "POST") return respond(MethodNotAllowed("POST"));
-    return respond(CreateToken(request, ctx));
+    std::optional<std::string> token_id;
+    if (relative.size() == 2) token_id = relative[1];
+    return respond(token_routes_.Handle(request, token_id, ctx));
   }
   if (!IsCrudMethod(request.method)) return respond(MethodNotAllowed("GET,POST,PUT,DELETE"));
   respond(data_routes_.Handle(route->kind, path_id, request, *target, ctx));
-}
-
-HttpResponse Router::CreateToken(const HttpRequest& request, const app::RequestContext& ctx) {
-  ResponseIds ids{ctx.cid, ctx.correlation_id};
-  Result<app::TokenRequest> parsed = ParseTokenRequest(request.body, options_.data.max_json_depth);
-  if (!parsed.ok()) return ErrorResponse(parsed.error(), ids);
-  Result<app::CreatedToken> created = tokens_.Create(*parsed, ctx);
-  if (!created.ok()) return ErrorResponse(created.error(), ids);
-  JsonObject body;
-  body.AppendUnchecked("id", Json(created->token.id));
-  body.AppendUnchecked("token", Json(created->secret));
-  JsonArray accounts;
-  for (const auto& account : created->token.accounts) accounts.emplace_back(account);
-  body.AppendUnchecked("accounts", Json(std::move(accounts)));
-  body.AppendUnchecked("superUser", Json(created->token.super_user));
-  body.AppendUnchecked("title", Json(created->token.title));
-  return ServiceResponse(std::move(body), ids);
 }
 
 }  // namespace pop::api

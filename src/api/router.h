@@ -1,5 +1,5 @@
 // Router: the api layer's HttpHandler. Routes a request under the configurable base path
-// (default "/pop") to the service routes, the data routes or the admin token route,
+// (default "/pop") to the service routes, the data routes or the token routes,
 // authenticates it, and answers CORS preflights, /healthz and /metrics. Unknown routes and verbs
 // get 405. Thread-safe.
 #pragma once
@@ -12,6 +12,7 @@
 #include "api/data_routes.h"
 #include "api/http_types.h"
 #include "api/service_routes.h"
+#include "api/token_routes.h"
 #include "app/data_object_service.h"
 #include "app/token_service.h"
 #include "ports/id_generator.h"
@@ -38,13 +39,13 @@ class Router final : public HttpHandler {
  private:
   // Answers through `respond` (service routes may answer later, from another thread).
   void Dispatch(const HttpRequest& request, const ResponseIds& ids, Responder respond);
-  HttpResponse CreateToken(const HttpRequest& request, const app::RequestContext& ctx);
   ResponseIds IdsFor(const HttpRequest& request);
 
   RouterOptions options_;
   std::vector<std::string> base_segments_;
   DataRoutes data_routes_;
   app::TokenService& tokens_;
+  TokenRoutes token_routes_;
   ServiceRoutes* services_;
   IdGenerator& ids_;
   Logger& logger_;

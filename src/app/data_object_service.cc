@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "app/agenda_progress_update.h"
+#include "app/customer_scheduling_rule.h"
 #include "app/messages.h"
 #include "app/pool_authority.h"
 #include "core/access/visibility.h"
@@ -189,6 +190,7 @@ Result<DataObject> DataObjectService::Create(DataObject object, const RequestCon
     stored = object;
     POP_ASSIGN_OR_RETURN(auto existing, tx.Get(KindOf(object), *base.id));
     if (!existing) {
+      POP_RETURN_IF_ERROR(CheckCustomerSchedulingChange(tx, existing, object, ctx.auth));
       POP_RETURN_IF_ERROR(CheckPoolRules(tx, std::nullopt, object, ctx.auth));
       return tx.Put(object);
     }
@@ -197,6 +199,7 @@ Result<DataObject> DataObjectService::Create(DataObject object, const RequestCon
     // caller cannot see is not named: ids are one namespace, so a taken id is all it learns.
     POP_RETURN_IF_ERROR(
         CheckWritable(ctx.auth, *existing, Error(ErrorCode::kConflict, IdTakenMessage(*base.id))));
+    POP_RETURN_IF_ERROR(CheckCustomerSchedulingChange(tx, existing, object, ctx.auth));
     stored = SparseMerge(*existing, object);
     POP_RETURN_IF_ERROR(CheckPoolRules(tx, existing, stored, ctx.auth));
     return tx.Put(stored);
@@ -229,6 +232,7 @@ Result<DataObject> DataObjectService::Update(const std::string& id, DataObject p
     POP_RETURN_IF_ERROR(
         CheckWritable(ctx.auth, *existing, Error(ErrorCode::kNotFound, UnableToGetMessage(id))));
     POP_RETURN_IF_ERROR(ValidateWeight(patch));
+    POP_RETURN_IF_ERROR(CheckCustomerSchedulingChange(tx, existing, patch, ctx.auth));
     EndpointObject& base = BaseOf(patch);
     if (base.customer_id && base.customer_id != BaseOf(*existing).customer_id &&
         !ScopeAllowsCustomer(scope, *base.customer_id)) {

@@ -31,15 +31,6 @@ Status CheckInsight(StoreReader& tx, const Insight* before, const Insight& after
   return Status::Ok();
 }
 
-Status CheckCustomer(StoreReader& tx, const Customer* before, const Customer& after,
-                     const AuthContext& auth) {
-  if (!after.resource_pool_id) return Status::Ok();
-  if (before != nullptr && before->resource_pool_id == after.resource_pool_id) return Status::Ok();
-  POP_ASSIGN_OR_RETURN(bool owns, OwnsPool(tx, *after.resource_pool_id, auth));
-  if (!owns) return PoolNotUsable("resourcePoolId", *after.resource_pool_id);
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<bool> OwnsPool(StoreReader& tx, const std::string& pool_id, const AuthContext& auth) {
@@ -53,10 +44,6 @@ Status CheckPoolRules(StoreReader& tx, const std::optional<DataObject>& before,
   if (const auto* insight = std::get_if<Insight>(&after)) {
     const Insight* stored = before ? std::get_if<Insight>(&*before) : nullptr;
     return CheckInsight(tx, stored, *insight, auth);
-  }
-  if (const auto* customer = std::get_if<Customer>(&after)) {
-    const Customer* stored = before ? std::get_if<Customer>(&*before) : nullptr;
-    return CheckCustomer(tx, stored, *customer, auth);
   }
   return Status::Ok();
 }

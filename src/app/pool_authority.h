@@ -19,9 +19,9 @@ namespace pop::app {
 [[nodiscard]] Result<bool> OwnsPool(StoreReader& tx, const std::string& pool_id,
                                     const AuthContext& auth);
 
-// The pool rules of a write: an Insight that names a resourcePoolId, or is global, needs the
-// owner of that pool (a global insight without a pool: a super user); a Customer that names a
-// resourcePoolId (on create, or when it changes) needs the owner of that pool. `before` is the
+// The pool rules of an Insight write: an Insight that names a resourcePoolId (on create, or when
+// it changes), or becomes global, needs the owner of that pool (a global insight without a pool:
+// a super user). Customers pointed at a pool: app/customer_scheduling_rule.h. `before` is the
 // stored object of an update (nullopt on create), `after` the object as it would be stored.
 // kValidation naming the field, with the same message whether the pool is absent or another's.
 [[nodiscard]] Status CheckPoolRules(StoreReader& tx, const std::optional<DataObject>& before,

@@ -4,12 +4,14 @@
 
 #include "cli/client_agenda_commands.h"
 #include "cli/client_object_commands.h"
+#include "cli/client_token_commands.h"
 
 namespace pop::cli {
 
 void AddClientCommands(CLI::App& app, ClientCommandState& state) {
   AddAgendaCommands(app, state);
   AddObjectCommands(app, state);
+  AddTokenCommands(app, state);
 }
 
 int RunClientCommand(const ClientCommandState& state) {

@@ -72,9 +72,12 @@ class StoreReader {
   [[nodiscard]] virtual Result<std::optional<OperationLog>> GetOperationLog(
       std::string_view operation_progress_id) = 0;
 
+  // Revoked and expired tokens too: the caller decides what they may still be used for.
   [[nodiscard]] virtual Result<std::optional<ApiToken>> FindTokenByHash(
       std::string_view secret_hash) = 0;
   [[nodiscard]] virtual Result<int64_t> CountTokens() = 0;
+  // Every token (revoked ones included), oldest first.
+  [[nodiscard]] virtual Result<std::vector<ApiToken>> ListTokens() = 0;
 
   // The agenda first submitted with this idempotency key by this customer, if any.
   [[nodiscard]] virtual Result<std::optional<std::string>> FindIdempotentAgenda(
@@ -129,6 +132,13 @@ class StoreWriter : public StoreReader {
 
   // kConflict if a token with the same id or hash exists.
   [[nodiscard]] virtual Status AddToken(const ApiToken& token) = 0;
+  // Marks the token revoked at `at` (a token already revoked keeps its first time). False when
+  // no token has this id.
+  [[nodiscard]] virtual Result<bool> RevokeToken(std::string_view id, Timestamp at) = 0;
+  // Records a use of the token: sets last_used and replaces pending_accounts. kNotFound when no
+  // token has this id.
+  [[nodiscard]] virtual Status RecordTokenUse(std::string_view id, Timestamp last_used,
+                                              const std::vector<std::string>& pending_accounts) = 0;
 
   // kConflict if (customer_id, key) is already recorded.
   [[nodiscard]] virtual Status AddIdempotencyKey(std::string_view customer_id, std::string_view key,

@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/sqlite/connection.h"
 #include "adapters/sqlite/migrations.h"
 #include "contract/store_factories_support.h"
 #include "contract/store_samples_support.h"
@@ -265,6 +266,39 @@ TEST_F(SqliteStoreTest, ReopensDatabaseOfTheCurrentVersionWithoutMigrating) {
 
   ASSERT_TRUE(store.ok()) << store.error().message;
   EXPECT_EQ(CountAgendas(**store), 1);
+}
+
+TEST_F(SqliteStoreTest, TokensOfSchemaFiveKeepWorkingWithEveryAccountPendingAfterUpgrade) {
+  {  // A database as pop wrote it at schema version 5, holding one token.
+    auto connection = sqlite::Connection::Open(DatabasePath(), sqlite::Connection::Mode::kReadWrite,
+                                               std::chrono::milliseconds(1000));
+    ASSERT_TRUE(connection.ok()) << connection.error().message;
+    for (const sqlite::Migration& migration : sqlite::Migrations()) {
+      if (migration.version > 5) break;
+      ASSERT_TRUE((*connection)->Execute(std::string(migration.sql)).ok()) << migration.name;
+    }
+    ASSERT_TRUE((*connection)
+                    ->Execute("INSERT INTO api_token (id, secret_hash, accounts, super_user, title,"
+                              " created) VALUES ('t1', 'hash-1', '[\"acme\",\"beta\"]', 0,"
+                              " 'old', 7); PRAGMA user_version = 5;")
+                    .ok());
+  }
+
+  auto store = OpenAt(DatabasePath());
+
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  Status read = (*store)->Read([](StoreReader& reader) -> Status {
+    POP_ASSIGN_OR_RETURN(auto token, reader.FindTokenByHash("hash-1"));
+    EXPECT_TRUE(token.has_value());
+    if (token.has_value()) {
+      EXPECT_THAT(token->pending_accounts, ::testing::ElementsAre("acme", "beta"));
+      EXPECT_FALSE(token->expires_at || token->last_used || token->revoked_at);
+    }
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.message();
+  store->reset();  // closing checkpoints the write-ahead log into the file
+  EXPECT_EQ(UserVersionInHeader(DatabasePath()), NewestVersion());
 }
 
 TEST_F(SqliteStoreTest, MissingDirectoryIsUnavailable) {

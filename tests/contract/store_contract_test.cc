@@ -1212,6 +1212,144 @@ TEST_P(StoreContractTest, TokenWithExistingIdOrHashIsAConflict) {
   EXPECT_TRUE(read.ok()) << read.message();
 }
 
+TEST_P(StoreContractTest, TokenExpiryLastUseRevocationAndPendingAccountsRoundTrip) {
+  ApiToken token = Token("t1", "hash-1");
+  token.expires_at = Timestamp::FromMillis(1'800'000'000'000);
+  token.last_used = Timestamp::FromMillis(1'700'000'000'500);
+  token.pending_accounts = {"Beta"};
+  ASSERT_TRUE(store_->Write([&](StoreWriter& writer) { return writer.AddToken(token); }).ok());
+
+  Status read = store_->Read([&](StoreReader& reader) -> Status {
+    POP_ASSIGN_OR_RETURN(auto found, reader.FindTokenByHash("hash-1"));
+    EXPECT_TRUE(found.has_value());
+    if (found.has_value()) {
+      EXPECT_EQ(found->expires_at, token.expires_at);
+      EXPECT_EQ(found->last_used, token.last_used);
+      EXPECT_FALSE(found->revoked_at.has_value());
+      EXPECT_THAT(found->pending_accounts, ElementsAre("Beta"));
+    }
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.message();
+}
+
+TEST_P(StoreContractTest, TokenWithoutOptionalTimesHasNone) {
+  ASSERT_TRUE(
+      store_->Write([](StoreWriter& writer) { return writer.AddToken(Token("t1", "hash-1")); })
+          .ok());
+
+  Status read = store_->Read([](StoreReader& reader) -> Status {
+    POP_ASSIGN_OR_RETURN(auto found, reader.FindTokenByHash("hash-1"));
+    EXPECT_TRUE(found.has_value() && !found->expires_at && !found->last_used &&
+                !found->revoked_at && found->pending_accounts.empty());
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.message();
+}
+
+TEST_P(StoreContractTest, ListTokensReturnsEveryTokenOldestFirst) {
+  ASSERT_TRUE(store_
+                  ->Write([](StoreWriter& writer) -> Status {
+                    POP_RETURN_IF_ERROR(writer.AddToken(Token("t2", "hash-2")));
+                    POP_RETURN_IF_ERROR(writer.AddToken(Token("t1", "hash-1")));
+                    POP_RETURN_IF_ERROR(writer.AddToken(Token("t3", "hash-3")));
+                    return writer.RevokeToken("t1", Timestamp::FromMillis(9)).status();
+                  })
+                  .ok());
+
+  std::vector<std::string> ids;
+  std::vector<bool> revoked;
+  Status read = store_->Read([&](StoreReader& reader) -> Status {
+    POP_ASSIGN_OR_RETURN(auto tokens, reader.ListTokens());
+    for (const ApiToken& token : tokens) {
+      ids.push_back(token.id);
+      revoked.push_back(token.revoked_at.has_value());
+    }
+    return Status::Ok();
+  });
+  ASSERT_TRUE(read.ok()) << read.message();
+  EXPECT_THAT(ids, ElementsAre("t2", "t1", "t3"));
+  EXPECT_THAT(revoked, ElementsAre(false, true, false));
+}
+
+TEST_P(StoreContractTest, RevokeTokenKeepsTheFirstRevocationTime) {
+  ASSERT_TRUE(
+      store_->Write([](StoreWriter& writer) { return writer.AddToken(Token("t1", "hash-1")); })
+          .ok());
+  bool first = false;
+  bool second = false;
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& writer) -> Status {
+                    POP_ASSIGN_OR_RETURN(first, writer.RevokeToken("t1", Timestamp::FromMillis(5)));
+                    POP_ASSIGN_OR_RETURN(second,
+                                         writer.RevokeToken("t1", Timestamp::FromMillis(8)));
+                    return Status::Ok();
+                  })
+                  .ok());
+
+  EXPECT_TRUE(first);
+  EXPECT_TRUE(second);
+  Status read = store_->Read([](StoreReader& reader) -> Status {
+    POP_ASSIGN_OR_RETURN(auto found, reader.FindTokenByHash("hash-1"));
+    EXPECT_TRUE(found.has_value());
+    if (found.has_value()) {
+      EXPECT_EQ(found->revoked_at, Timestamp::FromMillis(5));
+    }
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.message();
+}
+
+TEST_P(StoreContractTest, RevokeUnknownTokenReturnsFalseAndChangesNothing) {
+  ASSERT_TRUE(
+      store_->Write([](StoreWriter& writer) { return writer.AddToken(Token("t1", "hash-1")); })
+          .ok());
+  bool revoked = true;
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& writer) -> Status {
+                    POP_ASSIGN_OR_RETURN(revoked,
+                                         writer.RevokeToken("nope", Timestamp::FromMillis(5)));
+                    return Status::Ok();
+                  })
+                  .ok());
+
+  EXPECT_FALSE(revoked);
+  Status read = store_->Read([](StoreReader& reader) -> Status {
+    POP_ASSIGN_OR_RETURN(auto found, reader.FindTokenByHash("hash-1"));
+    EXPECT_TRUE(found.has_value() && !found->revoked_at);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.message();
+}
+
+TEST_P(StoreContractTest, RecordTokenUseSetsLastUsedAndPendingAccounts) {
+  ApiToken token = Token("t1", "hash-1");
+  token.pending_accounts = {"acme", "Beta"};
+  ASSERT_TRUE(store_->Write([&](StoreWriter& writer) { return writer.AddToken(token); }).ok());
+
+  Status used = store_->Write([](StoreWriter& writer) {
+    return writer.RecordTokenUse("t1", Timestamp::FromMillis(42), {"Beta"});
+  });
+  Status unknown = store_->Write([](StoreWriter& writer) {
+    return writer.RecordTokenUse("nope", Timestamp::FromMillis(42), {});
+  });
+
+  EXPECT_TRUE(used.ok()) << used.message();
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.code(), ErrorCode::kNotFound);
+  Status read = store_->Read([](StoreReader& reader) -> Status {
+    POP_ASSIGN_OR_RETURN(auto found, reader.FindTokenByHash("hash-1"));
+    EXPECT_TRUE(found.has_value());
+    if (found.has_value()) {
+      EXPECT_EQ(found->last_used, Timestamp::FromMillis(42));
+      EXPECT_THAT(found->pending_accounts, ElementsAre("Beta"));
+      EXPECT_THAT(found->accounts, ElementsAre("acme", "Beta"));
+    }
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.message();
+}
+
 // --- Idempotency keys ---
 
 TEST_P(StoreContractTest, IdempotencyKeyRecordsFirstAgendaPerCustomer) {

@@ -105,7 +105,7 @@ TEST(DevModeTest, FirstStartCreatesDataDirDatabaseAndPrivateAdminToken) {
       << metrics;
 
   // The CLI finds the admin token in the data dir by itself.
-  std::string cli = std::string(POP_BINARY_DIR) + "/pop token create --account acme --server " +
+  std::string cli = std::string(POP_BINARY_DIR) + "/pop token create --account dev --server " +
                     url + " --data-dir " + data.string();
   std::string secret = RunCommand(cli, &code);
   EXPECT_EQ(code, 0);

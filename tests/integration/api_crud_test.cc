@@ -292,7 +292,8 @@ TEST_F(ApiCrudTest, UnknownRoutesAndVerbsGet405) {
   EXPECT_EQ(server_.Raw("GET", "/elsewhere/agenda", std::nullopt, {}).status, 405);
   auto patch = server_.Call("PATCH", "/customer/x", "{}", acme_);
   EXPECT_EQ(patch.status, 405);
-  EXPECT_EQ(server_.Call("GET", "/token", std::nullopt, server_.admin_token()).status, 405);
+  EXPECT_EQ(server_.Call("PUT", "/token", "{}", server_.admin_token()).status, 405);
+  EXPECT_EQ(server_.Call("GET", "/token/some-id", std::nullopt, server_.admin_token()).status, 405);
 }
 
 TEST_F(ApiCrudTest, OptionsPreflightNeedsNoCredentials) {

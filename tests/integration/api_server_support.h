@@ -52,7 +52,8 @@ class ApiServer {
   explicit ApiServer(ApiServerOptions options = {});
   ~ApiServer();
 
-  // A token for `accounts` (super user when `super_user`).
+  // A token for `accounts` (super user when `super_user`), issued with allowUnknownAccounts:
+  // the customers need not exist yet.
   std::string TokenFor(std::vector<std::string> accounts, bool super_user = false);
   const std::string& admin_token() const { return admin_token_; }
 
@@ -66,6 +67,8 @@ class ApiServer {
 
   std::string url() const;
   FakeClock& clock() { return clock_; }
+  app::TokenService& tokens() { return *tokens_; }
+  const SecretHasher& hasher() const { return hasher_; }
   app::InsightQueues& queues() { return *queues_; }
   Store& store() { return *store_; }
   IdGenerator& ids() { return ids_; }

@@ -89,6 +89,39 @@ std::string AccountsText(const std::vector<std::string>& accounts) {
   return ToJsonText(Json(std::move(array)));
 }
 
+constexpr char kTokenColumns[] =
+    "SELECT id, secret_hash, accounts, super_user, title, created, expires_at, last_used,"
+    " revoked_at, pending_accounts";
+
+std::optional<Timestamp> OptionalTime(Statement& statement, int column) {
+  if (statement.ColumnIsNull(column)) return std::nullopt;
+  return Timestamp::FromMillis(statement.ColumnInt(column));
+}
+
+void BindOptionalTime(Statement& statement, int index, std::optional<Timestamp> time) {
+  if (time) {
+    statement.BindInt(index, time->millis());
+  } else {
+    statement.BindNull(index);
+  }
+}
+
+// A row selected with kTokenColumns.
+Result<ApiToken> TokenOf(Statement& statement) {
+  ApiToken token;
+  token.id = statement.ColumnText(0);
+  token.secret_hash = statement.ColumnText(1);
+  POP_ASSIGN_OR_RETURN(token.accounts, DecodeAccounts(statement.ColumnText(2)));
+  token.super_user = statement.ColumnInt(3) != 0;
+  token.title = statement.ColumnText(4);
+  token.created = Timestamp::FromMillis(statement.ColumnInt(5));
+  token.expires_at = OptionalTime(statement, 6);
+  token.last_used = OptionalTime(statement, 7);
+  token.revoked_at = OptionalTime(statement, 8);
+  POP_ASSIGN_OR_RETURN(token.pending_accounts, DecodeAccounts(statement.ColumnText(9)));
+  return token;
+}
+
 // Replaces the message of a kConflict error; other errors pass through.
 Status WithConflictMessage(Status status, std::string message) {
   if (status.ok() || status.code() != ErrorCode::kConflict) return status;
@@ -187,24 +220,30 @@ Result<std::optional<InsightScheduleInfo>> Session::GetScheduleInfo(std::string_
 }
 
 Result<std::optional<ApiToken>> Session::FindTokenByHash(std::string_view secret_hash) {
-  POP_ASSIGN_OR_RETURN(Statement statement,
-                       connection_.Prepare("SELECT id, secret_hash, accounts, super_user, title,"
-                                           " created FROM api_token WHERE secret_hash = ?1"));
+  POP_ASSIGN_OR_RETURN(
+      Statement statement,
+      connection_.Prepare(std::string(kTokenColumns) + " FROM api_token WHERE secret_hash = ?1"));
   statement.BindText(1, secret_hash);
   POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
   if (!has_row) return std::optional<ApiToken>();
-  ApiToken token;
-  token.id = statement.ColumnText(0);
-  token.secret_hash = statement.ColumnText(1);
-  POP_ASSIGN_OR_RETURN(token.accounts, DecodeAccounts(statement.ColumnText(2)));
-  token.super_user = statement.ColumnInt(3) != 0;
-  token.title = statement.ColumnText(4);
-  token.created = Timestamp::FromMillis(statement.ColumnInt(5));
+  POP_ASSIGN_OR_RETURN(ApiToken token, TokenOf(statement));
   return std::optional<ApiToken>(std::move(token));
 }
 
 Result<int64_t> Session::CountTokens() {
   return connection_.QueryInt("SELECT count(*) FROM api_token");
+}
+
+Result<std::vector<ApiToken>> Session::ListTokens() {
+  POP_ASSIGN_OR_RETURN(Statement statement, connection_.Prepare(std::string(kTokenColumns) +
+                                                                " FROM api_token ORDER BY rowid"));
+  std::vector<ApiToken> tokens;
+  for (;;) {
+    POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+    if (!has_row) return tokens;
+    POP_ASSIGN_OR_RETURN(ApiToken token, TokenOf(statement));
+    tokens.push_back(std::move(token));
+  }
 }
 
 Result<std::optional<std::string>> Session::FindIdempotentAgenda(std::string_view customer_id,
@@ -419,16 +458,46 @@ Status Session::AppendOperationLog(std::string_view operation_progress_id, std::
 Status Session::AddToken(const ApiToken& token) {
   POP_ASSIGN_OR_RETURN(Statement statement,
                        connection_.Prepare("INSERT INTO api_token (id, secret_hash, accounts,"
-                                           " super_user, title, created)"
-                                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+                                           " super_user, title, created, expires_at, last_used,"
+                                           " revoked_at, pending_accounts)"
+                                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
   statement.BindText(1, token.id);
   statement.BindText(2, token.secret_hash);
   statement.BindText(3, AccountsText(token.accounts));
   statement.BindInt(4, token.super_user ? 1 : 0);
   statement.BindText(5, token.title);
   statement.BindInt(6, token.created.millis());
+  BindOptionalTime(statement, 7, token.expires_at);
+  BindOptionalTime(statement, 8, token.last_used);
+  BindOptionalTime(statement, 9, token.revoked_at);
+  statement.BindText(10, AccountsText(token.pending_accounts));
   return WithConflictMessage(
       statement.Run(), "a token with id '" + token.id + "' or the same secret already exists");
+}
+
+Result<bool> Session::RevokeToken(std::string_view id, Timestamp at) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("UPDATE api_token SET revoked_at ="
+                                           " coalesce(revoked_at, ?2) WHERE id = ?1"));
+  statement.BindText(1, id);
+  statement.BindInt(2, at.millis());
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes() > 0;
+}
+
+Status Session::RecordTokenUse(std::string_view id, Timestamp last_used,
+                               const std::vector<std::string>& pending_accounts) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("UPDATE api_token SET last_used = ?2,"
+                                           " pending_accounts = ?3 WHERE id = ?1"));
+  statement.BindText(1, id);
+  statement.BindInt(2, last_used.millis());
+  statement.BindText(3, AccountsText(pending_accounts));
+  POP_RETURN_IF_ERROR(statement.Run());
+  if (connection_.Changes() == 0) {
+    return Status(ErrorCode::kNotFound, "no token with id '" + std::string(id) + "'");
+  }
+  return Status::Ok();
 }
 
 Status Session::AddIdempotencyKey(std::string_view customer_id, std::string_view key,

@@ -29,6 +29,7 @@ class Session final : public StoreWriter {
       std::string_view operation_progress_id) override;
   Result<std::optional<ApiToken>> FindTokenByHash(std::string_view secret_hash) override;
   Result<int64_t> CountTokens() override;
+  Result<std::vector<ApiToken>> ListTokens() override;
   Result<std::optional<std::string>> FindIdempotentAgenda(std::string_view customer_id,
                                                           std::string_view key) override;
 
@@ -48,6 +49,9 @@ class Session final : public StoreWriter {
                                   Timestamp until) override;
   Status ReleaseJobLease(std::string_view job, std::string_view holder) override;
   Status AddToken(const ApiToken& token) override;
+  Result<bool> RevokeToken(std::string_view id, Timestamp at) override;
+  Status RecordTokenUse(std::string_view id, Timestamp last_used,
+                        const std::vector<std::string>& pending_accounts) override;
   Status AddIdempotencyKey(std::string_view customer_id, std::string_view key,
                            std::string_view agenda_id, Timestamp created) override;
 
