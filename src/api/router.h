@@ -1,7 +1,8 @@
 // Router: the api layer's HttpHandler. Routes a request under the configurable base path
 // (default "/pop") to the service routes, the data routes or the admin token route,
 // authenticates it, and answers CORS preflights, /healthz and /metrics. Unknown routes and verbs
-// get 405. Thread-safe.
+// get 405. Every state-changing call is recorded in the audit log once answered, and GET /audit
+// lists the log to super users (api/audit_route.h). Thread-safe.
 #pragma once
 
 #include <functional>
@@ -12,6 +13,7 @@
 #include "api/data_routes.h"
 #include "api/http_types.h"
 #include "api/service_routes.h"
+#include "app/audit_log.h"
 #include "app/data_object_service.h"
 #include "app/token_service.h"
 #include "ports/id_generator.h"
@@ -28,9 +30,10 @@ struct RouterOptions {
 
 class Router final : public HttpHandler {
  public:
-  // `services` may be null: only the data and token routes are served then.
+  // `services` may be null: only the data and token routes are served then. `audit` may be null:
+  // nothing is recorded and /audit answers 404 then.
   Router(RouterOptions options, app::DataObjectService& data, app::TokenService& tokens,
-         ServiceRoutes* services, IdGenerator& ids, Logger& logger);
+         ServiceRoutes* services, IdGenerator& ids, Logger& logger, app::AuditLog* audit = nullptr);
 
   void Handle(HttpRequest request, Responder respond) override;
   HttpResponse Rejected(const HttpRequest& request, const Error& error) override;
@@ -48,6 +51,7 @@ class Router final : public HttpHandler {
   ServiceRoutes* services_;
   IdGenerator& ids_;
   Logger& logger_;
+  app::AuditLog* audit_;
 };
 
 }  // namespace pop::api

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/client_agenda_commands.h"
+#include "cli/client_audit_commands.h"
 #include "cli/client_object_commands.h"
 
 namespace pop::cli {
@@ -10,6 +11,7 @@ namespace pop::cli {
 void AddClientCommands(CLI::App& app, ClientCommandState& state) {
   AddAgendaCommands(app, state);
   AddObjectCommands(app, state);
+  AddAuditCommands(app, state);
 }
 
 int RunClientCommand(const ClientCommandState& state) {

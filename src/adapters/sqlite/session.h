@@ -11,13 +11,16 @@
 #include <vector>
 
 #include "adapters/sqlite/connection.h"
+#include "core/json/json_depth.h"
 #include "ports/store.h"
 
 namespace pop::sqlite {
 
 class Session final : public StoreWriter {
  public:
-  explicit Session(Connection& connection) : connection_(connection) {}
+  // Put refuses documents nesting deeper than `max_document_depth` (kValidation).
+  explicit Session(Connection& connection, size_t max_document_depth = kMaxJsonDepth)
+      : connection_(connection), max_document_depth_(max_document_depth) {}
 
   Result<std::optional<DataObject>> Get(ObjectKind kind, std::string_view id) override;
   Result<std::vector<DataObject>> Find(ObjectKind kind, const ObjectQuery& query) override;
@@ -31,6 +34,7 @@ class Session final : public StoreWriter {
   Result<int64_t> CountTokens() override;
   Result<std::optional<std::string>> FindIdempotentAgenda(std::string_view customer_id,
                                                           std::string_view key) override;
+  Result<std::vector<AuditRecord>> FindAuditRecords(const AuditQuery& query) override;
 
   Status Put(const DataObject& object) override;
   Result<bool> Delete(ObjectKind kind, std::string_view id) override;
@@ -48,6 +52,8 @@ class Session final : public StoreWriter {
                                   Timestamp until) override;
   Status ReleaseJobLease(std::string_view job, std::string_view holder) override;
   Status AddToken(const ApiToken& token) override;
+  Status AddAuditRecords(const std::vector<AuditRecord>& records) override;
+  Result<int64_t> DeleteAuditRecordsBefore(Timestamp cutoff, size_t limit) override;
   Status AddIdempotencyKey(std::string_view customer_id, std::string_view key,
                            std::string_view agenda_id, Timestamp created) override;
 
@@ -55,6 +61,7 @@ class Session final : public StoreWriter {
   Result<std::vector<ReadyAgenda>> QueryReady(std::string_view where, std::string_view arg);
 
   Connection& connection_;
+  size_t max_document_depth_;
 };
 
 // Runs a caller's closure: an exception escaping it becomes kInternal, so none crosses the port
