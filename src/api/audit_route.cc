@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <optional>
+#include <string_view>
 
 #include "api/envelope.h"
 #include "api/service_routes.h"
@@ -118,6 +119,14 @@ void CompleteAuditRecord(const HttpResponse& response, AuditRecord& record) {
     const Json* id = item.is_object() ? item.Find("id") : nullptr;
     if (id != nullptr && id->is_string()) AddId(id->AsString(), record.object_ids);
   }
+}
+
+bool WorthRecording(const AuditRecord& record) {
+  static constexpr std::string_view kGetAgenda = "/resourcepool/service/getAgenda";
+  const bool poll = record.route.size() >= kGetAgenda.size() &&
+                    record.route.compare(record.route.size() - kGetAgenda.size(), kGetAgenda.size(),
+                                         kGetAgenda) == 0;
+  return !(poll && record.status == 200 && record.object_ids.empty());
 }
 
 HttpResponse ListAudit(app::AuditLog& audit, const Target& target, const app::RequestContext& ctx) {

@@ -29,6 +29,9 @@ AuditRecord StartAuditRecord(const HttpRequest& request, const Target& target,
                              const app::RequestContext& ctx);
 // Adds the status and the ids of the objects the response lists (`all[*].id`).
 void CompleteAuditRecord(const HttpResponse& response, AuditRecord& record);
+// False for a getAgenda poll answered with no agenda: it claimed nothing, and pullers poll all
+// the time.
+bool WorthRecording(const AuditRecord& record);
 
 // GET /audit?since=<epoch ms>&byUser=<token id or account>&limit=<n> (default 100, at most
 // kMaxAuditListLimit): {"all": [records, newest first], "count": n}.

@@ -213,7 +213,7 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
     respond = [audit = audit_, record = StartAuditRecord(request, *target, ctx),
                respond = std::move(respond)](HttpResponse response) mutable {
       CompleteAuditRecord(response, record);
-      audit->Record(std::move(record));
+      if (WorthRecording(record)) audit->Record(std::move(record));
       respond(std::move(response));
     };
   }

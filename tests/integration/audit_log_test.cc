@@ -99,6 +99,20 @@ TEST_F(AuditLogTest, RefusedCallsAreRecordedWithTheirStatus) {
   EXPECT_EQ(Strings(record, "accounts"), std::vector<std::string>{"acme"});
 }
 
+TEST_F(AuditLogTest, GetAgendaIsRecordedOnlyWhenItClaimsAnAgenda) {
+  auto empty = GetAgenda(owner_);
+  ASSERT_EQ(empty.status, 200) << ToJsonText(empty.body);
+  ASSERT_TRUE(AgendaIdsIn(empty).empty());
+  EXPECT_FALSE(Find(Records(), "POST", "/pop/resourcepool/service/getAgenda").is_object());
+
+  const std::string agenda_id = StringAt(SubmitFor("acme"), "id");
+  auto claimed = GetAgenda(owner_);
+  ASSERT_EQ(AgendaIdsIn(claimed), std::vector<std::string>{agenda_id});
+  const Json record = Find(Records(), "POST", "/pop/resourcepool/service/getAgenda");
+  ASSERT_TRUE(record.is_object());
+  EXPECT_EQ(Strings(record, "objectIds"), std::vector<std::string>{agenda_id});
+}
+
 TEST_F(AuditLogTest, AuditRouteIsInvisibleToEveryoneButSuperUsers) {
   SubmitFor("acme");
   const std::string global = server_.TokenFor({"*"});

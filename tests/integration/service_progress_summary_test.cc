@@ -87,6 +87,7 @@ TEST_F(ProgressSummaryServiceTest, AllCompleteIsCompleteAndThePercentIsCappedAt1
   // as 100 at most.
   Status put = server_.store().Write([&](StoreWriter& tx) -> Status {
     POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgendaProgress, acme_progress_[0]));
+    if (!found.has_value()) return Status(ErrorCode::kNotFound, acme_progress_[0]);
     auto progress = std::get<AgendaProgress>(*found);
     progress.percent_complete = 250.0;
     return tx.Put(DataObject(progress));
