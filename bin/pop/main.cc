@@ -70,6 +70,11 @@ void AddServerFlags(CLI::App& command, pop::cli::ServerConfig& config) {
                   "how often the reaper runs")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{7} * 86400));
+  command
+      .add_option("--audit-retention-seconds", config.audit_retention_seconds,
+                  "audit records (state-changing API calls) are deleted this long after the call")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{3600}, int64_t{10} * 365 * 86400));
   command.add_option("--ready-file", config.ready_file,
                      "write the server URL to this file once it accepts requests");
 }
@@ -80,6 +85,14 @@ int RunDev(pop::cli::ServerConfig config, const std::string& data_dir) {
   if (ec) {
     return Fail(pop::Error(pop::ErrorCode::kInvalidArgument,
                            "cannot create data dir " + data_dir + ": " + ec.message()));
+  }
+  // The data dir holds the database and the admin token: owner-only (0700), whether pop created
+  // it now or an earlier run left it open to others.
+  std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  if (ec) {
+    return Fail(pop::Error(pop::ErrorCode::kInvalidArgument,
+                           "cannot make data dir " + data_dir + " owner-only: " + ec.message()));
   }
   config.store = "sqlite:" + data_dir + "/pop.db";
   config.bootstrap_token_file = data_dir + "/admin-token";

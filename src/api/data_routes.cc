@@ -50,12 +50,25 @@ std::optional<std::string> RequestId(const std::optional<std::string>& path_id,
   return std::nullopt;
 }
 
-JsonArray EncodeAll(const std::vector<DataObject>& objects,
-                    const std::optional<std::vector<std::string>>& fields) {
+// A row an older version stored deeper than kMaxJsonDepth is read, but not served: a client held
+// to the same limit could not parse the answer. kValidation names the object and the field.
+Status CheckServable(const Json& encoded, const DataObject& object) {
+  std::optional<std::string> path = PathDeeperThan(encoded, kMaxJsonDepth);
+  if (!path) return Status::Ok();
+  return Status(ErrorCode::kValidation,
+                std::string("Stored ") + ObjectKindName(KindOf(object)) + " " +
+                    BaseOf(object).id.value_or("") + " field '" + *path + "' nests deeper than " +
+                    std::to_string(kMaxJsonDepth) +
+                    " levels (stored by an older version); it can be deleted or replaced");
+}
+
+Result<JsonArray> EncodeAll(const std::vector<DataObject>& objects,
+                            const std::optional<std::vector<std::string>>& fields) {
   JsonArray items;
   items.reserve(objects.size());
   for (const DataObject& object : objects) {
     Json encoded = EncodeObject(object);
+    POP_RETURN_IF_ERROR(CheckServable(encoded, object));
     items.push_back(fields ? ProjectFields(encoded, *fields) : std::move(encoded));
   }
   return items;
@@ -132,13 +145,20 @@ Result<HttpResponse> DataRoutes::Get(ObjectKind kind, const std::optional<std::s
       get.equals.push_back({field, value});
     }
   }
+  if (get.equals.size() > options_.max_by_filters) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "Too many by<field> filters: " + std::to_string(get.equals.size()) +
+                     " given, at most " + std::to_string(options_.max_by_filters) +
+                     " are allowed (the by-filter limit)");
+  }
   if (fields && kind == ObjectKind::kAgendaProgress) {
     const std::string* list = target.QueryValue("byfields");
     get.include_operation_progress =
         list != nullptr && Lower(*list).find("operationprogress") != std::string::npos;
   }
   POP_ASSIGN_OR_RETURN(app::ObjectGetResult result, service_.Get(get, ctx));
-  return DataResponse(EncodeAll(result.objects, fields), result.count, IdsOf(ctx));
+  POP_ASSIGN_OR_RETURN(JsonArray items, EncodeAll(result.objects, fields));
+  return DataResponse(std::move(items), result.count, IdsOf(ctx));
 }
 
 Result<HttpResponse> DataRoutes::Post(ObjectKind kind, const HttpRequest& request,
@@ -191,7 +211,12 @@ Result<HttpResponse> DataRoutes::Delete(ObjectKind kind, const std::optional<std
   }
   POP_ASSIGN_OR_RETURN(auto deleted, service_.Delete(kind, *id, ctx));
   JsonArray items;
-  if (deleted) items.push_back(EncodeObject(*deleted));
+  if (deleted) {
+    Json encoded = EncodeObject(*deleted);
+    // A too-deep row (see CheckServable) is answered by its id alone.
+    if (!CheckServable(encoded, *deleted).ok()) encoded = Json(JsonObject{{"id", Json(*id)}});
+    items.push_back(std::move(encoded));
+  }
   int64_t count = static_cast<int64_t>(items.size());
   return DataResponse(std::move(items), count, IdsOf(ctx));
 }

@@ -15,8 +15,11 @@
 namespace pop::api {
 
 struct DataRoutesOptions {
-  size_t max_json_depth = 128;
+  size_t max_json_depth = kMaxJsonDepth;
   size_t max_limit = 10'000;  // largest accepted bylimit
+  // Most `by<field>` equality filters one GET may carry (bylimit, bycount, byfields not counted);
+  // more answer 400.
+  size_t max_by_filters = 20;
 };
 
 class DataRoutes {

@@ -44,7 +44,7 @@ HttpResponse ServiceResponse(JsonObject fields, const ResponseIds& ids) {
 Json ErrorResponseObject(const Error& error, const ResponseIds& ids) {
   JsonObject block;
   block.AppendUnchecked("title", Json(ErrorTitleFor(error.code)));
-  block.AppendUnchecked("description", Json(error.message));
+  block.AppendUnchecked("description", Json(ClientMessageFor(error, ids.correlation_id)));
   block.AppendUnchecked("responseCode", Json(HttpStatusFor(error.code)));
   block.AppendUnchecked("correlationId", Json(ids.correlation_id));
   return Json(std::move(block));
@@ -54,7 +54,9 @@ HttpResponse ServiceErrorResponse(const Error& error, const ResponseIds& ids, Js
   if (ids.cid) fields.Set("cid", Json(*ids.cid));
   fields.Set("error", Json(true));
   fields.Set("errorResponse", ErrorResponseObject(error, ids));
-  return JsonResponse(HttpStatusFor(error.code), Json(std::move(fields)));
+  HttpResponse response = JsonResponse(HttpStatusFor(error.code), Json(std::move(fields)));
+  if (IsServerSideError(error.code)) response.log_detail = error.message;
+  return response;
 }
 
 HttpResponse ErrorResponse(const Error& error, const ResponseIds& ids) {
@@ -65,6 +67,7 @@ HttpResponse ErrorResponse(const Error& error, const ResponseIds& ids) {
   body.AppendUnchecked("error", Json(true));
   body.AppendUnchecked("errorResponse", ErrorResponseObject(error, ids));
   HttpResponse response = JsonResponse(HttpStatusFor(error.code), Json(std::move(body)));
+  if (IsServerSideError(error.code)) response.log_detail = error.message;
   if (error.code == ErrorCode::kUnauthenticated) {
     response.SetHeader("WWW-Authenticate", "Bearer realm=\"pop\"");
   }

@@ -27,6 +27,9 @@ struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // For the server log only, never sent: the message of a server-side error that the body
+  // replaced with a generic sentence (api/error_mapping.h ClientMessageFor).
+  std::string log_detail;
 
   void SetHeader(std::string name, std::string value);
 };

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "api/audit_route.h"
 #include "core/codec/json_text.h"
 
 namespace pop::api {
@@ -54,7 +55,7 @@ std::vector<std::string> SplitPath(const std::string& path) {
 }  // namespace
 
 Router::Router(RouterOptions options, app::DataObjectService& data, app::TokenService& tokens,
-               ServiceRoutes* services, IdGenerator& ids, Logger& logger)
+               ServiceRoutes* services, IdGenerator& ids, Logger& logger, app::AuditLog* audit)
     : options_(std::move(options)),
       base_segments_(SplitPath(options_.base_path)),
       data_routes_(options_.data, data),
@@ -62,7 +63,8 @@ Router::Router(RouterOptions options, app::DataObjectService& data, app::TokenSe
       token_routes_(options_.data.max_json_depth, tokens),
       services_(services),
       ids_(ids),
-      logger_(logger) {}
+      logger_(logger),
+      audit_(audit) {}
 
 ResponseIds Router::IdsFor(const HttpRequest& request) {
   ResponseIds ids;
@@ -86,6 +88,7 @@ void Router::Handle(HttpRequest request, Responder respond) {
       std::string line = line_prefix + " status=" + std::to_string(response.status) +
                          " micros=" + std::to_string(micros);
       if (response.status >= 500) line += " body=" + response.body;
+      if (!response.log_detail.empty()) line += " detail=" + response.log_detail;
       logger->Log(response.status >= 500 ? LogLevel::kWarning : LogLevel::kDebug, line);
     }
     respond(std::move(response));
@@ -153,7 +156,9 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
     break;
   }
   bool token_route = (relative.size() == 1 || relative.size() == 2) && relative[0] == "token";
-  if (!under_base || (route == nullptr && !token_route && !service && !why_route && !log_route)) {
+  bool audit_route = relative.size() == 1 && relative[0] == "audit";
+  if (!under_base ||
+      (route == nullptr && !token_route && !audit_route && !service && !why_route && !log_route)) {
     return respond(ErrorResponse(
         Error(ErrorCode::kMethodNotAllowed, "No route for " + request.method + " " + target->path),
         ids));
@@ -161,6 +166,22 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
   Result<AuthContext> auth = tokens_.Authenticate(request.Header("authorization"));
   if (!auth.ok()) return respond(ErrorResponse(auth.error(), ids));
   app::RequestContext ctx{std::move(auth).value(), ids.cid, ids.correlation_id};
+  if (audit_route) {
+    if (audit_ == nullptr || !ctx.auth.is_super_user) {  // invisible looks like absent
+      return respond(ErrorResponse(Error(ErrorCode::kNotFound, "Not found: " + target->path), ids));
+    }
+    if (request.method != "GET") return respond(MethodNotAllowed("GET"));
+    return respond(ListAudit(*audit_, *target, ctx));
+  }
+  if (audit_ != nullptr && ChangesState(request.method, relative)) {
+    // Recorded once answered (services may answer later, from another thread).
+    respond = [audit = audit_, record = StartAuditRecord(request, *target, ctx),
+               respond = std::move(respond)](HttpResponse response) mutable {
+      CompleteAuditRecord(response, record);
+      if (WorthRecording(record)) audit->Record(std::move(record));
+      respond(std::move(response));
+    };
+  }
   if (service) {
     if (!IsCrudMethod(request.method)) return respond(MethodNotAllowed("POST"));
     return services_->Handle(*service, request, ctx, std::move(respond));

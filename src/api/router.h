@@ -1,7 +1,8 @@
 // Router: the api layer's HttpHandler. Routes a request under the configurable base path
 // (default "/pop") to the service routes, the data routes or the token routes,
 // authenticates it, and answers CORS preflights, /healthz and /metrics. Unknown routes and verbs
-// get 405. Thread-safe.
+// get 405. Every state-changing call is recorded in the audit log once answered, and GET /audit
+// lists the log to super users (api/audit_route.h). Thread-safe.
 #pragma once
 
 #include <functional>
@@ -13,6 +14,7 @@
 #include "api/http_types.h"
 #include "api/service_routes.h"
 #include "api/token_routes.h"
+#include "app/audit_log.h"
 #include "app/data_object_service.h"
 #include "app/token_service.h"
 #include "ports/id_generator.h"
@@ -29,9 +31,10 @@ struct RouterOptions {
 
 class Router final : public HttpHandler {
  public:
-  // `services` may be null: only the data and token routes are served then.
+  // `services` may be null: only the data and token routes are served then. `audit` may be null:
+  // nothing is recorded and /audit answers 404 then.
   Router(RouterOptions options, app::DataObjectService& data, app::TokenService& tokens,
-         ServiceRoutes* services, IdGenerator& ids, Logger& logger);
+         ServiceRoutes* services, IdGenerator& ids, Logger& logger, app::AuditLog* audit = nullptr);
 
   void Handle(HttpRequest request, Responder respond) override;
   HttpResponse Rejected(const HttpRequest& request, const Error& error) override;
@@ -49,6 +52,7 @@ class Router final : public HttpHandler {
   ServiceRoutes* services_;
   IdGenerator& ids_;
   Logger& logger_;
+  app::AuditLog* audit_;
 };
 
 }  // namespace pop::api

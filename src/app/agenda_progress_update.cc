@@ -8,6 +8,7 @@
 #include "core/merge/sparse_merge.h"
 #include "core/model/params.h"
 #include "core/progress/retry_rule.h"
+#include "core/validate/numeric_ranges.h"
 
 namespace pop::app {
 
@@ -120,6 +121,7 @@ Result<std::optional<ReadyAgenda>> RetryIfDue(StoreWriter& tx, AgendaProgress& p
 
 Result<AgendaProgressUpdateResult> ApplyAgendaProgressUpdate(StoreWriter& tx,
                                                              const AgendaProgressUpdate& update) {
+  POP_RETURN_IF_ERROR(ValidateNumericRanges(update.patch));
   POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgendaProgress, update.id));
   if (!found.has_value() ||
       !ScopeAllows(ReadScope(ObjectKind::kAgendaProgress, *update.auth), *found)) {

@@ -7,6 +7,8 @@
 #include "core/access/visibility.h"
 #include "core/agenda_template/template_expander.h"
 #include "core/codec/json_text.h"
+#include "core/codec/object_codec.h"
+#include "core/json/json_depth.h"
 #include "core/model/params.h"
 #include "core/rerun/reset_plan.h"
 
@@ -61,6 +63,9 @@ Result<Agenda> AgendaService::RunTemplate(const RunTemplateRequest& request,
   }
   const auto& agenda_template = std::get<AgendaTemplate>(*found);
   POP_ASSIGN_OR_RETURN(Agenda agenda, ExpandTemplate(agenda_template, *payload));
+  // The payload lands inside the template's skeleton, so the expansion can nest deeper than
+  // either did alone: refused here (422, naming the field) rather than stored unreadable.
+  POP_RETURN_IF_ERROR(CheckJsonDepth(EncodeObject(DataObject(agenda)), "Expanded Agenda"));
   if (IsBlank(agenda.cid)) agenda.cid = ctx.cid ? *ctx.cid : ctx.correlation_id;
   if (IsBlank(agenda.title)) agenda.title = agenda_template.title;
   // The original submitted the agenda as whatever customer the template's expansion named,
@@ -72,6 +77,10 @@ Result<Agenda> AgendaService::RunTemplate(const RunTemplateRequest& request,
     return Error(ErrorCode::kPermissionDenied, NoPermissionMessage(customer_id));
   }
   Result<Agenda> submitted = submit_agenda_.Run(std::move(agenda), ctx, SubmitOptions{});
+  if (!submitted.ok() && (submitted.error().code == ErrorCode::kInternal ||
+                          submitted.error().code == ErrorCode::kUnavailable)) {
+    return submitted;  // the store's own failure: its text is for the log, not the caller
+  }
   if (!submitted.ok()) {
     return Error(ErrorCode::kInvalidArgument, std::string("[") + TitleOf(submitted.error().code) +
                                                   " : " + submitted.error().message + "]");

@@ -12,6 +12,10 @@
 namespace pop::app {
 namespace {
 
+// Audit rows are small and deleted by one statement: a batch holds this many times more of them
+// than of agendas.
+constexpr size_t kAuditBatchFactor = 20;
+
 ObjectQuery StateQuery(ProcessingState state, std::optional<Timestamp> updated_before,
                        size_t limit) {
   ObjectQuery query;
@@ -195,6 +199,17 @@ Result<size_t> DataObjectReaper::ReapTemplateBatch(Timestamp cutoff, ReapReport&
   return ids.size();
 }
 
+Result<size_t> DataObjectReaper::ReapAuditBatch(Timestamp cutoff, ReapReport& report) {
+  int64_t deleted = 0;
+  POP_RETURN_IF_ERROR(deps_.services.store.Write([&](StoreWriter& tx) -> Status {
+    POP_ASSIGN_OR_RETURN(deleted,
+                         tx.DeleteAuditRecordsBefore(cutoff, kAuditBatchFactor * options_.batch));
+    return Status::Ok();
+  }));
+  report.audit_records += deleted;
+  return static_cast<size_t>(deleted);
+}
+
 Result<ReapReport> DataObjectReaper::RunOnce() {
   ReapReport report;
   const Timestamp started = deps_.services.clock.Now();
@@ -211,11 +226,16 @@ Result<ReapReport> DataObjectReaper::RunOnce() {
       if (options_.log_only || n < options_.batch || out_of_time()) break;
     }
   }
+  while (!options_.log_only && !out_of_time()) {
+    POP_ASSIGN_OR_RETURN(size_t n, ReapAuditBatch(started - options_.audit_retention, report));
+    if (n < kAuditBatchFactor * options_.batch) break;
+  }
   deps_.metrics.Count("maintenance.reaper.agendas", report.agendas);
   deps_.metrics.Count("maintenance.reaper.agenda_progress", report.agenda_progress);
   deps_.metrics.Count("maintenance.reaper.operation_progress", report.operation_progress);
   deps_.metrics.Count("maintenance.reaper.logs", report.logs);
   deps_.metrics.Count("maintenance.reaper.templates", report.templates);
+  deps_.metrics.Count("maintenance.reaper.audit_records", report.audit_records);
   deps_.metrics.Count("maintenance.reaper.runs", 1);
   return report;
 }

@@ -63,6 +63,8 @@ struct ReaperOptions {
   Duration finished_retention = Duration::Minutes(int64_t{3} * 24 * 60);
   // AgendaTemplates not updated for this long are deleted; nullopt keeps them forever.
   std::optional<Duration> template_retention;
+  // Audit records older than this are deleted (docs/security.md "Audit log").
+  Duration audit_retention = Duration::Minutes(int64_t{90} * 24 * 60);
   size_t batch = 50;                         // agendas (or templates) per transaction
   Duration max_run = Duration::Seconds(60);  // a run stops between batches after this long
   bool log_only = false;                     // only log what would be deleted
@@ -74,6 +76,7 @@ struct ReapReport {
   int64_t operation_progress = 0;  // OperationProgress records deleted
   int64_t logs = 0;                // operation logs deleted
   int64_t templates = 0;           // AgendaTemplates deleted
+  int64_t audit_records = 0;       // audit records deleted
 };
 
 class DataObjectReaper {
@@ -84,6 +87,7 @@ class DataObjectReaper {
  private:
   Result<size_t> ReapFinishedBatch(Timestamp cutoff, ReapReport& report);
   Result<size_t> ReapTemplateBatch(Timestamp cutoff, ReapReport& report);
+  Result<size_t> ReapAuditBatch(Timestamp cutoff, ReapReport& report);
 
   MaintenanceDeps deps_;
   ReaperOptions options_;

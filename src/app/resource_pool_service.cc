@@ -58,6 +58,14 @@ void ResourcePoolService::GetAgenda(const GetAgendaRequest& request, const Reque
   if (*request.count < 1) {
     return done(Error(ErrorCode::kValidation, "Count must be greater than 0 for getAgenda."));
   }
+  if (request.wait_seconds && *request.wait_seconds < 0) {
+    // Larger waits are shortened to kMaxWaitSeconds (a long poll's bound), never refused.
+    return done(
+        Error(ErrorCode::kValidation,
+              "Invalid value for field 'waitSeconds': " + std::to_string(*request.wait_seconds) +
+                  " is outside 0 to " + std::to_string(kMaxWaitSeconds) + " (larger values wait " +
+                  std::to_string(kMaxWaitSeconds) + ")"));
+  }
   const std::string insight_id = *request.insight_id;
   // The insight's owner claims from it (spec §10.1), and so does the owner of its pool;
   // isGlobal and allowedCustomerIds grant nothing here.
@@ -263,6 +271,11 @@ CreateAgendaResult ResourcePoolService::CreateAgenda(const std::vector<Agenda>& 
     Result<Agenda> created = submit_agenda_.Run(agenda, ctx, options);
     if (created.ok()) {
       result.created.push_back(std::move(created).value());
+    } else if (created.error().code == ErrorCode::kInternal ||
+               created.error().code == ErrorCode::kUnavailable) {
+      // The store's own failure: its text (SQL, paths) is for the log, never inside a 4xx.
+      result.error = created.error();
+      return result;
     } else {
       failures +=
           std::string("[") + TitleOf(created.error().code) + " : " + created.error().message + "]";

@@ -12,6 +12,7 @@
 #include "core/merge/sparse_merge.h"
 #include "core/model/params.h"
 #include "core/validate/agenda_validator.h"
+#include "core/validate/numeric_ranges.h"
 
 namespace pop::app {
 namespace {
@@ -145,6 +146,7 @@ Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
                                  const SubmitOptions& options) {
   if (IsBlank(agenda.customer_id)) return Error(ErrorCode::kValidation, kCustomerIdRequired);
   POP_RETURN_IF_ERROR(ValidateAgenda(agenda));
+  POP_RETURN_IF_ERROR(ValidateNumericRanges(agenda));
   const AuthContext& acting = options.acting_as != nullptr ? *options.acting_as : ctx.auth;
   const std::string customer_id = *agenda.customer_id;
   // Checked before anything is looked up: whether another tenant's customer exists, has a pool

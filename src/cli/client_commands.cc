@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/client_agenda_commands.h"
+#include "cli/client_audit_commands.h"
 #include "cli/client_object_commands.h"
 #include "cli/client_token_commands.h"
 
@@ -12,6 +13,7 @@ void AddClientCommands(CLI::App& app, ClientCommandState& state) {
   AddAgendaCommands(app, state);
   AddObjectCommands(app, state);
   AddTokenCommands(app, state);
+  AddAuditCommands(app, state);
 }
 
 int RunClientCommand(const ClientCommandState& state) {

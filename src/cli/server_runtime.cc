@@ -26,6 +26,7 @@
 #include "adapters/system/system_clock.h"
 #include "api/router.h"
 #include "app/agenda_service.h"
+#include "app/audit_log.h"
 #include "app/data_object_service.h"
 #include "app/dev_workspace.h"
 #include "app/in_process_pool_client.h"
@@ -128,6 +129,7 @@ std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& con
     reap.template_retention = Duration::Seconds(config.reap_templates_after_seconds);
   }
   reap.log_only = config.maintenance_log_only;
+  reap.audit_retention = Duration::Seconds(config.audit_retention_seconds);
   auto reclaimer = std::make_shared<app::AgendaReclaimer>(deps, reclaim);
   auto reaper = std::make_shared<app::DataObjectReaper>(deps, reap);
   Logger* log = &logger;
@@ -146,6 +148,10 @@ std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& con
   jobs.push_back(
       {"reaper", Duration::Seconds(config.reap_interval_seconds), [reaper, log]() -> Status {
          POP_ASSIGN_OR_RETURN(app::ReapReport report, reaper->RunOnce());
+         if (report.audit_records > 0) {
+           log->Log(LogLevel::kInfo, "reaper: deleted " + std::to_string(report.audit_records) +
+                                         " audit records past their retention");
+         }
          if (report.agendas + report.templates > 0) {
            log->Log(LogLevel::kInfo,
                     "reaper: deleted " + std::to_string(report.agendas) + " finished agendas (" +
@@ -219,12 +225,12 @@ Status RunServer(const ServerConfig& config) {
   app::ResourcePoolService pools(services, queues, &queues);
   app::TokenService tokens(services, hasher);
 
-  std::optional<std::string> new_admin_token;
+  bool created_admin_token = false;
   if (config.bootstrap_token_file) {
     POP_ASSIGN_OR_RETURN(auto created, tokens.BootstrapAdmin("admin"));
     if (created) {
       POP_RETURN_IF_ERROR(WritePrivateFile(*config.bootstrap_token_file, created->secret + "\n"));
-      new_admin_token = created->secret;
+      created_admin_token = true;
       logger->Log(LogLevel::kInfo,
                   "created the admin token; saved to " + *config.bootstrap_token_file);
     }
@@ -275,7 +281,9 @@ Status RunServer(const ServerConfig& config) {
   api::ServiceRoutes service_routes(router_options.data.max_json_depth, agendas, pools, queues,
                                     data);
   router_options.metrics_text = [&metrics] { return metrics.RenderText(); };
-  api::Router router(router_options, data, tokens, &service_routes, ids, *logger);
+  app::AuditLog audit(*store, clock, *logger);
+  audit.Start();
+  api::Router router(router_options, data, tokens, &service_routes, ids, *logger, &audit);
 
   HttpServerOptions http;
   http.address = listen.first;
@@ -300,11 +308,12 @@ Status RunServer(const ServerConfig& config) {
   if (config.dev_banner) {
     std::printf("\npop dev is running\n  API:         %s%s\n  health:      %s/healthz\n",
                 url.c_str(), config.base_path.c_str(), url.c_str());
-    if (new_admin_token) {
-      std::printf("  admin token: %s\n               (saved to %s)\n", new_admin_token->c_str(),
+    // Where the token is, never what it is: terminal scrollback, screen recordings and captured
+    // logs must not hold a super-user secret. The file is 0600; the CLI reads it itself.
+    if (config.bootstrap_token_file) {
+      std::printf("  admin token: %s %s (mode 0600)\n",
+                  created_admin_token ? "created, saved in" : "in",
                   config.bootstrap_token_file->c_str());
-    } else if (config.bootstrap_token_file) {
-      std::printf("  admin token: in %s\n", config.bootstrap_token_file->c_str());
     }
     std::printf("Stop with Ctrl-C.\n\n");
     std::fflush(stdout);
@@ -325,6 +334,7 @@ Status RunServer(const ServerConfig& config) {
   if (workers) workers->Stop();
   server->Stop();
   server.reset();
+  audit.Stop();  // writes what the last requests recorded
   store.reset();
   logger->Log(LogLevel::kInfo, "stopped cleanly");
   return Status::Ok();

@@ -33,6 +33,7 @@ struct ServerConfig {
   int64_t reap_finished_after_seconds = int64_t{3} * 24 * 3600;  // finished work kept this long
   int64_t reap_templates_after_seconds = -1;                     // negative: templates are kept
   int64_t reap_interval_seconds = 3600;                          // how often the reaper runs
+  int64_t audit_retention_seconds = int64_t{90} * 24 * 3600;     // audit records kept this long
   // When the store holds no token yet: create a super-user token and write it to this file
   // (mode 0600). `pop dev` always sets it to <data-dir>/admin-token.
   std::optional<std::string> bootstrap_token_file;

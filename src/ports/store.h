@@ -16,6 +16,7 @@
 #include "core/access/api_token.h"
 #include "core/access/visibility.h"
 #include "core/base/result.h"
+#include "core/model/audit_record.h"
 #include "core/model/data_object.h"
 #include "core/model/ready_agenda.h"
 
@@ -44,6 +45,13 @@ struct ObjectQuery {
   // maintenance jobs find stale and expired work with it.
   std::optional<Timestamp> updated_before;
   size_t limit = 100;  // results are in insertion order (first stored first)
+};
+
+// Which audit records to list: newest first.
+struct AuditQuery {
+  std::optional<Timestamp> since;      // only records at or after this time
+  std::optional<std::string> by_user;  // only calls by this token id or by a token for this account
+  size_t limit = 100;
 };
 
 class StoreReader {
@@ -78,6 +86,10 @@ class StoreReader {
   [[nodiscard]] virtual Result<int64_t> CountTokens() = 0;
   // Every token (revoked ones included), oldest first.
   [[nodiscard]] virtual Result<std::vector<ApiToken>> ListTokens() = 0;
+
+  // Audit records matching `query`, newest first.
+  [[nodiscard]] virtual Result<std::vector<AuditRecord>> FindAuditRecords(
+      const AuditQuery& query) = 0;
 
   // The agenda first submitted with this idempotency key by this customer, if any.
   [[nodiscard]] virtual Result<std::optional<std::string>> FindIdempotentAgenda(
@@ -139,6 +151,12 @@ class StoreWriter : public StoreReader {
   // token has this id.
   [[nodiscard]] virtual Status RecordTokenUse(std::string_view id, Timestamp last_used,
                                               const std::vector<std::string>& pending_accounts) = 0;
+
+  // Appends audit records (their `sequence` is ignored; the store numbers them).
+  [[nodiscard]] virtual Status AddAuditRecords(const std::vector<AuditRecord>& records) = 0;
+  // Deletes up to `limit` audit records older than `cutoff`, oldest first; returns how many.
+  [[nodiscard]] virtual Result<int64_t> DeleteAuditRecordsBefore(Timestamp cutoff,
+                                                                 size_t limit) = 0;
 
   // kConflict if (customer_id, key) is already recorded.
   [[nodiscard]] virtual Status AddIdempotencyKey(std::string_view customer_id, std::string_view key,

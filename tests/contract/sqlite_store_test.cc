@@ -246,14 +246,16 @@ TEST_F(SqliteStoreTest, MigrationsAreNumberedFromOneWithoutGaps) {
 TEST_F(SqliteStoreTest, RefusesNewerSchemaAndLeavesTheFileUntouched) {
   CreateDatabase(DatabasePath());
   ASSERT_FALSE(fs::exists(DatabasePath() + "-wal"));
-  WriteUserVersionInHeader(DatabasePath(), 7);
+  const int newer = NewestVersion() + 1;
+  WriteUserVersionInHeader(DatabasePath(), newer);
   const std::string before = ReadBytes(DatabasePath());
 
   auto store = OpenAt(DatabasePath());
 
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error().code, ErrorCode::kUnavailable);
-  EXPECT_EQ(store.error().message, "database schema version 7 is newer than this pop supports (" +
+  EXPECT_EQ(store.error().message, "database schema version " + std::to_string(newer) +
+                                       " is newer than this pop supports (" +
                                        std::to_string(NewestVersion()) + "); upgrade pop");
   EXPECT_EQ(ReadBytes(DatabasePath()), before);
   EXPECT_FALSE(fs::exists(DatabasePath() + "-wal"));
@@ -450,6 +452,94 @@ TEST_F(SqliteStoreTest, WriteFromInsideAWriteIsRefusedInsteadOfDeadlocking) {
   EXPECT_TRUE(outer.ok());
   ASSERT_FALSE(inner.ok());
   EXPECT_EQ(inner.code(), ErrorCode::kInternal);
+}
+
+// An agenda whose one operation's payload nests `depth` objects deep ({"a":{"a":...}}).
+Agenda AgendaNestedTo(const std::string& id, size_t depth) {
+  Json payload = Json::Object();
+  for (size_t i = 1; i < depth; ++i) payload = Json(JsonObject{{"a", std::move(payload)}});
+  Agenda agenda = AgendaWith(id, "acme");
+  Operation operation;
+  operation.name = "op";
+  operation.payload = std::move(payload);
+  agenda.operations = std::vector<Operation>{operation};
+  return agenda;
+}
+
+TEST_F(SqliteStoreTest, DatabaseFilesAreOwnerOnly) {
+  // Even with a umask that would leave them open to everyone.
+  mode_t previous = umask(0);
+  auto opened = OpenAt(DatabasePath());
+  umask(previous);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  ASSERT_TRUE(PutAgenda(**opened, "a").ok());
+
+  for (const std::string suffix : {"", "-wal", "-shm"}) {
+    struct stat info {};
+    ASSERT_EQ(stat((DatabasePath() + suffix).c_str(), &info), 0) << suffix;
+    EXPECT_EQ(info.st_mode & 0777, 0600) << "pop.db" << suffix;
+  }
+}
+
+TEST_F(SqliteStoreTest, DatabaseLeftReadableByOthersIsMadeOwnerOnlyOnOpen) {
+  CreateDatabase(DatabasePath());
+  ASSERT_EQ(chmod(DatabasePath().c_str(), 0644), 0);
+
+  auto opened = OpenAt(DatabasePath());
+
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  struct stat info {};
+  ASSERT_EQ(stat(DatabasePath().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600);
+  EXPECT_EQ(CountAgendas(**opened), 1);
+}
+
+TEST_F(SqliteStoreTest, PutRefusesDocumentNestedDeeperThanTheLimitNamingTheField) {
+  auto opened = OpenAt(DatabasePath());
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  // The agenda document is {operations:[{payload:...}]}: three levels above the payload.
+  Status at_limit = (*opened)->Write(
+      [&](StoreWriter& writer) { return writer.Put(AgendaNestedTo("fits", kMaxJsonDepth - 3)); });
+  Status over = (*opened)->Write(
+      [&](StoreWriter& writer) { return writer.Put(AgendaNestedTo("deep", kMaxJsonDepth - 2)); });
+
+  EXPECT_TRUE(at_limit.ok()) << at_limit.message();
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.code(), ErrorCode::kValidation);
+  EXPECT_THAT(over.message(), HasSubstr("'operations[0].payload.a"));
+  EXPECT_THAT(over.message(), HasSubstr("deeper than 128 levels"));
+  EXPECT_EQ(CountAgendas(**opened), 1);
+}
+
+TEST_F(SqliteStoreTest, RowTooDeepToReadIsAClearErrorAndCanBeDeleted) {
+  {
+    SqliteStoreOptions legacy;  // as an older version wrote it
+    legacy.path = DatabasePath();
+    legacy.max_document_depth = 4 * kMaxStoredJsonDepth;
+    auto old = SqliteStore::Open(legacy);
+    ASSERT_TRUE(old.ok()) << old.error().message;
+    Status put = (*old)->Write([&](StoreWriter& writer) {
+      return writer.Put(AgendaNestedTo("poison", kMaxStoredJsonDepth + 10));
+    });
+    ASSERT_TRUE(put.ok()) << put.message();
+  }
+  auto opened = OpenAt(DatabasePath());
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+
+  Status read = (*opened)->Read(
+      [&](StoreReader& reader) { return reader.Get(ObjectKind::kAgenda, "poison").status(); });
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.code(), ErrorCode::kValidation);
+  EXPECT_THAT(read.message(), HasSubstr("cannot be read"));
+
+  bool deleted = false;
+  Status write = (*opened)->Write([&](StoreWriter& writer) -> Status {
+    POP_ASSIGN_OR_RETURN(deleted, writer.Delete(ObjectKind::kAgenda, "poison"));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(write.ok()) << write.message();
+  EXPECT_TRUE(deleted);
+  EXPECT_EQ(CountAgendas(**opened), 0);
 }
 
 }  // namespace

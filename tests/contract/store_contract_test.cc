@@ -1421,6 +1421,94 @@ TEST_P(StoreContractTest, ReopenedStoreHasEverythingWrittenBefore) {
   EXPECT_TRUE(read.ok()) << read.message();
 }
 
+AuditRecord AuditAt(int64_t millis, const std::string& token, const std::string& account) {
+  AuditRecord record;
+  record.time = Timestamp::FromMillis(millis);
+  record.token_id = token;
+  record.accounts = {account};
+  record.method = "POST";
+  record.route = "/pop/agenda";
+  record.object_ids = {"a-" + std::to_string(millis)};
+  record.status = 200;
+  record.correlation_id = "cid-" + std::to_string(millis);
+  return record;
+}
+
+TEST_P(StoreContractTest, AuditRecordsAreListedNewestFirstAndFiltered) {
+  Status added = store_->Write([](StoreWriter& writer) {
+    return writer.AddAuditRecords({AuditAt(1000, "t-1", "acme"), AuditAt(2000, "t-2", "globex"),
+                                   AuditAt(3000, "t-1", "acme")});
+  });
+  ASSERT_TRUE(added.ok()) << added.message();
+  auto find = [&](AuditQuery query) {
+    std::vector<AuditRecord> found;
+    Status read = store_->Read([&](StoreReader& reader) -> Status {
+      POP_ASSIGN_OR_RETURN(found, reader.FindAuditRecords(query));
+      return Status::Ok();
+    });
+    EXPECT_TRUE(read.ok()) << read.message();
+    std::vector<std::string> cids;
+    for (const auto& record : found) cids.push_back(record.correlation_id);
+    return cids;
+  };
+
+  EXPECT_EQ(find({}), (std::vector<std::string>{"cid-3000", "cid-2000", "cid-1000"}));
+  EXPECT_EQ(find({Timestamp::FromMillis(2000), std::nullopt, 100}),
+            (std::vector<std::string>{"cid-3000", "cid-2000"}));
+  EXPECT_EQ(find({std::nullopt, "acme", 100}), (std::vector<std::string>{"cid-3000", "cid-1000"}));
+  EXPECT_EQ(find({std::nullopt, "t-2", 100}), (std::vector<std::string>{"cid-2000"}));
+  EXPECT_EQ(find({std::nullopt, std::nullopt, 1}), (std::vector<std::string>{"cid-3000"}));
+
+  std::vector<AuditRecord> all;
+  ASSERT_TRUE(store_
+                  ->Read([&](StoreReader& reader) -> Status {
+                    POP_ASSIGN_OR_RETURN(all, reader.FindAuditRecords({}));
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_EQ(all.size(), 3u);
+  const AuditRecord expected = AuditAt(3000, "t-1", "acme");
+  EXPECT_EQ(all[0].time, expected.time);
+  EXPECT_EQ(all[0].token_id, expected.token_id);
+  EXPECT_EQ(all[0].accounts, expected.accounts);
+  EXPECT_EQ(all[0].method, expected.method);
+  EXPECT_EQ(all[0].route, expected.route);
+  EXPECT_EQ(all[0].object_ids, expected.object_ids);
+  EXPECT_EQ(all[0].status, 200);
+  EXPECT_GT(all[0].sequence, all[1].sequence);
+}
+
+TEST_P(StoreContractTest, DeleteAuditRecordsBeforeRemovesOnlyOlderOnesInBatches) {
+  ASSERT_TRUE(store_
+                  ->Write([](StoreWriter& writer) {
+                    return writer.AddAuditRecords({AuditAt(1000, "t", "a"), AuditAt(2000, "t", "a"),
+                                                   AuditAt(3000, "t", "a")});
+                  })
+                  .ok());
+  int64_t first = -1;
+  int64_t second = -1;
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& writer) -> Status {
+                    POP_ASSIGN_OR_RETURN(
+                        first, writer.DeleteAuditRecordsBefore(Timestamp::FromMillis(3000), 1));
+                    POP_ASSIGN_OR_RETURN(
+                        second, writer.DeleteAuditRecordsBefore(Timestamp::FromMillis(3000), 10));
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(first, 1);
+  EXPECT_EQ(second, 1);
+  std::vector<AuditRecord> left;
+  ASSERT_TRUE(store_
+                  ->Read([&](StoreReader& reader) -> Status {
+                    POP_ASSIGN_OR_RETURN(left, reader.FindAuditRecords({}));
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].correlation_id, "cid-3000");
+}
+
 INSTANTIATE_TEST_SUITE_P(AllStores, StoreContractTest, ::testing::ValuesIn(AllStoreFactories()),
                          [](const ::testing::TestParamInfo<StoreFactory>& param_info) {
                            return param_info.param.name;

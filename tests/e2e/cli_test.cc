@@ -456,5 +456,34 @@ TEST_F(CliTest, WatchOnATerminalRedrawsInPlaceUntilTheTimeout) {
   EXPECT_THAT(run.out, HasSubstr("timed out after"));
 }
 
+TEST_F(CliTest, AuditListShowsStateChangesToSuperUsersOnly) {
+  const std::string id = SubmitAndWait(kGoodAgenda);
+
+  PopRun listed = Pop({"audit", "list", "--json", "--limit", "50"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.out << listed.err;
+  bool found = false;
+  const Json records = ParsedJson(listed);
+  ASSERT_TRUE(records.is_array()) << listed.out;
+  for (const Json& record : records.AsArray()) {
+    const Json* ids = record.Find("objectIds");
+    if (ScalarOrEmpty(record.Find("route")) == "/pop/agenda" && ids != nullptr && ids->is_array() &&
+        !ids->AsArray().empty() && ScalarOrEmpty(&ids->AsArray()[0]) == id) {
+      found = true;
+      EXPECT_EQ(record.Find("status")->AsInt(), 200);
+    }
+  }
+  EXPECT_TRUE(found) << id << "\n" << listed.out;
+  PopRun table = Pop({"audit", "list", "--since", "1h", "--by-user", "dev"});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("ROUTE"));
+
+  PopRun tenant = Pop({"token", "create", "--account", "dev"});
+  ASSERT_EQ(tenant.exit_code, 0) << tenant.err;
+  PopRun refused =
+      RunPop({"audit", "list", "--server", dev_.url(), "--token", FirstLine(tenant.out)});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("Not found"));
+}
+
 }  // namespace
 }  // namespace pop::testing

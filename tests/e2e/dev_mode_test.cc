@@ -87,12 +87,12 @@ TEST(DevModeTest, FirstStartCreatesDataDirDatabaseAndPrivateAdminToken) {
   std::getline(token_file, token);
   EXPECT_EQ(token.rfind("pop_", 0), 0u);
 
-  // The banner names the API and the token.
+  // The banner names the API and where the token is.
   std::ifstream log(dir.path() / "dev.log");
   std::stringstream banner;
   banner << log.rdbuf();
   EXPECT_NE(banner.str().find(url + "/pop"), std::string::npos) << banner.str();
-  EXPECT_NE(banner.str().find(token), std::string::npos);
+  EXPECT_NE(banner.str().find((data / "admin-token").string()), std::string::npos);
 
   int code = 0;
   std::string health = RunCommand("curl -s " + url + "/healthz", &code);
@@ -129,6 +129,44 @@ TEST(DevModeTest, FirstStartCreatesDataDirDatabaseAndPrivateAdminToken) {
   std::getline(token_again, same);
   EXPECT_EQ(same, token);
   EXPECT_EQ(again.Stop(), 0);
+}
+
+TEST(DevModeTest, BannerDoesNotPrintToken) {
+  TempDir dir;
+  DevProcess dev(dir.path());
+  ASSERT_FALSE(dev.Start().empty());
+  auto data = dir.path() / "data";
+  std::ifstream token_file(data / "admin-token");
+  std::string token;
+  std::getline(token_file, token);
+  ASSERT_EQ(token.rfind("pop_", 0), 0u);
+  EXPECT_EQ(dev.Stop(), 0);
+  std::ifstream log(dir.path() / "dev.log");
+  std::stringstream banner;
+  banner << log.rdbuf();
+  EXPECT_NE(banner.str().find("admin token"), std::string::npos) << banner.str();
+  EXPECT_NE(banner.str().find((data / "admin-token").string()), std::string::npos) << banner.str();
+  EXPECT_EQ(banner.str().find(token), std::string::npos) << banner.str();
+  // Not even a recognisable part of it.
+  EXPECT_EQ(banner.str().find(token.substr(0, 12)), std::string::npos) << banner.str();
+}
+
+TEST(DevModeTest, DataDirAndDatabaseFilesAreOwnerOnly) {
+  TempDir dir;
+  auto data = dir.path() / "data";
+  // An existing data dir open to everyone is tightened too.
+  std::filesystem::create_directories(data);
+  ASSERT_EQ(chmod(data.c_str(), 0777), 0);
+  DevProcess dev(dir.path());
+  ASSERT_FALSE(dev.Start().empty());
+  struct stat info {};
+  ASSERT_EQ(stat(data.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700);
+  for (const char* name : {"pop.db", "pop.db-wal", "pop.db-shm", "admin-token"}) {
+    ASSERT_EQ(stat((data / name).c_str(), &info), 0) << name;
+    EXPECT_EQ(info.st_mode & 0777, 0600) << name;
+  }
+  EXPECT_EQ(dev.Stop(), 0);
 }
 
 TEST(DevModeTest, UnreachableServerExitsWithCode3) {

@@ -53,8 +53,10 @@ ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)) {
   router_options.base_path = options_.base_path;
   service_routes_ = std::make_unique<api::ServiceRoutes>(router_options.data.max_json_depth,
                                                          *agendas_, *pools_, *queues_, *data_);
+  audit_ = std::make_unique<app::AuditLog>(*store_, clock_, logger_);
+  audit_->Start();
   router_ = std::make_unique<api::Router>(router_options, *data_, *tokens_, service_routes_.get(),
-                                          ids_, logger_);
+                                          ids_, logger_, audit_.get());
   HttpServerOptions http;
   http.max_body_bytes = options_.max_body_bytes;
   http.worker_threads = 8;
@@ -71,6 +73,7 @@ ApiServer::~ApiServer() {
   queues_->Stop();
   server_->Stop();
   server_.reset();
+  audit_.reset();
   store_.reset();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);

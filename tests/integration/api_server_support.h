@@ -18,6 +18,7 @@
 #include "api/router.h"
 #include "api/service_routes.h"
 #include "app/agenda_service.h"
+#include "app/audit_log.h"
 #include "app/data_object_service.h"
 #include "app/insight_queues.h"
 #include "app/resource_pool_service.h"
@@ -72,6 +73,7 @@ class ApiServer {
   app::InsightQueues& queues() { return *queues_; }
   Store& store() { return *store_; }
   IdGenerator& ids() { return ids_; }
+  app::AuditLog& audit() { return *audit_; }
   const std::filesystem::path& dir() const { return dir_; }
 
   // Every stored object of every kind plus every agenda's ready entries, as JSON text: two
@@ -96,6 +98,7 @@ class ApiServer {
   std::unique_ptr<app::ResourcePoolService> pools_;
   std::unique_ptr<app::TokenService> tokens_;
   std::unique_ptr<api::ServiceRoutes> service_routes_;
+  std::unique_ptr<app::AuditLog> audit_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<CurlHttpClient> client_;

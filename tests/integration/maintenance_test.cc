@@ -227,6 +227,33 @@ TEST_F(MaintenanceTest, ReaperKeepsTemplatesUnlessTheirRetentionIsSet) {
   EXPECT_TRUE(Get("/agendatemplate/t1").All().empty());
 }
 
+TEST_F(MaintenanceTest, ReaperDeletesAuditRecordsPastTheirRetention) {
+  Submit();  // recorded now
+  Advance(Duration::Minutes(60 * 24 * 2));
+  Submit();  // recorded two days later
+  server_.audit().Flush();
+  auto count = [&] {
+    std::vector<AuditRecord> records;
+    EXPECT_TRUE(server_.store()
+                    .Read([&](StoreReader& reader) -> Status {
+                      POP_ASSIGN_OR_RETURN(records, reader.FindAuditRecords({}));
+                      return Status::Ok();
+                    })
+                    .ok());
+    return records.size();
+  };
+  const size_t before = count();
+  ASSERT_GE(before, 2u);
+
+  app::ReaperOptions one_day;
+  one_day.audit_retention = Duration::Minutes(60 * 24);
+  auto report = app::DataObjectReaper(deps(), one_day).RunOnce();
+
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(count(), 1u);  // only the newer submission's record is left
+  EXPECT_EQ(report->audit_records, static_cast<int64_t>(before) - 1);
+}
+
 TEST_F(MaintenanceTest, ReaperWorksInBoundedBatchesAndStopsAtItsTimeBudget) {
   for (int i = 0; i < 7; ++i) {
     const std::string p = StartOne();

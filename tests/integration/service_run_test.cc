@@ -253,13 +253,13 @@ TEST_F(AgendaRunServiceTest, WrapsNoInsightAsBadRequestWithTitle) {
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_F(AgendaRunServiceTest, ExpansionThatIsNoAgendaIs500) {
+TEST_F(AgendaRunServiceTest, ExpansionThatIsNoAgendaIs422) {
   AddTemplate(TemplateJson("tmpl-1", "acme",
                            R"({"customerId":"acme","linkId":"@<pop.payload::/link>",
                                "operations":[{"name":"a","type":"sample"}]})"),
               acme_);
   const std::string before = server_.Snapshot();
-  ExpectRunError(Run("tmpl-1", R"({"link":{"not":"a string"}})", acme_), 500, "RuntimeException",
+  ExpectRunError(Run("tmpl-1", R"({"link":{"not":"a string"}})", acme_), 422, "ValidationException",
                  "Failed to generate Agenda from template: [Encode template]");
   EXPECT_EQ(server_.Snapshot(), before);
 }

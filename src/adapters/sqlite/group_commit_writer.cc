@@ -14,8 +14,9 @@ constexpr char kRollbackTo[] = "ROLLBACK TO pop_write";
 
 }  // namespace
 
-GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> connection)
-    : connection_(std::move(connection)) {}
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> connection,
+                                     size_t max_document_depth)
+    : connection_(std::move(connection)), max_document_depth_(max_document_depth) {}
 
 GroupCommitWriter::~GroupCommitWriter() { Stop(); }
 
@@ -101,7 +102,7 @@ std::vector<Status> GroupCommitWriter::CommitBatch(const std::vector<PendingWrit
   Status begun = connection.Run("BEGIN IMMEDIATE");
   if (!begun.ok()) return AbandonBatch(batch.size(), begun.error());
 
-  Session session(connection);
+  Session session(connection, max_document_depth_);
   std::vector<Status> outcomes;
   outcomes.reserve(batch.size());
   for (PendingWrite* pending : batch) {

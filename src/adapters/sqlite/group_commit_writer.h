@@ -20,7 +20,8 @@ namespace pop::sqlite {
 
 class GroupCommitWriter {
  public:
-  explicit GroupCommitWriter(std::unique_ptr<Connection> connection);
+  // `max_document_depth`: see SqliteStoreOptions.
+  GroupCommitWriter(std::unique_ptr<Connection> connection, size_t max_document_depth);
   // Stop()s, then closes the connection.
   ~GroupCommitWriter();
   GroupCommitWriter(const GroupCommitWriter&) = delete;
@@ -53,6 +54,7 @@ class GroupCommitWriter {
   std::vector<Status> AbandonBatch(size_t size, const Error& error);
 
   const std::unique_ptr<Connection> connection_;  // used only by the writer thread once started
+  const size_t max_document_depth_;
 
   mutable Mutex mu_;
   std::condition_variable_any work_cv_;  // queue_ gained an entry, or stopping_

@@ -1,5 +1,8 @@
 #include "adapters/sqlite/session.h"
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -29,7 +32,15 @@ void BindAll(Statement& statement, const std::vector<SqlValue>& params) {
 }
 
 Result<DataObject> DecodeText(ObjectKind kind, std::string_view doc) {
-  Result<Json> json = ParseJson(doc);
+  // Rows that older versions stored deeper than kMaxJsonDepth are still read, up to
+  // kMaxStoredJsonDepth; a deeper one is reported as such (kValidation, not a 500).
+  Result<Json> json = ParseJson(doc, {kMaxStoredJsonDepth});
+  if (!json.ok() && json.error().message.find("nesting is deeper") != std::string::npos) {
+    return Error(ErrorCode::kValidation,
+                 std::string("stored ") + ObjectKindName(kind) + " nests deeper than " +
+                     std::to_string(kMaxStoredJsonDepth) +
+                     " levels and cannot be read; a super user can still delete it");
+  }
   if (!json.ok()) {
     return Error(ErrorCode::kInternal, std::string("stored ") + ObjectKindName(kind) +
                                            " is not valid JSON: " + json.error().message);
@@ -265,6 +276,12 @@ Status Session::Put(const DataObject& object) {
                   std::string("cannot store ") + ObjectKindName(KindOf(object)) + " without an id");
   }
   Json encoded = EncodeObject(object);
+  if (std::optional<std::string> path = PathDeeperThan(encoded, max_document_depth_)) {
+    return Status(ErrorCode::kValidation, std::string(ObjectKindName(KindOf(object))) + " field '" +
+                                              *path + "' nests deeper than " +
+                                              std::to_string(max_document_depth_) +
+                                              " levels (the limit); nothing was stored");
+  }
   std::string doc = ToJsonText(encoded);
   SqlQuery upsert = BuildUpsert(KindOf(object), encoded, std::move(doc));
   POP_ASSIGN_OR_RETURN(Statement statement, connection_.Prepare(upsert.sql));
@@ -512,6 +529,69 @@ Status Session::AddIdempotencyKey(std::string_view customer_id, std::string_view
   return WithConflictMessage(statement.Run(), "idempotency key '" + std::string(key) +
                                                   "' of customer '" + std::string(customer_id) +
                                                   "' is already recorded");
+}
+
+Status Session::AddAuditRecords(const std::vector<AuditRecord>& records) {
+  for (const AuditRecord& record : records) {
+    // Borrowed from the connection's cache each time: returning it resets it for the next row.
+    POP_ASSIGN_OR_RETURN(
+        Statement statement,
+        connection_.Prepare("INSERT INTO audit_log (at, token_id, accounts, super_user, method,"
+                            " route, object_ids, status, correlation_id)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+    statement.BindInt(1, record.time.millis());
+    statement.BindText(2, record.token_id);
+    statement.BindText(3, AccountsText(record.accounts));
+    statement.BindInt(4, record.super_user ? 1 : 0);
+    statement.BindText(5, record.method);
+    statement.BindText(6, record.route);
+    statement.BindText(7, AccountsText(record.object_ids));
+    statement.BindInt(8, record.status);
+    statement.BindText(9, record.correlation_id);
+    POP_RETURN_IF_ERROR(statement.Run());
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<AuditRecord>> Session::FindAuditRecords(const AuditQuery& query) {
+  std::string sql =
+      "SELECT seq, at, token_id, accounts, super_user, method, route, object_ids, status,"
+      " correlation_id FROM audit_log WHERE at >= ?1";
+  if (query.by_user) {
+    sql += " AND (token_id = ?2 OR EXISTS (SELECT 1 FROM json_each(accounts) WHERE value = ?2))";
+  }
+  sql += " ORDER BY seq DESC LIMIT ?3";
+  POP_ASSIGN_OR_RETURN(Statement statement, connection_.Prepare(sql));
+  statement.BindInt(1, query.since ? query.since->millis() : INT64_MIN);
+  if (query.by_user) statement.BindText(2, *query.by_user);
+  statement.BindInt(3, static_cast<int64_t>(std::min<size_t>(query.limit, INT64_MAX)));
+  std::vector<AuditRecord> records;
+  for (;;) {
+    POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+    if (!has_row) return records;
+    AuditRecord record;
+    record.sequence = statement.ColumnInt(0);
+    record.time = Timestamp::FromMillis(statement.ColumnInt(1));
+    record.token_id = statement.ColumnText(2);
+    POP_ASSIGN_OR_RETURN(record.accounts, DecodeAccounts(statement.ColumnText(3)));
+    record.super_user = statement.ColumnInt(4) != 0;
+    record.method = statement.ColumnText(5);
+    record.route = statement.ColumnText(6);
+    POP_ASSIGN_OR_RETURN(record.object_ids, DecodeAccounts(statement.ColumnText(7)));
+    record.status = static_cast<int>(statement.ColumnInt(8));
+    record.correlation_id = statement.ColumnText(9);
+    records.push_back(std::move(record));
+  }
+}
+
+Result<int64_t> Session::DeleteAuditRecordsBefore(Timestamp cutoff, size_t limit) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("DELETE FROM audit_log WHERE seq IN (SELECT seq FROM"
+                                           " audit_log WHERE at < ?1 ORDER BY at LIMIT ?2)"));
+  statement.BindInt(1, cutoff.millis());
+  statement.BindInt(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes();
 }
 
 }  // namespace pop::sqlite

@@ -11,13 +11,16 @@
 #include <vector>
 
 #include "adapters/sqlite/connection.h"
+#include "core/json/json_depth.h"
 #include "ports/store.h"
 
 namespace pop::sqlite {
 
 class Session final : public StoreWriter {
  public:
-  explicit Session(Connection& connection) : connection_(connection) {}
+  // Put refuses documents nesting deeper than `max_document_depth` (kValidation).
+  explicit Session(Connection& connection, size_t max_document_depth = kMaxJsonDepth)
+      : connection_(connection), max_document_depth_(max_document_depth) {}
 
   Result<std::optional<DataObject>> Get(ObjectKind kind, std::string_view id) override;
   Result<std::vector<DataObject>> Find(ObjectKind kind, const ObjectQuery& query) override;
@@ -32,6 +35,7 @@ class Session final : public StoreWriter {
   Result<std::vector<ApiToken>> ListTokens() override;
   Result<std::optional<std::string>> FindIdempotentAgenda(std::string_view customer_id,
                                                           std::string_view key) override;
+  Result<std::vector<AuditRecord>> FindAuditRecords(const AuditQuery& query) override;
 
   Status Put(const DataObject& object) override;
   Result<bool> Delete(ObjectKind kind, std::string_view id) override;
@@ -52,6 +56,8 @@ class Session final : public StoreWriter {
   Result<bool> RevokeToken(std::string_view id, Timestamp at) override;
   Status RecordTokenUse(std::string_view id, Timestamp last_used,
                         const std::vector<std::string>& pending_accounts) override;
+  Status AddAuditRecords(const std::vector<AuditRecord>& records) override;
+  Result<int64_t> DeleteAuditRecordsBefore(Timestamp cutoff, size_t limit) override;
   Status AddIdempotencyKey(std::string_view customer_id, std::string_view key,
                            std::string_view agenda_id, Timestamp created) override;
 
@@ -59,6 +65,7 @@ class Session final : public StoreWriter {
   Result<std::vector<ReadyAgenda>> QueryReady(std::string_view where, std::string_view arg);
 
   Connection& connection_;
+  size_t max_document_depth_;
 };
 
 // Runs a caller's closure: an exception escaping it becomes kInternal, so none crosses the port

@@ -1,6 +1,9 @@
 #include "adapters/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <utility>
@@ -73,8 +76,29 @@ Status Migrate(Connection& connection) {
   return connection.Run("COMMIT");
 }
 
+// Takes group and other permissions off a file if it exists.
+void TakeAwayGroupAndOther(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    ::chmod(path.c_str(), st.st_mode & 0700);
+  }
+}
+
+// The database holds every customer's objects and the tokens' hashes: owner-only, like the admin
+// token file. SQLite would create it 0644 less the umask, and creates its -wal and -shm files
+// with the database file's mode; so the file is created 0600 here first, and files an older
+// version left readable by others are tightened. Special names (":memory:", URIs) are left alone;
+// a failure here is left for SQLite's open to report.
+void CreateOwnerOnly(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm"}) TakeAwayGroupAndOther(path + suffix);
+}
+
 // Opens the writer connection and brings the schema up to date.
 Result<std::unique_ptr<Connection>> OpenWriter(const SqliteStoreOptions& options) {
+  CreateOwnerOnly(options.path);
   POP_ASSIGN_OR_RETURN(
       std::unique_ptr<Connection> writer,
       Connection::Open(options.path, Connection::Mode::kReadWrite, options.busy_timeout));
@@ -117,9 +141,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
         Connection::Open(options.path, Connection::Mode::kReadOnly, options.busy_timeout));
     readers.push_back(std::move(reader));
   }
-  std::unique_ptr<SqliteStore> store(
-      new SqliteStore(std::make_unique<sqlite::GroupCommitWriter>(std::move(writer)),
-                      std::make_unique<sqlite::ReaderPool>(std::move(readers))));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(
+      std::make_unique<sqlite::GroupCommitWriter>(std::move(writer), options.max_document_depth),
+      std::make_unique<sqlite::ReaderPool>(std::move(readers))));
   store->writer_->Start();
   return store;
 }

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/base/result.h"
+#include "core/json/json_depth.h"
 #include "ports/store.h"
 
 namespace pop {
@@ -27,6 +28,9 @@ struct SqliteStoreOptions {
   size_t reader_connections = 4;  // concurrent Read() calls; more wait for a free connection
   // How long a statement waits for a lock held by another process before kUnavailable.
   std::chrono::milliseconds busy_timeout{5000};
+  // Put refuses (kValidation, naming the field) a document nesting deeper than this. Only tests
+  // raise it, to store the too-deep rows that older versions could write.
+  size_t max_document_depth = kMaxJsonDepth;
 };
 
 // Counters for metrics and tests; `writes / commits` is the mean group-commit batch size.

@@ -27,8 +27,10 @@ Result<Agenda> ExpandTemplate(const AgendaTemplate& agenda_template, const Json&
   ReplacementResult replaced = ReplaceReferences(skeleton, map);
   Result<Agenda> agenda = Decode<Agenda>(replaced.document);
   if (!agenda.ok()) {
-    return Error(ErrorCode::kInternal, "Failed to generate Agenda from template: [" +
-                                           agenda_template.title.value_or("") + "]");
+    // The payload made the skeleton something else: the caller's input, hence kValidation (a 500
+    // would hide the message: server-side errors answer a generic text).
+    return Error(ErrorCode::kValidation, "Failed to generate Agenda from template: [" +
+                                             agenda_template.title.value_or("") + "]");
   }
   return agenda;
 }

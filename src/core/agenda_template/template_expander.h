@@ -11,7 +11,7 @@
 namespace pop {
 
 // Errors: kValidation "Parameter [<name>] is duplicated." when a static parameter is named
-// pop.payload or pop.transformRequest; kInternal "Failed to generate Agenda from template:
+// pop.payload or pop.transformRequest; kValidation "Failed to generate Agenda from template:
 // [<title>]" when the expanded document is no longer an Agenda (e.g. a reference turned
 // `operations` into a string). Unresolvable references are left in place.
 [[nodiscard]] Result<Agenda> ExpandTemplate(const AgendaTemplate& agenda_template,

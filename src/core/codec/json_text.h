@@ -8,12 +8,14 @@
 
 #include "core/base/result.h"
 #include "core/json/json.h"
+#include "core/json/json_depth.h"
 
 namespace pop {
 
 struct JsonParseLimits {
-  // Deeper documents are refused with kInvalidArgument (a guard against stack exhaustion).
-  size_t max_depth = 128;
+  // Deeper documents are refused with kInvalidArgument (a guard against stack exhaustion). The
+  // default is the one limit every path in keeps to (core/json/json_depth.h).
+  size_t max_depth = kMaxJsonDepth;
 };
 
 // Errors: kInvalidArgument with the byte offset and what was wrong.

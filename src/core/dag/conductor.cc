@@ -125,6 +125,15 @@ bool Conductor::Resolve(Op& op, ReadyOperation& out) {
     stopped_ = true;
     return false;
   }
+  // An output substituted into a payload nests it deeper than either was: held to the same limit
+  // as every other document, so that what reaches a handler could have been submitted.
+  if (std::optional<std::string> path = PathDeeperThan(resolved.document)) {
+    errors_.push_back("Operation " + name + " payload field '" + *path + "' nests deeper than " +
+                      std::to_string(kMaxJsonDepth) +
+                      " levels (the limit) once its references are resolved");
+    stopped_ = true;
+    return false;
+  }
   out.name = name;
   out.type = op.operation.type.value_or("");
   out.id = op.operation.id;

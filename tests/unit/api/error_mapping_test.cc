@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "api/envelope.h"
+
 namespace pop::api {
 namespace {
 
@@ -17,6 +19,25 @@ TEST(ErrorMappingTest, SpecCodesAndTitles) {
   EXPECT_EQ(HttpStatusFor(ErrorCode::kPayloadTooLarge), 413);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kUnavailable), 503);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kUnauthenticated), 401);
+}
+
+TEST(ErrorMappingTest, InternalErrorsAnswerAGenericMessageWithTheCorrelationId) {
+  const std::string sql = "database error: 'SELECT doc FROM agenda WHERE ...': too many terms";
+  for (ErrorCode code : {ErrorCode::kInternal, ErrorCode::kUnavailable}) {
+    HttpResponse response = ErrorResponse(Error(code, sql), ResponseIds{std::nullopt, "cid-7"});
+    EXPECT_EQ(response.body.find("SELECT"), std::string::npos) << response.body;
+    EXPECT_NE(response.body.find("cid-7"), std::string::npos) << response.body;
+    EXPECT_EQ(response.log_detail, sql);  // for the server log only
+    HttpResponse service =
+        ServiceErrorResponse(Error(code, sql), ResponseIds{std::nullopt, "cid-7"});
+    EXPECT_EQ(service.body.find("SELECT"), std::string::npos) << service.body;
+  }
+}
+
+TEST(ErrorMappingTest, ClientErrorsKeepTheirMessage) {
+  Error error(ErrorCode::kValidation, "Invalid value for field 'queueSize'");
+  EXPECT_EQ(ClientMessageFor(error, "c"), error.message);
+  EXPECT_TRUE(ErrorResponse(error, ResponseIds{std::nullopt, "c"}).log_detail.empty());
 }
 
 }  // namespace

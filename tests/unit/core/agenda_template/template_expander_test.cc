@@ -43,10 +43,11 @@ TEST(TemplateExpanderTest, StaticParameterMayNotShadowThePayload) {
   EXPECT_EQ(agenda.error().message, "Parameter [pop.payload] is duplicated.");
 }
 
-TEST(TemplateExpanderTest, ExpansionThatBreaksTheAgendaShapeIsAnInternalError) {
+TEST(TemplateExpanderTest, ExpansionThatBreaksTheAgendaShapeIsAValidationError) {
   auto tmpl = TemplateFrom(R"({"title":"Broken","agenda":{"linkId":"@<pop.payload>"}})");
   auto agenda = ExpandTemplate(tmpl, testing::ParseOrDie(R"({"an":"object"})"));
   ASSERT_FALSE(agenda.ok());
+  EXPECT_EQ(agenda.error().code, ErrorCode::kValidation);
   EXPECT_EQ(agenda.error().message, "Failed to generate Agenda from template: [Broken]");
 }
 
