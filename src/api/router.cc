@@ -64,7 +64,8 @@ Router::Router(RouterOptions options, app::DataObjectService& data, app::TokenSe
       services_(services),
       ids_(ids),
       logger_(logger),
-      audit_(audit) {}
+      audit_(audit),
+      routes_(BuildRoutes()) {}
 
 ResponseIds Router::IdsFor(const HttpRequest& request) {
   ResponseIds ids;
@@ -103,24 +104,108 @@ HttpResponse Router::Rejected(const HttpRequest& request, const Error& error) {
   return ErrorResponse(error, ids);
 }
 
+std::vector<Router::Route> Router::BuildRoutes() {
+  std::vector<Route> routes;
+  auto add = [&routes](RouteSpec spec, std::function<void(const Call&, Responder)> answer) {
+    std::vector<std::string> segments = SplitPath(spec.pattern);
+    routes.push_back(Route{std::move(spec), std::move(segments), std::move(answer)});
+  };
+  add({"/healthz", {"GET"}, false, false}, [](const Call&, Responder respond) {
+    HttpResponse response;
+    response.body = R"({"status":"ok"})";
+    AddStandardHeaders(response);
+    respond(std::move(response));
+  });
+  if (options_.metrics_text) {
+    // Like /healthz, without credentials: scrapers see counts, never customers' objects.
+    add({"/metrics", {"GET"}, false, false}, [this](const Call& call, Responder respond) {
+      if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
+      HttpResponse response;
+      response.body = options_.metrics_text();
+      response.SetHeader("Content-Type", "text/plain; version=0.0.4");
+      respond(std::move(response));
+    });
+  }
+  if (services_ != nullptr) {
+    for (const auto& [pattern, route] : ServiceRouteTable()) {
+      add({pattern, {"POST"}}, [this, route = route](const Call& call, Responder respond) {
+        if (!IsCrudMethod(call.request.method)) return respond(MethodNotAllowed("POST"));
+        services_->Handle(route, call.request, call.ctx, std::move(respond));
+      });
+    }
+    add({"/agenda/{id}/why", {"GET"}}, [this](const Call& call, Responder respond) {
+      if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
+      respond(services_->Why(call.params[0], call.ctx));
+    });
+    add({"/progress/operation/{id}/log", {"GET"}}, [this](const Call& call, Responder respond) {
+      if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
+      respond(services_->OperationLog(call.params[0], call.ctx));
+    });
+  }
+  add({"/token", {"GET", "POST"}}, [this](const Call& call, Responder respond) {
+    respond(token_routes_.Handle(call.request, std::nullopt, call.ctx));
+  });
+  add({"/token/{id}", {"DELETE"}}, [this](const Call& call, Responder respond) {
+    respond(token_routes_.Handle(call.request, call.params[0], call.ctx));
+  });
+  add({"/audit", {"GET"}}, [this](const Call& call, Responder respond) {
+    if (audit_ == nullptr || !call.ctx.auth.is_super_user) {  // invisible looks like absent
+      return respond(ErrorResponse(Error(ErrorCode::kNotFound, "Not found: " + call.target.path),
+                                   ResponseIds{call.ctx.cid, call.ctx.correlation_id}));
+    }
+    if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
+    respond(ListAudit(*audit_, call.target, call.ctx));
+  });
+  for (const DataRoute& data : DataRouteTable()) {
+    std::string collection;
+    for (const auto& segment : data.segments) collection += "/" + segment;
+    auto answer = [this, kind = data.kind](const Call& call, Responder respond) {
+      if (!IsCrudMethod(call.request.method)) {
+        return respond(MethodNotAllowed("GET,POST,PUT,DELETE"));
+      }
+      std::optional<std::string> path_id;
+      if (!call.params.empty()) path_id = call.params[0];
+      respond(data_routes_.Handle(kind, path_id, call.request, call.target, call.ctx));
+    };
+    add({collection, {"GET", "POST"}}, answer);
+    add({collection + "/{id}", {"GET", "PUT", "DELETE"}}, answer);
+  }
+  return routes;
+}
+
+std::vector<RouteSpec> Router::Routes() const {
+  std::vector<RouteSpec> specs;
+  specs.reserve(routes_.size());
+  for (const Route& route : routes_) specs.push_back(route.spec);
+  return specs;
+}
+
+const Router::Route* Router::Match(const std::vector<std::string>& absolute, bool under_base,
+                                   const std::vector<std::string>& relative,
+                                   std::vector<std::string>& params) const {
+  for (const Route& route : routes_) {
+    if (route.spec.under_base && !under_base) continue;
+    const std::vector<std::string>& path = route.spec.under_base ? relative : absolute;
+    if (path.size() != route.segments.size()) continue;
+    params.clear();
+    bool matches = true;
+    for (size_t i = 0; i < path.size() && matches; ++i) {
+      if (route.segments[i] == "{id}") {
+        params.push_back(path[i]);
+      } else {
+        matches = route.segments[i] == path[i];
+      }
+    }
+    if (matches) return &route;
+  }
+  return nullptr;
+}
+
 void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Responder respond) {
   std::optional<Target> target = ParseTarget(request.target);
   if (!target) {
     return respond(ErrorResponse(
         Error(ErrorCode::kInvalidArgument, "Malformed percent-encoding in URL"), ids));
-  }
-  if (target->path == "/healthz") {
-    HttpResponse response;
-    response.body = R"({"status":"ok"})";
-    AddStandardHeaders(response);
-    return respond(std::move(response));
-  }
-  if (target->path == "/metrics" && request.method == "GET" && options_.metrics_text) {
-    // Like /healthz, without credentials: scrapers see counts, never customers' objects.
-    HttpResponse response;
-    response.body = options_.metrics_text();
-    response.SetHeader("Content-Type", "text/plain; version=0.0.4");
-    return respond(std::move(response));
   }
   if (request.method == "OPTIONS") {  // CORS preflight; browsers send it without credentials
     HttpResponse response;
@@ -135,45 +220,20 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
                     std::equal(base_segments_.begin(), base_segments_.end(), segments.begin());
   std::vector<std::string> relative;
   if (under_base) relative.assign(segments.begin() + base_segments_.size(), segments.end());
-
-  std::optional<ServiceRoute> service;
-  if (services_ != nullptr) service = MatchServiceRoute(relative);
-  bool why_route = services_ != nullptr && relative.size() == 3 && relative[0] == "agenda" &&
-                   relative[2] == "why";
-  bool log_route = services_ != nullptr && relative.size() == 4 && relative[0] == "progress" &&
-                   relative[1] == "operation" && relative[3] == "log";
-  const DataRoute* route = nullptr;
-  std::optional<std::string> path_id;
-  for (const DataRoute& candidate : DataRouteTable()) {
-    if (service || why_route || log_route) break;
-    size_t n = candidate.segments.size();
-    if (relative.size() < n || relative.size() > n + 1) continue;
-    if (!std::equal(candidate.segments.begin(), candidate.segments.end(), relative.begin())) {
-      continue;
-    }
-    route = &candidate;
-    if (relative.size() == n + 1) path_id = relative.back();
-    break;
-  }
-  bool token_route = (relative.size() == 1 || relative.size() == 2) && relative[0] == "token";
-  bool audit_route = relative.size() == 1 && relative[0] == "audit";
-  if (!under_base ||
-      (route == nullptr && !token_route && !audit_route && !service && !why_route && !log_route)) {
+  std::vector<std::string> params;
+  const Route* route = Match(segments, under_base, relative, params);
+  if (route == nullptr) {
     return respond(ErrorResponse(
         Error(ErrorCode::kMethodNotAllowed, "No route for " + request.method + " " + target->path),
         ids));
   }
-  Result<AuthContext> auth = tokens_.Authenticate(request.Header("authorization"));
-  if (!auth.ok()) return respond(ErrorResponse(auth.error(), ids));
-  app::RequestContext ctx{std::move(auth).value(), ids.cid, ids.correlation_id};
-  if (audit_route) {
-    if (audit_ == nullptr || !ctx.auth.is_super_user) {  // invisible looks like absent
-      return respond(ErrorResponse(Error(ErrorCode::kNotFound, "Not found: " + target->path), ids));
-    }
-    if (request.method != "GET") return respond(MethodNotAllowed("GET"));
-    return respond(ListAudit(*audit_, *target, ctx));
+  app::RequestContext ctx{AuthContext{}, ids.cid, ids.correlation_id};
+  if (route->spec.needs_token) {
+    Result<AuthContext> auth = tokens_.Authenticate(request.Header("authorization"));
+    if (!auth.ok()) return respond(ErrorResponse(auth.error(), ids));
+    ctx.auth = std::move(auth).value();
   }
-  if (audit_ != nullptr && ChangesState(request.method, relative)) {
+  if (audit_ != nullptr && route->spec.needs_token && ChangesState(request.method, relative)) {
     // Recorded once answered (services may answer later, from another thread).
     respond = [audit = audit_, record = StartAuditRecord(request, *target, ctx),
                respond = std::move(respond)](HttpResponse response) mutable {
@@ -182,25 +242,7 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
       respond(std::move(response));
     };
   }
-  if (service) {
-    if (!IsCrudMethod(request.method)) return respond(MethodNotAllowed("POST"));
-    return services_->Handle(*service, request, ctx, std::move(respond));
-  }
-  if (why_route) {
-    if (request.method != "GET") return respond(MethodNotAllowed("GET"));
-    return respond(services_->Why(relative[1], ctx));
-  }
-  if (log_route) {
-    if (request.method != "GET") return respond(MethodNotAllowed("GET"));
-    return respond(services_->OperationLog(relative[2], ctx));
-  }
-  if (token_route) {
-    std::optional<std::string> token_id;
-    if (relative.size() == 2) token_id = relative[1];
-    return respond(token_routes_.Handle(request, token_id, ctx));
-  }
-  if (!IsCrudMethod(request.method)) return respond(MethodNotAllowed("GET,POST,PUT,DELETE"));
-  respond(data_routes_.Handle(route->kind, path_id, request, *target, ctx));
+  route->answer(Call{request, *target, std::move(params), ctx}, std::move(respond));
 }
 
 }  // namespace pop::api

@@ -1,8 +1,9 @@
-// Router: the api layer's HttpHandler. Routes a request under the configurable base path
-// (default "/pop") to the service routes, the data routes or the token routes,
-// authenticates it, and answers CORS preflights, /healthz and /metrics. Unknown routes and verbs
-// get 405. Every state-changing call is recorded in the audit log once answered, and GET /audit
-// lists the log to super users (api/audit_route.h). Thread-safe.
+// Router: the api layer's HttpHandler. One route table (Routes()) maps a request under the
+// configurable base path (default "/pop") to the service routes, the data routes, the token
+// routes or the audit log, after authenticating it; /healthz and /metrics need no token; CORS
+// preflights are answered for any path. Unknown routes get 405. Every state-changing call is
+// recorded in the audit log once answered, and GET /audit lists the log to super users
+// (api/audit_route.h). Thread-safe.
 #pragma once
 
 #include <functional>
@@ -22,6 +23,16 @@
 
 namespace pop::api {
 
+// One route of the API: its path under the base path, each segment a literal or "{id}" (any one
+// segment), and the verbs it answers; other verbs on its path get the route's own refusal. Routes
+// that need no token (/healthz, /metrics) are listed with their absolute path.
+struct RouteSpec {
+  std::string pattern;  // e.g. "/agenda/{id}/why"
+  std::vector<std::string> methods;
+  bool under_base = true;
+  bool needs_token = true;
+};
+
 struct RouterOptions {
   std::string base_path = "/pop";  // "" serves the routes at the root
   DataRoutesOptions data;
@@ -39,7 +50,30 @@ class Router final : public HttpHandler {
   void Handle(HttpRequest request, Responder respond) override;
   HttpResponse Rejected(const HttpRequest& request, const Error& error) override;
 
+  // Every route, in matching order (the first whose path matches answers). Adding a route here
+  // is the only way to serve one; the route x caller matrix test needs a row for each.
+  std::vector<RouteSpec> Routes() const;
+
  private:
+  // A matched request: the route's "{id}" segments in order, and who asks.
+  struct Call {
+    const HttpRequest& request;
+    const Target& target;
+    std::vector<std::string> params;
+    const app::RequestContext& ctx;
+  };
+  struct Route {
+    RouteSpec spec;
+    std::vector<std::string> segments;
+    std::function<void(const Call&, Responder)> answer;
+  };
+  std::vector<Route> BuildRoutes();
+  // The route whose path matches `segments` (absolute for the token-free ones, relative to the
+  // base path for the rest), with its "{id}" values; nullptr when none does.
+  const Route* Match(const std::vector<std::string>& absolute, bool under_base,
+                     const std::vector<std::string>& relative,
+                     std::vector<std::string>& params) const;
+
   // Answers through `respond` (service routes may answer later, from another thread).
   void Dispatch(const HttpRequest& request, const ResponseIds& ids, Responder respond);
   ResponseIds IdsFor(const HttpRequest& request);
@@ -53,6 +87,7 @@ class Router final : public HttpHandler {
   IdGenerator& ids_;
   Logger& logger_;
   app::AuditLog* audit_;
+  std::vector<Route> routes_;  // after every member its answers use
 };
 
 }  // namespace pop::api

@@ -37,22 +37,26 @@ const char* StateName(app::QueueExplanation::State state) {
 
 }  // namespace
 
+const std::vector<std::pair<std::string, ServiceRoute>>& ServiceRouteTable() {
+  static const std::vector<std::pair<std::string, ServiceRoute>> kRoutes = {
+      {"/agenda/service/run", ServiceRoute::kRunTemplate},
+      {"/agenda/service/rerun", ServiceRoute::kRerun},
+      {"/agenda/service/cancel", ServiceRoute::kCancel},
+      {"/progress/agenda/service", ServiceRoute::kProgressSummary},
+      {"/resourcepool/service/getAgenda", ServiceRoute::kGetAgenda},
+      {"/resourcepool/service/createAgenda", ServiceRoute::kCreateAgenda},
+      {"/resourcepool/service/updateAgendaProgress", ServiceRoute::kUpdateAgendaProgress},
+      {"/resourcepool/service/updateAgenda", ServiceRoute::kUpdateAgenda},
+      {"/resourcepool/service/appendOperationLog", ServiceRoute::kAppendOperationLog},
+  };
+  return kRoutes;
+}
+
 std::optional<ServiceRoute> MatchServiceRoute(const std::vector<std::string>& relative) {
-  if (relative.size() != 3) return std::nullopt;
-  if (relative[0] == "agenda" && relative[1] == "service") {
-    if (relative[2] == "run") return ServiceRoute::kRunTemplate;
-    if (relative[2] == "rerun") return ServiceRoute::kRerun;
-    if (relative[2] == "cancel") return ServiceRoute::kCancel;
-  }
-  if (relative[0] == "progress" && relative[1] == "agenda" && relative[2] == "service") {
-    return ServiceRoute::kProgressSummary;
-  }
-  if (relative[0] == "resourcepool" && relative[1] == "service") {
-    if (relative[2] == "getAgenda") return ServiceRoute::kGetAgenda;
-    if (relative[2] == "createAgenda") return ServiceRoute::kCreateAgenda;
-    if (relative[2] == "updateAgendaProgress") return ServiceRoute::kUpdateAgendaProgress;
-    if (relative[2] == "updateAgenda") return ServiceRoute::kUpdateAgenda;
-    if (relative[2] == "appendOperationLog") return ServiceRoute::kAppendOperationLog;
+  std::string path;
+  for (const auto& segment : relative) path += "/" + segment;
+  for (const auto& [pattern, route] : ServiceRouteTable()) {
+    if (pattern == path) return route;
   }
   return std::nullopt;
 }

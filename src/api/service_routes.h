@@ -6,6 +6,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "api/envelope.h"
 #include "api/http_types.h"
@@ -29,6 +31,8 @@ enum class ServiceRoute {
   kAppendOperationLog,
 };
 
+// Every service route: its path under the base path, and which it is (the router's table).
+const std::vector<std::pair<std::string, ServiceRoute>>& ServiceRouteTable();
 // The route named by path segments relative to the base path, if any.
 std::optional<ServiceRoute> MatchServiceRoute(const std::vector<std::string>& relative);
 
