@@ -73,6 +73,7 @@ class ApiServer {
   app::InsightQueues& queues() { return *queues_; }
   Store& store() { return *store_; }
   IdGenerator& ids() { return ids_; }
+  const api::Router& router() const { return *router_; }
   app::AuditLog& audit() { return *audit_; }
   const std::filesystem::path& dir() const { return dir_; }
 
