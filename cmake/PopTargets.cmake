@@ -4,6 +4,11 @@ function(pop_apply_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
                                            -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
                                            -Wimplicit-fallthrough)
+  # Clang checks the lock annotations of ports/mutex.h (POP_GUARDED_BY, POP_REQUIRES...) on
+  # every target; GCC has no such analysis and ignores the annotations.
+  if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    target_compile_options(${target} PRIVATE -Wthread-safety)
+  endif()
   if(POP_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
