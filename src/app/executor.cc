@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "core/codec/json_text.h"
@@ -281,7 +282,7 @@ Executor::Executor(ExecutorDeps deps, ExecutorOptions options)
 void Executor::Cancel(bool user_requested) {
   Execution* active = nullptr;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     cancel_requested_ = true;
     cancel_by_user_ = user_requested;
     active = active_;
@@ -315,7 +316,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
   }
   bool cancelled_before_start = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     active_ = &run;
     std::lock_guard<std::mutex> run_lock(run.mu);
     run.cancelled = cancel_requested_;
@@ -406,7 +407,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
   const Timestamp ended_at = deps_.clock.Now();
   bool by_user = true;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     by_user = cancel_by_user_;
   }
   {
@@ -455,7 +456,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
   }
   if (!leftover_logs.empty()) run.StoreLogs(leftover_logs);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     active_ = nullptr;
     cancel_requested_ = false;
     cancel_by_user_ = true;

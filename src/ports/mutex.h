@@ -24,11 +24,12 @@
 #define POP_EXCLUDES(...) POP_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 #define POP_ACQUIRE(...) POP_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define POP_RELEASE(...) POP_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
+#define POP_TRY_ACQUIRE(...) POP_THREAD_ANNOTATION(try_acquire_capability(__VA_ARGS__))
 #define POP_NO_THREAD_SAFETY_ANALYSIS POP_THREAD_ANNOTATION(no_thread_safety_analysis)
 
 namespace pop {
 
-// Satisfies BasicLockable, so std::condition_variable_any can wait on it directly; Wait() and
+// Satisfies Lockable, so std::condition_variable_any can wait on it directly; Wait() and
 // WaitUntil() use the cheaper std::condition_variable.
 class POP_CAPABILITY("mutex") Mutex {
  public:
@@ -38,6 +39,8 @@ class POP_CAPABILITY("mutex") Mutex {
 
   void lock() POP_ACQUIRE() { mu_.lock(); }
   void unlock() POP_RELEASE() { mu_.unlock(); }
+  // Never blocks; true when it took the mutex. Not on a mutex the calling thread holds.
+  bool try_lock() POP_TRY_ACQUIRE(true) { return mu_.try_lock(); }
 
   // cv.wait() on this mutex, which the caller holds (and holds again on return). Spurious
   // wake-ups are allowed: callers re-check their condition in a loop.
