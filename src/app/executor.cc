@@ -133,10 +133,10 @@ class Executor::Execution {
       running.erase(spec.operation_name);
       if (!log.empty()) unsent_logs[spec.operation_name] += log;
     }
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      completions.push_back({spec.operation_name, std::move(outcome)});
-    }
+    // Notified under the lock: once the coordinator can see this completion it may end the run
+    // and destroy this Execution, so nothing here may touch it after the lock is released.
+    std::lock_guard<std::mutex> lock(mu);
+    completions.push_back({spec.operation_name, std::move(outcome)});
     coordinator_cv.notify_all();
   }
 
@@ -280,21 +280,19 @@ Executor::Executor(ExecutorDeps deps, ExecutorOptions options)
     : deps_(std::move(deps)), options_(std::move(options)) {}
 
 void Executor::Cancel(bool user_requested) {
-  Execution* active = nullptr;
+  // mu_ stays held throughout: Run clears active_ under it before its Execution is destroyed,
+  // so the run cannot end under our feet.
+  MutexLock lock(mu_);
+  cancel_requested_ = true;
+  cancel_by_user_ = user_requested;
+  Execution* active = active_;
+  if (active == nullptr) return;
   {
-    MutexLock lock(mu_);
-    cancel_requested_ = true;
-    cancel_by_user_ = user_requested;
-    active = active_;
-    if (active != nullptr) {
-      std::lock_guard<std::mutex> run_lock(active->mu);
-      active->cancelled = true;
-    }
-  }
-  if (active != nullptr) {
-    active->CancelAll();
+    std::lock_guard<std::mutex> run_lock(active->mu);
+    active->cancelled = true;
     active->coordinator_cv.notify_all();
   }
+  active->CancelAll();
 }
 
 ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaProgress>& prior) {
