@@ -4,13 +4,15 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+CLANG_BUILD ?= build-clang
+TSAN_BUILD ?= build-tsan
 DATA_DIR ?= pop-data
 LISTEN ?= 127.0.0.1:9090
 CMAKE_FLAGS ?=
 BENCH_BUILD ?= build-bench
 BENCH_ARGS ?=
 
-.PHONY: deps build run test test-quick chaos bench format tidy clean
+.PHONY: deps build run test test-quick thread-safety tsan tsan-build chaos bench format tidy clean
 
 deps:
 	@scripts/install-deps.sh
@@ -19,25 +21,47 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DPOP_ASAN_BUILD_DIR=$(CURDIR)/$(ASAN_BUILD) -DPOP_FUZZ_BUILD_DIR=$(CURDIR)/$(FUZZ_BUILD) \
-	  $(CMAKE_FLAGS) >/dev/null
+	  -DPOP_TSAN_BUILD_DIR=$(CURDIR)/$(TSAN_BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
 	$(BUILD)/bin/pop dev --listen $(LISTEN) --data-dir $(DATA_DIR)
 
 # Every tier: unit, contract, integration, e2e, lint (format, tidy, layers), the ASan/UBSan
-# build's tests and the fuzzers. ctest's summary line is the last thing printed.
+# build's tests, the fuzzers, the clang build that checks the lock annotations (thread-safety)
+# and the unit tier under ThreadSanitizer (`make tsan` runs integration and e2e too; the cost of
+# each is in CONTRIBUTING.md). ctest's summary line is the last thing printed.
 test: build
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DPOP_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DPOP_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@$(MAKE) --no-print-directory thread-safety
+	@$(MAKE) --no-print-directory tsan-build TSAN_TARGETS=pop_unit_tests
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# Every library compiled by clang 14, whose -Wthread-safety (an error) checks the lock
+# annotations of ports/mutex.h; nothing is linked or run. Part of `make test`.
+thread-safety: deps
+	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(CLANG_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS_DEBUG=-O0 -DPOP_BUILD_TESTS=OFF >/dev/null
+	@cmake --build $(CLANG_BUILD) -j $(JOBS) --target pop_libraries
+
+# The unit, integration and e2e tiers built with ThreadSanitizer and run with tests/tsan.supp.
+TSAN_TARGETS ?= pop_unit_tests pop_integration_tests pop_e2e_tests pop pop_workflow_bench \
+  pop_example_handler
+tsan: tsan-build
+	@ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|integration|e2e'
+
+tsan-build: deps
+	@cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPOP_SANITIZE=thread >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TARGETS)
 
 # The main build's tests only (no sanitizer or fuzz tree).
 test-quick: build
-	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE 'asan|fuzz'
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE 'asan|tsan|fuzz'
 
 # The chaos tier with many more trials than `make test` runs (CHAOS_TRIALS, default 200).
 CHAOS_TRIALS ?= 200
@@ -63,4 +87,4 @@ tidy: build
 	@tools/run_clang_tidy.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(CLANG_BUILD) $(TSAN_BUILD)

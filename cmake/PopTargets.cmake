@@ -4,6 +4,11 @@ function(pop_apply_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
                                            -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
                                            -Wimplicit-fallthrough)
+  # Clang checks the lock annotations of ports/mutex.h (POP_GUARDED_BY, POP_REQUIRES...) on
+  # every target; GCC has no such analysis and ignores the annotations.
+  if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    target_compile_options(${target} PRIVATE -Wthread-safety)
+  endif()
   if(POP_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
@@ -22,6 +27,14 @@ if(POP_SANITIZE)
   endforeach()
   add_compile_options(-fno-omit-frame-pointer -fno-sanitize-recover=all)
 endif()
+# The environment of every test. Under ThreadSanitizer each test, and every process it starts
+# (they inherit it), reads tests/tsan.supp, whose every line says why it is there; the first
+# report fails the process.
+set(POP_TEST_ENVIRONMENT)
+if(POP_SANITIZE MATCHES "thread")
+  set(POP_TEST_ENVIRONMENT "TSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/tsan.supp:\
+halt_on_error=1:second_deadlock_stack=1")
+endif()
 
 # pop_add_library(name SOURCES ... DEPS ...): a static library whose include root is src/.
 # DEPS lists the only targets this layer may use; CMake then refuses anything else at link time
@@ -32,6 +45,7 @@ function(pop_add_library name)
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
   pop_apply_warnings(${name})
+  set_property(GLOBAL APPEND PROPERTY POP_LIBRARIES ${name})
 endfunction()
 
 # pop_add_test(name SOURCES ... DEPS ... LABELS ...)

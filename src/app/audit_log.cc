@@ -27,7 +27,7 @@ AuditLog::AuditLog(Store& store, const Clock& clock, Logger& logger, AuditLogOpt
 AuditLog::~AuditLog() { Stop(); }
 
 void AuditLog::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (started_ || stopping_) return;
   started_ = true;
   thread_ = std::thread([this] { Loop(); });
@@ -35,7 +35,7 @@ void AuditLog::Start() {
 
 void AuditLog::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   work_cv_.notify_all();
@@ -44,31 +44,31 @@ void AuditLog::Stop() {
 
 void AuditLog::Record(AuditRecord record) {
   record.time = clock_.Now();
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!started_ || stopping_) {
     // No writer thread: written here, so that nothing recorded during shutdown is lost.
     ++queued_total_;
-    lock.unlock();
+    lock.Unlock();
     WriteBatch({record});
     return;
   }
   if (queue_.size() >= options_.max_queued) {
     ++failed_;
-    lock.unlock();
+    lock.Unlock();
     logger_.Log(LogLevel::kError, "audit queue full (" + std::to_string(options_.max_queued) +
                                       " records); not stored: " + AuditLine(record));
     return;
   }
   queue_.push_back(std::move(record));
   ++queued_total_;
-  lock.unlock();
+  lock.Unlock();
   work_cv_.notify_one();
 }
 
 void AuditLog::Flush() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const int64_t target = queued_total_;
-  written_cv_.wait(lock, [&] { return written_total_ >= target; });
+  while (written_total_ < target) mu_.Wait(written_cv_);
 }
 
 Result<std::vector<AuditRecord>> AuditLog::Find(const AuditQuery& query) {
@@ -82,23 +82,23 @@ Result<std::vector<AuditRecord>> AuditLog::Find(const AuditQuery& query) {
 }
 
 int64_t AuditLog::failed() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return failed_;
 }
 
 void AuditLog::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (;;) {
-    work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    while (queue_.empty() && !stopping_) mu_.Wait(work_cv_);
     if (queue_.empty()) return;  // stopping, and everything is written
     std::vector<AuditRecord> batch;
     while (!queue_.empty() && batch.size() < options_.max_batch) {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
-    lock.unlock();
+    lock.Unlock();
     WriteBatch(batch);
-    lock.lock();
+    lock.Lock();
   }
 }
 
@@ -112,7 +112,7 @@ void AuditLog::WriteBatch(const std::vector<AuditRecord>& batch) {
     }
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     written_total_ += static_cast<int64_t>(batch.size());
     if (!written.ok()) failed_ += static_cast<int64_t>(batch.size());
   }

@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "core/model/audit_record.h"
 #include "ports/clock.h"
 #include "ports/logger.h"
+#include "ports/mutex.h"
 #include "ports/store.h"
 
 namespace pop::app {
@@ -60,15 +60,15 @@ class AuditLog {
   Logger& logger_;
   const AuditLogOptions options_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable work_cv_;     // queue_ gained a record, or stopping_
   std::condition_variable written_cv_;  // written_ advanced
-  std::deque<AuditRecord> queue_;
-  int64_t queued_total_ = 0;   // records ever queued
-  int64_t written_total_ = 0;  // of those, written or logged as failed
-  int64_t failed_ = 0;
-  bool started_ = false;
-  bool stopping_ = false;
+  std::deque<AuditRecord> queue_ POP_GUARDED_BY(mu_);
+  int64_t queued_total_ POP_GUARDED_BY(mu_) = 0;   // records ever queued
+  int64_t written_total_ POP_GUARDED_BY(mu_) = 0;  // of those, written or logged as failed
+  int64_t failed_ POP_GUARDED_BY(mu_) = 0;
+  bool started_ POP_GUARDED_BY(mu_) = false;
+  bool stopping_ POP_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

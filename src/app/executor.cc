@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "core/codec/json_text.h"
@@ -132,10 +133,10 @@ class Executor::Execution {
       running.erase(spec.operation_name);
       if (!log.empty()) unsent_logs[spec.operation_name] += log;
     }
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      completions.push_back({spec.operation_name, std::move(outcome)});
-    }
+    // Notified under the lock: once the coordinator can see this completion it may end the run
+    // and destroy this Execution, so nothing here may touch it after the lock is released.
+    std::lock_guard<std::mutex> lock(mu);
+    completions.push_back({spec.operation_name, std::move(outcome)});
     coordinator_cv.notify_all();
   }
 
@@ -279,21 +280,19 @@ Executor::Executor(ExecutorDeps deps, ExecutorOptions options)
     : deps_(std::move(deps)), options_(std::move(options)) {}
 
 void Executor::Cancel(bool user_requested) {
-  Execution* active = nullptr;
+  // mu_ stays held throughout: Run clears active_ under it before its Execution is destroyed,
+  // so the run cannot end under our feet.
+  MutexLock lock(mu_);
+  cancel_requested_ = true;
+  cancel_by_user_ = user_requested;
+  Execution* active = active_;
+  if (active == nullptr) return;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancel_requested_ = true;
-    cancel_by_user_ = user_requested;
-    active = active_;
-    if (active != nullptr) {
-      std::lock_guard<std::mutex> run_lock(active->mu);
-      active->cancelled = true;
-    }
-  }
-  if (active != nullptr) {
-    active->CancelAll();
+    std::lock_guard<std::mutex> run_lock(active->mu);
+    active->cancelled = true;
     active->coordinator_cv.notify_all();
   }
+  active->CancelAll();
 }
 
 ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaProgress>& prior) {
@@ -315,7 +314,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
   }
   bool cancelled_before_start = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     active_ = &run;
     std::lock_guard<std::mutex> run_lock(run.mu);
     run.cancelled = cancel_requested_;
@@ -406,7 +405,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
   const Timestamp ended_at = deps_.clock.Now();
   bool by_user = true;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     by_user = cancel_by_user_;
   }
   {
@@ -455,7 +454,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
   }
   if (!leftover_logs.empty()) run.StoreLogs(leftover_logs);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     active_ = nullptr;
     cancel_requested_ = false;
     cancel_by_user_ = true;

@@ -9,7 +9,6 @@
 // Design: docs/design/executor.md. Thread-safe: Run on one thread, Cancel from any.
 #pragma once
 
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +20,7 @@
 #include "ports/clock.h"
 #include "ports/launcher.h"
 #include "ports/logger.h"
+#include "ports/mutex.h"
 #include "ports/pool_client.h"
 
 namespace pop::app {
@@ -70,10 +70,10 @@ class Executor {
 
   ExecutorDeps deps_;
   ExecutorOptions options_;
-  std::mutex mu_;
-  bool cancel_requested_ = false;  // guarded by mu_
-  bool cancel_by_user_ = true;     // guarded by mu_
-  Execution* active_ = nullptr;    // guarded by mu_; the current Run's state
+  Mutex mu_;
+  bool cancel_requested_ POP_GUARDED_BY(mu_) = false;
+  bool cancel_by_user_ POP_GUARDED_BY(mu_) = true;
+  Execution* active_ POP_GUARDED_BY(mu_) = nullptr;  // the current Run's state
 };
 
 // Percent complete of spec §14.7: (completed × 100 + Σ min(100, running percent)) / total.

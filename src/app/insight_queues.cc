@@ -57,7 +57,7 @@ Status InsightQueues::Start() {
     }
     return Status::Ok();
   }));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (DataObject& object : customers) {
     auto& customer = std::get<Customer>(object);
     customer_order_.push_back(*customer.id);
@@ -102,7 +102,7 @@ Status InsightQueues::Start() {
 void InsightQueues::Stop() {
   std::vector<ClaimCallback> parked;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     running_ = false;
     for (auto& [id, queue] : queues_) {
       for (Waiter& waiter : queue.waiters) parked.push_back(std::move(waiter.done));
@@ -228,7 +228,7 @@ void InsightQueues::Claim(const std::string& insight_id, size_t count, Duration 
   // Answered after unlocking: the callback may call back into the scheduler.
   std::optional<Result<std::vector<ReadyAgenda>>> immediate;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!running_) {
       immediate = Error(ErrorCode::kUnavailable, "the scheduler is not running");
     } else {
@@ -276,7 +276,7 @@ void InsightQueues::CommitClaims(ClaimBatch batch) {
   });
   std::vector<std::pair<ClaimCallback, Result<std::vector<ReadyAgenda>>>> answers;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (size_t i = 0; i < batch.items.size(); ++i) {
       auto& item = batch.items[i];
       Queue& queue = QueueLocked(item.insight_id);
@@ -312,7 +312,7 @@ void InsightQueues::CommitClaims(ClaimBatch batch) {
 void InsightQueues::ExpireLeases(Timestamp now) {
   std::vector<Lease> lapsed;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     while (!lease_order_.empty() && lease_order_.begin()->first <= now) {
       std::string agenda_id = lease_order_.begin()->second;
       lease_order_.erase(lease_order_.begin());
@@ -336,7 +336,7 @@ void InsightQueues::ExpireLeases(Timestamp now) {
     }
     return Status::Ok();
   });
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (size_t i = lapsed.size(); i-- > 0;) {
     Lease& lease = lapsed[i];
     auto located = located_.find(lease.entry.agenda_id);
@@ -372,7 +372,7 @@ void InsightQueues::ProcessDue(Timestamp now) {
   ClaimBatch batch;
   std::vector<InsightScheduleInfo> schedule_state;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ReleaseDelayedLocked(now);
     while (!waiter_order_.empty() && waiter_order_.begin()->first <= now) {
       uint64_t id = waiter_order_.begin()->second;
@@ -407,7 +407,7 @@ void InsightQueues::ProcessDue(Timestamp now) {
   if (!batch.items.empty()) CommitClaims(std::move(batch));
   if (!schedule_state.empty()) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       last_schedule_save_ = now;
     }
     Status saved = services_.store.Write([&](StoreWriter& tx) -> Status {
@@ -420,7 +420,7 @@ void InsightQueues::ProcessDue(Timestamp now) {
 }
 
 void InsightQueues::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (running_) {
     const Timestamp now = services_.clock.Now();
     bool due = (!lease_order_.empty() && lease_order_.begin()->first <= now) ||
@@ -434,9 +434,9 @@ void InsightQueues::Loop() {
     const Timestamp save_at = last_schedule_save_ + options_.schedule_save_interval;
     due = due || (schedule_dirty && now >= save_at);
     if (due) {
-      lock.unlock();
+      lock.Unlock();
       ProcessDue(now);
-      lock.lock();
+      lock.Lock();
       continue;
     }
     Timestamp next = now + kIdleWake;
@@ -444,7 +444,7 @@ void InsightQueues::Loop() {
     if (!waiter_order_.empty()) next = std::min(next, waiter_order_.begin()->first);
     if (!delayed_order_.empty()) next = std::min(next, delayed_order_.begin()->first);
     if (schedule_dirty) next = std::min(next, save_at);
-    services_.clock.WaitUntil(cv_, lock, next);
+    mu_.WaitUntil(services_.clock, cv_, next);
   }
 }
 
@@ -470,7 +470,7 @@ void InsightQueues::ForgetLocked(const std::string& agenda_id) {
 }
 
 void InsightQueues::OnReady(const ReadyAgenda& ready) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (located_.count(ready.agenda_id) > 0) return;  // already scheduled: one entry per agenda
   Queue& queue = QueueLocked(ready.insight_id);
   Entry entry{ready.id,       ready.agenda_id,  ready.customer_id, ready.added,
@@ -481,12 +481,12 @@ void InsightQueues::OnReady(const ReadyAgenda& ready) {
 }
 
 void InsightQueues::OnAgendaDeleted(const std::string& agenda_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ForgetLocked(agenda_id);
 }
 
 void InsightQueues::OnClaimConfirmed(const std::string& agenda_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto located = located_.find(agenda_id);
   if (located == located_.end()) return;
   Queue& queue = QueueLocked(located->second.insight_id);
@@ -498,7 +498,7 @@ void InsightQueues::OnClaimConfirmed(const std::string& agenda_id) {
 }
 
 void InsightQueues::OnObjectChanged(const DataObject& object) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (const auto* insight = std::get_if<Insight>(&object)) {
     Queue& queue = QueueLocked(*insight->id);
     ConfigureLocked(queue, *insight);
@@ -518,7 +518,7 @@ void InsightQueues::OnObjectChanged(const DataObject& object) {
 }
 
 void InsightQueues::OnObjectDeleted(ObjectKind kind, const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (kind == ObjectKind::kInsight) {
     auto queue = queues_.find(id);
     if (queue != queues_.end()) queue->second.insight.reset();  // its agendas wait, unqueued
@@ -533,7 +533,7 @@ void InsightQueues::OnObjectDeleted(ObjectKind kind, const std::string& id) {
 }
 
 std::optional<QueueExplanation> InsightQueues::Explain(const std::string& agenda_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto located = located_.find(agenda_id);
   if (located == located_.end()) return std::nullopt;
   const std::string& insight_id = located->second.insight_id;

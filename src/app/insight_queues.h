@@ -16,7 +16,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -29,6 +28,7 @@
 #include "core/base/result.h"
 #include "core/sched/scheduling_policy.h"
 #include "ports/logger.h"
+#include "ports/mutex.h"
 
 namespace pop::app {
 
@@ -143,17 +143,17 @@ class InsightQueues final : public SchedulerEvents {
     std::vector<Item> items;
   };
 
-  Queue& QueueLocked(const std::string& insight_id);
-  void ConfigureLocked(Queue& queue, const Insight& insight);
-  void RefillLocked(Queue& queue);
-  void AddWaitingLocked(Queue& queue, const Entry& entry);
+  Queue& QueueLocked(const std::string& insight_id) POP_REQUIRES(mu_);
+  void ConfigureLocked(Queue& queue, const Insight& insight) POP_REQUIRES(mu_);
+  void RefillLocked(Queue& queue) POP_REQUIRES(mu_);
+  void AddWaitingLocked(Queue& queue, const Entry& entry) POP_REQUIRES(mu_);
   // Waiting entries whose not_before is later than `now` are held back until then.
-  void AddReadyLocked(Queue& queue, Entry entry, Timestamp now);
-  void ReleaseDelayedLocked(Timestamp now);
-  std::vector<Entry> TakeQueuedLocked(Queue& queue, size_t count);
-  void ForgetLocked(const std::string& agenda_id);
-  std::vector<std::string> PoolCustomersLocked(const std::string& pool_id) const;
-  void UpdatePoolLocked(const std::string& pool_id);
+  void AddReadyLocked(Queue& queue, Entry entry, Timestamp now) POP_REQUIRES(mu_);
+  void ReleaseDelayedLocked(Timestamp now) POP_REQUIRES(mu_);
+  std::vector<Entry> TakeQueuedLocked(Queue& queue, size_t count) POP_REQUIRES(mu_);
+  void ForgetLocked(const std::string& agenda_id) POP_REQUIRES(mu_);
+  std::vector<std::string> PoolCustomersLocked(const std::string& pool_id) const POP_REQUIRES(mu_);
+  void UpdatePoolLocked(const std::string& pool_id) POP_REQUIRES(mu_);
 
   // Writes the claims of `batch` in one transaction, then records them (or puts the entries back
   // at the front of their queues when the write failed) and calls every `done`.
@@ -165,19 +165,21 @@ class InsightQueues final : public SchedulerEvents {
   QueueOptions options_;
   Logger& logger_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
-  bool running_ = false;                                       // guarded by mu_
-  std::unordered_map<std::string, Queue> queues_;              // guarded by mu_; by insight id
-  std::unordered_map<std::string, Located> located_;           // guarded by mu_; by agenda id
-  std::unordered_map<std::string, Customer> customers_;        // guarded by mu_; by id
-  std::vector<std::string> customer_order_;                    // guarded by mu_; storage order
-  std::set<std::pair<Timestamp, std::string>> lease_order_;    // guarded by mu_; (until, agenda)
-  std::set<std::pair<Timestamp, uint64_t>> waiter_order_;      // guarded by mu_; (deadline, id)
-  std::set<std::pair<Timestamp, std::string>> delayed_order_;  // guarded by mu_; (time, agenda)
-  uint64_t next_sequence_ = 1;                                 // guarded by mu_
-  uint64_t next_waiter_id_ = 1;                                // guarded by mu_
-  Timestamp last_schedule_save_;                               // guarded by mu_
+  bool running_ POP_GUARDED_BY(mu_) = false;
+  // By insight id, by agenda id, by customer id, and the customers in storage order.
+  std::unordered_map<std::string, Queue> queues_ POP_GUARDED_BY(mu_);
+  std::unordered_map<std::string, Located> located_ POP_GUARDED_BY(mu_);
+  std::unordered_map<std::string, Customer> customers_ POP_GUARDED_BY(mu_);
+  std::vector<std::string> customer_order_ POP_GUARDED_BY(mu_);
+  // (until, agenda), (deadline, waiter id), (time, agenda).
+  std::set<std::pair<Timestamp, std::string>> lease_order_ POP_GUARDED_BY(mu_);
+  std::set<std::pair<Timestamp, uint64_t>> waiter_order_ POP_GUARDED_BY(mu_);
+  std::set<std::pair<Timestamp, std::string>> delayed_order_ POP_GUARDED_BY(mu_);
+  uint64_t next_sequence_ POP_GUARDED_BY(mu_) = 1;
+  uint64_t next_waiter_id_ POP_GUARDED_BY(mu_) = 1;
+  Timestamp last_schedule_save_ POP_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -21,7 +21,7 @@ void MaintenanceRunner::Start() {
 
 void MaintenanceRunner::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return;
     stopping_ = true;
   }
@@ -85,15 +85,15 @@ int MaintenanceRunner::RunDue() {
 }
 
 void MaintenanceRunner::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (!stopping_) {
-    lock.unlock();
+    lock.Unlock();
     RunDue();
-    lock.lock();
+    lock.Lock();
     if (stopping_ || jobs_.empty()) break;
     Timestamp next = jobs_.front().next;
     for (const Scheduled& scheduled : jobs_) next = std::min(next, scheduled.next);
-    services_.clock.WaitUntil(cv_, lock, next);
+    mu_.WaitUntil(services_.clock, cv_, next);
   }
 }
 

@@ -6,7 +6,6 @@
 
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "core/base/result.h"
 #include "ports/logger.h"
 #include "ports/metrics.h"
+#include "ports/mutex.h"
 
 namespace pop::app {
 
@@ -63,9 +63,9 @@ class MaintenanceRunner {
   Logger& logger_;
   MetricsSink& metrics_;
   MaintenanceRunnerOptions options_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;        // guarded by mu_
+  bool stopping_ POP_GUARDED_BY(mu_) = false;
   std::vector<Scheduled> jobs_;  // touched only by the runner thread (or RunDue's caller)
   std::thread thread_;
 };

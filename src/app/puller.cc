@@ -12,7 +12,7 @@ Puller::Puller(PullerDeps deps, PullerOptions options)
 Puller::~Puller() { Stop(); }
 
 void Puller::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (running_) return;
   running_ = true;
   for (const std::string& insight : options_.insight_ids) {
@@ -26,7 +26,7 @@ void Puller::Start() {
 
 void Puller::Stop(bool let_finish) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     running_ = false;
   }
   cv_.notify_all();
@@ -34,7 +34,7 @@ void Puller::Stop(bool let_finish) {
   pollers_.clear();
   std::list<Run> runs;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     runs.swap(runs_);
   }
   if (!let_finish) {
@@ -44,12 +44,12 @@ void Puller::Stop(bool let_finish) {
 }
 
 Timestamp Puller::last_poll() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return last_poll_;
 }
 
 size_t Puller::running() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   size_t total = 0;
   for (const auto& [insight, count] : active_) total += count;
   return total;
@@ -72,8 +72,8 @@ void Puller::PollLoop(const std::string& insight_id) {
     size_t room = 0;
     std::vector<ThreadCache::Task> finished;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return !running_ || active_[insight_id] < options_.max_agendas; });
+      MutexLock lock(mu_);
+      while (running_ && active_[insight_id] >= options_.max_agendas) mu_.Wait(cv_);
       if (!running_) return;
       room = options_.max_agendas - active_[insight_id];
       ReapFinishedLocked(finished);
@@ -86,15 +86,15 @@ void Puller::PollLoop(const std::string& insight_id) {
                                                " failed (" + work.error().message +
                                                "); retrying in " +
                                                std::to_string(backoff.millis()) + " ms");
-      std::unique_lock<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       const Timestamp until = deps_.clock.Now() + backoff;
-      while (running_ && deps_.clock.Now() < until) deps_.clock.WaitUntil(cv_, lock, until);
+      while (running_ && deps_.clock.Now() < until) mu_.WaitUntil(deps_.clock, cv_, until);
       backoff = std::min(options_.max_backoff, backoff + backoff);
       continue;
     }
     backoff = options_.min_backoff;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       last_poll_ = deps_.clock.Now();
     }
     for (Agenda& agenda : work->agendas) {
@@ -114,7 +114,7 @@ void Puller::StartAgenda(const std::string& insight_id, Agenda agenda,
                          std::optional<AgendaProgress> prior) {
   ExecutorOptions executor_options = options_.executor;
   executor_options.puller_id = options_.puller_id;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++active_[insight_id];
   Run& run = runs_.emplace_back();
   run.executor = std::make_unique<Executor>(ExecutorDeps{deps_.clock, deps_.client, deps_.launchers,
@@ -131,7 +131,7 @@ void Puller::StartAgenda(const std::string& insight_id, Agenda agenda,
           deps_.running_agendas->Remove(agenda.id.value_or(""), executor);
         }
         {
-          std::lock_guard<std::mutex> done_lock(mu_);
+          MutexLock done_lock(mu_);
           --active_[insight_id];
           slot->done = true;
         }

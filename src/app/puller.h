@@ -9,7 +9,6 @@
 #include <list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +20,7 @@
 #include "ports/clock.h"
 #include "ports/launcher.h"
 #include "ports/logger.h"
+#include "ports/mutex.h"
 #include "ports/pool_client.h"
 
 namespace pop::app {
@@ -72,7 +72,7 @@ class Puller {
   void PollLoop(const std::string& insight_id);
   void StartAgenda(const std::string& insight_id, Agenda agenda,
                    std::optional<AgendaProgress> prior);
-  void ReapFinishedLocked(std::vector<ThreadCache::Task>& to_join);
+  void ReapFinishedLocked(std::vector<ThreadCache::Task>& to_join) POP_REQUIRES(mu_);
 
   PullerDeps deps_;
   PullerOptions options_;
@@ -80,12 +80,12 @@ class Puller {
   // they are kept for the next Agendas instead of being created and torn down for every one.
   // Declared before runs_ so that it is destroyed after them.
   ThreadCache threads_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
-  bool running_ = false;                  // guarded by mu_
-  Timestamp last_poll_;                   // guarded by mu_
-  std::map<std::string, size_t> active_;  // guarded by mu_; per insight
-  std::list<Run> runs_;                   // guarded by mu_
+  bool running_ POP_GUARDED_BY(mu_) = false;
+  Timestamp last_poll_ POP_GUARDED_BY(mu_);
+  std::map<std::string, size_t> active_ POP_GUARDED_BY(mu_);  // per insight
+  std::list<Run> runs_ POP_GUARDED_BY(mu_);
   std::vector<std::thread> pollers_;
 };
 

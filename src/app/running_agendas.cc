@@ -3,12 +3,12 @@
 namespace pop::app {
 
 void RunningAgendas::Add(const std::string& agenda_id, Executor* executor) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   running_.emplace(agenda_id, executor);
 }
 
 void RunningAgendas::Remove(const std::string& agenda_id, const Executor* executor) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto [begin, end] = running_.equal_range(agenda_id);
   for (auto it = begin; it != end; ++it) {
     if (it->second == executor) {
@@ -19,7 +19,7 @@ void RunningAgendas::Remove(const std::string& agenda_id, const Executor* execut
 }
 
 bool RunningAgendas::Cancel(const std::string& agenda_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto [begin, end] = running_.equal_range(agenda_id);
   bool found = false;
   for (auto it = begin; it != end; ++it) {

@@ -5,10 +5,10 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <string>
 
 #include "app/executor.h"
+#include "ports/mutex.h"
 
 namespace pop::app {
 
@@ -23,10 +23,10 @@ class RunningAgendas {
   bool Cancel(const std::string& agenda_id);
 
  private:
-  std::mutex mu_;
+  Mutex mu_;
   // By agenda id; an Executor is removed (under mu_) before it is destroyed, so Cancel may call
   // into it while holding mu_.
-  std::multimap<std::string, Executor*> running_;  // guarded by mu_
+  std::multimap<std::string, Executor*> running_ POP_GUARDED_BY(mu_);
 };
 
 }  // namespace pop::app

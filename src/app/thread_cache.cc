@@ -6,9 +6,10 @@ namespace pop::app {
 
 void ThreadCache::Task::Join() {
   if (done_ == nullptr) return;
-  std::unique_lock<std::mutex> lock(done_->mu);
-  done_->cv.wait(lock, [this] { return done_->done; });
-  lock.unlock();
+  {
+    MutexLock lock(done_->mu);
+    while (!done_->done) done_->mu.Wait(done_->cv);
+  }
   done_.reset();
 }
 
@@ -17,11 +18,11 @@ ThreadCache::ThreadCache(size_t max_idle) : max_idle_(max_idle) {}
 ThreadCache::~ThreadCache() {
   std::map<std::thread::id, std::thread> threads;
   {
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
     work_cv_.notify_all();
     // A thread still running a task returns from Loop when the task ends.
-    exit_cv_.wait(lock, [this] { return exited_.size() == threads_.size(); });
+    while (exited_.size() != threads_.size()) mu_.Wait(exit_cv_);
     threads.swap(threads_);
     exited_.clear();
   }
@@ -29,7 +30,7 @@ ThreadCache::~ThreadCache() {
 }
 
 size_t ThreadCache::threads() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return threads_.size() - exited_.size();
 }
 
@@ -38,7 +39,7 @@ ThreadCache::Task ThreadCache::Run(std::function<void()> task) {
   Work work{std::move(task), done};
   std::vector<std::thread> to_join;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     to_join = TakeExitedLocked();
     if (idle_ > queue_.size()) {
       queue_.push_back(std::move(work));
@@ -59,7 +60,7 @@ void ThreadCache::Loop(Work work) {
     // The task's captures go before its end is announced: whoever joins may free what they
     // point to.
     work.fn = nullptr;
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     // Decided before the end is announced, so that a caller who joins and runs the next task
     // finds this thread idle (or gone), never in between.
     const bool exit = stopping_ || idle_ >= max_idle_;
@@ -69,13 +70,13 @@ void ThreadCache::Loop(Work work) {
       ++idle_;
     }
     {
-      std::lock_guard<std::mutex> done_lock(work.done->mu);
+      MutexLock done_lock(work.done->mu);
       work.done->done = true;
     }
     work.done->cv.notify_all();
     work.done.reset();
     if (exit) return;
-    work_cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+    while (queue_.empty() && !stopping_) mu_.Wait(work_cv_);
     --idle_;
     if (queue_.empty()) return ExitLocked();
     work = std::move(queue_.front());

@@ -10,9 +10,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "ports/mutex.h"
 
 namespace pop::app {
 
@@ -28,9 +29,9 @@ class ThreadCache {
    private:
     friend class ThreadCache;
     struct Done {
-      std::mutex mu;
+      Mutex mu;
       std::condition_variable cv;
-      bool done = false;  // guarded by mu
+      bool done POP_GUARDED_BY(mu) = false;
     };
     explicit Task(std::shared_ptr<Done> done) : done_(std::move(done)) {}
     std::shared_ptr<Done> done_;
@@ -53,19 +54,20 @@ class ThreadCache {
   };
   void Loop(Work work);
   // Called with mu_ held by a thread about to return from Loop.
-  void ExitLocked();
+  void ExitLocked() POP_REQUIRES(mu_);
   // Takes the threads that have returned from Loop out of threads_, to be joined without mu_.
-  std::vector<std::thread> TakeExitedLocked();
+  std::vector<std::thread> TakeExitedLocked() POP_REQUIRES(mu_);
 
   const size_t max_idle_;
-  mutable std::mutex mu_;
-  std::condition_variable work_cv_;                 // queue_ gained work, or stopping_
-  std::condition_variable exit_cv_;                 // a thread returned from Loop
-  std::deque<Work> queue_;                          // guarded by mu_; taken by idle threads
-  size_t idle_ = 0;                                 // guarded by mu_; threads waiting in Loop
-  bool stopping_ = false;                           // guarded by mu_
-  std::map<std::thread::id, std::thread> threads_;  // guarded by mu_; alive or not yet joined
-  std::vector<std::thread::id> exited_;             // guarded by mu_; returned, not joined
+  mutable Mutex mu_;
+  std::condition_variable work_cv_;             // queue_ gained work, or stopping_
+  std::condition_variable exit_cv_;             // a thread returned from Loop
+  std::deque<Work> queue_ POP_GUARDED_BY(mu_);  // taken by idle threads
+  size_t idle_ POP_GUARDED_BY(mu_) = 0;         // threads waiting in Loop
+  bool stopping_ POP_GUARDED_BY(mu_) = false;
+  // Alive or not yet joined.
+  std::map<std::thread::id, std::thread> threads_ POP_GUARDED_BY(mu_);
+  std::vector<std::thread::id> exited_ POP_GUARDED_BY(mu_);  // returned, not joined
 };
 
 }  // namespace pop::app

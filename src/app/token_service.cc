@@ -178,7 +178,7 @@ Result<ApiToken> TokenService::Revoke(const std::string& id, const RequestContex
     return Status::Ok();
   }));
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     std::erase_if(cache_, [&](const auto& entry) { return entry.second.context.user_id == id; });
   }
   if (!revoked) return Error(ErrorCode::kInternal, "revoked token " + id + " vanished");
@@ -217,7 +217,7 @@ Result<AuthContext> TokenService::ContextForSecret(const std::string& secret) {
   std::string hash = hasher_.Hash(secret);
   const Timestamp now = services_.clock.Now();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = cache_.find(hash);
     if (it != cache_.end() && now - it->second.checked < options_.cache_ttl) {
       if (it->second.expires_at && now >= *it->second.expires_at) {
@@ -227,7 +227,7 @@ Result<AuthContext> TokenService::ContextForSecret(const std::string& secret) {
     }
   }
   Result<CacheEntry> loaded = Load(hash, now);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!loaded.ok()) {
     cache_.erase(hash);
     return loaded.error();

@@ -10,7 +10,6 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -21,6 +20,7 @@
 #include "core/access/api_token.h"
 #include "core/access/auth_context.h"
 #include "core/base/result.h"
+#include "ports/mutex.h"
 #include "ports/secret_hasher.h"
 
 namespace pop::app {
@@ -91,8 +91,8 @@ class TokenService {
   Services services_;
   const SecretHasher& hasher_;
   const TokenServiceOptions options_;
-  std::mutex mu_;
-  std::unordered_map<std::string, CacheEntry> cache_;  // by secret hash; guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, CacheEntry> cache_ POP_GUARDED_BY(mu_);  // by secret hash
 };
 
 }  // namespace pop::app

@@ -11,7 +11,7 @@ WorkerPool::~WorkerPool() { Stop(); }
 
 void WorkerPool::Submit(std::function<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     tasks_.push_back(std::move(task));
   }
   cv_.notify_one();
@@ -19,7 +19,7 @@ void WorkerPool::Submit(std::function<void()> task) {
 
 void WorkerPool::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return;
     stopping_ = true;
   }
@@ -31,8 +31,8 @@ void WorkerPool::Run() {
   for (;;) {
     std::function<void()> task;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && tasks_.empty()) mu_.Wait(cv_);
       if (tasks_.empty()) return;  // stopping, and every queued task has run
       task = std::move(tasks_.front());
       tasks_.pop_front();

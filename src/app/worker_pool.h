@@ -6,9 +6,10 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "ports/mutex.h"
 
 namespace pop::app {
 
@@ -25,10 +26,10 @@ class WorkerPool {
  private:
   void Run();
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;  // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
+  std::deque<std::function<void()>> tasks_ POP_GUARDED_BY(mu_);
+  bool stopping_ POP_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

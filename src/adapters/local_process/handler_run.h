@@ -12,10 +12,10 @@
 #include <utility>
 
 #include "adapters/local_process/log_buffer.h"
-#include "adapters/local_process/mutex.h"
 #include "adapters/local_process/work_dir.h"
 #include "core/model/operation_progress.h"
 #include "ports/launcher.h"
+#include "ports/mutex.h"
 
 namespace pop::local_process {
 

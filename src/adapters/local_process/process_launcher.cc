@@ -52,7 +52,7 @@ class ProcessOperation final : public LaunchedOperation {
   ProcessOperation& operator=(const ProcessOperation&) = delete;
 
   std::optional<OperationProgress> LatestProgress() override {
-    local_process::MutexLock lock(run_->mu);
+    MutexLock lock(run_->mu);
     if (run_->outcome.has_value()) {
       return run_->outcome->progress;
     }
@@ -60,12 +60,12 @@ class ProcessOperation final : public LaunchedOperation {
   }
 
   std::string TakeNewLog() override {
-    local_process::MutexLock lock(run_->mu);
+    MutexLock lock(run_->mu);
     return run_->log.Take();
   }
 
   LaunchOutcome Wait() override {
-    local_process::MutexLock lock(run_->mu);
+    MutexLock lock(run_->mu);
     while (!run_->outcome.has_value()) {
       run_->mu.Wait(run_->ended_cv);
     }
@@ -76,7 +76,7 @@ class ProcessOperation final : public LaunchedOperation {
   void Cancel(std::chrono::milliseconds grace) override {
     grace = std::min(grace, cancel_grace_);
     {
-      local_process::MutexLock lock(run_->mu);
+      MutexLock lock(run_->mu);
       if (run_->outcome.has_value()) {
         return;
       }

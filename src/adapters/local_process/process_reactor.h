@@ -21,12 +21,12 @@
 
 #include "adapters/local_process/child_spawner.h"
 #include "adapters/local_process/handler_run.h"
-#include "adapters/local_process/mutex.h"
 #include "adapters/local_process/process_records.h"
 #include "adapters/local_process/report_reader.h"
 #include "adapters/local_process/unique_fd.h"
 #include "core/base/result.h"
 #include "ports/clock.h"
+#include "ports/mutex.h"
 
 namespace pop::local_process {
 

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "adapters/local_process/child_spawner.h"
-#include "adapters/local_process/mutex.h"
 #include "adapters/local_process/unique_fd.h"
 #include "core/base/result.h"
+#include "ports/mutex.h"
 
 namespace pop::local_process {
 

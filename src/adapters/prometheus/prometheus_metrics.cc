@@ -5,7 +5,7 @@
 namespace pop {
 
 void PrometheusMetrics::Count(std::string_view name, int64_t delta) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto found = counters_.find(name);
   if (found == counters_.end()) {
     counters_.emplace(std::string(name), delta);
@@ -25,7 +25,7 @@ std::string PrometheusMetrics::ExposedName(std::string_view name) {
 }
 
 std::string PrometheusMetrics::RenderText() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::string text;
   for (const auto& [name, value] : counters_) {
     const std::string exposed = ExposedName(name);

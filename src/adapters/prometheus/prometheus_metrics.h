@@ -5,11 +5,11 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "ports/metrics.h"
+#include "ports/mutex.h"
 
 namespace pop {
 
@@ -25,8 +25,8 @@ class PrometheusMetrics final : public MetricsSink {
   static std::string ExposedName(std::string_view name);
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::string, int64_t, std::less<>> counters_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::string, int64_t, std::less<>> counters_ POP_GUARDED_BY(mu_);
 };
 
 }  // namespace pop

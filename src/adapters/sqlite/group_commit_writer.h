@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "adapters/sqlite/connection.h"
-#include "adapters/sqlite/mutex.h"
+#include "ports/mutex.h"
 #include "ports/store.h"
 
 namespace pop::sqlite {

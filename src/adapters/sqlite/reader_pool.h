@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "adapters/sqlite/connection.h"
-#include "adapters/sqlite/mutex.h"
+#include "ports/mutex.h"
 
 namespace pop::sqlite {
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <thread>
 
@@ -342,6 +343,23 @@ TEST_F(ExecutorTest, ACancelBeforeTheRunStartsStartsNoOperation) {
   EXPECT_TRUE(result.cancelled);
   EXPECT_TRUE(scripted_.specs().empty());
   EXPECT_EQ(Final().processing_state_message, "cancelled");
+}
+
+// A Cancel used to let go of the executor's lock before reaching into the run's state, so a run
+// that ended just then was destroyed under it; make tsan reports that as a race with the
+// destruction of the run's mutex and condition variables.
+TEST_F(ExecutorTest, ACancelRacingTheEndOfARunNeverTouchesTheFinishedRun) {
+  Executor executor = MakeExecutor(Options());
+  std::atomic<bool> stop{false};
+  std::thread canceller([&] {
+    while (!stop) executor.Cancel(/*user_requested=*/false);
+  });
+  for (int i = 0; i < 20; ++i) {
+    ExecutionResult result = executor.Run(AgendaOf(kScenario), std::nullopt);
+    EXPECT_TRUE(result.final_reported);
+  }
+  stop = true;
+  canceller.join();
 }
 
 TEST_F(ExecutorTest, AnAgendaWithoutOperationsFails) {
