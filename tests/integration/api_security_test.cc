@@ -181,6 +181,14 @@ TEST_F(SecurityTest, OperationProgressIdsDoNotCollideAcrossTenants) {
   ASSERT_EQ(mine.All().size(), 1U);
   EXPECT_EQ(StringAt(mine.All()[0], "id"), victim_op + "~2");
   EXPECT_EQ(StringAt(mine.All()[0], "operation"), "y");
+  // Later reports on acme's operation find its own record, never the victim's.
+  auto put =
+      server_.Call("PUT", "/progress/agenda/" + victim_progress + "-x",
+                   R"({"operationProgress":[{"operation":"y","percentComplete":50.0}]})", acme_);
+  ASSERT_EQ(put.status, 200) << ToJsonText(put.body);
+  EXPECT_EQ(Read("/progress/operation/" + victim_op + "~2").Find("percentComplete")->AsDouble(),
+            50.0);
+  EXPECT_EQ(ToJsonText(Read("/progress/operation/" + victim_op)), ToJsonText(victim_record));
 }
 
 TEST_F(SecurityTest, ProgressPutWithAForeignOperationIdDoesNotTouchIt) {
