@@ -110,7 +110,7 @@ std::vector<Router::Route> Router::BuildRoutes() {
     std::vector<std::string> segments = SplitPath(spec.pattern);
     routes.push_back(Route{std::move(spec), std::move(segments), std::move(answer)});
   };
-  add({"/healthz", {"GET"}, false, false}, [](const Call&, Responder respond) {
+  add({"/healthz", {"GET"}, false, false}, [](const Call&, const Responder& respond) {
     HttpResponse response;
     response.body = R"({"status":"ok"})";
     AddStandardHeaders(response);
@@ -118,7 +118,7 @@ std::vector<Router::Route> Router::BuildRoutes() {
   });
   if (options_.metrics_text) {
     // Like /healthz, without credentials: scrapers see counts, never customers' objects.
-    add({"/metrics", {"GET"}, false, false}, [this](const Call& call, Responder respond) {
+    add({"/metrics", {"GET"}, false, false}, [this](const Call& call, const Responder& respond) {
       if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
       HttpResponse response;
       response.body = options_.metrics_text();
@@ -133,22 +133,23 @@ std::vector<Router::Route> Router::BuildRoutes() {
         services_->Handle(route, call.request, call.ctx, std::move(respond));
       });
     }
-    add({"/agenda/{id}/why", {"GET"}}, [this](const Call& call, Responder respond) {
+    add({"/agenda/{id}/why", {"GET"}}, [this](const Call& call, const Responder& respond) {
       if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
       respond(services_->Why(call.params[0], call.ctx));
     });
-    add({"/progress/operation/{id}/log", {"GET"}}, [this](const Call& call, Responder respond) {
-      if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
-      respond(services_->OperationLog(call.params[0], call.ctx));
-    });
+    add({"/progress/operation/{id}/log", {"GET"}},
+        [this](const Call& call, const Responder& respond) {
+          if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
+          respond(services_->OperationLog(call.params[0], call.ctx));
+        });
   }
-  add({"/token", {"GET", "POST"}}, [this](const Call& call, Responder respond) {
+  add({"/token", {"GET", "POST"}}, [this](const Call& call, const Responder& respond) {
     respond(token_routes_.Handle(call.request, std::nullopt, call.ctx));
   });
-  add({"/token/{id}", {"DELETE"}}, [this](const Call& call, Responder respond) {
+  add({"/token/{id}", {"DELETE"}}, [this](const Call& call, const Responder& respond) {
     respond(token_routes_.Handle(call.request, call.params[0], call.ctx));
   });
-  add({"/audit", {"GET"}}, [this](const Call& call, Responder respond) {
+  add({"/audit", {"GET"}}, [this](const Call& call, const Responder& respond) {
     if (audit_ == nullptr || !call.ctx.auth.is_super_user) {  // invisible looks like absent
       return respond(ErrorResponse(Error(ErrorCode::kNotFound, "Not found: " + call.target.path),
                                    ResponseIds{call.ctx.cid, call.ctx.correlation_id}));
@@ -159,7 +160,7 @@ std::vector<Router::Route> Router::BuildRoutes() {
   for (const DataRoute& data : DataRouteTable()) {
     std::string collection;
     for (const auto& segment : data.segments) collection += "/" + segment;
-    auto answer = [this, kind = data.kind](const Call& call, Responder respond) {
+    auto answer = [this, kind = data.kind](const Call& call, const Responder& respond) {
       if (!IsCrudMethod(call.request.method)) {
         return respond(MethodNotAllowed("GET,POST,PUT,DELETE"));
       }

@@ -133,8 +133,8 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
     retry.reset();
     // Only the pool that may claim the agenda reports on it (docs/security.md); to anyone else
     // the progress is absent, whether it exists or not.
-    const Status not_visible(ErrorCode::kInvalidArgument,
-                             "The AgendaProgress specified was not found or is not visible: " + id);
+    Status not_visible(ErrorCode::kInvalidArgument,
+                       "The AgendaProgress specified was not found or is not visible: " + id);
     POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgendaProgress, id));
     if (!found) return not_visible;
     const auto& stored = std::get<AgendaProgress>(*found);
@@ -175,9 +175,10 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
       // token that claimed without one.
       const std::string& reporter = puller_id ? *puller_id : ctx.auth.user_id;
       if (*entry.claimed_by != reporter) {
-        return Status(ErrorCode::kConflict, "Agenda " + agenda_id + " is claimed by " +
-                                                *entry.claimed_by + ", not by " + reporter +
-                                                "; stop this execution.");
+        std::string message = "Agenda " + agenda_id;
+        message += " is claimed by " + *entry.claimed_by;
+        message += ", not by " + reporter + "; stop this execution.";
+        return Status(ErrorCode::kConflict, std::move(message));
       }
       POP_RETURN_IF_ERROR(tx.DeleteReadyAgenda(entry.id).status());
       confirmed_agenda = agenda_id;
@@ -214,7 +215,7 @@ Result<Agenda> ResourcePoolService::UpdateAgenda(const UpdateAgendaRequest& requ
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     // Only the pool that may claim the agenda adds operations to it (they run as the agenda's
     // customer); to anyone else the agenda is absent.
-    const Status not_found(ErrorCode::kNotFound, "Agenda " + agenda_id + " not found");
+    Status not_found(ErrorCode::kNotFound, "Agenda " + agenda_id + " not found");
     POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgenda, agenda_id));
     if (!found) return not_found;
     Agenda agenda = std::get<Agenda>(std::move(*found));
