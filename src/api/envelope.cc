@@ -74,4 +74,12 @@ HttpResponse ErrorResponse(const Error& error, const ResponseIds& ids) {
   return response;
 }
 
+HttpResponse MethodNotAllowed(const char* allow) {
+  HttpResponse response;
+  response.status = HttpStatusFor(ErrorCode::kMethodNotAllowed);
+  AddStandardHeaders(response);
+  response.SetHeader("Allow", allow);
+  return response;
+}
+
 }  // namespace pop::api

@@ -35,4 +35,7 @@ Json ErrorResponseObject(const Error& error, const ResponseIds& ids);
 // CORS and content-type headers of spec §4.5, on every response.
 void AddStandardHeaders(HttpResponse& response);
 
+// A known route asked with a verb it does not answer: no body, `Allow: <allow>`.
+HttpResponse MethodNotAllowed(const char* allow);
+
 }  // namespace pop::api

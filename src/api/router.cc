@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "api/audit_route.h"
+#include "api/envelope.h"
 #include "core/codec/json_text.h"
 
 namespace pop::api {
@@ -30,14 +31,6 @@ const std::vector<DataRoute>& DataRouteTable() {
 
 bool IsCrudMethod(const std::string& method) {
   return method == "GET" || method == "POST" || method == "PUT" || method == "DELETE";
-}
-
-HttpResponse MethodNotAllowed(const char* allow) {
-  HttpResponse response;
-  response.status = 405;
-  AddStandardHeaders(response);
-  response.SetHeader("Allow", allow);
-  return response;
 }
 
 std::vector<std::string> SplitPath(const std::string& path) {

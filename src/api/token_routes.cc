@@ -61,14 +61,6 @@ Json OptionalMillis(const std::optional<Timestamp>& time) {
   return time ? Json(time->millis()) : Json(nullptr);
 }
 
-HttpResponse MethodNotAllowed(const char* allow) {
-  HttpResponse response;
-  response.status = 405;
-  AddStandardHeaders(response);
-  response.SetHeader("Allow", allow);
-  return response;
-}
-
 }  // namespace
 
 JsonObject TokenListing(const ApiToken& token) {
