@@ -152,6 +152,17 @@ Result<app::UpdateAgendaRequest> ParseUpdateAgendaRequest(const Json& body) {
   return request;
 }
 
+Result<SetCustomerWeightRequest> ParseSetCustomerWeightRequest(const Json& body) {
+  SetCustomerWeightRequest request;
+  if (body.is_null()) return request;
+  POP_ASSIGN_OR_RETURN(request.customer_id, StringField(body, "customerId"));
+  if (const Json* weight = body.Find("weight"); weight != nullptr && !weight->is_null()) {
+    if (!weight->is_number()) return FieldError("weight", "a number", *weight);
+    request.weight = weight->AsDouble();
+  }
+  return request;
+}
+
 Result<std::map<std::string, std::string>> ParseAppendOperationLogRequest(const Json& body) {
   std::map<std::string, std::string> logs;
   const Json* value = body.is_null() ? nullptr : body.Find("logs");

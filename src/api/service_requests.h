@@ -42,6 +42,12 @@ struct UpdateAgendaProgressRequest {
     const Json& body);
 [[nodiscard]] Result<app::UpdateAgendaRequest> ParseUpdateAgendaRequest(const Json& body);
 // appendOperationLog: operation progress id -> text.
+struct SetCustomerWeightRequest {
+  std::optional<std::string> customer_id;
+  std::optional<double> weight;
+};
+[[nodiscard]] Result<SetCustomerWeightRequest> ParseSetCustomerWeightRequest(const Json& body);
+
 [[nodiscard]] Result<std::map<std::string, std::string>> ParseAppendOperationLogRequest(
     const Json& body);
 

@@ -47,6 +47,7 @@ const std::vector<std::pair<std::string, ServiceRoute>>& ServiceRouteTable() {
       {"/resourcepool/service/createAgenda", ServiceRoute::kCreateAgenda},
       {"/resourcepool/service/updateAgendaProgress", ServiceRoute::kUpdateAgendaProgress},
       {"/resourcepool/service/updateAgenda", ServiceRoute::kUpdateAgenda},
+      {"/resourcepool/service/setCustomerWeight", ServiceRoute::kSetCustomerWeight},
       {"/resourcepool/service/appendOperationLog", ServiceRoute::kAppendOperationLog},
   };
   return kRoutes;
@@ -100,6 +101,8 @@ void ServiceRoutes::Handle(ServiceRoute route, const HttpRequest& request,
       return respond(UpdateAgendaProgress(body, ctx));
     case ServiceRoute::kUpdateAgenda:
       return respond(UpdateAgenda(body, ctx));
+    case ServiceRoute::kSetCustomerWeight:
+      return respond(SetCustomerWeight(body, ctx));
     case ServiceRoute::kAppendOperationLog:
       return respond(AppendOperationLog(body, ctx));
   }
@@ -222,6 +225,16 @@ HttpResponse ServiceRoutes::AppendOperationLog(const Json& body, const app::Requ
   Status status = pools_.AppendOperationLogs(*logs, ctx);
   if (!status.ok()) return ServiceErrorResponse(status.error(), IdsOf(ctx));
   return ServiceResponse({}, IdsOf(ctx));
+}
+
+HttpResponse ServiceRoutes::SetCustomerWeight(const Json& body, const app::RequestContext& ctx) {
+  Result<SetCustomerWeightRequest> request = ParseSetCustomerWeightRequest(body);
+  if (!request.ok()) return ServiceErrorResponse(request.error(), IdsOf(ctx));
+  auto customer = pools_.SetCustomerWeight(request->customer_id, request->weight, ctx);
+  if (!customer.ok()) return ServiceErrorResponse(customer.error(), IdsOf(ctx));
+  JsonObject fields;
+  fields.Set("customer", Encode(*customer));
+  return ServiceResponse(std::move(fields), IdsOf(ctx));
 }
 
 HttpResponse ServiceRoutes::OperationLog(const std::string& operation_progress_id,

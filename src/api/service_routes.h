@@ -29,6 +29,7 @@ enum class ServiceRoute {
   kUpdateAgendaProgress,
   kUpdateAgenda,
   kAppendOperationLog,
+  kSetCustomerWeight,
 };
 
 // Every service route: its path under the base path, and which it is (the router's table).
@@ -63,6 +64,7 @@ class ServiceRoutes {
   HttpResponse UpdateAgendaProgress(const Json& body, const app::RequestContext& ctx);
   HttpResponse UpdateAgenda(const Json& body, const app::RequestContext& ctx);
   HttpResponse AppendOperationLog(const Json& body, const app::RequestContext& ctx);
+  HttpResponse SetCustomerWeight(const Json& body, const app::RequestContext& ctx);
 
   size_t max_json_depth_;
   app::AgendaService& agendas_;

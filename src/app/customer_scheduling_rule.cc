@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "app/pool_authority.h"
+#include "core/access/visibility.h"
 
 namespace pop::app {
 namespace {
@@ -18,6 +19,43 @@ Status Refused(const std::string& customer, const char* field, const std::string
 }
 
 }  // namespace
+
+Status ValidateCustomerWeight(double weight) {
+  if (!(weight >= 0.001 && weight <= 1000.0)) {
+    return Status(ErrorCode::kValidation,
+                  "Issues detected: The weight field must be between 0.001 and 1000.");
+  }
+  return Status::Ok();
+}
+
+Result<Customer> SetCustomerWeight(StoreWriter& tx, const std::string& customer_id,
+                                   std::optional<double> weight, const AuthContext& auth,
+                                   Timestamp now) {
+  if (customer_id.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Error(ErrorCode::kValidation, "customerId is required on setCustomerWeight");
+  }
+  if (!weight) return Error(ErrorCode::kValidation, "weight is required on setCustomerWeight");
+  POP_RETURN_IF_ERROR(ValidateCustomerWeight(*weight));
+  Error not_found(ErrorCode::kNotFound, "Customer " + customer_id + " not found");
+  POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kCustomer, customer_id));
+  if (!found) return not_found;
+  Customer customer = std::get<Customer>(std::move(*found));
+  const std::string pool = customer.resource_pool_id.value_or("");
+  bool owns = auth.IsGlobal();
+  if (!owns && !pool.empty()) {
+    POP_ASSIGN_OR_RETURN(owns, OwnsPool(tx, pool, auth));
+  }
+  if (!owns) {
+    if (!ScopeAllows(ReadScope(ObjectKind::kCustomer, auth), DataObject(customer))) {
+      return not_found;
+    }
+    return Refused(customer_id, "weight", pool).error();
+  }
+  customer.weight = *weight;
+  customer.updated_time = now;
+  POP_RETURN_IF_ERROR(tx.Put(DataObject(customer)));
+  return customer;
+}
 
 Status CheckCustomerSchedulingChange(StoreReader& reader, const std::optional<DataObject>& existing,
                                      const DataObject& incoming, const AuthContext& auth) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "core/access/auth_context.h"
 #include "core/base/result.h"
@@ -21,5 +22,18 @@ namespace pop::app {
                                                    const std::optional<DataObject>& existing,
                                                    const DataObject& incoming,
                                                    const AuthContext& auth);
+
+// Customer.weight (its WeightedFair share) must be usable: 0.001 to 1000. Errors: kValidation.
+[[nodiscard]] Status ValidateCustomerWeight(double weight);
+
+// The pool owner's way to set the weight of a customer in its pool (POST
+// /resourcepool/service/setCustomerWeight): only `weight` changes, so the owner needs no right to
+// write the rest of the Customer. Returns the stored Customer. Errors: kValidation (no customerId,
+// no weight, out of range); kNotFound "Customer <id> not found" when it does not exist or the
+// caller can neither read it nor owns its pool (invisible looks like absent); kPermissionDenied
+// (as CheckCustomerSchedulingChange) when the caller can read it but does not own its pool.
+[[nodiscard]] Result<Customer> SetCustomerWeight(StoreWriter& tx, const std::string& customer_id,
+                                                 std::optional<double> weight,
+                                                 const AuthContext& auth, Timestamp now);
 
 }  // namespace pop::app

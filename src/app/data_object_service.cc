@@ -21,15 +21,10 @@ bool IsBlank(const std::optional<std::string>& s) {
   return !s || s->find_first_not_of(" \t\r\n") == std::string::npos;
 }
 
-// Customer.weight (WeightedFair share) must be usable: 0.001 to 1000.
 Status ValidateWeight(const DataObject& object) {
   const auto* customer = std::get_if<Customer>(&object);
   if (customer == nullptr || !customer->weight) return Status::Ok();
-  if (!(*customer->weight >= 0.001 && *customer->weight <= 1000.0)) {
-    return Status(ErrorCode::kValidation,
-                  "Issues detected: The weight field must be between 0.001 and 1000.");
-  }
-  return Status::Ok();
+  return ValidateCustomerWeight(*customer->weight);
 }
 
 // Kind-specific POST validation (spec §6.2).

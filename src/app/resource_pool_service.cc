@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "app/agenda_progress_update.h"
+#include "app/customer_scheduling_rule.h"
 #include "app/pool_authority.h"
 #include "core/access/visibility.h"
 #include "core/merge/sparse_merge.h"
@@ -194,6 +195,20 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
     if (retry) events_->OnReady(*retry);
   }
   return status;
+}
+
+Result<Customer> ResourcePoolService::SetCustomerWeight(
+    const std::optional<std::string>& customer_id, std::optional<double> weight,
+    const RequestContext& ctx) {
+  Customer stored;
+  Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
+    POP_ASSIGN_OR_RETURN(stored, app::SetCustomerWeight(tx, customer_id.value_or(""), weight,
+                                                        ctx.auth, services_.clock.Now()));
+    return Status::Ok();
+  });
+  if (!status.ok()) return status.error();
+  if (events_ != nullptr) events_->OnObjectChanged(DataObject(stored));
+  return stored;
 }
 
 Result<Agenda> ResourcePoolService::UpdateAgenda(const UpdateAgendaRequest& request,

@@ -89,6 +89,12 @@ class ResourcePoolService {
   [[nodiscard]] Result<OperationLog> GetOperationLog(const std::string& operation_progress_id,
                                                      const RequestContext& ctx);
 
+  // Sets the weight of a customer of a pool the caller owns (app/customer_scheduling_rule.h,
+  // SetCustomerWeight) and tells the scheduler. Returns the stored Customer.
+  [[nodiscard]] Result<Customer> SetCustomerWeight(const std::optional<std::string>& customer_id,
+                                                   std::optional<double> weight,
+                                                   const RequestContext& ctx);
+
   // Errors: kValidation "LinkId is required to call getProgressSummary."
   [[nodiscard]] Result<ProgressSummaryResult> ProgressSummary(
       const std::optional<std::string>& link_id, const RequestContext& ctx);

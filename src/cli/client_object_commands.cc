@@ -257,6 +257,7 @@ void AddObjectCommands(CLI::App& app, ClientCommandState& state) {
   for (const KindInfo& info : kKinds) {
     CLI::App* group = AddKindCommands(app, state, info);
     if (info.kind == Kind::kTemplate) AddTemplateRunCommand(*group, state);
+    if (info.kind == Kind::kCustomer) AddSetWeightCommand(*group, state);
   }
   AddProgressCommands(app, state);
 }

@@ -1,5 +1,6 @@
-// `pop template run` (POST /agenda/service/run) and `pop progress summary`
-// (POST /progress/agenda/service).
+// `pop template run` (POST /agenda/service/run), `pop progress summary`
+// (POST /progress/agenda/service) and `pop customer set-weight`
+// (POST /resourcepool/service/setCustomerWeight).
 #include <CLI/CLI.hpp>
 
 #include "cli/client_agenda_watch.h"
@@ -24,6 +25,12 @@ struct SummaryOptions {
   ConnectionFlags connection;
   std::string link_id;
   bool json = false;
+};
+
+struct SetWeightOptions {
+  ConnectionFlags connection;
+  std::string customer;
+  double weight = 0;
 };
 
 // The payload's JSON text, checked to be JSON (the service wants it as a string).
@@ -107,7 +114,32 @@ int RunSummary(const SummaryOptions& options) {
   return kExitOk;
 }
 
+int RunSetWeight(const SetWeightOptions& options) {
+  auto client = Connect(options.connection);
+  if (!client.ok()) return Fail(client.error());
+  JsonObject body;
+  body.Set("customerId", Json(options.customer));
+  body.Set("weight", Json(options.weight));
+  auto response = client->Call("POST", "/resourcepool/service/setCustomerWeight",
+                               ToJsonText(Json(std::move(body))));
+  if (!response.ok()) return Fail(response.error());
+  const Json* customer = response->Find("customer");
+  const Json* weight = customer != nullptr ? customer->Find("weight") : nullptr;
+  Print("customer " + options.customer + " now has weight " +
+        (weight != nullptr ? ToJsonText(*weight) : std::string("?")) + "\n");
+  return kExitOk;
+}
+
 }  // namespace
+
+void AddSetWeightCommand(CLI::App& customer_command, ClientCommandState& state) {
+  CLI::App* command = customer_command.add_subcommand(
+      "set-weight", "set a customer's WeightedFair share (the owner of its pool, or a super user)");
+  auto& options = RegisterCommand<SetWeightOptions>(state, command, &RunSetWeight);
+  AddConnectionFlags(*command, options.connection);
+  command->add_option("id", options.customer, "customer id")->required();
+  command->add_option("weight", options.weight, "the weight, 0.001 to 1000")->required();
+}
 
 void AddTemplateRunCommand(CLI::App& template_command, ClientCommandState& state) {
   CLI::App* run = template_command.add_subcommand("run", "submit an agenda made from a template");

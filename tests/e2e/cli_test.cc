@@ -400,6 +400,21 @@ TEST_F(CliTest, PoolInsightAndCustomerAreCreatedFromFlagsReadAndListed) {
   EXPECT_EQ(customers.AsArray().size(), 2u);  // dev and acme
 }
 
+TEST_F(CliTest, CustomerSetWeightChangesOnlyTheWeight) {
+  ASSERT_EQ(Pop({"customer", "create", "--id", "acme", "--title", "Acme"}).exit_code, 0);
+
+  PopRun set = Pop({"customer", "set-weight", "acme", "4.5"});
+  PopRun refused = Pop({"customer", "set-weight", "acme", "5000"});
+
+  EXPECT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_EQ(set.out, "customer acme now has weight 4.5\n");
+  Json acme = ParsedJson(Pop({"customer", "get", "acme", "--json"}));
+  EXPECT_EQ(ToJsonText(*acme.Find("weight")), "4.5");
+  EXPECT_EQ(ScalarOrEmpty(acme.Find("title")), "Acme");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("between 0.001 and 1000"));
+}
+
 TEST_F(CliTest, CreateFromAFileAppliesFlagsOverItAndSaysWhenItUpdated) {
   std::string path =
       WriteFile("pool.json", R"({"id": "rp-file", "customerId": "ops", "title": "From file"})");

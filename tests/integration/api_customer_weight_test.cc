@@ -1,5 +1,6 @@
 // Who may change a Customer's scheduling fields over real HTTP: the customer itself may not
-// raise its weight or move itself to another pool; the pool's owner and a super user may.
+// raise its weight or move itself to another pool; the pool's owner and a super user may, the
+// pool's owner alone through POST /resourcepool/service/setCustomerWeight.
 #include <gtest/gtest.h>
 
 #include "core/codec/json_text.h"
@@ -97,6 +98,71 @@ TEST_F(ApiCustomerWeightTest, SuperUserMayChangeWeightAndPool) {
   ASSERT_EQ(put.status, 200) << ToJsonText(put.body);
   EXPECT_EQ(put.All()[0].Find("weight")->AsDouble(), 3.0);
   EXPECT_EQ(put.All()[0].Find("resourcePoolId")->AsString(), "rp-2");
+}
+
+ApiReply SetWeight(ApiServer& server, const std::string& customer, const std::string& weight,
+                   const std::string& token) {
+  return server.Call("POST", "/resourcepool/service/setCustomerWeight",
+                     R"({"customerId":")" + customer + R"(","weight":)" + weight + "}", token);
+}
+
+double StoredWeight(ApiServer& server, const std::string& customer) {
+  ApiReply get = server.Call("GET", "/customer/" + customer, std::nullopt, server.admin_token());
+  const Json* weight = get.All().empty() ? nullptr : get.All()[0].Find("weight");
+  return weight == nullptr ? -1.0 : weight->AsDouble();
+}
+
+TEST_F(ApiCustomerWeightTest, PoolOwnerAloneSetsTheWeightOfACustomerInItsPool) {
+  ApiReply reply = SetWeight(server_, "acme", "3.5", owner_);
+
+  ASSERT_EQ(reply.status, 200) << ToJsonText(reply.body);
+  EXPECT_EQ(reply.body.Find("customer")->Find("weight")->AsDouble(), 3.5);
+  EXPECT_EQ(StoredWeight(server_, "acme"), 3.5);
+}
+
+TEST_F(ApiCustomerWeightTest, CustomerCannotSetItsOwnWeightThroughThePoolService) {
+  std::string before = server_.Snapshot();
+
+  ApiReply reply = SetWeight(server_, "acme", "1000", acme_);
+
+  EXPECT_EQ(reply.status, 403);
+  EXPECT_EQ(reply.ErrorDescription(),
+            "Only a super user or the owner of resource pool rp-1 may change the weight field of "
+            "Customer acme.");
+  EXPECT_EQ(server_.Snapshot(), before);
+}
+
+TEST_F(ApiCustomerWeightTest, SetCustomerWeightAnswersAnotherPoolsCustomerAsAbsent) {
+  std::string before = server_.Snapshot();
+  std::string stranger = server_.TokenFor({"globex"});
+
+  ApiReply foreign = SetWeight(server_, "acme", "2", stranger);
+  ApiReply missing = SetWeight(server_, "nobody", "2", stranger);
+
+  EXPECT_EQ(foreign.status, 404);
+  EXPECT_EQ(foreign.ErrorDescription(), "Customer acme not found");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.ErrorDescription(), "Customer nobody not found");
+  EXPECT_EQ(server_.Snapshot(), before);
+}
+
+TEST_F(ApiCustomerWeightTest, SetCustomerWeightRefusesAWeightOutOfRangeOrMissing) {
+  std::string before = server_.Snapshot();
+
+  ApiReply zero = SetWeight(server_, "acme", "0", owner_);
+  ApiReply text = SetWeight(server_, "acme", R"("2")", owner_);
+  ApiReply none = server_.Call("POST", "/resourcepool/service/setCustomerWeight",
+                               R"({"customerId":"acme"})", owner_);
+
+  EXPECT_EQ(zero.ErrorDescription(),
+            "Issues detected: The weight field must be between 0.001 and 1000.");
+  EXPECT_EQ(text.ErrorDescription(),
+            "Invalid value for field 'weight': expected a number, got a string");
+  EXPECT_EQ(none.ErrorDescription(), "weight is required on setCustomerWeight");
+  EXPECT_NE(zero.status, 200);
+  EXPECT_NE(text.status, 200);
+  EXPECT_NE(none.status, 200);
+  EXPECT_EQ(server_.Snapshot(), before);
 }
 
 }  // namespace

@@ -103,6 +103,9 @@ const std::vector<Row>& Rows() {
     row("POST", "/resourcepool/service/updateAgenda", "/resourcepool/service/updateAgenda",
         R"({"agendaId":"{A}","operations":[{"name":"g","type":"sample"}]})", "",
         {"404", "404", "200", "404", "200"});
+    row("POST", "/resourcepool/service/setCustomerWeight",
+        "/resourcepool/service/setCustomerWeight", R"({"customerId":"acme","weight":2})", "",
+        {"404", "404", "200", "403", "200"});
     row("POST", "/resourcepool/service/appendOperationLog",
         "/resourcepool/service/appendOperationLog", R"({"logs":{"{O}":"x\n"}})", "",
         {"400", "400", "200", "400", "200"});
