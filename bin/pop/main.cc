@@ -106,7 +106,6 @@ int RunDev(pop::cli::ServerConfig config, const std::string& data_dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  pop::cli::BlockTerminationSignals();
   CLI::App app{"pop: Priority Operation Processing, a workflow orchestrator"};
   app.require_subcommand(1);
 
@@ -148,7 +147,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  // Client commands end at once on SIGINT/SIGTERM (130/143); every other role blocks them
+  // before it starts a thread, and shuts down in order when one arrives.
   if (int code = pop::cli::RunClientCommand(client_state); code >= 0) return code;
+  pop::cli::BlockTerminationSignals();
   if (int code = pop::cli::RunAgentCommand(agent_state, argc, argv); code >= 0) return code;
   if (dev->parsed()) return RunDev(dev_config, data_dir);
   if (server->parsed()) {

@@ -4,6 +4,7 @@
 // what is new, using the X-pop-log-dropped-bytes header to keep its place in a log whose head
 // the server trimmed.
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <thread>
@@ -161,6 +162,7 @@ int FollowLogs(ApiClient& client, const LogsOptions& options, const Json& agenda
                const std::string& progress_id) {
   std::map<std::string, LogPlace> places;
   LogPrinter printer(options.operation.empty());
+  bool told = false;
   while (true) {
     auto progress = FetchProgress(client, progress_id);
     if (!progress.ok()) return Fail(progress.error());
@@ -171,6 +173,13 @@ int FollowLogs(ApiClient& client, const LogsOptions& options, const Json& agenda
     Status round = FollowRound(client, progress_id, *progress, *names, places, printer);
     if (!round.ok()) return Fail(round.error());
     if (complete) return kExitOk;
+    if (!told) {
+      // On stderr, so that stdout holds only the logs: says what it waits for.
+      const std::string note = "following agenda " + options.id + " (" + StateLabel(*progress) +
+                               ") until it completes; Ctrl-C stops\n";
+      std::fwrite(note.data(), 1, note.size(), stderr);
+      told = true;
+    }
     std::this_thread::sleep_for(kPollInterval);
   }
 }

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include <fstream>
 
 #include "core/codec/json_text.h"
@@ -398,6 +400,31 @@ TEST_F(CliTest, PoolInsightAndCustomerAreCreatedFromFlagsReadAndListed) {
   EXPECT_EQ(pools.AsArray().size(), 2u);  // dev-pool and rp-cli
   Json customers = ParsedJson(Pop({"customer", "list", "--json"}));
   EXPECT_EQ(customers.AsArray().size(), 2u);  // dev and acme
+}
+
+// Every client command that waits ends at once on Ctrl-C (SIGINT, exit 130) and on SIGTERM (143).
+TEST_F(CliTest, LongRunningCommandsEndWithinOneSecondOfCtrlCOrSigterm) {
+  const std::string never = WriteFile("never.json", kNeverRunAgenda);
+  const std::string id = FirstLine(Pop({"agenda", "submit", "-q", "-f", never}).out);
+  ASSERT_FALSE(id.empty());
+  const std::vector<std::vector<std::string>> commands = {
+      {"agenda", "submit", "-f", never, "--wait"},
+      {"agenda", "watch", id},
+      {"agenda", "logs", id, "--follow"},
+  };
+  for (const auto& command : commands) {
+    for (int signal_number : {SIGINT, SIGTERM}) {
+      std::vector<std::string> args = command;
+      args.insert(args.end(), {"--server", dev_.url(), "--data-dir", dev_.data_dir().string()});
+      SignalledPopRun signalled =
+          RunPopAndSignal(args, signal_number, std::chrono::milliseconds(1000));
+
+      const std::string what = command[1] + " with signal " + std::to_string(signal_number);
+      EXPECT_TRUE(signalled.had_output) << what;
+      EXPECT_TRUE(signalled.ended_in_time) << what << ": " << signalled.run.out;
+      EXPECT_EQ(signalled.run.exit_code, 128 + signal_number) << what << ": " << signalled.run.out;
+    }
+  }
 }
 
 TEST_F(CliTest, CustomerSetWeightChangesOnlyTheWeight) {

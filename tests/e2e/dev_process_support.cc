@@ -172,6 +172,53 @@ PopRun RunPop(const std::vector<std::string>& args, const std::string& stdin_tex
   return run;
 }
 
+SignalledPopRun RunPopAndSignal(const std::vector<std::string>& args, int signal_number,
+                                std::chrono::milliseconds limit) {
+  int out[2];
+  POP_CHECK(pipe2(out, O_CLOEXEC) == 0);
+  pid_t pid = fork();
+  POP_CHECK(pid >= 0);
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDONLY);
+    dup2(null, STDIN_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    dup2(out[1], STDERR_FILENO);
+    ExecPop(args);
+  }
+  close(out[1]);
+  SignalledPopRun result;
+  // Reads what is there within `wait`; false at end of file.
+  auto read_for = [&](std::chrono::milliseconds wait) {
+    pollfd polled{out[0], POLLIN, 0};
+    int ready = poll(&polled, 1, static_cast<int>(wait.count()));
+    if (ready <= 0) return true;
+    char buffer[4096];
+    ssize_t n = read(out[0], buffer, sizeof(buffer));
+    if (n > 0) result.run.out.append(buffer, static_cast<size_t>(n));
+    return n > 0 || (n < 0 && errno == EINTR);
+  };
+  using Clock = std::chrono::steady_clock;
+  bool open = true;
+  for (auto until = Clock::now() + std::chrono::seconds(10);
+       open && result.run.out.empty() && Clock::now() < until;) {
+    open = read_for(std::chrono::milliseconds(100));
+  }
+  result.had_output = !result.run.out.empty();
+  kill(pid, signal_number);
+  const auto deadline = Clock::now() + limit;
+  while (open && Clock::now() < deadline) {
+    open = read_for(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()) +
+                    std::chrono::milliseconds(1));
+  }
+  result.ended_in_time = !open;
+  if (open) kill(pid, SIGKILL);
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.run.exit_code = ExitCodeOf(status);
+  return result;
+}
+
 PopRun RunPopOnTerminal(const std::vector<std::string>& args) {
   int master = -1;
   pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);

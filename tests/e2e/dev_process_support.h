@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -48,5 +49,17 @@ PopRun RunPop(const std::vector<std::string>& args, const std::string& stdin_tex
 
 // As RunPop, but with stdout and stderr on a pseudo-terminal, so the command sees a TTY.
 PopRun RunPopOnTerminal(const std::vector<std::string>& args);
+
+struct SignalledPopRun {
+  PopRun run;                  // `out` holds stdout and stderr together
+  bool had_output = false;     // it wrote something before the signal
+  bool ended_in_time = false;  // it exited within `limit` of the signal (else it was killed)
+};
+
+// Runs `pop args...` (as RunPop, without stdin), waits until it writes its first output (at most
+// 10 s: by then it is waiting for the server), sends it `signal_number`, and gives it `limit` to
+// exit; a process still running then is killed with SIGKILL.
+SignalledPopRun RunPopAndSignal(const std::vector<std::string>& args, int signal_number,
+                                std::chrono::milliseconds limit);
 
 }  // namespace pop::testing
