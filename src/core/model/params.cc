@@ -27,6 +27,36 @@ std::optional<std::string> GetParamString(const std::optional<ParamsMap>& params
   return JsonAsText(*value);
 }
 
+std::optional<ParamList> GetParamList(const std::optional<ParamsMap>& params,
+                                      std::string_view key) {
+  const Json* value = FindParam(params, key);
+  if (value == nullptr || value->is_null()) return std::nullopt;
+  ParamList list;
+  if (value->is_string()) {
+    const std::string& text = value->AsString();
+    size_t start = 0;
+    while (true) {
+      size_t comma = text.find(',', start);
+      std::string part =
+          text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!part.empty()) list.entries.push_back(std::move(part));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  } else if (value->is_array()) {
+    for (const Json& element : value->AsArray()) {
+      if (!element.is_string()) {
+        list.ok = false;
+        continue;
+      }
+      if (!element.AsString().empty()) list.entries.push_back(element.AsString());
+    }
+  } else {
+    list.ok = false;
+  }
+  return list;
+}
+
 std::optional<int64_t> GetParamInt(const std::optional<ParamsMap>& params, std::string_view key) {
   const Json* value = FindParam(params, key);
   if (value == nullptr) return std::nullopt;

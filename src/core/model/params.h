@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/model/common.h"
 
@@ -28,6 +29,16 @@ const Json* FindParam(const std::optional<ParamsMap>& params, std::string_view k
 // nullopt when absent or null.
 std::optional<std::string> GetParamString(const std::optional<ParamsMap>& params,
                                           std::string_view key);
+// The entries of a list parameter such as dependsOn, untrimmed: a string is split on ',' (empty
+// parts dropped, the original's form), an array gives its string elements in order (not in the
+// original: lists are easier to write as JSON arrays). nullopt when absent or null; `ok` is false
+// when the value is neither (a number, an object, an array with a non-string element).
+struct ParamList {
+  std::vector<std::string> entries;
+  bool ok = true;
+};
+std::optional<ParamList> GetParamList(const std::optional<ParamsMap>& params, std::string_view key);
+
 // An integer, or a string that parses as one; nullopt when absent, null or not an integer.
 std::optional<int64_t> GetParamInt(const std::optional<ParamsMap>& params, std::string_view key);
 

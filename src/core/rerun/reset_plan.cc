@@ -36,9 +36,7 @@ std::map<std::string, Dependencies> DependencyMap(const Agenda& agenda) {
   for (const Operation& op : *agenda.operations) {
     if (!op.name) continue;
     Dependencies& d = map[*op.name];
-    if (auto depends_on = GetParamString(op.params, kParamDependsOn)) {
-      d.deps = SplitComma(*depends_on);
-    }
+    if (auto depends_on = GetParamList(op.params, kParamDependsOn)) d.deps = depends_on->entries;
     if (op.payload) {
       for (const auto& name : CollectReferenceNames(*op.payload)) {
         if (name == "pop.agendaId" || name == "pop.operationName") continue;

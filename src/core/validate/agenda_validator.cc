@@ -66,6 +66,12 @@ void CheckDependsOn(const std::vector<Operation>& operations, std::vector<std::s
   std::unordered_set<std::string> names;
   for (const Operation& op : operations) names.insert(*op.name);
   for (const Operation& op : operations) {
+    auto list = GetParamList(op.params, kParamDependsOn);
+    if (list && !list->ok) {
+      issues.push_back("Invalid dependsOn found in operation [" + *op.name +
+                       "]: expected a comma-separated string or an array of operation names");
+      continue;
+    }
     std::vector<std::string> unknown;
     for (const auto& dependency : DependsOnNames(op)) {
       if (names.count(dependency) == 0) unknown.push_back(dependency);
@@ -164,15 +170,11 @@ void CheckCycles(const std::vector<Operation>& operations, std::vector<std::stri
 
 std::vector<std::string> DependsOnNames(const Operation& operation) {
   std::vector<std::string> names;
-  auto value = GetParamString(operation.params, kParamDependsOn);
-  if (!value) return names;
-  std::string_view rest = *value;
-  while (true) {
-    size_t comma = rest.find(',');
-    std::string_view entry = Trim(rest.substr(0, comma));
-    if (!entry.empty()) names.emplace_back(entry);
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
+  auto list = GetParamList(operation.params, kParamDependsOn);
+  if (!list) return names;
+  for (const std::string& entry : list->entries) {
+    std::string_view trimmed = Trim(entry);
+    if (!trimmed.empty()) names.emplace_back(trimmed);
   }
   return names;
 }

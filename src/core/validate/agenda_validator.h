@@ -14,8 +14,8 @@ namespace pop {
 //   "Validation Issues detected: <up to 10 issues joined by ','>[Truncating additional issues]".
 Status ValidateAgenda(const Agenda& agenda);
 
-// Names listed in an operation's `params.dependsOn` (comma-separated; entries trimmed, empty
-// ones dropped), as the executor reads them.
+// Names listed in an operation's `params.dependsOn` (comma-separated or a JSON array of names;
+// entries trimmed, empty ones dropped), as the executor reads them.
 std::vector<std::string> DependsOnNames(const Operation& operation);
 
 // "Issues detected: a,b" / "Validation Issues detected: a,b" formatting with the 10-issue cap.

@@ -64,6 +64,17 @@ TEST(ConductorTest, DependsOnOrdersWithoutAReference) {
   EXPECT_EQ(Names(c.TakeReady(5)), V{"a"});
 }
 
+TEST(ConductorTest, DependsOnAsAnArrayOrdersLikeTheCommaString) {
+  Conductor c(AgendaFrom(R"({"operations":[{"name":"a","params":{"dependsOn":["b","c"]}},
+                                           {"name":"b"},{"name":"c"}]})"),
+              {});
+  EXPECT_EQ(Names(c.TakeReady(5)), (V{"b", "c"}));
+  c.Complete("b", true, std::nullopt);
+  EXPECT_TRUE(c.TakeReady(5).empty());
+  c.Complete("c", true, std::nullopt);
+  EXPECT_EQ(Names(c.TakeReady(5)), V{"a"});
+}
+
 TEST(ConductorTest, AFailureStopsNewStartsWhileRunningOperationsFinish) {
   Conductor c(
       AgendaFrom(R"({"operations":[{"name":"a"},{"name":"b"},{"name":"c","payload":"@<a.out>"}]})"),

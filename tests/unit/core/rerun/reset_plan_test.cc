@@ -65,6 +65,14 @@ TEST(ResetPlanTest, OperationsToResetTakesDependantsAndGeneratedDescendants) {
   EXPECT_TRUE(plan.remove.empty());
 }
 
+TEST(ResetPlanTest, DependsOnAsAnArrayMakesDependantsToo) {
+  Agenda agenda = *Decode<Agenda>(testing::ParseOrDie(R"({"operations":[
+      {"name":"a"},{"name":"b"},{"name":"c","params":{"dependsOn":["a","b"]}}]})"));
+  auto plan = PlanReset(agenda, ProgressOf(agenda), ParseRerunParams({"operationsToReset=b"}));
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(plan->reset, (Names{"b", "c"}));
+}
+
 TEST(ResetPlanTest, NamesAreSplitAtTheFirstEqualsSign) {
   auto params = ParseRerunParams({"operationsToReset=a,b=c"});
   ASSERT_TRUE(params.operations_to_reset.has_value());

@@ -128,5 +128,31 @@ TEST(AgendaValidatorTest, DependsOnNamesAreTrimmedAndEmptyEntriesDropped) {
   EXPECT_EQ(DependsOnNames(op), (std::vector<std::string>{"a", "b"}));
 }
 
+TEST(AgendaValidatorTest, DependsOnMayBeAJsonArrayOfNames) {
+  Operation op;
+  op.params = testing::ParseOrDie(R"({"dependsOn":["a"," b ",""]})");
+  EXPECT_EQ(DependsOnNames(op), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(MessageOf(R"({"operations":[{"name":"a","params":{"dependsOn":["b","c"]}},
+      {"name":"b"}]})"),
+            "Validation Issues detected: Invalid dependsOn found in operation [a]: c (no such "
+            "operation)");
+  EXPECT_EQ(MessageOf(R"({"operations":[{"name":"a","params":{"dependsOn":["b"]}},
+      {"name":"b","payload":"@<a.out>"}]})"),
+            "Validation Issues detected: There is a circular reference involving the operation: "
+            "a,There is a circular reference involving the operation: b");
+}
+
+TEST(AgendaValidatorTest, DependsOnThatIsNeitherAStringNorAnArrayOfNamesIsAnIssue) {
+  const std::string expected =
+      "Validation Issues detected: Invalid dependsOn found in operation [a]: expected a "
+      "comma-separated string or an array of operation names";
+  EXPECT_EQ(MessageOf(R"({"operations":[{"name":"a","params":{"dependsOn":["b",1]}},
+      {"name":"b"}]})"),
+            expected);
+  EXPECT_EQ(MessageOf(R"({"operations":[{"name":"a","params":{"dependsOn":{"b":1}}},
+      {"name":"b"}]})"),
+            expected);
+}
+
 }  // namespace
 }  // namespace pop
