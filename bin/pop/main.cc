@@ -2,6 +2,7 @@
 // over to src/cli.
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "cli/agent_commands.h"
 #include "cli/api_client.h"
 #include "cli/client_commands.h"
+#include "cli/command_suggestion.h"
 #include "cli/handler_sample.h"
 #include "cli/server_runtime.h"
 
@@ -108,6 +110,7 @@ int RunDev(pop::cli::ServerConfig config, const std::string& data_dir) {
 int main(int argc, char** argv) {
   CLI::App app{"pop: Priority Operation Processing, a workflow orchestrator"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("pop ") + pop::cli::PopVersion());
 
   pop::cli::ServerConfig dev_config;
   std::string data_dir = "pop-data";
@@ -145,6 +148,14 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      // A typo gets a suggestion rather than CLI11's "A subcommand is required".
+      std::vector<std::string> args(argv + 1, argv + argc);
+      if (auto message = pop::cli::UnknownWordMessage(app, args)) {
+        std::cerr << "pop: " << *message << "\nRun with --help for more information.\n";
+        return 2;
+      }
+    }
     return app.exit(e) == 0 ? 0 : 2;
   }
   // Client commands end at once on SIGINT/SIGTERM (130/143); every other role blocks them

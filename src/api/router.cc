@@ -103,9 +103,12 @@ std::vector<Router::Route> Router::BuildRoutes() {
     std::vector<std::string> segments = SplitPath(spec.pattern);
     routes.push_back(Route{std::move(spec), std::move(segments), std::move(answer)});
   };
-  add({"/healthz", {"GET"}, false, false}, [](const Call&, const Responder& respond) {
+  add({"/healthz", {"GET"}, false, false}, [this](const Call&, const Responder& respond) {
     HttpResponse response;
-    response.body = R"({"status":"ok"})";
+    JsonObject health;
+    health.Set("status", Json("ok"));
+    if (!options_.version.empty()) health.Set("version", Json(options_.version));
+    response.body = ToJsonText(Json(std::move(health)));
     AddStandardHeaders(response);
     respond(std::move(response));
   });
@@ -218,7 +221,7 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
   const Route* route = Match(segments, under_base, relative, params);
   if (route == nullptr) {
     return respond(ErrorResponse(
-        Error(ErrorCode::kMethodNotAllowed, "No route for " + request.method + " " + target->path),
+        Error(ErrorCode::kNotFound, "No route for " + request.method + " " + target->path),
         ids));
   }
   app::RequestContext ctx{AuthContext{}, ids.cid, ids.correlation_id};

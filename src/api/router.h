@@ -38,6 +38,8 @@ struct RouterOptions {
   DataRoutesOptions data;
   // GET /metrics answers this text (Prometheus's exposition format) when set, 404 otherwise.
   std::function<std::string()> metrics_text;
+  // GET /healthz names this version when set (`{"status":"ok","version":"0.1.0"}`).
+  std::string version;
 };
 
 class Router final : public HttpHandler {

@@ -82,6 +82,8 @@ int WaitForTerminationSignal() {
 
 }  // namespace
 
+const char* PopVersion() { return POP_VERSION; }
+
 void BlockTerminationSignals() {
   sigset_t set;
   sigemptyset(&set);
@@ -278,6 +280,7 @@ Status RunServer(const ServerConfig& config) {
 
   api::RouterOptions router_options;
   router_options.base_path = config.base_path;
+  router_options.version = PopVersion();
   api::ServiceRoutes service_routes(router_options.data.max_json_depth, agendas, pools, queues,
                                     data);
   router_options.metrics_text = [&metrics] { return metrics.RenderText(); };

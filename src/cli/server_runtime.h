@@ -59,6 +59,9 @@ struct ServerConfig {
 // thing in main.
 void BlockTerminationSignals();
 
+// This build's version ("0.1.0"): `pop --version` and GET /healthz.
+const char* PopVersion();
+
 // Splits "host:port". Errors: kInvalidArgument.
 [[nodiscard]] Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& text);
 

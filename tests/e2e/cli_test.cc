@@ -402,6 +402,25 @@ TEST_F(CliTest, PoolInsightAndCustomerAreCreatedFromFlagsReadAndListed) {
   EXPECT_EQ(customers.AsArray().size(), 2u);  // dev and acme
 }
 
+TEST_F(CliTest, TyposGetTheClosestCommandOrOptionAndVersionIsPrinted) {
+  PopRun command = RunPop({"agenda", "sumbit"});
+  PopRun group = RunPop({"agnda", "list"});
+  PopRun option = RunPop({"agenda", "list", "--limt", "3"});
+  PopRun nothing_close = RunPop({"xyzzy"});
+  PopRun version = RunPop({"--version"});
+
+  EXPECT_EQ(command.exit_code, 2);
+  EXPECT_THAT(command.err,
+              HasSubstr("unknown command 'sumbit' for 'pop agenda'; did you mean 'submit'?"));
+  EXPECT_THAT(group.err, HasSubstr("unknown command 'agnda' for 'pop'; did you mean 'agenda'?"));
+  EXPECT_THAT(option.err, HasSubstr("unknown option '--limt' for 'pop agenda list'; did you mean "
+                                    "'--limit'?"));
+  EXPECT_EQ(nothing_close.exit_code, 2);
+  EXPECT_THAT(nothing_close.err, HasSubstr("unknown command 'xyzzy' for 'pop'\n"));
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out, ::testing::MatchesRegex("pop [0-9]+\\.[0-9]+\\.[0-9]+\n"));
+}
+
 // Every client command that waits ends at once on Ctrl-C (SIGINT, exit 130) and on SIGTERM (143).
 TEST_F(CliTest, LongRunningCommandsEndWithinOneSecondOfCtrlCOrSigterm) {
   const std::string never = WriteFile("never.json", kNeverRunAgenda);

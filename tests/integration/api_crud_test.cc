@@ -286,10 +286,12 @@ TEST_F(ApiCrudTest, EchoesCidAndSendsCorsHeaders) {
   EXPECT_EQ(error.body.Find("errorResponse")->Find("serverStackTrace"), nullptr);
 }
 
-TEST_F(ApiCrudTest, UnknownRoutesAndVerbsGet405) {
-  EXPECT_EQ(server_.Call("GET", "/transform", std::nullopt, acme_).status, 405);
-  EXPECT_EQ(server_.Call("GET", "/agenda/a/b", std::nullopt, acme_).status, 405);
-  EXPECT_EQ(server_.Raw("GET", "/elsewhere/agenda", std::nullopt, {}).status, 405);
+TEST_F(ApiCrudTest, UnknownRoutesGet404AndUnknownVerbs405) {
+  auto unknown = server_.Call("GET", "/transform", std::nullopt, acme_);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.ErrorDescription(), "No route for GET /pop/transform");
+  EXPECT_EQ(server_.Call("GET", "/agenda/a/b", std::nullopt, acme_).status, 404);
+  EXPECT_EQ(server_.Raw("GET", "/elsewhere/agenda", std::nullopt, {}).status, 404);
   auto patch = server_.Call("PATCH", "/customer/x", "{}", acme_);
   EXPECT_EQ(patch.status, 405);
   EXPECT_EQ(server_.Call("PUT", "/token", "{}", server_.admin_token()).status, 405);
@@ -308,7 +310,7 @@ TEST(ApiBasePathTest, RoutesLiveUnderTheConfiguredBasePath) {
   EXPECT_EQ(server.Call("GET", "/customer", std::nullopt, token).status, 200);
   auto old_path =
       server.Raw("GET", "/pop/customer", std::nullopt, {{"Authorization", "Bearer " + token}});
-  EXPECT_EQ(old_path.status, 405);
+  EXPECT_EQ(old_path.status, 404);
 }
 
 }  // namespace

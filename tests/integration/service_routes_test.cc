@@ -36,14 +36,14 @@ TEST_F(ServiceRoutesTest, OtherVerbsAreNotImplemented) {
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_F(ServiceRoutesTest, UnknownServiceNamesAre405) {
+TEST_F(ServiceRoutesTest, UnknownServiceNamesAre404) {
   for (const char* route : {"/agenda/service/nope", "/resourcepool/service/getAgendas",
                             "/resourcepool/service/getagenda", "/progress/agenda/service/extra",
                             "/agendatemplate/service/run"}) {
     SCOPED_TRACE(route);
     auto reply = Service(route, R"({"insightId":"insight-1","count":1})", owner_);
-    EXPECT_EQ(reply.status, 405);
-    EXPECT_EQ(ErrorTitle(reply), "MethodNotAllowedException");
+    EXPECT_EQ(reply.status, 404);
+    EXPECT_EQ(ErrorTitle(reply), "ObjectNotFoundException");
   }
 }
 
