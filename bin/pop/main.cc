@@ -33,6 +33,9 @@ void AddServerFlags(CLI::App& command, pop::cli::ServerConfig& config) {
       ->capture_default_str();
   command.add_option("--max-body-bytes", config.max_body_bytes, "largest accepted request body")
       ->capture_default_str();
+  command.add_flag("--accept-unknown-fields", config.accept_unknown_fields,
+                   "ignore body fields pop does not know, as the original did (default: 400 naming "
+                   "the field)");
   command.add_option("--workers", config.worker_threads, "request handler threads")
       ->capture_default_str();
   command

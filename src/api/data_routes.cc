@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "api/unknown_fields.h"
 #include "core/codec/object_codec.h"
 
 namespace pop::api {
@@ -112,6 +113,9 @@ Result<DataObject> DataRoutes::ParseBody(ObjectKind kind, const HttpRequest& req
   if (IsBlankBody(request.body)) return Error(ErrorCode::kValidation, null_message);
   POP_ASSIGN_OR_RETURN(Json body, ParseJson(request.body, {options_.max_json_depth}));
   if (body.is_null()) return Error(ErrorCode::kValidation, null_message);
+  if (!options_.accept_unknown_fields) {
+    POP_RETURN_IF_ERROR(RefuseUnknownFields(UnknownObjectFields(kind, body), ObjectKindName(kind)));
+  }
   return DecodeObject(kind, body);
 }
 

@@ -20,6 +20,9 @@ struct DataRoutesOptions {
   // Most `by<field>` equality filters one GET may carry (bylimit, bycount, byfields not counted);
   // more answer 400.
   size_t max_by_filters = 20;
+  // Unknown fields in a body (`paylod`) answer 400 naming the field unless this is set: the
+  // original ignored them, and old clients may send some (docs/api.md, "Unknown fields").
+  bool accept_unknown_fields = false;
 };
 
 class DataRoutes {

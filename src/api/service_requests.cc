@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "api/unknown_fields.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
 
@@ -29,9 +30,29 @@ Result<std::optional<int64_t>> IntField(const Json& body, const char* name) {
   return FieldError(name, "an integer", *value);
 }
 
-// Decodes a nested model object, naming the field path from the body's root in errors.
 template <typename T>
-Result<T> NestedField(const Json& value, const std::string& prefix) {
+const char* ObjectName();
+template <>
+const char* ObjectName<Agenda>() {
+  return "Agenda";
+}
+template <>
+const char* ObjectName<AgendaProgress>() {
+  return "AgendaProgress";
+}
+template <>
+const char* ObjectName<Operation>() {
+  return "Operation";
+}
+
+// Decodes a nested model object, naming the field path from the body's root in errors; refuses
+// fields the model does not have unless the options accept them.
+template <typename T>
+Result<T> NestedField(const Json& value, const std::string& prefix,
+                      const ServiceBodyOptions& options) {
+  if (!options.accept_unknown_fields) {
+    POP_RETURN_IF_ERROR(RefuseUnknownFields(UnknownFields<T>(value), ObjectName<T>(), prefix));
+  }
   Result<T> decoded = Decode<T>(value);
   if (decoded.ok()) return decoded;
   std::string message = decoded.error().message;
@@ -45,7 +66,8 @@ Result<T> NestedField(const Json& value, const std::string& prefix) {
 }
 
 template <typename T>
-Result<std::optional<std::vector<T>>> ListField(const Json& body, const char* name) {
+Result<std::optional<std::vector<T>>> ListField(const Json& body, const char* name,
+                                                const ServiceBodyOptions& options) {
   const Json* value = body.Find(name);
   if (value == nullptr || value->is_null()) return std::optional<std::vector<T>>();
   if (!value->is_array()) return FieldError(name, "an array", *value);
@@ -54,7 +76,7 @@ Result<std::optional<std::vector<T>>> ListField(const Json& body, const char* na
   for (const Json& element : value->AsArray()) {
     std::string path = std::string(name) + "[" + std::to_string(index++) + "]";
     if (element.is_null()) continue;
-    POP_ASSIGN_OR_RETURN(T item, NestedField<T>(element, path));
+    POP_ASSIGN_OR_RETURN(T item, NestedField<T>(element, path, options));
     items.push_back(std::move(item));
   }
   return std::optional<std::vector<T>>(std::move(items));
@@ -122,29 +144,33 @@ Result<app::GetAgendaRequest> ParseGetAgendaRequest(const Json& body) {
   return request;
 }
 
-Result<std::vector<Agenda>> ParseCreateAgendaRequest(const Json& body) {
+Result<std::vector<Agenda>> ParseCreateAgendaRequest(const Json& body,
+                                                     const ServiceBodyOptions& options) {
   if (body.is_null()) return std::vector<Agenda>();
-  POP_ASSIGN_OR_RETURN(auto list, ListField<Agenda>(body, "agendas"));
+  POP_ASSIGN_OR_RETURN(auto list, ListField<Agenda>(body, "agendas", options));
   if (!list) return std::vector<Agenda>();
   return std::move(*list);
 }
 
-Result<UpdateAgendaProgressRequest> ParseUpdateAgendaProgressRequest(const Json& body) {
+Result<UpdateAgendaProgressRequest> ParseUpdateAgendaProgressRequest(
+    const Json& body, const ServiceBodyOptions& options) {
   UpdateAgendaProgressRequest request;
   if (body.is_null()) return request;
   if (const Json* value = body.Find("agendaProgress"); value != nullptr && !value->is_null()) {
-    POP_ASSIGN_OR_RETURN(request.progress, NestedField<AgendaProgress>(*value, "agendaProgress"));
+    POP_ASSIGN_OR_RETURN(request.progress,
+                         NestedField<AgendaProgress>(*value, "agendaProgress", options));
   }
   POP_ASSIGN_OR_RETURN(request.puller_id, StringField(body, "pullerId"));
   return request;
 }
 
-Result<app::UpdateAgendaRequest> ParseUpdateAgendaRequest(const Json& body) {
+Result<app::UpdateAgendaRequest> ParseUpdateAgendaRequest(const Json& body,
+                                                          const ServiceBodyOptions& options) {
   app::UpdateAgendaRequest request;
   request.has_body = !body.is_null();
   if (!request.has_body) return request;
   POP_ASSIGN_OR_RETURN(request.agenda_id, StringField(body, "agendaId"));
-  POP_ASSIGN_OR_RETURN(request.operations, ListField<Operation>(body, "operations"));
+  POP_ASSIGN_OR_RETURN(request.operations, ListField<Operation>(body, "operations", options));
   if (const Json* params = body.Find("params"); params != nullptr && !params->is_null()) {
     if (!params->is_object()) return FieldError("params", "an object", *params);
     request.params = *params;

@@ -32,15 +32,22 @@ namespace pop::api {
 [[nodiscard]] Result<std::optional<std::string>> ParseProgressSummaryRequest(const Json& body);
 [[nodiscard]] Result<app::GetAgendaRequest> ParseGetAgendaRequest(const Json& body);
 // createAgenda: the agendas to create (null entries skipped).
-[[nodiscard]] Result<std::vector<Agenda>> ParseCreateAgendaRequest(const Json& body);
+// How the parsers below treat fields the model does not have in the objects a body carries.
+struct ServiceBodyOptions {
+  bool accept_unknown_fields = false;  // else 400 naming the field (api/unknown_fields.h)
+};
+
+[[nodiscard]] Result<std::vector<Agenda>> ParseCreateAgendaRequest(
+    const Json& body, const ServiceBodyOptions& options = {});
 
 struct UpdateAgendaProgressRequest {
   std::optional<AgendaProgress> progress;
   std::optional<std::string> puller_id;
 };
 [[nodiscard]] Result<UpdateAgendaProgressRequest> ParseUpdateAgendaProgressRequest(
-    const Json& body);
-[[nodiscard]] Result<app::UpdateAgendaRequest> ParseUpdateAgendaRequest(const Json& body);
+    const Json& body, const ServiceBodyOptions& options = {});
+[[nodiscard]] Result<app::UpdateAgendaRequest> ParseUpdateAgendaRequest(
+    const Json& body, const ServiceBodyOptions& options = {});
 // appendOperationLog: operation progress id -> text.
 struct SetCustomerWeightRequest {
   std::optional<std::string> customer_id;

@@ -62,10 +62,11 @@ std::optional<ServiceRoute> MatchServiceRoute(const std::vector<std::string>& re
   return std::nullopt;
 }
 
-ServiceRoutes::ServiceRoutes(size_t max_json_depth, app::AgendaService& agendas,
+ServiceRoutes::ServiceRoutes(const DataRoutesOptions& input, app::AgendaService& agendas,
                              app::ResourcePoolService& pools, app::InsightQueues& queues,
                              app::DataObjectService& data)
-    : max_json_depth_(max_json_depth),
+    : max_json_depth_(input.max_json_depth),
+      body_options_{input.accept_unknown_fields},
       agendas_(agendas),
       pools_(pools),
       queues_(queues),
@@ -191,7 +192,7 @@ void ServiceRoutes::GetAgenda(const Json& body, const app::RequestContext& ctx, 
 }
 
 HttpResponse ServiceRoutes::CreateAgenda(const Json& body, const app::RequestContext& ctx) {
-  Result<std::vector<Agenda>> agendas = ParseCreateAgendaRequest(body);
+  Result<std::vector<Agenda>> agendas = ParseCreateAgendaRequest(body, body_options_);
   if (!agendas.ok()) return ServiceErrorResponse(agendas.error(), IdsOf(ctx));
   app::CreateAgendaResult result = pools_.CreateAgenda(*agendas, ctx);
   JsonObject fields;
@@ -202,7 +203,8 @@ HttpResponse ServiceRoutes::CreateAgenda(const Json& body, const app::RequestCon
 }
 
 HttpResponse ServiceRoutes::UpdateAgendaProgress(const Json& body, const app::RequestContext& ctx) {
-  Result<UpdateAgendaProgressRequest> request = ParseUpdateAgendaProgressRequest(body);
+  Result<UpdateAgendaProgressRequest> request =
+      ParseUpdateAgendaProgressRequest(body, body_options_);
   if (!request.ok()) return ServiceErrorResponse(request.error(), IdsOf(ctx));
   Status status = pools_.UpdateAgendaProgress(request->progress, request->puller_id, ctx);
   if (!status.ok()) return ServiceErrorResponse(status.error(), IdsOf(ctx));
@@ -210,7 +212,7 @@ HttpResponse ServiceRoutes::UpdateAgendaProgress(const Json& body, const app::Re
 }
 
 HttpResponse ServiceRoutes::UpdateAgenda(const Json& body, const app::RequestContext& ctx) {
-  Result<app::UpdateAgendaRequest> request = ParseUpdateAgendaRequest(body);
+  Result<app::UpdateAgendaRequest> request = ParseUpdateAgendaRequest(body, body_options_);
   if (!request.ok()) return ServiceErrorResponse(request.error(), IdsOf(ctx));
   auto agenda = pools_.UpdateAgenda(*request, ctx);
   if (!agenda.ok()) return ServiceErrorResponse(agenda.error(), IdsOf(ctx));

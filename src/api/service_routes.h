@@ -9,8 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include "api/data_routes.h"
 #include "api/envelope.h"
 #include "api/http_types.h"
+#include "api/service_requests.h"
 #include "app/agenda_service.h"
 #include "app/data_object_service.h"
 #include "app/insight_queues.h"
@@ -39,8 +41,10 @@ std::optional<ServiceRoute> MatchServiceRoute(const std::vector<std::string>& re
 
 class ServiceRoutes {
  public:
-  ServiceRoutes(size_t max_json_depth, app::AgendaService& agendas, app::ResourcePoolService& pools,
-                app::InsightQueues& queues, app::DataObjectService& data);
+  // From `input`: the nesting limit of bodies and whether unknown fields are accepted.
+  ServiceRoutes(const DataRoutesOptions& input, app::AgendaService& agendas,
+                app::ResourcePoolService& pools, app::InsightQueues& queues,
+                app::DataObjectService& data);
 
   // Answers through `respond`, possibly later and from another thread.
   void Handle(ServiceRoute route, const HttpRequest& request, const app::RequestContext& ctx,
@@ -67,6 +71,7 @@ class ServiceRoutes {
   HttpResponse SetCustomerWeight(const Json& body, const app::RequestContext& ctx);
 
   size_t max_json_depth_;
+  ServiceBodyOptions body_options_;
   app::AgendaService& agendas_;
   app::ResourcePoolService& pools_;
   app::InsightQueues& queues_;

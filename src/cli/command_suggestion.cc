@@ -2,40 +2,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cstddef>
+
+#include "core/base/closest_name.h"
 
 namespace pop::cli {
 namespace {
-
-// Levenshtein distance, counting a swap of neighbours as one edit.
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-std::string Closest(const std::string& word, const std::vector<std::string>& known) {
-  std::string best;
-  size_t best_distance = 3;  // at most two edits
-  for (const std::string& candidate : known) {
-    const size_t distance = EditDistance(word, candidate);
-    if (distance < best_distance) {
-      best = candidate;
-      best_distance = distance;
-    }
-  }
-  return best;
-}
 
 // "unknown <what> '<word>' for '<path>'", and the closest known name when there is one.
 std::string UnknownMessage(const char* what, const std::string& word, const std::string& path,
@@ -77,7 +48,7 @@ std::optional<std::string> UnknownWordMessage(const CLI::App& app,
         std::vector<std::string> flags;
         flags.reserve(known.size());
         for (const std::string& k : known) flags.push_back("--" + k);
-        return UnknownMessage("option", "--" + name, path, Closest("--" + name, flags));
+        return UnknownMessage("option", "--" + name, path, ClosestName("--" + name, flags));
       }
       continue;
     }
@@ -91,7 +62,7 @@ std::optional<std::string> UnknownWordMessage(const CLI::App& app,
       std::vector<std::string> names;
       names.reserve(subcommands.size());
       for (const CLI::App* sub : subcommands) names.push_back(sub->get_name());
-      return UnknownMessage("command", arg, path, Closest(arg, names));
+      return UnknownMessage("command", arg, path, ClosestName(arg, names));
     }
     current = *it;
     path += " " + current->get_name();

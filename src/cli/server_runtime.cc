@@ -281,8 +281,8 @@ Status RunServer(const ServerConfig& config) {
   api::RouterOptions router_options;
   router_options.base_path = config.base_path;
   router_options.version = PopVersion();
-  api::ServiceRoutes service_routes(router_options.data.max_json_depth, agendas, pools, queues,
-                                    data);
+  router_options.data.accept_unknown_fields = config.accept_unknown_fields;
+  api::ServiceRoutes service_routes(router_options.data, agendas, pools, queues, data);
   router_options.metrics_text = [&metrics] { return metrics.RenderText(); };
   app::AuditLog audit(*store, clock, *logger);
   audit.Start();

@@ -51,8 +51,9 @@ ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)) {
   admin_token_ = (*admin)->secret;
   api::RouterOptions router_options;
   router_options.base_path = options_.base_path;
-  service_routes_ = std::make_unique<api::ServiceRoutes>(router_options.data.max_json_depth,
-                                                         *agendas_, *pools_, *queues_, *data_);
+  router_options.data.accept_unknown_fields = options_.accept_unknown_fields;
+  service_routes_ = std::make_unique<api::ServiceRoutes>(router_options.data, *agendas_, *pools_,
+                                                         *queues_, *data_);
   audit_ = std::make_unique<app::AuditLog>(*store_, clock_, logger_);
   audit_->Start();
   router_ = std::make_unique<api::Router>(router_options, *data_, *tokens_, service_routes_.get(),

@@ -46,6 +46,7 @@ struct ApiServerOptions {
   Duration lease = Duration::Seconds(60);
   // Automatic retries of failed agendas: off unless a test asks for them.
   std::optional<Duration> retry_backoff = std::nullopt;
+  bool accept_unknown_fields = false;  // --accept-unknown-fields
 };
 
 class ApiServer {

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/base/closest_name.h"
 #include "core/codec/json_text.h"
 
 namespace pop {
@@ -462,7 +463,106 @@ Json EncodeStruct(const T& value) {
   return Json(std::move(out));
 }
 
+// ---- Unknown fields ------------------------------------------------------------------------
+
+template <typename T>
+std::vector<std::string> KnownFieldNames() {
+  std::vector<std::string> names;
+  std::apply([&](const auto&... field) { (names.emplace_back(field.name), ...); },
+             Fields<T>::Get());
+  return names;
+}
+
+// Declared before their definitions so that each finds the others (the last overload for a
+// member type wins by partial ordering: optional, then vector, then a struct or a plain value).
+template <typename T>
+void CollectUnknown(const Json& in, const std::string& path, std::vector<UnknownField>& out);
+template <typename M>
+void CollectUnknownIn(const Json& value, const std::string& path, std::vector<UnknownField>& out,
+                      const M* type);
+template <typename M>
+void CollectUnknownIn(const Json& value, const std::string& path, std::vector<UnknownField>& out,
+                      const std::optional<M>* type);
+template <typename M>
+void CollectUnknownIn(const Json& value, const std::string& path, std::vector<UnknownField>& out,
+                      const std::vector<M>* type);
+
+template <typename M>
+void CollectUnknownIn(const Json& value, const std::string& path, std::vector<UnknownField>& out,
+                      const M* /*type*/) {
+  if constexpr (HasFields<M>::value) CollectUnknown<M>(value, path, out);
+}
+template <typename M>
+void CollectUnknownIn(const Json& value, const std::string& path, std::vector<UnknownField>& out,
+                      const std::optional<M>* /*type*/) {
+  CollectUnknownIn(value, path, out, static_cast<const M*>(nullptr));
+}
+template <typename M>
+void CollectUnknownIn(const Json& value, const std::string& path, std::vector<UnknownField>& out,
+                      const std::vector<M>* /*type*/) {
+  if (!value.is_array()) return;
+  size_t index = 0;
+  for (const Json& element : value.AsArray()) {
+    std::string element_path = path;
+    element_path += "[";
+    element_path += std::to_string(index++);
+    element_path += "]";
+    CollectUnknownIn(element, element_path, out, static_cast<const M*>(nullptr));
+  }
+}
+
+template <typename T>
+void CollectUnknown(const Json& in, const std::string& path, std::vector<UnknownField>& out) {
+  if (!in.is_object()) return;
+  for (const JsonObject::Member& member : in.AsObject()) {
+    const std::string& key = member.first;
+    std::string field_path = path;
+    if (!field_path.empty()) field_path += ".";
+    field_path += key;
+    bool known = false;
+    std::apply(
+        [&](const auto&... field) {
+          auto visit = [&](const auto& f) {
+            if (known || key != f.name) return;
+            known = true;
+            using Member = std::remove_cv_t<std::remove_reference_t<decltype(T{}.*(f.member))>>;
+            CollectUnknownIn(member.second, field_path, out, static_cast<const Member*>(nullptr));
+          };
+          (visit(field), ...);
+        },
+        Fields<T>::Get());
+    if (!known) out.push_back(UnknownField{field_path, ClosestName(key, KnownFieldNames<T>())});
+  }
+}
+
 }  // namespace
+
+template <typename T>
+std::vector<UnknownField> UnknownFields(const Json& json) {
+  std::vector<UnknownField> unknown;
+  CollectUnknown<T>(json, "", unknown);
+  return unknown;
+}
+
+std::vector<UnknownField> UnknownObjectFields(ObjectKind kind, const Json& json) {
+  switch (kind) {
+    case ObjectKind::kAgenda:
+      return UnknownFields<Agenda>(json);
+    case ObjectKind::kAgendaTemplate:
+      return UnknownFields<AgendaTemplate>(json);
+    case ObjectKind::kCustomer:
+      return UnknownFields<Customer>(json);
+    case ObjectKind::kInsight:
+      return UnknownFields<Insight>(json);
+    case ObjectKind::kResourcePool:
+      return UnknownFields<ResourcePool>(json);
+    case ObjectKind::kAgendaProgress:
+      return UnknownFields<AgendaProgress>(json);
+    case ObjectKind::kOperationProgress:
+      return UnknownFields<OperationProgress>(json);
+  }
+  return {};
+}
 
 template <typename T>
 Result<T> Decode(const Json& json) {
@@ -477,8 +577,9 @@ Json Encode(const T& value) {
   return EncodeStruct(value);
 }
 
-#define POP_INSTANTIATE_CODEC(T)             \
-  template Result<T> Decode<T>(const Json&); \
+#define POP_INSTANTIATE_CODEC(T)                                    \
+  template Result<T> Decode<T>(const Json&);                        \
+  template std::vector<UnknownField> UnknownFields<T>(const Json&); \
   template Json Encode<T>(const T&);
 POP_INSTANTIATE_CODEC(Agenda)
 POP_INSTANTIATE_CODEC(Operation)

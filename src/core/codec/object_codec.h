@@ -9,6 +9,9 @@
 // Encoding omits absent fields. Pure; thread-safe.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "core/base/result.h"
 #include "core/json/json.h"
 #include "core/model/data_object.h"
@@ -45,6 +48,18 @@ extern template Json Encode<OperationProgress>(const OperationProgress&);
 extern template Json Encode<DiagnosticEvent>(const DiagnosticEvent&);
 extern template Json Encode<AgendaInsight>(const AgendaInsight&);
 extern template Json Encode<ReadyAgenda>(const ReadyAgenda&);
+
+// A field of a decoded document that the model does not have: ignored by Decode (stored rows and
+// lenient servers), refused at the API by default (docs/api.md, "Unknown fields").
+struct UnknownField {
+  std::string path;     // e.g. "operations[0].paylod"
+  std::string closest;  // the known field a typo away at that level ("payload"), or ""
+};
+// Every unknown field of `json` read as a T (nested objects and arrays of objects included),
+// in document order. Supported T: as Decode.
+template <typename T>
+[[nodiscard]] std::vector<UnknownField> UnknownFields(const Json& json);
+[[nodiscard]] std::vector<UnknownField> UnknownObjectFields(ObjectKind kind, const Json& json);
 
 [[nodiscard]] Result<DataObject> DecodeObject(ObjectKind kind, const Json& json);
 Json EncodeObject(const DataObject& object);

@@ -36,6 +36,8 @@ TEST(ObjectCodecGoldenTest, EveryCaseRoundTripsAsExpected) {
     EXPECT_EQ(encoded, *golden.Find("expect"))
         << "got      " << ToJsonText(encoded) << "\nexpected "
         << ToJsonText(*golden.Find("expect"));
+    // Whatever the encoder writes may be sent back: no field of it is unknown.
+    EXPECT_TRUE(UnknownObjectFields(*kind, encoded).empty()) << ToJsonText(encoded);
     // Encoding is stable: decoding the output gives the same output again.
     Result<DataObject> again = DecodeObject(*kind, encoded);
     ASSERT_TRUE(again.ok());
@@ -61,6 +63,36 @@ TEST(ObjectCodecTest, NullMeansAbsent) {
   ASSERT_TRUE(decoded.ok());
   EXPECT_FALSE(decoded->id.has_value());
   EXPECT_FALSE(decoded->title.has_value());
+}
+
+TEST(ObjectCodecTest, UnknownFieldsAreFoundAtEveryLevelWithTheirPathAndLikelyMeaning) {
+  Json agenda = testing::ParseOrDie(R"({
+    "customerId": "acme", "colour": 1,
+    "agendaInsight": {"insightID": "i"},
+    "params": {"anything": {"goes": true}},
+    "operations": [
+      {"name": "a", "type": "t", "payload": {"free": "form"}},
+      {"name": "b", "paylod": {}}
+    ]})");
+
+  std::vector<UnknownField> unknown = UnknownObjectFields(ObjectKind::kAgenda, agenda);
+
+  ASSERT_EQ(unknown.size(), 3u);
+  EXPECT_EQ(unknown[0].path, "colour");
+  EXPECT_EQ(unknown[0].closest, "");
+  EXPECT_EQ(unknown[1].path, "agendaInsight.insightID");
+  EXPECT_EQ(unknown[1].closest, "insightId");
+  EXPECT_EQ(unknown[2].path, "operations[1].paylod");
+  EXPECT_EQ(unknown[2].closest, "payload");
+}
+
+TEST(ObjectCodecTest, DecodeStillIgnoresUnknownFields) {
+  Result<Customer> decoded =
+      Decode<Customer>(testing::ParseOrDie(R"({"id":"c","wieght":2,"title":"T"})"));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->title, "T");
+  EXPECT_FALSE(decoded->weight.has_value());
+  EXPECT_EQ(UnknownFields<Customer>(testing::ParseOrDie(R"({"wieght":2})"))[0].closest, "weight");
 }
 
 }  // namespace
