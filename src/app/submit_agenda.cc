@@ -1,5 +1,6 @@
 #include "app/submit_agenda.h"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -40,6 +41,27 @@ AgendaProgress ProgressFieldsOf(const Agenda& agenda) {
   return progress;
 }
 
+// Why no insight was chosen: the pool looked in and the operation types looked for.
+std::string NoInsightMessage(const Agenda& agenda, const std::string& pool_id) {
+  std::vector<std::string> types;
+  for (const Operation& op : agenda.operations.value_or(std::vector<Operation>{})) {
+    const std::string type = op.type.value_or("(no type)");
+    if (std::find(types.begin(), types.end(), type) == types.end()) types.push_back(type);
+  }
+  std::string message = kNoInsights;
+  message += ": no insight of resource pool ";
+  message += pool_id;
+  message += " that customer ";
+  message += agenda.customer_id.value_or("");
+  message += " may use maps this agenda (its operation types: ";
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (i > 0) message += ", ";
+    message += types[i];
+  }
+  message += ")";
+  return message;
+}
+
 // Loads the customer and picks the insight (spec §7).
 Result<Insight> ChooseInsight(StoreReader& tx, const Agenda& agenda,
                               const AuthContext* insight_owner) {
@@ -50,7 +72,10 @@ Result<Insight> ChooseInsight(StoreReader& tx, const Agenda& agenda,
     return Error(ErrorCode::kValidation, "Customer not found for customerId " + customer_id);
   }
   const auto& pool_id = std::get<Customer>(*customer).resource_pool_id;
-  if (!pool_id) return Error(ErrorCode::kNotFound, kNoInsights);
+  if (!pool_id) {
+    return Error(ErrorCode::kNotFound,
+                 std::string(kNoInsights) + ": customer " + customer_id + " has no resourcePoolId");
+  }
   ObjectQuery query;
   query.equals.push_back({"resourcePoolId", *pool_id});
   query.scope = ReadScope(ObjectKind::kInsight, as_customer);
@@ -72,7 +97,7 @@ Result<Insight> ChooseInsight(StoreReader& tx, const Agenda& agenda,
     }
   }
   std::optional<size_t> chosen = SelectInsight(agenda, insights);
-  if (!chosen) return Error(ErrorCode::kNotFound, kNoInsights);
+  if (!chosen) return Error(ErrorCode::kNotFound, NoInsightMessage(agenda, *pool_id));
   return std::move(insights[*chosen]);
 }
 

@@ -132,11 +132,16 @@ TEST_F(ApiSubmitTest, NoMatchingInsightIs404AndStoresNothing) {
   auto reply = server_.Call("POST", "/agenda",
                             AgendaJson("acme", R"([{"name":"a","type":"encode"}])"), acme_);
   EXPECT_EQ(reply.status, 404);
-  EXPECT_EQ(reply.ErrorDescription(), "No available insights for processing agenda");
+  EXPECT_EQ(reply.ErrorDescription(),
+            "No available insights for processing agenda: no insight of resource pool rp-1 that "
+            "customer acme may use maps this agenda (its operation types: encode)");
   server_.Call("POST", "/customer", R"({"id":"poolless","customerId":"poolless","title":"P"})",
                server_.admin_token());
-  EXPECT_EQ(server_.Call("POST", "/agenda", AgendaJson("poolless"), server_.admin_token()).status,
-            404);
+  auto poolless = server_.Call("POST", "/agenda", AgendaJson("poolless"), server_.admin_token());
+  EXPECT_EQ(poolless.status, 404);
+  EXPECT_EQ(poolless.ErrorDescription(),
+            "No available insights for processing agenda: customer poolless has no "
+            "resourcePoolId");
   server_.Call("DELETE", "/customer/poolless", std::nullopt, server_.admin_token());
   EXPECT_EQ(server_.Snapshot(), before);
 }

@@ -249,7 +249,9 @@ TEST_F(AgendaRunServiceTest, WrapsNoInsightAsBadRequestWithTitle) {
               acme_);
   const std::string before = server_.Snapshot();
   ExpectRunError(Run("tmpl-encode", kPayload, acme_), 400, "BadRequestException",
-                 "[ObjectNotFoundException : No available insights for processing agenda]");
+                 "[ObjectNotFoundException : No available insights for processing agenda: no "
+                 "insight of resource pool rp-1 that customer acme may use maps this agenda (its "
+                 "operation types: encode)]");
   EXPECT_EQ(server_.Snapshot(), before);
 }
 

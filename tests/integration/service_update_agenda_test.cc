@@ -192,7 +192,9 @@ TEST_F(CreateAgendaServiceTest, OnlyInsightsTheCallerOwnsAreCandidates) {
   EXPECT_EQ(reply.status, 400) << ToJsonText(reply.body);
   EXPECT_EQ(ErrorTitle(reply), "BadRequestException");
   EXPECT_EQ(reply.ErrorDescription(),
-            "[ObjectNotFoundException : No available insights for processing agenda]");
+            "[ObjectNotFoundException : No available insights for processing agenda: no "
+            "insight of resource pool rp-1 that customer acme may use maps this agenda (its "
+            "operation types: encode)]");
   EXPECT_TRUE(ArrayIn(reply).empty());
   EXPECT_EQ(server_.Snapshot(), before);
   // Its owner may.
@@ -206,7 +208,9 @@ TEST_F(CreateAgendaServiceTest, OwnedInsightsMustAlsoBeVisibleToTheCustomer) {
   auto reply = Create("[" + AgendaJson("acme") + "," + AgendaJson("globex") + "]", owner_);
   EXPECT_EQ(reply.status, 400);
   EXPECT_EQ(reply.ErrorDescription(),
-            "[ObjectNotFoundException : No available insights for processing agenda]");
+            "[ObjectNotFoundException : No available insights for processing agenda: no "
+            "insight of resource pool rp-1 that customer acme may use maps this agenda (its "
+            "operation types: sample)]");
   EXPECT_EQ(CustomersOf(reply, "agendas"), std::vector<std::string>{"globex"});
 }
 
@@ -215,7 +219,9 @@ TEST_F(CreateAgendaServiceTest, ACallerOwningNoInsightCreatesNothing) {
   auto reply = Create("[" + AgendaJson("acme") + "]", acme_);
   EXPECT_EQ(reply.status, 400);
   EXPECT_EQ(reply.ErrorDescription(),
-            "[ObjectNotFoundException : No available insights for processing agenda]");
+            "[ObjectNotFoundException : No available insights for processing agenda: no "
+            "insight of resource pool rp-1 that customer acme may use maps this agenda (its "
+            "operation types: sample)]");
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
