@@ -99,6 +99,11 @@ int RunSummary(const SummaryOptions& options) {
   const Json view(std::move(summary));
   const Json* list = view.Find("progressList");
   const JsonArray progresses = list != nullptr && list->is_array() ? list->AsArray() : JsonArray();
+  if (progresses.empty()) {
+    // Like `get` of a missing object: the roll-up of nothing would read as a finished link.
+    return Fail(Error(ErrorCode::kNotFound, "no agendas with linkId " + options.link_id +
+                                                " were found (among those this token may see)"));
+  }
   const Json* percent = view.Find("processingPercent");
   std::string text = "link " + options.link_id + ": " + StringField(view, "processingState") +
                      (percent != nullptr ? " " + FormatPercent(percent) : "") + " (" +

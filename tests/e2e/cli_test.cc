@@ -369,6 +369,9 @@ TEST_F(CliTest, ProgressSummaryRollsUpEveryAgendaOfALink) {
   EXPECT_EQ(ScalarOrEmpty(summary.Find("processingState")), "COMPLETE");
   ASSERT_NE(summary.Find("progressList"), nullptr);
   EXPECT_EQ(summary.Find("progressList")->AsArray().size(), 2u);
+  PopRun unknown = Pop({"progress", "summary", "--link-id", "L-none"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("no agendas with linkId L-none were found"));
 }
 
 TEST_F(CliTest, PoolInsightAndCustomerAreCreatedFromFlagsReadAndListed) {
