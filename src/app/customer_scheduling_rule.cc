@@ -60,8 +60,20 @@ Result<Customer> SetCustomerWeight(StoreWriter& tx, const std::string& customer_
 Status CheckCustomerSchedulingChange(StoreReader& reader, const std::optional<DataObject>& existing,
                                      const DataObject& incoming, const AuthContext& auth) {
   const auto* next = std::get_if<Customer>(&incoming);
-  if (next == nullptr || auth.IsGlobal()) return Status::Ok();
+  if (next == nullptr) return Status::Ok();
   const Customer* stored = existing ? std::get_if<Customer>(&*existing) : nullptr;
+  if (auth.IsGlobal()) {
+    // A super user may point a customer at any pool that exists.
+    const bool moves = next->resource_pool_id &&
+                       (stored == nullptr || next->resource_pool_id != stored->resource_pool_id);
+    if (!moves) return Status::Ok();
+    POP_ASSIGN_OR_RETURN(auto pool, reader.Get(ObjectKind::kResourcePool, *next->resource_pool_id));
+    if (pool) return Status::Ok();
+    return Status(ErrorCode::kValidation,
+                  "Issues detected: The resourcePoolId field names a ResourcePool that was not "
+                  "found: " +
+                      *next->resource_pool_id);
+  }
   const bool had_weight = stored != nullptr && stored->weight.has_value();
   const bool weight_changes =
       next->weight.has_value() && (!had_weight || *next->weight != *stored->weight);

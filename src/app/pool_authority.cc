@@ -34,9 +34,9 @@ Status CheckInsight(StoreReader& tx, const Insight* before, const Insight& after
 }  // namespace
 
 Result<bool> OwnsPool(StoreReader& tx, const std::string& pool_id, const AuthContext& auth) {
-  if (auth.IsGlobal()) return true;
   POP_ASSIGN_OR_RETURN(auto pool, tx.Get(ObjectKind::kResourcePool, pool_id));
-  return pool.has_value() && ScopeAllows(OwnerScope(auth), *pool);
+  if (!pool) return false;  // nobody owns a pool that does not exist, not even a super user
+  return auth.IsGlobal() || ScopeAllows(OwnerScope(auth), *pool);
 }
 
 Status CheckPoolRules(StoreReader& tx, const std::optional<DataObject>& before,

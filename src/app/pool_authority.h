@@ -14,7 +14,7 @@
 
 namespace pop::app {
 
-// True when `auth` is global or the pool `pool_id` exists and its customerId is one of auth's
+// True when the pool `pool_id` exists and `auth` is global or its customerId is one of auth's
 // accounts.
 [[nodiscard]] Result<bool> OwnsPool(StoreReader& tx, const std::string& pool_id,
                                     const AuthContext& auth);

@@ -100,6 +100,27 @@ TEST_F(ApiCustomerWeightTest, SuperUserMayChangeWeightAndPool) {
   EXPECT_EQ(put.All()[0].Find("resourcePoolId")->AsString(), "rp-2");
 }
 
+TEST_F(ApiCustomerWeightTest, NoOneMayPointACustomerOrAnInsightAtAPoolThatDoesNotExist) {
+  std::string before = server_.Snapshot();
+
+  ApiReply customer = server_.Call("PUT", "/customer/acme", R"({"resourcePoolId":"rp-none"})",
+                                   server_.admin_token());
+  ApiReply insight =
+      server_.Call("POST", "/insight",
+                   R"({"id":"i-x","customerId":"acme","title":"t","resourcePoolId":"rp-none"})",
+                   server_.admin_token());
+
+  EXPECT_EQ(customer.status, 422);
+  EXPECT_EQ(customer.ErrorDescription(),
+            "Issues detected: The resourcePoolId field names a ResourcePool that was not found: "
+            "rp-none");
+  EXPECT_EQ(insight.status, 422);
+  EXPECT_EQ(insight.ErrorDescription(),
+            "Issues detected: The resourcePoolId field names a ResourcePool that was not found or "
+            "that you do not own: rp-none");
+  EXPECT_EQ(server_.Snapshot(), before);
+}
+
 ApiReply SetWeight(ApiServer& server, const std::string& customer, const std::string& weight,
                    const std::string& token) {
   return server.Call("POST", "/resourcepool/service/setCustomerWeight",
