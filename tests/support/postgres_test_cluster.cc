@@ -96,9 +96,9 @@ Result<std::vector<std::string>> PostgresAdminQuery(const std::string& sql,
 }
 
 Result<bool> EnsurePostgresDatabase(const std::string& dbname) {
-  POP_ASSIGN_OR_RETURN(std::vector<std::string> found,
-                       PostgresAdminQuery("SELECT 1 FROM pg_database WHERE datname = '" + dbname +
-                                          "'"));
+  POP_ASSIGN_OR_RETURN(
+      std::vector<std::string> found,
+      PostgresAdminQuery("SELECT 1 FROM pg_database WHERE datname = '" + dbname + "'"));
   if (!found.empty()) return false;
   POP_RETURN_IF_ERROR(PostgresAdminQuery("CREATE DATABASE \"" + dbname + "\"").status());
   return true;

@@ -66,7 +66,8 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 // The error code and the start of the message for an SQLSTATE (docs/design/storage.md).
 std::pair<ErrorCode, std::string_view> Classify(std::string_view state) {
   if (state == "23505") return {ErrorCode::kConflict, "unique violation"};
-  if (StartsWith(state, "08")) return {ErrorCode::kUnavailable, "the PostgreSQL server is unreachable"};
+  if (StartsWith(state, "08"))
+    return {ErrorCode::kUnavailable, "the PostgreSQL server is unreachable"};
   if (StartsWith(state, "57P")) {
     return {ErrorCode::kUnavailable, "the PostgreSQL server is shutting down or starting"};
   }
@@ -92,8 +93,7 @@ int Rows::size() const { return PQntuples(result_); }
 bool Rows::IsNull(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
 
 std::string_view Rows::Text(int row, int column) const {
-  return {PQgetvalue(result_, row, column),
-          static_cast<size_t>(PQgetlength(result_, row, column))};
+  return {PQgetvalue(result_, row, column), static_cast<size_t>(PQgetlength(result_, row, column))};
 }
 
 Result<int64_t> Rows::Int(int row, int column) const {
@@ -162,8 +162,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string reason = Clean(PQerrorMessage(conn), password);
     PQfinish(conn);
-    return Error(ErrorCode::kUnavailable, "the PostgreSQL server is unreachable: cannot connect to " +
-                                              endpoint + ": " + reason);
+    return Error(
+        ErrorCode::kUnavailable,
+        "the PostgreSQL server is unreachable: cannot connect to " + endpoint + ": " + reason);
   }
   // Notices (e.g. "relation already exists, skipping") would go to stderr.
   PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
@@ -191,8 +192,8 @@ Error Connection::MakeError(pg_result* result, std::string_view sql) {
       result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
   std::string reason = Clean(primary != nullptr ? primary : PQerrorMessage(conn_), password_);
   if (IsBroken()) {
-    last_error_ = Error(ErrorCode::kUnavailable, "the PostgreSQL server is unreachable: " +
-                                                     endpoint_ + ": " + reason);
+    last_error_ = Error(ErrorCode::kUnavailable,
+                        "the PostgreSQL server is unreachable: " + endpoint_ + ": " + reason);
     return last_error_;
   }
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
@@ -231,12 +232,11 @@ Result<Rows> Connection::Execute(std::string_view sql, const std::vector<Param>&
     PQclear(result);
     prepared = prepared_.emplace(text, std::move(name)).first;
   }
-  PGresult* result =
-      prepared != prepared_.end()
-          ? PQexecPrepared(conn_, prepared->second.c_str(), count, values.data(), lengths.data(),
-                           formats.data(), /*resultFormat=*/0)
-          : PQexecParams(conn_, text.c_str(), count, nullptr, values.data(), lengths.data(),
-                         formats.data(), /*resultFormat=*/0);
+  PGresult* result = prepared != prepared_.end()
+                         ? PQexecPrepared(conn_, prepared->second.c_str(), count, values.data(),
+                                          lengths.data(), formats.data(), /*resultFormat=*/0)
+                         : PQexecParams(conn_, text.c_str(), count, nullptr, values.data(),
+                                        lengths.data(), formats.data(), /*resultFormat=*/0);
   ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Rows(result);
   Error error = MakeError(result, sql);

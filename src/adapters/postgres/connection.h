@@ -109,7 +109,7 @@ class Connection {
 
   pg_conn* conn_;
   std::string endpoint_;
-  std::string password_;  // only to take it out of messages
+  std::string password_;                                   // only to take it out of messages
   std::unordered_map<std::string, std::string> prepared_;  // SQL text → statement name
   Error last_error_;
 };

@@ -50,9 +50,8 @@ Result<int64_t> StoredSchemaVersion(Connection& connection) {
   POP_ASSIGN_OR_RETURN(
       Rows exists, connection.Execute("SELECT to_regclass('pop_schema_migration') IS NOT NULL"));
   if (!exists.Bool(0, 0)) return int64_t{0};
-  POP_ASSIGN_OR_RETURN(Rows version,
-                       connection.Execute("SELECT coalesce(max(version), 0) FROM"
-                                          " pop_schema_migration"));
+  POP_ASSIGN_OR_RETURN(Rows version, connection.Execute("SELECT coalesce(max(version), 0) FROM"
+                                                        " pop_schema_migration"));
   return version.Int(0, 0);
 }
 
@@ -120,9 +119,9 @@ Error BrokenError(const Connection& connection) {
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresStoreOptions& options) {
   POP_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer, Connect(options));
   if (writer->server_version() < kMinimumServerVersion) {
-    return Error(ErrorCode::kUnavailable,
-                 "PostgreSQL 12 or newer is required; " + writer->endpoint() + " runs version " +
-                     std::to_string(writer->server_version()));
+    return Error(ErrorCode::kUnavailable, "PostgreSQL 12 or newer is required; " +
+                                              writer->endpoint() + " runs version " +
+                                              std::to_string(writer->server_version()));
   }
   POP_RETURN_IF_ERROR(Migrate(*writer));
   std::vector<std::unique_ptr<Connection>> readers;

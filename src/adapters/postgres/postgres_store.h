@@ -81,8 +81,7 @@ class PostgresStore final : public Store {
   PostgresStoreStats Stats() const;
 
  private:
-  PostgresStore(const PostgresStoreOptions& options,
-                std::unique_ptr<postgres::Connection> writer,
+  PostgresStore(const PostgresStoreOptions& options, std::unique_ptr<postgres::Connection> writer,
                 std::unique_ptr<postgres::ConnectionPool> readers);
 
   // On the queue's thread only.

@@ -88,9 +88,9 @@ Status ConflictUnlessInserted(const Rows& rows, std::string message) {
 
 Result<std::optional<DataObject>> Session::Get(ObjectKind kind, std::string_view id) {
   POP_ASSIGN_OR_RETURN(
-      Rows rows, connection_.Execute("SELECT doc FROM " + std::string(TableFor(kind).name) +
-                                         " WHERE id = $1",
-                                     {Param::Text(id)}));
+      Rows rows,
+      connection_.Execute("SELECT doc FROM " + std::string(TableFor(kind).name) + " WHERE id = $1",
+                          {Param::Text(id)}));
   if (rows.size() == 0) return std::optional<DataObject>();
   POP_ASSIGN_OR_RETURN(DataObject object, sql::DecodeStoredObject(kind, rows.Text(0, 0)));
   return std::optional<DataObject>(std::move(object));
@@ -193,9 +193,10 @@ Result<std::vector<ApiToken>> Session::ListTokens() {
 
 Result<std::optional<std::string>> Session::FindIdempotentAgenda(std::string_view customer_id,
                                                                  std::string_view key) {
-  POP_ASSIGN_OR_RETURN(Rows rows, connection_.Execute("SELECT agenda_id FROM idempotency_key"
-                                                      " WHERE customer_id = $1 AND key = $2",
-                                                      {Param::Text(customer_id), Param::Text(key)}));
+  POP_ASSIGN_OR_RETURN(Rows rows,
+                       connection_.Execute("SELECT agenda_id FROM idempotency_key"
+                                           " WHERE customer_id = $1 AND key = $2",
+                                           {Param::Text(customer_id), Param::Text(key)}));
   if (rows.size() == 0) return std::optional<std::string>();
   return std::optional<std::string>(std::string(rows.Text(0, 0)));
 }
@@ -219,9 +220,9 @@ Status Session::Put(const DataObject& object) {
 
 Result<bool> Session::Delete(ObjectKind kind, std::string_view id) {
   POP_ASSIGN_OR_RETURN(
-      Rows rows, connection_.Execute("DELETE FROM " + std::string(TableFor(kind).name) +
-                                         " WHERE id = $1",
-                                     {Param::Text(id)}));
+      Rows rows,
+      connection_.Execute("DELETE FROM " + std::string(TableFor(kind).name) + " WHERE id = $1",
+                          {Param::Text(id)}));
   return rows.affected() > 0;
 }
 
@@ -240,8 +241,9 @@ Status Session::AddReadyAgenda(const ReadyAgenda& ready) {
 }
 
 Result<int64_t> Session::DeleteReadyAgendasOf(std::string_view agenda_id) {
-  POP_ASSIGN_OR_RETURN(Rows rows, connection_.Execute("DELETE FROM ready_agenda WHERE agenda_id = $1",
-                                                      {Param::Text(agenda_id)}));
+  POP_ASSIGN_OR_RETURN(Rows rows,
+                       connection_.Execute("DELETE FROM ready_agenda WHERE agenda_id = $1",
+                                           {Param::Text(agenda_id)}));
   return rows.affected();
 }
 
@@ -256,9 +258,9 @@ Status Session::SetReadyClaim(std::string_view ready_id,
                               std::optional<Timestamp> lease_until) {
   POP_ASSIGN_OR_RETURN(
       Rows rows,
-      connection_.Execute("UPDATE ready_agenda SET claimed_by = $2, lease_until = $3 WHERE id = $1",
-                          {Param::Text(ready_id), Param::OptionalText(claimed_by),
-                           TimeParam(lease_until)}));
+      connection_.Execute(
+          "UPDATE ready_agenda SET claimed_by = $2, lease_until = $3 WHERE id = $1",
+          {Param::Text(ready_id), Param::OptionalText(claimed_by), TimeParam(lease_until)}));
   if (rows.affected() == 0) {
     return Status(ErrorCode::kNotFound, "ready agenda '" + std::string(ready_id) + "' is gone");
   }
@@ -300,9 +302,9 @@ Result<std::optional<OperationLog>> Session::GetOperationLog(
 }
 
 Result<bool> Session::DeleteOperationLog(std::string_view operation_progress_id) {
-  POP_ASSIGN_OR_RETURN(Rows rows,
-                       connection_.Execute("DELETE FROM operation_log WHERE operation_progress_id = $1",
-                                           {Param::Text(operation_progress_id)}));
+  POP_ASSIGN_OR_RETURN(
+      Rows rows, connection_.Execute("DELETE FROM operation_log WHERE operation_progress_id = $1",
+                                     {Param::Text(operation_progress_id)}));
   return rows.affected() > 0;
 }
 
@@ -310,14 +312,13 @@ Result<bool> Session::TryAcquireJobLease(std::string_view job, std::string_view 
                                          Timestamp now, Timestamp until) {
   // One statement: insert, or take over when expired or already ours; otherwise nothing changes.
   POP_ASSIGN_OR_RETURN(
-      Rows rows,
-      connection_.Execute(
-          "INSERT INTO job_lease (job, holder, lease_until) VALUES ($1, $2, $4)"
-          " ON CONFLICT (job) DO UPDATE SET holder = excluded.holder,"
-          " lease_until = excluded.lease_until"
-          " WHERE job_lease.holder = excluded.holder OR job_lease.lease_until <= $3",
-          {Param::Text(job), Param::Text(holder), Param::Int(now.millis()),
-           Param::Int(until.millis())}));
+      Rows rows, connection_.Execute(
+                     "INSERT INTO job_lease (job, holder, lease_until) VALUES ($1, $2, $4)"
+                     " ON CONFLICT (job) DO UPDATE SET holder = excluded.holder,"
+                     " lease_until = excluded.lease_until"
+                     " WHERE job_lease.holder = excluded.holder OR job_lease.lease_until <= $3",
+                     {Param::Text(job), Param::Text(holder), Param::Int(now.millis()),
+                      Param::Int(until.millis())}));
   return rows.affected() > 0;
 }
 
@@ -378,19 +379,19 @@ Status Session::AddToken(const ApiToken& token) {
 
 Result<bool> Session::RevokeToken(std::string_view id, Timestamp at) {
   POP_ASSIGN_OR_RETURN(
-      Rows rows,
-      connection_.Execute("UPDATE api_token SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1",
-                          {Param::Text(id), Param::Int(at.millis())}));
+      Rows rows, connection_.Execute(
+                     "UPDATE api_token SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1",
+                     {Param::Text(id), Param::Int(at.millis())}));
   return rows.affected() > 0;
 }
 
 Status Session::RecordTokenUse(std::string_view id, Timestamp last_used,
                                const std::vector<std::string>& pending_accounts) {
   POP_ASSIGN_OR_RETURN(
-      Rows rows,
-      connection_.Execute("UPDATE api_token SET last_used = $2, pending_accounts = $3 WHERE id = $1",
-                          {Param::Text(id), Param::Int(last_used.millis()),
-                           Param::Text(sql::JsonArrayText(pending_accounts))}));
+      Rows rows, connection_.Execute(
+                     "UPDATE api_token SET last_used = $2, pending_accounts = $3 WHERE id = $1",
+                     {Param::Text(id), Param::Int(last_used.millis()),
+                      Param::Text(sql::JsonArrayText(pending_accounts))}));
   if (rows.affected() == 0) {
     return Status(ErrorCode::kNotFound, "no token with id '" + std::string(id) + "'");
   }
@@ -461,10 +462,10 @@ Result<std::vector<AuditRecord>> Session::FindAuditRecords(const AuditQuery& que
 }
 
 Result<int64_t> Session::DeleteAuditRecordsBefore(Timestamp cutoff, size_t limit) {
-  POP_ASSIGN_OR_RETURN(Rows rows,
-                       connection_.Execute("DELETE FROM audit_log WHERE seq IN (SELECT seq FROM"
-                                           " audit_log WHERE at < $1 ORDER BY at LIMIT $2)",
-                                           {Param::Int(cutoff.millis()), Param::Int(Limit(limit))}));
+  POP_ASSIGN_OR_RETURN(
+      Rows rows, connection_.Execute("DELETE FROM audit_log WHERE seq IN (SELECT seq FROM"
+                                     " audit_log WHERE at < $1 ORDER BY at LIMIT $2)",
+                                     {Param::Int(cutoff.millis()), Param::Int(Limit(limit))}));
   return rows.affected();
 }
 
