@@ -131,9 +131,9 @@ TEST_F(PostgresServerTest, UnreachableServerFailsAtStartNamingHostAndPortButNotT
   close(fd);  // nothing listens there now
   const std::string port = std::to_string(ntohs(address.sin_port));
 
-  PopRun run = RunPop({"server", "--store",
-                       "postgresql://pop:" + password_ + "@127.0.0.1:" + port + "/pop",
-                       "--listen", "127.0.0.1:0"});
+  PopRun run =
+      RunPop({"server", "--store", "postgresql://pop:" + password_ + "@127.0.0.1:" + port + "/pop",
+              "--listen", "127.0.0.1:0"});
 
   EXPECT_NE(run.exit_code, 0);
   EXPECT_THAT(run.err, HasSubstr("the PostgreSQL server is unreachable: cannot connect to "

@@ -66,8 +66,9 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 // The error code and the start of the message for an SQLSTATE (docs/design/storage.md).
 std::pair<ErrorCode, std::string_view> Classify(std::string_view state) {
   if (state == "23505") return {ErrorCode::kConflict, "unique violation"};
-  if (StartsWith(state, "08"))
+  if (StartsWith(state, "08")) {
     return {ErrorCode::kUnavailable, "the PostgreSQL server is unreachable"};
+  }
   if (StartsWith(state, "57P")) {
     return {ErrorCode::kUnavailable, "the PostgreSQL server is shutting down or starting"};
   }

@@ -118,7 +118,7 @@ Result<int64_t> Session::Count(ObjectKind kind, const ObjectQuery& query) {
 }
 
 Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where,
-                                                     std::vector<Param> params) {
+                                                     const std::vector<Param>& params) {
   POP_ASSIGN_OR_RETURN(Rows rows,
                        connection_.Execute("SELECT id, insight_id, agenda_id, customer_id, added,"
                                            " priority, seq, claimed_by, lease_until, not_before"

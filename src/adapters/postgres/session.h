@@ -62,7 +62,8 @@ class Session final : public StoreWriter {
                            std::string_view agenda_id, Timestamp created) override;
 
  private:
-  Result<std::vector<ReadyAgenda>> QueryReady(std::string_view where, std::vector<Param> params);
+  Result<std::vector<ReadyAgenda>> QueryReady(std::string_view where,
+                                              const std::vector<Param>& params);
 
   Connection& connection_;
   size_t max_document_depth_;
