@@ -252,7 +252,8 @@ TEST_F(PostgresStoreTest, MalformedConnectionStringIsInvalidAndRedacted) {
 TEST_F(PostgresStoreTest, OperationLogsKeepAnyBytes) {
   Result<std::unique_ptr<PostgresStore>> store = Open();
   ASSERT_TRUE(store.ok()) << store.error().message;
-  const std::string bytes("text\0nul \xff\xfe latin-1 \xe9\n", 24);
+  constexpr char kBytes[] = "text\0nul \xff\xfe latin-1 \xe9\n";
+  const std::string bytes(kBytes, sizeof(kBytes) - 1);
 
   Status appended = (*store)->Write([&](StoreWriter& writer) {
     return writer.AppendOperationLog("op-1", bytes, 1000, Timestamp::FromMillis(5));
