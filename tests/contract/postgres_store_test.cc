@@ -298,7 +298,7 @@ TEST_F(PostgresStoreTest, ManyConcurrentWritersAreCommittedInBoundedBatches) {
 TEST(ConninfoTest, RecognisesPostgresUris) {
   EXPECT_TRUE(postgres::IsPostgresUri("postgresql://"));
   EXPECT_TRUE(postgres::IsPostgresUri("postgres://u@h/db"));
-  EXPECT_FALSE(postgres::IsPostgresUri("sqlite:/tmp/pop.db"));
+  EXPECT_FALSE(postgres::IsPostgresUri("sqlite:pop-data/pop.db"));
   EXPECT_FALSE(postgres::IsPostgresUri("host=h dbname=d"));
 }
 
