@@ -9,9 +9,11 @@ PACKAGES=(
   python3 ca-certificates curl
   # libraries (docs: DEPENDENCIES.md)
   libboost1.74-dev nlohmann-json3-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libssl-dev libcurl4-openssl-dev zlib1g-dev
+  libssl-dev libcurl4-openssl-dev zlib1g-dev libpq-dev pkg-config
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
+  # the throw-away PostgreSQL 15 the postgres tests start (scripts/postgres-test-cluster.sh)
+  postgresql-15
 )
 
 missing=()

@@ -19,6 +19,10 @@ ALLOWED_PROJECT = {
     "app": ["core/", "ports/", "app/"],
     "api": ["core/", "ports/", "app/", "api/"],
     "adapters/http_server": ["core/", "ports/", "api/", "adapters/http_server/"],
+    # The SQL stores share adapters/sql (pure SQL building, stored-value decoding, the group
+    # commit queue; no database library), never each other.
+    "adapters/sqlite": ["core/", "ports/", "adapters/sql/", "adapters/sqlite/"],
+    "adapters/postgres": ["core/", "ports/", "adapters/sql/", "adapters/postgres/"],
     "cli": None,  # the composition root may use everything
 }
 # Third-party headers and the only places that may include them.

@@ -133,7 +133,16 @@ int main(int argc, char** argv) {
   pop::cli::ServerConfig server_config;
   CLI::App* server = app.add_subcommand("server", "serve the API over a shared store");
   AddServerFlags(*server, server_config);
-  server->add_option("--store", server_config.store, "sqlite:PATH")->required();
+  server
+      ->add_option("--store", server_config.store,
+                   "sqlite:PATH, or postgresql://[user@][host][:port][/database] (PG* environment "
+                   "variables fill in the rest; give the password with PGPASSWORD or ~/.pgpass)")
+      ->required();
+  server
+      ->add_option("--store-connections", server_config.store_connections,
+                   "PostgreSQL: connections for reads (one more writes)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   server->add_option("--bootstrap-token-file", server_config.bootstrap_token_file,
                      "if the store has no token yet, create an admin token and write it here");
 
@@ -168,6 +177,7 @@ int main(int argc, char** argv) {
   if (int code = pop::cli::RunAgentCommand(agent_state, argc, argv); code >= 0) return code;
   if (dev->parsed()) return RunDev(dev_config, data_dir);
   if (server->parsed()) {
+    pop::cli::HidePasswordsInArguments(argc, argv);
     pop::Status status = pop::cli::RunServer(server_config);
     return status.ok() ? 0 : Fail(status.error());
   }

@@ -20,6 +20,8 @@
 #include "adapters/http_server/http_server.h"
 #include "adapters/local_process/process_launcher.h"
 #include "adapters/logging/spdlog_logger.h"
+#include "adapters/postgres/conninfo.h"
+#include "adapters/postgres/postgres_store.h"
 #include "adapters/prometheus/prometheus_metrics.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "adapters/system/random_id_generator.h"
@@ -43,7 +45,8 @@
 namespace pop::cli {
 namespace {
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& uri) {
+Result<std::unique_ptr<Store>> OpenStore(const ServerConfig& config) {
+  const std::string& uri = config.store;
   constexpr std::string_view kSqlite = "sqlite:";
   if (uri.rfind(kSqlite, 0) == 0 && uri.size() > kSqlite.size()) {
     SqliteStoreOptions options;
@@ -51,8 +54,16 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& uri) {
     POP_ASSIGN_OR_RETURN(auto store, SqliteStore::Open(options));
     return std::unique_ptr<Store>(std::move(store));
   }
+  if (postgres::IsPostgresUri(uri)) {
+    PostgresStoreOptions options;
+    options.conninfo = uri;
+    options.reader_connections = config.store_connections;
+    POP_ASSIGN_OR_RETURN(auto store, PostgresStore::Open(options));
+    return std::unique_ptr<Store>(std::move(store));
+  }
   return Error(ErrorCode::kInvalidArgument,
-               "unsupported --store '" + uri + "': expected sqlite:PATH");
+               "unsupported --store '" + postgres::RedactPassword(uri) +
+                   "': expected sqlite:PATH or postgresql://[user@][host][:port][/database]");
 }
 
 // Writes `content` to `path` with mode 0600, replacing any previous file atomically.
@@ -94,6 +105,10 @@ void BlockTerminationSignals() {
   // A write past the file size limit then fails (EFBIG, reported as unavailable) instead of
   // killing the server.
   ::signal(SIGXFSZ, SIG_IGN);
+}
+
+void HidePasswordsInArguments(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) postgres::MaskPassword(argv[i]);
 }
 
 Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& text) {
@@ -196,7 +211,7 @@ Status RunServer(const ServerConfig& config) {
   POP_ASSIGN_OR_RETURN(auto listen, ParseListenAddress(config.listen));
   POP_RETURN_IF_ERROR(CheckTlsFlags(config));
   POP_ASSIGN_OR_RETURN(auto logger, SpdlogLogger::Create("pop", config.log_level));
-  POP_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(config.store));
+  POP_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(config));
   SystemClock clock;
   RandomIdGenerator ids;
   Sha256SecretHasher hasher;
@@ -306,8 +321,8 @@ Status RunServer(const ServerConfig& config) {
 
   const std::string scheme = config.tls_cert_file.empty() ? "http://" : "https://";
   const std::string url = scheme + listen.first + ":" + std::to_string(server->port());
-  logger->Log(LogLevel::kInfo,
-              "listening on " + url + config.base_path + " (store " + config.store + ")");
+  logger->Log(LogLevel::kInfo, "listening on " + url + config.base_path + " (store " +
+                                   postgres::RedactPassword(config.store) + ")");
   if (config.dev_banner) {
     std::printf("\npop dev is running\n  API:         %s%s\n  health:      %s/healthz\n",
                 url.c_str(), config.base_path.c_str(), url.c_str());

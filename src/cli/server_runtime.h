@@ -1,7 +1,7 @@
 // ServerRuntime: the composition root of `pop server` and `pop dev`. Picks the adapters
-// (SQLite store, Beast HTTP server, spdlog logger, system clock, OS randomness), wires the use
-// cases and the router, serves until SIGINT/SIGTERM, then stops gracefully: in-flight requests
-// finish, then the database is closed.
+// (SQLite or PostgreSQL store, Beast HTTP server, spdlog logger, system clock, OS randomness),
+// wires the use cases and the router, serves until SIGINT/SIGTERM, then stops gracefully: in-flight
+// requests finish, then the database is closed.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,11 @@ namespace pop::cli {
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:9090";  // host:port; port 0 picks a free port
-  std::string store;                      // "sqlite:PATH"
+  // "sqlite:PATH", or a PostgreSQL URI ("postgresql://user@host:port/db", also postgres://;
+  // missing parts come from the PG* environment variables). Shown only with the password
+  // redacted.
+  std::string store;
+  size_t store_connections = 8;  // PostgreSQL: connections for reads (one more writes)
   std::string base_path = "/pop";
   std::string log_level = "info";
   // HTTPS: both set (PEM certificate chain and its private key), or neither for plain HTTP.
@@ -62,6 +66,11 @@ void BlockTerminationSignals();
 
 // This build's version ("0.1.0"): `pop --version` and GET /healthz.
 const char* PopVersion();
+
+// Overwrites every password in the process's arguments (that of a PostgreSQL URI given to
+// --store) with '*': `ps` shows the arguments to every user. Call once they are parsed. A
+// password is visible from exec until then; PGPASSWORD and ~/.pgpass never show.
+void HidePasswordsInArguments(int argc, char** argv);
 
 // Splits "host:port". Errors: kInvalidArgument.
 [[nodiscard]] Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& text);

@@ -1,5 +1,5 @@
 // Store: persistence of every object in domain terms (no SQL leaks out). Implementations:
-// SqliteStore (adapters/sqlite); PostgresStore later. One behaviour suite,
+// SqliteStore (adapters/sqlite) and PostgresStore (adapters/postgres). One behaviour suite,
 // tests/contract/store_contract_test.cc, runs against each.
 //
 // All access happens inside a transaction: Read() gives a consistent snapshot, Write() an

@@ -20,14 +20,19 @@ struct StoreFactory {
   std::function<Result<std::unique_ptr<Store>>(const std::string& temp_dir)> open;
 };
 
-// Every implementation the contract suite runs against.
+// Every implementation the contract suite runs against: SQLite, and PostgreSQL on the test
+// cluster of ctest's `postgres` fixture (tests whose name has "Postgres" in it run under it).
 std::vector<StoreFactory> AllStoreFactories();
+
+// Runs `cleanup` when the TempDir at `path` is destroyed, before its files are removed (a store
+// keeping data outside the directory, like a PostgreSQL database, drops it there).
+void AtTempDirRemoval(const std::string& path, std::function<void()> cleanup);
 
 // For gtest's messages about parameter values.
 void PrintTo(const StoreFactory& factory, std::ostream* os);
 
 // A new, empty directory, removed with everything in it on destruction (permissions that a
-// test took away are restored first).
+// test took away are restored first; AtTempDirRemoval's cleanups run before that).
 class TempDir {
  public:
   TempDir();

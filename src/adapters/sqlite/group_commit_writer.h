@@ -1,19 +1,17 @@
-// GroupCommitWriter: the single writer connection of a SqliteStore and the thread that owns it.
-// Write() queues a closure and blocks; the thread runs every closure queued so far inside one
-// transaction, each in its own savepoint, and commits once for all of them, so many concurrent
-// writers share one fsync. Design: docs/design/storage.md, "Group commit". Thread-safe.
+// GroupCommitWriter: the single writer connection of a SqliteStore and its group commit. The
+// queue and thread are sql::GroupCommitQueue's; this class runs each batch on the connection:
+// one transaction, each closure in its own savepoint, one commit for all of them, so many
+// concurrent writers share one fsync. Design: docs/design/storage.md, "Group commit".
+// Thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <optional>
-#include <thread>
+#include <span>
 #include <vector>
 
+#include "adapters/sql/group_commit_queue.h"
 #include "adapters/sqlite/connection.h"
-#include "ports/mutex.h"
 #include "ports/store.h"
 
 namespace pop::sqlite {
@@ -28,44 +26,29 @@ class GroupCommitWriter {
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
 
   // Starts the writer thread. Called once.
-  void Start();
+  void Start() { queue_.Start(); }
   // Refuses new writes, finishes the queued ones, joins the thread. Idempotent.
-  void Stop();
+  void Stop() { queue_.Stop(); }
 
   // Store::Write. Errors: fn's own error; kUnavailable after Stop() or when the database cannot
   // write; kInternal for other database failures and when called from inside a write.
-  [[nodiscard]] Status Write(const std::function<Status(StoreWriter&)>& fn);
+  [[nodiscard]] Status Write(const std::function<Status(StoreWriter&)>& fn) {
+    return queue_.Write(fn);
+  }
 
-  int64_t writes() const;   // closures run so far
-  int64_t commits() const;  // transactions (batches) run so far
-  int64_t queued() const;   // closures waiting for the thread now
+  int64_t writes() const { return queue_.writes(); }    // closures run so far
+  int64_t commits() const { return queue_.commits(); }  // transactions (batches) run so far
+  int64_t queued() const { return queue_.queued(); }    // closures waiting for the thread now
 
  private:
-  struct PendingWrite {
-    const std::function<Status(StoreWriter&)>* fn = nullptr;
-    std::optional<Status> outcome;        // set by the writer thread, under mu_
-    std::condition_variable_any done_cv;  // wakes this write's caller only, not every waiter
-  };
-
-  void Loop();
-  // Runs one batch in one transaction; one outcome per closure.
-  std::vector<Status> CommitBatch(const std::vector<PendingWrite*>& batch);
+  // Runs one batch in one transaction; one outcome per closure. On the queue's thread only.
+  std::vector<Status> CommitBatch(std::span<const sql::WriteFn* const> batch);
   // Rolls the transaction back (if SQLite has not) and gives every closure `error`.
   std::vector<Status> AbandonBatch(size_t size, const Error& error);
 
-  const std::unique_ptr<Connection> connection_;  // used only by the writer thread once started
+  const std::unique_ptr<Connection> connection_;  // used only by the queue's thread once started
   const size_t max_document_depth_;
-
-  mutable Mutex mu_;
-  std::condition_variable_any work_cv_;  // queue_ gained an entry, or stopping_
-  std::vector<PendingWrite*> queue_ POP_GUARDED_BY(mu_);
-  bool stopping_ POP_GUARDED_BY(mu_) = false;
-  int64_t writes_ POP_GUARDED_BY(mu_) = 0;
-  int64_t commits_ POP_GUARDED_BY(mu_) = 0;
-
-  std::mutex join_mu_;  // serialises Stop()'s join
-  std::thread thread_;
-  std::thread::id thread_id_;  // set by Start() before any Write can run
+  sql::GroupCommitQueue queue_;  // last: its thread stops before the connection goes
 };
 
 }  // namespace pop::sqlite

@@ -4,15 +4,23 @@
 #include <climits>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
-#include "adapters/sqlite/object_table.h"
+#include "adapters/sql/object_table.h"
+#include "adapters/sql/stored_values.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
 
 namespace pop::sqlite {
 namespace {
+
+using sql::BuildCount;
+using sql::BuildFind;
+using sql::BuildUpsert;
+using sql::SqlDialect;
+using sql::SqlQuery;
+using sql::SqlValue;
+using sql::TableFor;
 
 void BindAll(Statement& statement, const std::vector<SqlValue>& params) {
   for (size_t i = 0; i < params.size(); ++i) {
@@ -31,73 +39,12 @@ void BindAll(Statement& statement, const std::vector<SqlValue>& params) {
   }
 }
 
-Result<DataObject> DecodeText(ObjectKind kind, std::string_view doc) {
-  // Rows that older versions stored deeper than kMaxJsonDepth are still read, up to
-  // kMaxStoredJsonDepth; a deeper one is reported as such (kValidation, not a 500).
-  Result<Json> json = ParseJson(doc, {kMaxStoredJsonDepth});
-  if (!json.ok() && json.error().message.find("nesting is deeper") != std::string::npos) {
-    return Error(ErrorCode::kValidation,
-                 std::string("stored ") + ObjectKindName(kind) + " nests deeper than " +
-                     std::to_string(kMaxStoredJsonDepth) +
-                     " levels and cannot be read; a super user can still delete it");
-  }
-  if (!json.ok()) {
-    return Error(ErrorCode::kInternal, std::string("stored ") + ObjectKindName(kind) +
-                                           " is not valid JSON: " + json.error().message);
-  }
-  Result<DataObject> object = DecodeObject(kind, *json);
-  if (!object.ok()) {
-    return Error(ErrorCode::kInternal, std::string("stored ") + ObjectKindName(kind) +
-                                           " cannot be decoded: " + object.error().message);
-  }
-  return object;
-}
-
-// Customers, Insights and Resource Pools are read on almost every request (which Insight an
-// Agenda goes to, whether a caller may see an Insight) and change rarely. Each thread keeps the
-// objects it decoded, keyed by the exact stored text: a row whose text is unchanged decodes to
-// the same object, so no invalidation is needed, and a changed row simply misses. Bounded: a
-// full cache is emptied. Per thread: connections are used by one thread at a time, and the
-// cache needs no lock.
-bool Cached(ObjectKind kind) {
-  return kind == ObjectKind::kCustomer || kind == ObjectKind::kInsight ||
-         kind == ObjectKind::kResourcePool;
-}
-
-constexpr size_t kDecodeCacheEntries = 64;
-
-Result<DataObject> DecodeStored(ObjectKind kind, std::string_view doc) {
-  if (!Cached(kind)) return DecodeText(kind, doc);
-  thread_local std::unordered_map<std::string, DataObject> cache;
-  // The text starts with the object's JSON, which names its kind's fields; a customer and an
-  // insight with the same text would decode to different kinds, so the kind is part of the key.
-  std::string key;
-  key.reserve(doc.size() + 1);
-  key.push_back(static_cast<char>('0' + static_cast<int>(kind)));
-  key.append(doc);
-  if (auto it = cache.find(key); it != cache.end()) return it->second;
-  POP_ASSIGN_OR_RETURN(DataObject object, DecodeText(kind, doc));
-  if (cache.size() >= kDecodeCacheEntries) cache.clear();
-  cache.emplace(std::move(key), object);
-  return object;
-}
-
 Result<std::vector<std::string>> DecodeAccounts(std::string_view text) {
-  POP_ASSIGN_OR_RETURN(Json json, ParseJson(text));
-  std::vector<std::string> accounts;
-  if (!json.is_array()) return Error(ErrorCode::kInternal, "stored token accounts not an array");
-  for (const Json& account : json.AsArray()) {
-    if (!account.is_string()) return Error(ErrorCode::kInternal, "stored token account invalid");
-    accounts.push_back(account.AsString());
-  }
-  return accounts;
+  return sql::DecodeStringArray(text, "token accounts");
 }
 
 std::string AccountsText(const std::vector<std::string>& accounts) {
-  JsonArray array;
-  array.reserve(accounts.size());
-  for (const auto& account : accounts) array.emplace_back(account);
-  return ToJsonText(Json(std::move(array)));
+  return sql::JsonArrayText(accounts);
 }
 
 constexpr char kTokenColumns[] =
@@ -148,26 +95,26 @@ Result<std::optional<DataObject>> Session::Get(ObjectKind kind, std::string_view
   statement.BindText(1, id);
   POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
   if (!has_row) return std::optional<DataObject>();
-  POP_ASSIGN_OR_RETURN(DataObject object, DecodeStored(kind, statement.ColumnText(0)));
+  POP_ASSIGN_OR_RETURN(DataObject object, sql::DecodeStoredObject(kind, statement.ColumnText(0)));
   return std::optional<DataObject>(std::move(object));
 }
 
 Result<std::vector<DataObject>> Session::Find(ObjectKind kind, const ObjectQuery& query) {
   std::vector<DataObject> objects;
-  std::optional<SqlQuery> sql = BuildFind(kind, query);
+  std::optional<SqlQuery> sql = BuildFind(SqlDialect::kSqlite, kind, query);
   if (!sql.has_value()) return objects;
   POP_ASSIGN_OR_RETURN(Statement statement, connection_.Prepare(sql->sql));
   BindAll(statement, sql->params);
   for (;;) {
     POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
     if (!has_row) return objects;
-    POP_ASSIGN_OR_RETURN(DataObject object, DecodeStored(kind, statement.ColumnText(0)));
+    POP_ASSIGN_OR_RETURN(DataObject object, sql::DecodeStoredObject(kind, statement.ColumnText(0)));
     objects.push_back(std::move(object));
   }
 }
 
 Result<int64_t> Session::Count(ObjectKind kind, const ObjectQuery& query) {
-  std::optional<SqlQuery> sql = BuildCount(kind, query);
+  std::optional<SqlQuery> sql = BuildCount(SqlDialect::kSqlite, kind, query);
   if (!sql.has_value()) return int64_t{0};
   POP_ASSIGN_OR_RETURN(Statement statement, connection_.Prepare(sql->sql));
   BindAll(statement, sql->params);
@@ -283,7 +230,7 @@ Status Session::Put(const DataObject& object) {
                                               " levels (the limit); nothing was stored");
   }
   std::string doc = ToJsonText(encoded);
-  SqlQuery upsert = BuildUpsert(KindOf(object), encoded, std::move(doc));
+  SqlQuery upsert = BuildUpsert(SqlDialect::kSqlite, KindOf(object), encoded, std::move(doc));
   POP_ASSIGN_OR_RETURN(Statement statement, connection_.Prepare(upsert.sql));
   BindAll(statement, upsert.params);
   return statement.Run();

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,18 +66,5 @@ class Session final : public StoreWriter {
   Connection& connection_;
   size_t max_document_depth_;
 };
-
-// Runs a caller's closure: an exception escaping it becomes kInternal, so none crosses the port
-// and the writer thread survives it.
-template <typename Fn, typename Arg>
-Status RunGuarded(const Fn& fn, Arg& arg) {
-  try {
-    return fn(arg);
-  } catch (const std::exception& e) {
-    return Status(ErrorCode::kInternal, std::string("store closure threw: ") + e.what());
-  } catch (...) {
-    return Status(ErrorCode::kInternal, "store closure threw a non-standard exception");
-  }
-}
 
 }  // namespace pop::sqlite

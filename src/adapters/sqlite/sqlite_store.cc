@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/sql/run_guarded.h"
 #include "adapters/sqlite/connection.h"
 #include "adapters/sqlite/group_commit_writer.h"
 #include "adapters/sqlite/migrations.h"
@@ -52,7 +53,7 @@ Status ApplyPendingMigrations(Connection& connection) {
   POP_ASSIGN_OR_RETURN(int64_t version, connection.QueryInt("PRAGMA user_version"));
   POP_RETURN_IF_ERROR(CheckSchemaVersion(version));
   if (version == NewestSchemaVersion()) return Status::Ok();
-  for (const sqlite::Migration& migration : sqlite::Migrations()) {
+  for (const sql::Migration& migration : sqlite::Migrations()) {
     if (migration.version <= version) continue;
     Status applied = connection.Execute(std::string(migration.sql));
     if (!applied.ok()) {
@@ -166,7 +167,7 @@ Status SqliteStore::Read(const std::function<Status(StoreReader&)>& fn) {
   // A deferred BEGIN: the snapshot is taken at the first read and kept until COMMIT.
   POP_RETURN_IF_ERROR(connection.Run("BEGIN"));
   sqlite::Session session(connection);
-  Status outcome = sqlite::RunGuarded(fn, session);
+  Status outcome = sql::RunGuarded(fn, session);
   Status ended = connection.Run("COMMIT");
   if (!ended.ok() && connection.InTransaction()) {
     // Nothing was written, so ROLLBACK only has to release the snapshot; if it fails too, the

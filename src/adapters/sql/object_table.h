@@ -1,6 +1,8 @@
 // ObjectTable: how each ObjectKind maps onto its table (name, extracted columns), and the SQL
-// built from it for Put, Find and Count. Column names and SQL shapes come only from the constant
-// tables in object_table.cc; every value from a caller is a bound parameter. Pure; thread-safe.
+// built from it for Put, Find and Count, in the dialect of either SQL adapter (SQLite or
+// PostgreSQL): both build their object queries here, never a copy of their own. Column names and
+// SQL shapes come only from the constant tables in object_table.cc; every value from a caller is a
+// bound parameter. Pure; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -15,13 +17,19 @@
 #include "core/model/data_object.h"
 #include "ports/store.h"
 
-namespace pop::sqlite {
+namespace pop::sql {
+
+// The SQL spoken by the store: its placeholders (`?1` or `$1`), JSON functions and booleans.
+enum class SqlDialect {
+  kSqlite,    // ?N placeholders; json_each, json_type, ->, ->>; booleans are 0/1 integers
+  kPostgres,  // $N placeholders; jsonb arrays, doc::json ->>; booleans are boolean columns
+};
 
 enum class ColumnType {
   kText,       // a string field; NULL when absent
   kInteger,    // an integer field (times); NULL when absent
-  kBool,       // a boolean field; 0 when absent
-  kJsonArray,  // an array field as JSON text; NULL when absent
+  kBool,       // a boolean field; false when absent (bound as the integer 0 or 1)
+  kJsonArray,  // an array field as JSON text (SQLite TEXT, PostgreSQL jsonb); NULL when absent
 };
 
 // A column copied from a top-level field of the encoded object.
@@ -53,7 +61,7 @@ struct SqlValue {
   std::string text;
 };
 
-// SQL text with its parameter values, bound in order to ?1, ?2 ...
+// SQL text with its parameter values, bound in order to ?1, ?2 ... (or $1, $2 ...).
 struct SqlQuery {
   std::string sql;
   std::vector<SqlValue> params;
@@ -61,11 +69,17 @@ struct SqlQuery {
 
 // INSERT ... ON CONFLICT(id) DO UPDATE for `encoded` (EncodeObject of an object with an id),
 // whose JSON text is `doc`.
-SqlQuery BuildUpsert(ObjectKind kind, const Json& encoded, std::string doc);
+SqlQuery BuildUpsert(SqlDialect dialect, ObjectKind kind, const Json& encoded, std::string doc);
 
 // SELECT doc ... ORDER BY seq LIMIT, or SELECT count(*). nullopt when the query cannot match
 // anything (an empty scope, or a field name that is not a plain identifier).
-std::optional<SqlQuery> BuildFind(ObjectKind kind, const ObjectQuery& query);
-std::optional<SqlQuery> BuildCount(ObjectKind kind, const ObjectQuery& query);
+std::optional<SqlQuery> BuildFind(SqlDialect dialect, ObjectKind kind, const ObjectQuery& query);
+std::optional<SqlQuery> BuildCount(SqlDialect dialect, ObjectKind kind, const ObjectQuery& query);
 
-}  // namespace pop::sqlite
+// "?<index>" or "$<index>".
+std::string Placeholder(SqlDialect dialect, size_t index);
+
+// The JSON array text of `values` (["a","b"]), as array columns and parameters hold them.
+std::string JsonArrayText(const std::vector<std::string>& values);
+
+}  // namespace pop::sql

@@ -1,4 +1,4 @@
-#include "adapters/sqlite/object_table.h"
+#include "adapters/sql/object_table.h"
 
 #include <algorithm>
 #include <array>
@@ -8,7 +8,7 @@
 
 #include "core/codec/json_text.h"
 
-namespace pop::sqlite {
+namespace pop::sql {
 namespace {
 
 constexpr Column kAgendaColumns[] = {
@@ -70,26 +70,18 @@ constexpr ObjectTable kTables[] = {
 };
 static_assert(std::size(kTables) == std::size(kAllObjectKinds));
 
-// "?<index>". Built by appending: GCC 12 at -O3 reports a false -Wrestrict for
-// `"?" + std::to_string(index)`.
-std::string Placeholder(size_t index) {
-  std::string placeholder = "?";
-  placeholder += std::to_string(index);
-  return placeholder;
-}
-
-std::string UpsertSqlOf(const ObjectTable& table) {
+std::string UpsertSqlOf(SqlDialect dialect, const ObjectTable& table) {
   std::string names = "id";
-  std::string values = Placeholder(1);
+  std::string values = Placeholder(dialect, 1);
   std::string updates;
   size_t param = 2;
   for (const Column& column : table.columns) {
     names += ", " + std::string(column.name);
-    values += ", " + Placeholder(param++);
+    values += ", " + Placeholder(dialect, param++);
     updates += std::string(column.name) + " = excluded." + std::string(column.name) + ", ";
   }
   names += ", doc";
-  values += ", " + Placeholder(param);
+  values += ", " + Placeholder(dialect, param);
   updates += "doc = excluded.doc";
   // An upsert, not INSERT OR REPLACE: the row (and its seq, the insertion order) stays.
   return "INSERT INTO " + std::string(table.name) + " (" + names + ") VALUES (" + values +
@@ -106,13 +98,6 @@ bool IsPlainIdentifier(std::string_view name) {
   });
 }
 
-std::string JsonArrayText(const std::vector<std::string>& values) {
-  JsonArray array;
-  array.reserve(values.size());
-  for (const auto& value : values) array.emplace_back(value);
-  return ToJsonText(Json(std::move(array)));
-}
-
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -122,9 +107,12 @@ std::string Lower(std::string s) {
 // Collects the conditions of a WHERE clause and their parameters.
 class WhereBuilder {
  public:
+  explicit WhereBuilder(SqlDialect dialect) : dialect_(dialect) {}
+
+  SqlDialect dialect() const { return dialect_; }
   std::string AddParam(SqlValue value) {
     params_.push_back(std::move(value));
-    return Placeholder(params_.size());
+    return Placeholder(dialect_, params_.size());
   }
   void AddCondition(std::string condition) { conditions_.push_back(std::move(condition)); }
 
@@ -140,9 +128,30 @@ class WhereBuilder {
   std::vector<SqlValue> TakeParams() { return std::move(params_); }
 
  private:
+  SqlDialect dialect_;
   std::vector<std::string> conditions_;
   std::vector<SqlValue> params_;
 };
+
+// A sub-select of the strings of the JSON array text bound to `placeholder`.
+std::string ArrayParamValues(SqlDialect dialect, const std::string& placeholder) {
+  if (dialect == SqlDialect::kPostgres) {
+    return "SELECT jsonb_array_elements_text(" + placeholder + "::jsonb)";
+  }
+  return "SELECT value FROM json_each(" + placeholder + ")";
+}
+
+// True when the row's allowed_customer_ids array holds one of the strings of the JSON array
+// text bound to `placeholder`.
+std::string AllowedCustomersMatch(SqlDialect dialect, const std::string& placeholder) {
+  if (dialect == SqlDialect::kPostgres) {
+    // jsonb `?|`: any of the strings is an element of the array (NULL arrays match nothing).
+    return "allowed_customer_ids ?| ARRAY(" + ArrayParamValues(dialect, placeholder) + ")";
+  }
+  return "EXISTS (SELECT 1 FROM json_each(allowed_customer_ids) AS allowed"
+         " WHERE allowed.value IN (" +
+         ArrayParamValues(dialect, placeholder) + "))";
+}
 
 // The visibility rules of spec §4.4 as one OR-ed condition. False when no rule can match.
 bool AddScope(const ObjectTable& table, const VisibilityScope& scope, WhereBuilder& where) {
@@ -153,18 +162,20 @@ bool AddScope(const ObjectTable& table, const VisibilityScope& scope, WhereBuild
     // LIMIT stops early instead of sorting all of the customer's rows.
     rules.push_back("customer_id = " + where.AddParam(SqlValue::Text(scope.accounts[0])));
   } else if (!scope.accounts.empty()) {
-    rules.push_back("customer_id IN (SELECT value FROM json_each(" +
-                    where.AddParam(SqlValue::Text(JsonArrayText(scope.accounts))) + "))");
+    rules.push_back("customer_id IN (" +
+                    ArrayParamValues(where.dialect(), where.AddParam(SqlValue::Text(
+                                                          JsonArrayText(scope.accounts)))) +
+                    ")");
   }
-  if (scope.global_objects && table.has_global_rules) rules.push_back("is_global = 1");
+  if (scope.global_objects && table.has_global_rules) {
+    rules.emplace_back(where.dialect() == SqlDialect::kPostgres ? "is_global" : "is_global = 1");
+  }
   if (scope.allowed_customers && table.has_global_rules && !scope.accounts.empty()) {
     std::vector<std::string> lowered;
     lowered.reserve(scope.accounts.size());
     for (const auto& account : scope.accounts) lowered.push_back(Lower(account));
-    rules.push_back(
-        "EXISTS (SELECT 1 FROM json_each(allowed_customer_ids) AS allowed"
-        " WHERE allowed.value IN (SELECT value FROM json_each(" +
-        where.AddParam(SqlValue::Text(JsonArrayText(lowered))) + ")))");
+    rules.push_back(AllowedCustomersMatch(where.dialect(),
+                                          where.AddParam(SqlValue::Text(JsonArrayText(lowered)))));
   }
   if (rules.empty()) return false;
   std::string condition = "(";
@@ -183,6 +194,19 @@ const Column* TextColumnFor(const ObjectTable& table, std::string_view field) {
   return nullptr;
 }
 
+// The text form of a top-level field of `doc`: a string as it is, anything else as its JSON text
+// exactly as stored (e.g. 100.0), NULL when absent.
+std::string FieldText(WhereBuilder& where, const std::string& field) {
+  if (where.dialect() == SqlDialect::kPostgres) {
+    // `json` (not jsonb) keeps the stored text, so numbers compare as they were written.
+    return "(doc::json ->> " + where.AddParam(SqlValue::Text(field)) + "::text)";
+  }
+  // SQLite's `->` returns numbers exactly as the codec wrote them; `->>` unquotes strings.
+  std::string path = where.AddParam(SqlValue::Text("$.\"" + field + "\""));
+  return "(CASE json_type(doc, " + path + ") WHEN 'text' THEN doc ->> " + path + " ELSE doc -> " +
+         path + " END)";
+}
+
 // False when the filter cannot match anything.
 bool AddFieldEquals(const ObjectTable& table, const FieldEquals& equals, WhereBuilder& where) {
   if (!IsPlainIdentifier(equals.field)) return false;
@@ -195,13 +219,9 @@ bool AddFieldEquals(const ObjectTable& table, const FieldEquals& equals, WhereBu
                        where.AddParam(SqlValue::Text(equals.value)));
     return true;
   }
-  // The text form of the stored value: a string as it is, anything else as its JSON text
-  // (`->` returns numbers exactly as the codec wrote them, e.g. 100.0). Absent fields are NULL
-  // and match nothing.
-  std::string path = where.AddParam(SqlValue::Text("$.\"" + equals.field + "\""));
-  std::string value = where.AddParam(SqlValue::Text(equals.value));
-  where.AddCondition("(CASE json_type(doc, " + path + ") WHEN 'text' THEN doc ->> " + path +
-                     " ELSE doc -> " + path + " END) = " + value);
+  // Absent fields are NULL and match nothing.
+  std::string text = FieldText(where, equals.field);
+  where.AddCondition(text + " = " + where.AddParam(SqlValue::Text(equals.value)));
   return true;
 }
 
@@ -218,18 +238,38 @@ bool BuildWhere(const ObjectTable& table, const ObjectQuery& query, WhereBuilder
   return AddScope(table, query.scope, where);
 }
 
+std::array<std::string, std::size(kTables)> UpsertSqlOf(SqlDialect dialect) {
+  std::array<std::string, std::size(kTables)> sql;
+  for (size_t i = 0; i < sql.size(); ++i) sql[i] = UpsertSqlOf(dialect, kTables[i]);
+  return sql;
+}
+
 }  // namespace
 
 const ObjectTable& TableFor(ObjectKind kind) { return kTables[static_cast<size_t>(kind)]; }
 
-SqlQuery BuildUpsert(ObjectKind kind, const Json& encoded, std::string doc) {
-  static const std::array<std::string, std::size(kTables)> kUpsertSql = [] {
-    std::array<std::string, std::size(kTables)> sql;
-    for (size_t i = 0; i < sql.size(); ++i) sql[i] = UpsertSqlOf(kTables[i]);
-    return sql;
-  }();
+std::string Placeholder(SqlDialect dialect, size_t index) {
+  // Built by appending: GCC 12 at -O3 reports a false -Wrestrict for `"?" + std::to_string(i)`.
+  std::string placeholder = dialect == SqlDialect::kPostgres ? "$" : "?";
+  placeholder += std::to_string(index);
+  return placeholder;
+}
+
+std::string JsonArrayText(const std::vector<std::string>& values) {
+  JsonArray array;
+  array.reserve(values.size());
+  for (const auto& value : values) array.emplace_back(value);
+  return ToJsonText(Json(std::move(array)));
+}
+
+SqlQuery BuildUpsert(SqlDialect dialect, ObjectKind kind, const Json& encoded, std::string doc) {
+  static const std::array<std::string, std::size(kTables)> kSqliteUpsert =
+      UpsertSqlOf(SqlDialect::kSqlite);
+  static const std::array<std::string, std::size(kTables)> kPostgresUpsert =
+      UpsertSqlOf(SqlDialect::kPostgres);
   const ObjectTable& table = TableFor(kind);
-  SqlQuery query{kUpsertSql[static_cast<size_t>(kind)], {}};
+  const auto& upserts = dialect == SqlDialect::kPostgres ? kPostgresUpsert : kSqliteUpsert;
+  SqlQuery query{upserts[static_cast<size_t>(kind)], {}};
   const Json* id = encoded.Find("id");
   query.params.push_back(
       SqlValue::Text(id != nullptr && id->is_string() ? id->AsString() : std::string()));
@@ -265,9 +305,9 @@ SqlQuery BuildUpsert(ObjectKind kind, const Json& encoded, std::string doc) {
   return query;
 }
 
-std::optional<SqlQuery> BuildFind(ObjectKind kind, const ObjectQuery& query) {
+std::optional<SqlQuery> BuildFind(SqlDialect dialect, ObjectKind kind, const ObjectQuery& query) {
   const ObjectTable& table = TableFor(kind);
-  WhereBuilder where;
+  WhereBuilder where(dialect);
   if (!BuildWhere(table, query, where)) return std::nullopt;
   std::string sql = "SELECT doc FROM " + std::string(table.name) + where.Clause() +
                     " ORDER BY seq LIMIT " +
@@ -276,12 +316,12 @@ std::optional<SqlQuery> BuildFind(ObjectKind kind, const ObjectQuery& query) {
   return SqlQuery{std::move(sql), where.TakeParams()};
 }
 
-std::optional<SqlQuery> BuildCount(ObjectKind kind, const ObjectQuery& query) {
+std::optional<SqlQuery> BuildCount(SqlDialect dialect, ObjectKind kind, const ObjectQuery& query) {
   const ObjectTable& table = TableFor(kind);
-  WhereBuilder where;
+  WhereBuilder where(dialect);
   if (!BuildWhere(table, query, where)) return std::nullopt;
   std::string sql = "SELECT count(*) FROM " + std::string(table.name) + where.Clause();
   return SqlQuery{std::move(sql), where.TakeParams()};
 }
 
-}  // namespace pop::sqlite
+}  // namespace pop::sql

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL cluster for the tests (ctest fixture `postgres`: postgres.start and
+# postgres.stop), so that nothing depends on a server already running.
+#
+#   scripts/postgres-test-cluster.sh start DIR   initdb into a new temporary directory, start the
+#       server on a free 127.0.0.1 port (unix socket in that directory, fsync off: test data
+#       only), and write DIR/uri: a libpq URI with the superuser's random password (mode 0600).
+#       A cluster an earlier start left in DIR is stopped first.
+#   scripts/postgres-test-cluster.sh stop DIR    stop that cluster and remove it; idempotent.
+#
+# As root, the server runs as user `postgres` (initdb refuses root); otherwise as the caller.
+# POSTGRES_BIN overrides where initdb and pg_ctl are looked for (default: PostgreSQL 15's).
+# Exits non-zero with the reason (and the server's log) when the cluster cannot start.
+set -euo pipefail
+
+usage() {
+  echo "usage: $0 start|stop DIR" >&2
+  exit 2
+}
+[ $# -eq 2 ] || usage
+action="$1"
+dir="$2"
+
+fail() {
+  echo "postgres-test-cluster: $*" >&2
+  exit 1
+}
+
+bin_dir() {
+  if [ -n "${POSTGRES_BIN:-}" ]; then
+    echo "$POSTGRES_BIN"
+    return
+  fi
+  local candidate
+  for candidate in /usr/lib/postgresql/15/bin $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$candidate/initdb" ] && [ -x "$candidate/pg_ctl" ]; then
+      echo "$candidate"
+      return
+    fi
+  done
+  candidate="$(command -v initdb 2>/dev/null || true)"
+  [ -n "$candidate" ] || fail "initdb not found: install postgresql-15 (scripts/install-deps.sh)"
+  dirname "$(readlink -f "$candidate")"
+}
+
+# Runs a server binary as the cluster's owner.
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+stop_cluster() {
+  [ -f "$dir/cluster" ] || return 0
+  local cluster
+  cluster="$(cat "$dir/cluster")"
+  if [ -n "$cluster" ] && [ -d "$cluster/data" ]; then
+    as_owner "$(bin_dir)/pg_ctl" -D "$cluster/data" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
+  fi
+  # Only what this script created: a directory holding our marker.
+  if [ -n "$cluster" ] && [ -f "$cluster/pop-test-cluster" ]; then
+    rm -rf "$cluster"
+  fi
+  rm -f "$dir/cluster" "$dir/uri"
+}
+
+free_port_candidate() {
+  # A random port in 20000-59999 that nothing listens on right now (the server may still lose a
+  # race for it; start retries with another then).
+  local port
+  for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+  fail "no free port found"
+}
+
+start_cluster() {
+  mkdir -p "$dir"
+  stop_cluster
+  local bin cluster password port
+  bin="$(bin_dir)"
+  [ -x "$bin/initdb" ] || fail "$bin/initdb missing: install postgresql-15 (scripts/install-deps.sh)"
+  if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+    fail "running as root, but there is no user 'postgres' to run the server as"
+  fi
+  cluster="$(mktemp -d "${TMPDIR:-/tmp}/pop-pg-test.XXXXXX")"
+  touch "$cluster/pop-test-cluster"
+  echo "$cluster" >"$dir/cluster"
+  password="$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  (umask 077 && printf '%s\n' "$password" >"$cluster/pwfile")
+  if [ "$(id -u)" -eq 0 ]; then
+    chown -R postgres: "$cluster"
+  fi
+  if ! as_owner "$bin/initdb" -D "$cluster/data" -U postgres -E UTF8 --locale=C \
+      --auth-local=trust --auth-host=scram-sha-256 --pwfile="$cluster/pwfile" --no-sync \
+      >"$cluster/initdb.log" 2>&1; then
+    cat "$cluster/initdb.log" >&2
+    fail "initdb failed"
+  fi
+  rm -f "$cluster/pwfile"
+  local started=""
+  for _ in 1 2 3 4 5; do
+    port="$(free_port_candidate)"
+    if as_owner "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 start \
+        -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c fsync=off \
+            -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+        >/dev/null 2>&1; then
+      started=yes
+      break
+    fi
+    grep -q "could not bind\|already in use" "$cluster/server.log" 2>/dev/null || break
+  done
+  if [ -z "$started" ]; then
+    cat "$cluster/server.log" >&2 2>/dev/null || true
+    stop_cluster
+    fail "the PostgreSQL server did not start (its log is above)"
+  fi
+  (umask 077 && printf 'postgresql://postgres:%s@127.0.0.1:%s/postgres\n' "$password" "$port" \
+    >"$dir/uri.tmp" && mv "$dir/uri.tmp" "$dir/uri")
+  echo "postgres-test-cluster: PostgreSQL $("$bin/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$port, data in $cluster"
+}
+
+case "$action" in
+  start) start_cluster ;;
+  stop) stop_cluster ;;
+  *) usage ;;
+esac

@@ -1,0 +1,263 @@
+#include "adapters/postgres/connection.h"
+
+#include <libpq-fe.h>
+
+#include <cctype>
+#include <charconv>
+#include <cstring>
+#include <utility>
+
+#include "adapters/postgres/conninfo.h"
+
+namespace pop::postgres {
+namespace {
+
+// Past this many distinct statement texts, further ones run unprepared. Queries are built from a
+// small set of shapes, so this is only reached by unusual filter combinations.
+constexpr size_t kMaxPrepared = 256;
+
+// How much of a statement's text an error message quotes.
+constexpr size_t kSqlInMessage = 80;
+
+std::string Quote(std::string_view sql) {
+  std::string text(sql.substr(0, kSqlInMessage));
+  if (sql.size() > kSqlInMessage) text += "...";
+  return "`" + text + "`";
+}
+
+// libpq's messages end in newlines and indent their hints with tabs: one line, trimmed, and never
+// the password (even one that a message quoted back).
+std::string Clean(const char* raw, const std::string& password) {
+  std::string message;
+  bool space = false;
+  for (const char* p = raw == nullptr ? "" : raw; *p != '\0'; ++p) {
+    if (std::isspace(static_cast<unsigned char>(*p)) != 0) {
+      space = !message.empty();
+      continue;
+    }
+    if (space) message.push_back(' ');
+    space = false;
+    message.push_back(*p);
+  }
+  if (!password.empty()) {
+    for (size_t at = message.find(password); at != std::string::npos;
+         at = message.find(password, at + 3)) {
+      message.replace(at, password.size(), "***");
+    }
+  }
+  return RedactPassword(message);
+}
+
+std::string EndpointOf(const PGconn* conn) {
+  const char* host = PQhost(conn);
+  const char* port = PQport(conn);
+  std::string endpoint = host != nullptr && *host != '\0' ? host : "localhost";
+  endpoint += ":";
+  endpoint += port != nullptr && *port != '\0' ? port : "5432";
+  return endpoint;
+}
+
+void IgnoreNotice(void* /*arg*/, const char* /*message*/) {}
+
+bool StartsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+// The error code and the start of the message for an SQLSTATE (docs/design/storage.md).
+std::pair<ErrorCode, std::string_view> Classify(std::string_view state) {
+  if (state == "23505") return {ErrorCode::kConflict, "unique violation"};
+  if (StartsWith(state, "08")) {
+    return {ErrorCode::kUnavailable, "the PostgreSQL server is unreachable"};
+  }
+  if (StartsWith(state, "57P")) {
+    return {ErrorCode::kUnavailable, "the PostgreSQL server is shutting down or starting"};
+  }
+  if (state == "40001" || state == "40P01") {
+    return {ErrorCode::kUnavailable, "the database aborted the transaction"};
+  }
+  if (StartsWith(state, "53")) return {ErrorCode::kUnavailable, "the database is out of resources"};
+  if (state == "25006") return {ErrorCode::kUnavailable, "the database is read-only"};
+  if (StartsWith(state, "58")) return {ErrorCode::kUnavailable, "database I/O error"};
+  if (state == "57014") return {ErrorCode::kUnavailable, "the statement was cancelled"};
+  if (StartsWith(state, "22")) return {ErrorCode::kInvalidArgument, "the database refused a value"};
+  return {ErrorCode::kInternal, "database error"};
+}
+
+}  // namespace
+
+Rows::~Rows() {
+  if (result_ != nullptr) PQclear(result_);
+}
+
+int Rows::size() const { return PQntuples(result_); }
+
+bool Rows::IsNull(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+
+std::string_view Rows::Text(int row, int column) const {
+  return {PQgetvalue(result_, row, column), static_cast<size_t>(PQgetlength(result_, row, column))};
+}
+
+Result<int64_t> Rows::Int(int row, int column) const {
+  std::optional<int64_t> value = OptionalInt(row, column);
+  if (!value) {
+    return Error(ErrorCode::kInternal, "expected an integer from the database, got '" +
+                                           std::string(Text(row, column)) + "'");
+  }
+  return *value;
+}
+
+std::optional<int64_t> Rows::OptionalInt(int row, int column) const {
+  if (IsNull(row, column)) return std::nullopt;
+  std::string_view text = Text(row, column);
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+bool Rows::Bool(int row, int column) const { return Text(row, column) == "t"; }
+
+Result<std::string> Rows::Bytes(int row, int column) const {
+  size_t length = 0;
+  unsigned char* bytes = PQunescapeBytea(
+      reinterpret_cast<const unsigned char*>(PQgetvalue(result_, row, column)), &length);
+  if (bytes == nullptr) return Error(ErrorCode::kInternal, "cannot decode a bytea value");
+  std::string value(reinterpret_cast<const char*>(bytes), length);
+  PQfreemem(bytes);
+  return value;
+}
+
+int64_t Rows::affected() const {
+  const char* tuples = PQcmdTuples(result_);
+  int64_t value = 0;
+  std::from_chars(tuples, tuples + std::strlen(tuples), value);
+  return value;
+}
+
+std::string_view Rows::command() const { return PQcmdStatus(result_); }
+
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo,
+                                                     std::chrono::seconds connect_timeout) {
+  // Checked first: a malformed string is a mistake in the configuration, not an outage.
+  char* parse_error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &parse_error);
+  if (parsed == nullptr) {
+    std::string reason = Clean(parse_error, "");
+    if (parse_error != nullptr) PQfreemem(parse_error);
+    return Error(ErrorCode::kInvalidArgument, "invalid PostgreSQL connection string '" +
+                                                  RedactPassword(conninfo) + "': " + reason);
+  }
+  PQconninfoFree(parsed);
+  // Later entries override the ones expanded from `dbname` (the whole connection string), earlier
+  // ones are defaults it may override.
+  std::string timeout = std::to_string(connect_timeout.count());
+  const char* const keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
+                                  "client_encoding", nullptr};
+  const char* const values[] = {timeout.c_str(), "pop", conninfo.c_str(), "UTF8", nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  if (conn == nullptr) {
+    return Error(ErrorCode::kUnavailable, "cannot allocate a PostgreSQL connection");
+  }
+  std::string endpoint = EndpointOf(conn);
+  std::string password = PQpass(conn) != nullptr ? PQpass(conn) : "";
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string reason = Clean(PQerrorMessage(conn), password);
+    PQfinish(conn);
+    return Error(
+        ErrorCode::kUnavailable,
+        "the PostgreSQL server is unreachable: cannot connect to " + endpoint + ": " + reason);
+  }
+  // Notices (e.g. "relation already exists, skipping") would go to stderr.
+  PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
+  return std::unique_ptr<Connection>(
+      new Connection(conn, std::move(endpoint), std::move(password)));
+}
+
+Connection::~Connection() { PQfinish(conn_); }
+
+bool Connection::IsBroken() const { return PQstatus(conn_) == CONNECTION_BAD; }
+
+bool Connection::InTransaction() const {
+  PGTransactionStatusType status = PQtransactionStatus(conn_);
+  return status == PQTRANS_INTRANS || status == PQTRANS_INERROR;
+}
+
+bool Connection::InFailedTransaction() const {
+  return PQtransactionStatus(conn_) == PQTRANS_INERROR;
+}
+
+int Connection::server_version() const { return PQserverVersion(conn_); }
+
+Error Connection::MakeError(pg_result* result, std::string_view sql) {
+  const char* primary =
+      result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  std::string reason = Clean(primary != nullptr ? primary : PQerrorMessage(conn_), password_);
+  if (IsBroken()) {
+    last_error_ = Error(ErrorCode::kUnavailable,
+                        "the PostgreSQL server is unreachable: " + endpoint_ + ": " + reason);
+    return last_error_;
+  }
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  auto [code, what] = Classify(state != nullptr ? state : "");
+  std::string message(what);
+  if (code == ErrorCode::kUnavailable && what.find("unreachable") != std::string_view::npos) {
+    message += ": " + endpoint_;
+  }
+  message += ": " + Quote(sql) + ": " + reason;
+  if (state != nullptr) message += std::string(" (SQLSTATE ") + state + ")";
+  last_error_ = Error(code, std::move(message));
+  return last_error_;
+}
+
+Result<Rows> Connection::Execute(std::string_view sql, const std::vector<Param>& params) {
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  values.reserve(params.size());
+  for (const Param& param : params) {
+    values.push_back(param.null ? nullptr : param.value.c_str());
+    lengths.push_back(static_cast<int>(param.value.size()));
+    formats.push_back(param.binary ? 1 : 0);
+  }
+  const int count = static_cast<int>(params.size());
+  std::string text(sql);
+  auto prepared = prepared_.find(text);
+  if (prepared == prepared_.end() && prepared_.size() < kMaxPrepared) {
+    std::string name = "pop_" + std::to_string(prepared_.size() + 1);
+    PGresult* result = PQprepare(conn_, name.c_str(), text.c_str(), count, nullptr);
+    if (result == nullptr || PQresultStatus(result) != PGRES_COMMAND_OK) {
+      Error error = MakeError(result, sql);
+      if (result != nullptr) PQclear(result);
+      return error;
+    }
+    PQclear(result);
+    prepared = prepared_.emplace(text, std::move(name)).first;
+  }
+  PGresult* result = prepared != prepared_.end()
+                         ? PQexecPrepared(conn_, prepared->second.c_str(), count, values.data(),
+                                          lengths.data(), formats.data(), /*resultFormat=*/0)
+                         : PQexecParams(conn_, text.c_str(), count, nullptr, values.data(),
+                                        lengths.data(), formats.data(), /*resultFormat=*/0);
+  ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Rows(result);
+  Error error = MakeError(result, sql);
+  if (result != nullptr) PQclear(result);
+  return error;
+}
+
+Result<std::string> Connection::RunForCommand(const std::string& sql) {
+  PGresult* result = PQexec(conn_, sql.c_str());
+  ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    std::string command = PQcmdStatus(result);
+    PQclear(result);
+    return command;
+  }
+  Error error = MakeError(result, sql);
+  if (result != nullptr) PQclear(result);
+  return error;
+}
+
+Status Connection::Run(const std::string& sql) { return RunForCommand(sql).status(); }
+
+}  // namespace pop::postgres

@@ -1,0 +1,117 @@
+// Connection: one libpq connection with its cache of prepared statements; Rows: a query's result.
+// The only types of the adapter that call libpq; libpq-fe.h stays in the .cc. Errors are mapped
+// once, here (docs/design/storage.md, "PostgreSQL"), and never contain the password.
+// Thread-compatible: a Connection is used by one thread at a time (the writer thread, or the
+// reader that leased it).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/base/result.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace pop::postgres {
+
+// A value bound to a query parameter ($1, $2 ...). Text parameters go as text and PostgreSQL
+// infers their type from the statement; bytes go in binary format (a bytea column).
+struct Param {
+  static Param Text(std::string_view value) { return Param{std::string(value), false, false}; }
+  static Param Int(int64_t value) { return Param{std::to_string(value), false, false}; }
+  static Param Bool(bool value) { return Param{value ? "true" : "false", false, false}; }
+  static Param Null() { return Param{std::string(), true, false}; }
+  static Param Bytes(std::string_view value) { return Param{std::string(value), false, true}; }
+  static Param OptionalText(const std::optional<std::string>& value) {
+    return value ? Text(*value) : Null();
+  }
+  static Param OptionalInt(std::optional<int64_t> value) { return value ? Int(*value) : Null(); }
+
+  std::string value;
+  bool null = false;
+  bool binary = false;
+};
+
+// The result of one statement. Move-only. Values are valid while the Rows live.
+class Rows {
+ public:
+  explicit Rows(pg_result* result) : result_(result) {}
+  Rows(Rows&& other) noexcept : result_(other.result_) { other.result_ = nullptr; }
+  Rows& operator=(Rows&&) = delete;
+  Rows(const Rows&) = delete;
+  Rows& operator=(const Rows&) = delete;
+  ~Rows();
+
+  int size() const;
+  bool IsNull(int row, int column) const;
+  std::string_view Text(int row, int column) const;
+  // Errors: kInternal when the value is not an integer.
+  [[nodiscard]] Result<int64_t> Int(int row, int column) const;
+  std::optional<int64_t> OptionalInt(int row, int column) const;  // NULL or not an integer: none
+  bool Bool(int row, int column) const;                           // PostgreSQL's 't'
+  // A bytea column's bytes. Errors: kInternal when the text is not bytea's hex form.
+  [[nodiscard]] Result<std::string> Bytes(int row, int column) const;
+  // Rows inserted, updated or deleted by the statement.
+  int64_t affected() const;
+  // The command tag ("COMMIT", or "ROLLBACK" when COMMIT found the transaction failed).
+  std::string_view command() const;
+
+ private:
+  pg_result* result_;
+};
+
+class Connection {
+ public:
+  // Connects with a libpq connection string (URI or key=value; missing settings come from the
+  // PG* environment variables). Errors: kInvalidArgument for a malformed string; kUnavailable
+  // ("the PostgreSQL server is unreachable: host:port: ...") when no connection can be made,
+  // authentication included.
+  [[nodiscard]] static Result<std::unique_ptr<Connection>> Open(
+      const std::string& conninfo, std::chrono::seconds connect_timeout);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one statement with parameters, prepared once per connection and text (at most
+  // kMaxPrepared texts; further ones run unprepared). `sql` must be built from constant pieces
+  // only; values are always parameters.
+  [[nodiscard]] Result<Rows> Execute(std::string_view sql, const std::vector<Param>& params = {});
+  // Runs one or more statements without parameters, unprepared (BEGIN, COMMIT, migrations).
+  [[nodiscard]] Status Run(const std::string& sql);
+  // The command tag of a Run-style statement, e.g. COMMIT's ("ROLLBACK" when it rolled back).
+  [[nodiscard]] Result<std::string> RunForCommand(const std::string& sql);
+
+  // The server is gone (the connection broke): the connection must be replaced.
+  bool IsBroken() const;
+  bool InTransaction() const;        // inside BEGIN ... COMMIT, failed or not
+  bool InFailedTransaction() const;  // a statement failed; only ROLLBACK (TO) is accepted now
+  int server_version() const;        // e.g. 150004
+
+  // "host:port" of the server, for messages.
+  const std::string& endpoint() const { return endpoint_; }
+  // The error of the last failed call; kept for a caller that has to report why a transaction
+  // failed after a closure ignored the error. Empty message when nothing failed yet.
+  const Error& last_error() const { return last_error_; }
+  void ClearLastError() { last_error_ = Error(); }
+
+ private:
+  Connection(pg_conn* conn, std::string endpoint, std::string password)
+      : conn_(conn), endpoint_(std::move(endpoint)), password_(std::move(password)) {}
+  // Maps the failure of `result` (nullptr: no result at all) to an Error and remembers it.
+  Error MakeError(pg_result* result, std::string_view sql);
+
+  pg_conn* conn_;
+  std::string endpoint_;
+  std::string password_;                                   // only to take it out of messages
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text → statement name
+  Error last_error_;
+};
+
+}  // namespace pop::postgres

@@ -1,0 +1,249 @@
+#include "adapters/postgres/postgres_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "adapters/postgres/connection.h"
+#include "adapters/postgres/connection_pool.h"
+#include "adapters/postgres/migrations.h"
+#include "adapters/postgres/session.h"
+#include "adapters/sql/run_guarded.h"
+
+namespace pop {
+namespace {
+
+using postgres::Connection;
+using postgres::Param;
+using postgres::Rows;
+
+// The oldest server accepted: an older one fails at start with this clear message rather than on
+// the first statement using something it lacks. (The adapter is tested on PostgreSQL 15.)
+constexpr int kMinimumServerVersion = 120000;
+
+// The advisory lock that serialises migrations of one database ("pop-sch").
+constexpr int64_t kMigrationLock = 0x706f702d736368;
+
+// The table of applied migrations: one row per version, so applying one twice is impossible.
+constexpr char kCreateMigrationTable[] =
+    "CREATE TABLE IF NOT EXISTS pop_schema_migration (version integer PRIMARY KEY,"
+    " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())";
+
+// One name serves every closure: savepoints are strictly sequential within a batch.
+constexpr char kSavepoint[] = "SAVEPOINT pop_write";
+constexpr char kRelease[] = "RELEASE SAVEPOINT pop_write";
+constexpr char kRollbackTo[] = "ROLLBACK TO SAVEPOINT pop_write";
+
+int64_t NewestSchemaVersion() { return postgres::Migrations().back().version; }
+
+Status CheckSchemaVersion(int64_t version) {
+  if (version > NewestSchemaVersion()) {
+    return Status(ErrorCode::kUnavailable, "database schema version " + std::to_string(version) +
+                                               " is newer than this pop supports (" +
+                                               std::to_string(NewestSchemaVersion()) +
+                                               "); upgrade pop");
+  }
+  return Status::Ok();
+}
+
+// 0 when no migration was ever applied.
+Result<int64_t> StoredSchemaVersion(Connection& connection) {
+  POP_ASSIGN_OR_RETURN(
+      Rows exists, connection.Execute("SELECT to_regclass('pop_schema_migration') IS NOT NULL"));
+  if (!exists.Bool(0, 0)) return int64_t{0};
+  POP_ASSIGN_OR_RETURN(Rows version, connection.Execute("SELECT coalesce(max(version), 0) FROM"
+                                                        " pop_schema_migration"));
+  return version.Int(0, 0);
+}
+
+Status ApplyPendingMigrations(Connection& connection) {
+  // Every server starting at once waits here until the first one's transaction ends; the others
+  // then find the schema up to date. Released by COMMIT or ROLLBACK.
+  POP_RETURN_IF_ERROR(
+      connection.Execute("SELECT pg_advisory_xact_lock($1)", {Param::Int(kMigrationLock)})
+          .status());
+  POP_RETURN_IF_ERROR(connection.Run(kCreateMigrationTable));
+  POP_ASSIGN_OR_RETURN(int64_t version, StoredSchemaVersion(connection));
+  POP_RETURN_IF_ERROR(CheckSchemaVersion(version));
+  for (const sql::Migration& migration : postgres::Migrations()) {
+    if (migration.version <= version) continue;
+    Status applied = connection.Run(std::string(migration.sql));
+    if (applied.ok()) {
+      applied = connection
+                    .Execute("INSERT INTO pop_schema_migration (version, name) VALUES ($1, $2)",
+                             {Param::Int(migration.version), Param::Text(migration.name)})
+                    .status();
+    }
+    if (!applied.ok()) {
+      return Status(applied.code(),
+                    "migration " + std::string(migration.name) + ": " + applied.message());
+    }
+  }
+  return Status::Ok();
+}
+
+// All pending migrations in one transaction (PostgreSQL's DDL is transactional): a failure
+// leaves the previous schema in place.
+Status Migrate(Connection& connection) {
+  // Checked before waiting for the lock or changing anything: a newer schema is left untouched.
+  POP_ASSIGN_OR_RETURN(int64_t version, StoredSchemaVersion(connection));
+  POP_RETURN_IF_ERROR(CheckSchemaVersion(version));
+  if (version == NewestSchemaVersion()) return Status::Ok();
+  POP_RETURN_IF_ERROR(connection.Run("BEGIN"));
+  Status applied = ApplyPendingMigrations(connection);
+  if (!applied.ok()) {
+    // A failed ROLLBACK leaves nothing to do: closing the connection discards the transaction.
+    Status rolled_back = connection.Run("ROLLBACK");
+    static_cast<void>(rolled_back);
+    return applied;
+  }
+  POP_ASSIGN_OR_RETURN(std::string committed, connection.RunForCommand("COMMIT"));
+  if (committed != "COMMIT") {
+    return Status(ErrorCode::kInternal, "the schema migration was rolled back at COMMIT");
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Connection>> Connect(const PostgresStoreOptions& options) {
+  return Connection::Open(options.conninfo, options.connect_timeout);
+}
+
+// Why a broken connection failed, for a caller whose closure did not say.
+Error BrokenError(const Connection& connection) {
+  if (!connection.last_error().message.empty()) return connection.last_error();
+  return Error(ErrorCode::kUnavailable,
+               "the PostgreSQL server is unreachable: " + connection.endpoint());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresStoreOptions& options) {
+  POP_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer, Connect(options));
+  if (writer->server_version() < kMinimumServerVersion) {
+    return Error(ErrorCode::kUnavailable, "PostgreSQL 12 or newer is required; " +
+                                              writer->endpoint() + " runs version " +
+                                              std::to_string(writer->server_version()));
+  }
+  POP_RETURN_IF_ERROR(Migrate(*writer));
+  std::vector<std::unique_ptr<Connection>> readers;
+  for (size_t i = 0; i < std::max<size_t>(options.reader_connections, 1); ++i) {
+    POP_ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader, Connect(options));
+    readers.push_back(std::move(reader));
+  }
+  auto pool = std::make_unique<postgres::ConnectionPool>(options.conninfo, options.connect_timeout,
+                                                         std::move(readers));
+  std::unique_ptr<PostgresStore> store(
+      new PostgresStore(options, std::move(writer), std::move(pool)));
+  store->queue_.Start();
+  return store;
+}
+
+PostgresStore::PostgresStore(const PostgresStoreOptions& options,
+                             std::unique_ptr<postgres::Connection> writer,
+                             std::unique_ptr<postgres::ConnectionPool> readers)
+    : options_(options),
+      writer_(std::move(writer)),
+      readers_(std::move(readers)),
+      queue_([this](std::span<const sql::WriteFn* const> batch) { return CommitBatch(batch); },
+             options.max_batch) {}
+
+PostgresStore::~PostgresStore() { Stop(); }
+
+void PostgresStore::Stop() { queue_.Stop(); }
+
+PostgresStoreStats PostgresStore::Stats() const {
+  return PostgresStoreStats{queue_.writes(), queue_.commits(), queue_.queued()};
+}
+
+Status PostgresStore::Read(const std::function<Status(StoreReader&)>& fn) {
+  postgres::ConnectionPool::Lease lease = readers_->Acquire();
+  POP_ASSIGN_OR_RETURN(Connection * connection, lease.Get());
+  if (connection->InTransaction()) {
+    // Left open only if an earlier COMMIT and ROLLBACK both failed.
+    POP_RETURN_IF_ERROR(connection->Run("ROLLBACK"));
+  }
+  // The snapshot is taken at the first query and kept until the transaction ends.
+  POP_RETURN_IF_ERROR(connection->Run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+  connection->ClearLastError();
+  postgres::Session session(*connection, options_.max_document_depth);
+  Status outcome = sql::RunGuarded(fn, session);
+  if (connection->IsBroken()) return outcome.ok() ? Status(BrokenError(*connection)) : outcome;
+  // A closure that went on after a failed statement read from a failed transaction.
+  const bool failed = connection->InFailedTransaction();
+  Status ended = connection->Run(failed || !outcome.ok() ? "ROLLBACK" : "COMMIT");
+  if (!outcome.ok()) return outcome;
+  if (failed) return Status(connection->last_error());
+  return ended;
+}
+
+Status PostgresStore::Write(const std::function<Status(StoreWriter&)>& fn) {
+  return queue_.Write(fn);
+}
+
+std::vector<Status> PostgresStore::CommitBatch(std::span<const sql::WriteFn* const> batch) {
+  if (writer_ == nullptr || writer_->IsBroken()) {
+    writer_.reset();
+    Result<std::unique_ptr<Connection>> connected = Connect(options_);
+    if (!connected.ok()) return AbandonBatch(batch.size(), connected.error(), false);
+    writer_ = std::move(connected).value();
+  }
+  Connection& connection = *writer_;
+  connection.ClearLastError();
+  if (connection.InTransaction()) {
+    // Left open only if a previous ROLLBACK failed; BEGIN would fail on it forever.
+    Status rolled_back = connection.Run("ROLLBACK");
+    if (!rolled_back.ok()) return AbandonBatch(batch.size(), rolled_back.error(), false);
+  }
+  Status begun = connection.Run("BEGIN");
+  if (!begun.ok()) return AbandonBatch(batch.size(), begun.error(), false);
+
+  postgres::Session session(connection, options_.max_document_depth);
+  std::vector<Status> outcomes;
+  outcomes.reserve(batch.size());
+  for (const sql::WriteFn* fn : batch) {
+    Status saved = connection.Run(kSavepoint);
+    if (!saved.ok()) return AbandonBatch(batch.size(), saved.error(), false);
+    Status outcome = sql::RunGuarded(*fn, session);
+    if (connection.IsBroken()) return AbandonBatch(batch.size(), BrokenError(connection), false);
+    if (outcome.ok() && connection.InFailedTransaction()) {
+      // The closure went on after a failed statement: PostgreSQL refused everything after it.
+      outcome = Status(connection.last_error());
+    }
+    Status settled = outcome.ok() ? connection.Run(kRelease) : connection.Run(kRollbackTo);
+    if (settled.ok() && !outcome.ok()) settled = connection.Run(kRelease);
+    if (!settled.ok()) return AbandonBatch(batch.size(), settled.error(), false);
+    outcomes.push_back(std::move(outcome));
+  }
+  Result<std::string> committed = connection.RunForCommand("COMMIT");
+  if (!committed.ok()) {
+    return AbandonBatch(batch.size(), committed.error(), /*outcome_unknown=*/connection.IsBroken());
+  }
+  if (*committed != "COMMIT") {
+    return AbandonBatch(batch.size(),
+                        Error(ErrorCode::kInternal, "the transaction was rolled back at COMMIT"),
+                        false);
+  }
+  return outcomes;
+}
+
+std::vector<Status> PostgresStore::AbandonBatch(size_t size, const Error& error,
+                                                bool outcome_unknown) {
+  if (writer_ != nullptr && !writer_->IsBroken() && writer_->InTransaction()) {
+    // If even ROLLBACK fails, the next batch rolls back first and reports it; the error that
+    // ended this batch is the one its callers need.
+    Status rolled_back = writer_->Run("ROLLBACK");
+    static_cast<void>(rolled_back);
+  }
+  if (writer_ != nullptr && writer_->IsBroken()) writer_.reset();  // the next batch reconnects
+  if (error.code != ErrorCode::kUnavailable) return std::vector<Status>(size, Status(error));
+  // What a client of the API reads in its 503: what happened, and whether it may simply retry.
+  return std::vector<Status>(
+      size,
+      Status(ErrorCode::kUnavailable,
+             error.message +
+                 (outcome_unknown
+                      ? "; the connection was lost during COMMIT, so the write may or may not "
+                        "have been saved"
+                      : "; nothing was saved, retry later")));
+}
+
+}  // namespace pop
