@@ -221,8 +221,7 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
   const Route* route = Match(segments, under_base, relative, params);
   if (route == nullptr) {
     return respond(ErrorResponse(
-        Error(ErrorCode::kNotFound, "No route for " + request.method + " " + target->path),
-        ids));
+        Error(ErrorCode::kNotFound, "No route for " + request.method + " " + target->path), ids));
   }
   app::RequestContext ctx{AuthContext{}, ids.cid, ids.correlation_id};
   if (route->spec.needs_token) {
