@@ -74,9 +74,10 @@ struct QueueExplanation {
   std::optional<std::string> last_poller;
 };
 
-// For a queued or waiting agenda whose insight no puller polls: what the reason adds ("no puller
-// has polled insight X since this server started; start one: pop puller --insight X"); names the
-// last puller when `last_poller` is set. Empty when a puller polls, or in any other state.
+// For a queued or waiting agenda whose insight no puller polls: what the reason adds ("; no
+// puller has polled insight X since this server started: start one (pop puller --insight X)");
+// names the last puller when `last_poller` is set. Empty when a puller polls, or in any other
+// state.
 std::string PullerNote(const QueueExplanation& explanation);
 
 // What a customer that neither owns the insight nor is global may learn of its agenda's place:

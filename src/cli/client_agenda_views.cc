@@ -45,7 +45,11 @@ std::string OutputOf(const Json* op_progress) {
   for (char& c : text) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   }
-  if (text.size() > kOutputWidth) text = text.substr(0, kOutputWidth - 3) + "...";
+  if (text.size() > kOutputWidth) {
+    size_t cut = kOutputWidth - 3;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+    text = text.substr(0, cut) + "...";
+  }
   return text;
 }
 

@@ -224,6 +224,19 @@ TEST_F(CliTest, AgendaGetShowsEachOperationsStateAndJsonIsTheAgenda) {
   EXPECT_EQ(ScalarOrEmpty(ParsedJson(json).Find("id")), id);
 }
 
+TEST_F(CliTest, AgendaGetCutsALongOutputToOneShortLine) {
+  const std::string long_text(100, 'x');
+  const std::string id = SubmitAndWait(R"({"operations": [{"name": "a", "type": "noop",
+      "payload": {"text": ")" + long_text +
+                                       R"("}}]})");
+
+  PopRun human = Pop({"agenda", "get", id});
+
+  EXPECT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_THAT(human.out, HasSubstr(R"({"text":")" + std::string(48, 'x') + "...\n"));
+  EXPECT_THAT(human.out, Not(HasSubstr(std::string(49, 'x'))));
+}
+
 TEST_F(CliTest, AgendaGetOfAnUnknownIdExitsOne) {
   PopRun run = Pop({"agenda", "get", "no-such-agenda"});
 
