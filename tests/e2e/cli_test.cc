@@ -235,6 +235,13 @@ TEST_F(CliTest, AgendaGetCutsALongOutputToOneShortLine) {
   EXPECT_EQ(human.exit_code, 0) << human.err;
   EXPECT_THAT(human.out, HasSubstr(R"({"text":")" + std::string(48, 'x') + "...\n"));
   EXPECT_THAT(human.out, Not(HasSubstr(std::string(49, 'x'))));
+  // Never inside a UTF-8 character: {"t":" is 6 bytes, so byte 57 falls inside the 26th "é".
+  std::string accents;
+  for (int i = 0; i < 40; ++i) accents += "\u00e9";
+  const std::string accented = SubmitAndWait(
+      R"({"operations": [{"name": "a", "type": "noop", "payload": {"t": ")" + accents + R"("}}]})");
+  EXPECT_THAT(Pop({"agenda", "get", accented}).out,
+              HasSubstr(R"({"t":")" + accents.substr(0, 50) + "...\n"));
 }
 
 TEST_F(CliTest, AgendaGetOfAnUnknownIdExitsOne) {
