@@ -35,6 +35,18 @@ const char* StateName(app::QueueExplanation::State state) {
   return "WAITING";
 }
 
+const char* PullerActivityName(app::PullerActivity activity) {
+  switch (activity) {
+    case app::PullerActivity::kNone:
+      return "NONE";
+    case app::PullerActivity::kIdle:
+      return "IDLE";
+    case app::PullerActivity::kActive:
+      return "ACTIVE";
+  }
+  return "ACTIVE";
+}
+
 }  // namespace
 
 const std::vector<std::pair<std::string, ServiceRoute>>& ServiceRouteTable() {
@@ -295,6 +307,9 @@ HttpResponse ServiceRoutes::Why(const std::string& agenda_id, const app::Request
     if (place->claimed_by) fields.Set("claimedBy", Json(*place->claimed_by));
     if (place->lease_until) fields.Set("leaseUntil", Json(place->lease_until->millis()));
     if (place->not_before) fields.Set("notBefore", Json(place->not_before->millis()));
+    fields.Set("pullers", Json(PullerActivityName(place->pullers)));
+    if (place->last_poll) fields.Set("lastPollTime", Json(place->last_poll->millis()));
+    if (place->last_poller) fields.Set("lastPolledBy", Json(*place->last_poller));
     fields.Set("reason", Json(place->reason));
     return ServiceResponse(std::move(fields), IdsOf(ctx));
   }

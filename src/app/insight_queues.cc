@@ -233,6 +233,8 @@ void InsightQueues::Claim(const std::string& insight_id, size_t count, Duration 
       immediate = Error(ErrorCode::kUnavailable, "the scheduler is not running");
     } else {
       Queue& queue = QueueLocked(insight_id);
+      queue.last_poll = services_.clock.Now();
+      queue.last_poller = claimer;
       RefillLocked(queue);
       std::vector<Entry> taken = TakeQueuedLocked(queue, count);
       if (!taken.empty()) {
@@ -547,6 +549,20 @@ std::optional<QueueExplanation> InsightQueues::Explain(const std::string& agenda
   }
   out.queued = queue.queued.size();
   out.waiting = queue.policy->size();
+  const Timestamp now = services_.clock.Now();
+  out.last_poll = queue.last_poll;
+  if (queue.last_poll) {
+    out.last_poller = queue.last_poller;
+    out.since_last_poll = now - *queue.last_poll;
+  }
+  if (!queue.waiters.empty()) {
+    out.pullers = PullerActivity::kActive;  // a long poll is parked now
+  } else if (!queue.last_poll) {
+    out.pullers = PullerActivity::kNone;
+  } else {
+    out.pullers =
+        out.since_last_poll >= kPullerIdleAfter ? PullerActivity::kIdle : PullerActivity::kActive;
+  }
   if (auto delayed = queue.delayed.find(agenda_id); delayed != queue.delayed.end()) {
     out.state = QueueExplanation::State::kDelayed;
     out.not_before = delayed->second.not_before;
@@ -565,10 +581,15 @@ std::optional<QueueExplanation> InsightQueues::Explain(const std::string& agenda
     if (queue.queued[i].agenda_id != agenda_id) continue;
     out.state = QueueExplanation::State::kQueued;
     out.position = i;
-    out.reason = i == 0
-                     ? "first in the queue of insight " + insight_id + "; the next claim takes it"
-                     : std::to_string(i) + " agenda(s) ahead of it in the queue of insight " +
-                           insight_id + "; waiting for a puller to claim them";
+    // With no puller polling, that is the reason, not the next claim.
+    const std::string note = PullerNote(out);
+    if (i == 0) {
+      out.reason = "first in the queue of insight " + insight_id +
+                   (note.empty() ? "; the next claim takes it" : note);
+    } else {
+      out.reason = std::to_string(i) + " agenda(s) ahead of it in the queue of insight " +
+                   insight_id + (note.empty() ? "; waiting for a puller to claim them" : note);
+    }
     return out;
   }
   out.state = QueueExplanation::State::kWaiting;
@@ -583,7 +604,8 @@ std::optional<QueueExplanation> InsightQueues::Explain(const std::string& agenda
     prefix = "the queue of insight " + insight_id + " is full (" + std::to_string(out.queued) +
              " of " + std::to_string(out.queue_size) + "); ";
   }
-  out.reason = prefix + (wait ? wait->reason : "waiting (" + AlgorithmText(queue.insight) + ")");
+  out.reason = prefix + (wait ? wait->reason : "waiting (" + AlgorithmText(queue.insight) + ")") +
+               PullerNote(out);
   return out;
 }
 

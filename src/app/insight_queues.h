@@ -42,6 +42,13 @@ struct QueueOptions {
 
 using ClaimCallback = std::function<void(Result<std::vector<ReadyAgenda>>)>;
 
+// Whether pullers ask an insight for work (getAgenda), as this scheduler has seen since it
+// started: kNone when none ever did, kIdle when none has for kPullerIdleAfter (they stopped, or
+// are busy with as many agendas as they run at once), kActive otherwise (one polls now, or did
+// within kPullerIdleAfter).
+enum class PullerActivity { kNone, kIdle, kActive };
+inline constexpr Duration kPullerIdleAfter = Duration::Seconds(10);
+
 // Where an agenda stands in its insight's scheduling (GET /pop/agenda/{id}/why).
 struct QueueExplanation {
   enum class State { kWaiting, kQueued, kClaimed, kDelayed };
@@ -56,10 +63,22 @@ struct QueueExplanation {
   std::optional<std::string> claimed_by;
   std::optional<Timestamp> lease_until;
   std::optional<Timestamp> not_before;  // kDelayed: when it may be scheduled
-  // False in a tenant's view (TenantView): queued, waiting, position and claimed_by are not set
-  // and the reason says nothing of other customers' agendas.
+  // False in a tenant's view (TenantView): queued, waiting, position, claimed_by and last_poller
+  // are not set and the reason says nothing of other customers' agendas or of the pool's pullers.
   bool counts_shown = true;
+  // The insight's pullers (kQueued and kWaiting say when none polls, in `reason` too): when one
+  // last asked for work, how long ago, and who.
+  PullerActivity pullers = PullerActivity::kActive;
+  std::optional<Timestamp> last_poll;
+  Duration since_last_poll;
+  std::optional<std::string> last_poller;
 };
+
+// For a queued or waiting agenda whose insight no puller polls: what the reason adds ("; no
+// puller has polled insight X since this server started: start one (pop puller --insight X)");
+// names the last puller when `last_poller` is set. Empty when a puller polls, or in any other
+// state.
+std::string PullerNote(const QueueExplanation& explanation);
 
 // What a customer that neither owns the insight nor is global may learn of its agenda's place:
 // the state, the insight's algorithm and settings, its own lease or backoff; nothing that counts
@@ -80,7 +99,8 @@ class InsightQueues final : public SchedulerEvents {
 
   // Claims up to `count` queued agendas of `insight_id` for `claimer`. When none is queued,
   // waits up to `wait` for one. `done` runs exactly once, on this thread or the scheduler's,
-  // with the claimed entries (possibly none) or a store error.
+  // with the claimed entries (possibly none) or a store error. Every call counts as a poll of the
+  // insight by `claimer` (QueueExplanation::pullers).
   void Claim(const std::string& insight_id, size_t count, Duration wait, const std::string& claimer,
              ClaimCallback done);
 
@@ -127,6 +147,8 @@ class InsightQueues final : public SchedulerEvents {
     std::unordered_map<std::string, Entry> delayed;  // by agenda id; not yet schedulable
     std::deque<Waiter> waiters;
     bool schedule_state_dirty = false;
+    std::optional<Timestamp> last_poll;  // the latest Claim, and who made it
+    std::string last_poller;
   };
   struct Located {  // where an agenda is tracked
     std::string insight_id;

@@ -11,6 +11,7 @@ namespace pop::cli {
 namespace {
 
 constexpr int64_t kDefaultListLimit = 100;
+constexpr size_t kOutputWidth = 60;
 
 struct GetOptions {
   ConnectionFlags connection;
@@ -36,13 +37,29 @@ std::string TimeWithAge(const Json& object, const char* key) {
   return millis ? FormatTime(*millis) + " (" + FormatAge(*millis) + " ago)" : "-";
 }
 
+// An operation's output (the JSON text of its result) on one line, cut at kOutputWidth; "-" when
+// it has none. GET /progress/agenda/{progressId} has it whole.
+std::string OutputOf(const Json* op_progress) {
+  std::string text = op_progress != nullptr ? StringField(*op_progress, "resultPayload") : "";
+  if (text.empty()) return "-";
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (text.size() > kOutputWidth) {
+    size_t cut = kOutputWidth - 3;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+    text = text.substr(0, cut) + "...";
+  }
+  return text;
+}
+
 std::string OperationsTable(const Json& agenda, const Json* progress) {
   std::map<std::string, const Json*> by_name;
   if (const Json* ops = progress != nullptr ? progress->Find("operationProgress") : nullptr;
       ops != nullptr && ops->is_array()) {
     for (const Json& op : ops->AsArray()) by_name[StringField(op, "operation")] = &op;
   }
-  Table table({"OPERATION", "TYPE", "STATE", "PERCENT"});
+  Table table({"OPERATION", "TYPE", "STATE", "PERCENT", "OUTPUT"});
   std::string diagnostics;
   if (const Json* ops = agenda.Find("operations"); ops != nullptr && ops->is_array()) {
     for (const Json& op : ops->AsArray()) {
@@ -51,7 +68,8 @@ std::string OperationsTable(const Json& agenda, const Json* progress) {
       const Json* op_progress = found != by_name.end() ? found->second : nullptr;
       table.AddRow({name, StringField(op, "type"),
                     op_progress != nullptr ? StateLabel(*op_progress) : "-",
-                    FormatPercent(op_progress ? op_progress->Find("percentComplete") : nullptr)});
+                    FormatPercent(op_progress ? op_progress->Find("percentComplete") : nullptr),
+                    OutputOf(op_progress)});
       const Json* events = op_progress ? op_progress->Find("diagnosticEvents") : nullptr;
       for (size_t i = 0; events != nullptr && events->is_array() && i < events->AsArray().size();
            ++i) {
@@ -208,6 +226,13 @@ int RunWhy(const GetOptions& options) {
     auto lease = IntField(view, "leaseUntil");
     text += Line("Claimed by", StringField(view, "claimedBy") +
                                    (lease ? " (lease until " + FormatTime(*lease) + ")" : ""));
+  }
+  if (auto polled = IntField(view, "lastPollTime")) {
+    const std::string by = StringField(view, "lastPolledBy");
+    text += Line("Last poll", FormatTime(*polled) + " (" + FormatAge(*polled) + " ago)" +
+                                  (by.empty() ? "" : " by " + by));
+  } else if (StringField(view, "pullers") == "NONE") {
+    text += Line("Last poll", "none since the server started");
   }
   text += Line("Reason", StringField(view, "reason"));
   Print(text);

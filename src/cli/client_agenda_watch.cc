@@ -170,6 +170,19 @@ std::string Outcome(const std::string& agenda_id, const Json& progress, double e
   return text;
 }
 
+// When an agenda still waits after kPullerCheckAfter and no puller polls its insight, the wait
+// says so once (on stderr): otherwise it would wait in silence for work nobody takes.
+constexpr std::chrono::seconds kPullerCheckAfter{1};
+
+void SayWhenNoPullerPolls(ApiClient& client, const std::string& agenda_id) {
+  Result<Json> why = client.Call("GET", "/agenda/" + UrlEncode(agenda_id) + "/why");
+  if (!why.ok()) return;  // only a hint: the wait goes on either way
+  const std::string pullers = StringField(*why, "pullers");
+  if (pullers != "NONE" && pullers != "IDLE") return;
+  std::fprintf(stderr, "pop: agenda %s is %s: %s\n", agenda_id.c_str(),
+               StringField(*why, "state").c_str(), StringField(*why, "reason").c_str());
+}
+
 }  // namespace
 
 Result<Json> FetchProgress(ApiClient& client, const std::string& progress_id) {
@@ -204,10 +217,16 @@ int WaitForAgenda(ApiClient& client, const std::string& agenda_id, const std::st
     return std::chrono::duration<double>(SteadyClock::now() - started).count();
   };
   ProgressDisplay display(agenda_id, options.live);
+  bool pullers_checked = false;
   while (true) {
     Result<Json> progress = FetchProgress(client, progress_id);
     if (!progress.ok()) return Fail(progress.error());
     if (!options.quiet) display.Update(*progress, elapsed());
+    if (!pullers_checked && SteadyClock::now() - started >= kPullerCheckAfter &&
+        StateLabel(*progress) == "WAITING") {
+      pullers_checked = true;
+      SayWhenNoPullerPolls(client, agenda_id);
+    }
     if (IsComplete(*progress)) {
       std::string outcome = Outcome(agenda_id, *progress, elapsed());
       bool succeeded = StateLabel(*progress) == "SUCCEEDED";

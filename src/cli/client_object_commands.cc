@@ -102,6 +102,12 @@ Result<JsonObject> BuildBody(const CreateOptions& options) {
     bool own = options.kind->kind == Kind::kCustomer && id != nullptr;
     body.Set("customerId", own ? *id : Json(ResolveCustomer("")));
   }
+  // A template's agenda without a customerId is for the template's customer, as an agenda file
+  // without one is for the default customer: run, it would be refused for having none.
+  Json* agenda = options.kind->kind == Kind::kTemplate ? body.Find("agenda") : nullptr;
+  if (agenda != nullptr && agenda->is_object() && !agenda->AsObject().Contains("customerId")) {
+    agenda->AsObject().Set("customerId", *body.Find("customerId"));
+  }
   return body;
 }
 

@@ -218,8 +218,30 @@ TEST_F(CliTest, AgendaGetShowsEachOperationsStateAndJsonIsTheAgenda) {
   EXPECT_THAT(human.out, HasSubstr("SUCCEEDED (100%)"));
   EXPECT_THAT(human.out, HasSubstr("logMessages"));
   EXPECT_EQ(Count(human.out, "SUCCEEDED"), 3u) << human.out;  // the agenda and a and b
+  EXPECT_THAT(human.out, HasSubstr("OUTPUT"));
+  EXPECT_THAT(human.out, HasSubstr(R"({"greeting":"hello from a"})"));  // a's output
   EXPECT_EQ(json.exit_code, 0);
   EXPECT_EQ(ScalarOrEmpty(ParsedJson(json).Find("id")), id);
+}
+
+TEST_F(CliTest, AgendaGetCutsALongOutputToOneShortLine) {
+  const std::string long_text(100, 'x');
+  const std::string id = SubmitAndWait(R"({"operations": [{"name": "a", "type": "noop",
+      "payload": {"text": ")" + long_text +
+                                       R"("}}]})");
+
+  PopRun human = Pop({"agenda", "get", id});
+
+  EXPECT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_THAT(human.out, HasSubstr(R"({"text":")" + std::string(48, 'x') + "...\n"));
+  EXPECT_THAT(human.out, Not(HasSubstr(std::string(49, 'x'))));
+  // Never inside a UTF-8 character: {"t":" is 6 bytes, so byte 57 falls inside the 26th "é".
+  std::string accents;
+  for (int i = 0; i < 40; ++i) accents += "\u00e9";
+  const std::string accented = SubmitAndWait(
+      R"({"operations": [{"name": "a", "type": "noop", "payload": {"t": ")" + accents + R"("}}]})");
+  EXPECT_THAT(Pop({"agenda", "get", accented}).out,
+              HasSubstr(R"({"t":")" + accents.substr(0, 50) + "...\n"));
 }
 
 TEST_F(CliTest, AgendaGetOfAnUnknownIdExitsOne) {
@@ -263,6 +285,50 @@ TEST_F(CliTest, WhySaysAnAgendaThatMayNotRunIsNotScheduled) {
   EXPECT_THAT(human.out, HasSubstr("NOT_SCHEDULED"));
   EXPECT_THAT(human.out, HasSubstr("doNotRun"));
   EXPECT_EQ(ScalarOrEmpty(ParsedJson(json).Find("state")), "NOT_SCHEDULED");
+}
+
+// Insight "idle" takes `encode` operations, which pop dev's puller does not poll for.
+TEST_F(CliTest, WhyAndWaitSayWhenNoPullerPollsTheAgendasInsight) {
+  ASSERT_EQ(Pop({"insight", "create", "--id", "idle", "--title", "Idle", "--pool", "dev-pool",
+                 "--types", "encode", "--queue-size", "5"})
+                .exit_code,
+            0);
+  const std::string id = FirstLine(
+      Pop({"agenda", "submit", "-q", "-f",
+           WriteFile("encode.json",
+                     R"({"operations": [{"name": "e", "type": "encode", "payload": {}}]})")})
+          .out);
+  ASSERT_FALSE(id.empty());
+
+  PopRun why = Pop({"agenda", "why", id});
+  PopRun json = Pop({"agenda", "why", id, "--json"});
+  PopRun watch = Pop({"agenda", "watch", id, "--timeout", "1500ms"});
+
+  EXPECT_EQ(why.exit_code, 0) << why.err;
+  EXPECT_THAT(why.out, HasSubstr("State:      QUEUED"));
+  EXPECT_THAT(why.out, HasSubstr("Last poll:  none since the server started"));
+  EXPECT_THAT(why.out, HasSubstr("no puller has polled insight idle since this server started: "
+                                 "start one (pop puller --insight idle)"));
+  EXPECT_EQ(ScalarOrEmpty(ParsedJson(json).Find("pullers")), "NONE");
+  EXPECT_EQ(watch.exit_code, 4) << watch.out << watch.err;
+  EXPECT_THAT(watch.err, HasSubstr("pop: agenda " + id + " is QUEUED: "));
+  EXPECT_THAT(watch.err, HasSubstr("no puller has polled insight idle"));
+  EXPECT_EQ(Count(watch.err, "no puller"), 1u) << watch.err;  // said once
+}
+
+TEST_F(CliTest, TemplateCreateGivesAnAgendaWithoutACustomerTheTemplatesOne) {
+  ASSERT_EQ(Pop({"template", "create", "-f",
+                 WriteFile("t.json", R"({"id": "t1", "title": "T", "agenda": {"operations": [
+                   {"name": "a", "type": "noop", "payload": "@<pop.payload::/x>"}]}})")})
+                .exit_code,
+            0);
+
+  Json stored = ParsedJson(Pop({"template", "get", "t1", "--json"}));
+  PopRun run = Pop({"template", "run", "t1", "--payload", R"({"x": 1})", "--wait"});
+
+  ASSERT_NE(stored.Find("agenda"), nullptr) << ToJsonText(stored);
+  EXPECT_EQ(ScalarOrEmpty(stored.Find("agenda")->Find("customerId")), "dev");
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
 }
 
 TEST_F(CliTest, LogsPrintEveryOperationUnderAHeaderOrOneOperationAlone) {

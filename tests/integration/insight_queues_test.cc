@@ -141,6 +141,67 @@ TEST_F(InsightQueuesTest, QueueHoldsAtMostQueueSizeAndExplainSaysWhy) {
   EXPECT_FALSE(queues_->Explain("unknown").has_value());
 }
 
+TEST_F(InsightQueuesTest, ExplainSaysWhenNoPullerHasPolledTheInsightSinceItStarted) {
+  Ready("a");
+  Ready("b");
+  Ready("c");  // waits: the queue holds 2
+
+  for (const char* id : {"a", "c"}) {
+    auto place = queues_->Explain(id);
+    ASSERT_TRUE(place.has_value());
+    EXPECT_EQ(place->pullers, PullerActivity::kNone);
+    EXPECT_FALSE(place->last_poll.has_value());
+    EXPECT_NE(place->reason.find("; no puller has polled insight ins since this server started: "
+                                 "start one (pop puller --insight ins)"),
+              std::string::npos)
+        << place->reason;
+  }
+}
+
+TEST_F(InsightQueuesTest, ExplainNamesTheLastPollOnceNoPullerHasPolledForAWhile) {
+  Ready("a");
+  Ready("b");
+  Ready("c");
+  const Timestamp polled = clock_.Now();
+  ASSERT_EQ(ClaimNow(1, "puller-7"), (Ids{"a"}));
+
+  auto fresh = queues_->Explain("b");
+  EXPECT_EQ(fresh->pullers, PullerActivity::kActive);
+  EXPECT_EQ(fresh->last_poll, polled);
+  EXPECT_EQ(fresh->last_poller, "puller-7");
+  EXPECT_EQ(fresh->reason.find("no puller"), std::string::npos) << fresh->reason;
+  clock_.Advance(Duration::Seconds(42));
+  auto stale = queues_->Explain("c");
+  EXPECT_EQ(stale->pullers, PullerActivity::kIdle);
+  EXPECT_EQ(stale->since_last_poll, Duration::Seconds(42));
+  EXPECT_NE(stale->reason.find("; no puller has polled insight ins for 42 s (the last was "
+                               "puller-7): its pullers stopped, or are busy"),
+            std::string::npos)
+      << stale->reason;
+  // A customer's view says so too, without the puller's name.
+  QueueExplanation tenant = TenantView(*stale);
+  EXPECT_EQ(tenant.pullers, PullerActivity::kIdle);
+  EXPECT_FALSE(tenant.last_poller.has_value());
+  EXPECT_NE(tenant.reason.find("no puller has polled insight ins for 42 s: its pullers stopped"),
+            std::string::npos)
+      << tenant.reason;
+  EXPECT_EQ(tenant.reason.find("puller-7"), std::string::npos) << tenant.reason;
+}
+
+TEST_F(InsightQueuesTest, APullerParkedInALongPollCountsAsPolling) {
+  bool answered = false;
+  queues_->Claim("ins", 1, Duration::Seconds(60), "p1",
+                 [&](const Result<std::vector<ReadyAgenda>>&) { answered = true; });
+  clock_.Advance(Duration::Seconds(30));
+  Ready("a");  // queued while the claim is parked, until ProcessDue hands it over
+  auto place = queues_->Explain("a");
+  ASSERT_TRUE(place.has_value());
+  EXPECT_EQ(place->pullers, PullerActivity::kActive);
+  EXPECT_EQ(place->reason.find("no puller"), std::string::npos) << place->reason;
+  queues_->ProcessDue(clock_.Now());
+  EXPECT_TRUE(answered);
+}
+
 TEST_F(InsightQueuesTest, QueueSizeZeroNeverQueuesUntilItIsRaised) {
   PutInsight("ins", 0, SchedulingAlgorithm::kFirstInFirstOut);
   Ready("a");
@@ -248,9 +309,10 @@ TEST_F(InsightQueuesTest, StopAnswersParkedClaimsEmpty) {
   queues_->Stop();
   EXPECT_TRUE(answered);
   bool refused = false;
-  queues_->Claim("ins", 1, Duration::Seconds(0), "p1", [&](Result<std::vector<ReadyAgenda>> r) {
-    refused = !r.ok() && r.error().code == ErrorCode::kUnavailable;
-  });
+  queues_->Claim("ins", 1, Duration::Seconds(0), "p1",
+                 [&](const Result<std::vector<ReadyAgenda>>& r) {
+                   refused = !r.ok() && r.error().code == ErrorCode::kUnavailable;
+                 });
   EXPECT_TRUE(refused);
 }
 

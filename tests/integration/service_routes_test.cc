@@ -109,6 +109,32 @@ TEST_F(WhyRouteTest, QueuedAgendasTellTheirPosition) {
   EXPECT_TRUE(ReasonContains(reply, "1 agenda(s) ahead")) << StringAt(reply.body, "reason");
 }
 
+TEST_F(WhyRouteTest, QueuedAgendasSayWhetherAPullerPollsTheirInsight) {
+  const std::string first = StringAt(SubmitFor("acme"), "id");
+  const std::string second = StringAt(SubmitFor("acme"), "id");
+  auto unpolled = WhyOk(second, acme_);
+  EXPECT_EQ(StringAt(unpolled.body, "pullers"), "NONE");
+  EXPECT_EQ(unpolled.body.Find("lastPollTime"), nullptr);
+  EXPECT_TRUE(ReasonContains(unpolled,
+                             "no puller has polled insight insight-1 since this server "
+                             "started: start one (pop puller --insight insight-1)"))
+      << StringAt(unpolled.body, "reason");
+
+  const int64_t now = server_.clock().Now().millis();
+  ASSERT_EQ(AgendaIdsIn(GetAgenda(owner_, 1, 0, "insight-1", R"(,"pullerId":"puller-7")")),
+            std::vector<std::string>{first});
+  auto polled = WhyOk(second, admin_);
+  EXPECT_EQ(StringAt(polled.body, "pullers"), "ACTIVE");
+  EXPECT_EQ(IntAt(polled, "lastPollTime"), now);
+  EXPECT_EQ(StringAt(polled.body, "lastPolledBy"), "puller-7");
+  EXPECT_FALSE(ReasonContains(polled, "no puller")) << StringAt(polled.body, "reason");
+  // The customer learns when its insight was polled, not by whom.
+  auto tenant = WhyOk(second, acme_);
+  EXPECT_EQ(StringAt(tenant.body, "pullers"), "ACTIVE");
+  EXPECT_EQ(IntAt(tenant, "lastPollTime"), now);
+  EXPECT_EQ(tenant.body.Find("lastPolledBy"), nullptr);
+}
+
 TEST_F(WhyRouteTest, AgendasBehindAFullQueueAreWaiting) {
   SubmitFor("acme");
   SubmitFor("acme");
