@@ -21,16 +21,16 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DPOP_ASAN_BUILD_DIR=$(CURDIR)/$(ASAN_BUILD) -DPOP_FUZZ_BUILD_DIR=$(CURDIR)/$(FUZZ_BUILD) \
-	  -DPOP_TSAN_BUILD_DIR=$(CURDIR)/$(TSAN_BUILD) $(CMAKE_FLAGS) >/dev/null
+	  $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
 	$(BUILD)/bin/pop dev --listen $(LISTEN) --data-dir $(DATA_DIR)
 
-# Every tier: unit, contract, integration, e2e, lint (format, tidy, layers), the ASan/UBSan
-# build's tests, the fuzzers, the clang build that checks the lock annotations (thread-safety)
-# and the unit tier under ThreadSanitizer (`make tsan` runs integration and e2e too; the cost of
-# each is in CONTRIBUTING.md). ctest's summary line is the last thing printed.
+# Every tier: unit, contract (SQLite and a throw-away PostgreSQL), integration, e2e, lint (format,
+# tidy, layers), the ASan/UBSan build's tests, the fuzzers and the clang build that checks the lock
+# annotations (thread-safety). ThreadSanitizer runs in `make tsan` (its cost: CONTRIBUTING.md).
+# ctest's summary line is the last thing printed.
 test: build
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DPOP_SANITIZE=address,undefined >/dev/null
@@ -38,7 +38,6 @@ test: build
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DPOP_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	@$(MAKE) --no-print-directory thread-safety
-	@$(MAKE) --no-print-directory tsan-build TSAN_TARGETS=pop_unit_tests
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 # Every library compiled by clang 14, whose -Wthread-safety (an error) checks the lock
