@@ -64,6 +64,22 @@ Result<DataObject> DecodeStoredObject(ObjectKind kind, std::string_view doc) {
   return object;
 }
 
+Result<Json> EncodeForStorage(const DataObject& object, size_t max_depth) {
+  const EndpointObject& base = BaseOf(object);
+  if (!base.id.has_value() || base.id->empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string("cannot store ") + ObjectKindName(KindOf(object)) + " without an id");
+  }
+  Json encoded = EncodeObject(object);
+  if (std::optional<std::string> path = PathDeeperThan(encoded, max_depth)) {
+    return Error(ErrorCode::kValidation, std::string(ObjectKindName(KindOf(object))) + " field '" +
+                                             *path + "' nests deeper than " +
+                                             std::to_string(max_depth) +
+                                             " levels (the limit); nothing was stored");
+  }
+  return encoded;
+}
+
 Result<std::vector<std::string>> DecodeStringArray(std::string_view text, std::string_view what) {
   POP_ASSIGN_OR_RETURN(Json json, ParseJson(text));
   std::vector<std::string> values;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/base/result.h"
+#include "core/json/json.h"
 #include "core/model/data_object.h"
 
 namespace pop::sql {
@@ -16,6 +17,10 @@ namespace pop::sql {
 // kMaxStoredJsonDepth is kValidation (it can still be deleted); anything else that does not
 // decode is kInternal.
 Result<DataObject> DecodeStoredObject(ObjectKind kind, std::string_view doc);
+
+// The JSON both stores write for `object` (Put): kInvalidArgument when it has no id, kValidation
+// naming the field when it nests deeper than `max_depth` (nothing is stored then).
+Result<Json> EncodeForStorage(const DataObject& object, size_t max_depth);
 
 // ["a","b"] → {"a","b"}; kInternal when the text is not an array of strings. `what` names the
 // column in the error message.

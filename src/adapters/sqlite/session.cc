@@ -217,18 +217,7 @@ Result<std::optional<std::string>> Session::FindIdempotentAgenda(std::string_vie
 }
 
 Status Session::Put(const DataObject& object) {
-  const EndpointObject& base = BaseOf(object);
-  if (!base.id.has_value() || base.id->empty()) {
-    return Status(ErrorCode::kInvalidArgument,
-                  std::string("cannot store ") + ObjectKindName(KindOf(object)) + " without an id");
-  }
-  Json encoded = EncodeObject(object);
-  if (std::optional<std::string> path = PathDeeperThan(encoded, max_document_depth_)) {
-    return Status(ErrorCode::kValidation, std::string(ObjectKindName(KindOf(object))) + " field '" +
-                                              *path + "' nests deeper than " +
-                                              std::to_string(max_document_depth_) +
-                                              " levels (the limit); nothing was stored");
-  }
+  POP_ASSIGN_OR_RETURN(Json encoded, sql::EncodeForStorage(object, max_document_depth_));
   std::string doc = ToJsonText(encoded);
   SqlQuery upsert = BuildUpsert(SqlDialect::kSqlite, KindOf(object), encoded, std::move(doc));
   POP_ASSIGN_OR_RETURN(Statement statement, connection_.Prepare(upsert.sql));
