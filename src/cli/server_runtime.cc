@@ -134,9 +134,9 @@ namespace {
 // The reclaimer and the reaper, each under its store lease, on one thread.
 std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& config,
                                                          app::Services services,
-                                                         app::InsightQueues& queues, Logger& logger,
+                                                         ChangeFeed& changes, Logger& logger,
                                                          MetricsSink& metrics) {
-  const app::MaintenanceDeps deps{services, &queues, logger, metrics};
+  const app::MaintenanceDeps deps{services, changes, logger, metrics};
   app::ReclaimerOptions reclaim;
   reclaim.age = Duration::Seconds(config.reclaim_after_seconds);
   reclaim.log_only = config.maintenance_log_only;
@@ -224,22 +224,25 @@ Status RunServer(const ServerConfig& config) {
   queue_options.lease = Duration::Seconds(config.claim_lease_seconds);
   PrometheusMetrics metrics;
   if (config.dev_workspace) {
+    NullChangeFeed no_listener;  // the scheduler reads the ready entries when it starts
     // pop dev is the only executor of its store: what its previous process was running or had
     // claimed is resumed now, before the scheduler reads the ready entries.
     POP_RETURN_IF_ERROR(
-        app::RecoverLocalExecutions({services, nullptr, *logger, metrics}).status());
+        app::RecoverLocalExecutions({services, no_listener, *logger, metrics}).status());
   }
   app::InsightQueues queues(services, queue_options, *logger);
+  LocalChangeFeed changes;
+  changes.Subscribe(&queues);
   POP_RETURN_IF_ERROR(queues.Start());
   std::unique_ptr<app::MaintenanceRunner> maintenance;
   if (config.maintenance) {
-    maintenance = StartMaintenance(config, services, queues, *logger, metrics);
+    maintenance = StartMaintenance(config, services, changes, *logger, metrics);
   }
-  app::DataObjectService data(services, &queues);
+  app::DataObjectService data(services, changes);
   // pop dev's executors, so that a cancel stops their handlers at once.
   app::RunningAgendas running_agendas;
-  app::AgendaService agendas(services, &queues, &running_agendas);
-  app::ResourcePoolService pools(services, queues, &queues);
+  app::AgendaService agendas(services, changes, &running_agendas);
+  app::ResourcePoolService pools(services, queues, changes);
   app::TokenService tokens(services, hasher);
 
   bool created_admin_token = false;

@@ -38,7 +38,7 @@ class MaintenanceTest : public ::testing::Test {
   app::Services services() {
     return app::Services{server_.store(), server_.clock(), server_.ids(), Duration::Seconds(5)};
   }
-  app::MaintenanceDeps deps() { return {services(), &server_.queues(), logger_, metrics_}; }
+  app::MaintenanceDeps deps() { return {services(), server_.changes(), logger_, metrics_}; }
 
   // Submits a one-operation agenda; returns {agenda id, progress id}.
   std::pair<std::string, std::string> Submit(const std::string& extra = "") {
