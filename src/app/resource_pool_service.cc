@@ -213,7 +213,7 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
     // The claim fence: while the agenda has a ready entry, only the holder of its claim reports
     // (the first report confirms the claim; the entry stays until the execution ends).
     const std::string agenda_id = stored.agenda_id.value_or("");
-    const std::string& reporter = puller_id ? *puller_id : ctx.auth.user_id;
+    const std::string& reporter = !IsBlank(puller_id) ? *puller_id : ctx.auth.user_id;
     POP_ASSIGN_OR_RETURN(bool first_report, PassClaimFence(tx, agenda_id, reporter, now));
     if (first_report) confirmed_agenda = agenda_id;
     POP_ASSIGN_OR_RETURN(AgendaProgressUpdateResult updated,
