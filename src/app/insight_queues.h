@@ -179,6 +179,8 @@ class InsightQueues final : public ChangeListener {
   // out of memory.
   void PlaceLocked(Entry entry, const std::optional<ReadyAgenda>& row, Timestamp now)
       POP_REQUIRES(mu_);
+  // Whether `row` is held by a lease that runs past `now`.
+  static bool LiveLease(const ReadyAgenda& row, Timestamp now);
   // Brings memory in line with one ready row as stored (see OnReady).
   void ApplyRowLocked(const ReadyAgenda& row, Timestamp now) POP_REQUIRES(mu_);
   void ForgetLocked(const std::string& agenda_id) POP_REQUIRES(mu_);

@@ -13,11 +13,11 @@ namespace {
 
 constexpr size_t kUnlimited = std::numeric_limits<int32_t>::max();
 
-bool LiveLease(const ReadyAgenda& row, Timestamp now) {
+}  // namespace
+
+bool InsightQueues::LiveLease(const ReadyAgenda& row, Timestamp now) {
   return row.claimed_by && row.lease_until && *row.lease_until > now;
 }
-
-}  // namespace
 
 void InsightQueues::DetachLocked(Queue& queue, const std::string& agenda_id) {
   if (auto delayed = queue.delayed.find(agenda_id); delayed != queue.delayed.end()) {
