@@ -82,8 +82,9 @@ Result<bool> PassClaimFence(StoreWriter& tx, const std::string& agenda_id,
       for (const ReadyAgenda& changed : now_ready) {
         POP_RETURN_IF_ERROR(FenceRefusal(agenda_id, changed, reporter, now));
       }
-      return Status(ErrorCode::kConflict, "The claim on agenda " + agenda_id + " by " + reporter +
-                                              " has ended; stop this execution.");
+      std::string message = "The claim on agenda " + agenda_id;
+      message += " by " + reporter + " has ended; stop this execution.";
+      return Status(ErrorCode::kConflict, std::move(message));
     }
     first_report = first_report || !entry.confirmed;
   }
