@@ -64,10 +64,11 @@ void Fill(const std::filesystem::path& db, size_t n, size_t threads) {
   pop::SystemClock clock;
   pop::RandomIdGenerator ids;
   pop::app::Services services{**store, clock, ids};
-  pop::app::DataObjectService data(services, nullptr);
+  pop::NullChangeFeed no_listener;
+  pop::app::DataObjectService data(services, no_listener);
   pop::Status workspace = pop::app::EnsureDevWorkspace(data, {"noop"});
   if (!workspace.ok()) Die(workspace.message());
-  pop::app::SubmitAgenda submit(services, nullptr);
+  pop::app::SubmitAgenda submit(services, no_listener);
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   const auto started = SteadyClock::now();

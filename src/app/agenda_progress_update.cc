@@ -154,6 +154,14 @@ Result<AgendaProgressUpdateResult> ApplyAgendaProgressUpdate(StoreWriter& tx,
   POP_RETURN_IF_ERROR(tx.Put(merged));
   AgendaProgressUpdateResult result;
   result.stored = std::get<AgendaProgress>(std::move(merged));
+  // The execution ended: the claim fence of the agenda (its confirmed ready entry) goes, before
+  // a retry adds the next entry.
+  if (completes && result.stored.agenda_id) {
+    POP_ASSIGN_OR_RETURN(auto entries, tx.ReadyAgendasOf(*result.stored.agenda_id));
+    for (const ReadyAgenda& entry : entries) {
+      if (entry.confirmed) POP_RETURN_IF_ERROR(tx.DeleteReadyAgenda(entry.id).status());
+    }
+  }
   if (completes && update.retry_backoff) {
     POP_ASSIGN_OR_RETURN(result.retry, RetryIfDue(tx, result.stored, update));
   }

@@ -33,6 +33,8 @@ struct AgendaProgressUpdateResult {
   std::optional<ReadyAgenda> retry;  // the ready entry of an automatic retry
 };
 
+// An update that moves the progress into COMPLETE ends the execution: the agenda's claim fence
+// (its confirmed ready entry, docs/design/scheduler.md) is deleted.
 // Errors: kNotFound "Unable to get object by id <id>" (missing or invisible), kPermissionDenied,
 // kValidation (an embedded OperationProgress names no operation).
 [[nodiscard]] Result<AgendaProgressUpdateResult> ApplyAgendaProgressUpdate(

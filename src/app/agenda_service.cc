@@ -37,11 +37,11 @@ const char* TitleOf(ErrorCode code) {
 
 }  // namespace
 
-AgendaService::AgendaService(Services services, SchedulerEvents* events, RunningAgendas* running)
+AgendaService::AgendaService(Services services, ChangeFeed& changes, RunningAgendas* running)
     : services_(services),
-      events_(events),
-      submit_agenda_(services, events),
-      cancel_agenda_(services, events, running) {}
+      changes_(changes),
+      submit_agenda_(services, changes),
+      cancel_agenda_(services, changes, running) {}
 
 Result<Agenda> AgendaService::RunTemplate(const RunTemplateRequest& request,
                                           const RequestContext& ctx) {
@@ -151,7 +151,7 @@ Status AgendaService::Rerun(const RerunRequest& request, const RequestContext& c
     POP_ASSIGN_OR_RETURN(ready, AddReadyEntryUnlessScheduled(tx, agenda, ready_id, now));
     return Status::Ok();
   });
-  if (status.ok() && ready && events_ != nullptr) events_->OnReady(*ready);
+  if (status.ok() && ready) changes_.Publish(Change::ReadyAdded(*ready));
   return status;
 }
 

@@ -10,7 +10,6 @@
 
 #include "app/cancel_agenda.h"
 #include "app/request_context.h"
-#include "app/scheduler_events.h"
 #include "app/services.h"
 #include "app/submit_agenda.h"
 #include "core/base/result.h"
@@ -31,7 +30,7 @@ struct RerunRequest {
 class AgendaService {
  public:
   // `running`: the executors of this process, told at once about a cancel (pop dev); may be null.
-  AgendaService(Services services, SchedulerEvents* events, RunningAgendas* running = nullptr);
+  AgendaService(Services services, ChangeFeed& changes, RunningAgendas* running = nullptr);
 
   // Errors: kValidation ("agendaTemplateId and payload must be specified", "Parameter [x] is
   // duplicated."), kInvalidArgument ("Unable to parse input payload as JSON"), kNotFound
@@ -52,7 +51,7 @@ class AgendaService {
 
  private:
   Services services_;
-  SchedulerEvents* events_;
+  ChangeFeed& changes_;
   SubmitAgenda submit_agenda_;
   CancelAgenda cancel_agenda_;
 };

@@ -78,7 +78,7 @@ Result<CancelResult> CancelAgenda::Run(const CancelRequest& request, const Reque
   if (!status.ok()) return status.error();
   if (result.cancelled) {
     // Out of the scheduler's policy, queue, claims or delayed set, as a deleted agenda leaves it.
-    if (events_ != nullptr) events_->OnAgendaDeleted(agenda_id);
+    changes_.Publish(Change::AgendaDeleted(agenda_id));
     if (running_ != nullptr) running_->Cancel(agenda_id);
   }
   return result;

@@ -12,7 +12,6 @@
 
 #include "app/request_context.h"
 #include "app/running_agendas.h"
-#include "app/scheduler_events.h"
 #include "app/services.h"
 #include "core/base/result.h"
 #include "core/model/agenda_progress.h"
@@ -35,9 +34,9 @@ struct CancelResult {
 
 class CancelAgenda {
  public:
-  // `events` and `running` may be null (no scheduler, no in-process executors).
-  CancelAgenda(Services services, SchedulerEvents* events, RunningAgendas* running)
-      : services_(services), events_(events), running_(running) {}
+  // `running` may be null (no in-process executors).
+  CancelAgenda(Services services, ChangeFeed& changes, RunningAgendas* running)
+      : services_(services), changes_(changes), running_(running) {}
 
   // Visibility as rerun: the caller must be able to read the Agenda. Errors: kValidation
   // ("agendaId is required on cancel", "agendaId must be specified"), kNotFound ("Agenda <id> not
@@ -46,7 +45,7 @@ class CancelAgenda {
 
  private:
   Services services_;
-  SchedulerEvents* events_;
+  ChangeFeed& changes_;
   RunningAgendas* running_;
 };
 

@@ -147,8 +147,8 @@ Status CheckWritable(const AuthContext& auth, const DataObject& existing, Error 
 
 }  // namespace
 
-DataObjectService::DataObjectService(Services services, SchedulerEvents* events)
-    : services_(services), events_(events), submit_agenda_(services, events) {}
+DataObjectService::DataObjectService(Services services, ChangeFeed& changes)
+    : services_(services), changes_(changes), submit_agenda_(services, changes) {}
 
 Result<ObjectGetResult> DataObjectService::Get(const ObjectGet& request,
                                                const RequestContext& ctx) {
@@ -216,7 +216,7 @@ Result<DataObject> DataObjectService::Create(DataObject object, const RequestCon
     return tx.Put(stored);
   });
   if (!status.ok()) return status.error();
-  if (events_ != nullptr) events_->OnObjectChanged(stored);
+  changes_.Publish(Change::ObjectChanged(stored));
   return object;
 }
 
@@ -259,10 +259,8 @@ Result<DataObject> DataObjectService::Update(const std::string& id, DataObject p
     return tx.Put(result);
   });
   if (!status.ok()) return status.error();
-  if (events_ != nullptr) {
-    events_->OnObjectChanged(result);
-    if (retry) events_->OnReady(*retry);
-  }
+  changes_.Publish(Change::ObjectChanged(result));
+  if (retry) changes_.Publish(Change::ReadyAdded(*retry));
   return result;
 }
 
@@ -291,9 +289,9 @@ Result<std::optional<DataObject>> DataObjectService::Delete(ObjectKind kind, con
     return Status::Ok();
   });
   if (!status.ok()) return status.error();
-  if (deleted && events_ != nullptr) {
-    if (kind == ObjectKind::kAgenda) events_->OnAgendaDeleted(id);
-    events_->OnObjectDeleted(kind, id);
+  if (deleted) {
+    if (kind == ObjectKind::kAgenda) changes_.Publish(Change::AgendaDeleted(id));
+    changes_.Publish(Change::ObjectDeleted(kind, id));
   }
   return deleted;
 }

@@ -33,8 +33,8 @@ struct ObjectGetResult {
 
 class DataObjectService {
  public:
-  // `events` (may be null) learns of every committed change the scheduler cares about.
-  DataObjectService(Services services, SchedulerEvents* events);
+  // `changes` learns of every committed change the scheduler cares about.
+  DataObjectService(Services services, ChangeFeed& changes);
 
   // Visibility-filtered read. Invisible objects simply do not appear.
   [[nodiscard]] Result<ObjectGetResult> Get(const ObjectGet& request, const RequestContext& ctx);
@@ -54,7 +54,7 @@ class DataObjectService {
 
  private:
   Services services_;
-  SchedulerEvents* events_;
+  ChangeFeed& changes_;
   SubmitAgenda submit_agenda_;
 };
 

@@ -9,20 +9,6 @@ namespace {
 
 constexpr size_t kUnlimited = std::numeric_limits<int32_t>::max();
 constexpr Duration kIdleWake = Duration::Seconds(60);  // re-check even when nothing is due
-constexpr Duration kRetryAfterStoreError = Duration::Seconds(1);
-
-ReadyAgenda ReadyOf(const std::string& insight_id, const std::string& ready_id,
-                    const std::string& agenda_id, const std::string& customer_id, Timestamp added,
-                    int64_t priority) {
-  ReadyAgenda ready;
-  ready.id = ready_id;
-  ready.insight_id = insight_id;
-  ready.agenda_id = agenda_id;
-  ready.customer_id = customer_id;
-  ready.added = added;
-  ready.priority = priority;
-  return ready;
-}
 
 std::string AlgorithmText(const std::optional<Insight>& insight) {
   return SchedulingAlgorithmName(insight && insight->scheduling_algorithm
@@ -73,6 +59,7 @@ Status InsightQueues::Start() {
   }
   size_t claimed = 0;
   for (const ReadyAgenda& row : ready) {
+    if (row.confirmed) continue;  // running: the fence of its execution, not scheduled
     if (located_.count(row.agenda_id) > 0) {
       logger_.Log(LogLevel::kWarning, "agenda " + row.agenda_id + " has a second ready entry " +
                                           row.id + "; only the first is scheduled");
@@ -216,6 +203,7 @@ void InsightQueues::RefillLocked(Queue& queue) {
 std::vector<InsightQueues::Entry> InsightQueues::TakeQueuedLocked(Queue& queue, size_t count) {
   std::vector<Entry> taken;
   while (taken.size() < count && !queue.queued.empty()) {
+    in_flight_.insert(queue.queued.front().agenda_id);
     taken.push_back(std::move(queue.queued.front()));
     queue.queued.pop_front();
   }
@@ -239,7 +227,7 @@ void InsightQueues::Claim(const std::string& insight_id, size_t count, Duration 
       std::vector<Entry> taken = TakeQueuedLocked(queue, count);
       if (!taken.empty()) {
         RefillLocked(queue);
-        batch.items.push_back({insight_id, std::move(taken), claimer, nullptr});
+        batch.items.push_back({insight_id, std::move(taken), claimer, nullptr, count, {}});
       } else if (wait.millis() <= 0) {
         immediate = std::vector<ReadyAgenda>();
       } else {
@@ -258,114 +246,6 @@ void InsightQueues::Claim(const std::string& insight_id, size_t count, Duration 
   }
   batch.items.front().done = std::move(done);
   CommitClaims(std::move(batch));
-}
-
-void InsightQueues::CommitClaims(ClaimBatch batch) {
-  const Timestamp until = services_.clock.Now() + options_.lease;
-  std::vector<std::vector<bool>> gone(batch.items.size());
-  Status written = services_.store.Write([&](StoreWriter& tx) -> Status {
-    for (size_t i = 0; i < batch.items.size(); ++i) {
-      gone[i].assign(batch.items[i].entries.size(), false);
-      for (size_t k = 0; k < batch.items[i].entries.size(); ++k) {
-        Status set =
-            tx.SetReadyClaim(batch.items[i].entries[k].ready_id, batch.items[i].claimer, until);
-        if (set.ok()) continue;
-        if (set.code() != ErrorCode::kNotFound) return set;
-        gone[i][k] = true;  // deleted after it was queued
-      }
-    }
-    return Status::Ok();
-  });
-  std::vector<std::pair<ClaimCallback, Result<std::vector<ReadyAgenda>>>> answers;
-  {
-    MutexLock lock(mu_);
-    for (size_t i = 0; i < batch.items.size(); ++i) {
-      auto& item = batch.items[i];
-      Queue& queue = QueueLocked(item.insight_id);
-      if (!written.ok()) {
-        // Nothing was claimed: the entries go back to the front, in their order.
-        for (auto it = item.entries.rbegin(); it != item.entries.rend(); ++it) {
-          if (located_.count(it->agenda_id) > 0) queue.queued.push_front(std::move(*it));
-        }
-        answers.emplace_back(std::move(item.done), written.error());
-        continue;
-      }
-      std::vector<ReadyAgenda> claimed;
-      for (size_t k = 0; k < item.entries.size(); ++k) {
-        Entry& entry = item.entries[k];
-        if (gone[i][k] || located_.count(entry.agenda_id) == 0) continue;
-        claimed.push_back(ReadyOf(item.insight_id, entry.ready_id, entry.agenda_id,
-                                  entry.customer_id, entry.added, entry.priority));
-        claimed.back().claimed_by = item.claimer;
-        claimed.back().lease_until = until;
-        lease_order_.emplace(until, entry.agenda_id);
-        // The key is copied first: `m[k] = Lease{std::move(entry)}` evaluates the right side first.
-        std::string agenda_id = entry.agenda_id;
-        queue.claimed.insert_or_assign(std::move(agenda_id),
-                                       Lease{std::move(entry), item.claimer, until});
-      }
-      answers.emplace_back(std::move(item.done), std::move(claimed));
-    }
-  }
-  cv_.notify_all();  // a new lease deadline may be the earliest
-  for (auto& [done, result] : answers) done(std::move(result));
-}
-
-void InsightQueues::ExpireLeases(Timestamp now) {
-  std::vector<Lease> lapsed;
-  {
-    MutexLock lock(mu_);
-    while (!lease_order_.empty() && lease_order_.begin()->first <= now) {
-      std::string agenda_id = lease_order_.begin()->second;
-      lease_order_.erase(lease_order_.begin());
-      auto located = located_.find(agenda_id);
-      if (located == located_.end()) continue;
-      Queue& queue = QueueLocked(located->second.insight_id);
-      auto lease = queue.claimed.find(agenda_id);
-      if (lease == queue.claimed.end()) continue;
-      lapsed.push_back(std::move(lease->second));
-      queue.claimed.erase(lease);
-    }
-  }
-  if (lapsed.empty()) return;
-  std::vector<bool> gone(lapsed.size(), false);
-  Status cleared = services_.store.Write([&](StoreWriter& tx) -> Status {
-    for (size_t i = 0; i < lapsed.size(); ++i) {
-      Status set = tx.SetReadyClaim(lapsed[i].entry.ready_id, std::nullopt, std::nullopt);
-      if (set.ok()) continue;
-      if (set.code() != ErrorCode::kNotFound) return set;
-      gone[i] = true;  // confirmed or deleted meanwhile
-    }
-    return Status::Ok();
-  });
-  MutexLock lock(mu_);
-  for (size_t i = lapsed.size(); i-- > 0;) {
-    Lease& lease = lapsed[i];
-    auto located = located_.find(lease.entry.agenda_id);
-    if (located == located_.end()) continue;
-    Queue& queue = QueueLocked(located->second.insight_id);
-    if (!cleared.ok()) {
-      // Keep the claim and try again shortly; the row still says it is claimed.
-      Timestamp retry = now + kRetryAfterStoreError;
-      std::string agenda_id = lease.entry.agenda_id;
-      lease_order_.emplace(retry, agenda_id);
-      queue.claimed.insert_or_assign(std::move(agenda_id),
-                                     Lease{std::move(lease.entry), lease.claimer, retry});
-      continue;
-    }
-    if (gone[i]) {
-      located_.erase(located);
-      continue;
-    }
-    logger_.Log(LogLevel::kInfo,
-                "claim of agenda " + lease.entry.agenda_id + " by " + lease.claimer +
-                    " lapsed; it is back in the queue of insight " + located->second.insight_id);
-    queue.queued.push_front(std::move(lease.entry));
-  }
-  if (!cleared.ok()) {
-    logger_.Log(LogLevel::kWarning,
-                "could not return lapsed claims to their queues: " + cleared.message());
-  }
 }
 
 void InsightQueues::ProcessDue(Timestamp now) {
@@ -394,8 +274,12 @@ void InsightQueues::ProcessDue(Timestamp now) {
         Waiter waiter = std::move(queue.waiters.front());
         queue.waiters.pop_front();
         waiter_order_.erase({waiter.deadline, waiter.id});
-        batch.items.push_back({insight_id, TakeQueuedLocked(queue, waiter.count), waiter.claimer,
-                               std::move(waiter.done)});
+        batch.items.push_back({insight_id,
+                               TakeQueuedLocked(queue, waiter.count),
+                               waiter.claimer,
+                               std::move(waiter.done),
+                               waiter.count,
+                               {}});
         RefillLocked(queue);
       }
       if (queue.schedule_state_dirty &&
@@ -447,90 +331,6 @@ void InsightQueues::Loop() {
     if (!delayed_order_.empty()) next = std::min(next, delayed_order_.begin()->first);
     if (schedule_dirty) next = std::min(next, save_at);
     mu_.WaitUntil(services_.clock, cv_, next);
-  }
-}
-
-void InsightQueues::ForgetLocked(const std::string& agenda_id) {
-  auto located = located_.find(agenda_id);
-  if (located == located_.end()) return;
-  Queue& queue = QueueLocked(located->second.insight_id);
-  if (auto delayed = queue.delayed.find(agenda_id); delayed != queue.delayed.end()) {
-    delayed_order_.erase({*delayed->second.not_before, agenda_id});
-    queue.delayed.erase(delayed);
-  } else if (!queue.policy->Remove(agenda_id)) {
-    auto queued = std::find_if(queue.queued.begin(), queue.queued.end(),
-                               [&](const Entry& e) { return e.agenda_id == agenda_id; });
-    if (queued != queue.queued.end()) {
-      queue.queued.erase(queued);
-    } else if (auto lease = queue.claimed.find(agenda_id); lease != queue.claimed.end()) {
-      lease_order_.erase({lease->second.until, agenda_id});
-      queue.claimed.erase(lease);
-    }
-  }
-  located_.erase(located);
-  RefillLocked(queue);
-}
-
-void InsightQueues::OnReady(const ReadyAgenda& ready) {
-  MutexLock lock(mu_);
-  if (located_.count(ready.agenda_id) > 0) return;  // already scheduled: one entry per agenda
-  Queue& queue = QueueLocked(ready.insight_id);
-  Entry entry{ready.id,       ready.agenda_id,  ready.customer_id, ready.added,
-              ready.priority, next_sequence_++, ready.not_before};
-  located_[ready.agenda_id] = Located{ready.insight_id, ready.id};
-  AddReadyLocked(queue, std::move(entry), services_.clock.Now());
-  RefillLocked(queue);
-}
-
-void InsightQueues::OnAgendaDeleted(const std::string& agenda_id) {
-  MutexLock lock(mu_);
-  ForgetLocked(agenda_id);
-}
-
-void InsightQueues::OnClaimConfirmed(const std::string& agenda_id) {
-  MutexLock lock(mu_);
-  auto located = located_.find(agenda_id);
-  if (located == located_.end()) return;
-  Queue& queue = QueueLocked(located->second.insight_id);
-  auto lease = queue.claimed.find(agenda_id);
-  if (lease == queue.claimed.end()) return;
-  lease_order_.erase({lease->second.until, agenda_id});
-  queue.claimed.erase(lease);
-  located_.erase(located);
-}
-
-void InsightQueues::OnObjectChanged(const DataObject& object) {
-  MutexLock lock(mu_);
-  if (const auto* insight = std::get_if<Insight>(&object)) {
-    Queue& queue = QueueLocked(*insight->id);
-    ConfigureLocked(queue, *insight);
-    RefillLocked(queue);
-  } else if (const auto* customer = std::get_if<Customer>(&object)) {
-    std::optional<std::string> old_pool;
-    auto existing = customers_.find(*customer->id);
-    if (existing == customers_.end()) {
-      customer_order_.push_back(*customer->id);
-    } else {
-      old_pool = existing->second.resource_pool_id;
-    }
-    customers_[*customer->id] = *customer;
-    if (old_pool && old_pool != customer->resource_pool_id) UpdatePoolLocked(*old_pool);
-    if (customer->resource_pool_id) UpdatePoolLocked(*customer->resource_pool_id);
-  }
-}
-
-void InsightQueues::OnObjectDeleted(ObjectKind kind, const std::string& id) {
-  MutexLock lock(mu_);
-  if (kind == ObjectKind::kInsight) {
-    auto queue = queues_.find(id);
-    if (queue != queues_.end()) queue->second.insight.reset();  // its agendas wait, unqueued
-  } else if (kind == ObjectKind::kCustomer) {
-    auto customer = customers_.find(id);
-    if (customer == customers_.end()) return;
-    std::optional<std::string> pool = customer->second.resource_pool_id;
-    customers_.erase(customer);
-    customer_order_.erase(std::find(customer_order_.begin(), customer_order_.end(), id));
-    if (pool) UpdatePoolLocked(*pool);
   }
 }
 

@@ -1,14 +1,18 @@
 // InsightQueues: the scheduler (spec §12, fixed per docs/compat.md). For every Insight it keeps,
 // in memory, the ready Agendas in the Insight's scheduling policy (core/sched), the queue the
-// policy fills up to `queueSize`, and the claims pullers hold. A claim is durable (the ready row
-// records who holds it until when) and is a lease: unless the executor reports
-// (OnClaimConfirmed) before `lease_until`, the Agenda returns to the front of its queue. Claims
-// may wait (long poll) until work arrives; events wake the scheduler at once.
+// policy fills up to `queueSize`, and the claims pullers hold. The store decides every claim:
+// an entry leaves the queue under the lock, and the store's compare-and-set (ClaimReady) hands
+// it to the claimer only if no one else (another server sharing the store) holds it; an entry
+// another server won leaves this server's queue and the claimer is served from the next ones.
+// So the in-memory part is each server's cache and accelerator, never the arbiter. A claim is a
+// lease: unless the executor reports (which confirms it) before `lease_until`, the Agenda
+// returns to the front of its queue. Claims may wait (long poll) until work arrives; the change
+// feed (ports/change_feed.h) wakes the scheduler at once, for this server's changes and for
+// those of other servers.
 //
 // Nothing is lost: every ready Agenda is a store row, which is the truth; memory is rebuilt from
-// it at Start. No Agenda is handed to two claimers at once: an entry leaves the queue under the
-// lock before its claim is written, and goes back only when the write fails or the lease ends.
-// Design: docs/design/scheduler.md. Thread-safe.
+// it at Start and whenever the change feed may have missed changes (OnResync). Design:
+// docs/design/scheduler.md. Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -21,12 +25,13 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
-#include "app/scheduler_events.h"
 #include "app/services.h"
 #include "core/base/result.h"
 #include "core/sched/scheduling_policy.h"
+#include "ports/change_feed.h"
 #include "ports/logger.h"
 #include "ports/mutex.h"
 
@@ -85,7 +90,7 @@ std::string PullerNote(const QueueExplanation& explanation);
 // or names other customers' agendas or the pool's pullers.
 QueueExplanation TenantView(QueueExplanation full);
 
-class InsightQueues final : public SchedulerEvents {
+class InsightQueues final : public ChangeListener {
  public:
   InsightQueues(Services services, QueueOptions options, Logger& logger);
   ~InsightQueues() override;
@@ -110,12 +115,19 @@ class InsightQueues final : public SchedulerEvents {
   // saves RoundRobin state. The thread calls it; with start_thread=false tests call it.
   void ProcessDue(Timestamp now);
 
-  // SchedulerEvents.
-  void OnReady(const ReadyAgenda& ready) override;
-  void OnAgendaDeleted(const std::string& agenda_id) override;
-  void OnClaimConfirmed(const std::string& agenda_id) override;
-  void OnObjectChanged(const DataObject& object) override;
-  void OnObjectDeleted(ObjectKind kind, const std::string& id) override;
+  // ChangeListener: a change this server committed, or one another server committed.
+  void OnChange(const Change& change) override;
+  // Reads every insight, customer, ready entry and RoundRobin state again and brings memory in
+  // line with them (claims taken or released by other servers, entries added or gone).
+  void OnResync() override;
+
+  // The changes one by one (what OnChange does with each kind).
+  // A ready entry as stored now (added, claimed, released or confirmed).
+  void OnReady(const ReadyAgenda& ready);
+  void OnAgendaDeleted(const std::string& agenda_id);
+  void OnClaimConfirmed(const std::string& agenda_id);
+  void OnObjectChanged(const DataObject& object);
+  void OnObjectDeleted(ObjectKind kind, const std::string& id);
 
  private:
   struct Entry {
@@ -158,11 +170,18 @@ class InsightQueues final : public SchedulerEvents {
   struct ClaimBatch {
     struct Item {
       std::string insight_id;
-      std::vector<Entry> entries;
+      std::vector<Entry> entries;  // to try in the next round
       std::string claimer;
       ClaimCallback done;
+      size_t wanted = 0;                 // the claim's count
+      std::vector<ReadyAgenda> claimed;  // won so far
     };
     std::vector<Item> items;
+  };
+  // How one entry's claim went: won, or what the store holds instead (nullopt: nothing).
+  struct Attempt {
+    bool won = false;
+    std::optional<ReadyAgenda> row;
   };
 
   Queue& QueueLocked(const std::string& insight_id) POP_REQUIRES(mu_);
@@ -173,13 +192,38 @@ class InsightQueues final : public SchedulerEvents {
   void AddReadyLocked(Queue& queue, Entry entry, Timestamp now) POP_REQUIRES(mu_);
   void ReleaseDelayedLocked(Timestamp now) POP_REQUIRES(mu_);
   std::vector<Entry> TakeQueuedLocked(Queue& queue, size_t count) POP_REQUIRES(mu_);
+  // Takes the agenda out of whichever part holds it (it stays located).
+  void DetachLocked(Queue& queue, const std::string& agenda_id) POP_REQUIRES(mu_);
+  void RecordLeaseLocked(Queue& queue, Entry entry, const std::string& claimer, Timestamp until)
+      POP_REQUIRES(mu_);
+  // Puts a tracked agenda where the store's `row` says it belongs: a lease that runs past `now`
+  // among the claims; unclaimed or lapsed at the front of its queue; gone (nullopt) or confirmed
+  // out of memory.
+  void PlaceLocked(Entry entry, const std::optional<ReadyAgenda>& row, Timestamp now)
+      POP_REQUIRES(mu_);
+  // Whether `row` is held by a lease that runs past `now`.
+  static bool LiveLease(const ReadyAgenda& row, Timestamp now);
+  // Brings memory in line with one ready row as stored (see OnReady).
+  void ApplyRowLocked(const ReadyAgenda& row, Timestamp now) POP_REQUIRES(mu_);
   void ForgetLocked(const std::string& agenda_id) POP_REQUIRES(mu_);
+  void OnObjectChangedLocked(const DataObject& object) POP_REQUIRES(mu_);
+  void OnObjectDeletedLocked(ObjectKind kind, const std::string& id) POP_REQUIRES(mu_);
+  void RestoreScheduleLocked(const std::string& insight_id, const InsightScheduleInfo& info)
+      POP_REQUIRES(mu_);
   std::vector<std::string> PoolCustomersLocked(const std::string& pool_id) const POP_REQUIRES(mu_);
   void UpdatePoolLocked(const std::string& pool_id) POP_REQUIRES(mu_);
 
-  // Writes the claims of `batch` in one transaction, then records them (or puts the entries back
-  // at the front of their queues when the write failed) and calls every `done`.
+  // Claims the entries of `batch` in the store (one transaction per round), records the ones
+  // won, places the ones other servers won, and tries the next queued entries for a claimer
+  // that lost some; then calls every `done`. When a write fails, the entries go back to the
+  // front of their queues and the claimers get the error.
   void CommitClaims(ClaimBatch batch);
+  // One round: every entry's ClaimReady, in one transaction (with RoundRobin states to save).
+  Status WriteClaims(const ClaimBatch& batch, std::vector<std::vector<Attempt>>& attempts,
+                     const std::vector<InsightScheduleInfo>& schedule_state, Timestamp now);
+  // A read of the store for a change another server made to an object or RoundRobin state.
+  void RefreshObject(ObjectKind kind, const std::string& id);
+  void RefreshSchedule(const std::string& insight_id);
   void ExpireLeases(Timestamp now);
   void Loop();
 
@@ -199,6 +243,8 @@ class InsightQueues final : public SchedulerEvents {
   std::set<std::pair<Timestamp, std::string>> lease_order_ POP_GUARDED_BY(mu_);
   std::set<std::pair<Timestamp, uint64_t>> waiter_order_ POP_GUARDED_BY(mu_);
   std::set<std::pair<Timestamp, std::string>> delayed_order_ POP_GUARDED_BY(mu_);
+  // Agendas taken from a queue whose claim is being written (in no part meanwhile).
+  std::unordered_set<std::string> in_flight_ POP_GUARDED_BY(mu_);
   uint64_t next_sequence_ POP_GUARDED_BY(mu_) = 1;
   uint64_t next_waiter_id_ POP_GUARDED_BY(mu_) = 1;
   Timestamp last_schedule_save_ POP_GUARDED_BY(mu_);

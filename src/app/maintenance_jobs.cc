@@ -91,9 +91,7 @@ Result<ReclaimReport> AgendaReclaimer::RunOnce() {
                           static_cast<int64_t>(reclaimed.size()));
       deps_.metrics.Count("maintenance.reclaimer.retried", static_cast<int64_t>(retries.size()));
     }
-    if (deps_.events != nullptr) {
-      for (const ReadyAgenda& ready : retries) deps_.events->OnReady(ready);
-    }
+    for (const ReadyAgenda& ready : retries) deps_.changes.Publish(Change::ReadyAdded(ready));
     // log_only changes nothing, so the next batch would find the same records.
     if (options_.log_only || reclaimed.size() < options_.batch) break;
     if (deps_.services.clock.Now() - started >= options_.max_run) break;
@@ -165,9 +163,9 @@ Result<size_t> DataObjectReaper::ReapFinishedBatch(Timestamp cutoff, ReapReport&
   report.agenda_progress += counts.agenda_progress;
   report.operation_progress += counts.operation_progress;
   report.logs += counts.logs;
-  if (deps_.events != nullptr && !options_.log_only) {
+  if (!options_.log_only) {
     for (const Reaped& item : reaped) {
-      if (!item.agenda_id.empty()) deps_.events->OnAgendaDeleted(item.agenda_id);
+      if (!item.agenda_id.empty()) deps_.changes.Publish(Change::AgendaDeleted(item.agenda_id));
     }
   }
   return reaped.size();
@@ -297,9 +295,7 @@ Result<RecoveryReport> RecoverLocalExecutions(MaintenanceDeps deps) {
   }
   deps.metrics.Count("maintenance.recovery.resumed", report.resumed);
   deps.metrics.Count("maintenance.recovery.claims_released", report.claims_released);
-  if (deps.events != nullptr) {
-    for (const ReadyAgenda& ready : ready_entries) deps.events->OnReady(ready);
-  }
+  for (const ReadyAgenda& ready : ready_entries) deps.changes.Publish(Change::ReadyAdded(ready));
   return report;
 }
 

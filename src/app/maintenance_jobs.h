@@ -16,9 +16,9 @@
 #include <optional>
 #include <string>
 
-#include "app/scheduler_events.h"
 #include "app/services.h"
 #include "core/base/result.h"
+#include "ports/change_feed.h"
 #include "ports/logger.h"
 #include "ports/metrics.h"
 
@@ -28,7 +28,7 @@ inline constexpr char kReclaimMessage[] = "AgendaProgress timed out.";
 
 struct MaintenanceDeps {
   Services services;
-  SchedulerEvents* events = nullptr;  // told of retries and deletions; may be null
+  ChangeFeed& changes;  // told of retries and deletions
   Logger& logger;
   MetricsSink& metrics;
 };

@@ -41,11 +41,61 @@ const char* TitleOf(ErrorCode code) {
   }
 }
 
+// Why `reporter` may not report on `agenda_id`, whose ready entry is `entry`.
+Status FenceRefusal(const std::string& agenda_id, const ReadyAgenda& entry,
+                    const std::string& reporter, Timestamp now) {
+  if (!entry.claimed_by) {
+    return Status(ErrorCode::kConflict,
+                  "Agenda " + agenda_id +
+                      " is back in its queue (its claim lapsed, or it was rerun); stop this "
+                      "execution.");
+  }
+  if (*entry.claimed_by != reporter) {
+    std::string message = "Agenda " + agenda_id;
+    message += " is claimed by " + *entry.claimed_by;
+    message += ", not by " + reporter + "; stop this execution.";
+    return Status(ErrorCode::kConflict, std::move(message));
+  }
+  if (!entry.confirmed && entry.lease_until && *entry.lease_until <= now) {
+    return Status(ErrorCode::kConflict,
+                  "The claim on agenda " + agenda_id + " by " + reporter +
+                      " has lapsed (no report before its lease ended); stop this execution.");
+  }
+  return Status::Ok();
+}
+
+// The claim fence of updateAgendaProgress, decided in the store (ConfirmReadyClaim is a
+// compare-and-set, so a claim taken by another server meanwhile is seen). True when this report
+// confirmed the claim (the first report); false when there is no fence or it was confirmed
+// before. kConflict when `reporter` does not hold the claim.
+Result<bool> PassClaimFence(StoreWriter& tx, const std::string& agenda_id,
+                            const std::string& reporter, Timestamp now) {
+  POP_ASSIGN_OR_RETURN(auto ready, tx.ReadyAgendasOf(agenda_id));
+  bool first_report = false;
+  for (const ReadyAgenda& entry : ready) {
+    POP_RETURN_IF_ERROR(FenceRefusal(agenda_id, entry, reporter, now));
+    POP_ASSIGN_OR_RETURN(bool held, tx.ConfirmReadyClaim(entry.id, reporter, now));
+    if (!held) {
+      // Changed since it was read (another server claimed it again, or it was rerun): the
+      // entry as it is now says why.
+      POP_ASSIGN_OR_RETURN(auto now_ready, tx.ReadyAgendasOf(agenda_id));
+      for (const ReadyAgenda& changed : now_ready) {
+        POP_RETURN_IF_ERROR(FenceRefusal(agenda_id, changed, reporter, now));
+      }
+      std::string message = "The claim on agenda " + agenda_id;
+      message += " by " + reporter + " has ended; stop this execution.";
+      return Status(ErrorCode::kConflict, std::move(message));
+    }
+    first_report = first_report || !entry.confirmed;
+  }
+  return first_report;
+}
+
 }  // namespace
 
 ResourcePoolService::ResourcePoolService(Services services, InsightQueues& queues,
-                                         SchedulerEvents* events)
-    : services_(services), queues_(queues), events_(events), submit_agenda_(services, events) {}
+                                         ChangeFeed& changes)
+    : services_(services), queues_(queues), changes_(changes), submit_agenda_(services, changes) {}
 
 void ResourcePoolService::GetAgenda(const GetAgendaRequest& request, const RequestContext& ctx,
                                     std::function<void(Result<GetAgendaResult>)> done) {
@@ -161,38 +211,21 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
     filtered.completed_time = progress->completed_time;
     filtered.cid = ctx.cid;
     const AuthContext owner = AuthContext::ForCustomer(stored.customer_id.value_or(""));
-    // The executor's report completes the hand-off of a claimed agenda (before the update, so
-    // that a retry the update triggers finds no ready entry left).
+    // The claim fence: while the agenda has a ready entry, only the holder of its claim reports
+    // (the first report confirms the claim; the entry stays until the execution ends).
     const std::string agenda_id = stored.agenda_id.value_or("");
-    POP_ASSIGN_OR_RETURN(auto ready, tx.ReadyAgendasOf(agenda_id));
-    for (const ReadyAgenda& entry : ready) {
-      if (!entry.claimed_by) {
-        return Status(ErrorCode::kConflict,
-                      "Agenda " + agenda_id +
-                          " is back in its queue (its claim lapsed, or it was rerun); stop this "
-                          "execution.");
-      }
-      // The report must come from the claim's holder: the puller id it claimed with, or the
-      // token that claimed without one.
-      const std::string& reporter = puller_id ? *puller_id : ctx.auth.user_id;
-      if (*entry.claimed_by != reporter) {
-        std::string message = "Agenda " + agenda_id;
-        message += " is claimed by " + *entry.claimed_by;
-        message += ", not by " + reporter + "; stop this execution.";
-        return Status(ErrorCode::kConflict, std::move(message));
-      }
-      POP_RETURN_IF_ERROR(tx.DeleteReadyAgenda(entry.id).status());
-      confirmed_agenda = agenda_id;
-    }
+    const std::string& reporter = !IsBlank(puller_id) ? *puller_id : ctx.auth.user_id;
+    POP_ASSIGN_OR_RETURN(bool first_report, PassClaimFence(tx, agenda_id, reporter, now));
+    if (first_report) confirmed_agenda = agenda_id;
     POP_ASSIGN_OR_RETURN(AgendaProgressUpdateResult updated,
                          ApplyAgendaProgressUpdate(tx, {id, std::move(filtered), &owner, now,
                                                         services_.retry_backoff, retry_ready_id}));
     retry = std::move(updated.retry);
     return Status::Ok();
   });
-  if (status.ok() && events_ != nullptr) {
-    if (confirmed_agenda) events_->OnClaimConfirmed(*confirmed_agenda);
-    if (retry) events_->OnReady(*retry);
+  if (status.ok()) {
+    if (confirmed_agenda) changes_.Publish(Change::ClaimConfirmed(*confirmed_agenda));
+    if (retry) changes_.Publish(Change::ReadyAdded(*retry));
   }
   return status;
 }
@@ -207,7 +240,7 @@ Result<Customer> ResourcePoolService::SetCustomerWeight(
     return Status::Ok();
   });
   if (!status.ok()) return status.error();
-  if (events_ != nullptr) events_->OnObjectChanged(DataObject(stored));
+  changes_.Publish(Change::ObjectChanged(DataObject(stored)));
   return stored;
 }
 

@@ -56,7 +56,7 @@ inline constexpr size_t kMaxOperationLogBytes = size_t{4} * 1024 * 1024;
 
 class ResourcePoolService {
  public:
-  ResourcePoolService(Services services, InsightQueues& queues, SchedulerEvents* events);
+  ResourcePoolService(Services services, InsightQueues& queues, ChangeFeed& changes);
 
   // `done` runs once, on this thread or the scheduler's. Errors: kValidation (spec §6.2
   // messages), kInvalidArgument "The Insight specified was not found or is not visible: <id>"
@@ -104,7 +104,7 @@ class ResourcePoolService {
 
   Services services_;
   InsightQueues& queues_;
-  SchedulerEvents* events_;
+  ChangeFeed& changes_;
   SubmitAgenda submit_agenda_;
 };
 

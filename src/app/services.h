@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "ports/change_feed.h"
 #include "ports/clock.h"
 #include "ports/id_generator.h"
 #include "ports/store.h"

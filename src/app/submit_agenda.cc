@@ -146,7 +146,14 @@ Result<std::optional<ReadyAgenda>> AddReadyEntryUnlessScheduled(
     StoreWriter& tx, const Agenda& agenda, const std::string& ready_id, Timestamp now,
     std::optional<Timestamp> not_before) {
   POP_ASSIGN_OR_RETURN(auto existing, tx.ReadyAgendasOf(agenda.id.value_or("")));
-  if (!existing.empty()) return std::optional<ReadyAgenda>();
+  for (const ReadyAgenda& entry : existing) {
+    if (!entry.confirmed) return std::optional<ReadyAgenda>();  // waiting or claimed: scheduled
+  }
+  // Running: its claim fence gives way to the new entry, so the old execution's next report is
+  // refused (409) and it stops.
+  for (const ReadyAgenda& entry : existing) {
+    POP_RETURN_IF_ERROR(tx.DeleteReadyAgenda(entry.id).status());
+  }
   const std::string insight_id =
       agenda.agenda_insight ? agenda.agenda_insight->insight_id.value_or("") : "";
   ReadyAgenda ready = ReadyEntryFor(agenda, ready_id, insight_id, now);
@@ -223,7 +230,7 @@ Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
     return Status::Ok();
   });
   if (!status.ok()) return status.error();
-  if (ready && events_ != nullptr) events_->OnReady(*ready);
+  if (ready) changes_.Publish(Change::ReadyAdded(*ready));
   return result;
 }
 

@@ -9,7 +9,6 @@
 #include <string>
 
 #include "app/request_context.h"
-#include "app/scheduler_events.h"
 #include "app/services.h"
 #include "core/base/result.h"
 #include "core/model/agenda.h"
@@ -32,16 +31,17 @@ ReadyAgenda ReadyEntryFor(const Agenda& agenda, const std::string& ready_id,
 
 // Schedules the agenda again (rerun, automatic retry, recovery): adds its ready entry for the
 // insight it was mapped to, not before `not_before` when set, unless it has one already (one
-// that is still waiting or claimed schedules it: one ready entry per agenda). Returns the entry
-// added, for the scheduler's OnReady once the transaction commits.
+// that is still waiting or claimed schedules it: one ready entry per agenda). A confirmed entry
+// (the fence of a running execution) is replaced. Returns the entry added, for the change feed
+// once the transaction commits.
 [[nodiscard]] Result<std::optional<ReadyAgenda>> AddReadyEntryUnlessScheduled(
     StoreWriter& tx, const Agenda& agenda, const std::string& ready_id, Timestamp now,
     std::optional<Timestamp> not_before = std::nullopt);
 
 class SubmitAgenda {
  public:
-  // `events` (may be null) learns of every ready entry created.
-  SubmitAgenda(Services services, SchedulerEvents* events) : services_(services), events_(events) {}
+  // `changes` learns of every ready entry created.
+  SubmitAgenda(Services services, ChangeFeed& changes) : services_(services), changes_(changes) {}
 
   // Errors: kValidation (body, validator, unknown customer), kNotFound (no insight),
   // kPermissionDenied (caller does not own customerId), kUnavailable (store).
@@ -50,7 +50,7 @@ class SubmitAgenda {
 
  private:
   Services services_;
-  SchedulerEvents* events_;
+  ChangeFeed& changes_;
 };
 
 }  // namespace pop::app

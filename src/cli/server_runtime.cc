@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "adapters/local_process/process_launcher.h"
 #include "adapters/logging/spdlog_logger.h"
 #include "adapters/postgres/conninfo.h"
+#include "adapters/postgres/postgres_change_feed.h"
 #include "adapters/postgres/postgres_store.h"
 #include "adapters/prometheus/prometheus_metrics.h"
 #include "adapters/sqlite/sqlite_store.h"
@@ -45,21 +47,90 @@
 namespace pop::cli {
 namespace {
 
-Result<std::unique_ptr<Store>> OpenStore(const ServerConfig& config) {
+constexpr std::string_view kSqlite = "sqlite:";
+
+bool IsSqliteUri(const std::string& uri) {
+  return uri.rfind(kSqlite, 0) == 0 && uri.size() > kSqlite.size();
+}
+
+// The one server of an SQLite database: an exclusive flock(2) on "<database>.lock", held while
+// the server runs (the kernel drops it when the process dies, however it dies). The file names
+// the holder's pid for the refusal's message. Move-only.
+class SqliteServerLock {
+ public:
+  // Errors: kUnavailable when another process holds the lock, or the file cannot be opened.
+  static Result<SqliteServerLock> Acquire(const std::string& database) {
+    const std::string path = database + ".lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return Error(ErrorCode::kUnavailable,
+                   "cannot open the lock file " + path + ": " + std::strerror(errno));
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      char holder[32] = {};
+      ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
+      ::close(fd);
+      std::string pid = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "";
+      pid.erase(pid.find_last_not_of(" \n") + 1);
+      return Error(ErrorCode::kUnavailable,
+                   "another pop server is already running on the SQLite database " + database +
+                       (pid.empty() ? "" : " (process " + pid + ")") + ", which holds " + path +
+                       "; an SQLite database serves one server: stop that one, or use PostgreSQL "
+                       "(--store postgresql://...) to run several");
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    bool written = ::ftruncate(fd, 0) == 0 &&
+                   ::pwrite(fd, pid.data(), pid.size(), 0) == static_cast<ssize_t>(pid.size());
+    static_cast<void>(written);  // the pid only improves the message of a refused second server
+    return SqliteServerLock(fd);
+  }
+  SqliteServerLock(SqliteServerLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  SqliteServerLock& operator=(SqliteServerLock&&) = delete;
+  SqliteServerLock(const SqliteServerLock&) = delete;
+  SqliteServerLock& operator=(const SqliteServerLock&) = delete;
+  ~SqliteServerLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+
+ private:
+  explicit SqliteServerLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// The store, what holds it for this server, and the change feed that goes with it.
+struct OpenedStore {
+  std::optional<SqliteServerLock> lock;  // SQLite: this server's alone
+  std::unique_ptr<Store> store;
+  std::unique_ptr<PostgresChangeFeed> postgres_feed;  // PostgreSQL: other servers' changes
+  bool shared = false;                                // several servers may use the store
+};
+
+Result<OpenedStore> OpenStore(const ServerConfig& config, const std::string& origin,
+                              const Clock& clock, Logger& logger) {
   const std::string& uri = config.store;
-  constexpr std::string_view kSqlite = "sqlite:";
-  if (uri.rfind(kSqlite, 0) == 0 && uri.size() > kSqlite.size()) {
+  OpenedStore opened;
+  if (IsSqliteUri(uri)) {
     SqliteStoreOptions options;
     options.path = uri.substr(kSqlite.size());
+    POP_ASSIGN_OR_RETURN(SqliteServerLock lock, SqliteServerLock::Acquire(options.path));
+    opened.lock.emplace(std::move(lock));
     POP_ASSIGN_OR_RETURN(auto store, SqliteStore::Open(options));
-    return std::unique_ptr<Store>(std::move(store));
+    opened.store = std::move(store);
+    return opened;
   }
   if (postgres::IsPostgresUri(uri)) {
     PostgresStoreOptions options;
     options.conninfo = uri;
     options.reader_connections = config.store_connections;
+    options.origin = origin;
     POP_ASSIGN_OR_RETURN(auto store, PostgresStore::Open(options));
-    return std::unique_ptr<Store>(std::move(store));
+    opened.store = std::move(store);
+    PostgresChangeFeedOptions feed;
+    feed.conninfo = uri;
+    feed.origin = origin;
+    POP_ASSIGN_OR_RETURN(opened.postgres_feed, PostgresChangeFeed::Open(feed, clock, logger));
+    opened.shared = true;
+    return opened;
   }
   return Error(ErrorCode::kInvalidArgument,
                "unsupported --store '" + postgres::RedactPassword(uri) +
@@ -134,9 +205,9 @@ namespace {
 // The reclaimer and the reaper, each under its store lease, on one thread.
 std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& config,
                                                          app::Services services,
-                                                         app::InsightQueues& queues, Logger& logger,
+                                                         ChangeFeed& changes, Logger& logger,
                                                          MetricsSink& metrics) {
-  const app::MaintenanceDeps deps{services, &queues, logger, metrics};
+  const app::MaintenanceDeps deps{services, changes, logger, metrics};
   app::ReclaimerOptions reclaim;
   reclaim.age = Duration::Seconds(config.reclaim_after_seconds);
   reclaim.log_only = config.maintenance_log_only;
@@ -211,9 +282,12 @@ Status RunServer(const ServerConfig& config) {
   POP_ASSIGN_OR_RETURN(auto listen, ParseListenAddress(config.listen));
   POP_RETURN_IF_ERROR(CheckTlsFlags(config));
   POP_ASSIGN_OR_RETURN(auto logger, SpdlogLogger::Create("pop", config.log_level));
-  POP_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(config));
   SystemClock clock;
   RandomIdGenerator ids;
+  // Names this server's writes in the change feed of a shared store (so it skips its own).
+  const std::string origin = ids.NewId();
+  POP_ASSIGN_OR_RETURN(OpenedStore opened, OpenStore(config, origin, clock, *logger));
+  std::unique_ptr<Store>& store = opened.store;
   Sha256SecretHasher hasher;
   app::Services services{*store, clock, ids};
   services.retry_backoff =
@@ -224,22 +298,44 @@ Status RunServer(const ServerConfig& config) {
   queue_options.lease = Duration::Seconds(config.claim_lease_seconds);
   PrometheusMetrics metrics;
   if (config.dev_workspace) {
-    // pop dev is the only executor of its store: what its previous process was running or had
-    // claimed is resumed now, before the scheduler reads the ready entries.
+    // pop dev is the only executor of its store, and only of its own SQLite file (locked above):
+    // a shared store's claims belong to other servers too, and are never released here.
+    if (opened.shared) {
+      return Error(ErrorCode::kInvalidArgument, "pop dev runs on its own SQLite database only");
+    }
+    NullChangeFeed no_listener;  // the scheduler reads the ready entries when it starts
+    // What its previous process was running or had claimed is resumed now, before the scheduler
+    // reads the ready entries.
     POP_RETURN_IF_ERROR(
-        app::RecoverLocalExecutions({services, nullptr, *logger, metrics}).status());
+        app::RecoverLocalExecutions({services, no_listener, *logger, metrics}).status());
   }
   app::InsightQueues queues(services, queue_options, *logger);
+  // SQLite: this server's own changes are all there are. PostgreSQL: other servers' too, from
+  // the feed opened with the store (it has listened since then, so nothing is missed between the
+  // scheduler's first read and its start).
+  LocalChangeFeed local_changes;
+  ChangeFeed& changes = opened.postgres_feed != nullptr
+                            ? static_cast<ChangeFeed&>(*opened.postgres_feed)
+                            : static_cast<ChangeFeed&>(local_changes);
+  changes.Subscribe(&queues);
+  // Stops the feed's deliveries before the scheduler goes, however this function returns.
+  struct FeedStop {
+    PostgresChangeFeed* feed;
+    ~FeedStop() {
+      if (feed != nullptr) feed->Stop();
+    }
+  } feed_stop{opened.postgres_feed.get()};
   POP_RETURN_IF_ERROR(queues.Start());
+  if (opened.postgres_feed != nullptr) opened.postgres_feed->Start();
   std::unique_ptr<app::MaintenanceRunner> maintenance;
   if (config.maintenance) {
-    maintenance = StartMaintenance(config, services, queues, *logger, metrics);
+    maintenance = StartMaintenance(config, services, changes, *logger, metrics);
   }
-  app::DataObjectService data(services, &queues);
+  app::DataObjectService data(services, changes);
   // pop dev's executors, so that a cancel stops their handlers at once.
   app::RunningAgendas running_agendas;
-  app::AgendaService agendas(services, &queues, &running_agendas);
-  app::ResourcePoolService pools(services, queues, &queues);
+  app::AgendaService agendas(services, changes, &running_agendas);
+  app::ResourcePoolService pools(services, queues, changes);
   app::TokenService tokens(services, hasher);
 
   bool created_admin_token = false;
@@ -347,6 +443,7 @@ Status RunServer(const ServerConfig& config) {
   if (maintenance) maintenance->Stop();
   std::thread puller_stop;
   if (puller) puller_stop = std::thread([&puller] { puller->Stop(); });
+  if (opened.postgres_feed != nullptr) opened.postgres_feed->Stop();
   queues.Stop();
   if (puller_stop.joinable()) puller_stop.join();
   if (workers) workers->Stop();

@@ -113,12 +113,36 @@ class StoreWriter : public StoreReader {
   // True when the entry existed.
   [[nodiscard]] virtual Result<bool> DeleteReadyAgenda(std::string_view ready_id) = 0;
   // Sets (claimed_by and lease_until given) or clears (both nullopt) the claim of a ready
-  // entry. kNotFound when the entry is gone.
+  // entry unconditionally. kNotFound when the entry is gone. The scheduler never uses it (it
+  // claims with ClaimReady); it is for set-up and repair.
   [[nodiscard]] virtual Status SetReadyClaim(std::string_view ready_id,
                                              const std::optional<std::string>& claimed_by,
                                              std::optional<Timestamp> lease_until) = 0;
 
-  // Clears every claim (a restart of the only puller of the store); returns how many there were.
+  // The claim, as a compare-and-set: the one decision that keeps two servers sharing a store
+  // from handing out the same agenda (docs/design/scheduler.md). Sets claimed_by = `claimer`
+  // and lease_until and returns true when the entry exists, is not confirmed, and is unclaimed,
+  // or its lease ended at `now`, or `claimer` holds it already. Otherwise changes nothing and
+  // returns false. On a store several servers share, an entry another transaction is changing
+  // at this moment is not waited for: false (read it again to see who won).
+  [[nodiscard]] virtual Result<bool> ClaimReady(std::string_view ready_id, std::string_view claimer,
+                                                Timestamp lease_until, Timestamp now) = 0;
+  // Ends exactly one lease: clears the claim and returns true when `claimer` still holds the
+  // unconfirmed entry with this `lease_until`; false when it was claimed again, extended,
+  // confirmed or deleted meanwhile (nothing changes then).
+  [[nodiscard]] virtual Result<bool> ReleaseReadyClaim(std::string_view ready_id,
+                                                       std::string_view claimer,
+                                                       Timestamp lease_until) = 0;
+  // A report through the claim fence: marks the entry confirmed and returns true when `claimer`
+  // holds it and it is confirmed already or its lease runs past `now`; false otherwise (another
+  // holder, no holder, a lease that ended, or gone; nothing changes).
+  [[nodiscard]] virtual Result<bool> ConfirmReadyClaim(std::string_view ready_id,
+                                                       std::string_view claimer, Timestamp now) = 0;
+
+  // Clears every claim and confirmation, so that every entry is scheduled again (a restart of
+  // the only server and puller of the store, pop dev); returns how many entries changed. A store
+  // that several servers share (PostgreSQL) refuses with kInvalidArgument and changes nothing:
+  // the claims of the other servers' pullers are theirs.
   [[nodiscard]] virtual Result<int64_t> ReleaseAllClaims() = 0;
 
   [[nodiscard]] virtual Status PutScheduleInfo(const InsightScheduleInfo& info) = 0;

@@ -4,9 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -912,8 +914,7 @@ TEST_P(StoreContractTest, ReadyAgendasListInArrivalOrderWithPriorityAndClaims) {
   EXPECT_FALSE(all[0].not_before.has_value());
 }
 
-TEST_P(StoreContractTest, ReleaseAllClaimsClearsEveryClaimAndCountsThem) {
-  int64_t released = -1;
+TEST_P(StoreContractTest, ReleaseAllClaimsClearsEveryClaimOfASoleServerAndIsRefusedWhenShared) {
   ASSERT_TRUE(
       store_
           ->Write([&](StoreWriter& w) -> Status {
@@ -922,14 +923,28 @@ TEST_P(StoreContractTest, ReleaseAllClaimsClearsEveryClaimAndCountsThem) {
             POP_RETURN_IF_ERROR(w.AddReadyAgenda(Ready("r3", "C", 3)));
             POP_RETURN_IF_ERROR(w.SetReadyClaim("r1", std::string("p"), Timestamp::FromMillis(9)));
             POP_RETURN_IF_ERROR(w.SetReadyClaim("r3", std::string("q"), Timestamp::FromMillis(9)));
-            POP_ASSIGN_OR_RETURN(released, w.ReleaseAllClaims());
-            return Status::Ok();
+            return w.ConfirmReadyClaim("r3", "q", Timestamp::FromMillis(1)).status();
           })
           .ok());
+  int64_t released = -1;
+  Status status = store_->Write([&](StoreWriter& w) -> Status {
+    POP_ASSIGN_OR_RETURN(released, w.ReleaseAllClaims());
+    return Status::Ok();
+  });
+  if (GetParam().shared) {
+    // The other servers' pullers hold claims too: nothing is released.
+    EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(ReadyOf("A")[0].claimed_by, "p");
+    EXPECT_EQ(ReadyOf("C")[0].claimed_by, "q");
+    EXPECT_TRUE(ReadyOf("C")[0].confirmed);
+    return;
+  }
+  ASSERT_TRUE(status.ok()) << status.message();
   EXPECT_EQ(released, 2);
   for (const char* agenda : {"A", "B", "C"}) {
     EXPECT_FALSE(ReadyOf(agenda)[0].claimed_by.has_value()) << agenda;
     EXPECT_FALSE(ReadyOf(agenda)[0].lease_until.has_value()) << agenda;
+    EXPECT_FALSE(ReadyOf(agenda)[0].confirmed) << agenda;
   }
 }
 
@@ -965,6 +980,226 @@ TEST_P(StoreContractTest, ClaimsAreSetClearedAndRefusedForGoneEntries) {
                   .ok());
   EXPECT_THAT(deleted, ElementsAre(true, false));
   EXPECT_THAT(ReadyOf("A"), IsEmpty());
+}
+
+// --- Claims decided in the store (docs/design/scheduler.md) ---
+
+Timestamp At(int64_t millis) { return Timestamp::FromMillis(millis); }
+
+TEST_P(StoreContractTest, ClaimReadyTakesAFreeEntryAndNeverOneAnotherHolds) {
+  ASSERT_TRUE(
+      store_->Write([&](StoreWriter& w) { return w.AddReadyAgenda(Ready("r1", "A", 1)); }).ok());
+  std::vector<bool> won;
+  auto claim = [&](const char* claimer, int64_t until, int64_t now) {
+    ASSERT_TRUE(store_
+                    ->Write([&](StoreWriter& w) -> Status {
+                      POP_ASSIGN_OR_RETURN(bool taken,
+                                           w.ClaimReady("r1", claimer, At(until), At(now)));
+                      won.push_back(taken);
+                      return Status::Ok();
+                    })
+                    .ok());
+  };
+  claim("p", 100, 10);  // unclaimed: taken
+  claim("q", 200, 50);  // p's lease runs until 100: refused, unchanged
+  EXPECT_EQ(ReadyOf("A")[0].claimed_by, "p");
+  EXPECT_EQ(ReadyOf("A")[0].lease_until, At(100));
+  claim("p", 150, 60);  // the holder again: extended
+  EXPECT_EQ(ReadyOf("A")[0].lease_until, At(150));
+  claim("q", 300, 150);  // the lease ended at 150: taken over
+  EXPECT_THAT(won, ElementsAre(true, false, true, true));
+  EXPECT_EQ(ReadyOf("A")[0].claimed_by, "q");
+  EXPECT_EQ(ReadyOf("A")[0].lease_until, At(300));
+}
+
+TEST_P(StoreContractTest, ClaimReadyRefusesConfirmedAndMissingEntries) {
+  std::vector<bool> won;
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    POP_RETURN_IF_ERROR(w.AddReadyAgenda(Ready("r1", "A", 1)));
+                    POP_ASSIGN_OR_RETURN(bool taken, w.ClaimReady("r1", "p", At(100), At(10)));
+                    won.push_back(taken);
+                    POP_ASSIGN_OR_RETURN(bool confirmed, w.ConfirmReadyClaim("r1", "p", At(20)));
+                    won.push_back(confirmed);
+                    // Confirmed: not even its holder claims it again, nor anyone after the lease.
+                    for (const char* claimer : {"p", "q"}) {
+                      POP_ASSIGN_OR_RETURN(taken, w.ClaimReady("r1", claimer, At(900), At(500)));
+                      won.push_back(taken);
+                    }
+                    POP_ASSIGN_OR_RETURN(taken, w.ClaimReady("missing", "p", At(100), At(10)));
+                    won.push_back(taken);
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_THAT(won, ElementsAre(true, true, false, false, false));
+  ASSERT_EQ(ReadyOf("A").size(), 1u);
+  EXPECT_TRUE(ReadyOf("A")[0].confirmed);
+  EXPECT_EQ(ReadyOf("A")[0].claimed_by, "p");
+}
+
+TEST_P(StoreContractTest, ReleaseReadyClaimEndsExactlyTheLeaseItNames) {
+  std::vector<bool> released;
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    POP_RETURN_IF_ERROR(w.AddReadyAgenda(Ready("r1", "A", 1)));
+                    POP_RETURN_IF_ERROR(w.ClaimReady("r1", "p", At(100), At(10)).status());
+                    for (auto [claimer, until] : {std::pair{"q", 100}, std::pair{"p", 99}}) {
+                      POP_ASSIGN_OR_RETURN(bool done,
+                                           w.ReleaseReadyClaim("r1", claimer, At(until)));
+                      released.push_back(done);
+                    }
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(ReadyOf("A")[0].claimed_by, "p");  // another holder, another lease: untouched
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    POP_ASSIGN_OR_RETURN(bool done, w.ReleaseReadyClaim("r1", "p", At(100)));
+                    released.push_back(done);
+                    // A confirmed claim is the running execution's fence: never released so.
+                    POP_RETURN_IF_ERROR(w.ClaimReady("r1", "q", At(400), At(300)).status());
+                    POP_RETURN_IF_ERROR(w.ConfirmReadyClaim("r1", "q", At(310)).status());
+                    POP_ASSIGN_OR_RETURN(done, w.ReleaseReadyClaim("r1", "q", At(400)));
+                    released.push_back(done);
+                    POP_ASSIGN_OR_RETURN(done, w.ReleaseReadyClaim("missing", "q", At(400)));
+                    released.push_back(done);
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_THAT(released, ElementsAre(false, false, true, false, false));
+  EXPECT_EQ(ReadyOf("A")[0].claimed_by, "q");
+  EXPECT_TRUE(ReadyOf("A")[0].confirmed);
+}
+
+TEST_P(StoreContractTest, ConfirmReadyClaimAcceptsOnlyTheHolderOfALiveOrConfirmedClaim) {
+  std::vector<bool> passed;
+  auto confirm = [&](const char* ready_id, const char* claimer, int64_t now) {
+    ASSERT_TRUE(store_
+                    ->Write([&](StoreWriter& w) -> Status {
+                      POP_ASSIGN_OR_RETURN(bool ok,
+                                           w.ConfirmReadyClaim(ready_id, claimer, At(now)));
+                      passed.push_back(ok);
+                      return Status::Ok();
+                    })
+                    .ok());
+  };
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    POP_RETURN_IF_ERROR(w.AddReadyAgenda(Ready("r1", "A", 1)));
+                    POP_RETURN_IF_ERROR(w.AddReadyAgenda(Ready("r2", "B", 2)));
+                    POP_RETURN_IF_ERROR(w.AddReadyAgenda(Ready("r3", "C", 3)));
+                    POP_RETURN_IF_ERROR(w.ClaimReady("r1", "p", At(100), At(10)).status());
+                    return w.ClaimReady("r2", "p", At(100), At(10)).status();
+                  })
+                  .ok());
+  confirm("r1", "q", 20);   // not the holder
+  confirm("r2", "p", 100);  // the lease ended at 100
+  confirm("r3", "p", 20);   // unclaimed
+  confirm("gone", "p", 20);
+  EXPECT_FALSE(ReadyOf("A")[0].confirmed);
+  EXPECT_FALSE(ReadyOf("B")[0].confirmed);
+  confirm("r1", "p", 99);    // the holder, in time: confirmed
+  confirm("r1", "p", 5000);  // confirmed: the lease no longer matters
+  confirm("r1", "q", 5000);
+  EXPECT_THAT(passed, ElementsAre(false, false, false, false, true, true, false));
+  EXPECT_TRUE(ReadyOf("A")[0].confirmed);
+  EXPECT_EQ(ReadyOf("A")[0].claimed_by, "p");
+}
+
+TEST_P(StoreContractTest, ConfirmedFlagRoundTripsAndSetReadyClaimUnconfirms) {
+  ReadyAgenda running = Ready("r1", "A", 1);
+  running.claimed_by = "p";
+  running.lease_until = At(100);
+  running.confirmed = true;
+  ASSERT_TRUE(store_->Write([&](StoreWriter& w) { return w.AddReadyAgenda(running); }).ok());
+  std::vector<ReadyAgenda> all;
+  ASSERT_TRUE(store_
+                  ->Read([&](StoreReader& r) -> Status {
+                    POP_ASSIGN_OR_RETURN(all, r.ListReadyAgendas());
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_TRUE(all[0].confirmed);
+  ASSERT_TRUE(
+      store_
+          ->Write([&](StoreWriter& w) { return w.SetReadyClaim("r1", std::nullopt, std::nullopt); })
+          .ok());
+  EXPECT_FALSE(ReadyOf("A")[0].confirmed);
+}
+
+// Eight claimers on their own store instances (on PostgreSQL, their own connections: as eight
+// servers), each going through one insight's 10,000 entries in the same order in batches, as
+// schedulers sharing a store do: every entry is claimed exactly once.
+TEST_P(StoreContractTest, EightConcurrentClaimersClaimEachOfTenThousandEntriesExactlyOnce) {
+  constexpr size_t kEntries = 10'000;
+  constexpr size_t kClaimers = 8;
+  constexpr size_t kBatch = 50;
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < kEntries; ++i) ids.push_back("r" + std::to_string(i));
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    for (size_t i = 0; i < kEntries; ++i) {
+                      POP_RETURN_IF_ERROR(w.AddReadyAgenda(
+                          Ready(ids[i], "a" + std::to_string(i), static_cast<int64_t>(i))));
+                    }
+                    return Status::Ok();
+                  })
+                  .ok());
+  std::vector<std::unique_ptr<Store>> stores;
+  for (size_t c = 0; c < kClaimers; ++c) {
+    Result<std::unique_ptr<Store>> opened = GetParam().open(dir_.path());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    stores.push_back(std::move(opened).value());
+  }
+  std::vector<std::vector<std::string>> won(kClaimers);
+  std::vector<Status> failures(kClaimers);
+  std::atomic<size_t> ready_to_go{0};
+  std::vector<std::thread> threads;
+  for (size_t c = 0; c < kClaimers; ++c) {
+    threads.emplace_back([&, c] {
+      const std::string claimer = "claimer-" + std::to_string(c);
+      ready_to_go.fetch_add(1);
+      while (ready_to_go.load() < kClaimers) std::this_thread::yield();
+      for (size_t begin = 0; begin < kEntries && failures[c].ok(); begin += kBatch) {
+        std::vector<std::string> batch_won;
+        failures[c] = stores[c]->Write([&](StoreWriter& w) -> Status {
+          batch_won.clear();
+          for (size_t i = begin; i < std::min(kEntries, begin + kBatch); ++i) {
+            POP_ASSIGN_OR_RETURN(bool taken, w.ClaimReady(ids[i], claimer, At(1'000'000), At(1)));
+            if (taken) batch_won.push_back(ids[i]);
+          }
+          return Status::Ok();
+        });
+        if (failures[c].ok()) won[c].insert(won[c].end(), batch_won.begin(), batch_won.end());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::map<std::string, std::string> holder;
+  size_t total = 0;
+  for (size_t c = 0; c < kClaimers; ++c) {
+    ASSERT_TRUE(failures[c].ok()) << failures[c].message();
+    total += won[c].size();
+    for (const std::string& id : won[c]) {
+      EXPECT_TRUE(holder.emplace(id, "claimer-" + std::to_string(c)).second)
+          << id << " was claimed twice";
+    }
+  }
+  EXPECT_EQ(total, kEntries);
+  EXPECT_EQ(holder.size(), kEntries);
+  std::vector<ReadyAgenda> rows;
+  ASSERT_TRUE(store_
+                  ->Read([&](StoreReader& r) -> Status {
+                    POP_ASSIGN_OR_RETURN(rows, r.ListReadyAgendas());
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_EQ(rows.size(), kEntries);
+  for (const ReadyAgenda& row : rows) {
+    ASSERT_TRUE(row.claimed_by.has_value()) << row.id;
+    EXPECT_EQ(*row.claimed_by, holder[row.id]) << row.id;
+  }
 }
 
 TEST_P(StoreContractTest, ScheduleInfoIsStoredPerInsightAndSurvivesReopen) {

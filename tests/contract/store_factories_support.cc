@@ -54,7 +54,7 @@ std::vector<StoreFactory> AllStoreFactories() {
                        }});
   // Always listed, so that ctest registers these cases (under its `postgres` fixture, which
   // starts a cluster); without a cluster they fail, saying how to start one.
-  factories.push_back({"Postgres", OpenPostgres});
+  factories.push_back({"Postgres", OpenPostgres, /*shared=*/true});
   return factories;
 }
 

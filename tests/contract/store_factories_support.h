@@ -18,6 +18,9 @@ struct StoreFactory {
   // Opens the store kept in `temp_dir`. Opening again with the same directory (after the first
   // store was destroyed) must find everything the first one wrote.
   std::function<Result<std::unique_ptr<Store>>(const std::string& temp_dir)> open;
+  // Several servers may share the store (PostgreSQL): what only the sole server of a store may
+  // do (ReleaseAllClaims) is refused. Each `open` of the same directory is another server.
+  bool shared = false;
 };
 
 // Every implementation the contract suite runs against: SQLite, and PostgreSQL on the test

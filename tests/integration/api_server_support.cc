@@ -41,10 +41,11 @@ ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)) {
   app::QueueOptions queue_options;
   queue_options.lease = options_.lease;
   queues_ = std::make_unique<app::InsightQueues>(services, queue_options, logger_);
+  changes_.Subscribe(queues_.get());
   POP_CHECK(queues_->Start().ok());
-  data_ = std::make_unique<app::DataObjectService>(services, queues_.get());
-  agendas_ = std::make_unique<app::AgendaService>(services, queues_.get());
-  pools_ = std::make_unique<app::ResourcePoolService>(services, *queues_, queues_.get());
+  data_ = std::make_unique<app::DataObjectService>(services, changes_);
+  agendas_ = std::make_unique<app::AgendaService>(services, changes_);
+  pools_ = std::make_unique<app::ResourcePoolService>(services, *queues_, changes_);
   tokens_ = std::make_unique<app::TokenService>(services, hasher_);
   auto admin = tokens_->BootstrapAdmin("admin");
   POP_CHECK(admin.ok() && admin->has_value());

@@ -72,6 +72,8 @@ class ApiServer {
   app::TokenService& tokens() { return *tokens_; }
   const SecretHasher& hasher() const { return hasher_; }
   app::InsightQueues& queues() { return *queues_; }
+  // What the use cases publish to (the scheduler listens).
+  ChangeFeed& changes() { return changes_; }
   Store& store() { return *store_; }
   IdGenerator& ids() { return ids_; }
   const api::Router& router() const { return *router_; }
@@ -95,6 +97,7 @@ class ApiServer {
   std::unique_ptr<SqliteStore> store_;
   NullLogger logger_;
   std::unique_ptr<app::InsightQueues> queues_;
+  LocalChangeFeed changes_;
   std::unique_ptr<app::DataObjectService> data_;
   std::unique_ptr<app::AgendaService> agendas_;
   std::unique_ptr<app::ResourcePoolService> pools_;

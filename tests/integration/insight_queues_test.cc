@@ -302,6 +302,148 @@ TEST_F(InsightQueuesTest, ChangingTheAlgorithmKeepsEveryWaitingAgenda) {
   EXPECT_EQ(ClaimNow(3), (Ids{"high", "mid", "low"}));
 }
 
+// --- Claims decided in the store: what another server sharing it does ---
+
+// Another server claims (or confirms) an entry by writing to the store, without telling us.
+void ClaimElsewhere(Store& store, const std::string& ready_id, const std::string& claimer,
+                    Timestamp now, Duration lease = Duration::Seconds(60)) {
+  ASSERT_TRUE(store
+                  .Write([&](StoreWriter& w) -> Status {
+                    POP_ASSIGN_OR_RETURN(bool won,
+                                         w.ClaimReady(ready_id, claimer, now + lease, now));
+                    return won ? Status::Ok() : Status(ErrorCode::kConflict, "not claimed");
+                  })
+                  .ok());
+}
+
+TEST_F(InsightQueuesTest, AnAgendaAnotherServerClaimedIsNotHandedOutAndTheNextOneIs) {
+  Ready("a");
+  Ready("b");
+  Ready("c");
+  ClaimElsewhere(*store_, "ready-a", "other-puller", clock_.Now());
+  EXPECT_EQ(ClaimNow(1, "p1"), (Ids{"b"}));
+  auto a = queues_->Explain("a");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->state, QueueExplanation::State::kClaimed);
+  EXPECT_EQ(a->claimed_by, "other-puller");
+  EXPECT_EQ(ClaimNow(5, "p1"), (Ids{"c"}));
+  auto rows = Rows();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].claimed_by, "other-puller");
+  EXPECT_EQ(rows[1].claimed_by, "p1");
+  // The other server's puller never reports: its lease lapses here too, and the agenda returns.
+  clock_.Advance(Duration::Seconds(60));
+  queues_->ProcessDue(clock_.Now());
+  EXPECT_EQ(ClaimNow(5, "p1"), (Ids{"a", "b", "c"}));
+}
+
+TEST_F(InsightQueuesTest, AClaimThatLosesEveryQueuedAgendaTakesTheNextOnes) {
+  for (const char* id : {"a", "b", "c", "d"}) Ready(id);
+  ClaimElsewhere(*store_, "ready-a", "other", clock_.Now());
+  ClaimElsewhere(*store_, "ready-b", "other", clock_.Now());
+  // The queue held a and b (queueSize 2); both were lost, so the claim goes on to c and d.
+  EXPECT_EQ(ClaimNow(2, "p1"), (Ids{"c", "d"}));
+}
+
+TEST_F(InsightQueuesTest, AClaimAnnouncedByAnotherServerTakesTheAgendaOutOfTheQueue) {
+  Ready("a");
+  Ready("b");
+  ClaimElsewhere(*store_, "ready-a", "other", clock_.Now());
+  queues_->OnChange(Change::ReadyChanged(Rows()[0]));
+  EXPECT_EQ(queues_->Explain("a")->state, QueueExplanation::State::kClaimed);
+  EXPECT_EQ(queues_->Explain("b")->position, 0u);
+  // Confirmed there: gone from this server's memory for good.
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) {
+                    return w.ConfirmReadyClaim("ready-a", "other", clock_.Now()).status();
+                  })
+                  .ok());
+  queues_->OnChange(Change::ReadyChanged(Rows()[0]));
+  EXPECT_FALSE(queues_->Explain("a").has_value());
+  clock_.Advance(Duration::Minutes(5));
+  queues_->ProcessDue(clock_.Now());
+  EXPECT_EQ(ClaimNow(5), (Ids{"b"}));
+}
+
+TEST_F(InsightQueuesTest, ARemovalAnnouncedForAnotherEntryOfTheAgendaChangesNothing) {
+  Ready("a");
+  ReadyAgenda old_entry = Rows()[0];
+  old_entry.id = "an-older-entry";
+  queues_->OnChange(Change::ReadyRemoved(old_entry));
+  EXPECT_TRUE(queues_->Explain("a").has_value());
+  queues_->OnChange(Change::ReadyRemoved(Rows()[0]));
+  EXPECT_FALSE(queues_->Explain("a").has_value());
+}
+
+TEST_F(InsightQueuesTest, ResyncCatchesUpWithWhatOtherServersDidUnannounced) {
+  Ready("kept");
+  Ready("deleted-elsewhere");
+  ReadyAgenda added;
+  added.id = "ready-added-elsewhere";
+  added.insight_id = "ins";
+  added.agenda_id = "added-elsewhere";
+  added.customer_id = "acme";
+  added.added = clock_.Now();
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    POP_RETURN_IF_ERROR(w.AddReadyAgenda(added));
+                    return w.DeleteReadyAgendasOf("deleted-elsewhere").status();
+                  })
+                  .ok());
+  EXPECT_FALSE(queues_->Explain("added-elsewhere").has_value());
+  queues_->OnResync();
+  EXPECT_FALSE(queues_->Explain("deleted-elsewhere").has_value());
+  EXPECT_EQ(ClaimNow(5), (Ids{"kept", "added-elsewhere"}));
+}
+
+TEST_F(InsightQueuesTest, ConfirmedEntriesAreNotScheduledAfterARestart) {
+  Ready("running");
+  Ready("waiting");
+  ASSERT_EQ(ClaimNow(1, "p1"), (Ids{"running"}));
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) {
+                    return w.ConfirmReadyClaim("ready-running", "p1", clock_.Now()).status();
+                  })
+                  .ok());
+  Restart();
+  EXPECT_FALSE(queues_->Explain("running").has_value());
+  clock_.Advance(Duration::Minutes(5));
+  queues_->ProcessDue(clock_.Now());
+  EXPECT_EQ(ClaimNow(5), (Ids{"waiting"}));
+}
+
+TEST_F(InsightQueuesTest, RoundRobinContinuesFromTheTurnsAnotherServerSaved) {
+  PutInsight("ins", 0, SchedulingAlgorithm::kRoundRobin);
+  Ready("c1-a", "c1");
+  Ready("c2-a", "c2");
+  Ready("c3-a", "c3");
+  // Another server's runs left c3 owed a turn.
+  ASSERT_TRUE(
+      store_->Write([&](StoreWriter& w) {
+              return w.PutScheduleInfo({"ins", {"c3"}, clock_.Now()});
+            })
+          .ok());
+  queues_->OnChange(Change::ScheduleState("ins"));
+  PutInsight("ins", 1, SchedulingAlgorithm::kRoundRobin);
+  EXPECT_EQ(ClaimNow(1), (Ids{"c3-a"}));
+}
+
+TEST_F(InsightQueuesTest, RoundRobinTurnsAreSavedWithTheClaims) {
+  PutInsight("ins", 1, SchedulingAlgorithm::kRoundRobin);
+  Ready("c1-a", "c1");
+  Ready("c1-b", "c1");
+  Ready("c2-a", "c2");
+  EXPECT_EQ(ClaimNow(1), (Ids{"c1-a"}));
+  std::optional<InsightScheduleInfo> info;
+  ASSERT_TRUE(store_
+                  ->Read([&](StoreReader& r) -> Status {
+                    POP_ASSIGN_OR_RETURN(info, r.GetScheduleInfo("ins"));
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(info.has_value());  // no timer ran: the claim's transaction saved it
+}
+
 TEST_F(InsightQueuesTest, StopAnswersParkedClaimsEmpty) {
   bool answered = false;
   queues_->Claim("ins", 1, Duration::Seconds(20), "p1",

@@ -38,7 +38,7 @@ class MaintenanceTest : public ::testing::Test {
   app::Services services() {
     return app::Services{server_.store(), server_.clock(), server_.ids(), Duration::Seconds(5)};
   }
-  app::MaintenanceDeps deps() { return {services(), &server_.queues(), logger_, metrics_}; }
+  app::MaintenanceDeps deps() { return {services(), server_.changes(), logger_, metrics_}; }
 
   // Submits a one-operation agenda; returns {agenda id, progress id}.
   std::pair<std::string, std::string> Submit(const std::string& extra = "") {
@@ -140,7 +140,7 @@ TEST_F(MaintenanceTest, ReclaimerWithoutRetriesLeavesTheAgendaFailed) {
   const std::string progress_id = StartOne();
   app::Services no_retry = services();
   no_retry.retry_backoff.reset();
-  app::AgendaReclaimer reclaimer({no_retry, &server_.queues(), logger_, metrics_}, {});
+  app::AgendaReclaimer reclaimer({no_retry, server_.changes(), logger_, metrics_}, {});
   Advance(Duration::Minutes(6));
   ASSERT_TRUE(reclaimer.RunOnce().ok());
   Json progress = Progress(progress_id);
@@ -295,10 +295,13 @@ TEST_F(MaintenanceTest, RecoveryResumesExecutionsAndReleasesClaimsWithoutChargin
   const std::string executing = StartOne();
   auto [claimed_id, claimed] = Submit();
   ASSERT_EQ(AgendaIdsIn(Claim()), std::vector<std::string>{claimed_id});  // not yet reported
-  auto report = app::RecoverLocalExecutions({services(), nullptr, logger_, metrics_});
+  NullChangeFeed no_listener;
+  auto report = app::RecoverLocalExecutions({services(), no_listener, logger_, metrics_});
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_EQ(report->resumed, 1);
-  EXPECT_EQ(report->claims_released, 1);
+  // Both were the previous process's: the claim of one, the running execution (its confirmed
+  // claim) of the other.
+  EXPECT_EQ(report->claims_released, 2);
   Json progress = Progress(executing);
   EXPECT_EQ(StringAt(progress, "processingState"), "WAITING");
   EXPECT_EQ(StringAt(progress, "processingStateMessage"), "pending");
@@ -309,7 +312,9 @@ TEST_F(MaintenanceTest, RecoveryResumesExecutionsAndReleasesClaimsWithoutChargin
                   .Read([&](StoreReader& r) -> Status {
                     POP_ASSIGN_OR_RETURN(auto entries, r.ListReadyAgendas());
                     ready = entries.size();
-                    for (const auto& e : entries) all_unclaimed &= !e.claimed_by.has_value();
+                    for (const auto& e : entries) {
+                      all_unclaimed &= !e.claimed_by.has_value() && !e.confirmed;
+                    }
                     return Status::Ok();
                   })
                   .ok());

@@ -98,8 +98,8 @@ const std::vector<Row>& Rows() {
         {"400", "400", "200", "400", "200"});
     row("POST", "/resourcepool/service/updateAgendaProgress",
         "/resourcepool/service/updateAgendaProgress",
-        R"({"agendaProgress":{"id":"{P}","processingState":"EXECUTING"}})", "",
-        {"400", "400", "200", "400", "200"}, /*claim=*/true);
+        R"({"pullerId":"matrix-puller","agendaProgress":{"id":"{P}","processingState":"EXECUTING"}})",
+        "", {"400", "400", "200", "400", "200"}, /*claim=*/true);
     row("POST", "/resourcepool/service/updateAgenda", "/resourcepool/service/updateAgenda",
         R"({"agendaId":"{A}","operations":[{"name":"g","type":"sample"}]})", "",
         {"404", "404", "200", "404", "200"});
@@ -175,8 +175,11 @@ class MatrixFixture : public ServiceTest {
     return server_.Raw(row.method, prefix + Fill(row.path), body, headers);
   }
 
+  // Claims as the puller the updateAgendaProgress row reports as: the row checks who may call
+  // the route, the claim fence (only the holder reports) has tests of its own.
   void ClaimAgenda() {
-    ASSERT_EQ(AgendaIdsIn(GetAgenda(owner_)), std::vector<std::string>{ids_["{A}"]});
+    ASSERT_EQ(AgendaIdsIn(GetAgenda(owner_, 1, 0, "insight-1", R"(,"pullerId":"matrix-puller")")),
+              std::vector<std::string>{ids_["{A}"]});
   }
 
   std::string Snapshot() { return server_.Snapshot(); }

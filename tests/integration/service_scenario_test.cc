@@ -253,7 +253,12 @@ TEST_F(ConcurrentPullersServiceTest, EveryAgendaIsHandedOutExactlyOnce) {
   }
   EXPECT_TRUE(lost.empty()) << lost.size() << " agendas were never handed out";
   EXPECT_EQ(times.size(), static_cast<size_t>(kTotal));
-  for (const auto& id : submitted) EXPECT_TRUE(ReadyOf(id).empty()) << id;
+  // Each is running: its one ready entry confirmed, the fence of its execution.
+  for (const auto& id : submitted) {
+    std::vector<ReadyAgenda> ready = ReadyOf(id);
+    ASSERT_EQ(ready.size(), 1u) << id;
+    EXPECT_TRUE(ready[0].confirmed) << id;
+  }
 }
 
 }  // namespace

@@ -26,6 +26,22 @@ class UpdateAgendaProgressServiceTest : public ServiceTest {
     return attempts != nullptr && attempts->is_integer() ? attempts->AsInt() : 0;
   }
 
+  // getAgenda with a puller id; the reply.
+  ApiReply ClaimAs(const std::string& puller) {
+    return server_.Call(
+        "POST", "/resourcepool/service/getAgenda",
+        R"({"insightId":"insight-1","count":1,"waitSeconds":0,"pullerId":")" + puller + R"("})",
+        owner_);
+  }
+  ApiReply ReportAs(const std::string& puller, const std::string& state,
+                    const std::string& message = "", const std::string& token = "") {
+    std::string progress = R"({"id":")" + progress_id_ + R"(","processingState":")" + state + "\"";
+    if (!message.empty()) progress += R"(,"processingStateMessage":")" + message + "\"";
+    return server_.Call("POST", "/resourcepool/service/updateAgendaProgress",
+                        R"({"pullerId":")" + puller + R"(","agendaProgress":)" + progress + "}}",
+                        token.empty() ? owner_ : token);
+  }
+
   std::string id_;
   std::string progress_id_;
 };
@@ -124,7 +140,7 @@ TEST_F(UpdateAgendaProgressServiceTest, AttemptsCompletedCountsTransitionsIntoCo
 }
 
 TEST_F(UpdateAgendaProgressServiceTest, OnlyThePoolThatMayClaimReports) {
-  Claim();
+  ASSERT_EQ(AgendaIdsIn(ClaimAs("p-1")), std::vector<std::string>{id_});
   // Reading the insight is not enough (the original's rule): global and allowed customers, and
   // the agenda's own customer, are refused exactly as for an absent progress.
   AdminPut("/insight/insight-1", R"({"allowedCustomerIds":["acme","globex"]})");
@@ -137,8 +153,9 @@ TEST_F(UpdateAgendaProgressServiceTest, OnlyThePoolThatMayClaimReports) {
               "The AgendaProgress specified was not found or is not visible: " + progress_id_);
   }
   EXPECT_EQ(server_.Snapshot(), before);
-  EXPECT_EQ(ReportState(owner_, progress_id_, "EXECUTING", "owner").status, 200);
-  EXPECT_EQ(ReportState(admin_, progress_id_, "EXECUTING", "admin").status, 200);
+  // Those who may act for the insight report, as the claim's holder (the claim fence).
+  EXPECT_EQ(ReportAs("p-1", "EXECUTING", "owner").status, 200);
+  EXPECT_EQ(ReportAs("p-1", "EXECUTING", "admin", admin_).status, 200);
 }
 
 TEST_F(UpdateAgendaProgressServiceTest, UnknownProgressIs400) {
@@ -178,14 +195,17 @@ TEST_F(UpdateAgendaProgressServiceTest, OperationProgressWithoutOperationIs422An
 TEST_F(UpdateAgendaProgressServiceTest, TheReportConfirmsTheClaim) {
   Claim();
   ASSERT_EQ(ReadyOf(id_).size(), 1u);
+  EXPECT_FALSE(ReadyOf(id_)[0].confirmed);
   ASSERT_EQ(ReportState(owner_, progress_id_, "EXECUTING", "Running Operations").status, 200);
-  EXPECT_TRUE(ReadyOf(id_).empty());
+  // The entry stays, confirmed: the fence of this execution.
+  ASSERT_EQ(ReadyOf(id_).size(), 1u);
+  EXPECT_TRUE(ReadyOf(id_)[0].confirmed);
   // Long after the lease would have ended, nobody gets it again.
   server_.clock().Advance(Duration::Seconds(61));
   server_.queues().ProcessDue(server_.clock().Now());
   EXPECT_TRUE(AgendaIdsIn(GetAgenda(owner_, 5)).empty());
-  EXPECT_TRUE(ReadyOf(id_).empty());
   EXPECT_EQ(ReportState(owner_, progress_id_, "COMPLETE", "succeeded").status, 200);
+  EXPECT_TRUE(ReadyOf(id_).empty());  // the execution ended: so did its fence
 }
 
 TEST_F(UpdateAgendaProgressServiceTest, AReportAfterTheClaimLapsedIsAConflict) {
@@ -202,7 +222,8 @@ TEST_F(UpdateAgendaProgressServiceTest, AReportAfterTheClaimLapsedIsAConflict) {
   // The agenda is claimable again, and the next claimer's report is accepted.
   EXPECT_EQ(AgendaIdsIn(GetAgenda(owner_)), std::vector<std::string>{id_});
   EXPECT_EQ(ReportState(owner_, progress_id_, "EXECUTING", "Running Operations").status, 200);
-  EXPECT_TRUE(ReadyOf(id_).empty());
+  ASSERT_EQ(ReadyOf(id_).size(), 1u);
+  EXPECT_TRUE(ReadyOf(id_)[0].confirmed);
 }
 
 TEST_F(UpdateAgendaProgressServiceTest, AReportNamingAnotherPullerIsAConflict) {
@@ -224,7 +245,43 @@ TEST_F(UpdateAgendaProgressServiceTest, AReportNamingAnotherPullerIsAConflict) {
                                 R"(","processingState":"EXECUTING"}})",
                             owner_);
   EXPECT_EQ(owner.status, 200) << ToJsonText(owner.body);
+  ASSERT_EQ(ReadyOf(id_).size(), 1u);
+  EXPECT_TRUE(ReadyOf(id_)[0].confirmed);
+}
+
+// The claim fence lasts for the whole execution, not only until the first report.
+
+TEST_F(UpdateAgendaProgressServiceTest, AStaleExecutorIsRefusedAfterAnotherClaimedAndConfirmed) {
+  ASSERT_EQ(AgendaIdsIn(ClaimAs("p-1")), std::vector<std::string>{id_});
+  LetLeasesLapse();  // p-1's executor is slow: its claim lapses before it reports
+  ASSERT_EQ(AgendaIdsIn(ClaimAs("p-2")), std::vector<std::string>{id_});
+  ASSERT_EQ(ReportAs("p-2", "EXECUTING").status, 200);
+  const std::string before = server_.Snapshot();
+  auto stale = ReportAs("p-1", "EXECUTING");
+  EXPECT_EQ(stale.status, 409) << ToJsonText(stale.body);
+  EXPECT_EQ(stale.ErrorDescription(),
+            "Agenda " + id_ + " is claimed by p-2, not by p-1; stop this execution.");
+  EXPECT_EQ(server_.Snapshot(), before);
+  // Later too, and even once p-2's lease would have ended.
+  LetLeasesLapse();
+  EXPECT_EQ(ReportAs("p-1", "COMPLETE", "succeeded").status, 409);
+  EXPECT_EQ(ReportAs("p-2", "EXECUTING").status, 200);
+  EXPECT_EQ(ReportAs("p-2", "COMPLETE", "succeeded").status, 200);
   EXPECT_TRUE(ReadyOf(id_).empty());
+}
+
+TEST_F(UpdateAgendaProgressServiceTest, ARerunReplacesTheFenceAndTheOldExecutionIsRefused) {
+  ASSERT_EQ(AgendaIdsIn(ClaimAs("p-1")), std::vector<std::string>{id_});
+  ASSERT_EQ(ReportAs("p-1", "EXECUTING").status, 200);
+  ASSERT_EQ(Rerun(acme_, id_).status, 200);
+  ASSERT_EQ(ReadyOf(id_).size(), 1u);
+  EXPECT_FALSE(ReadyOf(id_)[0].confirmed);
+  EXPECT_FALSE(ReadyOf(id_)[0].claimed_by.has_value());
+  auto stale = ReportAs("p-1", "EXECUTING");
+  EXPECT_EQ(stale.status, 409) << ToJsonText(stale.body);
+  // The rerun is claimed and run afresh.
+  ASSERT_EQ(AgendaIdsIn(ClaimAs("p-2")), std::vector<std::string>{id_});
+  EXPECT_EQ(ReportAs("p-2", "EXECUTING").status, 200);
 }
 
 TEST_F(UpdateAgendaProgressServiceTest, AnAgendaThatWasNeverScheduledMayReport) {

@@ -188,6 +188,24 @@ bool Connection::InFailedTransaction() const {
 
 int Connection::server_version() const { return PQserverVersion(conn_); }
 
+int Connection::socket() const { return PQsocket(conn_); }
+
+Result<std::vector<Notification>> Connection::TakeNotifications() {
+  if (PQconsumeInput(conn_) == 0) {
+    std::string reason = Clean(PQerrorMessage(conn_), password_);
+    last_error_ = Error(ErrorCode::kUnavailable,
+                        "the PostgreSQL server is unreachable: " + endpoint_ + ": " + reason);
+    return last_error_;
+  }
+  std::vector<Notification> received;
+  while (PGnotify* notify = PQnotifies(conn_)) {
+    received.push_back({notify->relname != nullptr ? notify->relname : "",
+                        notify->extra != nullptr ? notify->extra : ""});
+    PQfreemem(notify);
+  }
+  return received;
+}
+
 Error Connection::MakeError(pg_result* result, std::string_view sql) {
   const char* primary =
       result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;

@@ -21,6 +21,12 @@ struct pg_result;
 
 namespace pop::postgres {
 
+// A NOTIFY this connection received on a channel it LISTENs to.
+struct Notification {
+  std::string channel;
+  std::string payload;
+};
+
 // A value bound to a query parameter ($1, $2 ...). Text parameters go as text and PostgreSQL
 // infers their type from the statement; bytes go in binary format (a bytea column).
 struct Param {
@@ -93,6 +99,12 @@ class Connection {
   bool InTransaction() const;        // inside BEGIN ... COMMIT, failed or not
   bool InFailedTransaction() const;  // a statement failed; only ROLLBACK (TO) is accepted now
   int server_version() const;        // e.g. 150004
+
+  // The connection's socket, to wait with poll(2) for what the server sends (notifications).
+  int socket() const;
+  // Reads what the server sent without blocking and returns the notifications that arrived
+  // (LISTEN), oldest first. kUnavailable when the connection broke.
+  [[nodiscard]] Result<std::vector<Notification>> TakeNotifications();
 
   // "host:port" of the server, for messages.
   const std::string& endpoint() const { return endpoint_; }

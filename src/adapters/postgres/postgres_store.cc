@@ -107,6 +107,18 @@ Result<std::unique_ptr<Connection>> Connect(const PostgresStoreOptions& options)
   return Connection::Open(options.conninfo, options.connect_timeout);
 }
 
+// The writer's connection: its changes are announced with the store's origin (migration
+// 0002's pop_change_notify reads the setting).
+Result<std::unique_ptr<Connection>> ConnectWriter(const PostgresStoreOptions& options) {
+  POP_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer, Connect(options));
+  if (!options.origin.empty()) {
+    POP_RETURN_IF_ERROR(
+        writer->Execute("SELECT set_config('pop.origin', $1, false)", {Param::Text(options.origin)})
+            .status());
+  }
+  return writer;
+}
+
 // Why a broken connection failed, for a caller whose closure did not say.
 Error BrokenError(const Connection& connection) {
   if (!connection.last_error().message.empty()) return connection.last_error();
@@ -117,7 +129,7 @@ Error BrokenError(const Connection& connection) {
 }  // namespace
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresStoreOptions& options) {
-  POP_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer, Connect(options));
+  POP_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer, ConnectWriter(options));
   if (writer->server_version() < kMinimumServerVersion) {
     return Error(ErrorCode::kUnavailable, "PostgreSQL 12 or newer is required; " +
                                               writer->endpoint() + " runs version " +
@@ -182,7 +194,7 @@ Status PostgresStore::Write(const std::function<Status(StoreWriter&)>& fn) {
 std::vector<Status> PostgresStore::CommitBatch(std::span<const sql::WriteFn* const> batch) {
   if (writer_ == nullptr || writer_->IsBroken()) {
     writer_.reset();
-    Result<std::unique_ptr<Connection>> connected = Connect(options_);
+    Result<std::unique_ptr<Connection>> connected = ConnectWriter(options_);
     if (!connected.ok()) return AbandonBatch(batch.size(), connected.error(), false);
     writer_ = std::move(connected).value();
   }

@@ -39,6 +39,9 @@ struct PostgresStoreOptions {
   std::chrono::seconds connect_timeout{10};  // unless the connection string sets one
   // Put refuses (kValidation, naming the field) a document nesting deeper than this.
   size_t max_document_depth = kMaxJsonDepth;
+  // Names this store's writes in the change feed's announcements (the setting pop.origin of the
+  // writer connection), so that the server's own PostgresChangeFeed skips them; empty: unnamed.
+  std::string origin;
 };
 
 // Counters for metrics and tests; `writes / commits` is the mean group-commit batch size.

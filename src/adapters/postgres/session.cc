@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "adapters/sql/object_table.h"
+#include "adapters/sql/ready_sql.h"
 #include "adapters/sql/stored_values.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
@@ -120,10 +121,8 @@ Result<int64_t> Session::Count(ObjectKind kind, const ObjectQuery& query) {
 Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where,
                                                      const std::vector<Param>& params) {
   POP_ASSIGN_OR_RETURN(Rows rows,
-                       connection_.Execute("SELECT id, insight_id, agenda_id, customer_id, added,"
-                                           " priority, seq, claimed_by, lease_until, not_before"
-                                           " FROM ready_agenda " +
-                                               std::string(where),
+                       connection_.Execute(std::string("SELECT ") + sql::kReadyColumns +
+                                               " FROM ready_agenda " + std::string(where),
                                            params));
   std::vector<ReadyAgenda> entries;
   entries.reserve(static_cast<size_t>(rows.size()));
@@ -140,6 +139,7 @@ Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where,
     if (!rows.IsNull(row, 7)) entry.claimed_by = std::string(rows.Text(row, 7));
     entry.lease_until = OptionalTime(rows, row, 8);
     entry.not_before = OptionalTime(rows, row, 9);
+    entry.confirmed = rows.Bool(row, 10);
     entries.push_back(std::move(entry));
   }
   return entries;
@@ -220,12 +220,13 @@ Status Session::AddReadyAgenda(const ReadyAgenda& ready) {
       Rows rows,
       connection_.Execute(
           "INSERT INTO ready_agenda (id, insight_id, agenda_id, customer_id, added, priority,"
-          " claimed_by, lease_until, not_before) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-          " ON CONFLICT DO NOTHING",
+          " claimed_by, lease_until, not_before, confirmed) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+          " $8, $9, $10) ON CONFLICT DO NOTHING",
           {Param::Text(ready.id), Param::Text(ready.insight_id), Param::Text(ready.agenda_id),
            Param::Text(ready.customer_id), Param::Int(ready.added.millis()),
            Param::Int(ready.priority), Param::OptionalText(ready.claimed_by),
-           TimeParam(ready.lease_until), TimeParam(ready.not_before)}));
+           TimeParam(ready.lease_until), TimeParam(ready.not_before),
+           Param::Bool(ready.confirmed)}));
   return ConflictUnlessInserted(rows, "a ready agenda with id '" + ready.id + "' already exists");
 }
 
@@ -245,22 +246,47 @@ Result<bool> Session::DeleteReadyAgenda(std::string_view ready_id) {
 Status Session::SetReadyClaim(std::string_view ready_id,
                               const std::optional<std::string>& claimed_by,
                               std::optional<Timestamp> lease_until) {
-  POP_ASSIGN_OR_RETURN(
-      Rows rows,
-      connection_.Execute(
-          "UPDATE ready_agenda SET claimed_by = $2, lease_until = $3 WHERE id = $1",
-          {Param::Text(ready_id), Param::OptionalText(claimed_by), TimeParam(lease_until)}));
+  POP_ASSIGN_OR_RETURN(Rows rows,
+                       connection_.Execute(sql::SetReadyClaimSql(kDialect),
+                                           {Param::Text(ready_id), Param::OptionalText(claimed_by),
+                                            TimeParam(lease_until)}));
   if (rows.affected() == 0) {
     return Status(ErrorCode::kNotFound, "ready agenda '" + std::string(ready_id) + "' is gone");
   }
   return Status::Ok();
 }
 
+Result<bool> Session::ClaimReady(std::string_view ready_id, std::string_view claimer,
+                                 Timestamp lease_until, Timestamp now) {
+  POP_ASSIGN_OR_RETURN(
+      Rows rows, connection_.Execute(sql::ClaimReadySql(kDialect),
+                                     {Param::Text(ready_id), Param::Text(claimer),
+                                      Param::Int(lease_until.millis()), Param::Int(now.millis())}));
+  return rows.affected() > 0;
+}
+
+Result<bool> Session::ReleaseReadyClaim(std::string_view ready_id, std::string_view claimer,
+                                        Timestamp lease_until) {
+  POP_ASSIGN_OR_RETURN(Rows rows, connection_.Execute(sql::ReleaseReadyClaimSql(kDialect),
+                                                      {Param::Text(ready_id), Param::Text(claimer),
+                                                       Param::Int(lease_until.millis())}));
+  return rows.affected() > 0;
+}
+
+Result<bool> Session::ConfirmReadyClaim(std::string_view ready_id, std::string_view claimer,
+                                        Timestamp now) {
+  POP_ASSIGN_OR_RETURN(Rows rows, connection_.Execute(sql::ConfirmReadyClaimSql(kDialect),
+                                                      {Param::Text(ready_id), Param::Text(claimer),
+                                                       Param::Int(now.millis())}));
+  return rows.affected() > 0;
+}
+
 Result<int64_t> Session::ReleaseAllClaims() {
-  POP_ASSIGN_OR_RETURN(Rows rows,
-                       connection_.Execute("UPDATE ready_agenda SET claimed_by = NULL,"
-                                           " lease_until = NULL WHERE claimed_by IS NOT NULL"));
-  return rows.affected();
+  // Several servers share this store: every claim but this server's own belongs to another
+  // server's puller, and taking them away would let two executors run one agenda.
+  return Error(ErrorCode::kInvalidArgument,
+               "releasing every claim is refused on PostgreSQL: other servers sharing the store "
+               "hold claims too (only a store with one server, pop dev's SQLite, may)");
 }
 
 Status Session::PutScheduleInfo(const InsightScheduleInfo& info) {

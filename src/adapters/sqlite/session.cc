@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "adapters/sql/object_table.h"
+#include "adapters/sql/ready_sql.h"
 #include "adapters/sql/stored_values.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
@@ -125,10 +126,8 @@ Result<int64_t> Session::Count(ObjectKind kind, const ObjectQuery& query) {
 
 Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where, std::string_view arg) {
   POP_ASSIGN_OR_RETURN(Statement statement,
-                       connection_.Prepare("SELECT id, insight_id, agenda_id, customer_id, added,"
-                                           " priority, seq, claimed_by, lease_until, not_before"
-                                           " FROM ready_agenda " +
-                                           std::string(where)));
+                       connection_.Prepare(std::string("SELECT ") + sql::kReadyColumns +
+                                           " FROM ready_agenda " + std::string(where)));
   if (!arg.empty()) statement.BindText(1, arg);
   std::vector<ReadyAgenda> entries;
   for (;;) {
@@ -149,6 +148,7 @@ Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where, std
     if (!statement.ColumnIsNull(9)) {
       entry.not_before = Timestamp::FromMillis(statement.ColumnInt(9));
     }
+    entry.confirmed = statement.ColumnInt(10) != 0;
     entries.push_back(std::move(entry));
   }
 }
@@ -238,8 +238,8 @@ Status Session::AddReadyAgenda(const ReadyAgenda& ready) {
   POP_ASSIGN_OR_RETURN(
       Statement statement,
       connection_.Prepare("INSERT INTO ready_agenda (id, insight_id, agenda_id, customer_id, added,"
-                          " priority, claimed_by, lease_until, not_before)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+                          " priority, claimed_by, lease_until, not_before, confirmed)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
   statement.BindText(1, ready.id);
   statement.BindText(2, ready.insight_id);
   statement.BindText(3, ready.agenda_id);
@@ -261,6 +261,7 @@ Status Session::AddReadyAgenda(const ReadyAgenda& ready) {
   } else {
     statement.BindNull(9);
   }
+  statement.BindInt(10, ready.confirmed ? 1 : 0);
   return WithConflictMessage(statement.Run(),
                              "a ready agenda with id '" + ready.id + "' already exists");
 }
@@ -284,10 +285,8 @@ Result<bool> Session::DeleteReadyAgenda(std::string_view ready_id) {
 Status Session::SetReadyClaim(std::string_view ready_id,
                               const std::optional<std::string>& claimed_by,
                               std::optional<Timestamp> lease_until) {
-  POP_ASSIGN_OR_RETURN(
-      Statement statement,
-      connection_.Prepare(
-          "UPDATE ready_agenda SET claimed_by = ?2, lease_until = ?3 WHERE id = ?1"));
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare(sql::SetReadyClaimSql(SqlDialect::kSqlite)));
   statement.BindText(1, ready_id);
   if (claimed_by) {
     statement.BindText(2, *claimed_by);
@@ -306,10 +305,43 @@ Status Session::SetReadyClaim(std::string_view ready_id,
   return Status::Ok();
 }
 
+Result<bool> Session::ClaimReady(std::string_view ready_id, std::string_view claimer,
+                                 Timestamp lease_until, Timestamp now) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare(sql::ClaimReadySql(SqlDialect::kSqlite)));
+  statement.BindText(1, ready_id);
+  statement.BindText(2, claimer);
+  statement.BindInt(3, lease_until.millis());
+  statement.BindInt(4, now.millis());
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes() > 0;
+}
+
+Result<bool> Session::ReleaseReadyClaim(std::string_view ready_id, std::string_view claimer,
+                                        Timestamp lease_until) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare(sql::ReleaseReadyClaimSql(SqlDialect::kSqlite)));
+  statement.BindText(1, ready_id);
+  statement.BindText(2, claimer);
+  statement.BindInt(3, lease_until.millis());
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes() > 0;
+}
+
+Result<bool> Session::ConfirmReadyClaim(std::string_view ready_id, std::string_view claimer,
+                                        Timestamp now) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare(sql::ConfirmReadyClaimSql(SqlDialect::kSqlite)));
+  statement.BindText(1, ready_id);
+  statement.BindText(2, claimer);
+  statement.BindInt(3, now.millis());
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes() > 0;
+}
+
 Result<int64_t> Session::ReleaseAllClaims() {
   POP_ASSIGN_OR_RETURN(Statement statement,
-                       connection_.Prepare("UPDATE ready_agenda SET claimed_by = NULL,"
-                                           " lease_until = NULL WHERE claimed_by IS NOT NULL"));
+                       connection_.Prepare(sql::ReleaseAllClaimsSql(SqlDialect::kSqlite)));
   POP_RETURN_IF_ERROR(statement.Run());
   return connection_.Changes();
 }

@@ -43,6 +43,12 @@ class Session final : public StoreWriter {
   Result<bool> DeleteReadyAgenda(std::string_view ready_id) override;
   Status SetReadyClaim(std::string_view ready_id, const std::optional<std::string>& claimed_by,
                        std::optional<Timestamp> lease_until) override;
+  Result<bool> ClaimReady(std::string_view ready_id, std::string_view claimer,
+                          Timestamp lease_until, Timestamp now) override;
+  Result<bool> ReleaseReadyClaim(std::string_view ready_id, std::string_view claimer,
+                                 Timestamp lease_until) override;
+  Result<bool> ConfirmReadyClaim(std::string_view ready_id, std::string_view claimer,
+                                 Timestamp now) override;
   Result<int64_t> ReleaseAllClaims() override;
   Status PutScheduleInfo(const InsightScheduleInfo& info) override;
   Status AppendOperationLog(std::string_view operation_progress_id, std::string_view text,

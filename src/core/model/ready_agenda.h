@@ -1,6 +1,8 @@
 // ReadyAgenda (spec §3.12): an agenda that waits to be scheduled into its insight's queue, and,
-// once a puller claims it, the lease of that claim. The row disappears when the executor's first
-// report confirms the claim (or the agenda is deleted).
+// once a puller claims it, the lease of that claim. The executor's first report confirms the
+// claim: the row stays, `confirmed`, as the fence that only its holder may report through, until
+// the execution ends (the agenda completes, is rerun, cancelled or deleted). Design:
+// docs/design/scheduler.md.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,9 @@ struct ReadyAgenda {
   std::optional<Timestamp> lease_until;
   // Not scheduled before this time (the backoff of an automatic retry).
   std::optional<Timestamp> not_before;
+  // The holder's executor reported: the agenda runs, the entry is no longer scheduled, and
+  // claimed_by names the only one whose reports are accepted.
+  bool confirmed = false;
 };
 
 // Scheduler bookkeeping of one insight (spec §3.13): the RoundRobin carry-over list.

@@ -36,8 +36,11 @@ std::string RoundRobinReason(size_t own_ahead, size_t others_ahead, const std::s
 
 }  // namespace
 
-RoundRobinPolicy::RoundRobinPolicy(const RoundRobinState& initial) {
-  for (const std::string& customer_id : initial.pending_customer_ids) {
+RoundRobinPolicy::RoundRobinPolicy(const RoundRobinState& initial) { RestoreState(initial); }
+
+void RoundRobinPolicy::RestoreState(const RoundRobinState& state) {
+  pending_.clear();
+  for (const std::string& customer_id : state.pending_customer_ids) {
     pending_.push_back(Customer(customer_id));
   }
 }

@@ -43,6 +43,8 @@ class RoundRobinPolicy final : public SchedulingPolicy {
   void SetPoolCustomers(const std::vector<std::string>& customer_ids) override;
   // The pending list to persist (InsightScheduleInfo.pendingCustomerIds).
   RoundRobinState state() const override;
+  // Replaces the pending list.
+  void RestoreState(const RoundRobinState& state) override;
 
  private:
   struct CustomerQueue {

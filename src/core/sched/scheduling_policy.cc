@@ -26,6 +26,8 @@ void SchedulingPolicy::SetValidCustomerWeight(std::string_view /*customer_id*/, 
 
 RoundRobinState SchedulingPolicy::state() const { return {}; }
 
+void SchedulingPolicy::RestoreState(const RoundRobinState& /*state*/) {}
+
 std::unique_ptr<SchedulingPolicy> MakeFifoPolicy() { return std::make_unique<FifoPolicy>(); }
 
 std::unique_ptr<SchedulingPolicy> MakePriorityPolicy() {

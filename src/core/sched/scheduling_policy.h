@@ -92,6 +92,10 @@ class SchedulingPolicy {
   // State to persist after each PopBatch and pass back to MakePolicy at start; empty for every
   // algorithm but RoundRobin.
   virtual RoundRobinState state() const;
+  // Continues from `state` as if it had been passed to MakePolicy (another scheduler sharing the
+  // store saved it after its own runs); the waiting candidates stay. Ignored by every algorithm
+  // but RoundRobin. O(|state|).
+  virtual void RestoreState(const RoundRobinState& state);
 
  private:
   virtual void SetValidCustomerWeight(std::string_view customer_id, double weight);

@@ -167,6 +167,30 @@ TEST(RoundRobinPolicyTest, StateRestoredIntoANewPolicyContinuesTheRotation) {
   EXPECT_THAT(IdsOf(restarted.PopBatch(3)), ElementsAre("B2", "C2", "A2"));
 }
 
+// Another scheduler sharing the store saved its pending list: this policy's next run starts from
+// it, and the waiting candidates stay.
+TEST(RoundRobinPolicyTest, RestoreStateReplacesThePendingListAndKeepsTheCandidates) {
+  RoundRobinPolicy policy(Pending({"A"}));
+  policy.SetPoolCustomers({"A", "B", "C"});
+  policy.Add(MakeCandidate("a1", "A", 1));
+  policy.Add(MakeCandidate("b1", "B", 2));
+  policy.Add(MakeCandidate("c1", "C", 3));
+  policy.RestoreState(Pending({"C", "B"}));
+  EXPECT_EQ(policy.state(), Pending({"C", "B"}));
+  EXPECT_EQ(policy.size(), 3u);
+  EXPECT_THAT(IdsOf(policy.PopBatch(1)), ElementsAre("c1"));
+}
+
+// The other algorithms have no carry-over: restoring one changes nothing.
+TEST(RoundRobinPolicyTest, OtherAlgorithmsIgnoreARestoredState) {
+  auto fifo = MakeFifoPolicy();
+  fifo->Add(MakeCandidate("a1", "A", 1));
+  fifo->Add(MakeCandidate("c1", "C", 2));
+  fifo->RestoreState(Pending({"C"}));
+  EXPECT_EQ(fifo->state(), RoundRobinState{});
+  EXPECT_THAT(IdsOf(fifo->PopBatch(1)), ElementsAre("a1"));
+}
+
 TEST(RoundRobinPolicyTest, MakeRoundRobinPolicyStartsFromTheGivenState) {
   auto policy = MakeRoundRobinPolicy(Pending({"B"}));
   policy->SetPoolCustomers({"A", "B"});

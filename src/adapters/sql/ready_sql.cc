@@ -1,0 +1,57 @@
+#include "adapters/sql/ready_sql.h"
+
+namespace pop::sql {
+namespace {
+
+// The statements are written with PostgreSQL's $N placeholders; SQLite's are ?N. TRUE and FALSE
+// are keywords of both (SQLite stores them as 1 and 0 in its INTEGER column).
+std::string InDialect(SqlDialect dialect, std::string text) {
+  if (dialect == SqlDialect::kSqlite) {
+    for (char& c : text) {
+      if (c == '$') c = '?';
+    }
+  }
+  return text;
+}
+
+// Who may take the claim of a row: see ClaimReadySql.
+constexpr char kClaimable[] =
+    "confirmed = FALSE AND (claimed_by IS NULL OR lease_until IS NULL OR lease_until <= $4"
+    " OR claimed_by = $2)";
+
+}  // namespace
+
+std::string ClaimReadySql(SqlDialect dialect) {
+  const std::string set = "UPDATE ready_agenda SET claimed_by = $2, lease_until = $3 WHERE ";
+  if (dialect == SqlDialect::kPostgres) {
+    return set + "id = (SELECT id FROM ready_agenda WHERE id = $1 AND " + kClaimable +
+           " FOR UPDATE SKIP LOCKED)";
+  }
+  return InDialect(dialect, set + "id = $1 AND " + kClaimable);
+}
+
+std::string ReleaseReadyClaimSql(SqlDialect dialect) {
+  return InDialect(dialect,
+                   "UPDATE ready_agenda SET claimed_by = NULL, lease_until = NULL WHERE id = $1"
+                   " AND claimed_by = $2 AND lease_until = $3 AND confirmed = FALSE");
+}
+
+std::string ConfirmReadyClaimSql(SqlDialect dialect) {
+  return InDialect(dialect,
+                   "UPDATE ready_agenda SET confirmed = TRUE WHERE id = $1 AND claimed_by = $2"
+                   " AND (confirmed = TRUE OR lease_until > $3)");
+}
+
+std::string SetReadyClaimSql(SqlDialect dialect) {
+  return InDialect(dialect,
+                   "UPDATE ready_agenda SET claimed_by = $2, lease_until = $3, confirmed = FALSE"
+                   " WHERE id = $1");
+}
+
+std::string ReleaseAllClaimsSql(SqlDialect dialect) {
+  return InDialect(dialect,
+                   "UPDATE ready_agenda SET claimed_by = NULL, lease_until = NULL,"
+                   " confirmed = FALSE WHERE claimed_by IS NOT NULL OR confirmed = TRUE");
+}
+
+}  // namespace pop::sql

@@ -1,0 +1,40 @@
+// The statements on ready entries and their claims (table ready_agenda), in the dialect of either
+// SQL store, so that SQLite and PostgreSQL decide a claim with the same conditions: the claim is a
+// compare-and-set (docs/design/scheduler.md, "Claims are decided in the store"). Parameters are
+// numbered as each function says; values are always bound, never part of the text. Pure;
+// thread-safe.
+#pragma once
+
+#include <string>
+
+#include "adapters/sql/object_table.h"
+
+namespace pop::sql {
+
+// The columns of a ready entry as both sessions read them, in this order: id, insight_id,
+// agenda_id, customer_id, added, priority, seq, claimed_by, lease_until, not_before, confirmed.
+inline constexpr char kReadyColumns[] =
+    "id, insight_id, agenda_id, customer_id, added, priority, seq, claimed_by, lease_until,"
+    " not_before, confirmed";
+
+// 1 id, 2 claimer, 3 lease_until, 4 now. One row changed when the claim is taken: the entry is
+// not confirmed and is unclaimed, or its lease ended at `now`, or the claimer holds it already.
+// PostgreSQL locks the row with FOR UPDATE SKIP LOCKED: a row another transaction is changing is
+// skipped (no row changed) instead of waited for, so claims never wait on each other and two
+// servers' claim batches cannot deadlock.
+std::string ClaimReadySql(SqlDialect dialect);
+
+// 1 id, 2 claimer, 3 lease_until. One row changed when exactly that unconfirmed lease was held.
+std::string ReleaseReadyClaimSql(SqlDialect dialect);
+
+// 1 id, 2 claimer, 3 now. One row changed when the claimer holds the entry and it is confirmed
+// already or its lease runs past `now`; the entry is then confirmed.
+std::string ConfirmReadyClaimSql(SqlDialect dialect);
+
+// 1 id, 2 claimed_by (or NULL), 3 lease_until (or NULL). Unconditional; also unconfirms.
+std::string SetReadyClaimSql(SqlDialect dialect);
+
+// No parameters. Clears every claim and confirmation (a store with one server only).
+std::string ReleaseAllClaimsSql(SqlDialect dialect);
+
+}  // namespace pop::sql
