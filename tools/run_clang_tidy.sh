@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs clang-tidy 14 over every project source file with the build's compile_commands.json.
+# Runs clang-tidy 14 over every project source file with the build's compile_commands.json, with
+# clang's -Wthread-safety on: the lock annotations of src/ports/mutex.h are checked here.
 # Usage: tools/run_clang_tidy.sh <build-dir> [files...]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,7 +14,8 @@ else
 fi
 jobs="$(nproc)"
 printf '%s\n' "${files[@]}" |
-  xargs -P "$jobs" -n 4 clang-tidy-14 -p "$build" --quiet --extra-arg=-Wno-unknown-warning-option 2>&1 |
+  xargs -P "$jobs" -n 4 clang-tidy-14 -p "$build" --quiet --extra-arg=-Wno-unknown-warning-option \
+    --extra-arg=-Wthread-safety 2>&1 |
   grep -v -E '^[0-9]+ warnings? generated|^Suppressed [0-9]+ warnings|^Use -header-filter|^Use -system-headers' |
   tee /tmp/pop-tidy.$$ || true
 if grep -q -E 'error:|warning:' /tmp/pop-tidy.$$; then
