@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <condition_variable>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -367,11 +366,11 @@ Result<std::string> KubernetesClient::Perform(const Call& call) {
       const int seconds = std::atoi(transfer.retry_after.c_str());
       if (seconds > 0) wait = Duration::Seconds(std::min(seconds, 10));
     }
-    std::mutex mu;
-    std::condition_variable cv;
-    std::unique_lock<std::mutex> lock(mu);
+    Mutex mu;
+    std::condition_variable cv;  // never notified: the wait ends at the deadline
+    MutexLock lock(mu);
     const Timestamp deadline = clock_.Now() + wait;
-    while (clock_.Now() < deadline) clock_.WaitUntil(cv, lock, deadline);
+    while (clock_.Now() < deadline) mu.WaitUntil(clock_, cv, deadline);
     backoff = std::min(backoff + backoff, options_.max_backoff);
   }
 }

@@ -64,7 +64,9 @@ Result<YAML::Node> NamedEntry(const YAML::Node& root, const std::string& list,
     if (entry["name"].as<std::string>() != name) continue;
     const YAML::Node body = entry[inner];
     if (!body || !body.IsMap()) {
-      return Invalid(origin, list + "[" + name + "]." + inner, "missing (a map is required)");
+      std::string field = list;
+      field.append("[").append(name).append("].").append(inner);
+      return Invalid(origin, field, "missing (a map is required)");
     }
     return body;
   }

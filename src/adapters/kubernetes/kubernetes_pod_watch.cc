@@ -39,7 +39,7 @@ class PodWatchLoop final : public PodWatch {
   void Stop() override {
     stop_.store(true);
     {
-      std::lock_guard<std::mutex> lock(wait_mu_);
+      MutexLock lock(wait_mu_);
       wake_.notify_all();
     }
     if (thread_.joinable()) thread_.join();
@@ -129,9 +129,9 @@ class PodWatchLoop final : public PodWatch {
   }
 
   void Wait(Duration duration) {
-    std::unique_lock<std::mutex> lock(wait_mu_);
+    MutexLock lock(wait_mu_);
     const Timestamp deadline = clock_.Now() + duration;
-    while (!stop_.load() && clock_.Now() < deadline) clock_.WaitUntil(wake_, lock, deadline);
+    while (!stop_.load() && clock_.Now() < deadline) wait_mu_.WaitUntil(clock_, wake_, deadline);
   }
 
   KubernetesClient& client_;
@@ -143,7 +143,7 @@ class PodWatchLoop final : public PodWatch {
   std::optional<PodList> initial_;            // set before the thread starts, then its own
   std::map<std::string, std::string> known_;  // name → resourceVersion; the thread's own
   std::atomic<bool> stop_{false};
-  std::mutex wait_mu_;  // only for the backoff wait (Clock::WaitUntil takes a std::mutex)
+  Mutex wait_mu_;  // only for the backoff wait, which Stop interrupts
   std::condition_variable wake_;
   std::thread thread_;
 };
