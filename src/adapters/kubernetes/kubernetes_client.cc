@@ -349,11 +349,16 @@ Result<std::string> KubernetesClient::Perform(const Call& call) {
     if (code == CURLE_WRITE_ERROR && transfer.stopped_by_reader) return std::string();
     if (code == CURLE_ABORTED_BY_CALLBACK) return std::string();  // stopped
     if (code != CURLE_OK) {
-      error =
-          Error(ErrorCode::kUnavailable,
-                "Kubernetes API " + config_.server + " unreachable to " + Describe(call) + ": " +
-                    (detail[0] != '\0' ? std::string(detail) : curl_easy_strerror(code)));
-      retriable = call.method != "POST";
+      const bool is_tls_trust = code == CURLE_PEER_FAILED_VERIFICATION ||
+                                code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CERTPROBLEM;
+      error = Error(ErrorCode::kUnavailable,
+                    "Kubernetes API " + config_.server +
+                        (is_tls_trust ? " is not trusted (check the CA and client certificate) to "
+                                      : " unreachable to ") +
+                        Describe(call) + ": " +
+                        (detail[0] != '\0' ? std::string(detail) : curl_easy_strerror(code)));
+      // Retrying cannot fix a certificate; a POST may have been applied before the cut.
+      retriable = call.method != "POST" && !is_tls_trust;
     } else if (status >= 200 && status < 300) {
       return std::move(transfer.body);
     } else {
