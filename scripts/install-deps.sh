@@ -9,11 +9,15 @@ PACKAGES=(
   python3 ca-certificates curl
   # libraries (docs: DEPENDENCIES.md)
   libboost1.74-dev nlohmann-json3-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libssl-dev libcurl4-openssl-dev zlib1g-dev libpq-dev pkg-config
+  libssl-dev libcurl4-openssl-dev zlib1g-dev libpq-dev pkg-config libyaml-cpp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
   # the throw-away PostgreSQL 15 the postgres tests start (scripts/postgres-test-cluster.sh)
   postgresql-15
+  # the throw-away Kubernetes API server the kubernetes tests start (scripts/kube-test-cluster.sh
+  # builds kube-apiserver once from Debian's `kubernetes` source package with Go, runs it on etcd).
+  # Never kubernetes-client: the image's kubectl comes from another package and dpkg would abort.
+  golang-go etcd-server dpkg-dev rsync jq golang-github-modern-go-reflect2-dev openssl
 )
 
 missing=()

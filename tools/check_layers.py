@@ -31,7 +31,8 @@ LIBRARY_OWNERS = {
     "sqlite3.h": ["adapters/sqlite/"],
     "libpq-fe.h": ["adapters/postgres/"],
     "boost/": ["adapters/http_server/"],
-    "curl/": ["adapters/http_client/"],
+    "curl/": ["adapters/http_client/", "adapters/kubernetes/"],
+    "yaml-cpp/": ["adapters/kubernetes/"],
     "spdlog/": ["adapters/logging/"],
     "openssl/": ["adapters/crypto/", "adapters/http_server/"],  # hashing; the TLS listener
     "CLI/": ["bin/", "cli/"],
