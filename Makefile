@@ -27,6 +27,10 @@ build: deps
 run: build
 	$(BUILD)/bin/pop dev --listen $(LISTEN) --data-dir $(DATA_DIR)
 
+# The ASan/UBSan tree builds only what its tiers (unit, contract, integration) run: none of them
+# starts a binary, so the pop binary, the e2e, chaos and kubernetes tiers are not built there.
+ASAN_TARGETS ?= pop_unit_tests pop_contract_tests pop_integration_tests
+
 # Every tier: unit, contract (SQLite and a throw-away PostgreSQL), integration, e2e, lint (format,
 # tidy with clang's -Wthread-safety over the lock annotations, layers), the ASan/UBSan build's
 # tests and the fuzzers. ThreadSanitizer runs in `make tsan` (its cost: CONTRIBUTING.md).
@@ -34,7 +38,7 @@ run: build
 test: build
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DPOP_SANITIZE=address,undefined >/dev/null
-	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target $(ASAN_TARGETS)
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DPOP_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
