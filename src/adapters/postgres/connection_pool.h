@@ -36,6 +36,8 @@ class ConnectionPool {
     // The slot's connection, connecting it first if it has none (it broke earlier). Errors:
     // kUnavailable ("the PostgreSQL server is unreachable: ...") when that fails.
     [[nodiscard]] Result<Connection*> Get();
+    // Drops the slot's connection; the next Get() connects again.
+    void Reset() { connection_.reset(); }
 
    private:
     friend class ConnectionPool;
