@@ -36,6 +36,16 @@ std::string ReadText(const std::filesystem::path& path) {
   return buffer.str();
 }
 
+// Waits up to `timeout` until `path` contains `text` (polling: another process writes it).
+bool WaitForText(const std::filesystem::path& path, const std::string& text, seconds timeout) {
+  const auto deadline = Steady::now() + timeout;
+  while (ReadText(path).find(text) == std::string::npos) {
+    if (Steady::now() >= deadline) return false;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return true;
+}
+
 // scripts/postgres-test-cluster.sh ACTION DIR; true when it succeeded.
 bool Cluster(const std::string& action, const std::filesystem::path& dir) {
   const std::filesystem::path script = std::filesystem::path(POP_TEST_DATA_DIR) / ".." / ".." /
@@ -73,14 +83,23 @@ class PostgresOutageTest : public ::testing::Test {
 
   std::filesystem::path cluster_dir() const { return dir_.path() / "cluster"; }
 
-  std::string StartServer(int n) {
+  std::string StartServer(int n, const std::vector<std::string>& extra = {}) {
     const std::filesystem::path ready = dir_.path() / ("ready-" + std::to_string(n));
     const std::filesystem::path log = dir_.path() / ("server-" + std::to_string(n) + ".log");
-    servers_.push_back(std::make_unique<ChildProcess>(
-        std::vector<std::string>{Pop(), "server", "--store", uri_, "--listen", "127.0.0.1:0",
-                                 "--ready-file", ready.string(), "--bootstrap-token-file",
-                                 (dir_.path() / "admin-token").string(), "--log-level", "info"},
-        log));
+    std::vector<std::string> argv = {Pop(),
+                                     "server",
+                                     "--store",
+                                     uri_,
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--ready-file",
+                                     ready.string(),
+                                     "--bootstrap-token-file",
+                                     (dir_.path() / "admin-token").string(),
+                                     "--log-level",
+                                     "info"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    servers_.push_back(std::make_unique<ChildProcess>(argv, log));
     std::optional<std::string> url = WaitForLine(ready, seconds(30));
     EXPECT_TRUE(url.has_value()) << ReadText(log);
     return url.value_or("");
@@ -205,6 +224,33 @@ TEST_F(PostgresOutageTest, RestartAnswers503ThenBothServersCarryOnWithNothingLos
   EXPECT_THAT(Logs(), ::testing::HasSubstr("listening again"));
 
   for (auto& server : servers_) EXPECT_EQ(server->Terminate(), 0);
+}
+
+// The leader of the timed jobs killed with SIGKILL: the other server runs them from its next
+// try, within one period of the job (the advisory lock dies with the leader's connection).
+TEST_F(PostgresOutageTest, AServerKilledHandsItsTimedJobsToAnotherWithinOnePeriod) {
+  constexpr int kPeriodSeconds = 2;
+  const std::vector<std::string> flags = {"--reclaim-interval-seconds",
+                                          std::to_string(kPeriodSeconds)};
+  ASSERT_FALSE(StartServer(1, flags).empty());
+  const std::string leads = "maintenance: reclaimer now runs in this instance";
+  const std::filesystem::path log_1 = dir_.path() / "server-1.log";
+  const std::filesystem::path log_2 = dir_.path() / "server-2.log";
+  ASSERT_TRUE(WaitForText(log_1, leads, seconds(10))) << ReadText(log_1);
+  ASSERT_FALSE(StartServer(2, flags).empty());
+  // Two of its periods: server 2 tried and did not lead.
+  std::this_thread::sleep_for(seconds(2 * kPeriodSeconds));
+  ASSERT_THAT(ReadText(log_2), ::testing::Not(::testing::HasSubstr(leads)));
+  servers_[0]->Kill9();
+  const auto killed = Steady::now();
+  // The bound is generous for a busy machine, far below the two minutes a lease would take.
+  const bool taken_over = WaitForText(log_2, leads, seconds(30));
+  const double took = std::chrono::duration<double>(Steady::now() - killed).count();
+  std::printf(
+      "the reclaimer ran in the other server %.2f s after its leader was killed (period %d s)\n",
+      took, kPeriodSeconds);
+  EXPECT_TRUE(taken_over) << ReadText(log_2);
+  EXPECT_LT(took, 3 * kPeriodSeconds);
 }
 
 }  // namespace
