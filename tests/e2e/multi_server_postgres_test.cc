@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -288,7 +289,12 @@ TEST_F(MultiServerPostgresTest, RoundRobinAcrossCustomersHoldsAcrossServers) {
   std::printf("start order (a: acme, g: globex): %s\n", order.c_str());
   EXPECT_GE(globex, kPerCustomer / 2 - 3) << order;
   EXPECT_LE(globex, kPerCustomer / 2 + 3) << order;
-  for (auto& puller : pullers) EXPECT_EQ(puller->Terminate(), 0);
+  // Together: each puller's stop waits for its parked long poll to end.
+  std::vector<std::future<int>> stopped;
+  for (auto& puller : pullers) {
+    stopped.push_back(std::async(std::launch::async, [&puller] { return puller->Terminate(); }));
+  }
+  for (auto& status : stopped) EXPECT_EQ(status.get(), 0);
   for (auto& server : servers_) EXPECT_EQ(server->Terminate(), 0);
 }
 
