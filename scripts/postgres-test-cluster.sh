@@ -7,6 +7,9 @@
 #       only), and write DIR/uri: a libpq URI with the superuser's random password (mode 0600).
 #       A cluster an earlier start left in DIR is stopped first.
 #   scripts/postgres-test-cluster.sh stop DIR    stop that cluster and remove it; idempotent.
+#   scripts/postgres-test-cluster.sh halt DIR    stop that cluster's server (fast shutdown: its
+#       clients' connections are cut) and keep its data, for outage tests.
+#   scripts/postgres-test-cluster.sh resume DIR  start a halted server again on the same port.
 #
 # As root, the server runs as user `postgres` (initdb refuses root); otherwise as the caller.
 # POSTGRES_BIN overrides where initdb and pg_ctl are looked for (default: PostgreSQL 15's).
@@ -14,7 +17,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start|stop|halt|resume DIR" >&2
   exit 2
 }
 [ $# -eq 2 ] || usage
@@ -63,7 +66,30 @@ stop_cluster() {
   if [ -n "$cluster" ] && [ -f "$cluster/pop-test-cluster" ]; then
     rm -rf "$cluster"
   fi
-  rm -f "$dir/cluster" "$dir/uri"
+  rm -f "$dir/cluster" "$dir/uri" "$dir/port"
+}
+
+# Starts the server of `cluster` on `port` (binary directory `bin`).
+start_server() {
+  as_owner "$1/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 60 start \
+    -o "-p $3 -k $2 -c listen_addresses=127.0.0.1 -c fsync=off \
+        -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    >/dev/null 2>&1
+}
+
+halt_server() {
+  [ -f "$dir/cluster" ] || fail "no cluster in $dir"
+  as_owner "$(bin_dir)/pg_ctl" -D "$(cat "$dir/cluster")/data" -m fast -w -t 60 stop >/dev/null
+}
+
+resume_server() {
+  [ -f "$dir/cluster" ] && [ -f "$dir/port" ] || fail "no cluster in $dir"
+  local cluster
+  cluster="$(cat "$dir/cluster")"
+  start_server "$(bin_dir)" "$cluster" "$(cat "$dir/port")" || {
+    cat "$cluster/server.log" >&2 2>/dev/null || true
+    fail "the PostgreSQL server did not start again (its log is above)"
+  }
 }
 
 free_port_candidate() {
@@ -107,11 +133,9 @@ start_cluster() {
   local started=""
   for _ in 1 2 3 4 5; do
     port="$(free_port_candidate)"
-    if as_owner "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 start \
-        -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c fsync=off \
-            -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-        >/dev/null 2>&1; then
+    if start_server "$bin" "$cluster" "$port"; then
       started=yes
+      echo "$port" >"$dir/port"
       break
     fi
     grep -q "could not bind\|already in use" "$cluster/server.log" 2>/dev/null || break
@@ -129,5 +153,7 @@ start_cluster() {
 case "$action" in
   start) start_cluster ;;
   stop) stop_cluster ;;
+  halt) halt_server ;;
+  resume) resume_server ;;
   *) usage ;;
 esac

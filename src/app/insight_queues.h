@@ -118,8 +118,9 @@ class InsightQueues final : public ChangeListener {
   // ChangeListener: a change this server committed, or one another server committed.
   void OnChange(const Change& change) override;
   // Reads every insight, customer, ready entry and RoundRobin state again and brings memory in
-  // line with them (claims taken or released by other servers, entries added or gone).
-  void OnResync() override;
+  // line with them (claims taken or released by other servers, entries added or gone). Errors:
+  // the store's, when it could not be read (memory is left as it was).
+  [[nodiscard]] Status OnResync() override;
 
   // The changes one by one (what OnChange does with each kind).
   // A ready entry as stored now (added, claimed, released or confirmed).

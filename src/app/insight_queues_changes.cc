@@ -241,7 +241,7 @@ void InsightQueues::RefreshSchedule(const std::string& insight_id) {
   RestoreScheduleLocked(insight_id, *info);
 }
 
-void InsightQueues::OnResync() {
+Status InsightQueues::OnResync() {
   std::vector<DataObject> insights;
   std::vector<DataObject> customers;
   std::vector<ReadyAgenda> ready;
@@ -263,7 +263,7 @@ void InsightQueues::OnResync() {
   });
   if (!read.ok()) {
     logger_.Log(LogLevel::kWarning, "scheduler: cannot re-read the store: " + read.message());
-    return;
+    return read;
   }
   const Timestamp now = services_.clock.Now();
   MutexLock lock(mu_);
@@ -302,6 +302,7 @@ void InsightQueues::OnResync() {
   cv_.notify_all();
   logger_.Log(LogLevel::kInfo, "scheduler: re-read " + std::to_string(ready.size()) +
                                    " ready agendas from the store");
+  return Status::Ok();
 }
 
 }  // namespace pop::app

@@ -29,6 +29,11 @@ void MaintenanceRunner::Stop() {
   if (thread_.joinable()) thread_.join();
   for (Scheduled& scheduled : jobs_) {
     if (!scheduled.held) continue;
+    if (options_.leadership != nullptr) {
+      options_.leadership->Resign(scheduled.job.name);
+      scheduled.held = false;
+      continue;
+    }
     Status released = services_.store.Write(
         [&](StoreWriter& tx) { return tx.ReleaseJobLease(scheduled.job.name, options_.holder); });
     if (!released.ok() && logger_.Enabled(LogLevel::kWarning)) {
@@ -39,20 +44,27 @@ void MaintenanceRunner::Stop() {
   }
 }
 
+Result<bool> MaintenanceRunner::Lead(const MaintenanceJob& job, Timestamp now) {
+  if (options_.leadership != nullptr) return options_.leadership->TryLead(job.name);
+  const Duration lease = std::max(options_.lease, job.interval);
+  bool acquired = false;
+  POP_RETURN_IF_ERROR(services_.store.Write([&](StoreWriter& tx) -> Status {
+    POP_ASSIGN_OR_RETURN(acquired,
+                         tx.TryAcquireJobLease(job.name, options_.holder, now, now + lease));
+    return Status::Ok();
+  }));
+  return acquired;
+}
+
 bool MaintenanceRunner::RunOne(Scheduled& scheduled, Timestamp now) {
   scheduled.next = now + scheduled.job.interval;
-  const Duration lease = std::max(options_.lease, scheduled.job.interval);
-  bool acquired = false;
-  Status leased = services_.store.Write([&](StoreWriter& tx) -> Status {
-    POP_ASSIGN_OR_RETURN(
-        acquired, tx.TryAcquireJobLease(scheduled.job.name, options_.holder, now, now + lease));
-    return Status::Ok();
-  });
-  if (!leased.ok()) {
+  Result<bool> led = Lead(scheduled.job, now);
+  const bool acquired = led.ok() && *led;
+  if (!led.ok()) {
     if (logger_.Enabled(LogLevel::kWarning)) {
       logger_.Log(LogLevel::kWarning,
                   "maintenance: " + scheduled.job.name +
-                      " skipped, its lease could not be read: " + leased.message());
+                      " skipped, who runs it could not be read: " + led.error().message);
     }
     return false;
   }

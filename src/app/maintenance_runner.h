@@ -1,7 +1,10 @@
 // MaintenanceRunner: runs the timed maintenance jobs (maintenance_jobs.h) on one thread, each at
-// its interval, and only while this instance holds the job's lease in the store, so that one
-// instance runs each job even when several servers share a store. A holder that stops releases
-// its leases; one that dies loses them when they expire (`lease`). Thread-safe.
+// its interval, and only while this instance leads the job, so that one instance runs each job
+// even when several servers share a store. Who leads: the options' Leadership when given (on
+// PostgreSQL an advisory lock that ends with its holder's connection, so a dead holder's jobs
+// are taken at the next try of another, within one interval), else a job lease in the store. A
+// holder that stops releases its leases; one that dies loses them when they expire (`lease`).
+// Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -12,6 +15,7 @@
 
 #include "app/services.h"
 #include "core/base/result.h"
+#include "ports/leadership.h"
 #include "ports/logger.h"
 #include "ports/metrics.h"
 #include "ports/mutex.h"
@@ -30,6 +34,9 @@ struct MaintenanceRunnerOptions {
   // after its holder died. At least each job's interval (the holder renews it every run).
   Duration lease = Duration::Minutes(2);
   bool start_thread = true;  // false: tests call RunDue() themselves
+  // Decides who runs each job instead of the store's job leases (then `holder` and `lease` are
+  // unused); must outlive the runner. nullptr: the leases.
+  Leadership* leadership = nullptr;
 };
 
 class MaintenanceRunner {
@@ -57,6 +64,8 @@ class MaintenanceRunner {
   };
 
   void Loop();
+  // Whether this instance runs `job` now (taking or renewing its leadership).
+  Result<bool> Lead(const MaintenanceJob& job, Timestamp now);
   bool RunOne(Scheduled& scheduled, Timestamp now);
 
   Services services_;

@@ -23,6 +23,7 @@
 #include "adapters/logging/spdlog_logger.h"
 #include "adapters/postgres/conninfo.h"
 #include "adapters/postgres/postgres_change_feed.h"
+#include "adapters/postgres/postgres_leadership.h"
 #include "adapters/postgres/postgres_store.h"
 #include "adapters/prometheus/prometheus_metrics.h"
 #include "adapters/sqlite/sqlite_store.h"
@@ -102,6 +103,7 @@ struct OpenedStore {
   std::optional<SqliteServerLock> lock;  // SQLite: this server's alone
   std::unique_ptr<Store> store;
   std::unique_ptr<PostgresChangeFeed> postgres_feed;  // PostgreSQL: other servers' changes
+  std::unique_ptr<PostgresLeadership> leadership;     // PostgreSQL: who runs the timed jobs
   bool shared = false;                                // several servers may use the store
 };
 
@@ -129,6 +131,7 @@ Result<OpenedStore> OpenStore(const ServerConfig& config, const std::string& ori
     feed.conninfo = uri;
     feed.origin = origin;
     POP_ASSIGN_OR_RETURN(opened.postgres_feed, PostgresChangeFeed::Open(feed, clock, logger));
+    opened.leadership = std::make_unique<PostgresLeadership>(uri, options.connect_timeout);
     opened.shared = true;
     return opened;
   }
@@ -205,7 +208,8 @@ namespace {
 // The reclaimer and the reaper, each under its store lease, on one thread.
 std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& config,
                                                          app::Services services,
-                                                         ChangeFeed& changes, Logger& logger,
+                                                         ChangeFeed& changes,
+                                                         Leadership* leadership, Logger& logger,
                                                          MetricsSink& metrics) {
   const app::MaintenanceDeps deps{services, changes, logger, metrics};
   app::ReclaimerOptions reclaim;
@@ -250,6 +254,9 @@ std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& con
          return Status::Ok();
        }});
   app::MaintenanceRunnerOptions options;
+  // PostgreSQL: an advisory lock per job, released the moment a server dies; SQLite (one
+  // server): the store's job leases.
+  options.leadership = leadership;
   options.holder = services.ids.NewId();
   options.lease = Duration::Seconds(std::max<int64_t>(
       120, 2 * std::max(config.reclaim_interval_seconds, config.reap_interval_seconds)));
@@ -329,7 +336,8 @@ Status RunServer(const ServerConfig& config) {
   if (opened.postgres_feed != nullptr) opened.postgres_feed->Start();
   std::unique_ptr<app::MaintenanceRunner> maintenance;
   if (config.maintenance) {
-    maintenance = StartMaintenance(config, services, changes, *logger, metrics);
+    maintenance =
+        StartMaintenance(config, services, changes, opened.leadership.get(), *logger, metrics);
   }
   app::DataObjectService data(services, changes);
   // pop dev's executors, so that a cancel stops their handlers at once.

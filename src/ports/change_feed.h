@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/base/result.h"
 #include "core/model/data_object.h"
 #include "core/model/ready_agenda.h"
 #include "ports/mutex.h"
@@ -96,7 +97,8 @@ class ChangeListener {
   virtual void OnChange(const Change& change) = 0;
   // Changes may have been missed (the feed's connection to the store broke and is back): read
   // the store again. Called once the feed listens again, so nothing after the read is missed.
-  virtual void OnResync() = 0;
+  // An error (the store could not be read) makes the feed call it again later.
+  [[nodiscard]] virtual Status OnResync() = 0;
 };
 
 class ChangeFeed {
@@ -133,9 +135,14 @@ class LocalChangeFeed final : public ChangeFeed {
     MutexLock lock(mu_);
     std::erase(listeners_, listener);
   }
-  // Tells every listener to read the store again.
-  void Resync() {
-    for (ChangeListener* listener : Listeners()) listener->OnResync();
+  // Tells every listener to read the store again; the first error of any of them (each is told).
+  [[nodiscard]] Status Resync() {
+    Status first = Status::Ok();
+    for (ChangeListener* listener : Listeners()) {
+      Status read = listener->OnResync();
+      if (first.ok() && !read.ok()) first = std::move(read);
+    }
+    return first;
   }
 
  private:

@@ -29,10 +29,11 @@ class RecordingListener final : public ChangeListener {
     changes_.push_back(change);
     cv_.notify_all();
   }
-  void OnResync() override {
+  Status OnResync() override {
     std::lock_guard<std::mutex> lock(mu_);
     ++resyncs_;
     cv_.notify_all();
+    return Status::Ok();
   }
   std::optional<Change> Next() {
     std::unique_lock<std::mutex> lock(mu_);

@@ -171,37 +171,31 @@ TEST_F(PostgresStoreTest, NewerSchemaIsRefusedAndLeftUntouched) {
   EXPECT_THAT(Query("SELECT id FROM agenda"), ElementsAre("kept"));
 }
 
-TEST_F(PostgresStoreTest, KilledReadConnectionsGiveUnavailableThenReconnect) {
+// A connection that broke while idle (PostgreSQL restarted, pg_terminate_backend) is found out
+// at its next BEGIN, before anything was done on it: it is replaced and the call goes on, so the
+// first request after a restart does not fail.
+TEST_F(PostgresStoreTest, KilledIdleReadConnectionIsReplacedBeforeTheNextRead) {
   Result<std::unique_ptr<PostgresStore>> store = Open(/*readers=*/1);
   ASSERT_TRUE(store.ok()) << store.error().message;
   ASSERT_TRUE(PutAgenda(**store, "a1").ok());
   ASSERT_TRUE(CountAgendas(**store).ok());
 
   KillConnections();
-  Result<int64_t> lost = CountAgendas(**store);
-  Result<int64_t> again = CountAgendas(**store);
+  Result<int64_t> next = CountAgendas(**store);
 
-  ASSERT_FALSE(lost.ok());
-  EXPECT_EQ(lost.error().code, ErrorCode::kUnavailable);
-  EXPECT_THAT(lost.error().message, HasSubstr("the PostgreSQL server is unreachable: 127.0.0.1:"));
-  ASSERT_TRUE(again.ok()) << again.error().message;
-  EXPECT_EQ(*again, 1);
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_EQ(*next, 1);
 }
 
-TEST_F(PostgresStoreTest, KilledWriteConnectionGivesUnavailableThenReconnects) {
+TEST_F(PostgresStoreTest, KilledIdleWriteConnectionIsReplacedBeforeTheNextWrite) {
   Result<std::unique_ptr<PostgresStore>> store = Open();
   ASSERT_TRUE(store.ok()) << store.error().message;
   ASSERT_TRUE(PutAgenda(**store, "before").ok());
 
   KillConnections();
-  Status lost = PutAgenda(**store, "lost");
-  Status again = PutAgenda(**store, "after");
+  Status next = PutAgenda(**store, "after");
 
-  ASSERT_FALSE(lost.ok());
-  EXPECT_EQ(lost.code(), ErrorCode::kUnavailable);
-  EXPECT_THAT(lost.message(), HasSubstr("the PostgreSQL server is unreachable: 127.0.0.1:"));
-  EXPECT_THAT(lost.message(), HasSubstr("nothing was saved"));
-  EXPECT_TRUE(again.ok()) << again.message();
+  EXPECT_TRUE(next.ok()) << next.message();
   EXPECT_THAT(Query("SELECT id FROM agenda ORDER BY seq"), ElementsAre("before", "after"));
 }
 

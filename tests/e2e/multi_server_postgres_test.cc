@@ -5,11 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -204,6 +206,95 @@ TEST_F(MultiServerPostgresTest, AgendasSubmittedAlternatelyToTwoServersEachRunEx
     EXPECT_GT(runs, 0u);
   }
   for (auto& puller : pullers) EXPECT_EQ(puller->Terminate(), 0);
+  for (auto& server : servers_) EXPECT_EQ(server->Terminate(), 0);
+}
+
+// RoundRobin across customers holds across the servers: 20 agendas of one customer submitted
+// before 20 of another (alternately to both servers, before any puller runs) start in turns,
+// whichever server's puller claims them; FirstInFirstOut would start all of the first
+// customer's before any of the second's.
+TEST_F(MultiServerPostgresTest, RoundRobinAcrossCustomersHoldsAcrossServers) {
+  const std::filesystem::path journal = dir_.path() / "journal";
+  const std::filesystem::path registry = dir_.path() / "registry.json";
+  const std::filesystem::path handler = WriteChaosHandler(dir_.path(), journal);
+  {
+    std::ofstream out(registry);
+    out << R"({"chaos":{"command":")" << handler.string() << R"(","timeoutSeconds":60}})";
+  }
+  const std::vector<std::string> urls = {StartServer(1), StartServer(2)};
+  ASSERT_FALSE(urls[0].empty());
+  ASSERT_FALSE(urls[1].empty());
+  const std::string token = WaitForLine(dir_.path() / "admin-token", seconds(5)).value_or("");
+  ApiClient clients[2] = {ApiClient(urls[0], token), ApiClient(urls[1], token)};
+  ASSERT_EQ(clients[0]
+                .Call("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})")
+                .status,
+            200);
+  ASSERT_EQ(clients[0]
+                .Call("POST", "/insight",
+                      R"({"id":"rr","customerId":"ops","title":"rr","resourcePoolId":"rp",)"
+                      R"("queueName":"rr","queueSize":2,"schedulingAlgorithm":"RoundRobin",)"
+                      R"("isGlobal":true,"mappers":{"operationType":["chaos"]}})")
+                .status,
+            200);
+  for (const char* customer : {"acme", "globex"}) {
+    ASSERT_EQ(clients[0]
+                  .Call("POST", "/customer",
+                        std::string(R"({"id":")") + customer + R"(","customerId":")" + customer +
+                            R"(","title":"c","resourcePoolId":"rp"})")
+                  .status,
+              200);
+  }
+  constexpr int kPerCustomer = 20;
+  std::map<std::string, std::string> customer_of;  // agenda id → customer
+  for (int n = 0; n < 2 * kPerCustomer; ++n) {
+    const std::string customer = n < kPerCustomer ? "acme" : "globex";
+    ApiResult reply = clients[n % 2].Call(
+        "POST", "/agenda",
+        R"({"customerId":")" + customer + R"(","operations":[{"name":"a","type":"chaos"}]})");
+    const Json* all = reply.body.is_object() ? reply.body.Find("all") : nullptr;
+    ASSERT_EQ(reply.status, 200) << ToJsonText(reply.body);
+    ASSERT_TRUE(all != nullptr && all->is_array() && !all->AsArray().empty());
+    customer_of[Field(all->AsArray()[0], "id")] = customer;
+  }
+  std::vector<std::unique_ptr<ChildProcess>> pullers;
+  for (size_t i = 0; i < urls.size(); ++i) {
+    pullers.push_back(std::make_unique<ChildProcess>(
+        std::vector<std::string>{Pop(), "puller", "--server", urls[i], "--token", token,
+                                 "--insight", "rr", "--registry", registry.string(), "--puller-id",
+                                 "puller-" + std::to_string(i + 1), "--log-level", "warning"},
+        dir_.path() / ("puller-" + std::to_string(i + 1) + ".log")));
+  }
+  // Waiting for other processes has nothing to wait on but polling.
+  const auto deadline = std::chrono::steady_clock::now() + seconds(120);
+  while (CheckJournal(journal).runs_ended < customer_of.size() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  std::vector<std::string> started;  // customers in the order their agendas started
+  std::ifstream in(journal);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string kind;
+    std::string agenda;
+    words >> kind >> agenda;
+    if (kind == "start") started.push_back(customer_of[agenda]);
+  }
+  ASSERT_EQ(started.size(), customer_of.size());
+  // The first half started: both customers in turns (FirstInFirstOut: all acme).
+  const auto first_half = started.begin() + kPerCustomer;
+  const auto globex = std::count(started.begin(), first_half, std::string("globex"));
+  std::string order;
+  for (const std::string& customer : started) order += customer.substr(0, 1);
+  std::printf("start order (a: acme, g: globex): %s\n", order.c_str());
+  EXPECT_GE(globex, kPerCustomer / 2 - 3) << order;
+  EXPECT_LE(globex, kPerCustomer / 2 + 3) << order;
+  // Together: each puller's stop waits for its parked long poll to end.
+  std::vector<std::future<int>> stopped;
+  for (auto& puller : pullers) {
+    stopped.push_back(std::async(std::launch::async, [&puller] { return puller->Terminate(); }));
+  }
+  for (auto& status : stopped) EXPECT_EQ(status.get(), 0);
   for (auto& server : servers_) EXPECT_EQ(server->Terminate(), 0);
 }
 

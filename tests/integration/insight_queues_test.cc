@@ -391,7 +391,7 @@ TEST_F(InsightQueuesTest, ResyncCatchesUpWithWhatOtherServersDidUnannounced) {
                   })
                   .ok());
   EXPECT_FALSE(queues_->Explain("added-elsewhere").has_value());
-  queues_->OnResync();
+  ASSERT_TRUE(queues_->OnResync().ok());
   EXPECT_FALSE(queues_->Explain("deleted-elsewhere").has_value());
   EXPECT_EQ(ClaimNow(5), (Ids{"kept", "added-elsewhere"}));
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "adapters/postgres/postgres_change_feed.h"
+#include "adapters/postgres/postgres_leadership.h"
 #include "adapters/postgres/postgres_store.h"
 #include "adapters/system/system_clock.h"
 #include "app/insight_queues.h"
@@ -162,6 +163,25 @@ class TwoSchedulersOnPostgresTest : public ::testing::Test {
                     })
                     .ok());
     return rows;
+  }
+
+  // Ends the backends holding advisory locks in this test's database and waits until their
+  // locks are gone (a backend ends shortly after it is told to); true when one was ended.
+  bool TerminateLockHolders() {
+    constexpr char kHolders[] =
+        " FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    Result<std::vector<std::string>> ended =
+        PostgresAdminQuery(std::string("SELECT pg_terminate_backend(pid)") + kHolders, dbname_);
+    if (!ended.ok() || ended->empty()) return false;
+    const auto deadline = std::chrono::steady_clock::now() + kSoon;
+    while (std::chrono::steady_clock::now() < deadline) {
+      Result<std::vector<std::string>> left =
+          PostgresAdminQuery(std::string("SELECT pid") + kHolders, dbname_);
+      if (left.ok() && left->empty()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
   }
 
   std::string dbname_;
@@ -316,6 +336,58 @@ TEST_F(TwoSchedulersOnPostgresTest, AJobRunsInOneServerAndAnotherTakesOverWhenIt
   EXPECT_EQ(c->RunDue(), 1);
   EXPECT_EQ(runs["server-a"], 2);
   EXPECT_EQ(runs["server-b"], 1);
+  EXPECT_EQ(runs["server-c"], 1);
+}
+
+// With PostgresLeadership (what `pop server` on PostgreSQL uses) a job's leader is whoever holds
+// its advisory lock: when the leader's connection ends (its process died), the next server to
+// try takes the job over at once, within one period, whatever the lease says.
+TEST_F(TwoSchedulersOnPostgresTest, AnotherServerTakesAJobOverWithinOnePeriodOfTheLeadersDeath) {
+  std::vector<std::unique_ptr<PostgresStore>> stores;
+  std::vector<std::unique_ptr<PostgresLeadership>> leaderships;
+  for (int i = 0; i < 3; ++i) {
+    stores.push_back(OpenStore());
+    ASSERT_NE(stores.back(), nullptr);
+    leaderships.push_back(
+        std::make_unique<PostgresLeadership>(conninfo_, std::chrono::seconds(10)));
+  }
+  NullMetrics metrics;
+  std::map<std::string, int> runs;
+  auto runner = [&](size_t n, const std::string& holder) {
+    return std::make_unique<app::MaintenanceRunner>(
+        app::Services{*stores[n], clock_, ids_}, logger_, metrics,
+        app::MaintenanceRunnerOptions{.holder = holder,
+                                      .lease = Duration::Minutes(2),
+                                      .start_thread = false,
+                                      .leadership = leaderships[n].get()},
+        std::vector<app::MaintenanceJob>{{"reclaimer", Duration::Minutes(1), [&runs, holder] {
+                                            ++runs[holder];
+                                            return Status::Ok();
+                                          }}});
+  };
+  auto a = runner(0, "server-a");
+  auto b = runner(1, "server-b");
+  EXPECT_EQ(a->RunDue(), 1);
+  EXPECT_EQ(b->RunDue(), 0);  // a leads
+  clock_.Advance(Duration::Minutes(1));
+  EXPECT_EQ(b->RunDue(), 0);
+  EXPECT_EQ(a->RunDue(), 1);  // still a
+  // a dies: its backend ends (as when its process is killed) and a never runs or resigns again.
+  ASSERT_TRUE(TerminateLockHolders());
+  // b's next try, one period later, takes the job (a lease of 2 minutes would still hold it).
+  clock_.Advance(Duration::Minutes(1));
+  EXPECT_EQ(b->RunDue(), 1);
+  // b's connection to PostgreSQL is cut (pg_terminate_backend, a restart): b leads nothing
+  // until its next try takes the lock again on a new connection.
+  ASSERT_TRUE(TerminateLockHolders());
+  clock_.Advance(Duration::Minutes(1));
+  EXPECT_EQ(b->RunDue(), 1);
+  // b stops (SIGTERM): it resigns, and c runs the job at its first try.
+  b->Stop();
+  auto c = runner(2, "server-c");
+  EXPECT_EQ(c->RunDue(), 1);
+  EXPECT_EQ(runs["server-a"], 2);
+  EXPECT_EQ(runs["server-b"], 2);
   EXPECT_EQ(runs["server-c"], 1);
 }
 

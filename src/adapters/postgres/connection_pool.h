@@ -1,7 +1,8 @@
 // ConnectionPool: the connections a PostgresStore reads on, leased one per Read() so that
 // concurrent readers never share one. A connection that broke (the server restarted, a network
 // cut, pg_terminate_backend) is dropped when its lease ends, and the next lease of its slot
-// connects again: the pool heals itself, one call after the failure. Thread-safe.
+// connects again; one found broken before it was used is replaced by its holder (Reset), so the
+// pool heals itself without failing a call. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -36,6 +37,8 @@ class ConnectionPool {
     // The slot's connection, connecting it first if it has none (it broke earlier). Errors:
     // kUnavailable ("the PostgreSQL server is unreachable: ...") when that fails.
     [[nodiscard]] Result<Connection*> Get();
+    // Drops the slot's connection; the next Get() connects again.
+    void Reset() { connection_.reset(); }
 
    private:
     friend class ConnectionPool;

@@ -192,7 +192,7 @@ void PostgresChangeFeed::Deliver(std::string_view payload) {
     if ((*decoded)->resync) ++stats_.resyncs;
   }
   if ((*decoded)->resync) {
-    local_.Resync();
+    resync_due_ = true;  // Loop reads the store again, and again until that succeeds
   } else {
     local_.Publish(*(*decoded)->change);
   }
@@ -217,9 +217,23 @@ void PostgresChangeFeed::Loop() {
           MutexLock lock(mu_);
           ++stats_.resyncs;
         }
-        local_.Resync();
+        resync_due_ = true;
         lost = false;
       }
+    }
+    if (resync_due_) {
+      // A re-read that failed (the store is still unreachable) is tried again after a pause,
+      // while the changes announced meanwhile wait on the connection.
+      Status read = local_.Resync();
+      if (!read.ok()) {
+        logger_.Log(LogLevel::kWarning, "change feed: the store could not be re-read (" +
+                                            read.message() + "); trying again");
+        if (!Pause(retry)) return;
+        retry = std::min(options_.last_retry, retry + retry);
+        continue;
+      }
+      resync_due_ = false;
+      retry = options_.first_retry;
     }
     // libpq may have read notifications already (with a command's reply): take those first.
     Result<std::vector<postgres::Notification>> received = connection_->TakeNotifications();

@@ -93,6 +93,7 @@ class PostgresChangeFeed final : public ChangeFeed {
   Logger& logger_;
   LocalChangeFeed local_;
   std::unique_ptr<postgres::Connection> connection_;  // the thread's (Open's until Start)
+  bool resync_due_ = false;                           // the thread's: listeners must re-read
   const int wake_fd_;                                 // an eventfd: Stop() wakes the poll
   mutable Mutex mu_;
   std::condition_variable cv_;

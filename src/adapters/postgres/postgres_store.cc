@@ -126,6 +126,26 @@ Error BrokenError(const Connection& connection) {
                "the PostgreSQL server is unreachable: " + connection.endpoint());
 }
 
+// Begins a read-only transaction on the lease's connection. A connection that broke while it was
+// idle (PostgreSQL restarted, pg_terminate_backend, a network cut) is only found out now; as
+// nothing was done on it yet, it is replaced and BEGIN tried once more on a new one, so that
+// the first request after a restart does not fail for a connection that is already gone.
+Result<Connection*> BeginRead(postgres::ConnectionPool::Lease& lease) {
+  for (int attempt = 0;; ++attempt) {
+    POP_ASSIGN_OR_RETURN(Connection * connection, lease.Get());
+    Status begun = Status::Ok();
+    if (connection->InTransaction()) {
+      // Left open only if an earlier COMMIT and ROLLBACK both failed.
+      begun = connection->Run("ROLLBACK");
+    }
+    // The snapshot is taken at the first query and kept until the transaction ends.
+    if (begun.ok()) begun = connection->Run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    if (begun.ok()) return connection;
+    if (attempt > 0 || !connection->IsBroken()) return begun.error();
+    lease.Reset();
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresStoreOptions& options) {
@@ -168,13 +188,7 @@ PostgresStoreStats PostgresStore::Stats() const {
 
 Status PostgresStore::Read(const std::function<Status(StoreReader&)>& fn) {
   postgres::ConnectionPool::Lease lease = readers_->Acquire();
-  POP_ASSIGN_OR_RETURN(Connection * connection, lease.Get());
-  if (connection->InTransaction()) {
-    // Left open only if an earlier COMMIT and ROLLBACK both failed.
-    POP_RETURN_IF_ERROR(connection->Run("ROLLBACK"));
-  }
-  // The snapshot is taken at the first query and kept until the transaction ends.
-  POP_RETURN_IF_ERROR(connection->Run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+  POP_ASSIGN_OR_RETURN(Connection * connection, BeginRead(lease));
   connection->ClearLastError();
   postgres::Session session(*connection, options_.max_document_depth);
   Status outcome = sql::RunGuarded(fn, session);
@@ -191,22 +205,28 @@ Status PostgresStore::Write(const std::function<Status(StoreWriter&)>& fn) {
   return queue_.Write(fn);
 }
 
+Status PostgresStore::BeginWrite() {
+  // As BeginRead: a connection found broken before anything was done on it is replaced once.
+  for (int attempt = 0;; ++attempt) {
+    if (writer_ == nullptr || writer_->IsBroken()) {
+      writer_.reset();
+      POP_ASSIGN_OR_RETURN(writer_, ConnectWriter(options_));
+    }
+    writer_->ClearLastError();
+    Status begun = Status::Ok();
+    if (writer_->InTransaction()) {
+      // Left open only if a previous ROLLBACK failed; BEGIN would fail on it forever.
+      begun = writer_->Run("ROLLBACK");
+    }
+    if (begun.ok()) begun = writer_->Run("BEGIN");
+    if (begun.ok() || attempt > 0 || !writer_->IsBroken()) return begun;
+  }
+}
+
 std::vector<Status> PostgresStore::CommitBatch(std::span<const sql::WriteFn* const> batch) {
-  if (writer_ == nullptr || writer_->IsBroken()) {
-    writer_.reset();
-    Result<std::unique_ptr<Connection>> connected = ConnectWriter(options_);
-    if (!connected.ok()) return AbandonBatch(batch.size(), connected.error(), false);
-    writer_ = std::move(connected).value();
-  }
-  Connection& connection = *writer_;
-  connection.ClearLastError();
-  if (connection.InTransaction()) {
-    // Left open only if a previous ROLLBACK failed; BEGIN would fail on it forever.
-    Status rolled_back = connection.Run("ROLLBACK");
-    if (!rolled_back.ok()) return AbandonBatch(batch.size(), rolled_back.error(), false);
-  }
-  Status begun = connection.Run("BEGIN");
+  Status begun = BeginWrite();
   if (!begun.ok()) return AbandonBatch(batch.size(), begun.error(), false);
+  Connection& connection = *writer_;
 
   postgres::Session session(connection, options_.max_document_depth);
   std::vector<Status> outcomes;

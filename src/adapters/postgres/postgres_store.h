@@ -87,7 +87,9 @@ class PostgresStore final : public Store {
   PostgresStore(const PostgresStoreOptions& options, std::unique_ptr<postgres::Connection> writer,
                 std::unique_ptr<postgres::ConnectionPool> readers);
 
-  // On the queue's thread only.
+  // On the queue's thread only. BeginWrite connects the writer if needed and begins a
+  // transaction on it.
+  [[nodiscard]] Status BeginWrite();
   std::vector<Status> CommitBatch(std::span<const sql::WriteFn* const> batch);
   std::vector<Status> AbandonBatch(size_t size, const Error& error, bool outcome_unknown);
 
