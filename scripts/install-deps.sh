@@ -14,6 +14,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
   # the throw-away PostgreSQL 15 the postgres tests start (scripts/postgres-test-cluster.sh)
   postgresql-15
+  # metrics: promtool validates GET /metrics; a throw-away carbon-cache receives the Graphite
+  # push and whisper-fetch reads it back (scripts/carbon-test-cache.sh)
+  prometheus graphite-carbon python3-whisper
 )
 
 missing=()
