@@ -39,10 +39,14 @@ void MetricsRegistry::Count(std::string_view name, int64_t delta) {
   auto known = by_dotted_.find(name);
   if (known == by_dotted_.end()) {
     // Both names are kept alive by the registry: the definition points at them.
-    auto& prometheus = dynamic_strings_.emplace_back(
-        std::make_unique<std::string>(metrics::PrometheusName(name) + "_total"));
-    auto& graphite =
-        dynamic_strings_.emplace_back(std::make_unique<std::string>(metrics::GraphitePath(name)));
+    // (the strings' addresses, not the vector's slots: the vector may grow in between).
+    const std::string* prometheus =
+        dynamic_strings_
+            .emplace_back(std::make_unique<std::string>(metrics::PrometheusName(name) + "_total"))
+            .get();
+    const std::string* graphite =
+        dynamic_strings_.emplace_back(std::make_unique<std::string>(metrics::GraphitePath(name)))
+            .get();
     auto def = std::make_unique<metrics::MetricDef>();
     def->name = *prometheus;
     def->type = metrics::MetricType::kCounter;

@@ -152,11 +152,12 @@ Status RunPuller(const PullerConfig& config) {
   options.puller_id = config.puller_id.empty() ? DefaultPullerId() : config.puller_id;
   options.executor.max_parallel = config.max_parallel_operations;
   app::MetricsRegistry metrics;
+  POP_ASSIGN_OR_RETURN(std::unique_ptr<GraphiteReporter> graphite,
+                       MakeGraphite(config.graphite, metrics, metrics, clock, *parts.logger));
   app::Puller puller(app::PullerDeps{clock, *parts.client, parts.launchers, workers, *parts.logger,
                                      /*running_agendas=*/nullptr, &metrics},
                      options);
-  POP_ASSIGN_OR_RETURN(std::unique_ptr<GraphiteReporter> graphite,
-                       StartGraphite(config.graphite, metrics, metrics, clock, *parts.logger));
+  if (graphite) graphite->Start();
   puller.Start();
   int signal_number = WaitForTerminationSignal();
   parts.logger->Log(LogLevel::kInfo, std::string("received ") +

@@ -15,9 +15,9 @@ void AddGraphiteFlags(CLI::App& command, GraphiteConfig& config) {
       ->capture_default_str();
 }
 
-Result<std::unique_ptr<GraphiteReporter>> StartGraphite(const GraphiteConfig& config,
-                                                        MetricsSource& source, MetricsSink& sink,
-                                                        const Clock& clock, Logger& logger) {
+Result<std::unique_ptr<GraphiteReporter>> MakeGraphite(const GraphiteConfig& config,
+                                                       MetricsSource& source, MetricsSink& sink,
+                                                       const Clock& clock, Logger& logger) {
   if (config.target.empty()) return std::unique_ptr<GraphiteReporter>();
   POP_ASSIGN_OR_RETURN(GraphiteOptions options, ParseGraphiteTarget("--graphite", config.target));
   if (config.interval_seconds < 1) {
@@ -30,7 +30,6 @@ Result<std::unique_ptr<GraphiteReporter>> StartGraphite(const GraphiteConfig& co
   Result<std::unique_ptr<GraphiteReporter>> reporter =
       GraphiteReporter::Create(std::move(options), source, sink, clock, logger);
   if (!reporter.ok()) return Error(reporter.error().code, "--" + reporter.error().message);
-  (*reporter)->Start();
   logger.Log(LogLevel::kInfo, "pushing metrics to Graphite at " + config.target + " every " +
                                   std::to_string(config.interval_seconds) + " s");
   return reporter;

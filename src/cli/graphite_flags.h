@@ -20,12 +20,13 @@ struct GraphiteConfig {
 
 void AddGraphiteFlags(CLI::App& command, GraphiteConfig& config);
 
-// A started reporter when --graphite is set, nullptr otherwise. Errors: kInvalidArgument naming
-// the flag (a malformed host:port, an interval under 1 s, an unusable prefix).
-[[nodiscard]] Result<std::unique_ptr<GraphiteReporter>> StartGraphite(const GraphiteConfig& config,
-                                                                      MetricsSource& source,
-                                                                      MetricsSink& sink,
-                                                                      const Clock& clock,
-                                                                      Logger& logger);
+// A reporter (not started: call Start once the process serves) when --graphite is set, nullptr
+// otherwise. Errors: kInvalidArgument naming the flag (a malformed host:port, an interval under
+// 1 s, an unusable prefix); called before anything starts, so a bad flag changes nothing.
+[[nodiscard]] Result<std::unique_ptr<GraphiteReporter>> MakeGraphite(const GraphiteConfig& config,
+                                                                     MetricsSource& source,
+                                                                     MetricsSink& sink,
+                                                                     const Clock& clock,
+                                                                     Logger& logger);
 
 }  // namespace pop::cli

@@ -295,6 +295,8 @@ Status RunServer(const ServerConfig& config) {
   const std::string origin = ids.NewId();
   // Outlives everything that records into it (the store's writer thread included).
   app::MetricsRegistry metrics;
+  POP_ASSIGN_OR_RETURN(std::unique_ptr<GraphiteReporter> graphite,
+                       MakeGraphite(config.graphite, metrics, metrics, clock, *logger));
   POP_ASSIGN_OR_RETURN(OpenedStore opened, OpenStore(config, origin, clock, *logger, metrics));
   std::unique_ptr<Store>& store = opened.store;
   Sha256SecretHasher hasher;
@@ -427,8 +429,15 @@ Status RunServer(const ServerConfig& config) {
   }
   POP_ASSIGN_OR_RETURN(auto server, std::move(created));
   POP_RETURN_IF_ERROR(server->Start());
-  POP_ASSIGN_OR_RETURN(std::unique_ptr<GraphiteReporter> graphite,
-                       StartGraphite(config.graphite, metrics, metrics, clock, *logger));
+  if (graphite) graphite->Start();
+  // The pushes (the last one included) end before the scheduler whose gauges they read goes,
+  // however this function returns.
+  struct GraphiteStop {
+    GraphiteReporter* reporter;
+    ~GraphiteStop() {
+      if (reporter != nullptr) reporter->Stop();
+    }
+  } graphite_stop{graphite.get()};
 
   const std::string scheme = config.tls_cert_file.empty() ? "http://" : "https://";
   const std::string url = scheme + listen.first + ":" + std::to_string(server->port());

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <utility>
 
 namespace pop {
 namespace {
@@ -48,7 +49,13 @@ std::vector<std::string> GraphiteLines(const metrics::MetricsSnapshot& snapshot,
   std::vector<std::string> lines;
   lines.reserve(values.size());
   const std::string at = " " + std::to_string(unix_seconds) + "\n";
-  for (const auto& [name, value] : values) lines.push_back(name + " " + Number(value) + at);
+  for (const auto& [name, value] : values) {
+    std::string line = name;
+    line += " ";
+    line += Number(value);
+    line += at;
+    lines.push_back(std::move(line));
+  }
   return lines;
 }
 
