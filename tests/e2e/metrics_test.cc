@@ -58,7 +58,7 @@ void RunOneAgenda(const TempDir& dir, const DevProcess& dev) {
 
 TEST(MetricsTest, PopDevsPrometheusPageHoldsEveryKindOfMetricAndPassesPromtool) {
   TempDir dir;
-  DevProcess dev(dir.path());
+  DevProcess dev(dir.path(), {"--retry-backoff-seconds", "-1"});  // one attempt: counts are 1
   ASSERT_FALSE(dev.Start().empty());
   RunOneAgenda(dir, dev);
   int code = 0;
@@ -146,7 +146,7 @@ TEST(MetricsCarbonTest, PopDevPushesItsMetricsToCarbonUnderThePrefix) {
   // A prefix of its own: the cache is shared by every test of the run.
   const std::string prefix = "e2e" + std::to_string(::getpid());
   DevProcess dev(dir.path(), {"--graphite", address, "--graphite-prefix", prefix,
-                              "--graphite-interval-seconds", "1"});
+                              "--graphite-interval-seconds", "1", "--retry-backoff-seconds", "-1"});
   ASSERT_FALSE(dev.Start().empty());
   RunOneAgenda(dir, dev);
   // Carbon writes what it receives a moment later; the push itself is once a second. Polling a
