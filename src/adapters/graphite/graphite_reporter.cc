@@ -84,7 +84,10 @@ void GraphiteReporter::Start() {
     MutexLock lock(mu_);
     stopping_ = false;
   }
-  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+  // The first deadline is taken here, not on the thread: time that passes before the thread runs
+  // still counts toward the first push.
+  const Timestamp first = clock_.Now() + options_.interval;
+  if (!thread_.joinable()) thread_ = std::thread([this, first] { Loop(first); });
 }
 
 void GraphiteReporter::Stop() {
@@ -96,8 +99,7 @@ void GraphiteReporter::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void GraphiteReporter::Loop() {
-  Timestamp next = clock_.Now() + options_.interval;
+void GraphiteReporter::Loop(Timestamp next) {
   while (true) {
     {
       MutexLock lock(mu_);
@@ -108,9 +110,11 @@ void GraphiteReporter::Loop() {
     (void)pushed;  // counted in pop_graphite_dropped_lines_total and logged by PushOnce
     MutexLock lock(mu_);
     if (stopping_) return;
-    // Next slot after now: a slow push (or a jump of the clock) skips slots, never bunches them.
+    // The next slot; when more than a slot behind (a slow push, a jump of the clock), one push
+    // now instead of one per missed slot.
     const Timestamp now = clock_.Now();
-    while (next <= now) next = next + options_.interval;
+    next = next + options_.interval;
+    if (next + options_.interval <= now) next = now;
   }
 }
 

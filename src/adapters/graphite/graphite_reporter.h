@@ -60,7 +60,7 @@ class GraphiteReporter {
  private:
   GraphiteReporter(GraphiteOptions options, MetricsSource& source, MetricsSink& sink,
                    const Clock& clock, Logger& logger);
-  void Loop();
+  void Loop(Timestamp next);
   Status Connect(Timestamp now);
   Status SendAll(const std::string& data);
   void CloseSocket();
