@@ -18,6 +18,9 @@ PACKAGES=(
   # builds kube-apiserver once from Debian's `kubernetes` source package with Go, runs it on etcd).
   # Never kubernetes-client: the image's kubectl comes from another package and dpkg would abort.
   golang-go etcd-server dpkg-dev rsync jq golang-github-modern-go-reflect2-dev openssl
+  # metrics: promtool validates GET /metrics; a throw-away carbon-cache receives the Graphite
+  # push and whisper-fetch reads it back (scripts/carbon-test-cache.sh)
+  prometheus graphite-carbon python3-whisper
 )
 
 missing=()

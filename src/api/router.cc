@@ -2,11 +2,13 @@
 
 #include <array>
 #include <chrono>
+#include <memory>
 #include <utility>
 
 #include "api/audit_route.h"
 #include "api/envelope.h"
 #include "core/codec/json_text.h"
+#include "core/metrics/catalogue.h"
 
 namespace pop::api {
 namespace {
@@ -27,6 +29,17 @@ const std::vector<DataRoute>& DataRouteTable() {
       {{"progress", "operation"}, ObjectKind::kOperationProgress},
   };
   return kRoutes;
+}
+
+// The method as a label value: one of the verbs HTTP defines, or "other" (a client may send any
+// token, and labels must stay a bounded set).
+std::string KnownMethod(const std::string& method) {
+  static const std::array<std::string_view, 9> kMethods = {
+      "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  for (std::string_view known : kMethods) {
+    if (method == known) return method;
+  }
+  return "other";
 }
 
 bool IsCrudMethod(const std::string& method) {
@@ -73,12 +86,20 @@ void Router::Handle(HttpRequest request, Responder respond) {
   Logger* logger = &logger_;
   std::string line_prefix =
       "cid=" + ids.correlation_id + " " + request.method + " " + request.target;
+  // Filled in by Dispatch before any answer can run (answers may come later, on other threads).
+  auto route_label = std::make_shared<std::string>("unmatched");
   Responder logged = [logger, started, line_prefix = std::move(line_prefix),
-                      respond = std::move(respond)](HttpResponse response) {
+                      respond = std::move(respond), metrics = options_.metrics, route_label,
+                      method = request.method](HttpResponse response) {
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    if (metrics != nullptr) {
+      metrics->Add(metrics::kHttpRequests,
+                   {*route_label, KnownMethod(method), std::to_string(response.status)}, 1);
+      metrics->Observe(metrics::kHttpDuration, {*route_label},
+                       std::chrono::duration<double>(elapsed).count());
+    }
     if (response.status >= 500 || logger->Enabled(LogLevel::kDebug)) {
-      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count();
+      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
       std::string line = line_prefix + " status=" + std::to_string(response.status) +
                          " micros=" + std::to_string(micros);
       if (response.status >= 500) line += " body=" + response.body;
@@ -87,7 +108,7 @@ void Router::Handle(HttpRequest request, Responder respond) {
     }
     respond(std::move(response));
   };
-  Dispatch(request, ids, std::move(logged));
+  Dispatch(request, ids, std::move(logged), *route_label);
 }
 
 HttpResponse Router::Rejected(const HttpRequest& request, const Error& error) {
@@ -113,14 +134,16 @@ std::vector<Router::Route> Router::BuildRoutes() {
     respond(std::move(response));
   });
   if (options_.metrics_text) {
-    // Like /healthz, without credentials: scrapers see counts, never customers' objects.
-    add({"/metrics", {"GET"}, false, false}, [this](const Call& call, const Responder& respond) {
-      if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
-      HttpResponse response;
-      response.body = options_.metrics_text();
-      response.SetHeader("Content-Type", "text/plain; version=0.0.4");
-      respond(std::move(response));
-    });
+    // Without credentials unless configured: scrapers see counts and the names of insights,
+    // routes and operation types, never customers' objects (docs/metrics.md).
+    add({"/metrics", {"GET"}, false, options_.metrics_need_token},
+        [this](const Call& call, const Responder& respond) {
+          if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
+          HttpResponse response;
+          response.body = options_.metrics_text();
+          response.SetHeader("Content-Type", "text/plain; version=0.0.4");
+          respond(std::move(response));
+        });
   }
   if (services_ != nullptr) {
     for (const auto& [pattern, route] : ServiceRouteTable()) {
@@ -198,13 +221,15 @@ const Router::Route* Router::Match(const std::vector<std::string>& absolute, boo
   return nullptr;
 }
 
-void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Responder respond) {
+void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Responder respond,
+                      std::string& route_label) {
   std::optional<Target> target = ParseTarget(request.target);
   if (!target) {
     return respond(ErrorResponse(
         Error(ErrorCode::kInvalidArgument, "Malformed percent-encoding in URL"), ids));
   }
   if (request.method == "OPTIONS") {  // CORS preflight; browsers send it without credentials
+    route_label = "preflight";
     HttpResponse response;
     response.status = 204;
     AddStandardHeaders(response);
@@ -223,6 +248,8 @@ void Router::Dispatch(const HttpRequest& request, const ResponseIds& ids, Respon
     return respond(ErrorResponse(
         Error(ErrorCode::kNotFound, "No route for " + request.method + " " + target->path), ids));
   }
+  route_label =
+      route->spec.under_base ? options_.base_path + route->spec.pattern : route->spec.pattern;
   app::RequestContext ctx{AuthContext{}, ids.cid, ids.correlation_id};
   if (route->spec.needs_token) {
     Result<AuthContext> auth = tokens_.Authenticate(request.Header("authorization"));

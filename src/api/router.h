@@ -20,6 +20,7 @@
 #include "app/token_service.h"
 #include "ports/id_generator.h"
 #include "ports/logger.h"
+#include "ports/metrics.h"
 
 namespace pop::api {
 
@@ -38,6 +39,12 @@ struct RouterOptions {
   DataRoutesOptions data;
   // GET /metrics answers this text (Prometheus's exposition format) when set, 404 otherwise.
   std::function<std::string()> metrics_text;
+  // GET /metrics asks for a valid token (any caller's) instead of answering everyone.
+  bool metrics_need_token = false;
+  // Counts every answer in pop_http_requests_total{route,method,status} and times it in
+  // pop_http_request_duration_seconds{route}, `route` being the matched route's pattern (bounded
+  // by the route table; "unmatched" otherwise), never the raw path. Null: nothing is counted.
+  MetricsSink* metrics = nullptr;
   // GET /healthz names this version when set (`{"status":"ok","version":"0.1.0"}`).
   std::string version;
 };
@@ -77,7 +84,9 @@ class Router final : public HttpHandler {
                      std::vector<std::string>& params) const;
 
   // Answers through `respond` (service routes may answer later, from another thread).
-  void Dispatch(const HttpRequest& request, const ResponseIds& ids, Responder respond);
+  // Sets `route_label` to the matched route's pattern (with the base path) once it is known.
+  void Dispatch(const HttpRequest& request, const ResponseIds& ids, Responder respond,
+                std::string& route_label);
   ResponseIds IdsFor(const HttpRequest& request);
 
   RouterOptions options_;

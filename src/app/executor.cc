@@ -11,6 +11,7 @@
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
 #include "core/dag/conductor.h"
+#include "core/metrics/catalogue.h"
 
 namespace pop::app {
 namespace {
@@ -61,6 +62,8 @@ class Executor::Execution {
   struct Completion {
     std::string name;
     LaunchOutcome outcome;
+    std::string type;  // the metrics' label: "unknown" when no launcher runs it (bounded set)
+    Duration took;
   };
   std::deque<Completion> completions;
   std::map<std::string, std::shared_ptr<LaunchedOperation>> running;
@@ -108,6 +111,7 @@ class Executor::Execution {
   }
 
   void RunOperation(const LaunchSpec& spec, Launcher* launcher) {
+    const Timestamp launched_at = deps_.clock.Now();
     LaunchOutcome outcome;
     const std::string unknown = "Unknown operation type found: " + spec.operation_type +
                                 " on operation: " + spec.operation_name;
@@ -136,7 +140,9 @@ class Executor::Execution {
     // Notified under the lock: once the coordinator can see this completion it may end the run
     // and destroy this Execution, so nothing here may touch it after the lock is released.
     std::lock_guard<std::mutex> lock(mu);
-    completions.push_back({spec.operation_name, std::move(outcome)});
+    completions.push_back({spec.operation_name, std::move(outcome),
+                           launcher != nullptr ? spec.operation_type : "unknown",
+                           deps_.clock.Now() - launched_at});
     coordinator_cv.notify_all();
   }
 
@@ -391,6 +397,11 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
         Result<Json> parsed = ParseJson(*completion.outcome.output);
         output = parsed.ok() ? std::move(parsed).value() : Json(*completion.outcome.output);
       }
+      if (deps_.metrics != nullptr) {
+        deps_.metrics->Add(metrics::kOperations, {completion.type, ok ? "succeeded" : "failed"}, 1);
+        deps_.metrics->Observe(metrics::kOperationDuration, {completion.type},
+                               static_cast<double>(completion.took.millis()) / 1000.0);
+      }
       conductor.Complete(completion.name, ok, std::move(output));
       std::lock_guard<std::mutex> lock(run.mu);
       run.unsent_ops[completion.name] = std::move(final_op);
@@ -459,13 +470,19 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     cancel_requested_ = false;
     cancel_by_user_ = true;
   }
-  deps_.logger.Log(
-      LogLevel::kInfo,
-      "Agenda " + agenda.id.value_or("") + " (Ops) execution duration (milliseconds): " +
-          std::to_string((ended_at - started).millis()) + ". ExecutorComplete " +
-          (result.succeeded
-               ? "succeeded"
-               : (result.cancelled ? "cancelled" : (result.claim_lost ? "claim lost" : "failed"))));
+  const std::string outcome =
+      result.succeeded
+          ? "succeeded"
+          : (result.cancelled ? "cancelled" : (result.claim_lost ? "claim lost" : "failed"));
+  if (deps_.metrics != nullptr) {
+    deps_.metrics->Observe(metrics::kAgendaDuration,
+                           {outcome == "claim lost" ? "claim_lost" : outcome},
+                           static_cast<double>((ended_at - started).millis()) / 1000.0);
+  }
+  deps_.logger.Log(LogLevel::kInfo, "Agenda " + agenda.id.value_or("") +
+                                        " (Ops) execution duration (milliseconds): " +
+                                        std::to_string((ended_at - started).millis()) +
+                                        ". ExecutorComplete " + outcome);
   return result;
 }
 

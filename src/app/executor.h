@@ -20,6 +20,7 @@
 #include "ports/clock.h"
 #include "ports/launcher.h"
 #include "ports/logger.h"
+#include "ports/metrics.h"
 #include "ports/mutex.h"
 #include "ports/pool_client.h"
 
@@ -42,6 +43,9 @@ struct ExecutorDeps {
   WorkerPool& workers;
   Logger& logger;
   ThreadCache& threads;  // runs the reporter of each Agenda
+  // Operations by type and outcome, their durations and the Agenda's (core/metrics/catalogue.h);
+  // null: nothing is recorded. Not owned.
+  MetricsSink* metrics = nullptr;
 };
 
 struct ExecutionResult {

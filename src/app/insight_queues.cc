@@ -4,6 +4,8 @@
 #include <limits>
 #include <utility>
 
+#include "core/metrics/catalogue.h"
+
 namespace pop::app {
 namespace {
 
@@ -332,6 +334,30 @@ void InsightQueues::Loop() {
     if (schedule_dirty) next = std::min(next, save_at);
     mu_.WaitUntil(services_.clock, cv_, next);
   }
+}
+
+std::vector<metrics::GaugeReading> InsightQueues::QueueGauges() const {
+  const Timestamp now = services_.clock.Now();
+  std::vector<metrics::GaugeReading> readings;
+  MutexLock lock(mu_);
+  for (const auto& [insight_id, queue] : queues_) {
+    if (!queue.insight) continue;  // only referenced by a ready entry: not an insight (yet)
+    std::optional<Timestamp> oldest = queue.policy->OldestAdded();
+    const auto consider = [&oldest](Timestamp added) {
+      if (!oldest || added < *oldest) oldest = added;
+    };
+    for (const Entry& entry : queue.queued) consider(entry.added);
+    for (const auto& [agenda_id, entry] : queue.delayed) consider(entry.added);
+    const std::string title =
+        queue.insight->title.value_or("").empty() ? insight_id : *queue.insight->title;
+    const double depth =
+        static_cast<double>(queue.queued.size() + queue.policy->size() + queue.delayed.size());
+    const double waited =
+        oldest && *oldest < now ? static_cast<double>((now - *oldest).millis()) / 1000.0 : 0.0;
+    readings.push_back({&metrics::kQueueDepth, {insight_id, title}, depth});
+    readings.push_back({&metrics::kOldestWait, {insight_id, title}, waited});
+  }
+  return readings;
 }
 
 std::optional<QueueExplanation> InsightQueues::Explain(const std::string& agenda_id) const {

@@ -30,6 +30,7 @@
 
 #include "app/services.h"
 #include "core/base/result.h"
+#include "core/metrics/metric.h"
 #include "core/sched/scheduling_policy.h"
 #include "ports/change_feed.h"
 #include "ports/logger.h"
@@ -110,6 +111,12 @@ class InsightQueues final : public ChangeListener {
              ClaimCallback done);
 
   std::optional<QueueExplanation> Explain(const std::string& agenda_id) const;
+
+  // For every known insight, read now: pop_insight_queue_depth (ready, unclaimed agendas:
+  // queued, waiting to enter the queue, or held back by a retry's backoff) and
+  // pop_insight_oldest_wait_seconds (how long the oldest of them has been ready). Labels: the
+  // insight's id and title (its id when untitled). O(agendas waiting): meant for scrapes.
+  std::vector<metrics::GaugeReading> QueueGauges() const;
 
   // The timer step: ends lapsed leases and waits, serves parked claims whose work arrived, and
   // saves RoundRobin state. The thread calls it; with start_thread=false tests call it.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/metrics/catalogue.h"
+
 namespace pop::app {
 
 Puller::Puller(PullerDeps deps, PullerOptions options)
@@ -79,8 +81,15 @@ void Puller::PollLoop(const std::string& insight_id) {
       ReapFinishedLocked(finished);
     }
     for (ThreadCache::Task& task : finished) task.Join();
+    const Timestamp poll_started = deps_.clock.Now();
     Result<ClaimedWork> work = deps_.client.GetAgenda(insight_id, static_cast<int64_t>(room),
                                                       options_.wait, options_.puller_id);
+    if (deps_.metrics != nullptr) {
+      deps_.metrics->Observe(
+          metrics::kPullerPoll, {},
+          static_cast<double>((deps_.clock.Now() - poll_started).millis()) / 1000.0);
+      if (!work.ok()) deps_.metrics->Add(metrics::kPullerFailures, {}, 1);
+    }
     if (!work.ok()) {
       deps_.logger.Log(LogLevel::kWarning, "puller: getAgenda for insight " + insight_id +
                                                " failed (" + work.error().message +
@@ -117,9 +126,10 @@ void Puller::StartAgenda(const std::string& insight_id, Agenda agenda,
   MutexLock lock(mu_);
   ++active_[insight_id];
   Run& run = runs_.emplace_back();
-  run.executor = std::make_unique<Executor>(ExecutorDeps{deps_.clock, deps_.client, deps_.launchers,
-                                                         deps_.workers, deps_.logger, threads_},
-                                            executor_options);
+  run.executor =
+      std::make_unique<Executor>(ExecutorDeps{deps_.clock, deps_.client, deps_.launchers,
+                                              deps_.workers, deps_.logger, threads_, deps_.metrics},
+                                 executor_options);
   Executor* executor = run.executor.get();
   Run* slot = &run;
   const std::string agenda_id = agenda.id.value_or("");

@@ -20,6 +20,7 @@
 #include "ports/clock.h"
 #include "ports/launcher.h"
 #include "ports/logger.h"
+#include "ports/metrics.h"
 #include "ports/mutex.h"
 #include "ports/pool_client.h"
 
@@ -44,6 +45,9 @@ struct PullerDeps {
   // Where its executors are registered while they run, so that a cancel recorded in this process
   // reaches them at once (pop dev); nullptr when the server is elsewhere. Not owned.
   RunningAgendas* running_agendas;
+  // Polls (pop_puller_poll_duration_seconds, pop_puller_poll_failures_total) and what its
+  // executors record; null: nothing is recorded. Not owned.
+  MetricsSink* metrics = nullptr;
 };
 
 class Puller {

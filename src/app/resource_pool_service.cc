@@ -8,6 +8,7 @@
 #include "app/pool_authority.h"
 #include "core/access/visibility.h"
 #include "core/merge/sparse_merge.h"
+#include "core/metrics/catalogue.h"
 
 namespace pop::app {
 namespace {
@@ -134,8 +135,18 @@ void ResourcePoolService::GetAgenda(const GetAgendaRequest& request, const Reque
   queues_.Claim(insight_id, count, Duration::Seconds(wait), claimer,
                 [this, done = std::move(done)](Result<std::vector<ReadyAgenda>> claimed) {
                   if (!claimed.ok()) return done(claimed.error());
+                  RecordClaims(*claimed);
                   done(LoadClaimed(*claimed));
                 });
+}
+
+void ResourcePoolService::RecordClaims(const std::vector<ReadyAgenda>& claimed) const {
+  if (services_.metrics == nullptr) return;
+  const Timestamp now = services_.clock.Now();
+  for (const ReadyAgenda& ready : claimed) {
+    services_.metrics->Observe(metrics::kSubmitToClaim, {ready.insight_id},
+                               static_cast<double>((now - ready.added).millis()) / 1000.0);
+  }
 }
 
 Result<GetAgendaResult> ResourcePoolService::LoadClaimed(const std::vector<ReadyAgenda>& claimed) {
@@ -179,7 +190,11 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
   const std::string retry_ready_id = services_.ids.NewId();
   std::optional<std::string> confirmed_agenda;
   std::optional<ReadyAgenda> retry;
+  bool finished = false;
+  std::string finished_insight;
+  Duration finished_after;
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
+    finished = false;
     confirmed_agenda.reset();
     retry.reset();
     // Only the pool that may claim the agenda reports on it (docs/security.md); to anyone else
@@ -221,11 +236,20 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
                          ApplyAgendaProgressUpdate(tx, {id, std::move(filtered), &owner, now,
                                                         services_.retry_backoff, retry_ready_id}));
     retry = std::move(updated.retry);
+    // The executor's start (moments after its claim) to this final report, once per execution.
+    finished = stored.processing_state != ProcessingState::kComplete &&
+               progress->processing_state == ProcessingState::kComplete;
+    finished_insight = insight_id;
+    finished_after = progress->started_time ? now - *progress->started_time : Duration();
     return Status::Ok();
   });
   if (status.ok()) {
     if (confirmed_agenda) changes_.Publish(Change::ClaimConfirmed(*confirmed_agenda));
     if (retry) changes_.Publish(Change::ReadyAdded(*retry));
+    if (finished && services_.metrics != nullptr) {
+      services_.metrics->Observe(metrics::kClaimToComplete, {finished_insight},
+                                 static_cast<double>(finished_after.millis()) / 1000.0);
+    }
   }
   return status;
 }

@@ -101,6 +101,8 @@ class ResourcePoolService {
 
  private:
   Result<GetAgendaResult> LoadClaimed(const std::vector<ReadyAgenda>& claimed);
+  // Each claim's wait since it became ready, in pop_agenda_submit_to_claim_seconds{insight}.
+  void RecordClaims(const std::vector<ReadyAgenda>& claimed) const;
 
   Services services_;
   InsightQueues& queues_;

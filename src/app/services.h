@@ -7,6 +7,7 @@
 #include "ports/change_feed.h"
 #include "ports/clock.h"
 #include "ports/id_generator.h"
+#include "ports/metrics.h"
 #include "ports/store.h"
 
 namespace pop::app {
@@ -18,6 +19,8 @@ struct Services {
   // Automatic retries of failed Agendas (spec §17.2) wait this long before they are scheduled;
   // nullopt turns automatic retries off.
   std::optional<Duration> retry_backoff = Duration::Seconds(5);
+  // Where use cases record their metrics (core/metrics/catalogue.h); null: nothing is recorded.
+  MetricsSink* metrics = nullptr;
 };
 
 }  // namespace pop::app

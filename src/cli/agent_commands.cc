@@ -30,6 +30,7 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
   puller->add_option("--puller-id", state.puller.puller_id, "names this puller's claims");
   puller->add_option("--log-level", state.puller.log_level, "debug, info, warning or error")
       ->capture_default_str();
+  AddGraphiteFlags(*puller, state.puller.graphite);
   state.puller_command = puller;
 
   CLI::App* executor = app.add_subcommand(

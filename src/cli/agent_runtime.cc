@@ -15,6 +15,7 @@
 #include "adapters/system/system_clock.h"
 #include "app/executor.h"
 #include "app/http_pool_client.h"
+#include "app/metrics_registry.h"
 #include "app/puller.h"
 #include "app/resident_launcher.h"
 #include "app/worker_pool.h"
@@ -150,9 +151,13 @@ Status RunPuller(const PullerConfig& config) {
   options.max_agendas = config.max_agendas;
   options.puller_id = config.puller_id.empty() ? DefaultPullerId() : config.puller_id;
   options.executor.max_parallel = config.max_parallel_operations;
+  app::MetricsRegistry metrics;
+  POP_ASSIGN_OR_RETURN(std::unique_ptr<GraphiteReporter> graphite,
+                       MakeGraphite(config.graphite, metrics, metrics, clock, *parts.logger));
   app::Puller puller(app::PullerDeps{clock, *parts.client, parts.launchers, workers, *parts.logger,
-                                     /*running_agendas=*/nullptr},
+                                     /*running_agendas=*/nullptr, &metrics},
                      options);
+  if (graphite) graphite->Start();
   puller.Start();
   int signal_number = WaitForTerminationSignal();
   parts.logger->Log(LogLevel::kInfo, std::string("received ") +
@@ -160,6 +165,7 @@ Status RunPuller(const PullerConfig& config) {
                                          "; stopping the puller");
   puller.Stop();
   workers.Stop();
+  if (graphite) graphite->Stop();  // one last push: the final counts
   return Status::Ok();
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "adapters/local_process/handler_registry.h"
+#include "cli/graphite_flags.h"
 #include "core/base/result.h"
 
 namespace pop::cli {
@@ -24,6 +25,7 @@ struct PullerConfig {
   std::optional<std::string> registry_file;  // operation type → command (docs/handlers.md)
   std::string puller_id;                     // default: <hostname>-<pid>
   std::string log_level = "info";
+  GraphiteConfig graphite;  // the puller's and its executors' metrics (docs/metrics.md)
 };
 
 // Blocks until SIGINT/SIGTERM; running Agendas are then stopped as a shutdown.

@@ -25,7 +25,7 @@
 #include "adapters/postgres/postgres_change_feed.h"
 #include "adapters/postgres/postgres_leadership.h"
 #include "adapters/postgres/postgres_store.h"
-#include "adapters/prometheus/prometheus_metrics.h"
+#include "adapters/prometheus/prometheus_text.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "adapters/system/random_id_generator.h"
 #include "adapters/system/system_clock.h"
@@ -38,6 +38,7 @@
 #include "app/insight_queues.h"
 #include "app/maintenance_jobs.h"
 #include "app/maintenance_runner.h"
+#include "app/metrics_registry.h"
 #include "app/puller.h"
 #include "app/resident_launcher.h"
 #include "app/resource_pool_service.h"
@@ -108,12 +109,13 @@ struct OpenedStore {
 };
 
 Result<OpenedStore> OpenStore(const ServerConfig& config, const std::string& origin,
-                              const Clock& clock, Logger& logger) {
+                              const Clock& clock, Logger& logger, MetricsSink& metrics) {
   const std::string& uri = config.store;
   OpenedStore opened;
   if (IsSqliteUri(uri)) {
     SqliteStoreOptions options;
     options.path = uri.substr(kSqlite.size());
+    options.metrics = &metrics;
     POP_ASSIGN_OR_RETURN(SqliteServerLock lock, SqliteServerLock::Acquire(options.path));
     opened.lock.emplace(std::move(lock));
     POP_ASSIGN_OR_RETURN(auto store, SqliteStore::Open(options));
@@ -125,6 +127,7 @@ Result<OpenedStore> OpenStore(const ServerConfig& config, const std::string& ori
     options.conninfo = uri;
     options.reader_connections = config.store_connections;
     options.origin = origin;
+    options.metrics = &metrics;
     POP_ASSIGN_OR_RETURN(auto store, PostgresStore::Open(options));
     opened.store = std::move(store);
     PostgresChangeFeedOptions feed;
@@ -288,22 +291,30 @@ Status CheckTlsFlags(const ServerConfig& config) {
 Status RunServer(const ServerConfig& config) {
   POP_ASSIGN_OR_RETURN(auto listen, ParseListenAddress(config.listen));
   POP_RETURN_IF_ERROR(CheckTlsFlags(config));
+  if (config.metrics_access != "open" && config.metrics_access != "token") {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--metrics-access: expected open or token, got '" + config.metrics_access + "'");
+  }
   POP_ASSIGN_OR_RETURN(auto logger, SpdlogLogger::Create("pop", config.log_level));
   SystemClock clock;
   RandomIdGenerator ids;
   // Names this server's writes in the change feed of a shared store (so it skips its own).
   const std::string origin = ids.NewId();
-  POP_ASSIGN_OR_RETURN(OpenedStore opened, OpenStore(config, origin, clock, *logger));
+  // Outlives everything that records into it (the store's writer thread included).
+  app::MetricsRegistry metrics;
+  POP_ASSIGN_OR_RETURN(std::unique_ptr<GraphiteReporter> graphite,
+                       MakeGraphite(config.graphite, metrics, metrics, clock, *logger));
+  POP_ASSIGN_OR_RETURN(OpenedStore opened, OpenStore(config, origin, clock, *logger, metrics));
   std::unique_ptr<Store>& store = opened.store;
   Sha256SecretHasher hasher;
   app::Services services{*store, clock, ids};
+  services.metrics = &metrics;
   services.retry_backoff =
       config.retry_backoff_seconds < 0
           ? std::nullopt
           : std::optional<Duration>(Duration::Seconds(config.retry_backoff_seconds));
   app::QueueOptions queue_options;
   queue_options.lease = Duration::Seconds(config.claim_lease_seconds);
-  PrometheusMetrics metrics;
   if (config.dev_workspace) {
     // pop dev is the only executor of its store, and only of its own SQLite file (locked above):
     // a shared store's claims belong to other servers too, and are never released here.
@@ -333,6 +344,7 @@ Status RunServer(const ServerConfig& config) {
     }
   } feed_stop{opened.postgres_feed.get()};
   POP_RETURN_IF_ERROR(queues.Start());
+  metrics.AddCollector([&queues] { return queues.QueueGauges(); });
   if (opened.postgres_feed != nullptr) opened.postgres_feed->Start();
   std::unique_ptr<app::MaintenanceRunner> maintenance;
   if (config.maintenance) {
@@ -392,7 +404,8 @@ Status RunServer(const ServerConfig& config) {
                                                            {resident.get(), process.get()},
                                                            *workers,
                                                            *logger,
-                                                           &running_agendas},
+                                                           &running_agendas,
+                                                           &metrics},
                                            puller_options);
     puller->Start();
   }
@@ -402,7 +415,9 @@ Status RunServer(const ServerConfig& config) {
   router_options.version = PopVersion();
   router_options.data.accept_unknown_fields = config.accept_unknown_fields;
   api::ServiceRoutes service_routes(router_options.data, agendas, pools, queues, data);
-  router_options.metrics_text = [&metrics] { return metrics.RenderText(); };
+  router_options.metrics_text = [&metrics] { return RenderPrometheusText(metrics.Collect()); };
+  router_options.metrics_need_token = config.metrics_access == "token";
+  router_options.metrics = &metrics;
   app::AuditLog audit(*store, clock, *logger);
   audit.Start();
   api::Router router(router_options, data, tokens, &service_routes, ids, *logger, &audit);
@@ -422,6 +437,15 @@ Status RunServer(const ServerConfig& config) {
   }
   POP_ASSIGN_OR_RETURN(auto server, std::move(created));
   POP_RETURN_IF_ERROR(server->Start());
+  if (graphite) graphite->Start();
+  // The pushes (the last one included) end before the scheduler whose gauges they read goes,
+  // however this function returns.
+  struct GraphiteStop {
+    GraphiteReporter* reporter;
+    ~GraphiteStop() {
+      if (reporter != nullptr) reporter->Stop();
+    }
+  } graphite_stop{graphite.get()};
 
   const std::string scheme = config.tls_cert_file.empty() ? "http://" : "https://";
   const std::string url = scheme + listen.first + ":" + std::to_string(server->port());
@@ -457,7 +481,8 @@ Status RunServer(const ServerConfig& config) {
   if (workers) workers->Stop();
   server->Stop();
   server.reset();
-  audit.Stop();  // writes what the last requests recorded
+  audit.Stop();                    // writes what the last requests recorded
+  if (graphite) graphite->Stop();  // one last push: the final counts
   store.reset();
   logger->Log(LogLevel::kInfo, "stopped cleanly");
   return Status::Ok();

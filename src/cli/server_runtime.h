@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/graphite_flags.h"
 #include "core/base/result.h"
 
 namespace pop::cli {
@@ -54,6 +55,10 @@ struct ServerConfig {
   // Written once the server accepts requests: "http://host:port", or "https://host:port" with
   // TLS (used by tests and scripts).
   std::optional<std::string> ready_file;
+  // Metrics (docs/metrics.md): GET /metrics open to scrapers without a token ("open") or only
+  // with a valid token ("token"); and the Graphite push.
+  std::string metrics_access = "open";
+  GraphiteConfig graphite;
 };
 
 // Blocks until a termination signal. The caller must have blocked SIGINT/SIGTERM in every

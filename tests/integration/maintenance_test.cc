@@ -9,26 +9,31 @@
 
 #include "app/maintenance_jobs.h"
 #include "app/maintenance_runner.h"
+#include "app/metrics_registry.h"
 #include "core/codec/json_text.h"
 #include "integration/service_test_support.h"
 
 namespace pop::testing {
 namespace {
 
+// The real registry, read back by the dotted names the jobs count under.
 class CountingMetrics final : public MetricsSink {
  public:
-  void Count(std::string_view name, int64_t delta) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    counters_[std::string(name)] += delta;
+  void Count(std::string_view name, int64_t delta) override { registry_.Count(name, delta); }
+  void Add(const metrics::MetricDef& def, const metrics::LabelValues& labels,
+           double delta) override {
+    registry_.Add(def, labels, delta);
+  }
+  void Observe(const metrics::MetricDef& def, const metrics::LabelValues& labels,
+               double seconds) override {
+    registry_.Observe(def, labels, seconds);
   }
   int64_t Get(const std::string& name) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return counters_[name];
+    return static_cast<int64_t>(registry_.Value(metrics::PrometheusName(name) + "_total"));
   }
 
  private:
-  std::mutex mu_;
-  std::map<std::string, int64_t> counters_;
+  app::MetricsRegistry registry_;
 };
 
 class MaintenanceTest : public ::testing::Test {

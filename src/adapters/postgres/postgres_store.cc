@@ -176,7 +176,7 @@ PostgresStore::PostgresStore(const PostgresStoreOptions& options,
       writer_(std::move(writer)),
       readers_(std::move(readers)),
       queue_([this](std::span<const sql::WriteFn* const> batch) { return CommitBatch(batch); },
-             options.max_batch) {}
+             options.max_batch, options.metrics, "postgres") {}
 
 PostgresStore::~PostgresStore() { Stop(); }
 

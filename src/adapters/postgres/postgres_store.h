@@ -18,6 +18,7 @@
 #include "adapters/sql/group_commit_queue.h"
 #include "core/base/result.h"
 #include "core/json/json_depth.h"
+#include "ports/metrics.h"
 #include "ports/store.h"
 
 namespace pop {
@@ -42,6 +43,9 @@ struct PostgresStoreOptions {
   // Names this store's writes in the change feed's announcements (the setting pop.origin of the
   // writer connection), so that the server's own PostgresChangeFeed skips them; empty: unnamed.
   std::string origin;
+  // Records each write transaction's duration (pop_store_commit_seconds{store="postgres"});
+  // outlives the store. Null: not recorded.
+  MetricsSink* metrics = nullptr;
 };
 
 // Counters for metrics and tests; `writes / commits` is the mean group-commit batch size.

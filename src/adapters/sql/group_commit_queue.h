@@ -12,9 +12,11 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "ports/metrics.h"
 #include "ports/mutex.h"
 #include "ports/store.h"
 
@@ -27,8 +29,10 @@ using BatchRunner = std::function<std::vector<Status>(std::span<const WriteFn* c
 
 class GroupCommitQueue {
  public:
-  // `max_batch`: at most this many closures per transaction; 0 for no limit.
-  GroupCommitQueue(BatchRunner run_batch, size_t max_batch);
+  // `max_batch`: at most this many closures per transaction; 0 for no limit. `metrics`, when set
+  // (it outlives the queue), records each batch's duration in pop_store_commit_seconds{store}.
+  GroupCommitQueue(BatchRunner run_batch, size_t max_batch, MetricsSink* metrics = nullptr,
+                   std::string store_label = "");
   // Stop()s.
   ~GroupCommitQueue();
   GroupCommitQueue(const GroupCommitQueue&) = delete;
@@ -59,6 +63,8 @@ class GroupCommitQueue {
 
   const BatchRunner run_batch_;
   const size_t max_batch_;
+  MetricsSink* const metrics_;
+  const std::string store_label_;
 
   mutable Mutex mu_;
   std::condition_variable_any work_cv_;  // queue_ gained an entry, or stopping_

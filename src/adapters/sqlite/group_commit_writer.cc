@@ -16,11 +16,11 @@ constexpr char kRollbackTo[] = "ROLLBACK TO pop_write";
 }  // namespace
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> connection,
-                                     size_t max_document_depth)
+                                     size_t max_document_depth, MetricsSink* metrics)
     : connection_(std::move(connection)),
       max_document_depth_(max_document_depth),
       queue_([this](std::span<const sql::WriteFn* const> batch) { return CommitBatch(batch); },
-             /*max_batch=*/0) {}
+             /*max_batch=*/0, metrics, "sqlite") {}
 
 GroupCommitWriter::~GroupCommitWriter() { Stop(); }
 

@@ -19,7 +19,9 @@ namespace pop::sqlite {
 class GroupCommitWriter {
  public:
   // `max_document_depth`: see SqliteStoreOptions.
-  GroupCommitWriter(std::unique_ptr<Connection> connection, size_t max_document_depth);
+  // `metrics` (may be null) records each commit's duration; it outlives the writer.
+  GroupCommitWriter(std::unique_ptr<Connection> connection, size_t max_document_depth,
+                    MetricsSink* metrics = nullptr);
   // Stop()s, then closes the connection.
   ~GroupCommitWriter();
   GroupCommitWriter(const GroupCommitWriter&) = delete;

@@ -142,9 +142,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
         Connection::Open(options.path, Connection::Mode::kReadOnly, options.busy_timeout));
     readers.push_back(std::move(reader));
   }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(
-      std::make_unique<sqlite::GroupCommitWriter>(std::move(writer), options.max_document_depth),
-      std::make_unique<sqlite::ReaderPool>(std::move(readers))));
+  std::unique_ptr<SqliteStore> store(
+      new SqliteStore(std::make_unique<sqlite::GroupCommitWriter>(
+                          std::move(writer), options.max_document_depth, options.metrics),
+                      std::make_unique<sqlite::ReaderPool>(std::move(readers))));
   store->writer_->Start();
   return store;
 }

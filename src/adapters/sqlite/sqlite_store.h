@@ -14,6 +14,7 @@
 
 #include "core/base/result.h"
 #include "core/json/json_depth.h"
+#include "ports/metrics.h"
 #include "ports/store.h"
 
 namespace pop {
@@ -31,6 +32,9 @@ struct SqliteStoreOptions {
   // Put refuses (kValidation, naming the field) a document nesting deeper than this. Only tests
   // raise it, to store the too-deep rows that older versions could write.
   size_t max_document_depth = kMaxJsonDepth;
+  // Records each write transaction's duration (pop_store_commit_seconds{store="sqlite"});
+  // outlives the store. Null: not recorded.
+  MetricsSink* metrics = nullptr;
 };
 
 // Counters for metrics and tests; `writes / commits` is the mean group-commit batch size.

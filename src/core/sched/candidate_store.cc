@@ -72,6 +72,16 @@ SlotId CandidateStore::Find(std::string_view agenda_id) const {
   return kNoSlot;
 }
 
+std::optional<Timestamp> CandidateStore::OldestAdded() const {
+  std::optional<Timestamp> oldest;
+  for (SlotId id = 0; id < next_unused_slot_; ++id) {
+    const Slot& slot = at(id);
+    if (slot.subtree_size == 0) continue;  // free: Release() zeroes it, Insert() sets 1
+    if (!oldest || slot.added < *oldest) oldest = slot.added;
+  }
+  return oldest;
+}
+
 Candidate CandidateStore::Release(SlotId id) {
   Slot& slot = at(id);
   const uint32_t hash = HashId(slot.agenda_id);

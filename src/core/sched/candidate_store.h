@@ -61,6 +61,8 @@ class CandidateStore {
   const Slot& at(SlotId id) const { return chunks_[id >> kChunkBits][id & kChunkMask]; }
   // Number of stored candidates.
   size_t size() const { return size_; }
+  // The earliest `added` of the stored candidates; nullopt when there are none. O(slots).
+  std::optional<Timestamp> OldestAdded() const;
 
  private:
   static constexpr uint32_t kChunkBits = 10;

@@ -26,6 +26,7 @@ class OrderedPolicy : public SchedulingPolicy {
   bool Remove(std::string_view agenda_id) override;
   std::vector<Candidate> PopBatch(size_t count) override;
   size_t size() const override { return store_.size(); }
+  std::optional<Timestamp> OldestAdded() const override { return store_.OldestAdded(); }
 
  protected:
   CandidateStore store_;

@@ -34,6 +34,7 @@ class RoundRobinPolicy final : public SchedulingPolicy {
   // One §12.4 run with requested = `count`. O(customers + count · log n).
   std::vector<Candidate> PopBatch(size_t count) override;
   size_t size() const override { return store_.size(); }
+  std::optional<Timestamp> OldestAdded() const override { return store_.OldestAdded(); }
   // The position in the order one PopBatch(size()) would pop everything; a later run with a
   // smaller batch restarts from the pending list, so for those it is a close estimate.
   // O(customers + log n).

@@ -76,6 +76,9 @@ class SchedulingPolicy {
   virtual std::vector<Candidate> PopBatch(size_t count) = 0;
   // Number of waiting candidates.
   virtual size_t size() const = 0;
+  // The earliest `added` among the waiting candidates; nullopt when none waits. O(n): for
+  // metrics read at scrape time, not for scheduling.
+  virtual std::optional<Timestamp> OldestAdded() const = 0;
   // Where a waiting Agenda stands and why; nullopt if it is not waiting.
   virtual std::optional<WaitReason> Explain(std::string_view agenda_id) const = 0;
 

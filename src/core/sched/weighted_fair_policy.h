@@ -32,6 +32,7 @@ class WeightedFairPolicy final : public SchedulingPolicy {
   // O(count · (log n + log customers)).
   std::vector<Candidate> PopBatch(size_t count) override;
   size_t size() const override { return store_.size(); }
+  std::optional<Timestamp> OldestAdded() const override { return store_.OldestAdded(); }
   // The position in the pop order if nothing else arrives; exact except that ties between
   // equal virtual start tags beyond each customer's next Agenda are estimated. O(customers).
   std::optional<WaitReason> Explain(std::string_view agenda_id) const override;
