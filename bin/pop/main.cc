@@ -80,6 +80,8 @@ void AddServerFlags(CLI::App& command, pop::cli::ServerConfig& config) {
                   "audit records (state-changing API calls) are deleted this long after the call")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{3600}, int64_t{10} * 365 * 86400));
+  command.add_option("--alerts", config.alerts_file,
+                     "alerting rules and sinks (JSON; docs/alerting.md), checked at start");
   command.add_option("--ready-file", config.ready_file,
                      "write the server URL to this file once it accepts requests");
 }

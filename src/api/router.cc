@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "api/alert_route.h"
 #include "api/audit_route.h"
 #include "api/envelope.h"
 #include "core/codec/json_text.h"
@@ -144,6 +145,10 @@ std::vector<Router::Route> Router::BuildRoutes() {
   });
   add({"/token/{id}", {"DELETE"}}, [this](const Call& call, const Responder& respond) {
     respond(token_routes_.Handle(call.request, call.params[0], call.ctx));
+  });
+  add({"/alert", {"GET"}}, [this](const Call& call, const Responder& respond) {
+    if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
+    respond(ListAlerts(options_.alerts, call.target, call.ctx));
   });
   add({"/audit", {"GET"}}, [this](const Call& call, const Responder& respond) {
     if (audit_ == nullptr || !call.ctx.auth.is_super_user) {  // invisible looks like absent

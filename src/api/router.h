@@ -15,6 +15,7 @@
 #include "api/http_types.h"
 #include "api/service_routes.h"
 #include "api/token_routes.h"
+#include "app/alerts/alert_engine.h"
 #include "app/audit_log.h"
 #include "app/data_object_service.h"
 #include "app/token_service.h"
@@ -40,6 +41,9 @@ struct RouterOptions {
   std::function<std::string()> metrics_text;
   // GET /healthz names this version when set (`{"status":"ok","version":"0.1.0"}`).
   std::string version;
+  // GET /alert lists these alerts (api/alert_route.h); null: alerting is not configured and the
+  // list is empty.
+  const app::AlertEngine* alerts = nullptr;
 };
 
 class Router final : public HttpHandler {

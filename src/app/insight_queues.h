@@ -111,6 +111,10 @@ class InsightQueues final : public ChangeListener {
 
   std::optional<QueueExplanation> Explain(const std::string& agenda_id) const;
 
+  // When a puller last asked each known insight for work (as this server saw since it started;
+  // nullopt: never). The pullerSilent alert rule reads it.
+  std::map<std::string, std::optional<Timestamp>> LastPolls() const;
+
   // The timer step: ends lapsed leases and waits, serves parked claims whose work arrived, and
   // saves RoundRobin state. The thread calls it; with start_thread=false tests call it.
   void ProcessDue(Timestamp now);

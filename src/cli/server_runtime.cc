@@ -14,10 +14,12 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "adapters/crypto/sha256_secret_hasher.h"
+#include "adapters/http_client/curl_http_client.h"
 #include "adapters/http_server/http_server.h"
 #include "adapters/local_process/process_launcher.h"
 #include "adapters/logging/spdlog_logger.h"
@@ -30,6 +32,10 @@
 #include "adapters/system/system_clock.h"
 #include "api/router.h"
 #include "app/agenda_service.h"
+#include "app/alerts/alert_config.h"
+#include "app/alerts/alert_dispatcher.h"
+#include "app/alerts/alert_engine.h"
+#include "app/alerts/alert_rules.h"
 #include "app/audit_log.h"
 #include "app/data_object_service.h"
 #include "app/dev_workspace.h"
@@ -203,10 +209,66 @@ Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& t
 namespace {
 
 // The reclaimer and the reaper, each under its store lease, on one thread.
-std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& config,
-                                                         app::Services services,
-                                                         ChangeFeed& changes, Logger& logger,
-                                                         MetricsSink& metrics) {
+// Alerting: the rules run as one more maintenance job (under its own store lease, so one server
+// of those sharing a store evaluates them); notices go to the sinks through the dispatcher.
+struct Alerting {
+  std::unique_ptr<HttpClient> http;
+  std::unique_ptr<app::AlertDispatcher> dispatcher;
+  std::unique_ptr<app::AlertEngine> engine;
+  std::unique_ptr<app::AlertRules> rules;
+  Duration interval;
+};
+
+// Reads and checks the file before anything starts: a bad file stops the server with the field.
+Result<app::AlertConfig> LoadAlertConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--alerts: cannot read '" + path + "': " + std::strerror(errno));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto config = app::ParseAlertConfig(text.str());
+  if (!config.ok()) {
+    return Error(ErrorCode::kInvalidArgument, "--alerts " + path + ": " + config.error().message);
+  }
+  return config;
+}
+
+Result<std::unique_ptr<Alerting>> StartAlerting(app::AlertConfig config, app::Services services,
+                                                const app::InsightQueues& queues, Logger& logger) {
+  auto alerting = std::make_unique<Alerting>();
+  POP_ASSIGN_OR_RETURN(auto http, CurlHttpClient::Create());
+  alerting->http = std::move(http);
+  std::string names;
+  for (const app::AlertSinkConfig& sink : config.sinks) {
+    names +=
+        (names.empty() ? "" : ", ") + sink.name + " (" + app::AlertSinkKindName(sink.kind) + ")";
+  }
+  alerting->dispatcher = std::make_unique<app::AlertDispatcher>(
+      *alerting->http, services.clock, logger, config.sinks, config.delivery);
+  app::AlertDispatcher* dispatcher = alerting->dispatcher.get();
+  Logger* log = &logger;
+  alerting->engine = std::make_unique<app::AlertEngine>(
+      services.clock, config.engine, [dispatcher, log](const app::AlertNotice& notice) {
+        const bool firing = notice.transition == app::AlertTransition::kFiring;
+        log->Log(firing ? LogLevel::kWarning : LogLevel::kInfo,
+                 std::string("alert ") + (firing ? "firing: " : "resolved: ") + notice.alert.id +
+                     ": " + notice.alert.summary);
+        dispatcher->Enqueue(notice);
+      });
+  alerting->rules = std::make_unique<app::AlertRules>(services, *alerting->engine, config.rules,
+                                                      [&queues] { return queues.LastPolls(); });
+  alerting->interval = config.interval;
+  logger.Log(LogLevel::kInfo, "alerting: rules every " +
+                                  std::to_string(config.interval.millis() / 1000) +
+                                  " s; sinks: " + (names.empty() ? std::string("none") : names));
+  return alerting;
+}
+
+std::unique_ptr<app::MaintenanceRunner> StartMaintenance(
+    const ServerConfig& config, app::Services services, ChangeFeed& changes, Logger& logger,
+    MetricsSink& metrics, app::AlertRules* alert_rules, Duration alert_interval) {
   const app::MaintenanceDeps deps{services, changes, logger, metrics};
   app::ReclaimerOptions reclaim;
   reclaim.age = Duration::Seconds(config.reclaim_after_seconds);
@@ -223,8 +285,9 @@ std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& con
   Logger* log = &logger;
   std::vector<app::MaintenanceJob> jobs;
   jobs.push_back({"reclaimer", Duration::Seconds(config.reclaim_interval_seconds),
-                  [reclaimer, log]() -> Status {
+                  [reclaimer, log, alert_rules]() -> Status {
                     POP_ASSIGN_OR_RETURN(app::ReclaimReport report, reclaimer->RunOnce());
+                    if (alert_rules != nullptr) alert_rules->RecordReclaimed(report.reclaimed);
                     if (report.reclaimed > 0) {
                       log->Log(LogLevel::kInfo, "reclaimer: " + std::to_string(report.reclaimed) +
                                                     " stale executions failed, " +
@@ -249,6 +312,9 @@ std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& con
          }
          return Status::Ok();
        }});
+  if (alert_rules != nullptr) {
+    jobs.push_back({"alerts", alert_interval, [alert_rules] { return alert_rules->RunOnce(); }});
+  }
   app::MaintenanceRunnerOptions options;
   options.holder = services.ids.NewId();
   options.lease = Duration::Seconds(std::max<int64_t>(
@@ -282,6 +348,10 @@ Status RunServer(const ServerConfig& config) {
   POP_ASSIGN_OR_RETURN(auto listen, ParseListenAddress(config.listen));
   POP_RETURN_IF_ERROR(CheckTlsFlags(config));
   POP_ASSIGN_OR_RETURN(auto logger, SpdlogLogger::Create("pop", config.log_level));
+  std::optional<app::AlertConfig> alert_config;
+  if (config.alerts_file) {
+    POP_ASSIGN_OR_RETURN(alert_config, LoadAlertConfig(*config.alerts_file));
+  }
   SystemClock clock;
   RandomIdGenerator ids;
   // Names this server's writes in the change feed of a shared store (so it skips its own).
@@ -327,9 +397,19 @@ Status RunServer(const ServerConfig& config) {
   } feed_stop{opened.postgres_feed.get()};
   POP_RETURN_IF_ERROR(queues.Start());
   if (opened.postgres_feed != nullptr) opened.postgres_feed->Start();
+  std::unique_ptr<Alerting> alerting;
+  if (alert_config) {
+    POP_ASSIGN_OR_RETURN(alerting, StartAlerting(*alert_config, services, queues, *logger));
+  }
   std::unique_ptr<app::MaintenanceRunner> maintenance;
   if (config.maintenance) {
-    maintenance = StartMaintenance(config, services, changes, *logger, metrics);
+    maintenance = StartMaintenance(config, services, changes, *logger, metrics,
+                                   alerting ? alerting->rules.get() : nullptr,
+                                   alerting ? alerting->interval : Duration::Seconds(15));
+  } else if (alerting) {
+    logger->Log(LogLevel::kWarning,
+                "alerting: --no-maintenance: this server evaluates no alert rules (another "
+                "server of the store does)");
   }
   app::DataObjectService data(services, changes);
   // pop dev's executors, so that a cancel stops their handlers at once.
@@ -395,6 +475,7 @@ Status RunServer(const ServerConfig& config) {
   router_options.data.accept_unknown_fields = config.accept_unknown_fields;
   api::ServiceRoutes service_routes(router_options.data, agendas, pools, queues, data);
   router_options.metrics_text = [&metrics] { return metrics.RenderText(); };
+  router_options.alerts = alerting ? alerting->engine.get() : nullptr;
   app::AuditLog audit(*store, clock, *logger);
   audit.Start();
   api::Router router(router_options, data, tokens, &service_routes, ids, *logger, &audit);
@@ -441,6 +522,7 @@ Status RunServer(const ServerConfig& config) {
   // The puller stops polling; the scheduler then answers every parked long poll at once; running
   // Agendas are stopped as a shutdown (they end failed and may be retried).
   if (maintenance) maintenance->Stop();
+  if (alerting) alerting->dispatcher->Stop();
   std::thread puller_stop;
   if (puller) puller_stop = std::thread([&puller] { puller->Stop(); });
   if (opened.postgres_feed != nullptr) opened.postgres_feed->Stop();

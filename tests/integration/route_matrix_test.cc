@@ -116,6 +116,7 @@ const std::vector<Row>& Rows() {
     row("POST", "/token", "/token", R"({"accounts":["acme"],"title":"new"})", "",
         {"403", "403", "403", "403", "200"});
     row("DELETE", "/token/{id}", "/token/{T}", "", "", {"403", "403", "403", "403", "200"});
+    row("GET", "/alert", "/alert", "", "", {"200", "200", "200", "200", "200"});
     row("GET", "/audit", "/audit", "", "", {"404", "404", "404", "404", "200"});
     row("GET", "/healthz", "/healthz", "", "", {"200", "200", "200", "200", "200"});
     return rows;
