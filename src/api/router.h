@@ -34,6 +34,12 @@ struct RouteSpec {
   bool needs_token = true;
 };
 
+// What GET /healthz and GET /readyz report of the server (RouterOptions::health).
+struct ServerHealth {
+  bool store_reachable = true;      // a read of the store succeeded just now
+  std::vector<std::string> leases;  // the maintenance jobs this server runs (it leads them)
+};
+
 struct RouterOptions {
   std::string base_path = "/pop";  // "" serves the routes at the root
   DataRoutesOptions data;
@@ -44,6 +50,10 @@ struct RouterOptions {
   // GET /alert lists these alerts (api/alert_route.h); null: alerting is not configured and the
   // list is empty.
   const app::AlertEngine* alerts = nullptr;
+  // Set: /healthz adds "store" ("ok" or "unreachable") and "leader" (the leases held), and
+  // /readyz answers 503 while the store is unreachable. Unset: /healthz is {"status":"ok"} and
+  // /readyz always ready.
+  std::function<ServerHealth()> health;
 };
 
 class Router final : public HttpHandler {

@@ -476,6 +476,21 @@ Status RunServer(const ServerConfig& config) {
   api::ServiceRoutes service_routes(router_options.data, agendas, pools, queues, data);
   router_options.metrics_text = [&metrics] { return metrics.RenderText(); };
   router_options.alerts = alerting ? alerting->engine.get() : nullptr;
+  Store* health_store = store.get();
+  app::MaintenanceRunner* runner = maintenance.get();
+  router_options.health = [health_store, runner] {
+    api::ServerHealth health;
+    // One cheap read through the store's whole read path (a pooled connection, a transaction).
+    health.store_reachable = health_store
+                                 ->Read([](StoreReader& reader) -> Status {
+                                   POP_ASSIGN_OR_RETURN(int64_t tokens, reader.CountTokens());
+                                   (void)tokens;
+                                   return Status::Ok();
+                                 })
+                                 .ok();
+    if (runner != nullptr) health.leases = runner->HeldLeases();
+    return health;
+  };
   app::AuditLog audit(*store, clock, *logger);
   audit.Start();
   api::Router router(router_options, data, tokens, &service_routes, ids, *logger, &audit);
