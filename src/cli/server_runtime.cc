@@ -47,6 +47,7 @@
 #include "app/resident_launcher.h"
 #include "app/resource_pool_service.h"
 #include "app/running_agendas.h"
+#include "app/store_probe.h"
 #include "app/token_service.h"
 #include "cli/agent_runtime.h"
 
@@ -480,14 +481,7 @@ Status RunServer(const ServerConfig& config) {
   app::MaintenanceRunner* runner = maintenance.get();
   router_options.health = [health_store, runner] {
     api::ServerHealth health;
-    // One cheap read through the store's whole read path (a pooled connection, a transaction).
-    health.store_reachable = health_store
-                                 ->Read([](StoreReader& reader) -> Status {
-                                   POP_ASSIGN_OR_RETURN(int64_t tokens, reader.CountTokens());
-                                   (void)tokens;
-                                   return Status::Ok();
-                                 })
-                                 .ok();
+    health.store_reachable = app::StoreReadable(*health_store);
     if (runner != nullptr) health.leases = runner->HeldLeases();
     return health;
   };
