@@ -61,9 +61,12 @@ Status AlertRules::RunOnce() {
   if (Enabled(AlertRule::kStoreWriteFailing)) CheckStoreWrite();
   if (Enabled(AlertRule::kReclaimed)) CheckReclaimed();
   Status status = services_.store.Read([&](StoreReader& tx) -> Status {
-    if (Enabled(AlertRule::kAgendaFailed)) POP_RETURN_IF_ERROR(CheckFinishedAgendas(tx, since));
-    if (Enabled(AlertRule::kOperationTypeFailing))
+    if (Enabled(AlertRule::kAgendaFailed)) {
+      POP_RETURN_IF_ERROR(CheckFinishedAgendas(tx, since));
+    }
+    if (Enabled(AlertRule::kOperationTypeFailing)) {
       POP_RETURN_IF_ERROR(CheckOperationTypes(tx, now));
+    }
     return CheckQueues(tx, now);
   });
   if (status.ok()) last_round_ = now;
