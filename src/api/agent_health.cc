@@ -9,7 +9,7 @@
 namespace pop::api {
 namespace {
 
-HttpResponse JsonResponse(int status, Json body) {
+HttpResponse JsonResponse(int status, const Json& body) {
   HttpResponse response;
   response.status = status;
   response.body = ToJsonText(body);

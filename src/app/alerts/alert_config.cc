@@ -16,7 +16,10 @@ Status CheckKnown(const Json& object, const std::string& where,
                   const std::set<std::string>& known) {
   for (const auto& [key, value] : object.AsObject()) {
     if (known.count(key) == 0) {
-      return FieldError(where.empty() ? key : where + "." + key, "unknown field");
+      std::string field = where;
+      if (!field.empty()) field += ".";
+      field += key;
+      return FieldError(field, "unknown field");
     }
   }
   return Status::Ok();
@@ -126,7 +129,9 @@ Status ParseSink(const Json& json, const std::string& path, AlertConfig& config)
   POP_ASSIGN_OR_RETURN(const Json* headers, ObjectAt(json, "headers", path + ".headers"));
   if (headers != nullptr) {
     for (const auto& [name, value] : headers->AsObject()) {
-      const std::string field = path + ".headers." + name;
+      std::string field = path;
+      field += ".headers.";
+      field += name;
       if (name.empty() || name.find_first_of(":\r\n ") != std::string::npos) {
         return FieldError(field, "is not a header name");
       }

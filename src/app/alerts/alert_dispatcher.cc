@@ -105,9 +105,13 @@ class AlertDispatcher::SinkWorker {
       }
       last_error = response.ok() ? "HTTP " + std::to_string(response.value().status)
                                  : RedactSecrets(sink_, response.error().message);
-      Log(LogLevel::kWarning, "alert sink " + sink_.name + " (" + AlertSinkKindName(sink_.kind) +
-                                  "): " + what + ", attempt " + std::to_string(attempt + 1) +
-                                  " failed: " + last_error);
+      std::string line = "alert sink " + sink_.name + " (" + AlertSinkKindName(sink_.kind) + "): ";
+      line += what;
+      line += ", attempt ";
+      line += std::to_string(attempt + 1);
+      line += " failed: ";
+      line += last_error;
+      Log(LogLevel::kWarning, line);
     }
     {
       MutexLock lock(mu_);
