@@ -43,6 +43,11 @@ class AlertRouteTest : public ::testing::Test {
     for (const Json& alert : reply.All()) ids.push_back(StringAt(alert, "id"));
     return ids;
   }
+  static ApiServerOptions ServerOptions(const app::AlertEngine* engine) {
+    ApiServerOptions options;
+    options.alerts = engine;
+    return options;
+  }
   static app::AlertEngineOptions Options() {
     app::AlertEngineOptions options;
     options.default_threshold = 1;
@@ -51,7 +56,7 @@ class AlertRouteTest : public ::testing::Test {
 
   FakeClock clock_;
   app::AlertEngine engine_{clock_, Options(), nullptr};
-  ApiServer server_{ApiServerOptions{.alerts = &engine_}};
+  ApiServer server_{ServerOptions(&engine_)};
 };
 
 TEST_F(AlertRouteTest, SuperUserSeesEveryAlertCurrentFirst) {

@@ -44,7 +44,13 @@ class ServerHealthTest : public ::testing::Test {
     return options;
   }
 
-  ApiServer server_{ApiServerOptions{.health = [this] { return Health(); }}};
+  ApiServerOptions ServerOptions() {
+    ApiServerOptions options;
+    options.health = [this] { return Health(); };
+    return options;
+  }
+
+  ApiServer server_{ServerOptions()};
   FailingReadsStore probe_{server_.store()};
   NullLogger logger_;
   NullMetrics metrics_;
