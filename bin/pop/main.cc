@@ -85,6 +85,8 @@ void AddServerFlags(CLI::App& command, pop::cli::ServerConfig& config) {
                   "GET /metrics: open (no token) or token (any valid token)")
       ->capture_default_str();
   pop::cli::AddGraphiteFlags(command, config.graphite);
+  command.add_option("--alerts", config.alerts_file,
+                     "alerting rules and sinks (JSON; docs/alerting.md), checked at start");
   command.add_option("--ready-file", config.ready_file,
                      "write the server URL to this file once it accepts requests");
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <utility>
 
+#include "api/alert_route.h"
 #include "api/audit_route.h"
 #include "api/envelope.h"
 #include "core/codec/json_text.h"
@@ -124,12 +125,32 @@ std::vector<Router::Route> Router::BuildRoutes() {
     std::vector<std::string> segments = SplitPath(spec.pattern);
     routes.push_back(Route{std::move(spec), std::move(segments), std::move(answer)});
   };
+  // Liveness: the process answers (200 while it does); what it reports of the store and its
+  // leases is for people and dashboards. A store outage is not fixed by a restart.
   add({"/healthz", {"GET"}, false, false}, [this](const Call&, const Responder& respond) {
     HttpResponse response;
     JsonObject health;
     health.Set("status", Json("ok"));
     if (!options_.version.empty()) health.Set("version", Json(options_.version));
+    if (options_.health) {
+      const ServerHealth state = options_.health();
+      health.Set("store", Json(state.store_reachable ? "ok" : "unreachable"));
+      health.Set("leader", Json(!state.leases.empty()));
+      JsonArray leases;
+      for (const std::string& lease : state.leases) leases.emplace_back(lease);
+      health.Set("leases", Json(std::move(leases)));
+    }
     response.body = ToJsonText(Json(std::move(health)));
+    AddStandardHeaders(response);
+    respond(std::move(response));
+  });
+  // Readiness: 503 while the store cannot be read, so a load balancer sends requests elsewhere.
+  add({"/readyz", {"GET"}, false, false}, [this](const Call&, const Responder& respond) {
+    const bool ready = !options_.health || options_.health().store_reachable;
+    HttpResponse response;
+    response.status = ready ? 200 : 503;
+    response.body = ToJsonText(Json(JsonObject{{"status", ready ? "ready" : "not ready"},
+                                               {"store", ready ? "ok" : "unreachable"}}));
     AddStandardHeaders(response);
     respond(std::move(response));
   });
@@ -167,6 +188,10 @@ std::vector<Router::Route> Router::BuildRoutes() {
   });
   add({"/token/{id}", {"DELETE"}}, [this](const Call& call, const Responder& respond) {
     respond(token_routes_.Handle(call.request, call.params[0], call.ctx));
+  });
+  add({"/alert", {"GET"}}, [this](const Call& call, const Responder& respond) {
+    if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
+    respond(ListAlerts(options_.alerts, call.target, call.ctx));
   });
   add({"/audit", {"GET"}}, [this](const Call& call, const Responder& respond) {
     if (audit_ == nullptr || !call.ctx.auth.is_super_user) {  // invisible looks like absent

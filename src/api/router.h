@@ -15,6 +15,7 @@
 #include "api/http_types.h"
 #include "api/service_routes.h"
 #include "api/token_routes.h"
+#include "app/alerts/alert_engine.h"
 #include "app/audit_log.h"
 #include "app/data_object_service.h"
 #include "app/token_service.h"
@@ -34,6 +35,12 @@ struct RouteSpec {
   bool needs_token = true;
 };
 
+// What GET /healthz and GET /readyz report of the server (RouterOptions::health).
+struct ServerHealth {
+  bool store_reachable = true;      // a read of the store succeeded just now
+  std::vector<std::string> leases;  // the maintenance jobs this server runs (it leads them)
+};
+
 struct RouterOptions {
   std::string base_path = "/pop";  // "" serves the routes at the root
   DataRoutesOptions data;
@@ -47,6 +54,13 @@ struct RouterOptions {
   MetricsSink* metrics = nullptr;
   // GET /healthz names this version when set (`{"status":"ok","version":"0.1.0"}`).
   std::string version;
+  // GET /alert lists these alerts (api/alert_route.h); null: alerting is not configured and the
+  // list is empty.
+  const app::AlertEngine* alerts = nullptr;
+  // Set: /healthz adds "store" ("ok" or "unreachable") and "leader" (the leases held), and
+  // /readyz answers 503 while the store is unreachable. Unset: /healthz is {"status":"ok"} and
+  // /readyz always ready.
+  std::function<ServerHealth()> health;
 };
 
 class Router final : public HttpHandler {

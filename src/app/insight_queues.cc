@@ -360,6 +360,13 @@ std::vector<metrics::GaugeReading> InsightQueues::QueueGauges() const {
   return readings;
 }
 
+std::map<std::string, std::optional<Timestamp>> InsightQueues::LastPolls() const {
+  MutexLock lock(mu_);
+  std::map<std::string, std::optional<Timestamp>> polls;
+  for (const auto& [insight_id, queue] : queues_) polls[insight_id] = queue.last_poll;
+  return polls;
+}
+
 std::optional<QueueExplanation> InsightQueues::Explain(const std::string& agenda_id) const {
   MutexLock lock(mu_);
   auto located = located_.find(agenda_id);

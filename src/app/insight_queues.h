@@ -117,6 +117,9 @@ class InsightQueues final : public ChangeListener {
   // pop_insight_oldest_wait_seconds (how long the oldest of them has been ready). Labels: the
   // insight's id and title (its id when untitled). O(agendas waiting): meant for scrapes.
   std::vector<metrics::GaugeReading> QueueGauges() const;
+  // When a puller last asked each known insight for work (as this server saw since it started;
+  // nullopt: never). The pullerSilent alert rule reads it.
+  std::map<std::string, std::optional<Timestamp>> LastPolls() const;
 
   // The timer step: ends lapsed leases and waits, serves parked claims whose work arrived, and
   // saves RoundRobin state. The thread calls it; with start_thread=false tests call it.

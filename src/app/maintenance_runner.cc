@@ -42,6 +42,13 @@ void MaintenanceRunner::Stop() {
     }
     scheduled.held = false;
   }
+  MutexLock lock(mu_);
+  held_.clear();
+}
+
+std::vector<std::string> MaintenanceRunner::HeldLeases() const {
+  MutexLock lock(mu_);
+  return {held_.begin(), held_.end()};
 }
 
 Result<bool> MaintenanceRunner::Lead(const MaintenanceJob& job, Timestamp now) {
@@ -74,6 +81,14 @@ bool MaintenanceRunner::RunOne(Scheduled& scheduled, Timestamp now) {
                     (acquired ? " now runs in this instance" : " runs in another instance"));
   }
   scheduled.held = acquired;
+  {
+    MutexLock lock(mu_);
+    if (acquired) {
+      held_.insert(scheduled.job.name);
+    } else {
+      held_.erase(scheduled.job.name);
+    }
+  }
   if (!acquired) return false;
   Status ran = scheduled.job.run();
   if (!ran.ok()) {

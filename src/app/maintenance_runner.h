@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,6 +57,9 @@ class MaintenanceRunner {
   // many ran. For tests with a fake clock and start_thread = false.
   int RunDue();
 
+  // The jobs whose lease this instance held at its last attempt (GET /healthz's "leader").
+  std::vector<std::string> HeldLeases() const;
+
  private:
   struct Scheduled {
     MaintenanceJob job;
@@ -72,9 +76,10 @@ class MaintenanceRunner {
   Logger& logger_;
   MetricsSink& metrics_;
   MaintenanceRunnerOptions options_;
-  Mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
   bool stopping_ POP_GUARDED_BY(mu_) = false;
+  std::set<std::string> held_ POP_GUARDED_BY(mu_);  // a copy of the `held` flags, for readers
   std::vector<Scheduled> jobs_;  // touched only by the runner thread (or RunDue's caller)
   std::thread thread_;
 };

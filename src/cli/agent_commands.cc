@@ -31,6 +31,14 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
   puller->add_option("--log-level", state.puller.log_level, "debug, info, warning or error")
       ->capture_default_str();
   AddGraphiteFlags(*puller, state.puller.graphite);
+  puller->add_option("--health-listen", state.puller.health.listen,
+                     "host:port serving GET /healthz: 503 once no poll or report succeeded for "
+                     "--alive-threshold-ms");
+  puller
+      ->add_option("--alive-threshold-ms", state.puller.health.threshold_ms,
+                   "the original's monitor.alive.lastRequestMilliseconds")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{86'400'000}));
   state.puller_command = puller;
 
   CLI::App* executor = app.add_subcommand(
@@ -44,6 +52,14 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
   executor->add_option("--registry", state.registry, "handler registry (docs/handlers.md)");
   executor->add_option("--log-level", state.executor.log_level, "debug, info, warning or error")
       ->capture_default_str();
+  executor->add_option("--health-listen", state.executor.health.listen,
+                       "host:port serving GET /healthz: 503 once no report succeeded for "
+                       "--alive-threshold-ms");
+  executor
+      ->add_option("--alive-threshold-ms", state.executor.health.threshold_ms,
+                   "the original's monitor.alive.lastRequestMilliseconds")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{86'400'000}));
   executor->allow_extras();  // -payloadFile <path>, as handlers take it
   state.executor_command = executor;
 }

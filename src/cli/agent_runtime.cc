@@ -10,9 +10,12 @@
 #include <sstream>
 
 #include "adapters/http_client/curl_http_client.h"
+#include "adapters/http_server/http_server.h"
 #include "adapters/local_process/process_launcher.h"
 #include "adapters/logging/spdlog_logger.h"
 #include "adapters/system/system_clock.h"
+#include "api/agent_health.h"
+#include "app/agent_liveness.h"
 #include "app/executor.h"
 #include "app/http_pool_client.h"
 #include "app/metrics_registry.h"
@@ -20,6 +23,7 @@
 #include "app/resident_launcher.h"
 #include "app/worker_pool.h"
 #include "cli/api_client.h"
+#include "cli/server_runtime.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
 #include "pop_sdk/payload_reader.h"
@@ -101,6 +105,39 @@ Result<AgentParts> MakeAgentParts(const std::string& server, const std::string& 
   return parts;
 }
 
+// --health-listen: serves the liveness check until destroyed. Null when not asked for.
+struct HealthEndpoint {
+  std::unique_ptr<api::AgentHealth> handler;
+  std::unique_ptr<HttpServer> server;
+};
+
+Result<std::unique_ptr<HealthEndpoint>> StartHealthEndpoint(const HealthConfig& config,
+                                                            app::AgentLiveness& liveness,
+                                                            Logger& logger) {
+  if (config.listen.empty()) return std::unique_ptr<HealthEndpoint>();
+  auto listen = ParseListenAddress(config.listen);
+  if (!listen.ok()) {
+    return Error(ErrorCode::kInvalidArgument, "--health-listen: " + listen.error().message);
+  }
+  auto endpoint = std::make_unique<HealthEndpoint>();
+  endpoint->handler = std::make_unique<api::AgentHealth>([&liveness] { return liveness.Check(); });
+  HttpServerOptions options;
+  options.address = listen->first;
+  options.port = listen->second;
+  options.worker_threads = 1;
+  options.io_threads = 1;
+  options.max_body_bytes = 1024;
+  Logger* log = &logger;
+  options.log = [log](std::string_view line) { log->Log(LogLevel::kWarning, line); };
+  POP_ASSIGN_OR_RETURN(endpoint->server, HttpServer::Create(options, *endpoint->handler));
+  POP_RETURN_IF_ERROR(endpoint->server->Start());
+  logger.Log(LogLevel::kInfo, "health: GET http://" + listen->first + ":" +
+                                  std::to_string(endpoint->server->port()) +
+                                  "/healthz (stale after " + std::to_string(config.threshold_ms) +
+                                  " ms without a successful poll or report)");
+  return endpoint;
+}
+
 }  // namespace
 
 std::string SelfExecutable() {
@@ -154,7 +191,9 @@ Status RunPuller(const PullerConfig& config) {
   app::MetricsRegistry metrics;
   POP_ASSIGN_OR_RETURN(std::unique_ptr<GraphiteReporter> graphite,
                        MakeGraphite(config.graphite, metrics, metrics, clock, *parts.logger));
-  app::Puller puller(app::PullerDeps{clock, *parts.client, parts.launchers, workers, *parts.logger,
+  app::AgentLiveness liveness(*parts.client, clock, Duration::Millis(config.health.threshold_ms));
+  POP_ASSIGN_OR_RETURN(auto health, StartHealthEndpoint(config.health, liveness, *parts.logger));
+  app::Puller puller(app::PullerDeps{clock, liveness, parts.launchers, workers, *parts.logger,
                                      /*running_agendas=*/nullptr, &metrics},
                      options);
   if (graphite) graphite->Start();
@@ -165,6 +204,7 @@ Status RunPuller(const PullerConfig& config) {
                                          "; stopping the puller");
   puller.Stop();
   workers.Stop();
+  if (health) health->server->Stop();
   if (graphite) graphite->Stop();  // one last push: the final counts
   return Status::Ok();
 }
@@ -207,11 +247,15 @@ int RunExecutor(const ExecutorConfig& config, int argc, char** argv) {
   app::ThreadCache threads(1);
   app::ExecutorOptions options;
   if (auto puller = env.Variable("POP_PULLER_ID")) options.puller_id = *puller;
+  app::AgentLiveness liveness(*parts->client, clock, Duration::Millis(config.health.threshold_ms));
+  auto health = StartHealthEndpoint(config.health, liveness, *parts->logger);
+  if (!health.ok()) return fail(health.error(), 2);
   app::Executor executor(
-      app::ExecutorDeps{clock, *parts->client, parts->launchers, workers, *parts->logger, threads},
+      app::ExecutorDeps{clock, liveness, parts->launchers, workers, *parts->logger, threads},
       options);
   app::ExecutionResult result = executor.Run(*agenda, prior);
   workers.Stop();
+  if (*health) (*health)->server->Stop();
   parts->logger->Log(LogLevel::kInfo, "HandlerComplete");
   if (!result.final_reported) return 3;
   return result.succeeded ? 0 : 1;

@@ -14,6 +14,12 @@
 
 namespace pop::cli {
 
+// --health-listen: an HTTP endpoint for a liveness probe (docs/operations.md "Liveness").
+struct HealthConfig {
+  std::string listen;             // host:port; empty: none
+  int64_t threshold_ms = 30'000;  // the original's monitor.alive.lastRequestMilliseconds
+};
+
 struct PullerConfig {
   std::string server;  // flags, else POP_ADDR, else http://127.0.0.1:9090
   std::string token;   // flags, else POP_TOKEN, else <data-dir>/admin-token
@@ -26,6 +32,7 @@ struct PullerConfig {
   std::string puller_id;                     // default: <hostname>-<pid>
   std::string log_level = "info";
   GraphiteConfig graphite;  // the puller's and its executors' metrics (docs/metrics.md)
+  HealthConfig health;
 };
 
 // Blocks until SIGINT/SIGTERM; running Agendas are then stopped as a shutdown.
@@ -38,6 +45,7 @@ struct ExecutorConfig {
   std::string ca_file;
   std::optional<std::string> registry_file;
   std::string log_level = "info";
+  HealthConfig health;
 };
 
 // Runs the Agenda in PAYLOAD (or POP_COMPRESSED_PAYLOAD_n, or -payloadFile), with LAST_PROGRESS

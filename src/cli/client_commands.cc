@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "cli/client_agenda_commands.h"
+#include "cli/client_alert_commands.h"
 #include "cli/client_audit_commands.h"
 #include "cli/client_object_commands.h"
 #include "cli/client_token_commands.h"
@@ -49,6 +50,7 @@ void AddClientCommands(CLI::App& app, ClientCommandState& state) {
   AddAgendaCommands(app, state);
   AddObjectCommands(app, state);
   AddTokenCommands(app, state);
+  AddAlertCommands(app, state);
   AddAuditCommands(app, state);
 }
 

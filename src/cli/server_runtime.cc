@@ -14,10 +14,12 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "adapters/crypto/sha256_secret_hasher.h"
+#include "adapters/http_client/curl_http_client.h"
 #include "adapters/http_server/http_server.h"
 #include "adapters/local_process/process_launcher.h"
 #include "adapters/logging/spdlog_logger.h"
@@ -31,6 +33,10 @@
 #include "adapters/system/system_clock.h"
 #include "api/router.h"
 #include "app/agenda_service.h"
+#include "app/alerts/alert_config.h"
+#include "app/alerts/alert_dispatcher.h"
+#include "app/alerts/alert_engine.h"
+#include "app/alerts/alert_rules.h"
 #include "app/audit_log.h"
 #include "app/data_object_service.h"
 #include "app/dev_workspace.h"
@@ -43,6 +49,7 @@
 #include "app/resident_launcher.h"
 #include "app/resource_pool_service.h"
 #include "app/running_agendas.h"
+#include "app/store_probe.h"
 #include "app/token_service.h"
 #include "cli/agent_runtime.h"
 
@@ -209,11 +216,67 @@ Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& t
 namespace {
 
 // The reclaimer and the reaper, each under its store lease, on one thread.
-std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& config,
-                                                         app::Services services,
-                                                         ChangeFeed& changes,
-                                                         Leadership* leadership, Logger& logger,
-                                                         MetricsSink& metrics) {
+// Alerting: the rules run as one more maintenance job (under its own store lease, so one server
+// of those sharing a store evaluates them); notices go to the sinks through the dispatcher.
+struct Alerting {
+  std::unique_ptr<HttpClient> http;
+  std::unique_ptr<app::AlertDispatcher> dispatcher;
+  std::unique_ptr<app::AlertEngine> engine;
+  std::unique_ptr<app::AlertRules> rules;
+  Duration interval;
+};
+
+// Reads and checks the file before anything starts: a bad file stops the server with the field.
+Result<app::AlertConfig> LoadAlertConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--alerts: cannot read '" + path + "': " + std::strerror(errno));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto config = app::ParseAlertConfig(text.str());
+  if (!config.ok()) {
+    return Error(ErrorCode::kInvalidArgument, "--alerts " + path + ": " + config.error().message);
+  }
+  return config;
+}
+
+Result<std::unique_ptr<Alerting>> StartAlerting(app::AlertConfig config, app::Services services,
+                                                const app::InsightQueues& queues, Logger& logger) {
+  auto alerting = std::make_unique<Alerting>();
+  POP_ASSIGN_OR_RETURN(auto http, CurlHttpClient::Create());
+  alerting->http = std::move(http);
+  std::string names;
+  for (const app::AlertSinkConfig& sink : config.sinks) {
+    names +=
+        (names.empty() ? "" : ", ") + sink.name + " (" + app::AlertSinkKindName(sink.kind) + ")";
+  }
+  alerting->dispatcher = std::make_unique<app::AlertDispatcher>(
+      *alerting->http, services.clock, logger, config.sinks, config.delivery);
+  app::AlertDispatcher* dispatcher = alerting->dispatcher.get();
+  Logger* log = &logger;
+  alerting->engine = std::make_unique<app::AlertEngine>(
+      services.clock, config.engine, [dispatcher, log](const app::AlertNotice& notice) {
+        const bool firing = notice.transition == app::AlertTransition::kFiring;
+        log->Log(firing ? LogLevel::kWarning : LogLevel::kInfo,
+                 std::string("alert ") + (firing ? "firing: " : "resolved: ") + notice.alert.id +
+                     ": " + notice.alert.summary);
+        dispatcher->Enqueue(notice);
+      });
+  alerting->rules = std::make_unique<app::AlertRules>(services, *alerting->engine, config.rules,
+                                                      [&queues] { return queues.LastPolls(); });
+  alerting->interval = config.interval;
+  logger.Log(LogLevel::kInfo, "alerting: rules every " +
+                                  std::to_string(config.interval.millis() / 1000) +
+                                  " s; sinks: " + (names.empty() ? std::string("none") : names));
+  return alerting;
+}
+
+std::unique_ptr<app::MaintenanceRunner> StartMaintenance(
+    const ServerConfig& config, app::Services services, ChangeFeed& changes,
+    Leadership* leadership, Logger& logger, MetricsSink& metrics, app::AlertRules* alert_rules,
+    Duration alert_interval) {
   const app::MaintenanceDeps deps{services, changes, logger, metrics};
   app::ReclaimerOptions reclaim;
   reclaim.age = Duration::Seconds(config.reclaim_after_seconds);
@@ -230,8 +293,9 @@ std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& con
   Logger* log = &logger;
   std::vector<app::MaintenanceJob> jobs;
   jobs.push_back({"reclaimer", Duration::Seconds(config.reclaim_interval_seconds),
-                  [reclaimer, log]() -> Status {
+                  [reclaimer, log, alert_rules]() -> Status {
                     POP_ASSIGN_OR_RETURN(app::ReclaimReport report, reclaimer->RunOnce());
+                    if (alert_rules != nullptr) alert_rules->RecordReclaimed(report.reclaimed);
                     if (report.reclaimed > 0) {
                       log->Log(LogLevel::kInfo, "reclaimer: " + std::to_string(report.reclaimed) +
                                                     " stale executions failed, " +
@@ -256,6 +320,9 @@ std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& con
          }
          return Status::Ok();
        }});
+  if (alert_rules != nullptr) {
+    jobs.push_back({"alerts", alert_interval, [alert_rules] { return alert_rules->RunOnce(); }});
+  }
   app::MaintenanceRunnerOptions options;
   // PostgreSQL: an advisory lock per job, released the moment a server dies; SQLite (one
   // server): the store's job leases.
@@ -296,6 +363,10 @@ Status RunServer(const ServerConfig& config) {
                  "--metrics-access: expected open or token, got '" + config.metrics_access + "'");
   }
   POP_ASSIGN_OR_RETURN(auto logger, SpdlogLogger::Create("pop", config.log_level));
+  std::optional<app::AlertConfig> alert_config;
+  if (config.alerts_file) {
+    POP_ASSIGN_OR_RETURN(alert_config, LoadAlertConfig(*config.alerts_file));
+  }
   SystemClock clock;
   RandomIdGenerator ids;
   // Names this server's writes in the change feed of a shared store (so it skips its own).
@@ -346,10 +417,19 @@ Status RunServer(const ServerConfig& config) {
   POP_RETURN_IF_ERROR(queues.Start());
   metrics.AddCollector([&queues] { return queues.QueueGauges(); });
   if (opened.postgres_feed != nullptr) opened.postgres_feed->Start();
+  std::unique_ptr<Alerting> alerting;
+  if (alert_config) {
+    POP_ASSIGN_OR_RETURN(alerting, StartAlerting(*alert_config, services, queues, *logger));
+  }
   std::unique_ptr<app::MaintenanceRunner> maintenance;
   if (config.maintenance) {
-    maintenance =
-        StartMaintenance(config, services, changes, opened.leadership.get(), *logger, metrics);
+    maintenance = StartMaintenance(config, services, changes, opened.leadership.get(), *logger,
+                                   metrics, alerting ? alerting->rules.get() : nullptr,
+                                   alerting ? alerting->interval : Duration::Seconds(15));
+  } else if (alerting) {
+    logger->Log(LogLevel::kWarning,
+                "alerting: --no-maintenance: this server evaluates no alert rules (another "
+                "server of the store does)");
   }
   app::DataObjectService data(services, changes);
   // pop dev's executors, so that a cancel stops their handlers at once.
@@ -418,6 +498,15 @@ Status RunServer(const ServerConfig& config) {
   router_options.metrics_text = [&metrics] { return RenderPrometheusText(metrics.Collect()); };
   router_options.metrics_need_token = config.metrics_access == "token";
   router_options.metrics = &metrics;
+  router_options.alerts = alerting ? alerting->engine.get() : nullptr;
+  Store* health_store = store.get();
+  app::MaintenanceRunner* runner = maintenance.get();
+  router_options.health = [health_store, runner] {
+    api::ServerHealth health;
+    health.store_reachable = app::StoreReadable(*health_store);
+    if (runner != nullptr) health.leases = runner->HeldLeases();
+    return health;
+  };
   app::AuditLog audit(*store, clock, *logger);
   audit.Start();
   api::Router router(router_options, data, tokens, &service_routes, ids, *logger, &audit);
@@ -473,6 +562,7 @@ Status RunServer(const ServerConfig& config) {
   // The puller stops polling; the scheduler then answers every parked long poll at once; running
   // Agendas are stopped as a shutdown (they end failed and may be retried).
   if (maintenance) maintenance->Stop();
+  if (alerting) alerting->dispatcher->Stop();
   std::thread puller_stop;
   if (puller) puller_stop = std::thread([&puller] { puller->Stop(); });
   if (opened.postgres_feed != nullptr) opened.postgres_feed->Stop();

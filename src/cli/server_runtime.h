@@ -52,6 +52,9 @@ struct ServerConfig {
   // the drain fell to half of what 16 submitters acknowledged (BENCHMARKS.md, issue 6).
   size_t max_agendas = 64;
   size_t max_parallel_operations = 50;  // per Agenda
+  // The alerting configuration file (JSON, docs/alerting.md): rules, sinks, delivery. Unset:
+  // no alerts are evaluated and GET /alert lists none.
+  std::optional<std::string> alerts_file;
   // Written once the server accepts requests: "http://host:port", or "https://host:port" with
   // TLS (used by tests and scripts).
   std::optional<std::string> ready_file;

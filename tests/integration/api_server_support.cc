@@ -53,6 +53,8 @@ ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)) {
   api::RouterOptions router_options;
   router_options.base_path = options_.base_path;
   router_options.data.accept_unknown_fields = options_.accept_unknown_fields;
+  router_options.alerts = options_.alerts;
+  router_options.health = options_.health;
   service_routes_ = std::make_unique<api::ServiceRoutes>(router_options.data, *agendas_, *pools_,
                                                          *queues_, *data_);
   audit_ = std::make_unique<app::AuditLog>(*store_, clock_, logger_);

@@ -46,7 +46,9 @@ struct ApiServerOptions {
   Duration lease = Duration::Seconds(60);
   // Automatic retries of failed agendas: off unless a test asks for them.
   std::optional<Duration> retry_backoff = std::nullopt;
-  bool accept_unknown_fields = false;  // --accept-unknown-fields
+  bool accept_unknown_fields = false;                   // --accept-unknown-fields
+  const app::AlertEngine* alerts = nullptr;             // what GET /alert lists
+  std::function<api::ServerHealth()> health = nullptr;  // what /healthz and /readyz report
 };
 
 class ApiServer {

@@ -39,8 +39,9 @@ const std::vector<Row>& Rows() {
     const std::vector<std::string> unauth = {"401", "401", "401"};
     auto row = [&](std::string method, std::string pattern, std::string path, std::string body,
                    std::string target, std::vector<std::string> rest, bool claim = false) {
-      std::vector<std::string> expect =
-          pattern == "/healthz" ? std::vector<std::string>{"200", "200", "200"} : unauth;
+      std::vector<std::string> expect = (pattern == "/healthz" || pattern == "/readyz")
+                                            ? std::vector<std::string>{"200", "200", "200"}
+                                            : unauth;
       expect.insert(expect.end(), rest.begin(), rest.end());
       rows.push_back(Row{std::move(method), std::move(pattern), std::move(path), std::move(body),
                          std::move(target), std::move(expect), claim});
@@ -116,8 +117,10 @@ const std::vector<Row>& Rows() {
     row("POST", "/token", "/token", R"({"accounts":["acme"],"title":"new"})", "",
         {"403", "403", "403", "403", "200"});
     row("DELETE", "/token/{id}", "/token/{T}", "", "", {"403", "403", "403", "403", "200"});
+    row("GET", "/alert", "/alert", "", "", {"200", "200", "200", "200", "200"});
     row("GET", "/audit", "/audit", "", "", {"404", "404", "404", "404", "200"});
     row("GET", "/healthz", "/healthz", "", "", {"200", "200", "200", "200", "200"});
+    row("GET", "/readyz", "/readyz", "", "", {"200", "200", "200", "200", "200"});
     return rows;
   }();
   return kRows;
@@ -171,7 +174,8 @@ class MatrixFixture : public ServiceTest {
     if (!row.body.empty()) body = Fill(row.body);
     std::vector<std::pair<std::string, std::string>> headers;
     if (caller != kNoToken) headers.emplace_back("Authorization", "Bearer " + tokens_[caller]);
-    const std::string prefix = row.pattern == "/healthz" ? "" : "/pop";
+    const std::string prefix =
+        (row.pattern == "/healthz" || row.pattern == "/readyz") ? "" : "/pop";
     return server_.Raw(row.method, prefix + Fill(row.path), body, headers);
   }
 

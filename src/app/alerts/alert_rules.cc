@@ -1,0 +1,270 @@
+#include "app/alerts/alert_rules.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/model/data_object.h"
+
+namespace pop::app {
+namespace {
+
+ObjectQuery FinishedQuery(const char* message, size_t limit) {
+  ObjectQuery query;
+  query.equals = {{"processingState", ProcessingStateName(ProcessingState::kComplete)},
+                  {"processingStateMessage", message}};
+  query.scope = VisibilityScope::Everything();
+  query.limit = limit;
+  return query;
+}
+
+Timestamp FinishedAt(const EndpointObject& object, const std::optional<Timestamp>& completed) {
+  return completed.value_or(object.updated_time.value_or(Timestamp()));
+}
+
+std::string LastDiagnostic(const std::optional<std::vector<DiagnosticEvent>>& events) {
+  if (!events) return "";
+  for (auto it = events->rbegin(); it != events->rend(); ++it) {
+    if (it->message && !it->message->empty()) return *it->message;
+  }
+  return "";
+}
+
+std::string Seconds(Duration d) { return std::to_string(d.millis() / 1000) + " s"; }
+
+}  // namespace
+
+AlertRules::AlertRules(Services services, AlertEngine& engine, AlertRulesOptions options,
+                       LastPollsFn last_polls)
+    : services_(services),
+      engine_(engine),
+      options_(std::move(options)),
+      last_polls_(std::move(last_polls)),
+      started_(services.clock.Now()),
+      last_round_(started_) {}
+
+bool AlertRules::Enabled(AlertRule rule) const {
+  auto it = options_.disabled.find(rule);
+  return it == options_.disabled.end() || !it->second;
+}
+
+void AlertRules::RecordReclaimed(int64_t count) {
+  MutexLock lock(mu_);
+  reclaimed_ += count;
+}
+
+Status AlertRules::RunOnce() {
+  const Timestamp now = services_.clock.Now();
+  const Timestamp since = last_round_;
+  if (Enabled(AlertRule::kStoreWriteFailing)) CheckStoreWrite();
+  if (Enabled(AlertRule::kReclaimed)) CheckReclaimed();
+  Status status = services_.store.Read([&](StoreReader& tx) -> Status {
+    if (Enabled(AlertRule::kAgendaFailed)) {
+      POP_RETURN_IF_ERROR(CheckFinishedAgendas(tx, since));
+    }
+    if (Enabled(AlertRule::kOperationTypeFailing)) {
+      POP_RETURN_IF_ERROR(CheckOperationTypes(tx, now));
+    }
+    return CheckQueues(tx, now);
+  });
+  if (status.ok()) last_round_ = now;
+  return status;
+}
+
+void AlertRules::CheckStoreWrite() {
+  // An empty transaction goes through the store's whole write path (connection, BEGIN, COMMIT),
+  // so a full disk, a read-only file or a lost database shows here.
+  Status probe = services_.store.Write([](StoreWriter&) { return Status::Ok(); });
+  if (probe.ok()) {
+    engine_.Pass(AlertRule::kStoreWriteFailing, "store");
+    return;
+  }
+  AlertObservation observation;
+  observation.rule = AlertRule::kStoreWriteFailing;
+  observation.key = "store";
+  observation.summary =
+      std::string("store writes fail: ") + ErrorCodeName(probe.code()) + ": " + probe.message();
+  engine_.Failure(observation);
+}
+
+void AlertRules::CheckReclaimed() {
+  int64_t reclaimed = 0;
+  {
+    MutexLock lock(mu_);
+    std::swap(reclaimed, reclaimed_);
+  }
+  if (reclaimed == 0) {
+    engine_.Pass(AlertRule::kReclaimed, "reclaimer");
+    return;
+  }
+  AlertObservation observation;
+  observation.rule = AlertRule::kReclaimed;
+  observation.key = "reclaimer";
+  observation.failures = reclaimed;
+  observation.summary = "the reclaimer failed " + std::to_string(reclaimed) +
+                        " Agenda(s) whose executor stopped reporting";
+  engine_.Failure(observation);
+}
+
+// Agendas finished since the last round, in the order they finished: a failure (after the last
+// attempt: a retried Agenda is WAITING again, not COMPLETE/failed) adds to its Insight and
+// customer's streak; a success ends it.
+Status AlertRules::CheckFinishedAgendas(StoreReader& tx, Timestamp since) {
+  struct Finished {
+    Timestamp at;
+    bool failed = false;
+    AgendaProgress progress;
+  };
+  std::vector<Finished> finished;
+  for (const char* message : {kMessageFailed, kMessageSucceeded}) {
+    POP_ASSIGN_OR_RETURN(auto objects, tx.Find(ObjectKind::kAgendaProgress,
+                                               FinishedQuery(message, options_.scan_limit)));
+    for (DataObject& object : objects) {
+      auto& progress = std::get<AgendaProgress>(object);
+      const Timestamp at = FinishedAt(progress, progress.completed_time);
+      if (at <= since) continue;
+      finished.push_back({at, message == kMessageFailed, std::move(progress)});
+    }
+  }
+  std::stable_sort(finished.begin(), finished.end(),
+                   [](const Finished& a, const Finished& b) { return a.at < b.at; });
+  for (const Finished& item : finished) {
+    const AgendaProgress& progress = item.progress;
+    AlertSubject subject;
+    subject.insight_id = progress.agenda_insight && progress.agenda_insight->insight_id
+                             ? *progress.agenda_insight->insight_id
+                             : "";
+    subject.customer_id = progress.customer_id.value_or("");
+    const std::string key = subject.insight_id + "/" + subject.customer_id;
+    if (!item.failed) {
+      engine_.Pass(AlertRule::kAgendaFailed, key);
+      continue;
+    }
+    subject.agenda_id = progress.agenda_id.value_or("");
+    AlertObservation observation;
+    observation.rule = AlertRule::kAgendaFailed;
+    observation.key = key;
+    observation.subject = subject;
+    observation.summary = "Agenda " + subject.agenda_id + " of customer " + subject.customer_id +
+                          " on insight " + subject.insight_id + " failed after attempt " +
+                          std::to_string(progress.attempts_completed.value_or(0)) + " of " +
+                          std::to_string(progress.maximum_attempts.value_or(1));
+    const std::string diagnostic = LastDiagnostic(progress.diagnostic_events);
+    if (!diagnostic.empty()) observation.summary += ": " + diagnostic;
+    engine_.Failure(observation);
+  }
+  return Status::Ok();
+}
+
+// Failed operations finished within the window, counted by operation type (the Agenda names
+// the type of each operation).
+Status AlertRules::CheckOperationTypes(StoreReader& tx, Timestamp now) {
+  POP_ASSIGN_OR_RETURN(auto objects, tx.Find(ObjectKind::kOperationProgress,
+                                             FinishedQuery(kMessageFailed, options_.scan_limit)));
+  struct TypeCount {
+    int64_t failures = 0;
+    AlertSubject latest;
+    Timestamp latest_at;
+  };
+  std::map<std::string, TypeCount> by_type;
+  std::map<std::string, std::optional<Agenda>> agendas;  // by agenda progress id
+  const Timestamp window_start = now - options_.operation_window;
+  for (const DataObject& object : objects) {
+    const auto& op = std::get<OperationProgress>(object);
+    const Timestamp at = FinishedAt(op, op.completed_time);
+    if (at < window_start || !op.agenda_progress_id || !op.operation) continue;
+    auto [it, inserted] = agendas.try_emplace(*op.agenda_progress_id);
+    if (inserted) {
+      POP_ASSIGN_OR_RETURN(auto progress, tx.Get(ObjectKind::kAgendaProgress, it->first));
+      const auto* agenda_progress = progress ? std::get_if<AgendaProgress>(&*progress) : nullptr;
+      if (agenda_progress != nullptr && agenda_progress->agenda_id) {
+        POP_ASSIGN_OR_RETURN(auto agenda, tx.Get(ObjectKind::kAgenda, *agenda_progress->agenda_id));
+        if (agenda) it->second = std::get<Agenda>(std::move(*agenda));
+      }
+    }
+    if (!it->second) continue;
+    const Agenda& agenda = *it->second;
+    std::string type;
+    for (const Operation& operation : agenda.operations.value_or(std::vector<Operation>{})) {
+      if (operation.name == op.operation) type = operation.type.value_or("");
+    }
+    if (type.empty()) continue;
+    TypeCount& count = by_type[type];
+    ++count.failures;
+    if (count.failures == 1 || at >= count.latest_at) {
+      count.latest_at = at;
+      count.latest = {agenda.agenda_insight && agenda.agenda_insight->insight_id
+                          ? *agenda.agenda_insight->insight_id
+                          : "",
+                      agenda.id.value_or(""), agenda.customer_id.value_or(""), type};
+    }
+  }
+  std::vector<AlertObservation> failing;
+  for (const auto& [type, count] : by_type) {
+    if (count.failures < options_.operation_failures) continue;
+    failing.push_back({AlertRule::kOperationTypeFailing, type, count.latest,
+                       "operation type " + type + " failed " + std::to_string(count.failures) +
+                           " times in the last " + Seconds(options_.operation_window),
+                       1});
+  }
+  engine_.Evaluate(AlertRule::kOperationTypeFailing, failing);
+  return Status::Ok();
+}
+
+// Per Insight: how long its oldest schedulable Agenda has waited, and whether a puller asks.
+Status AlertRules::CheckQueues(StoreReader& tx, Timestamp now) {
+  POP_ASSIGN_OR_RETURN(auto ready, tx.ListReadyAgendas());
+  std::map<std::string, const ReadyAgenda*> oldest;  // by insight: unclaimed, schedulable now
+  for (const ReadyAgenda& entry : ready) {
+    if (entry.confirmed || entry.claimed_by || (entry.not_before && *entry.not_before > now)) {
+      continue;
+    }
+    const Timestamp since = std::max(entry.added, entry.not_before.value_or(entry.added));
+    auto [it, inserted] = oldest.try_emplace(entry.insight_id, &entry);
+    if (!inserted &&
+        since < std::max(it->second->added, it->second->not_before.value_or(it->second->added))) {
+      it->second = &entry;
+    }
+  }
+  if (Enabled(AlertRule::kQueueWait)) {
+    std::vector<AlertObservation> failing;
+    for (const auto& [insight, entry] : oldest) {
+      const Duration waited =
+          now - std::max(entry->added, entry->not_before.value_or(entry->added));
+      if (waited <= options_.queue_wait) continue;
+      failing.push_back({AlertRule::kQueueWait, insight,
+                         AlertSubject{insight, entry->agenda_id, entry->customer_id, ""},
+                         "insight " + insight + ": the oldest queued Agenda (" + entry->agenda_id +
+                             ") has waited " + Seconds(waited),
+                         1});
+    }
+    engine_.Evaluate(AlertRule::kQueueWait, failing);
+  }
+  if (Enabled(AlertRule::kPullerSilent) && last_polls_) {
+    // Insights with schedulable work, and insights a puller polled once: one that no puller has
+    // asked for T (or never, since this server started T ago) alerts.
+    std::map<std::string, std::optional<Timestamp>> polls = last_polls_();
+    std::set<std::string> insights;
+    for (const auto& [insight, entry] : oldest) insights.insert(insight);
+    for (const auto& [insight, at] : polls) {
+      if (at) insights.insert(insight);
+    }
+    std::vector<AlertObservation> failing;
+    for (const std::string& insight : insights) {
+      auto it = polls.find(insight);
+      const std::optional<Timestamp> last = it == polls.end() ? std::nullopt : it->second;
+      const Duration silent = now - last.value_or(started_);
+      if (silent <= options_.puller_silence) continue;
+      std::string summary = "no puller has polled insight " + insight + " for " + Seconds(silent);
+      if (!last) summary += " (none since this server started)";
+      failing.push_back(
+          {AlertRule::kPullerSilent, insight, AlertSubject{insight, "", "", ""}, summary, 1});
+    }
+    engine_.Evaluate(AlertRule::kPullerSilent, failing);
+  }
+  return Status::Ok();
+}
+
+}  // namespace pop::app

@@ -1,0 +1,71 @@
+// AlertRules: the six alerting rules of docs/alerting.md, evaluated together by RunOnce() on the
+// server that leads the store (a maintenance job under the "alerts" lease), and reported to the
+// AlertEngine, which applies thresholds and suppresses duplicates. Thread-safe: RunOnce runs on
+// one thread at a time; RecordReclaimed may be called from any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "app/alerts/alert_engine.h"
+#include "app/services.h"
+#include "core/base/result.h"
+#include "ports/mutex.h"
+
+namespace pop::app {
+
+// Parameters of the rules (thresholds live in AlertEngineOptions).
+struct AlertRulesOptions {
+  // A rule not listed is evaluated; a rule listed here is not.
+  std::map<AlertRule, bool> disabled;
+  // operationTypeFailing: `operation_failures` failed operations of one type within `window`.
+  int64_t operation_failures = 5;
+  Duration operation_window = Duration::Minutes(10);
+  // queueWait: the oldest schedulable Agenda of an Insight waits longer than this.
+  Duration queue_wait = Duration::Minutes(10);
+  // pullerSilent: no puller asked the Insight for work for this long (the original's
+  // monitor.alive.lastRequestMilliseconds, 30 s).
+  Duration puller_silence = Duration::Seconds(30);
+  // Progress records read per rule and round (the newest failures past it wait a round).
+  size_t scan_limit = 1000;
+};
+
+// When pullers last polled each Insight, as the scheduler saw (InsightQueues); an Insight
+// without a value has not been polled since the server started.
+using LastPollsFn = std::function<std::map<std::string, std::optional<Timestamp>>()>;
+
+class AlertRules {
+ public:
+  AlertRules(Services services, AlertEngine& engine, AlertRulesOptions options,
+             LastPollsFn last_polls);
+
+  // One round of every enabled rule. Store errors of the reads are returned (the maintenance
+  // runner logs and counts them); a failing write probe is itself an alert, not an error.
+  [[nodiscard]] Status RunOnce();
+
+  // The reclaimer failed `count` stuck Agendas (it calls this after each run).
+  void RecordReclaimed(int64_t count);
+
+ private:
+  bool Enabled(AlertRule rule) const;
+  void CheckStoreWrite();
+  Status CheckFinishedAgendas(StoreReader& tx, Timestamp since);
+  Status CheckOperationTypes(StoreReader& tx, Timestamp now);
+  Status CheckQueues(StoreReader& tx, Timestamp now);
+  void CheckReclaimed();
+
+  Services services_;
+  AlertEngine& engine_;
+  const AlertRulesOptions options_;
+  const LastPollsFn last_polls_;
+  const Timestamp started_;
+  Timestamp last_round_;  // finished Agendas after this are new (only RunOnce's thread)
+  Mutex mu_;
+  int64_t reclaimed_ POP_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace pop::app

@@ -1,0 +1,236 @@
+// The alerting rules (docs/alerting.md) against a real server on SQLite with a fake clock: each
+// rule fires after its threshold and clears when its condition does.
+#include "app/alerts/alert_rules.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/alerts/alert_engine.h"
+#include "core/codec/json_text.h"
+#include "integration/service_test_support.h"
+
+namespace pop::testing {
+namespace {
+
+// The real store, whose writes can be made to fail: a store whose disk filled up.
+class FailingWritesStore final : public Store {
+ public:
+  explicit FailingWritesStore(Store& store) : store_(store) {}
+  Status Read(const std::function<Status(StoreReader&)>& fn) override { return store_.Read(fn); }
+  Status Write(const std::function<Status(StoreWriter&)>& fn) override {
+    if (failing_) return Status(ErrorCode::kUnavailable, "database or disk is full");
+    return store_.Write(fn);
+  }
+  void set_failing(bool failing) { failing_ = failing; }
+
+ private:
+  Store& store_;
+  std::atomic<bool> failing_{false};
+};
+
+class AlertRulesTest : public ::testing::Test {
+ protected:
+  void SetUp() override { server_.SetUpPoolFor("acme"); }
+
+  void MakeRules(int64_t threshold, app::AlertRulesOptions options = {}) {
+    app::AlertEngineOptions engine_options;
+    engine_options.default_threshold = threshold;
+    engine_options.ui_base_url = "https://pop.example.com";
+    engine_ = std::make_unique<app::AlertEngine>(
+        server_.clock(), engine_options,
+        [this](const app::AlertNotice& notice) { notices_.push_back(notice); });
+    app::Services services{store_, server_.clock(), server_.ids(), std::nullopt};
+    rules_ =
+        std::make_unique<app::AlertRules>(services, *engine_, options, [this] { return polls_; });
+  }
+  void RunRules() {
+    Status status = rules_->RunOnce();
+    ASSERT_TRUE(status.ok()) << status.message();
+  }
+  std::vector<std::string> Firing(app::AlertRule rule) {
+    std::vector<std::string> keys;
+    for (const app::Alert& alert : engine_->Current()) {
+      if (alert.rule == rule) keys.push_back(alert.key);
+    }
+    return keys;
+  }
+
+  // Submits a one-attempt agenda; returns {agenda id, progress id}.
+  std::pair<std::string, std::string> Submit() {
+    auto reply = server_.Call("POST", "/agenda",
+                              AgendaJson("acme", "", R"("params":{"maximumAttempts":1},)"), acme_);
+    EXPECT_EQ(reply.status, 200);
+    return {StringAt(reply.All()[0], "id"), StringAt(reply.All()[0], "progressId")};
+  }
+  void Claim() {
+    auto reply =
+        server_.Call("POST", "/resourcepool/service/getAgenda",
+                     R"({"insightId":"insight-1","count":1,"waitSeconds":0,"pullerId":"p1"})",
+                     server_.admin_token());
+    EXPECT_EQ(AgendaIdsIn(reply).size(), 1u);
+  }
+  void Report(const std::string& progress_id, const std::string& state,
+              const std::string& message) {
+    auto reply = server_.Call("POST", "/resourcepool/service/updateAgendaProgress",
+                              R"({"pullerId":"p1","agendaProgress":{"id":")" + progress_id +
+                                  R"(","processingState":")" + state +
+                                  R"(","processingStateMessage":")" + message +
+                                  R"(","operationProgress":[{"operation":"a","processingState":")" +
+                                  state + R"(","processingStateMessage":")" + message + R"("}]}})",
+                              server_.admin_token());
+    EXPECT_EQ(reply.status, 200) << ToJsonText(reply.body);
+  }
+  // Runs one agenda to its end; returns its id.
+  std::string RunToEnd(const std::string& message) {
+    auto [id, progress_id] = Submit();
+    Claim();
+    Report(progress_id, "EXECUTING", "Running Operations");
+    Report(progress_id, "COMPLETE", message);
+    return id;
+  }
+  void Advance(Duration d) {
+    server_.queues().ProcessDue(server_.clock().Now() + d);
+    server_.clock().Advance(d);
+  }
+
+  ApiServer server_;
+  FailingWritesStore store_{server_.store()};
+  std::string acme_ = server_.TokenFor({"acme"});
+  std::map<std::string, std::optional<Timestamp>> polls_;
+  std::vector<app::AlertNotice> notices_;
+  std::unique_ptr<app::AlertEngine> engine_;
+  std::unique_ptr<app::AlertRules> rules_;
+};
+
+TEST_F(AlertRulesTest, AgendaFailedAfterLastAttemptFiresAtThresholdAndClearsOnSuccess) {
+  MakeRules(2);
+  Advance(Duration::Seconds(1));
+  const std::string first = RunToEnd("failed");
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kAgendaFailed).empty());  // one failure of two
+  Advance(Duration::Seconds(1));
+  const std::string second = RunToEnd("failed");
+  RunRules();
+  ASSERT_EQ(Firing(app::AlertRule::kAgendaFailed), std::vector<std::string>{"insight-1/acme"});
+  const app::Alert alert = engine_->Current()[0];
+  EXPECT_EQ(alert.count, 2);
+  EXPECT_EQ(alert.subject.agenda_id, second);
+  EXPECT_EQ(alert.subject.customer_id, "acme");
+  EXPECT_EQ(alert.agenda_url, "https://pop.example.com/ui/agendas/" + second);
+  EXPECT_NE(alert.summary.find("failed after attempt 1 of 1"), std::string::npos) << alert.summary;
+
+  RunRules();  // nothing new: still firing, no second notice
+  EXPECT_EQ(notices_.size(), 1u);
+
+  Advance(Duration::Seconds(1));
+  RunToEnd("succeeded");
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kAgendaFailed).empty());
+  ASSERT_EQ(notices_.size(), 2u);
+  EXPECT_EQ(notices_[1].transition, app::AlertTransition::kResolved);
+}
+
+TEST_F(AlertRulesTest, OperationTypeFailingCountsWithinTheWindow) {
+  app::AlertRulesOptions options;
+  options.operation_failures = 2;
+  options.operation_window = Duration::Seconds(60);
+  MakeRules(1, options);
+  Advance(Duration::Seconds(1));
+  RunToEnd("failed");
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kOperationTypeFailing).empty());
+  RunToEnd("failed");
+  RunRules();
+  ASSERT_EQ(Firing(app::AlertRule::kOperationTypeFailing), std::vector<std::string>{"sample"});
+  EXPECT_EQ(engine_->Current().back().subject.operation_type, "sample");
+  Advance(Duration::Seconds(61));  // the failures leave the window
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kOperationTypeFailing).empty());
+}
+
+TEST_F(AlertRulesTest, QueueWaitFiresForTheOldestQueuedAgendaAndClearsWhenClaimed) {
+  app::AlertRulesOptions options;
+  options.queue_wait = Duration::Seconds(60);
+  MakeRules(1, options);
+  auto [id, progress_id] = Submit();
+  Advance(Duration::Seconds(60));
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kQueueWait).empty());  // exactly T: not longer
+  Advance(Duration::Seconds(1));
+  RunRules();
+  ASSERT_EQ(Firing(app::AlertRule::kQueueWait), std::vector<std::string>{"insight-1"});
+  EXPECT_EQ(engine_->Current().back().subject.agenda_id, id);
+  Claim();
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kQueueWait).empty());
+}
+
+TEST_F(AlertRulesTest, PullerSilentFiresWhenNoPullerPolledAndClearsOnAPoll) {
+  app::AlertRulesOptions options;
+  options.puller_silence = Duration::Seconds(30);  // monitor.alive.lastRequestMilliseconds
+  MakeRules(2, options);
+  Submit();
+  Advance(Duration::Seconds(31));
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kPullerSilent).empty());  // threshold 2
+  Advance(Duration::Seconds(1));
+  RunRules();
+  ASSERT_EQ(Firing(app::AlertRule::kPullerSilent), std::vector<std::string>{"insight-1"});
+  EXPECT_NE(engine_->Current().back().summary.find("none since this server started"),
+            std::string::npos);
+  polls_["insight-1"] = server_.clock().Now();
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kPullerSilent).empty());
+  // A puller that polled once and stopped is missed too, work queued or not.
+  polls_["insight-2"] = server_.clock().Now();
+  Advance(Duration::Seconds(31));
+  polls_["insight-1"] = server_.clock().Now();
+  RunRules();
+  RunRules();
+  EXPECT_EQ(Firing(app::AlertRule::kPullerSilent), std::vector<std::string>{"insight-2"});
+}
+
+TEST_F(AlertRulesTest, ReclaimedFiresForAReclaimingRunAndClearsAfterAQuietOne) {
+  MakeRules(1);
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kReclaimed).empty());
+  rules_->RecordReclaimed(3);
+  RunRules();
+  ASSERT_EQ(Firing(app::AlertRule::kReclaimed), std::vector<std::string>{"reclaimer"});
+  EXPECT_EQ(engine_->Current().back().count, 3);
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kReclaimed).empty());
+}
+
+TEST_F(AlertRulesTest, StoreWriteFailingFiresAfterConsecutiveFailuresAndClears) {
+  MakeRules(2);
+  store_.set_failing(true);
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kStoreWriteFailing).empty());
+  RunRules();
+  ASSERT_EQ(Firing(app::AlertRule::kStoreWriteFailing), std::vector<std::string>{"store"});
+  EXPECT_NE(engine_->Current().back().summary.find("database or disk is full"), std::string::npos);
+  store_.set_failing(false);
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kStoreWriteFailing).empty());
+  EXPECT_EQ(notices_.back().transition, app::AlertTransition::kResolved);
+}
+
+TEST_F(AlertRulesTest, ADisabledRuleIsNotEvaluated) {
+  app::AlertRulesOptions options;
+  options.disabled[app::AlertRule::kReclaimed] = true;
+  MakeRules(1, options);
+  rules_->RecordReclaimed(1);
+  RunRules();
+  EXPECT_TRUE(engine_->Current().empty());
+}
+
+}  // namespace
+}  // namespace pop::testing
