@@ -71,8 +71,10 @@ TEST_F(FirstHandlerTest, RegisteredHandlersAreListedAndRunAndAnEditAppliesWithou
               HasSubstr("handlers:    greet-py, greet-sh (registry " + registry_.string()));
   PopRun listed = Pop({"handler", "list"});
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
-  EXPECT_THAT(listed.out, HasSubstr("greet-sh  dev-pool  registry"));
-  EXPECT_THAT(listed.out, HasSubstr("noop      *         resident"));
+  EXPECT_THAT(listed.out, HasSubstr("TYPE          POOL      SOURCE\n"
+                                    "greet-py      dev-pool  registry\n"
+                                    "greet-sh      dev-pool  registry\n"
+                                    "noop          *         resident\n"));
 
   // greet-cpp is not registered yet: refused at submit, naming the operation and the type.
   const std::string agenda = WriteFile("greet.json", kGreetAll);
@@ -88,9 +90,9 @@ TEST_F(FirstHandlerTest, RegisteredHandlersAreListedAndRunAndAnEditAppliesWithou
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  PopRun ran = Pop({"agenda", "submit", "--wait", "-f", agenda});
+  PopRun ran = Pop({"agenda", "submit", "-q", "--wait", "-f", agenda});
   EXPECT_EQ(ran.exit_code, 0) << ran.out << ran.err;
-  const std::string id = ran.out.substr(0, ran.out.find(' '));
+  const std::string id = ran.out.substr(0, ran.out.find('\n'));
 
   PopRun got = Pop({"agenda", "get", id});
   EXPECT_THAT(got.out, HasSubstr(R"({"greeting":"hello","to":{"name":"Ada"}})"));  // shell
