@@ -97,24 +97,16 @@ Result<Insight> ChooseInsight(StoreReader& tx, const Agenda& agenda,
       return Error(ErrorCode::kValidation, "Customer not found for customerId " + customer_id);
     }
   }
-  std::optional<size_t> chosen = SelectInsight(agenda, insights);
-  if (!chosen) {
-    // An operation type the pool announces no handler for is the likelier mistake (a typo):
-    // say that (422) rather than that no insight maps the agenda.
-    POP_ASSIGN_OR_RETURN(auto pool, tx.Get(ObjectKind::kResourcePool, *pool_id));
-    if (pool) POP_RETURN_IF_ERROR(CheckOperationTypes(agenda, std::get<ResourcePool>(*pool)));
-    return Error(ErrorCode::kNotFound, NoInsightMessage(agenda, *pool_id));
+  // An operation type that neither the pool's handlers (as the pool announces them) nor one of
+  // its insights runs is refused (422); checked before the insight is chosen, since such a typo
+  // is also the likelier reason why no insight maps the agenda.
+  POP_ASSIGN_OR_RETURN(auto pool, tx.Get(ObjectKind::kResourcePool, *pool_id));
+  if (pool) {
+    POP_RETURN_IF_ERROR(CheckOperationTypes(agenda, std::get<ResourcePool>(*pool), insights));
   }
+  std::optional<size_t> chosen = SelectInsight(agenda, insights);
+  if (!chosen) return Error(ErrorCode::kNotFound, NoInsightMessage(agenda, *pool_id));
   return std::move(insights[*chosen]);
-}
-
-// Refuses an agenda with an operation that no handler of the insight's pool runs, when the pool
-// announces its handler types (core/validate/operation_types.h).
-Status CheckPoolRunsTypes(StoreReader& tx, const Agenda& agenda, const Insight& insight) {
-  if (!insight.resource_pool_id) return Status::Ok();
-  POP_ASSIGN_OR_RETURN(auto pool, tx.Get(ObjectKind::kResourcePool, *insight.resource_pool_id));
-  if (!pool) return Status::Ok();
-  return CheckOperationTypes(agenda, std::get<ResourcePool>(*pool));
 }
 
 // Creates (or, for a client-supplied progressId, updates) the AgendaProgress.
@@ -230,7 +222,6 @@ Result<Agenda> SubmitAgenda::Run(Agenda agenda, const RequestContext& ctx,
       }
     }
     POP_ASSIGN_OR_RETURN(Insight insight, ChooseInsight(tx, agenda, options.insight_owner));
-    POP_RETURN_IF_ERROR(CheckPoolRunsTypes(tx, agenda, insight));
     agenda.agenda_insight = AgendaInsight{insight.resource_pool_id, insight.id};
     POP_RETURN_IF_ERROR(WriteProgress(tx, agenda, client_progress_id, now));
     POP_RETURN_IF_ERROR(WriteOperationProgress(tx, agenda, now));

@@ -54,6 +54,19 @@ TEST(OperationTypesTest, AnEmptyAnnouncementRunsOnlyResidentTypes) {
             "runs: no registered types (and the resident noop, logMessages, updateAgenda)");
 }
 
+TEST(OperationTypesTest, ATypeAnInsightOfThePoolMapsIsAccepted) {
+  // An insight configured for "encode" says a puller of its own runs it, whatever the pool's
+  // announced registry holds (pop dev's pool with an insight for remote pullers).
+  Insight encoders;
+  encoders.mappers = InsightMappers{{{"operationName", {"x"}}, {"operationType", {"Encode"}}}};
+  EXPECT_TRUE(CheckOperationTypes(AgendaOf({{"a", "encode"}}),
+                                  PoolOf(std::vector<std::string>{"echo"}), {encoders})
+                  .ok());
+  EXPECT_FALSE(CheckOperationTypes(AgendaOf({{"a", "x"}}), PoolOf(std::vector<std::string>{"echo"}),
+                                   {encoders})
+                   .ok());  // an operationName mapper says nothing of types
+}
+
 TEST(OperationTypesTest, TypesAreCaseSensitiveAsTheLaunchersAre) {
   EXPECT_FALSE(
       CheckOperationTypes(AgendaOf({{"a", "Echo"}}), PoolOf(std::vector<std::string>{"echo"}))
