@@ -173,7 +173,7 @@ TEST_F(ExecutorTest, AnInvalidReferenceIsNotRetried) {
     {"name":"b","type":"noop","payload":{"from":"@<a.out::/missing>"}}]})");
   EXPECT_EQ(Final().processing_state_message, "failed");
   ASSERT_TRUE(Final().diagnostic_events.has_value());
-  const DiagnosticEvent& event = Final().diagnostic_events->back();
+  const DiagnosticEvent event = Final().diagnostic_events->back();  // Final() is a copy
   EXPECT_EQ(event.message, "Error running operations");
   EXPECT_EQ(event.status_code, kStatusNotRetryable);
 }
