@@ -244,9 +244,8 @@ TEST_F(ApiCrudTest, ByorderNewestAndBysinceSelectTheLatestChanges) {
   }
   auto ids = [&](const std::string& query) {
     std::vector<std::string> out;
-    for (const Json& item : server_.Call("GET", "/customer" + query, std::nullopt, acme_).All()) {
-      out.push_back(item.Find("id")->AsString());
-    }
+    ApiReply reply = server_.Call("GET", "/customer" + query, std::nullopt, acme_);
+    for (const Json& item : reply.All()) out.push_back(item.Find("id")->AsString());
     return out;
   };
   using V = std::vector<std::string>;
