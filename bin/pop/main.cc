@@ -11,6 +11,7 @@
 #include "cli/agent_commands.h"
 #include "cli/api_client.h"
 #include "cli/client_commands.h"
+#include "cli/client_handler_commands.h"
 #include "cli/command_suggestion.h"
 #include "cli/handler_sample.h"
 #include "cli/server_runtime.h"
@@ -128,6 +129,9 @@ int main(int argc, char** argv) {
   AddServerFlags(*dev, dev_config);
   dev->add_option("--data-dir", data_dir, "where the database and admin token live")
       ->capture_default_str();
+  dev->add_option("--registry", dev_config.registry_file,
+                  "handler registry: operation type -> command (docs/handlers.md); default "
+                  "<data-dir>/handlers.json. Edits apply while running");
   dev->add_option("--max-agendas", dev_config.max_agendas,
                   "Agendas the in-process puller runs at once")
       ->capture_default_str()
@@ -153,7 +157,8 @@ int main(int argc, char** argv) {
   server->add_option("--bootstrap-token-file", server_config.bootstrap_token_file,
                      "if the store has no token yet, create an admin token and write it here");
 
-  CLI::App* handler = app.add_subcommand("handler", "run a built-in operation handler");
+  CLI::App* handler =
+      app.add_subcommand("handler", "list the registered handlers, or run a built-in one");
   handler->require_subcommand(1);
   CLI::App* handler_sample = handler->add_subcommand(
       "sample", "the sample handler (type sample); takes -payloadFile <path> like any handler");
@@ -161,6 +166,7 @@ int main(int argc, char** argv) {
 
   pop::cli::ClientCommandState client_state;
   pop::cli::AddClientCommands(app, client_state);
+  pop::cli::AddHandlerCommands(*handler, client_state);
   pop::cli::AgentCommandState agent_state;
   pop::cli::AddAgentCommands(app, agent_state);
 

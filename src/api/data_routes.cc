@@ -141,6 +141,21 @@ Result<HttpResponse> DataRoutes::Get(ObjectKind kind, const std::optional<std::s
                      "bylimit must be a positive integer, got '" + value + "'");
       }
       get.limit = std::min(limit, options_.max_limit);
+    } else if (field == "order") {
+      if (value != "newest" && value != "oldest") {
+        return Error(ErrorCode::kInvalidArgument,
+                     "byorder must be 'newest' or 'oldest', got '" + value + "'");
+      }
+      get.newest_first = value == "newest";
+    } else if (field == "since") {
+      int64_t since = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), since);
+      if (ec != std::errc() || end != value.data() + value.size() || since < 0) {
+        return Error(
+            ErrorCode::kInvalidArgument,
+            "bysince must be epoch milliseconds (a non-negative integer), got '" + value + "'");
+      }
+      get.updated_since = Timestamp::FromMillis(since);
     } else if (field == "count") {
       get.count_only = Lower(value) == "true";
     } else if (field == "fields") {

@@ -157,6 +157,8 @@ Result<ObjectGetResult> DataObjectService::Get(const ObjectGet& request,
   query.equals = request.equals;
   query.scope = ReadScope(request.kind, ctx.auth);
   query.limit = request.limit;
+  query.newest_first = request.newest_first;
+  query.updated_since = request.updated_since;
   ObjectGetResult result;
   Status status = services_.store.Read([&](StoreReader& reader) -> Status {
     if (request.count_only) {

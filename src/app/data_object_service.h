@@ -22,6 +22,8 @@ struct ObjectGet {
   std::optional<std::string> id;
   std::vector<FieldEquals> equals;  // from by<field> query parameters
   size_t limit = 100;
+  bool newest_first = false;               // byorder=newest
+  std::optional<Timestamp> updated_since;  // bysince=<epoch ms>
   bool count_only = false;
   bool include_operation_progress = true;  // AgendaProgress: assemble `operationProgress`
 };

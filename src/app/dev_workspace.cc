@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/validate/operation_types.h"
+
 namespace pop::app {
 namespace {
 
@@ -16,6 +18,18 @@ Result<std::optional<DataObject>> Find(DataObjectService& data, ObjectKind kind,
   return std::optional<DataObject>(std::move(found.objects.front()));
 }
 
+// The registry's types: what the dev pool announces (the resident types run everywhere).
+std::vector<std::string> RegisteredTypes(const std::vector<std::string>& operation_types) {
+  std::vector<std::string> registered;
+  const auto& resident = ResidentOperationTypes();
+  for (const std::string& type : operation_types) {
+    if (std::find(resident.begin(), resident.end(), type) == resident.end()) {
+      registered.push_back(type);
+    }
+  }
+  return registered;
+}
+
 }  // namespace
 
 Status EnsureDevWorkspace(DataObjectService& data,
@@ -27,7 +41,12 @@ Status EnsureDevWorkspace(DataObjectService& data,
     created.id = kDevPoolId;
     created.customer_id = kDevCustomerId;
     created.title = "pop dev pool";
+    created.handler_types = RegisteredTypes(operation_types);
     POP_RETURN_IF_ERROR(data.Create(created, ctx, std::nullopt).status());
+  } else if (std::get<ResourcePool>(*pool).handler_types != RegisteredTypes(operation_types)) {
+    ResourcePool patch;  // the registry is the truth of what this pool runs
+    patch.handler_types = RegisteredTypes(operation_types);
+    POP_RETURN_IF_ERROR(data.Update(kDevPoolId, patch, ctx).status());
   }
   POP_ASSIGN_OR_RETURN(auto insight, Find(data, ObjectKind::kInsight, kDevInsightId, ctx));
   if (!insight) {

@@ -122,6 +122,7 @@ class Executor::Execution {
     if (!launched.ok()) {
       outcome.progress = FailedProgress(launched.error().message, deps_.clock.Now());
       outcome.failure = launched.error().message;
+      outcome.retryable = launched.error().code != ErrorCode::kNotFound;  // an unknown type
     } else {
       std::shared_ptr<LaunchedOperation> handle = std::move(launched).value();
       bool cancel_now = false;
@@ -332,7 +333,9 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
   const Timestamp reporter_due = started + options_.coalesce;
   ThreadCache::Task reporter;  // joinable once started
 
-  if (!agenda.operations || agenda.operations->empty()) {
+  // No operations list at all fails (spec §14.2); an empty one has nothing to do and succeeds,
+  // as the original's conductor did with zero operations.
+  if (!agenda.operations) {
     diagnostics.push_back(
         Diagnostic("No operations in Agenda. Nothing to do.", std::nullopt, deps_.clock.Now()));
   }
@@ -391,6 +394,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
       if (completion.outcome.failure) {
         diagnostics.push_back(Diagnostic("Failed to execute operation: " + completion.name,
                                          completion.outcome.failure, now));
+        if (!completion.outcome.retryable) diagnostics.back().status_code = kStatusNotRetryable;
       }
       std::optional<Json> output;
       if (completion.outcome.output) {
@@ -427,8 +431,11 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
                                        std::nullopt, ended_at));
     }
   }
+  // The conductor's errors are the agenda's own (invalid references, a generator's bad output):
+  // the same agenda fails the same way again, so none is retried automatically.
   for (const std::string& error : conductor.errors()) {
     diagnostics.push_back(Diagnostic("Error running operations", error, ended_at));
+    diagnostics.back().status_code = kStatusNotRetryable;
   }
   ExecutionResult result;
   {

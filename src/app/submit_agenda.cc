@@ -14,6 +14,7 @@
 #include "core/model/params.h"
 #include "core/validate/agenda_validator.h"
 #include "core/validate/numeric_ranges.h"
+#include "core/validate/operation_types.h"
 
 namespace pop::app {
 namespace {
@@ -95,6 +96,13 @@ Result<Insight> ChooseInsight(StoreReader& tx, const Agenda& agenda,
     if (!owns_pool) {
       return Error(ErrorCode::kValidation, "Customer not found for customerId " + customer_id);
     }
+  }
+  // An operation type that neither the pool's handlers (as the pool announces them) nor one of
+  // its insights runs is refused (422); checked before the insight is chosen, since such a typo
+  // is also the likelier reason why no insight maps the agenda.
+  POP_ASSIGN_OR_RETURN(auto pool, tx.Get(ObjectKind::kResourcePool, *pool_id));
+  if (pool) {
+    POP_RETURN_IF_ERROR(CheckOperationTypes(agenda, std::get<ResourcePool>(*pool), insights));
   }
   std::optional<size_t> chosen = SelectInsight(agenda, insights);
   if (!chosen) return Error(ErrorCode::kNotFound, NoInsightMessage(agenda, *pool_id));

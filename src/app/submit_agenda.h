@@ -43,7 +43,8 @@ class SubmitAgenda {
   // `changes` learns of every ready entry created.
   SubmitAgenda(Services services, ChangeFeed& changes) : services_(services), changes_(changes) {}
 
-  // Errors: kValidation (body, validator, unknown customer), kNotFound (no insight),
+  // Errors: kValidation (body, validator, unknown customer, an operation type no handler of the
+  // pool runs), kNotFound (no insight),
   // kPermissionDenied (caller does not own customerId), kUnavailable (store).
   [[nodiscard]] Result<Agenda> Run(Agenda agenda, const RequestContext& ctx,
                                    const SubmitOptions& options = {});

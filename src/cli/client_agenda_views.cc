@@ -1,11 +1,15 @@
 #include "cli/client_agenda_views.h"
 
+#include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <map>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/client_agenda_watch.h"
 #include "cli/client_output.h"
+#include "core/model/common.h"
 
 namespace pop::cli {
 namespace {
@@ -22,6 +26,9 @@ struct GetOptions {
 struct ListOptions {
   ConnectionFlags connection;
   std::string link_id;
+  std::string state;     // waiting, executing, complete, succeeded, failed or cancelled
+  std::string customer;  // only this customer's agendas
+  std::string since;     // changed within this long ("1h") or since epoch milliseconds
   int64_t limit = kDefaultListLimit;
   bool json = false;
 };
@@ -53,6 +60,20 @@ std::string OutputOf(const Json* op_progress) {
   return text;
 }
 
+// A diagnostic event on one line: its message and the reason behind it (the first line of its
+// stackTrace, e.g. "Error running operations: Operation b has invalid references: ..."), and
+// whether the automatic retry leaves it alone.
+std::string DiagnosticText(const Json& event) {
+  std::string text = StringField(event, "message");
+  std::string reason = StringField(event, "stackTrace");
+  reason = reason.substr(0, reason.find('\n'));
+  if (!reason.empty() && reason != text) text += (text.empty() ? "" : ": ") + reason;
+  if (StringField(event, "statusCode") == kStatusNotRetryable) {
+    text += " (not retried automatically: a retry would fail the same way)";
+  }
+  return text;
+}
+
 std::string OperationsTable(const Json& agenda, const Json* progress) {
   std::map<std::string, const Json*> by_name;
   if (const Json* ops = progress != nullptr ? progress->Find("operationProgress") : nullptr;
@@ -73,7 +94,7 @@ std::string OperationsTable(const Json& agenda, const Json* progress) {
       const Json* events = op_progress ? op_progress->Find("diagnosticEvents") : nullptr;
       for (size_t i = 0; events != nullptr && events->is_array() && i < events->AsArray().size();
            ++i) {
-        diagnostics += "  " + name + ": " + StringField(events->AsArray()[i], "message") + "\n";
+        diagnostics += "  " + name + ": " + DiagnosticText(events->AsArray()[i]) + "\n";
       }
     }
   }
@@ -110,7 +131,7 @@ std::string DescribeAgenda(const Json& agenda, const Json* progress) {
   }
   if (const Json* events = progress->Find("diagnosticEvents"); events && events->is_array()) {
     for (const Json& event : events->AsArray()) {
-      text += Line("Diagnostic", StringField(event, "message"));
+      text += Line("Diagnostic", DiagnosticText(event));
     }
   }
   return text;
@@ -134,59 +155,89 @@ int RunGet(const GetOptions& options) {
   return kExitOk;
 }
 
-std::string Query(const ListOptions& options, const std::string& fields) {
-  std::string query = "?bylimit=" + std::to_string(options.limit) + "&byfields=" + fields;
-  if (!options.link_id.empty()) query += "&bylinkId=" + UrlEncode(options.link_id);
-  return query;
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
 }
 
-// Each agenda's AgendaProgress, by progress id: one query for the same filter (agendas and
-// their progress are created together, so it usually covers them all), then one GET for each
-// agenda it missed.
-Result<std::map<std::string, Json>> ProgressOf(ApiClient& client, const ListOptions& options,
-                                               const JsonArray& agendas) {
-  const std::string fields = "id,processingState,processingStateMessage,percentComplete";
-  POP_ASSIGN_OR_RETURN(Json found, client.Call("GET", "/progress/agenda" + Query(options, fields)));
-  std::map<std::string, Json> by_id;
-  if (const Json* all = found.Find("all"); all != nullptr && all->is_array()) {
-    for (const Json& progress : all->AsArray()) by_id[StringField(progress, "id")] = progress;
+// The by-filters of --state: the progress state, and for a finished agenda how it ended.
+Result<std::string> StateFilter(const std::string& state) {
+  const std::string lowered = Lower(state);
+  if (lowered.empty()) return std::string();
+  if (lowered == "waiting") return std::string("&byprocessingState=WAITING");
+  if (lowered == "executing" || lowered == "running") {
+    return std::string("&byprocessingState=EXECUTING");
   }
-  for (const Json& agenda : agendas) {
-    const std::string id = StringField(agenda, "progressId");
-    if (id.empty() || by_id.count(id) > 0) continue;
-    POP_ASSIGN_OR_RETURN(
-        Json one, client.Call("GET", "/progress/agenda/" + UrlEncode(id) + "?byfields=" + fields));
-    if (const Json* progress = FirstOf(one, "all")) by_id[id] = *progress;
+  if (lowered == "complete") return std::string("&byprocessingState=COMPLETE");
+  for (const char* ended : {"succeeded", "failed", "cancelled"}) {
+    if (lowered == ended) {
+      return "&byprocessingState=COMPLETE&byprocessingStateMessage=" + std::string(ended);
+    }
   }
-  return by_id;
+  return Error(ErrorCode::kInvalidArgument,
+               "--state must be waiting, executing, complete, succeeded, failed or cancelled, "
+               "got '" +
+                   state + "'");
+}
+
+// `since` as epoch milliseconds: digits alone are epoch milliseconds already; a duration with
+// its unit ("90m", "1h") counts back from now.
+Result<std::optional<int64_t>> SinceMillis(const std::string& since) {
+  if (since.empty()) return std::optional<int64_t>();
+  if (since.find_first_not_of("0123456789") == std::string::npos && since.size() < 19) {
+    return std::optional<int64_t>(std::stoll(since));
+  }
+  POP_ASSIGN_OR_RETURN(auto back, ParseDuration(since, "--since"));
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return std::optional<int64_t>((now - back.value_or(std::chrono::milliseconds(0))).count());
+}
+
+// GET /progress/agenda newest first with the list's filters: every AgendaProgress names its
+// agenda, customer and link and carries its state, so one request answers the list.
+Result<std::string> ListQuery(const ListOptions& options) {
+  std::string query = "/progress/agenda?byorder=newest&bylimit=" + std::to_string(options.limit) +
+                      "&byfields=id,agendaId,customerId,linkId,processingState,"
+                      "processingStateMessage,percentComplete,addedTime";
+  if (!options.link_id.empty()) query += "&bylinkId=" + UrlEncode(options.link_id);
+  if (!options.customer.empty()) query += "&bycustomerId=" + UrlEncode(options.customer);
+  POP_ASSIGN_OR_RETURN(std::string state, StateFilter(options.state));
+  query += state;
+  POP_ASSIGN_OR_RETURN(std::optional<int64_t> since, SinceMillis(options.since));
+  if (since) query += "&bysince=" + std::to_string(*since);
+  return query;
 }
 
 int RunList(const ListOptions& options) {
   if (options.limit < 1 || options.limit > 10'000) {
     return Fail(Error(ErrorCode::kInvalidArgument, "--limit must be between 1 and 10000"));
   }
+  auto query = ListQuery(options);
+  if (!query.ok()) return Fail(query.error());
   auto client = Connect(options.connection);
   if (!client.ok()) return Fail(client.error());
-  auto found =
-      client->Call("GET", "/agenda" + Query(options, "id,customerId,linkId,progressId,addedTime"));
+  auto found = client->Call("GET", *query);
   if (!found.ok()) return Fail(found.error());
   const Json* all = found->Find("all");
-  const JsonArray agendas = all != nullptr && all->is_array() ? all->AsArray() : JsonArray();
-  auto progress = ProgressOf(*client, options, agendas);
-  if (!progress.ok()) return Fail(progress.error());
+  const JsonArray progress = all != nullptr && all->is_array() ? all->AsArray() : JsonArray();
   JsonArray rows;
   Table table({"ID", "CUSTOMER", "STATE", "PERCENT", "ADDED", "AGE"});
-  for (const Json& agenda : agendas) {
-    auto it = progress->find(StringField(agenda, "progressId"));
-    const Json* state = it != progress->end() ? &it->second : nullptr;
-    auto added = IntField(agenda, "addedTime");
-    table.AddRow({StringField(agenda, "id"), StringField(agenda, "customerId"),
-                  state != nullptr ? StateLabel(*state) : "-",
-                  FormatPercent(state != nullptr ? state->Find("percentComplete") : nullptr),
+  for (const Json& state : progress) {
+    auto added = IntField(state, "addedTime");
+    table.AddRow({StringField(state, "agendaId"), StringField(state, "customerId"),
+                  StateLabel(state), FormatPercent(state.Find("percentComplete")),
                   added ? FormatTime(*added) : "-", added ? FormatAge(*added) : "-"});
-    JsonObject row = agenda.AsObject();
-    for (const char* key : {"processingState", "processingStateMessage", "percentComplete"}) {
-      if (const Json* value = state != nullptr ? state->Find(key) : nullptr) row.Set(key, *value);
+    // The agenda's fields, as `agenda get` names them, and its state.
+    JsonObject row;
+    row.Set("id", Json(StringField(state, "agendaId")));
+    for (const char* key : {"customerId", "linkId"}) {
+      if (const Json* value = state.Find(key)) row.Set(key, *value);
+    }
+    row.Set("progressId", Json(StringField(state, "id")));
+    for (const char* key :
+         {"addedTime", "processingState", "processingStateMessage", "percentComplete"}) {
+      if (const Json* value = state.Find(key)) row.Set(key, *value);
     }
     rows.emplace_back(std::move(row));
   }
@@ -248,10 +299,17 @@ void AddAgendaViewCommands(CLI::App& agenda, ClientCommandState& state) {
   get->add_option("id", get_options.id, "agenda id")->required();
   get->add_flag("--json", get_options.json, "print the agenda as the API returns it");
 
-  CLI::App* list = agenda.add_subcommand("list", "list agendas with their state, oldest first");
+  CLI::App* list = agenda.add_subcommand("list", "list agendas with their state, newest first");
   auto& list_options = RegisterCommand<ListOptions>(state, list, &RunList);
   AddConnectionFlags(*list, list_options.connection);
   list->add_option("--link-id", list_options.link_id, "only agendas with this linkId");
+  list->add_option("--state", list_options.state,
+                   "only agendas in this state: waiting, executing, complete, succeeded, failed "
+                   "or cancelled");
+  list->add_option("--customer", list_options.customer, "only this customer's agendas");
+  list->add_option("--since", list_options.since,
+                   "only agendas that changed within this long (1h, 30m) or since epoch "
+                   "milliseconds");
   list->add_option("--limit", list_options.limit, "at most this many (1-10000)")
       ->capture_default_str();
   list->add_flag("--json", list_options.json, "print the rows as a JSON array");

@@ -52,6 +52,7 @@
 #include "app/store_probe.h"
 #include "app/token_service.h"
 #include "cli/agent_runtime.h"
+#include "cli/dev_handlers.h"
 
 namespace pop::cli {
 namespace {
@@ -452,18 +453,13 @@ Status RunServer(const ServerConfig& config) {
   // pop dev: the workspace a new user submits to, and an in-process puller that runs it.
   std::unique_ptr<app::InProcessPoolClient> pool_client;
   std::unique_ptr<app::ResidentLauncher> resident;
-  std::unique_ptr<ProcessLauncher> process;
+  std::unique_ptr<DevHandlers> handlers;
   std::unique_ptr<app::WorkerPool> workers;
   std::unique_ptr<app::Puller> puller;
   if (config.dev_workspace) {
-    std::vector<std::string> types = {"noop", "logMessages", "updateAgenda"};
-    POP_ASSIGN_OR_RETURN(auto registry, EnsureDevRegistry(config.data_dir.value_or(".")));
-    for (const auto& [type, command] : registry) types.push_back(type);
-    POP_RETURN_IF_ERROR(app::EnsureDevWorkspace(data, types));
     pool_client = std::make_unique<app::InProcessPoolClient>(pools, AuthContext::Service());
     resident = std::make_unique<app::ResidentLauncher>(*pool_client);
     ProcessLauncherOptions launcher_options;
-    launcher_options.types = std::move(registry);
     launcher_options.clock = &clock;
     // The process reaper: what handlers of a previous pop dev on this data dir left running.
     launcher_options.process_record_dir =
@@ -472,7 +468,13 @@ Status RunServer(const ServerConfig& config) {
     launcher_options.work_dir_root = std::filesystem::path(config.data_dir.value_or(".")) / "work";
     Logger* log = logger.get();
     launcher_options.log = [log](const std::string& line) { log->Log(LogLevel::kWarning, line); };
-    POP_ASSIGN_OR_RETURN(process, ProcessLauncher::Create(std::move(launcher_options)));
+    DevHandlersOptions handlers_options;
+    handlers_options.registry_file = config.registry_file;
+    handlers_options.data_dir = config.data_dir.value_or(".");
+    POP_ASSIGN_OR_RETURN(
+        handlers, DevHandlers::Create(std::move(handlers_options), std::move(launcher_options),
+                                      clock, *logger, data));
+    handlers->StartWatching();
     workers = std::make_unique<app::WorkerPool>(config.max_parallel_operations);
     app::PullerOptions puller_options;
     puller_options.insight_ids = {app::kDevInsightId};
@@ -481,7 +483,7 @@ Status RunServer(const ServerConfig& config) {
     puller_options.executor.max_parallel = config.max_parallel_operations;
     puller = std::make_unique<app::Puller>(app::PullerDeps{clock,
                                                            *pool_client,
-                                                           {resident.get(), process.get()},
+                                                           {resident.get(), &handlers->launcher()},
                                                            *workers,
                                                            *logger,
                                                            &running_agendas,
@@ -550,6 +552,13 @@ Status RunServer(const ServerConfig& config) {
                   created_admin_token ? "created, saved in" : "in",
                   config.bootstrap_token_file->c_str());
     }
+    if (handlers) {
+      // The types a new user may submit at once, and where to add their own.
+      std::string types;
+      for (const std::string& type : handlers->Types()) types += (types.empty() ? "" : ", ") + type;
+      std::printf("  handlers:    %s (registry %s; edits apply while running)\n", types.c_str(),
+                  handlers->registry_file().c_str());
+    }
     std::printf("Stop with Ctrl-C.\n\n");
     std::fflush(stdout);
   }
@@ -569,6 +578,7 @@ Status RunServer(const ServerConfig& config) {
   queues.Stop();
   if (puller_stop.joinable()) puller_stop.join();
   if (workers) workers->Stop();
+  if (handlers) handlers->Stop();
   server->Stop();
   server.reset();
   audit.Stop();                    // writes what the last requests recorded

@@ -47,6 +47,8 @@ struct ServerConfig {
   // pop dev: create the dev pool, insight and customer, and run a puller in-process.
   bool dev_workspace = false;
   std::optional<std::string> data_dir;  // pop dev: holds handlers.json
+  // pop dev: the handler registry (docs/handlers.md); nullopt: <data_dir>/handlers.json.
+  std::optional<std::string> registry_file;
   // In-process puller: Agendas running at once. Higher than a remote puller's 8: in pop dev a
   // slot mostly waits for the store's commits (the claim, the final report), and with 8 slots
   // the drain fell to half of what 16 submitters acknowledged (BENCHMARKS.md, issue 6).

@@ -40,6 +40,9 @@ struct LaunchOutcome {
   // exited non-zero or without a COMPLETE report, timed out, cancelled): why, in one sentence.
   // The executor then adds "Failed to execute operation: <name>" to the agenda's diagnostics.
   std::optional<std::string> failure;
+  // False when the failure cannot succeed on a retry (no launcher runs the type): the executor
+  // marks its diagnostic kStatusNotRetryable so the automatic retry leaves the agenda failed.
+  bool retryable = true;
 };
 
 // A running handler. Thread-safe.

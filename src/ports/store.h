@@ -44,7 +44,10 @@ struct ObjectQuery {
   // Only objects whose updatedTime is strictly earlier (objects without one never match). The
   // maintenance jobs find stale and expired work with it.
   std::optional<Timestamp> updated_before;
-  size_t limit = 100;  // results are in insertion order (first stored first)
+  // Only objects whose updatedTime is at or after this (objects without one never match).
+  std::optional<Timestamp> updated_since;
+  size_t limit = 100;         // results are in insertion order (first stored first)...
+  bool newest_first = false;  // ...or, when set, last stored first
 };
 
 // Which audit records to list: newest first.

@@ -1192,5 +1192,32 @@ TEST(ProcessLauncherRegistryTest, ErrorsNameTheField) {
   }
 }
 
+TEST(ProcessLauncherRegistryTest, ReplaceTypesAppliesAValidRegistryAndKeepsTheOldOneOnAnError) {
+  ScratchDir dir;
+  ProcessLauncherOptions options;
+  options.work_dir_root = dir.path() + "/work";
+  options.types["old"] = HandlerCommand{.command = "/bin/true"};
+  Result<std::unique_ptr<ProcessLauncher>> created = ProcessLauncher::Create(std::move(options));
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  ProcessLauncher& launcher = **created;
+
+  std::map<std::string, HandlerCommand> bad;
+  bad["new"] = HandlerCommand{.command = ""};
+  Status refused = launcher.ReplaceTypes(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message,
+            "Invalid value for field 'new.command': expected the path of a program");
+  EXPECT_TRUE(launcher.Handles("old"));
+  EXPECT_FALSE(launcher.Handles("new"));
+
+  std::map<std::string, HandlerCommand> good;
+  good["new"] = HandlerCommand{.command = "/bin/true"};
+  good["other"] = HandlerCommand{.command = "/bin/true"};
+  ASSERT_TRUE(launcher.ReplaceTypes(good).ok());
+  EXPECT_FALSE(launcher.Handles("old"));
+  EXPECT_TRUE(launcher.Handles("new"));
+  EXPECT_EQ(launcher.Types(), (std::vector<std::string>{"new", "other"}));
+}
+
 }  // namespace
 }  // namespace pop::testing

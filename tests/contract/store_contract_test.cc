@@ -1308,6 +1308,28 @@ TEST_P(StoreContractTest, UpdatedBeforeSelectsStrictlyEarlierObjectsOnly) {
   EXPECT_THAT(FindIds(ObjectKind::kAgendaProgress, query), IsEmpty());
 }
 
+TEST_P(StoreContractTest, UpdatedSinceAndNewestFirstSelectTheLatestObjects) {
+  auto progress = [](const std::string& id, std::optional<int64_t> updated) {
+    AgendaProgress p = AgendaProgressWith(id, "agenda-" + id);
+    p.updated_time =
+        updated ? std::optional<Timestamp>(Timestamp::FromMillis(*updated)) : std::nullopt;
+    return p;
+  };
+  PutAll({progress("p1", 100), progress("p2", 200), progress("p3", 300),
+          progress("p4", std::nullopt)});
+  ObjectQuery query = Everything();
+  query.newest_first = true;
+  EXPECT_THAT(FindIds(ObjectKind::kAgendaProgress, query), ElementsAre("p4", "p3", "p2", "p1"));
+  query.limit = 2;  // the limit keeps the newest
+  EXPECT_THAT(FindIds(ObjectKind::kAgendaProgress, query), ElementsAre("p4", "p3"));
+  query.limit = 100;
+  query.updated_since = Timestamp::FromMillis(200);  // at or after; no updatedTime never matches
+  EXPECT_THAT(FindIds(ObjectKind::kAgendaProgress, query), ElementsAre("p3", "p2"));
+  EXPECT_EQ(Count(ObjectKind::kAgendaProgress, query), 2);
+  query.newest_first = false;
+  EXPECT_THAT(FindIds(ObjectKind::kAgendaProgress, query), ElementsAre("p2", "p3"));
+}
+
 TEST_P(StoreContractTest, ProcessingStateAndUpdatedBeforeCombine) {
   auto progress = [](const std::string& id, ProcessingState state, int64_t updated) {
     AgendaProgress p = AgendaProgressWith(id, "agenda-" + id);

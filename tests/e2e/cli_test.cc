@@ -273,6 +273,52 @@ TEST_F(CliTest, AgendaListShowsStateAndPercentAndJsonRowsParse) {
   EXPECT_EQ(ScalarOrEmpty(rows.AsArray()[0].Find("processingState")), "COMPLETE");
 }
 
+TEST_F(CliTest, AgendaListIsNewestFirstAndFiltersByStateCustomerAndSince) {
+  std::string good = SubmitAndWait(kGoodAgenda);
+  std::string failed = SubmitAndWait(
+      R"({"params": {"maximumAttempts": 1},
+          "operations": [{"name": "x", "type": "logMessages", "payload": 1}]})",
+      1);
+  auto ids = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"agenda", "list", "--json"});
+    std::vector<std::string> out;
+    Json rows = ParsedJson(Pop(args));
+    for (const Json& row : rows.is_array() ? rows.AsArray() : JsonArray()) {
+      out.push_back(ScalarOrEmpty(row.Find("id")));
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+
+  EXPECT_EQ(ids({}), (V{failed, good}));  // newest first
+  EXPECT_EQ(ids({"--limit", "1"}), (V{failed}));
+  EXPECT_EQ(ids({"--state", "failed"}), (V{failed}));
+  EXPECT_EQ(ids({"--state", "SUCCEEDED"}), (V{good}));
+  EXPECT_EQ(ids({"--state", "waiting"}), V{});
+  EXPECT_EQ(ids({"--customer", "dev", "--since", "1h"}), (V{failed, good}));
+  EXPECT_EQ(ids({"--customer", "acme"}), V{});
+  EXPECT_EQ(ids({"--since", "4000000000000"}), V{});  // a time to come
+  PopRun bad = Pop({"agenda", "list", "--state", "done"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--state must be waiting, executing, complete, succeeded, "
+                                 "failed or cancelled, got 'done'"));
+}
+
+TEST_F(CliTest, AgendaGetShowsTheReasonBehindAnAgendaDiagnostic) {
+  // The reference names a field a's output lacks: the executor's "Error running operations",
+  // with the reason, and no automatic retry.
+  std::string id = SubmitAndWait(R"({"operations": [
+    {"name": "a", "type": "noop", "payload": {"v": 1}},
+    {"name": "b", "type": "noop", "payload": {"w": "@<a.out::/missing>"}}]})",
+                                 1);
+
+  PopRun human = Pop({"agenda", "get", id});
+
+  EXPECT_THAT(human.out, HasSubstr("Diagnostic: Error running operations: Operation b has invalid "
+                                   "references: @<a.out::/missing>"));
+  EXPECT_THAT(human.out, HasSubstr("(not retried automatically"));
+}
+
 TEST_F(CliTest, WhySaysAnAgendaThatMayNotRunIsNotScheduled) {
   PopRun submitted =
       Pop({"agenda", "submit", "-q", "-f", WriteFile("never.json", kNeverRunAgenda)});

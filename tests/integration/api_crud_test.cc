@@ -231,6 +231,38 @@ TEST_F(ApiCrudTest, ByQueriesFilterOnColumnsAndOtherFields) {
   EXPECT_EQ(bad_limit.ErrorDescription(), "bylimit must be a positive integer, got 'ten'");
 }
 
+TEST_F(ApiCrudTest, ByorderNewestAndBysinceSelectTheLatestChanges) {
+  const int64_t start = server_.clock().Now().millis();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(server_
+                  .Call("POST", "/customer",
+                        R"({"id":"c)" + std::to_string(i) + R"(","customerId":"acme","title":"c"})",
+                        acme_)
+                  .status,
+              200);
+    server_.clock().Advance(Duration::Seconds(1));
+  }
+  auto ids = [&](const std::string& query) {
+    std::vector<std::string> out;
+    ApiReply reply = server_.Call("GET", "/customer" + query, std::nullopt, acme_);
+    for (const Json& item : reply.All()) out.push_back(item.Find("id")->AsString());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ids("?byorder=newest"), (V{"c2", "c1", "c0"}));
+  EXPECT_EQ(ids("?byorder=newest&bylimit=1"), (V{"c2"}));
+  EXPECT_EQ(ids("?byorder=oldest&bylimit=1"), (V{"c0"}));
+  EXPECT_EQ(ids("?bysince=" + std::to_string(start + 1000)), (V{"c1", "c2"}));
+
+  auto bad_order = server_.Call("GET", "/customer?byorder=latest", std::nullopt, acme_);
+  EXPECT_EQ(bad_order.status, 400);
+  EXPECT_EQ(bad_order.ErrorDescription(), "byorder must be 'newest' or 'oldest', got 'latest'");
+  auto bad_since = server_.Call("GET", "/customer?bysince=1h", std::nullopt, acme_);
+  EXPECT_EQ(bad_since.status, 400);
+  EXPECT_EQ(bad_since.ErrorDescription(),
+            "bysince must be epoch milliseconds (a non-negative integer), got '1h'");
+}
+
 TEST_F(ApiCrudTest, DefaultLimitIsOneHundred) {
   for (int i = 0; i < 105; ++i) {
     server_.Call("POST", "/customer", R"({"customerId":"acme","title":"c"})", acme_);

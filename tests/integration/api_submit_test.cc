@@ -88,6 +88,50 @@ TEST_F(ApiSubmitTest, ExternalIdAndDefaultAttemptsAreCopiedToProgress) {
   EXPECT_EQ(progress.Find("maximumAttempts")->AsInt(), 3);
 }
 
+TEST_F(ApiSubmitTest, AnOperationTypeThePoolDoesNotRunIsRefusedNamingOperationAndType) {
+  auto announced = server_.Call("PUT", "/resourcepool/rp-1", R"({"handlerTypes":["sample"]})",
+                                server_.admin_token());
+  ASSERT_EQ(announced.status, 200) << ToJsonText(announced.body);
+  const std::string before = server_.Snapshot();
+
+  auto reply = server_.Call(
+      "POST", "/agenda",
+      AgendaJson("acme", R"([{"name":"a","type":"sample"},{"name":"b","type":"sampel"}])"), acme_);
+
+  EXPECT_EQ(reply.status, 422) << ToJsonText(reply.body);
+  EXPECT_NE(ToJsonText(reply.body)
+                .find("Operation 'b' has type 'sampel' that no handler of "
+                      "resource pool 'rp-1' runs (did you mean 'sample'?)"),
+            std::string::npos)
+      << ToJsonText(reply.body);
+  EXPECT_EQ(server_.Snapshot(), before);  // nothing written
+}
+
+TEST_F(ApiSubmitTest, AnAgendaNoInsightMapsIsRefusedForItsUnknownTypeFirst) {
+  ASSERT_EQ(server_
+                .Call("PUT", "/resourcepool/rp-1", R"({"handlerTypes":["sample"]})",
+                      server_.admin_token())
+                .status,
+            200);
+  // No insight maps type "ech", but the pool announces what it runs: the type is the mistake.
+  auto reply =
+      server_.Call("POST", "/agenda", AgendaJson("acme", R"([{"name":"a","type":"ech"}])"), acme_);
+  EXPECT_EQ(reply.status, 422) << ToJsonText(reply.body);
+  EXPECT_NE(ToJsonText(reply.body).find("Operation 'a' has type 'ech'"), std::string::npos);
+}
+
+TEST_F(ApiSubmitTest, APoolThatAnnouncesNoTypesChecksNone) {
+  // A fresh pool (no handlerTypes): the types are not known yet, so none is refused; an agenda
+  // no insight maps is still "No available insights".
+  auto mapped = server_.Call(
+      "POST", "/agenda",
+      AgendaJson("acme", R"([{"name":"a","type":"sample"},{"name":"b","type":"other"}])"), acme_);
+  EXPECT_EQ(mapped.status, 200) << ToJsonText(mapped.body);
+  auto unmapped = server_.Call("POST", "/agenda",
+                               AgendaJson("acme", R"([{"name":"a","type":"other"}])"), acme_);
+  EXPECT_EQ(unmapped.status, 404) << ToJsonText(unmapped.body);
+}
+
 TEST_F(ApiSubmitTest, DoNotRunIsAPresenceCheck) {
   for (const char* value : {"true", "false", "null"}) {
     auto reply = server_.Call(

@@ -165,19 +165,28 @@ std::filesystem::path DefaultWorkDirRoot() {
 
 }  // namespace
 
-Result<std::unique_ptr<ProcessLauncher>> ProcessLauncher::Create(ProcessLauncherOptions options) {
+Result<std::shared_ptr<const ProcessLauncher::Registry>> ProcessLauncher::BuildRegistry(
+    std::map<std::string, HandlerCommand> types) {
   std::error_code cwd_error;
   const std::filesystem::path cwd = std::filesystem::current_path(cwd_error);
-  std::map<std::string, std::vector<ResourceLimit>> limits;
-  for (auto& [type, command] : options.types) {
+  auto registry = std::make_shared<Registry>();
+  for (auto& [type, command] : types) {
     POP_RETURN_IF_ERROR(ValidateHandlerCommand(type, command));
-    POP_ASSIGN_OR_RETURN(limits[type], ResolveLimits(type, command.limits));
+    POP_ASSIGN_OR_RETURN(registry->limits[type], ResolveLimits(type, command.limits));
     // Handlers start in their own directory: a relative program path stays relative to ours.
     if (command.command.find('/') != std::string::npos && command.command.front() != '/' &&
         !cwd_error) {
       command.command = (cwd / command.command).string();
     }
   }
+  registry->types = std::move(types);
+  return std::shared_ptr<const Registry>(std::move(registry));
+}
+
+Result<std::unique_ptr<ProcessLauncher>> ProcessLauncher::Create(ProcessLauncherOptions options) {
+  std::error_code cwd_error;
+  const std::filesystem::path cwd = std::filesystem::current_path(cwd_error);
+  POP_ASSIGN_OR_RETURN(std::shared_ptr<const Registry> registry, BuildRegistry(options.types));
   if (options.work_dir_root.empty()) {
     options.work_dir_root = DefaultWorkDirRoot();
   } else if (options.work_dir_root.is_relative() && !cwd_error) {
@@ -209,19 +218,19 @@ Result<std::unique_ptr<ProcessLauncher>> ProcessLauncher::Create(ProcessLauncher
                        SpawnerPool::Start(options.spawn_threads));
   POP_ASSIGN_OR_RETURN(std::unique_ptr<ProcessReactor> reactor, ProcessReactor::Start(settings));
   return std::unique_ptr<ProcessLauncher>(
-      new ProcessLauncher(std::move(options), std::move(inherited), std::move(limits),
+      new ProcessLauncher(std::move(options), std::move(inherited), std::move(registry),
                           std::move(records), std::move(spawners), std::move(reactor)));
 }
 
-ProcessLauncher::ProcessLauncher(
-    ProcessLauncherOptions options, std::vector<std::pair<std::string, std::string>> inherited_env,
-    std::map<std::string, std::vector<local_process::ResourceLimit>> limits,
-    std::unique_ptr<local_process::ProcessRecords> records,
-    std::unique_ptr<local_process::SpawnerPool> spawners,
-    std::shared_ptr<local_process::ProcessReactor> reactor)
+ProcessLauncher::ProcessLauncher(ProcessLauncherOptions options,
+                                 std::vector<std::pair<std::string, std::string>> inherited_env,
+                                 std::shared_ptr<const Registry> registry,
+                                 std::unique_ptr<local_process::ProcessRecords> records,
+                                 std::unique_ptr<local_process::SpawnerPool> spawners,
+                                 std::shared_ptr<local_process::ProcessReactor> reactor)
     : options_(std::move(options)),
       inherited_env_(std::move(inherited_env)),
-      limits_(std::move(limits)),
+      registry_(std::move(registry)),
       records_(std::move(records)),
       spawners_(std::move(spawners)),
       reactor_(std::move(reactor)) {}
@@ -231,13 +240,32 @@ ProcessLauncher::~ProcessLauncher() {
   spawners_->Stop();     // only now: a spawner thread's end would SIGKILL its children
 }
 
+std::shared_ptr<const ProcessLauncher::Registry> ProcessLauncher::CurrentRegistry() const {
+  MutexLock lock(mu_);
+  return registry_;
+}
+
 bool ProcessLauncher::Handles(const std::string& type) const {
-  return options_.types.count(type) != 0;
+  return CurrentRegistry()->types.count(type) != 0;
+}
+
+Status ProcessLauncher::ReplaceTypes(std::map<std::string, HandlerCommand> types) {
+  POP_ASSIGN_OR_RETURN(std::shared_ptr<const Registry> registry, BuildRegistry(std::move(types)));
+  MutexLock lock(mu_);
+  registry_ = std::move(registry);
+  return Status::Ok();
+}
+
+std::vector<std::string> ProcessLauncher::Types() const {
+  std::vector<std::string> types;
+  for (const auto& [type, command] : CurrentRegistry()->types) types.push_back(type);
+  return types;
 }
 
 Result<std::unique_ptr<LaunchedOperation>> ProcessLauncher::Launch(const LaunchSpec& spec) {
-  auto found = options_.types.find(spec.operation_type);
-  if (found == options_.types.end()) {
+  const std::shared_ptr<const Registry> registry = CurrentRegistry();
+  auto found = registry->types.find(spec.operation_type);
+  if (found == registry->types.end()) {
     return Error(ErrorCode::kNotFound, "Unknown operation type found: " + spec.operation_type +
                                            " on operation: " + spec.operation_name);
   }
@@ -304,7 +332,7 @@ Result<std::unique_ptr<LaunchedOperation>> ProcessLauncher::Launch(const LaunchS
     plan.env.push_back(std::move(entry));
   }
   plan.work_dir = work_dir->path();
-  plan.limits = limits_.at(spec.operation_type);
+  plan.limits = registry->limits.at(spec.operation_type);
 
   auto run = std::make_shared<HandlerRun>(spec.operation_name, options_.max_pending_log_bytes);
   run->work_dir = std::move(work_dir);

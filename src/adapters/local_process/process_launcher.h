@@ -25,6 +25,7 @@
 #include "core/base/result.h"
 #include "ports/clock.h"
 #include "ports/launcher.h"
+#include "ports/mutex.h"
 
 namespace pop {
 
@@ -81,6 +82,13 @@ class ProcessLauncher final : public Launcher {
 
   bool Handles(const std::string& type) const override;
 
+  // Replaces the registry (`pop dev` reloading its file): checked as Create() checks it, and on
+  // any error nothing changes. Operations already running keep the command they started with;
+  // the next Launch uses the new entries. Errors: kInvalidArgument naming the field.
+  [[nodiscard]] Status ReplaceTypes(std::map<std::string, HandlerCommand> types);
+  // The registered operation types, sorted.
+  std::vector<std::string> Types() const;
+
   // Starts the handler and returns once it runs. A program that cannot be executed (missing,
   // not executable, or its working directory or limits cannot be set) is not an error here:
   // Wait() returns the failure ("... could not be started: <command>: No such file or
@@ -92,9 +100,20 @@ class ProcessLauncher final : public Launcher {
   [[nodiscard]] Result<std::unique_ptr<LaunchedOperation>> Launch(const LaunchSpec& spec) override;
 
  private:
+  // The registry as launches use it: each type's command (relative programs made absolute) and
+  // the setrlimit calls its handlers start with. Immutable once built.
+  struct Registry {
+    std::map<std::string, HandlerCommand> types;
+    std::map<std::string, std::vector<local_process::ResourceLimit>> limits;
+  };
+  // Checks and resolves a registry (ValidateHandlerCommand, limits against this process's).
+  static Result<std::shared_ptr<const Registry>> BuildRegistry(
+      std::map<std::string, HandlerCommand> types);
+  std::shared_ptr<const Registry> CurrentRegistry() const;
+
   ProcessLauncher(ProcessLauncherOptions options,
                   std::vector<std::pair<std::string, std::string>> inherited_env,
-                  std::map<std::string, std::vector<local_process::ResourceLimit>> limits,
+                  std::shared_ptr<const Registry> registry,
                   std::unique_ptr<local_process::ProcessRecords> records,
                   std::unique_ptr<local_process::SpawnerPool> spawners,
                   std::shared_ptr<local_process::ProcessReactor> reactor);
@@ -103,8 +122,10 @@ class ProcessLauncher final : public Launcher {
   // The variables handlers inherit from this process, read once (getenv is not thread-safe
   // against setenv): PATH, LANG and TZ, nothing else.
   const std::vector<std::pair<std::string, std::string>> inherited_env_;
-  // Per operation type: the setrlimit calls its handlers start with (checked by Create()).
-  const std::map<std::string, std::vector<local_process::ResourceLimit>> limits_;
+  // Replaced whole by ReplaceTypes; a launch holds the one it read. (options_.types is the
+  // registry Create() was given, unused after.)
+  mutable Mutex mu_;
+  std::shared_ptr<const Registry> registry_ POP_GUARDED_BY(mu_);
   // The process reaper's records of running groups (null without process_record_dir).
   const std::unique_ptr<local_process::ProcessRecords> records_;
   // Starts the processes; stopped only after the reactor has reaped every child.

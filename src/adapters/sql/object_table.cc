@@ -235,6 +235,10 @@ bool BuildWhere(const ObjectTable& table, const ObjectQuery& query, WhereBuilder
     where.AddCondition("updated_time < " +
                        where.AddParam(SqlValue::Integer(query.updated_before->millis())));
   }
+  if (query.updated_since.has_value()) {
+    where.AddCondition("updated_time >= " +
+                       where.AddParam(SqlValue::Integer(query.updated_since->millis())));
+  }
   return AddScope(table, query.scope, where);
 }
 
@@ -310,7 +314,7 @@ std::optional<SqlQuery> BuildFind(SqlDialect dialect, ObjectKind kind, const Obj
   WhereBuilder where(dialect);
   if (!BuildWhere(table, query, where)) return std::nullopt;
   std::string sql = "SELECT doc FROM " + std::string(table.name) + where.Clause() +
-                    " ORDER BY seq LIMIT " +
+                    (query.newest_first ? " ORDER BY seq DESC LIMIT " : " ORDER BY seq LIMIT ") +
                     where.AddParam(SqlValue::Integer(static_cast<int64_t>(std::min<size_t>(
                         query.limit, static_cast<size_t>(std::numeric_limits<int64_t>::max())))));
   return SqlQuery{std::move(sql), where.TakeParams()};

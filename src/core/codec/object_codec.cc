@@ -121,7 +121,8 @@ template <>
 struct Fields<ResourcePool> {
   static constexpr auto Get() {
     return std::tuple_cat(BaseFields(),
-                          std::make_tuple(F("insightIds", &ResourcePool::insight_ids)));
+                          std::make_tuple(F("insightIds", &ResourcePool::insight_ids),
+                                          F("handlerTypes", &ResourcePool::handler_types)));
   }
 };
 

@@ -44,6 +44,11 @@ inline constexpr const char kMessageFailed[] = "failed";
 // Not in the spec: an Agenda (or operation) a user cancelled (docs/api.md, agenda/service/cancel).
 inline constexpr const char kMessageCancelled[] = "cancelled";
 
+// DiagnosticEvent.statusCode of a failure that cannot succeed on a retry (an operation type no
+// launcher runs, an invalid reference): the automatic retry (core/progress/retry_rule.h) skips
+// an AgendaProgress that holds one. A manual rerun still runs it. A pop addition.
+inline constexpr const char kStatusNotRetryable[] = "NOT_RETRYABLE";
+
 struct DiagnosticEvent {
   std::optional<std::string> message;
   std::optional<std::string> status_code;

@@ -154,6 +154,28 @@ TEST_F(ExecutorTest, UnknownTypeFailsItsOperation) {
   EXPECT_EQ((*x.diagnostic_events)[0].message,
             "Unknown operation type found: nosuch on operation: x");
   EXPECT_EQ(Final().processing_state_message, "failed");
+  // A retry would fail the same way: the automatic retry rule leaves it failed.
+  ASSERT_TRUE(Final().diagnostic_events.has_value());
+  EXPECT_EQ((*Final().diagnostic_events)[0].status_code, kStatusNotRetryable);
+}
+
+TEST_F(ExecutorTest, ACrashedHandlerIsLeftToTheRetryRule) {
+  Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"b","type":"script","payload":{"crash":"Handler for operation b was killed by signal 11"}}]})");
+  ASSERT_TRUE(Final().diagnostic_events.has_value());
+  EXPECT_FALSE((*Final().diagnostic_events)[0].status_code.has_value());
+}
+
+TEST_F(ExecutorTest, AnInvalidReferenceIsNotRetried) {
+  // The reference names a field the output does not have and no default: it can never resolve.
+  Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"a","type":"noop","payload":{"v":1}},
+    {"name":"b","type":"noop","payload":{"from":"@<a.out::/missing>"}}]})");
+  EXPECT_EQ(Final().processing_state_message, "failed");
+  ASSERT_TRUE(Final().diagnostic_events.has_value());
+  const DiagnosticEvent event = Final().diagnostic_events->back();  // Final() is a copy
+  EXPECT_EQ(event.message, "Error running operations");
+  EXPECT_EQ(event.status_code, kStatusNotRetryable);
 }
 
 TEST_F(ExecutorTest, AFailureStopsLaterStartsButLetsRunningOperationsFinish) {
@@ -360,6 +382,14 @@ TEST_F(ExecutorTest, ACancelRacingTheEndOfARunNeverTouchesTheFinishedRun) {
   }
   stop = true;
   canceller.join();
+}
+
+TEST_F(ExecutorTest, AnAgendaWithAnEmptyOperationsListSucceeds) {
+  ExecutionResult result = Run(R"({"id":"A","progressId":"P","operations":[]})");
+  EXPECT_TRUE(result.succeeded);
+  EXPECT_EQ(Final().processing_state, ProcessingState::kComplete);
+  EXPECT_EQ(Final().processing_state_message, "succeeded");
+  EXPECT_FALSE(Final().diagnostic_events.has_value());
 }
 
 TEST_F(ExecutorTest, AnAgendaWithoutOperationsFails) {

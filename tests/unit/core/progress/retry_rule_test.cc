@@ -43,5 +43,17 @@ TEST(RetryRuleTest, OnlyCompleteProgressIsRetried) {
   EXPECT_FALSE(ShouldRetry(p));
 }
 
+TEST(RetryRuleTest, AFailureMarkedNotRetryableIsNotRetried) {
+  AgendaProgress progress = P("failed", 1, 3);
+  DiagnosticEvent crash;
+  crash.message = "Failed to execute operation: a";
+  progress.diagnostic_events = std::vector<DiagnosticEvent>{crash};
+  EXPECT_TRUE(ShouldRetry(progress));
+  DiagnosticEvent unknown_type = crash;
+  unknown_type.status_code = kStatusNotRetryable;
+  progress.diagnostic_events->push_back(unknown_type);
+  EXPECT_FALSE(ShouldRetry(progress));
+}
+
 }  // namespace
 }  // namespace pop
