@@ -27,6 +27,7 @@
 
 #include "adapters/local_process/handler_registry.h"
 #include "adapters/local_process/payload_env.h"
+#include "adapters/local_process/process_launcher.h"
 #include "contract/launcher_factories_support.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
@@ -1192,17 +1193,23 @@ TEST(ProcessLauncherRegistryTest, ErrorsNameTheField) {
   }
 }
 
+HandlerCommand Command(std::string program) {
+  HandlerCommand command;
+  command.command = std::move(program);
+  return command;
+}
+
 TEST(ProcessLauncherRegistryTest, ReplaceTypesAppliesAValidRegistryAndKeepsTheOldOneOnAnError) {
   ScratchDir dir;
   ProcessLauncherOptions options;
   options.work_dir_root = dir.path() + "/work";
-  options.types["old"] = HandlerCommand{.command = "/bin/true"};
+  options.types["old"] = Command("/bin/true");
   Result<std::unique_ptr<ProcessLauncher>> created = ProcessLauncher::Create(std::move(options));
   ASSERT_TRUE(created.ok()) << created.error().message;
   ProcessLauncher& launcher = **created;
 
   std::map<std::string, HandlerCommand> bad;
-  bad["new"] = HandlerCommand{.command = ""};
+  bad["new"] = Command("");
   Status refused = launcher.ReplaceTypes(bad);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().message,
@@ -1211,8 +1218,8 @@ TEST(ProcessLauncherRegistryTest, ReplaceTypesAppliesAValidRegistryAndKeepsTheOl
   EXPECT_FALSE(launcher.Handles("new"));
 
   std::map<std::string, HandlerCommand> good;
-  good["new"] = HandlerCommand{.command = "/bin/true"};
-  good["other"] = HandlerCommand{.command = "/bin/true"};
+  good["new"] = Command("/bin/true");
+  good["other"] = Command("/bin/true");
   ASSERT_TRUE(launcher.ReplaceTypes(good).ok());
   EXPECT_FALSE(launcher.Handles("old"));
   EXPECT_TRUE(launcher.Handles("new"));
