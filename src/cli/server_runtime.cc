@@ -275,9 +275,8 @@ Result<std::unique_ptr<Alerting>> StartAlerting(app::AlertConfig config, app::Se
 }
 
 std::unique_ptr<app::MaintenanceRunner> StartMaintenance(
-    const ServerConfig& config, app::Services services, ChangeFeed& changes,
-    Leadership* leadership, Logger& logger, MetricsSink& metrics, app::AlertRules* alert_rules,
-    Duration alert_interval) {
+    const ServerConfig& config, app::Services services, ChangeFeed& changes, Leadership* leadership,
+    Logger& logger, MetricsSink& metrics, app::AlertRules* alert_rules, Duration alert_interval) {
   const app::MaintenanceDeps deps{services, changes, logger, metrics};
   app::ReclaimerOptions reclaim;
   reclaim.age = Duration::Seconds(config.reclaim_after_seconds);
