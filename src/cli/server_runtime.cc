@@ -243,7 +243,8 @@ Result<app::AlertConfig> LoadAlertConfig(const std::string& path) {
   return config;
 }
 
-Result<std::unique_ptr<Alerting>> StartAlerting(app::AlertConfig config, app::Services services,
+Result<std::unique_ptr<Alerting>> StartAlerting(const app::AlertConfig& config,
+                                                app::Services services,
                                                 const app::InsightQueues& queues, Logger& logger) {
   auto alerting = std::make_unique<Alerting>();
   POP_ASSIGN_OR_RETURN(auto http, CurlHttpClient::Create());
