@@ -13,6 +13,8 @@
 # scripts are called by full path: the python3 first on PATH may not be Debian's.
 # Exits non-zero with the reason (and carbon's log) when the cache cannot start.
 set -euo pipefail
+# shellcheck source=lib/free-port.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 
 CARBON=/usr/bin/carbon-cache
 
@@ -49,18 +51,6 @@ stop_cache() {
     rm -rf "$cache"
   fi
   rm -f "$dir/cache" "$dir/address" "$dir/whisper"
-}
-
-free_port_candidate() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  fail "no free port found"
 }
 
 write_config() {

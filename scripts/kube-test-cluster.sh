@@ -20,6 +20,8 @@
 # KUBE_APISERVER overrides the binary (then nothing is built). Exits non-zero with the reason (and
 # the server's log) when the cluster cannot start.
 set -euo pipefail
+# shellcheck source=lib/free-port.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 
 KUBE_VERSION=1.20.2
 
@@ -132,18 +134,6 @@ EOF
   install -m 0755 "$tree/_output/bin/kube-apiserver" "$binary.tmp"
   mv "$binary.tmp" "$binary"
   echo "$binary"
-}
-
-free_port_candidate() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  fail "no free port found"
 }
 
 stop_pid_file() {

@@ -15,6 +15,8 @@
 # POSTGRES_BIN overrides where initdb and pg_ctl are looked for (default: PostgreSQL 15's).
 # Exits non-zero with the reason (and the server's log) when the cluster cannot start.
 set -euo pipefail
+# shellcheck source=lib/free-port.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 
 usage() {
   echo "usage: $0 start|stop|halt|resume DIR" >&2
@@ -90,20 +92,6 @@ resume_server() {
     cat "$cluster/server.log" >&2 2>/dev/null || true
     fail "the PostgreSQL server did not start again (its log is above)"
   }
-}
-
-free_port_candidate() {
-  # A random port in 20000-59999 that nothing listens on right now (the server may still lose a
-  # race for it; start retries with another then).
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  fail "no free port found"
 }
 
 start_cluster() {

@@ -4,21 +4,8 @@
 
 #include "api/envelope.h"
 #include "api/target.h"
-#include "core/codec/json_text.h"
 
 namespace pop::api {
-namespace {
-
-HttpResponse JsonResponse(int status, const Json& body) {
-  HttpResponse response;
-  response.status = status;
-  response.body = ToJsonText(body);
-  AddStandardHeaders(response);
-  return response;
-}
-
-}  // namespace
-
 AgentHealth::AgentHealth(std::function<app::LivenessStatus()> check) : check_(std::move(check)) {}
 
 void AgentHealth::Handle(HttpRequest request, Responder respond) {

@@ -4,8 +4,6 @@
 #include "core/codec/json_text.h"
 
 namespace pop::api {
-namespace {
-
 HttpResponse JsonResponse(int status, const Json& body) {
   HttpResponse response;
   response.status = status;
@@ -13,8 +11,6 @@ HttpResponse JsonResponse(int status, const Json& body) {
   AddStandardHeaders(response);
   return response;
 }
-
-}  // namespace
 
 void AddStandardHeaders(HttpResponse& response) {
   response.SetHeader("Content-Type", "application/json");

@@ -35,6 +35,9 @@ Json ErrorResponseObject(const Error& error, const ResponseIds& ids);
 // CORS and content-type headers of spec §4.5, on every response.
 void AddStandardHeaders(HttpResponse& response);
 
+// `body` as JSON text with the standard headers and `status`.
+HttpResponse JsonResponse(int status, const Json& body);
+
 // A known route asked with a verb it does not answer: no body, `Allow: <allow>`.
 HttpResponse MethodNotAllowed(const char* allow);
 

@@ -8,7 +8,6 @@
 #include "api/alert_route.h"
 #include "api/audit_route.h"
 #include "api/envelope.h"
-#include "core/codec/json_text.h"
 #include "core/metrics/catalogue.h"
 
 namespace pop::api {
@@ -128,7 +127,6 @@ std::vector<Router::Route> Router::BuildRoutes() {
   // Liveness: the process answers (200 while it does); what it reports of the store and its
   // leases is for people and dashboards. A store outage is not fixed by a restart.
   add({"/healthz", {"GET"}, false, false}, [this](const Call&, const Responder& respond) {
-    HttpResponse response;
     JsonObject health;
     health.Set("status", Json("ok"));
     if (!options_.version.empty()) health.Set("version", Json(options_.version));
@@ -140,19 +138,14 @@ std::vector<Router::Route> Router::BuildRoutes() {
       for (const std::string& lease : state.leases) leases.emplace_back(lease);
       health.Set("leases", Json(std::move(leases)));
     }
-    response.body = ToJsonText(Json(std::move(health)));
-    AddStandardHeaders(response);
-    respond(std::move(response));
+    respond(JsonResponse(200, Json(std::move(health))));
   });
   // Readiness: 503 while the store cannot be read, so a load balancer sends requests elsewhere.
   add({"/readyz", {"GET"}, false, false}, [this](const Call&, const Responder& respond) {
     const bool ready = !options_.health || options_.health().store_reachable;
-    HttpResponse response;
-    response.status = ready ? 200 : 503;
-    response.body = ToJsonText(Json(JsonObject{{"status", ready ? "ready" : "not ready"},
-                                               {"store", ready ? "ok" : "unreachable"}}));
-    AddStandardHeaders(response);
-    respond(std::move(response));
+    respond(
+        JsonResponse(ready ? 200 : 503, Json(JsonObject{{"status", ready ? "ready" : "not ready"},
+                                                        {"store", ready ? "ok" : "unreachable"}})));
   });
   if (options_.metrics_text) {
     // Without credentials unless configured: scrapers see counts and the names of insights,
