@@ -107,6 +107,9 @@ Json BuildPodManifest(const PodConfig& config, const PodManifestInput& input) {
   JsonArray volumes;
   JsonArray mounts;
   for (const PodConfigMapSetting& map : config.config_map_settings) {
+    // The defaults' entry names no ConfigMap until a type's configMapName does; without one there
+    // is nothing to mount (the API server would refuse the pod).
+    if (map.config_map_name.empty()) continue;
     JsonArray items;
     for (const PodKeyPath& item : map.map_key_paths) {
       items.push_back(Json(JsonObject{{"key", item.key}, {"path", item.path}}));

@@ -83,7 +83,8 @@ std::string PodName(const PodConfig& config, const std::string& uuid);
 // others replaced by '-', starting and ending with an alphanumeric (empty when none is left).
 std::string PodLabelValue(std::string_view text);
 
-// The Pod manifest (apiVersion v1, kind Pod) of spec §15.2.
+// The Pod manifest (apiVersion v1, kind Pod) of spec §15.2. A configMapSettings entry without a
+// configMapName (the defaults' entry of a type that names none) mounts nothing.
 Json BuildPodManifest(const PodConfig& config, const PodManifestInput& input);
 
 }  // namespace pop

@@ -132,6 +132,15 @@ TEST(PodSpecTest, ZoneTaintsVolumesProbeAndPrivileges) {
   EXPECT_EQ(manifest, expected) << ToJsonText(manifest);
 }
 
+TEST(PodSpecTest, AConfigMapEntryWithoutANameMountsNothing) {
+  PodConfig config = SampleConfig();
+  config.config_map_settings[0].config_map_name.clear();
+  const Json manifest = BuildPodManifest(config, PodManifestInput{});
+  const Json& spec = *manifest.Find("spec");
+  EXPECT_EQ(spec.Find("volumes"), nullptr);
+  EXPECT_EQ(spec.Find("containers")->AsArray()[0].Find("volumeMounts"), nullptr);
+}
+
 TEST(PodSpecTest, RerunsCarryTheirPriorProgress) {
   const EnvList env = HandlerPodEnv(
       HandlerPodEnvInput{"a", std::nullopt, "", "", "", "", std::string(R"({"x":1})"), "DEBUG"},
