@@ -497,6 +497,18 @@ Status KubernetesClient::FollowLog(const std::string& namespace_name, const std:
   return Perform(call).status();
 }
 
+Result<std::string> KubernetesClient::ReadLog(const std::string& namespace_name,
+                                              const std::string& name,
+                                              const std::string& container) {
+  Call call{"GET", PodsPath(namespace_name) + "/" + QueryEscape(name) +
+                       "/log?container=" + QueryEscape(container)};
+  call.verb = "get";
+  call.resource = "pods/log";
+  call.namespace_name = namespace_name;
+  call.name = name;
+  return Perform(call);
+}
+
 Status KubernetesClient::StreamPodWatch(const std::string& namespace_name,
                                         const std::string& label_selector,
                                         const std::string& resource_version,
