@@ -85,7 +85,8 @@ Result<std::optional<PodReportTarget>> PodReportTargetFrom(const HandlerEnvironm
   const std::string where = "in a pod (MY_POD_NAME=" + *pod + ") but ";
   PodReportTarget target;
   target.pod = *pod;
-  if (std::optional<std::string> server = env.Variable("POP_KUBE_SERVER"); server && !server->empty()) {
+  if (std::optional<std::string> server = env.Variable("POP_KUBE_SERVER");
+      server && !server->empty()) {
     target.server = *server;
   } else {
     const std::optional<std::string> host = env.Variable("KUBERNETES_SERVICE_HOST");
@@ -120,9 +121,9 @@ Result<std::optional<PodReportTarget>> PodReportTargetFrom(const HandlerEnvironm
 
 std::unique_ptr<ReportChannel> PodReportChannel(PodReportTarget target) {
   return ReportChannel::ToFunction(
-      [target = std::move(target)](const std::string& progress_json,
-                                   const std::optional<std::string>& result_json)
-          -> std::optional<std::string> {
+      [target = std::move(target)](
+          const std::string& progress_json,
+          const std::optional<std::string>& result_json) -> std::optional<std::string> {
         JsonObject annotations;
         annotations.Set("pop.report.progress", progress_json);
         if (result_json.has_value()) annotations.Set("pop.report.payload", *result_json);

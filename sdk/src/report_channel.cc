@@ -60,9 +60,9 @@ bool ReportChannel::Write(const OperationProgress& progress, const std::optional
   }
   complete_ = progress.processing_state == ProcessingState::kComplete;
   if (report_) {
-    std::optional<std::string> error =
-        report_(ToJsonText(Encode(progress)),
-                result.has_value() ? std::optional<std::string>(ToJsonText(*result)) : std::nullopt);
+    std::optional<std::string> error = report_(
+        ToJsonText(Encode(progress)),
+        result.has_value() ? std::optional<std::string>(ToJsonText(*result)) : std::nullopt);
     if (error.has_value() && !write_error_.has_value()) write_error_ = std::move(error);
     return true;
   }

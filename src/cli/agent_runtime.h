@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "adapters/local_process/handler_registry.h"
-#include "cli/kube_launch.h"
 #include "cli/graphite_flags.h"
+#include "cli/kube_launch.h"
 #include "core/base/result.h"
 
 namespace pop::cli {

@@ -40,8 +40,7 @@ Result<KubeLaunchParts> MakeKubeLaunch(const KubeLaunchConfig& config, const Clo
   }
   std::ifstream in(config.pod_registry);
   if (!in) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "--pod-registry: cannot read " + config.pod_registry);
+    return Error(ErrorCode::kInvalidArgument, "--pod-registry: cannot read " + config.pod_registry);
   }
   std::stringstream text;
   text << in.rdbuf();
@@ -55,9 +54,9 @@ Result<KubeLaunchParts> MakeKubeLaunch(const KubeLaunchConfig& config, const Clo
           ? InClusterKubernetesConfig([](const char* name) { return std::getenv(name); })
           : LoadKubeconfig(config.kubeconfig);
   if (!kube.ok()) {
-    return Error(kube.error().code, (config.kubeconfig.empty() ? "in-cluster configuration: "
-                                                               : "--kubeconfig: ") +
-                                        kube.error().message);
+    return Error(kube.error().code,
+                 (config.kubeconfig.empty() ? "in-cluster configuration: " : "--kubeconfig: ") +
+                     kube.error().message);
   }
   KubeLaunchParts parts;
   POP_ASSIGN_OR_RETURN(parts.client, KubernetesClient::Create(std::move(kube).value(), clock));

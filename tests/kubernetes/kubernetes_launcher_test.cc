@@ -6,8 +6,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -42,6 +46,8 @@ const char kRegistry[] = R"({
   "silent": {"podConfig": {"imageName": "shell:1", "namePrefix": "pop-silent",
                            "arguments": ["echo working; exec sleep 30"],
                            "podStdoutTimeout": 1000}},
+  "crasher": {"podConfig": {"imageName": "shell:1", "namePrefix": "pop-crash",
+                            "arguments": ["echo about to fail; exit 3"]}},
   "sleeper": {"podConfig": {"imageName": "shell:1", "namePrefix": "pop-sleep",
                             "arguments": ["echo sleeping; exec sleep 30"]}}
 })";
@@ -68,9 +74,9 @@ class KubernetesLauncherTest : public ::testing::Test {
     testing::TestKubeletOptions kubelet;
     kubelet.node_name = "node-" + ns_;
     kubelet.namespace_name = ns_;
-    kubelet.images = {{"pop-sample:test", {std::string(POP_BINARY_DIR) + "/pop", "handler",
-                                           "sample"}},
-                      {"shell:1", {"/bin/sh", "-c"}}};
+    kubelet.images = {
+        {"pop-sample:test", {std::string(POP_BINARY_DIR) + "/pop", "handler", "sample"}},
+        {"shell:1", {"/bin/sh", "-c"}}};
     kubelet.env = {{"POP_KUBE_SERVER", cluster->server},
                    {"POP_KUBE_CA_FILE", cluster->ca_file},
                    {"POP_KUBE_TOKEN_FILE", (dir_ / "token").string()},
@@ -135,10 +141,10 @@ TEST_F(KubernetesLauncherTest, ASampleOperationRunsInAPodAndReportsThroughItsAnn
   EXPECT_TRUE(launcher_->Handles("sample"));
   EXPECT_FALSE(launcher_->Handles("logMessages"));
   EXPECT_FALSE(launcher_->Handles("unknown"));
-  Result<std::unique_ptr<LaunchedOperation>> launched = launcher_->Launch(Spec(
-      "encode", "sample",
-      R"({"actions":[{"action":"log","paramsMap":{"logMessage":"hello from a pod"}}],)"
-      R"("resultPayload":{"actionData":"firstAction"}})"));
+  Result<std::unique_ptr<LaunchedOperation>> launched = launcher_->Launch(
+      Spec("encode", "sample",
+           R"({"actions":[{"action":"log","paramsMap":{"logMessage":"hello from a pod"}}],)"
+           R"("resultPayload":{"actionData":"firstAction"}})"));
   ASSERT_TRUE(launched.ok()) << launched.error().message;
   const LaunchOutcome outcome = (*launched)->Wait();
   EXPECT_FALSE(outcome.failure.has_value()) << *outcome.failure;
@@ -147,7 +153,8 @@ TEST_F(KubernetesLauncherTest, ASampleOperationRunsInAPodAndReportsThroughItsAnn
   EXPECT_EQ(outcome.progress->processing_state, ProcessingState::kComplete);
   EXPECT_EQ(outcome.progress->processing_state_message, "succeeded");
   ASSERT_TRUE(outcome.output.has_value());
-  EXPECT_EQ(ParseJson(*outcome.output).value(), ParseJson(R"({"actionData":"firstAction"})").value());
+  EXPECT_EQ(ParseJson(*outcome.output).value(),
+            ParseJson(R"({"actionData":"firstAction"})").value());
   EXPECT_EQ(outcome.progress->result_payload, outcome.output);
   const std::string log = (*launched)->TakeNewLog();
   EXPECT_THAT(log, HasSubstr("hello from a pod"));
@@ -171,6 +178,47 @@ TEST_F(KubernetesLauncherTest, AHandlerFailureIsReportedWithItsDiagnostic) {
             "An unknown error has occurred with operation: boom");
   EXPECT_THAT(outcome.progress->diagnostic_events->front().stack_trace.value_or(""),
               HasSubstr("planned failure"));
+}
+
+TEST_F(KubernetesLauncherTest, ProgressIsReadFromTheAnnotationWhileThePodRuns) {
+  Result<std::unique_ptr<LaunchedOperation>> launched =
+      launcher_->Launch(Spec("slow", "sample",
+                             R"({"actions":[{"action":"log","paramsMap":{"sleepMilliseconds":2000,)"
+                             R"("logMessage":"done"}}]})"));
+  ASSERT_TRUE(launched.ok()) << launched.error().message;
+  // The handler's EXECUTING reports, as the executor's periodic report reads them: polled,
+  // bounded (another process's progress).
+  std::optional<OperationProgress> executing;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!executing.has_value() && std::chrono::steady_clock::now() < deadline) {
+    std::optional<OperationProgress> latest = (*launched)->LatestProgress();
+    if (latest.has_value() && latest->processing_state == ProcessingState::kExecuting) {
+      executing = latest;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(executing.has_value());
+  EXPECT_EQ(executing->operation, "slow");
+  ASSERT_TRUE(executing->params.has_value());
+  const LaunchOutcome outcome = (*launched)->Wait();
+  EXPECT_FALSE(outcome.failure.has_value()) << *outcome.failure;
+  ASSERT_TRUE((*launched)->LatestProgress().has_value());
+  EXPECT_EQ((*launched)->LatestProgress()->processing_state_message, "succeeded");
+}
+
+TEST_F(KubernetesLauncherTest, AFailedPodFailsTheOperationWithItsLastLogLines) {
+  Result<std::unique_ptr<LaunchedOperation>> launched =
+      launcher_->Launch(Spec("crash", "crasher", "{}"));
+  ASSERT_TRUE(launched.ok()) << launched.error().message;
+  const LaunchOutcome outcome = (*launched)->Wait();
+  ASSERT_TRUE(outcome.failure.has_value());
+  EXPECT_THAT(*outcome.failure, HasSubstr("Kubernetes pod failed: pop-crashu"));
+  ASSERT_TRUE(outcome.progress.has_value());
+  EXPECT_EQ(outcome.progress->processing_state_message, "failed");
+  ASSERT_TRUE(outcome.progress->diagnostic_events.has_value());
+  EXPECT_EQ(outcome.progress->diagnostic_events->front().payload,
+            Json(JsonArray{Json("about to fail")}));
+  EXPECT_THAT((*launched)->TakeNewLog(), HasSubstr("about to fail"));
 }
 
 TEST_F(KubernetesLauncherTest, APodThatNeverStartsFailsAfterTheScheduledTimeout) {
@@ -225,8 +273,8 @@ TEST_F(KubernetesLauncherTest, CancelDeletesThePod) {
 
 TEST_F(KubernetesLauncherTest, APayloadOver100000BytesTravelsCompressed) {
   const std::string big(150'000, 'p');
-  Result<std::unique_ptr<LaunchedOperation>> launched = launcher_->Launch(
-      Spec("big", "keep", R"({"resultPayload":{"data":")" + big + R"("}})"));
+  Result<std::unique_ptr<LaunchedOperation>> launched =
+      launcher_->Launch(Spec("big", "keep", R"({"resultPayload":{"data":")" + big + R"("}})"));
   ASSERT_TRUE(launched.ok()) << launched.error().message;
   const LaunchOutcome outcome = (*launched)->Wait();
   EXPECT_FALSE(outcome.failure.has_value()) << *outcome.failure;
@@ -263,7 +311,7 @@ TEST_F(KubernetesLauncherTest, AnAgendaOfPodsCompletesWithOutputsFlowingBetweenO
       {"name": "note", "type": "logMessages", "payload": {"logMessages": ["@<first.out::/v>"]}},
       {"name": "second", "type": "sample",
        "payload": {"resultPayload": {"got": "@<first.out::/v>"}}}]})")
-                                         .value());
+                                             .value());
   ASSERT_TRUE(agenda.ok()) << agenda.error().message;
   const app::ExecutionResult result = executor.Run(*agenda, std::nullopt);
   workers.Stop();
@@ -275,7 +323,64 @@ TEST_F(KubernetesLauncherTest, AnAgendaOfPodsCompletesWithOutputsFlowingBetweenO
   ASSERT_TRUE(ops["second"].result_payload.has_value());
   EXPECT_EQ(ParseJson(*ops["second"].result_payload).value(),
             Json(JsonObject{{"got", "from first"}}));
+  // Each pod's log reached pop (the executor's log chunks), so it outlives the pod.
+  int pod_logs = 0;
+  for (const auto& [id, text] : client.logs()) {
+    if (text.find("HandlerComplete") != std::string::npos) ++pod_logs;
+  }
+  EXPECT_EQ(pod_logs, 2);
   EXPECT_EQ(PodCount(), 0U);
+}
+
+}  // namespace
+}  // namespace pop
+
+namespace pop {
+namespace {
+
+// `pop executor --launch kubernetes` refuses a bad pod registry before it creates any pod, naming
+// the flag and the field (a process run, no server needed: the registry is read first).
+struct ExecutorRun {
+  int exit_code = -1;
+  std::string output;
+};
+
+ExecutorRun RunExecutor(const std::filesystem::path& dir, const std::string& flags) {
+  std::ofstream(dir / "agenda.json")
+      << R"({"id":"A","progressId":"P","operations":[{"name":"a","type":"sample","payload":{}}]})";
+  const std::string command = std::string(POP_BINARY_DIR) +
+                              "/pop executor --server http://127.0.0.1:1 --token t " + flags +
+                              " -payloadFile " + (dir / "agenda.json").string() + " 2>&1";
+  ExecutorRun run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+TEST(KubernetesExecutorFlagsTest, ABadPodRegistryIsRefusedNamingTheField) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("pop-kube-flags-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "registry.json")
+      << R"({"basePodConfig": {"podScheduledTimeoutMs": "soon"}, "sample": {}})";
+  ExecutorRun bad =
+      RunExecutor(dir, "--launch kubernetes --pod-registry " + (dir / "registry.json").string());
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_THAT(bad.output,
+              HasSubstr("'basePodConfig.podScheduledTimeoutMs' must be an integer, got a string"));
+  ExecutorRun missing = RunExecutor(dir, "--launch kubernetes");
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_THAT(missing.output, HasSubstr("--launch kubernetes needs --pod-registry FILE"));
+  ExecutorRun unknown = RunExecutor(dir, "--launch docker");
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_THAT(unknown.output, HasSubstr("--launch"));
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ class ReportChannel {
   std::FILE* file_;  // owned; nullptr when writing to `sink_`
   const std::string path_;
   const std::function<void(std::string_view)> sink_;
-  ReportFunction report_;  // set by ToFunction
+  ReportFunction report_;                   // set by ToFunction
   bool complete_ = false;                   // guarded by mu_
   std::optional<std::string> write_error_;  // guarded by mu_
 };

@@ -182,8 +182,7 @@ class LaunchedPod final : public LaunchedOperation {
       MutexLock lock(state_->mu);
       if (state_->finished) return;
       state_->end = state_->FailedLocked(
-          "Kubernetes pod " + state_->pod + " of operation " + state_->operation +
-              " was cancelled",
+          "Kubernetes pod " + state_->pod + " of operation " + state_->operation + " was cancelled",
           clock_.Now());
       state_->finished = true;
       state_->done.notify_all();
@@ -215,10 +214,10 @@ Result<std::unique_ptr<KubernetesLauncher>> KubernetesLauncher::Create(
   }
   std::unique_ptr<KubernetesLauncher> launcher(new KubernetesLauncher(std::move(options)));
   KubernetesLauncher* self = launcher.get();
-  POP_ASSIGN_OR_RETURN(launcher->watch_,
-                       self->options_.pods->WatchPods(
-                           self->options_.namespace_name, self->selector(),
-                           [self](const PodEvent& event) { self->OnEvent(event); }));
+  POP_ASSIGN_OR_RETURN(
+      launcher->watch_,
+      self->options_.pods->WatchPods(self->options_.namespace_name, self->selector(),
+                                     [self](const PodEvent& event) { self->OnEvent(event); }));
   launcher->follower_ = std::thread([self] { self->FollowLoop(); });
   return launcher;
 }
@@ -241,7 +240,9 @@ KubernetesLauncher::~KubernetesLauncher() {
   }
 }
 
-std::string KubernetesLauncher::selector() const { return std::string(kPodLauncherLabel) + "=" + id_; }
+std::string KubernetesLauncher::selector() const {
+  return std::string(kPodLauncherLabel) + "=" + id_;
+}
 
 bool KubernetesLauncher::Handles(const std::string& type) const {
   if (options_.exclude && options_.exclude(type)) return false;
@@ -254,8 +255,8 @@ Result<std::unique_ptr<LaunchedOperation>> KubernetesLauncher::Launch(const Laun
                                            " on operation: " + spec.operation_name);
   }
   POP_ASSIGN_OR_RETURN(PodConfig config, options_.registry.ConfigFor(spec.operation_type));
-  POP_ASSIGN_OR_RETURN(EnvList payload_env, PodPayloadEnv(spec.payload, spec.operation_name,
-                                                          options_.payload, Deflate));
+  POP_ASSIGN_OR_RETURN(EnvList payload_env,
+                       PodPayloadEnv(spec.payload, spec.operation_name, options_.payload, Deflate));
   HandlerPodEnvInput env_input;
   env_input.operation_name = spec.operation_name;
   env_input.operation_id = spec.operation_id;
@@ -318,7 +319,8 @@ void KubernetesLauncher::OnEvent(const PodEvent& event) {
   state->waiting.clear();
   for (const PodContainerStatus& container : event.pod.containers) {
     if (container.state == "waiting" && !container.reason.empty()) {
-      state->waiting = container.reason + (container.message.empty() ? "" : ": " + container.message);
+      state->waiting =
+          container.reason + (container.message.empty() ? "" : ": " + container.message);
     }
   }
 }
@@ -357,8 +359,9 @@ void KubernetesLauncher::Visit(const std::shared_ptr<PodState>& state) {
     MutexLock lock(state->mu);
     if (deleted) {
       state->FinishLocked(state->FailedLocked("Kubernetes pod " + state->pod + " of operation " +
-                                            state->operation + " was deleted before it started",
-                                        now));
+                                                  state->operation +
+                                                  " was deleted before it started",
+                                              now));
       return;
     }
     if (now - state->created <= Duration::Millis(state->config.pod_scheduled_timeout_ms)) return;
@@ -384,13 +387,18 @@ void KubernetesLauncher::Visit(const std::shared_ptr<PodState>& state) {
     state->log_seen = log->size();
     state->last_log_time = now;
   }
+  // A pod seen ending only after its log was read: the next visit reads the log once more, so
+  // that the last lines are there (the log is complete before the kubelet reports the end).
+  if (Ended(state->phase) && !Ended(phase)) return;
   std::optional<LaunchOutcome> outcome;
   bool still_running = false;
+  bool handler_done = false;  // the outcome is the handler's own report (DoneLocked)
   if (state->phase == "Failed") {
     outcome = state->FailedLocked("Kubernetes pod failed: " + state->pod, now);
   } else if (state->phase == "Succeeded" &&
              (state->config.end_of_log_identifier.empty() || state->end_marker_seen)) {
     outcome = state->DoneLocked(now);
+    handler_done = true;
   } else if (state->deleted) {
     outcome = state->FailedLocked("Kubernetes pod " + state->pod + " of operation " +
                                       state->operation + " was deleted while it ran",
@@ -402,12 +410,12 @@ void KubernetesLauncher::Visit(const std::shared_ptr<PodState>& state) {
       // The handler finished its work but did not end (or did not print the end line): its
       // report stands (§15.4 item 6).
       outcome = state->DoneLocked(now);
+      handler_done = true;
     } else {
-      outcome = state->FailedLocked(
-          "Failed to follow kubernetes pod: " + state->pod +
-              ": Stdout log tail indicates no log activity for over " +
-              std::to_string(state->config.pod_stdout_timeout) + "ms",
-          now);
+      outcome = state->FailedLocked("Failed to follow kubernetes pod: " + state->pod +
+                                        ": Stdout log tail indicates no log activity for over " +
+                                        std::to_string(state->config.pod_stdout_timeout) + "ms",
+                                    now);
     }
   }
   if (!outcome.has_value()) return;
@@ -418,7 +426,7 @@ void KubernetesLauncher::Visit(const std::shared_ptr<PodState>& state) {
     MutexLock refresh(state->mu);
     if (pod->annotations != state->annotations) {
       state->annotations = pod->annotations;
-      if (!outcome->failure.has_value()) outcome = state->DoneLocked(now);
+      if (handler_done) outcome = state->DoneLocked(now);
     }
   }
   if (reap) {

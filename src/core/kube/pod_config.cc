@@ -175,7 +175,8 @@ Json DefaultPodConfigJson() {
       {"retryDelayMilliSecs", 3000}});
 }
 
-Result<PodConfig> DecodePodConfig(const Json& object, const std::string& where) {
+Result<PodConfig> DecodePodConfig(const Json& object, const std::string& where,
+                                  bool check_combinations) {
   if (!object.is_object()) return FieldError(where, "an object", object);
   FieldReader read(object, where);
   PodConfig config;
@@ -206,8 +207,8 @@ Result<PodConfig> DecodePodConfig(const Json& object, const std::string& where) 
   if (maps != nullptr) {
     for (size_t i = 0; i < maps->size(); ++i) {
       POP_ASSIGN_OR_RETURN(PodConfigMapSetting setting,
-                           DecodeConfigMapSetting((*maps)[i], read.Name("configMapSettings") +
-                                                                  "[" + std::to_string(i) + "]"));
+                           DecodeConfigMapSetting((*maps)[i], read.Name("configMapSettings") + "[" +
+                                                                  std::to_string(i) + "]"));
       config.config_map_settings.push_back(std::move(setting));
     }
   }
@@ -226,7 +227,7 @@ Result<PodConfig> DecodePodConfig(const Json& object, const std::string& where) 
                          DecodeAliveCheck(*alive, read.Name("aliveCheckDetails")));
     config.alive_check_details = std::move(check);
   }
-  if (config.use_tainted_nodes &&
+  if (check_combinations && config.use_tainted_nodes &&
       (config.tainted_node_selector.empty() || config.tainted_node_toleration.empty())) {
     return Error(ErrorCode::kInvalidArgument,
                  "registry: '" + where +
@@ -252,6 +253,9 @@ Result<PodConfigRegistry> PodConfigRegistry::FromJson(const Json& root) {
                  "is missing: defaultConfigMap.json)");
   }
   if (!base->is_object()) return FieldError("basePodConfig", "an object", *base);
+  // basePodConfig's own fields first, so that an error in it names it (the combinations are
+  // checked per type: a type may complete what the base starts).
+  POP_RETURN_IF_ERROR(DecodePodConfig(*base, "basePodConfig", false).status());
   PodConfigRegistry registry;
   registry.base_ = *base;
   for (const auto& [type, entry] : root.AsObject()) {
@@ -281,8 +285,7 @@ Result<PodConfig> PodConfigRegistry::ConfigFor(const std::string& type) const {
   POP_RETURN_IF_ERROR(ApplyLayer(layered, base_, "basePodConfig"));
   const Json* pod = it->second.Find("podConfig");
   if (pod != nullptr) POP_RETURN_IF_ERROR(ApplyLayer(layered, *pod, type + ".podConfig"));
-  // Field names in errors say where the value came from only roughly: the layered object mixes
-  // basePodConfig and the type's podConfig, so errors name the type's podConfig.
+  // basePodConfig was checked on its own at load: an error here is in the type's podConfig.
   POP_ASSIGN_OR_RETURN(PodConfig config,
                        DecodePodConfig(Json(std::move(layered)), type + ".podConfig"));
   const Json* map_name = it->second.Find("configMapName");

@@ -101,7 +101,10 @@ class PodConfigRegistry {
 
 // The core defaults of §15.1 as the JSON object the layers start from.
 Json DefaultPodConfigJson();
-// Decodes one layered PodConfig object; errors name fields under `where`.
-[[nodiscard]] Result<PodConfig> DecodePodConfig(const Json& object, const std::string& where);
+// Decodes one layered PodConfig object; errors name fields under `where`. With
+// `check_combinations`, settings that need each other are checked too (useTaintedNodes needs
+// taintedNodeSelector and taintedNodeToleration).
+[[nodiscard]] Result<PodConfig> DecodePodConfig(const Json& object, const std::string& where,
+                                                bool check_combinations = true);
 
 }  // namespace pop

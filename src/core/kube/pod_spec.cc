@@ -125,10 +125,11 @@ Json BuildPodManifest(const PodConfig& config, const PodManifestInput& input) {
   for (const PodNfsSetting& nfs : config.nfs_settings) {
     for (const std::string& path : nfs.nfs_mount_paths) {
       const std::string volume = "nfs-" + std::to_string(nfs_index++);
-      volumes.push_back(Json(JsonObject{{"name", volume},
-                                        {"nfs", Json(JsonObject{{"server", nfs.nfs_server},
-                                                                {"path", nfs.nfs_server_path},
-                                                                {"readOnly", nfs.nfs_read_only}})}}));
+      volumes.push_back(
+          Json(JsonObject{{"name", volume},
+                          {"nfs", Json(JsonObject{{"server", nfs.nfs_server},
+                                                  {"path", nfs.nfs_server_path},
+                                                  {"readOnly", nfs.nfs_read_only}})}}));
       mounts.push_back(Json(JsonObject{{"name", volume}, {"mountPath", path}}));
     }
   }
@@ -148,12 +149,12 @@ Json BuildPodManifest(const PodConfig& config, const PodManifestInput& input) {
     container.Set("securityContext", Json(JsonObject{{"privileged", true}}));
   }
   container.Set("env", Json(std::move(env)));
-  container.Set("resources",
-                Json(JsonObject{{"requests", Json(std::move(requests))},
-                                {"limits", Json(JsonObject{{"cpu", config.cpu_max_request_count}})}}));
+  container.Set(
+      "resources",
+      Json(JsonObject{{"requests", Json(std::move(requests))},
+                      {"limits", Json(JsonObject{{"cpu", config.cpu_max_request_count}})}}));
   if (!mounts.empty()) container.Set("volumeMounts", Json(std::move(mounts)));
-  if (config.alive_check_details.has_value() &&
-      config.alive_check_details->alive_check_linking) {
+  if (config.alive_check_details.has_value() && config.alive_check_details->alive_check_linking) {
     const PodAliveCheck& alive = *config.alive_check_details;
     // The probe runs in the container, where MY_POD_IP (the downward API's status.podIP, added
     // to the env below when no host is configured) names the pod itself.
@@ -164,9 +165,10 @@ Json BuildPodManifest(const PodConfig& config, const PodManifestInput& input) {
     container.Set(
         "livenessProbe",
         Json(JsonObject{
-            {"exec", Json(JsonObject{{"command",
-                                      Json(JsonArray{"sh", "-c",
-                                                     Json("curl -sSf -m 3 -o /dev/null " + url)})}})},
+            {"exec",
+             Json(JsonObject{
+                 {"command",
+                  Json(JsonArray{"sh", "-c", Json("curl -sSf -m 3 -o /dev/null " + url)})}})},
             {"periodSeconds", alive.alive_check_interval},
             {"failureThreshold", alive.alive_check_failure_threshold},
             {"timeoutSeconds", 5}}));
@@ -195,12 +197,13 @@ Json BuildPodManifest(const PodConfig& config, const PodManifestInput& input) {
                             Json(JsonArray{Json(JsonObject{
                                 {"key", "dedicated"},
                                 {"operator", "In"},
-                                {"values", Json(JsonArray{Json(config.tainted_node_selector)})}})})}})}})})}})}}));
-    spec.Set("tolerations", Json(JsonArray{Json(JsonObject{
-                                {"key", "dedicated"},
-                                {"operator", "Equal"},
-                                {"value", config.tainted_node_toleration},
-                                {"effect", "NoSchedule"}})}));
+                                {"values", Json(JsonArray{Json(
+                                               config.tainted_node_selector)})}})})}})}})})}})}}));
+    spec.Set("tolerations",
+             Json(JsonArray{Json(JsonObject{{"key", "dedicated"},
+                                            {"operator", "Equal"},
+                                            {"value", config.tainted_node_toleration},
+                                            {"effect", "NoSchedule"}})}));
   }
 
   JsonObject metadata{{"name", name}, {"labels", Json(std::move(labels))}};

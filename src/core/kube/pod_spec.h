@@ -71,9 +71,9 @@ EnvList HandlerPodEnv(const HandlerPodEnvInput& input, const EnvList& payload_en
 
 struct PodManifestInput {
   std::string namespace_name;
-  std::string uuid;  // the pod name is namePrefix + uuid
-  std::optional<std::string> zone;  // pop.kubernetes.zone: nodeSelector <zone>: "true"
-  EnvList env;                      // the execution variables (after podConfig.envVars)
+  std::string uuid;                           // the pod name is namePrefix + uuid
+  std::optional<std::string> zone;            // pop.kubernetes.zone: nodeSelector <zone>: "true"
+  EnvList env;                                // the execution variables (after podConfig.envVars)
   std::map<std::string, std::string> labels;  // pop's own labels (role, agenda, launcher)
 };
 

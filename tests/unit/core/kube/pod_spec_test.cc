@@ -13,7 +13,9 @@ namespace {
 using ::testing::HasSubstr;
 
 // A stand-in compressor that is easy to check: the "deflated" bytes are the input reversed.
-Result<std::string> Reverse(std::string_view text) { return std::string(text.rbegin(), text.rend()); }
+Result<std::string> Reverse(std::string_view text) {
+  return std::string(text.rbegin(), text.rend());
+}
 
 Json Parse(const std::string& text) {
   Result<Json> json = ParseJson(text);
@@ -36,10 +38,9 @@ TEST(PodSpecTest, AHandlerPodAsSpecified) {
   PodManifestInput input;
   input.namespace_name = "pop";
   input.uuid = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
-  input.env = HandlerPodEnv(
-      HandlerPodEnvInput{"encode", std::string("op-7"), "sample", "agenda-1", "cid-1", "cust-1",
-                         std::nullopt, "INFO"},
-      {{"PAYLOAD", "{}"}, {"POP_PAYLOAD_TYPE", "envVar"}});
+  input.env = HandlerPodEnv(HandlerPodEnvInput{"encode", std::string("op-7"), "sample", "agenda-1",
+                                               "cid-1", "cust-1", std::nullopt, "INFO"},
+                            {{"PAYLOAD", "{}"}, {"POP_PAYLOAD_TYPE", "envVar"}});
   input.labels = {{kPodRoleLabel, "operation"}, {kPodAgendaLabel, "agenda-1"}};
   const Json manifest = BuildPodManifest(SampleConfig(), input);
   const Json expected = Parse(R"({
@@ -145,9 +146,9 @@ TEST(PodSpecTest, RerunsCarryTheirPriorProgress) {
   const EnvList env = HandlerPodEnv(
       HandlerPodEnvInput{"a", std::nullopt, "", "", "", "", std::string(R"({"x":1})"), "DEBUG"},
       {});
-  EXPECT_EQ(env, (EnvList{{"LOG_LEVEL", "DEBUG"},
-                          {"OPERATION_NAME", "a"},
-                          {"LAST_PROGRESS", R"({"x":1})"}}));
+  EXPECT_EQ(
+      env,
+      (EnvList{{"LOG_LEVEL", "DEBUG"}, {"OPERATION_NAME", "a"}, {"LAST_PROGRESS", R"({"x":1})"}}));
 }
 
 TEST(PodPayloadEnvTest, ASmallPayloadTravelsPlain) {
@@ -161,8 +162,8 @@ TEST(PodPayloadEnvTest, CompressedOnRequestAlwaysWritesSegmentZero) {
   options.type = PodPayloadType::kCompressedEnvVar;
   Result<EnvList> env = PodPayloadEnv("", "op", options, Reverse);
   ASSERT_TRUE(env.ok());
-  EXPECT_EQ(*env, (EnvList{{"POP_PAYLOAD_TYPE", "compressedEnvVar"},
-                           {"POP_COMPRESSED_PAYLOAD_0", ""}}));
+  EXPECT_EQ(*env,
+            (EnvList{{"POP_PAYLOAD_TYPE", "compressedEnvVar"}, {"POP_COMPRESSED_PAYLOAD_0", ""}}));
 }
 
 // Segment counts for a Base64 text of length L: 100000 -> 1, 100001 -> 2, 500001 -> 6. The
@@ -184,8 +185,8 @@ TEST(PodPayloadEnvTest, APayloadOverTheLimitIsCompressedAndReassembles) {
   Result<EnvList> env = PodPayloadEnv(payload, "op", PodPayloadOptions{}, Reverse);
   ASSERT_TRUE(env.ok());
   ASSERT_GE(env->size(), 3U);  // the Base64 of 150 KB is over two 100,000-character segments
-  EXPECT_EQ((*env)[0], (std::pair<std::string, std::string>{"POP_PAYLOAD_TYPE",
-                                                            "compressedEnvVar"}));
+  EXPECT_EQ((*env)[0],
+            (std::pair<std::string, std::string>{"POP_PAYLOAD_TYPE", "compressedEnvVar"}));
   std::string text;
   for (size_t i = 1; i < env->size(); ++i) {
     EXPECT_EQ((*env)[i].first, "POP_COMPRESSED_PAYLOAD_" + std::to_string(i - 1));
