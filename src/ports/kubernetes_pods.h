@@ -91,7 +91,8 @@ class KubernetesPods {
                                          const std::string& container,
                                          const std::function<bool(std::string_view)>& on_data) = 0;
   // The container's whole log so far (no follow): one request that does not wait for more.
-  // Lets one thread read the logs of many pods in turn (the KubernetesLauncher's follower).
+  // Lets one thread read the logs of many pods in turn (the KubernetesLauncher's follower), so
+  // it is given a short timeout (the client: 5 s).
   [[nodiscard]] virtual Result<std::string> ReadLog(const std::string& namespace_name,
                                                     const std::string& name,
                                                     const std::string& container) = 0;
