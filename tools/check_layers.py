@@ -44,10 +44,11 @@ CORE_FORBIDDEN_SYSTEM = {
 }
 
 # The handler SDK (sdk/) is shipped to handler authors: it may include the model and codec of
-# core/ (with the base and JSON types their interfaces use), its own public headers, zlib, and
+# core/ (with the base and JSON types their interfaces use), its own public headers, zlib, libcurl
+# (the pod report channel), and
 # the C++ standard library (an angle include without '.' or '/'); nothing else.
 SDK_ALLOWED_PROJECT = ("core/model/", "core/codec/", "core/base/", "core/json/", "pop_sdk/")
-SDK_ALLOWED_SYSTEM = {"zlib.h"}
+SDK_ALLOWED_SYSTEM = {"zlib.h", "curl/curl.h"}
 
 # The check-failure path prints its message before aborting.
 CORE_EXCEPTIONS = {("core/base/check.cc", "cstdio")}

@@ -7,6 +7,7 @@
 
 #include "core/codec/json_text.h"
 #include "pop_sdk/payload_reader.h"
+#include "pop_sdk/pod_report.h"
 
 namespace pop::sdk {
 namespace {
@@ -57,6 +58,10 @@ Result<Json> TranslatePayload(const Result<std::string>& text, const HandlerOpti
 std::unique_ptr<ReportChannel> OpenChannel(const HandlerEnvironment& env) {
   std::optional<std::string> path = env.Variable(kReportVar);
   if (!path.has_value() || path->empty()) {
+    // In a Kubernetes pod: the pod's annotations (spec §15.4).
+    Result<std::optional<PodReportTarget>> pod = PodReportTargetFrom(env);
+    if (pod.ok() && pod->has_value()) return PodReportChannel(std::move(**pod));
+    if (!pod.ok()) env.write_line(kSdkLogPrefix + pod.error().message + "; reports go to stdout");
     return ReportChannel::ToStdout(env.write_line);
   }
   Result<std::unique_ptr<ReportChannel>> channel = ReportChannel::OpenFile(*path);

@@ -25,6 +25,12 @@ std::unique_ptr<ReportChannel> ReportChannel::ToStdout(
       new ReportChannel(nullptr, std::string(), std::move(write_line)));
 }
 
+std::unique_ptr<ReportChannel> ReportChannel::ToFunction(ReportFunction report) {
+  std::unique_ptr<ReportChannel> channel(new ReportChannel(nullptr, std::string(), nullptr));
+  channel->report_ = std::move(report);
+  return channel;
+}
+
 ReportChannel::ReportChannel(std::FILE* file, std::string path,
                              std::function<void(std::string_view)> sink)
     : file_(file), path_(std::move(path)), sink_(std::move(sink)) {}
@@ -53,6 +59,13 @@ bool ReportChannel::Write(const OperationProgress& progress, const std::optional
     return false;
   }
   complete_ = progress.processing_state == ProcessingState::kComplete;
+  if (report_) {
+    std::optional<std::string> error = report_(
+        ToJsonText(Encode(progress)),
+        result.has_value() ? std::optional<std::string>(ToJsonText(*result)) : std::nullopt);
+    if (error.has_value() && !write_error_.has_value()) write_error_ = std::move(error);
+    return true;
+  }
   if (file_ == nullptr) {
     sink_(kStdoutReportPrefix + line);
     return true;

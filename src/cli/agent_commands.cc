@@ -60,6 +60,7 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
                    "the original's monitor.alive.lastRequestMilliseconds")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{86'400'000}));
+  AddKubeLaunchFlags(*executor, state.executor.kube);
   executor->allow_extras();  // -payloadFile <path>, as handlers take it
   state.executor_command = executor;
 }

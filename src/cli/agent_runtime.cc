@@ -243,6 +243,19 @@ int RunExecutor(const ExecutorConfig& config, int argc, char** argv) {
       MakeAgentParts(config.server, config.token, config.data_dir, config.ca_file,
                      config.registry_file, config.log_level, clock);
   if (!parts.ok()) return fail(parts.error(), ExitCodeFor(parts.error()));
+  KubeLaunchParts kube;
+  if (config.kube.launch == "kubernetes") {
+    app::ResidentLauncher* resident = parts->resident.get();
+    Logger* logger = parts->logger.get();
+    Result<KubeLaunchParts> made = MakeKubeLaunch(
+        config.kube, clock, [resident](const std::string& type) { return resident->Handles(type); },
+        [logger](const std::string& line) { logger->Log(LogLevel::kWarning, line); });
+    if (!made.ok()) return fail(made.error(), 2);
+    kube = std::move(made).value();
+    // After the resident launcher, before any local one: pods run every type the pod registry
+    // names.
+    parts->launchers.insert(parts->launchers.begin() + 1, kube.launcher.get());
+  }
   app::WorkerPool workers(16);
   app::ThreadCache threads(1);
   app::ExecutorOptions options;

@@ -10,6 +10,7 @@
 
 #include "adapters/local_process/handler_registry.h"
 #include "cli/graphite_flags.h"
+#include "cli/kube_launch.h"
 #include "core/base/result.h"
 
 namespace pop::cli {
@@ -46,6 +47,7 @@ struct ExecutorConfig {
   std::optional<std::string> registry_file;
   std::string log_level = "info";
   HealthConfig health;
+  KubeLaunchConfig kube;  // --launch kubernetes: operations as pods
 };
 
 // Runs the Agenda in PAYLOAD (or POP_COMPRESSED_PAYLOAD_n, or -payloadFile), with LAST_PROGRESS

@@ -90,6 +90,12 @@ class KubernetesPods {
   [[nodiscard]] virtual Status FollowLog(const std::string& namespace_name, const std::string& name,
                                          const std::string& container,
                                          const std::function<bool(std::string_view)>& on_data) = 0;
+  // The container's whole log so far (no follow): one request that does not wait for more.
+  // Lets one thread read the logs of many pods in turn (the KubernetesLauncher's follower), so
+  // it is given a short timeout (the client: 5 s).
+  [[nodiscard]] virtual Result<std::string> ReadLog(const std::string& namespace_name,
+                                                    const std::string& name,
+                                                    const std::string& container) = 0;
   // Starts one watch of the pods matching `label_selector`: first an kAdded event for every pod
   // that exists, then each change as it happens, on one thread of the watch. A watch whose
   // resourceVersion expired (410 Gone) lists again and reports what it finds as kAdded/kModified

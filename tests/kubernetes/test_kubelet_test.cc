@@ -41,7 +41,7 @@ class TestKubeletTest : public ::testing::Test {
     ASSERT_TRUE(ns.ok()) << ns.error().message;
     ns_ = *ns;
     Result<std::unique_ptr<testing::TestKubelet>> kubelet = testing::TestKubelet::Start(
-        *admin_, {"node-" + ns_, ns_, {{"shell:1", {"/bin/sh", "-c"}}}});
+        *admin_, {"node-" + ns_, ns_, {{"shell:1", {"/bin/sh", "-c"}}}, {}});
     ASSERT_TRUE(kubelet.ok()) << kubelet.error().message;
     kubelet_ = std::move(*kubelet);
     Result<std::unique_ptr<PodWatch>> watch =

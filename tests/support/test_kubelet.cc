@@ -221,6 +221,7 @@ void TestKubelet::RunPod(const std::string& name) {
   }
   std::vector<std::string> env = {
       "PATH=" + std::string(std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin")};
+  for (const auto& [var_name, value] : options_.env) env.push_back(var_name + "=" + value);
   if (const Json* vars = container.Find("env"); vars != nullptr && vars->is_array()) {
     for (const Json& var : vars->AsArray()) {
       const std::string var_name = StringAt(&var, "name");

@@ -31,6 +31,9 @@ struct TestKubeletOptions {
   // image → the local command (argv) that plays it; the container's `args` are appended. A pod
   // whose image is not here stays Pending with reason ErrImagePull (a pod that never starts).
   std::map<std::string, std::vector<std::string>> images;
+  // Variables every container gets besides its spec's env: what a real kubelet's service
+  // account mount gives a pod (for a handler: POP_KUBE_SERVER, POP_KUBE_TOKEN_FILE, ...).
+  std::map<std::string, std::string> env;
 };
 
 class TestKubelet {

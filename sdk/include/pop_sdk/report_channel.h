@@ -1,7 +1,8 @@
 // ReportChannel: the handler's end of the report channel (docs/handlers.md). Each report is one
 // line of JSON: OperationProgress fields plus an optional "result" member holding the
-// operation's output. The launcher reads the file named by POP_REPORT; a handler run by hand
-// (no POP_REPORT) writes its reports to stdout prefixed "pop-report: " instead.
+// operation's output. The launcher reads the file named by POP_REPORT; a handler in a Kubernetes
+// pod (MY_POD_NAME set) writes them to its pod's annotations instead (pod_report.h); a handler run
+// by hand writes its reports to stdout prefixed "pop-report: ".
 // The first COMPLETE line ends the channel: later writes are dropped. Thread-safe.
 #pragma once
 
@@ -29,6 +30,11 @@ class ReportChannel {
   [[nodiscard]] static Result<std::unique_ptr<ReportChannel>> OpenFile(const std::string& path);
   // Hands each line, prefixed with kStdoutReportPrefix, to `write_line`.
   static std::unique_ptr<ReportChannel> ToStdout(std::function<void(std::string_view)> write_line);
+  // Hands each report to `report` (progress JSON, result JSON if any), which returns an error
+  // text when it could not deliver it (kept as write_error()). The pod channel (pod_report.h).
+  using ReportFunction = std::function<std::optional<std::string>(
+      const std::string& progress_json, const std::optional<std::string>& result_json)>;
+  static std::unique_ptr<ReportChannel> ToFunction(ReportFunction report);
 
   ~ReportChannel();
   ReportChannel(const ReportChannel&) = delete;
@@ -56,6 +62,7 @@ class ReportChannel {
   std::FILE* file_;  // owned; nullptr when writing to `sink_`
   const std::string path_;
   const std::function<void(std::string_view)> sink_;
+  ReportFunction report_;                   // set by ToFunction
   bool complete_ = false;                   // guarded by mu_
   std::optional<std::string> write_error_;  // guarded by mu_
 };

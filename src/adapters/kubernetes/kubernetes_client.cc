@@ -39,6 +39,7 @@ struct KubernetesClient::Call {
   std::function<bool(std::string_view)> on_data;
   const std::atomic<bool>* stop = nullptr;
   bool no_timeout = false;
+  std::optional<Duration> timeout;  // instead of the client's request_timeout
 };
 
 namespace {
@@ -289,7 +290,8 @@ Result<std::string> KubernetesClient::Perform(const Call& call) {
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
     if (!call.no_timeout) {
       curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                       static_cast<long>(std::max<int64_t>(1, options_.request_timeout.millis())));
+                       static_cast<long>(std::max<int64_t>(
+                           1, call.timeout.value_or(options_.request_timeout).millis())));
     }
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -495,6 +497,20 @@ Status KubernetesClient::FollowLog(const std::string& namespace_name, const std:
   call.no_timeout = true;
   call.on_data = on_data;
   return Perform(call).status();
+}
+
+Result<std::string> KubernetesClient::ReadLog(const std::string& namespace_name,
+                                              const std::string& name,
+                                              const std::string& container) {
+  Call call{"GET", PodsPath(namespace_name) + "/" + QueryEscape(name) +
+                       "/log?container=" + QueryEscape(container)};
+  call.verb = "get";
+  call.resource = "pods/log";
+  call.namespace_name = namespace_name;
+  call.name = name;
+  // Its caller visits many pods in turn: one slow answer must not hold up the others for long.
+  call.timeout = Duration::Seconds(5);
+  return Perform(call);
 }
 
 Status KubernetesClient::StreamPodWatch(const std::string& namespace_name,

@@ -64,6 +64,9 @@ class KubernetesClient final : public KubernetesPods {
   [[nodiscard]] Status FollowLog(const std::string& namespace_name, const std::string& name,
                                  const std::string& container,
                                  const std::function<bool(std::string_view)>& on_data) override;
+  [[nodiscard]] Result<std::string> ReadLog(const std::string& namespace_name,
+                                            const std::string& name,
+                                            const std::string& container) override;
   [[nodiscard]] Result<std::unique_ptr<PodWatch>> WatchPods(
       const std::string& namespace_name, const std::string& label_selector,
       std::function<void(const PodEvent&)> on_event) override;
