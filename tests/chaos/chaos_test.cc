@@ -6,8 +6,8 @@
 // Trials per scenario: POP_CHAOS_TRIALS (default 20 for `pop dev` killed and for PostgreSQL,
 // half that for the others); `make chaos` runs more. The PostgreSQL scenario (two servers, two
 // pullers, PostgreSQL crashed) is named *Postgres* and so runs under ctest's `postgres` fixture
-// (label chaos-postgres), though it starts a cluster of its own to crash. The seed is printed so that a failure can be replayed with
-// POP_CHAOS_SEED.
+// (label chaos-postgres), though it starts a cluster of its own to crash. The seed is printed so
+// that a failure can be replayed with POP_CHAOS_SEED.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <random>
 #include <string>
@@ -676,10 +677,18 @@ TEST(PostgresChaosTest, ServersPullersAndPostgresKilledAtRandomMomentsLoseAndDou
       kills[0], kills[1], kills[2], acked.size());
   ASSERT_FALSE(acked.empty());
   ApiClient reader(chaos.urls()[1], token);
+  const auto settling = std::chrono::steady_clock::now();
   ExpectEveryAcknowledgedAgendaSucceeded(reader, acked, seconds(180));
+  std::printf("every acknowledged agenda finished %.1f s after the last trial\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - settling).count());
   if (::testing::Test::HasFailure()) std::printf("%s\n", chaos.Logs().c_str());
-  for (size_t i = 0; i < PostgresChaos::kPairs; ++i) EXPECT_EQ(chaos.StopPuller(i), 0);
-  for (size_t i = 0; i < PostgresChaos::kPairs; ++i) EXPECT_EQ(chaos.StopServer(i), 0);
+  // Each puller waits for its parked long poll as it stops: all four stop at once.
+  std::vector<std::future<int>> stops;
+  for (size_t i = 0; i < PostgresChaos::kPairs; ++i) {
+    stops.push_back(std::async(std::launch::async, [&chaos, i] { return chaos.StopPuller(i); }));
+    stops.push_back(std::async(std::launch::async, [&chaos, i] { return chaos.StopServer(i); }));
+  }
+  for (auto& stop : stops) EXPECT_EQ(stop.get(), 0);
   ExpectJournalClean(chaos.journal());
 }
 
