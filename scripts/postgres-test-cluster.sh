@@ -15,8 +15,9 @@
 #
 # POSTGRES_SYNCHRONOUS_COMMIT=on at `start` makes every commit wait for its WAL write (default
 # off, which is faster but may lose the last commits when the server crashes: a test that
-# restarts the server with `restart` and counts acknowledged writes needs on). The cluster keeps
-# the setting for resume and restart.
+# restarts the server with `restart` and counts acknowledged writes needs on). POSTGRES_FSYNC=on
+# at `start`: fsync as a durable deployment runs (default off: only the machine's crash could
+# lose what it wrote; the benchmarks use on). The cluster keeps both for resume and restart.
 #
 # As root, the server runs as user `postgres` (initdb refuses root); otherwise as the caller.
 # POSTGRES_BIN overrides where initdb and pg_ctl are looked for (default: PostgreSQL 15's).
@@ -81,10 +82,11 @@ stop_cluster() {
 # Starts the server of `cluster` on `port` (binary directory `bin`). fsync=off loses nothing
 # when only the server dies (the kernel keeps what it wrote); synchronous_commit as chosen at start.
 start_server() {
-  local synchronous_commit
+  local synchronous_commit fsync
   synchronous_commit="$(cat "$2/synchronous_commit" 2>/dev/null || echo off)"
+  fsync="$(cat "$2/fsync" 2>/dev/null || echo off)"
   as_owner "$1/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 60 start \
-    -o "-p $3 -k $2 -c listen_addresses=127.0.0.1 -c fsync=off \
+    -o "-p $3 -k $2 -c listen_addresses=127.0.0.1 -c fsync=$fsync \
         -c synchronous_commit=$synchronous_commit -c full_page_writes=off \
         -c max_connections=300" \
     >/dev/null 2>&1
@@ -126,6 +128,10 @@ start_cluster() {
   case "${POSTGRES_SYNCHRONOUS_COMMIT:-off}" in
     on | off) echo "${POSTGRES_SYNCHRONOUS_COMMIT:-off}" >"$cluster/synchronous_commit" ;;
     *) fail "POSTGRES_SYNCHRONOUS_COMMIT must be on or off, not '$POSTGRES_SYNCHRONOUS_COMMIT'" ;;
+  esac
+  case "${POSTGRES_FSYNC:-off}" in
+    on | off) echo "${POSTGRES_FSYNC:-off}" >"$cluster/fsync" ;;
+    *) fail "POSTGRES_FSYNC must be on or off, not '$POSTGRES_FSYNC'" ;;
   esac
   echo "$cluster" >"$dir/cluster"
   password="$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"
