@@ -15,12 +15,13 @@
 // Usage: pop_workflow_bench [--pop PATH] [--workloads W1,W2,W3,W4] [--clients 1,16]
 //                           [--w1 N] [--w2 N] [--w3 N] [--w4 N] [--warmup N] [--poll-ms MS]
 //                           [--timeout-s S] [--dir DIR] [--dev-arg FLAG]...
-//                           [--postgres-uri URI [--servers N]]
+//                           [--postgres-uri URI [--servers N] [--puller-arg FLAG]...]
 // --dev-arg passes one more argument to `pop dev` (repeat it: --dev-arg --max-agendas
 // --dev-arg 64); runs with any are not the configuration pop ships with.
 // --postgres-uri (a superuser's URI): instead of `pop dev`, N (--servers, default 2) `pop server
 // --store` processes on a fresh database of that PostgreSQL per run, each with one `pop puller`
-// (as shipped), submissions taking turns between the servers (scripts/bench-postgres.sh).
+// (as shipped, or with --puller-arg flags), submissions taking turns between the servers
+// (bench/postgres).
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,6 +76,7 @@ struct Options {
   // submissions take turns between the servers.
   std::string postgres_uri;
   size_t servers = 2;
+  std::vector<std::string> puller_args;  // extra flags for each `pop puller`
 };
 
 [[noreturn]] void Die(const std::string& message) {
@@ -449,11 +451,12 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
   if (!options.postgres_uri.empty()) {
     SetUpServerInsight(api);
     for (size_t k = 0; k < urls.size(); ++k) {
-      pullers.push_back(
-          SpawnProgram({options.pop, "puller", "--server", urls[k], "--token", token, "--insight",
-                        kServerInsight, "--registry", (data_dir / "handlers.json").string(),
-                        "--puller-id", "bench-" + std::to_string(k), "--log-level", "warning"},
-                       data_dir / ("puller-" + std::to_string(k) + ".log")));
+      std::vector<std::string> argv = {options.pop, "puller", "--server", urls[k], "--token", token,
+                                       "--insight", kServerInsight, "--registry",
+                                       (data_dir / "handlers.json").string(), "--puller-id",
+                                       "bench-" + std::to_string(k), "--log-level", "warning"};
+      argv.insert(argv.end(), options.puller_args.begin(), options.puller_args.end());
+      pullers.push_back(SpawnProgram(argv, data_dir / ("puller-" + std::to_string(k) + ".log")));
     }
   }
 
@@ -527,10 +530,12 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
   }
   if (!options.dev_args.empty()) std::printf("    pop dev %s\n", DevArgs(options).c_str());
   if (!options.postgres_uri.empty()) {
+    std::string puller_args;
+    for (const std::string& arg : options.puller_args) puller_args += " " + arg;
     std::printf(
-        "    %zu pop servers + %zu pop pullers on PostgreSQL (server CPU: theirs; "
+        "    %zu pop servers + %zu pop pullers%s on PostgreSQL (server CPU: theirs; "
         "PostgreSQL's counts as foreign)\n",
-        servers.size(), pullers.size());
+        servers.size(), pullers.size(), puller_args.c_str());
   }
   std::fflush(stdout);
   JsonLine(kBench, w.name)
@@ -615,7 +620,7 @@ Options ParseFlags(int argc, char** argv) {
           "usage: pop_workflow_bench [--pop PATH] [--workloads W1,W2,W3,W4] [--clients 1,16]\n"
           "       [--w1 N] [--w2 N] [--w3 N] [--w4 N] [--warmup N] [--poll-ms MS]\n"
           "       [--timeout-s S] [--dir DIR] [--dev-arg FLAG]...\n"
-          "       [--postgres-uri URI [--servers N]]\n");
+          "       [--postgres-uri URI [--servers N] [--puller-arg FLAG]...]\n");
       std::exit(flag == "--help" ? 0 : 2);
     }
     const std::string value = argv[++i];
@@ -644,6 +649,8 @@ Options ParseFlags(int argc, char** argv) {
       options.postgres_uri = value;
     } else if (flag == "--servers") {
       options.servers = ParseCount(flag, value);
+    } else if (flag == "--puller-arg") {
+      options.puller_args.push_back(value);
     } else {
       Die("unknown flag " + flag);
     }
