@@ -122,6 +122,7 @@ pid_t SpawnProgram(std::vector<std::string> args, const std::filesystem::path& l
   if (pid < 0) Die("fork failed");
   if (pid == 0) {
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
     sigset_t none;

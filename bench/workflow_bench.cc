@@ -221,6 +221,7 @@ void Submit(const std::vector<std::string>& urls, const std::string& token, cons
   for (size_t c = 0; c < clients; ++c) {
     threads.emplace_back([&] {
       std::vector<std::unique_ptr<Api>> apis;
+      apis.reserve(urls.size());
       for (const std::string& url : urls) apis.push_back(std::make_unique<Api>(url, token));
       for (size_t i = next++; i < out.size(); i = next++) {
         Api& api = *apis[i % apis.size()];
@@ -451,10 +452,13 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
   if (!options.postgres_uri.empty()) {
     SetUpServerInsight(api);
     for (size_t k = 0; k < urls.size(); ++k) {
-      std::vector<std::string> argv = {options.pop, "puller", "--server", urls[k], "--token", token,
-                                       "--insight", kServerInsight, "--registry",
-                                       (data_dir / "handlers.json").string(), "--puller-id",
-                                       "bench-" + std::to_string(k), "--log-level", "warning"};
+      std::vector<std::string> argv = {options.pop,   "puller",
+                                       "--server",    urls[k],
+                                       "--token",     token,
+                                       "--insight",   kServerInsight,
+                                       "--registry",  (data_dir / "handlers.json").string(),
+                                       "--puller-id", "bench-" + std::to_string(k),
+                                       "--log-level", "warning"};
       argv.insert(argv.end(), options.puller_args.begin(), options.puller_args.end());
       pullers.push_back(SpawnProgram(argv, data_dir / ("puller-" + std::to_string(k) + ".log")));
     }

@@ -561,7 +561,7 @@ class PostgresChaos {
                                                                 "--log-level",
                                                                 "warning"},
                                        log);
-    const std::string url = WaitForLine(ready, seconds(30)).value_or("");
+    std::string url = WaitForLine(ready, seconds(30)).value_or("");
     EXPECT_FALSE(url.empty()) << ReadFile(log);
     if (ports_[i] == "0") ports_[i] = url.substr(url.rfind(':') + 1);
     urls_.resize(kPairs);
