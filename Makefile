@@ -12,7 +12,8 @@ CMAKE_FLAGS ?=
 BENCH_BUILD ?= build-bench
 BENCH_ARGS ?=
 
-.PHONY: deps build run test test-quick thread-safety tsan tsan-build chaos bench format tidy clean
+.PHONY: deps build run test test-quick thread-safety tsan tsan-build chaos bench bench-postgres format tidy \
+  clean
 
 deps:
 	@scripts/install-deps.sh
@@ -84,6 +85,17 @@ bench: deps
 	@$(BENCH_BUILD)/bin/pop_workflow_bench $(BENCH_ARGS) | tee bench/results/latest.txt; \
 	  status=$${PIPESTATUS[0]}; grep '^{' bench/results/latest.txt > bench/results/latest.json; \
 	  exit $$status
+
+# Issue 11's figures (BENCHMARKS.md): W1 and W2 against two pop servers on one throw-away
+# PostgreSQL, pg-boss's W1 on the same PostgreSQL and pop's SQLite W1, in one run (bench/postgres;
+# needs node and npm for pg-boss). BENCH_POSTGRES_ARGS: W1 and W2 sizes, e.g. '2000 500'.
+BENCH_POSTGRES_ARGS ?=
+bench-postgres: deps
+	@cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOP_BUILD_BENCH=ON \
+	  -DPOP_BUILD_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target pop pop_workflow_bench
+	@mkdir -p bench/results
+	@bench/postgres $(BENCH_BUILD) $(BENCH_POSTGRES_ARGS) | tee bench/results/postgres.txt
 
 format:
 	@clang-format-14 -i $$(git ls-files '*.h' '*.cc')

@@ -116,11 +116,44 @@ HostCpu ReadHostCpu() {
   return cpu;
 }
 
+pid_t SpawnProgram(std::vector<std::string> args, const std::filesystem::path& log) {
+  const std::string log_path = log.string();
+  const pid_t pid = ::fork();
+  if (pid < 0) Die("fork failed");
+  if (pid == 0) {
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, STDOUT_FILENO);
+      ::dup2(fd, STDERR_FILENO);
+    }
+    ::execv(argv[0], argv.data());
+    std::perror("execv");
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int StopProgram(pid_t pid) {
+  if (pid <= 0) return -1;
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 DevServer::DevServer(std::string binary, std::filesystem::path data_dir,
-                     std::vector<std::string> extra_args)
+                     std::vector<std::string> extra_args, std::string postgres_uri)
     : binary_(std::move(binary)),
       data_dir_(std::move(data_dir)),
-      extra_args_(std::move(extra_args)) {}
+      extra_args_(std::move(extra_args)),
+      postgres_uri_(std::move(postgres_uri)) {}
 
 DevServer::~DevServer() {
   if (pid_ > 0) {
@@ -135,6 +168,18 @@ double DevServer::Start() {
                                    "--listen",    "127.0.0.1:" + std::to_string(port),
                                    "--data-dir",  data_dir_.string(),
                                    "--log-level", "warning"};
+  if (!postgres_uri_.empty()) {
+    args = {binary_,
+            "server",
+            "--store",
+            postgres_uri_,
+            "--listen",
+            "127.0.0.1:" + std::to_string(port),
+            "--bootstrap-token-file",
+            (data_dir_ / "admin-token").string(),
+            "--log-level",
+            "warning"};
+  }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   const std::string log = (data_dir_ / "dev.log").string();
   const auto started = SteadyClock::now();

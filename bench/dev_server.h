@@ -27,11 +27,18 @@ struct HostCpu {
 };
 HostCpu ReadHostCpu();
 
+// Starts `argv` with stdout and stderr appended to `log`; its pid. Ends the program on failure.
+pid_t SpawnProgram(std::vector<std::string> argv, const std::filesystem::path& log);
+// SIGTERM and wait; the exit status, or -1 (killed by a signal).
+int StopProgram(pid_t pid);
+
 class DevServer {
  public:
-  // `data_dir` must exist; the server's stdout and stderr go to data_dir/dev.log.
+  // `data_dir` must exist; the server's stdout and stderr go to data_dir/dev.log. With a
+  // `postgres_uri` it runs `pop server --store <uri>` (admin token: data_dir/admin-token) instead
+  // of `pop dev`.
   DevServer(std::string binary, std::filesystem::path data_dir,
-            std::vector<std::string> extra_args = {});
+            std::vector<std::string> extra_args = {}, std::string postgres_uri = "");
   ~DevServer();  // SIGKILL and reap when still running
   DevServer(const DevServer&) = delete;
   DevServer& operator=(const DevServer&) = delete;
@@ -51,6 +58,7 @@ class DevServer {
   std::string binary_;
   std::filesystem::path data_dir_;
   std::vector<std::string> extra_args_;
+  std::string postgres_uri_;
   std::string url_;
   pid_t pid_ = -1;
 };

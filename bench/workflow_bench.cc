@@ -15,16 +15,23 @@
 // Usage: pop_workflow_bench [--pop PATH] [--workloads W1,W2,W3,W4] [--clients 1,16]
 //                           [--w1 N] [--w2 N] [--w3 N] [--w4 N] [--warmup N] [--poll-ms MS]
 //                           [--timeout-s S] [--dir DIR] [--dev-arg FLAG]...
+//                           [--postgres-uri URI [--servers N] [--puller-arg FLAG]...]
 // --dev-arg passes one more argument to `pop dev` (repeat it: --dev-arg --max-agendas
 // --dev-arg 64); runs with any are not the configuration pop ships with.
+// --postgres-uri (a superuser's URI): instead of `pop dev`, N (--servers, default 2) `pop server
+// --store` processes on a fresh database of that PostgreSQL per run, each with one `pop puller`
+// (as shipped, or with --puller-arg flags), submissions taking turns between the servers
+// (bench/postgres).
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -64,6 +71,12 @@ struct Options {
   int timeout_s = 240;
   std::string dir;
   std::vector<std::string> dev_args;  // extra flags for `pop dev`, e.g. --max-agendas 64
+  // With a PostgreSQL URI (a superuser's: each run creates a database of its own): `servers`
+  // `pop server --store` processes on it, each with a `pop puller`, instead of `pop dev`;
+  // submissions take turns between the servers.
+  std::string postgres_uri;
+  size_t servers = 2;
+  std::vector<std::string> puller_args;  // extra flags for each `pop puller`
 };
 
 [[noreturn]] void Die(const std::string& message) {
@@ -200,14 +213,18 @@ struct Submitted {
 };
 
 // Submits agendas [0, n) from `clients` threads, each taking the next index.
-void Submit(const std::string& url, const std::string& token, const Workload& w,
+// Agenda i goes to urls[i % urls.size()].
+void Submit(const std::vector<std::string>& urls, const std::string& token, const Workload& w,
             const std::string& tag, size_t clients, std::vector<Submitted>& out) {
   std::atomic<size_t> next{0};
   std::vector<std::thread> threads;
   for (size_t c = 0; c < clients; ++c) {
     threads.emplace_back([&] {
-      Api api(url, token);
+      std::vector<std::unique_ptr<Api>> apis;
+      apis.reserve(urls.size());
+      for (const std::string& url : urls) apis.push_back(std::make_unique<Api>(url, token));
       for (size_t i = next++; i < out.size(); i = next++) {
+        Api& api = *apis[i % apis.size()];
         Submitted& s = out[i];
         s.link = tag + "-" + std::to_string(i / kAgendasPerLink);
         const std::string body = AgendaBody(w, i, s.link, false);
@@ -353,6 +370,52 @@ void WriteRegistry(const std::filesystem::path& data_dir) {
   if (!out) Die("cannot write handlers.json in " + data_dir.string());
 }
 
+constexpr char kServerInsight[] = "bench";
+
+// Creates database pop_bench_<tag>_<pid> with `psql` (PostgreSQL's client) through the
+// superuser `uri`; the URI of the new database.
+std::string FreshDatabase(const std::string& uri, const std::string& tag) {
+  std::string name = "pop_bench_" + tag + "_" + std::to_string(::getpid());
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
+    return static_cast<char>(std::isalnum(c) != 0 ? std::tolower(c) : '_');
+  });
+  const std::string command =
+      "psql -q -v ON_ERROR_STOP=1 '" + uri + "' -c 'CREATE DATABASE " + name + "' >/dev/null";
+  if (std::system(command.c_str()) != 0) Die("cannot create database " + name);
+  const size_t slash = uri.rfind('/');
+  if (slash == std::string::npos) Die("--postgres-uri needs a database: postgresql://.../db");
+  return uri.substr(0, slash + 1) + name;
+}
+
+// What `pop dev` sets up by itself: a pool, a global Insight taking the workloads' types, and
+// the customer of the Agendas.
+void SetUpServerInsight(Api& api) {
+  api.Call("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})");
+  api.Call("POST", "/insight",
+           std::string(R"({"id":")") + kServerInsight +
+               R"(","customerId":"ops","title":"bench","resourcePoolId":"rp","queueName":"bench",)"
+               R"("queueSize":10000,"schedulingAlgorithm":"FirstInFirstOut","isGlobal":true,)"
+               R"("mappers":{"operationType":["noop",")" +
+               kProcessType + R"("]}})");
+  api.Call("POST", "/customer",
+           std::string(R"({"id":")") + kCustomer + R"(","customerId":")" + kCustomer +
+               R"(","title":"c","resourcePoolId":"rp"})");
+}
+
+// CPU of the engine's processes: the servers and the pullers.
+ProcessCpu EngineCpu(const std::vector<std::unique_ptr<DevServer>>& servers,
+                     const std::vector<pid_t>& pullers) {
+  ProcessCpu total;
+  auto add = [&](const std::string& pid) {
+    const ProcessCpu cpu = ReadProcessCpu(pid);
+    total.self_s += cpu.self_s;
+    total.children_s += cpu.children_s;
+  };
+  for (const auto& server : servers) add(server->pid());
+  for (pid_t puller : pullers) add(std::to_string(puller));
+  return total;
+}
+
 RunResult RunOne(const Options& options, const std::filesystem::path& base, const Workload& w,
                  size_t clients) {
   const std::string tag = w.name + "-c" + std::to_string(clients);
@@ -360,34 +423,65 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
   std::filesystem::remove_all(data_dir);
   std::filesystem::create_directories(data_dir);
   WriteRegistry(data_dir);
-  DevServer server(options.pop, data_dir, options.dev_args);
   RunResult r;
   r.workload = w.name;
   r.clients = clients;
-  r.cold_start_ms = server.Start();
+  std::vector<std::unique_ptr<DevServer>> servers;
+  std::vector<pid_t> pullers;
+  std::vector<std::string> urls;
+  if (options.postgres_uri.empty()) {
+    servers.push_back(std::make_unique<DevServer>(options.pop, data_dir, options.dev_args));
+    r.cold_start_ms = servers[0]->Start();
+    urls.push_back(servers[0]->url());
+  } else {
+    const std::string uri = FreshDatabase(options.postgres_uri, tag);
+    for (size_t k = 0; k < options.servers; ++k) {
+      const std::filesystem::path dir = data_dir / ("server-" + std::to_string(k));
+      std::filesystem::create_directories(dir);
+      servers.push_back(std::make_unique<DevServer>(options.pop, dir, options.dev_args, uri));
+      const double cold = servers.back()->Start();
+      if (k == 0) r.cold_start_ms = cold;
+      urls.push_back(servers.back()->url());
+    }
+  }
+  DevServer& server = *servers[0];
   std::this_thread::sleep_for(std::chrono::seconds(1));
   r.idle_rss_mib = Mib(ProcStatusBytes(server.pid(), "VmRSS"));
   const std::string token = server.admin_token();
   Api api(server.url(), token);
+  if (!options.postgres_uri.empty()) {
+    SetUpServerInsight(api);
+    for (size_t k = 0; k < urls.size(); ++k) {
+      std::vector<std::string> argv = {options.pop,   "puller",
+                                       "--server",    urls[k],
+                                       "--token",     token,
+                                       "--insight",   kServerInsight,
+                                       "--registry",  (data_dir / "handlers.json").string(),
+                                       "--puller-id", "bench-" + std::to_string(k),
+                                       "--log-level", "warning"};
+      argv.insert(argv.end(), options.puller_args.begin(), options.puller_args.end());
+      pullers.push_back(SpawnProgram(argv, data_dir / ("puller-" + std::to_string(k) + ".log")));
+    }
+  }
 
   // Warm-up: a few single-operation Agendas of the workload's type, not measured.
   std::vector<Submitted> warm(options.warmup);
   Workload warm_w = w;
   warm_w.name = "warmup";
-  Submit(server.url(), token, warm_w, "warm-" + tag, 1, warm);
+  Submit(urls, token, warm_w, "warm-" + tag, 1, warm);
   if (!WaitAllComplete(api, warm, options.poll_ms, options.timeout_s)) Die("warm-up timed out");
 
   std::vector<Submitted> runs(w.agendas);
-  const ProcessCpu server_before = ReadProcessCpu(server.pid());
+  const ProcessCpu server_before = EngineCpu(servers, pullers);
   const HostCpu host_before = ReadHostCpu();
   const double client_before = SelfCpuSeconds();
   const int poll_ms = w.name == "W3" ? std::min(options.poll_ms, 1) : options.poll_ms;
   const auto t0 = SteadyClock::now();
-  Submit(server.url(), token, w, tag, clients, runs);
+  Submit(urls, token, w, tag, clients, runs);
   const auto last_ack = SteadyClock::now();
   const bool finished = WaitAllComplete(api, runs, poll_ms, options.timeout_s);
   const auto t_end = SteadyClock::now();
-  const ProcessCpu server_after = ReadProcessCpu(server.pid());
+  const ProcessCpu server_after = EngineCpu(servers, pullers);
   const HostCpu host_after = ReadHostCpu();
   const double client_cpu = SelfCpuSeconds() - client_before;
   r.peak_rss_mib = Mib(ProcStatusBytes(server.pid(), "VmHWM"));
@@ -405,7 +499,14 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
     }
   }
   const size_t bad = finished ? CheckResults(api, w) : 0;
-  const int exit_status = server.Stop();
+  // Every puller at once: each waits for its parked long poll as it stops.
+  for (pid_t puller : pullers) ::kill(puller, SIGTERM);
+  int exit_status = 0;
+  for (pid_t puller : pullers) exit_status = std::max(exit_status, StopProgram(puller));
+  for (auto& each : servers) {
+    const int status = each->Stop();
+    exit_status = status != 0 ? status : exit_status;
+  }
   r.ok = finished && failed == 0 && bad == 0 && exit_status == 0;
   r.e2e_s = Seconds(t_end - t0);
   const double submit_s = Seconds(last_ack - t0);
@@ -432,6 +533,14 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
                 finished ? "yes" : "NO (timeout)", failed, bad, exit_status);
   }
   if (!options.dev_args.empty()) std::printf("    pop dev %s\n", DevArgs(options).c_str());
+  if (!options.postgres_uri.empty()) {
+    std::string puller_args;
+    for (const std::string& arg : options.puller_args) puller_args += " " + arg;
+    std::printf(
+        "    %zu pop servers + %zu pop pullers%s on PostgreSQL (server CPU: theirs; "
+        "PostgreSQL's counts as foreign)\n",
+        servers.size(), pullers.size(), puller_args.c_str());
+  }
   std::fflush(stdout);
   JsonLine(kBench, w.name)
       .Add("clients", static_cast<int64_t>(clients))
@@ -456,6 +565,8 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
       .Add("cold_start_ms", r.cold_start_ms)
       .Add("idle_rss_mib", r.idle_rss_mib)
       .Add("dev_args", DevArgs(options))
+      .Add("store", options.postgres_uri.empty() ? "sqlite" : "postgresql")
+      .Add("servers", static_cast<int64_t>(servers.size()))
       .Print();
   return r;
 }
@@ -512,7 +623,8 @@ Options ParseFlags(int argc, char** argv) {
       std::printf(
           "usage: pop_workflow_bench [--pop PATH] [--workloads W1,W2,W3,W4] [--clients 1,16]\n"
           "       [--w1 N] [--w2 N] [--w3 N] [--w4 N] [--warmup N] [--poll-ms MS]\n"
-          "       [--timeout-s S] [--dir DIR] [--dev-arg FLAG]...\n");
+          "       [--timeout-s S] [--dir DIR] [--dev-arg FLAG]...\n"
+          "       [--postgres-uri URI [--servers N] [--puller-arg FLAG]...]\n");
       std::exit(flag == "--help" ? 0 : 2);
     }
     const std::string value = argv[++i];
@@ -537,6 +649,12 @@ Options ParseFlags(int argc, char** argv) {
       options.dir = value;
     } else if (flag == "--dev-arg") {
       options.dev_args.push_back(value);
+    } else if (flag == "--postgres-uri") {
+      options.postgres_uri = value;
+    } else if (flag == "--servers") {
+      options.servers = ParseCount(flag, value);
+    } else if (flag == "--puller-arg") {
+      options.puller_args.push_back(value);
     } else {
       Die("unknown flag " + flag);
     }

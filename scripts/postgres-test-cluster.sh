@@ -10,6 +10,14 @@
 #   scripts/postgres-test-cluster.sh halt DIR    stop that cluster's server (fast shutdown: its
 #       clients' connections are cut) and keep its data, for outage tests.
 #   scripts/postgres-test-cluster.sh resume DIR  start a halted server again on the same port.
+#   scripts/postgres-test-cluster.sh restart DIR  crash and restart that cluster's server
+#       (immediate shutdown, as if it died: crash recovery at the next start), same port.
+#
+# POSTGRES_SYNCHRONOUS_COMMIT=on at `start` makes every commit wait for its WAL write (default
+# off, which is faster but may lose the last commits when the server crashes: a test that
+# restarts the server with `restart` and counts acknowledged writes needs on). POSTGRES_FSYNC=on
+# at `start`: fsync as a durable deployment runs (default off: only the machine's crash could
+# lose what it wrote; the benchmarks use on). The cluster keeps both for resume and restart.
 #
 # As root, the server runs as user `postgres` (initdb refuses root); otherwise as the caller.
 # POSTGRES_BIN overrides where initdb and pg_ctl are looked for (default: PostgreSQL 15's).
@@ -19,7 +27,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 
 usage() {
-  echo "usage: $0 start|stop|halt|resume DIR" >&2
+  echo "usage: $0 start|stop|halt|resume|restart DIR" >&2
   exit 2
 }
 [ $# -eq 2 ] || usage
@@ -71,17 +79,29 @@ stop_cluster() {
   rm -f "$dir/cluster" "$dir/uri" "$dir/port"
 }
 
-# Starts the server of `cluster` on `port` (binary directory `bin`).
+# Starts the server of `cluster` on `port` (binary directory `bin`). fsync=off loses nothing
+# when only the server dies (the kernel keeps what it wrote); synchronous_commit as chosen at start.
 start_server() {
+  local synchronous_commit fsync
+  synchronous_commit="$(cat "$2/synchronous_commit" 2>/dev/null || echo off)"
+  fsync="$(cat "$2/fsync" 2>/dev/null || echo off)"
   as_owner "$1/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 60 start \
-    -o "-p $3 -k $2 -c listen_addresses=127.0.0.1 -c fsync=off \
-        -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    -o "-p $3 -k $2 -c listen_addresses=127.0.0.1 -c fsync=$fsync \
+        -c synchronous_commit=$synchronous_commit -c full_page_writes=off \
+        -c max_connections=300" \
     >/dev/null 2>&1
 }
 
 halt_server() {
   [ -f "$dir/cluster" ] || fail "no cluster in $dir"
   as_owner "$(bin_dir)/pg_ctl" -D "$(cat "$dir/cluster")/data" -m fast -w -t 60 stop >/dev/null
+}
+
+restart_server() {
+  [ -f "$dir/cluster" ] || fail "no cluster in $dir"
+  as_owner "$(bin_dir)/pg_ctl" -D "$(cat "$dir/cluster")/data" -m immediate -w -t 60 stop \
+    >/dev/null
+  resume_server
 }
 
 resume_server() {
@@ -105,6 +125,14 @@ start_cluster() {
   fi
   cluster="$(mktemp -d "${TMPDIR:-/tmp}/pop-pg-test.XXXXXX")"
   touch "$cluster/pop-test-cluster"
+  case "${POSTGRES_SYNCHRONOUS_COMMIT:-off}" in
+    on | off) echo "${POSTGRES_SYNCHRONOUS_COMMIT:-off}" >"$cluster/synchronous_commit" ;;
+    *) fail "POSTGRES_SYNCHRONOUS_COMMIT must be on or off, not '$POSTGRES_SYNCHRONOUS_COMMIT'" ;;
+  esac
+  case "${POSTGRES_FSYNC:-off}" in
+    on | off) echo "${POSTGRES_FSYNC:-off}" >"$cluster/fsync" ;;
+    *) fail "POSTGRES_FSYNC must be on or off, not '$POSTGRES_FSYNC'" ;;
+  esac
   echo "$cluster" >"$dir/cluster"
   password="$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   (umask 077 && printf '%s\n' "$password" >"$cluster/pwfile")
@@ -143,5 +171,6 @@ case "$action" in
   stop) stop_cluster ;;
   halt) halt_server ;;
   resume) resume_server ;;
+  restart) restart_server ;;
   *) usage ;;
 esac

@@ -42,6 +42,12 @@ DiagnosticEvent Diagnostic(std::string message, std::optional<std::string> detai
 
 }  // namespace
 
+Duration ReportRetryDelay(const ExecutorOptions& options, int failures) {
+  int64_t delay = options.first_retry_delay.millis();
+  for (int i = 1; i < failures && delay < options.retry_delay.millis(); ++i) delay *= 2;
+  return Duration::Millis(std::min(delay, options.retry_delay.millis()));
+}
+
 double PercentComplete(size_t completed, size_t total, double running_percent_sum) {
   if (total == 0) return 0.0;
   return (static_cast<double>(completed) * 100.0 + running_percent_sum) /
@@ -257,10 +263,11 @@ void Executor::Execution::Report() {
   // longer than the interval.
   Timestamp last_sent = deps_.clock.Now();
   int final_attempts = 0;
+  int failures = 0;  // reports failed in a row
   bool last_failed = false;
   while (!claim_lost) {
     const Timestamp now = deps_.clock.Now();
-    Duration spacing = last_failed ? options_.retry_delay : options_.coalesce;
+    Duration spacing = last_failed ? ReportRetryDelay(options_, failures) : options_.coalesce;
     bool due = (final_ready && (!last_failed || now >= last_sent + spacing)) ||
                (dirty && now >= last_sent + spacing) || now >= last_sent + options_.heartbeat;
     if (!due) {
@@ -271,6 +278,7 @@ void Executor::Execution::Report() {
     }
     const bool is_final = final_ready;
     last_failed = !SendOnce(lock);
+    failures = last_failed ? failures + 1 : 0;
     last_sent = deps_.clock.Now();
     if (is_final && final_sent) break;
     if (is_final && ++final_attempts >= options_.final_report_attempts) {

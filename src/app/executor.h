@@ -31,9 +31,15 @@ struct ExecutorOptions {
   Duration heartbeat = Duration::Seconds(5);      // report at least this often while running
   Duration coalesce = Duration::Millis(100);      // report at most this often when busy
   Duration cancel_grace = Duration::Seconds(10);  // SIGTERM → SIGKILL for cancelled handlers
-  int final_report_attempts = 6;                  // the final report: first try + retries
-  Duration retry_delay = Duration::Seconds(5);    // between failed reports
-  std::string puller_id;                          // who holds the claim (fences reports)
+  int final_report_attempts = 8;                  // the final report: first try + retries
+  // After a failed report the next try comes first_retry_delay later, doubling up to
+  // retry_delay: a server back within a second (a restart, PostgreSQL restarting) hears from
+  // the executor within about a second, long before the claim's lease or the reclaimer's
+  // deadline; a longer outage costs a try every retry_delay. The 8 tries of the final report
+  // span 22.5 s.
+  Duration first_retry_delay = Duration::Millis(500);
+  Duration retry_delay = Duration::Seconds(5);  // the longest wait between failed reports
+  std::string puller_id;                        // who holds the claim (fences reports)
 };
 
 struct ExecutorDeps {
@@ -82,5 +88,9 @@ class Executor {
 
 // Percent complete of spec §14.7: (completed × 100 + Σ min(100, running percent)) / total.
 double PercentComplete(size_t completed, size_t total, double running_percent_sum);
+
+// How long the reporter waits after `failures` (≥ 1) failed reports in a row:
+// first_retry_delay, doubling, at most retry_delay.
+Duration ReportRetryDelay(const ExecutorOptions& options, int failures);
 
 }  // namespace pop::app

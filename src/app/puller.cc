@@ -123,16 +123,30 @@ void Puller::StartAgenda(const std::string& insight_id, Agenda agenda,
                          std::optional<AgendaProgress> prior) {
   ExecutorOptions executor_options = options_.executor;
   executor_options.puller_id = options_.puller_id;
+  const std::string agenda_id = agenda.id.value_or("");
   MutexLock lock(mu_);
+  // Handed out again while this puller still runs it: its reports have not reached the server
+  // (down, or PostgreSQL restarting) for longer than the claim's lease, and this puller claimed
+  // it anew. The execution under way keeps going and its next report confirms the new claim
+  // (same puller); a second execution would run its operations again.
+  for (const Run& running : runs_) {
+    if (!running.done && running.agenda_id == agenda_id) {
+      deps_.logger.Log(LogLevel::kWarning,
+                       "agenda " + agenda_id +
+                           ": handed out again while still running here (its reports did not "
+                           "arrive in time); the running execution carries on");
+      return;
+    }
+  }
   ++active_[insight_id];
   Run& run = runs_.emplace_back();
+  run.agenda_id = agenda_id;
   run.executor =
       std::make_unique<Executor>(ExecutorDeps{deps_.clock, deps_.client, deps_.launchers,
                                               deps_.workers, deps_.logger, threads_, deps_.metrics},
                                  executor_options);
   Executor* executor = run.executor.get();
   Run* slot = &run;
-  const std::string agenda_id = agenda.id.value_or("");
   if (deps_.running_agendas != nullptr) deps_.running_agendas->Add(agenda_id, executor);
   run.task = threads_.Run(
       [this, executor, slot, insight_id, agenda = std::move(agenda), prior = std::move(prior)] {

@@ -69,6 +69,7 @@ class Puller {
 
  private:
   struct Run {
+    std::string agenda_id;
     std::unique_ptr<Executor> executor;
     ThreadCache::Task task;
     bool done = false;

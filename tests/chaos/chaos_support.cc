@@ -201,4 +201,13 @@ JournalCheck CheckJournal(const std::filesystem::path& journal) {
   return check;
 }
 
+bool PostgresTestCluster(const std::string& action, const std::filesystem::path& dir,
+                         const std::string& environment) {
+  const std::filesystem::path script = std::filesystem::path(POP_TEST_DATA_DIR) / ".." / ".." /
+                                       "scripts" / "postgres-test-cluster.sh";
+  const std::string command =
+      environment + " '" + script.string() + "' " + action + " '" + dir.string() + "'";
+  return std::system(command.c_str()) == 0;
+}
+
 }  // namespace pop::testing

@@ -91,4 +91,10 @@ struct JournalCheck {
 JournalCheck CheckJournal(const std::filesystem::path& journal);
 void AppendKilled(const std::filesystem::path& journal, pid_t pid);
 
+// Runs scripts/postgres-test-cluster.sh ACTION DIR (start, stop, halt, resume, restart) for a
+// cluster of the test's own; true when it succeeded. `environment` is prefixed to the command
+// (e.g. "POSTGRES_SYNCHRONOUS_COMMIT=on").
+bool PostgresTestCluster(const std::string& action, const std::filesystem::path& dir,
+                         const std::string& environment = "");
+
 }  // namespace pop::testing

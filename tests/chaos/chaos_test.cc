@@ -3,9 +3,11 @@
 // finishes succeeded, no operation completes twice in one executor, and no Agenda runs in two
 // executors at once (the handler journals its runs; see chaos_support.h).
 //
-// Trials per scenario: POP_CHAOS_TRIALS (default 20 for `pop dev` killed, half that for the
-// others); `make chaos` runs more. The seed is printed so that a failure can be replayed with
-// POP_CHAOS_SEED.
+// Trials per scenario: POP_CHAOS_TRIALS (default 20 for `pop dev` killed and for PostgreSQL,
+// half that for the others); `make chaos` runs more. The PostgreSQL scenario (two servers, two
+// pullers, PostgreSQL crashed) is named *Postgres* and so runs under ctest's `postgres` fixture
+// (label chaos-postgres), though it starts a cluster of its own to crash. The seed is printed so
+// that a failure can be replayed with POP_CHAOS_SEED.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <random>
 #include <string>
@@ -67,17 +70,30 @@ struct Acknowledged {
   std::string progress_id;
 };
 
-// Submits agendas one after another until stopped; records those acknowledged (200).
+// Submits agendas one after another until stopped, taking turns between `urls` (agenda n goes
+// to urls[n % urls.size()]); records those acknowledged (200). With `stop_when_down` it stops
+// at the first request nobody answered (the one server is gone); otherwise it carries on, since
+// a server killed is restarted, `pause` after such a failure and after every submission.
 class Submitter {
  public:
-  Submitter(std::string url, std::string token, std::string customer, std::atomic<size_t>& next,
-            std::vector<Acknowledged>& acked, std::mutex& mu)
-      : client_(std::move(url), std::move(token)),
+  struct Options {
+    std::vector<std::string> urls;
+    bool stop_when_down = true;
+    milliseconds pause{0};
+  };
+  Submitter(Options options, const std::string& token, std::string customer,
+            std::atomic<size_t>& next, std::vector<Acknowledged>& acked, std::mutex& mu)
+      : options_(std::move(options)),
         customer_(std::move(customer)),
         next_(next),
         acked_(acked),
-        mu_(mu),
-        thread_([this] { Run(); }) {}
+        mu_(mu) {
+    for (const std::string& url : options_.urls) clients_.emplace_back(url, token);
+    thread_ = std::thread([this] { Run(); });
+  }
+  Submitter(std::string url, const std::string& token, std::string customer,
+            std::atomic<size_t>& next, std::vector<Acknowledged>& acked, std::mutex& mu)
+      : Submitter(Options{{std::move(url)}}, token, std::move(customer), next, acked, mu) {}
   ~Submitter() {
     stop_ = true;
     thread_.join();
@@ -89,8 +105,10 @@ class Submitter {
   void Run() {
     while (!stop_) {
       const size_t n = next_++;
-      ApiResult reply = client_.Call("POST", "/agenda", ChaosAgenda(customer_, n), seconds(5));
-      if (reply.status == 0) return;  // the server is gone
+      ApiResult reply = clients_[n % clients_.size()].Call("POST", "/agenda",
+                                                           ChaosAgenda(customer_, n), seconds(5));
+      if (reply.status == 0 && options_.stop_when_down) return;  // the server is gone
+      if (options_.pause.count() > 0) std::this_thread::sleep_for(options_.pause);
       if (reply.status != 200) continue;
       const Json* all = reply.body.Find("all");
       if (all == nullptr || !all->is_array() || all->AsArray().empty()) continue;
@@ -100,7 +118,8 @@ class Submitter {
     }
   }
 
-  ApiClient client_;
+  Options options_;
+  std::vector<ApiClient> clients_;
   std::string customer_;
   std::atomic<size_t>& next_;
   std::vector<Acknowledged>& acked_;
@@ -465,6 +484,212 @@ TEST(ChaosTest, PullerKilledAtRandomMomentsItsWorkIsTakenOverByTheNextOne) {
   EXPECT_EQ(puller->Terminate(), 0);
   EXPECT_EQ(server.Terminate(), 0);
   ExpectJournalClean(journal);
+}
+
+// ---- two pop servers and two pop pullers on PostgreSQL: a server, a puller or PostgreSQL
+// itself killed
+
+// A PostgreSQL cluster of the test's own (so that it can be crashed; every commit waits for its
+// WAL write, as in production, so that a crash loses nothing acknowledged), two `pop server`s on
+// it and a `pop puller` on each. Each puller has its own copy of the chaos handler, so that the
+// test can wait for the handlers of one killed puller while the other keeps working; both
+// journal to one file. Lease and reclaim times as short as is honest keep the test short: a claim
+// without a report returns after 10 s, an execution without a report for 15 s fails and is
+// retried at once. Both must outlast a failed report and its retry (the executor retries after
+// 5 s, heartbeats every 5 s) plus an outage of a second or two: a claim or an execution taken
+// back while its executor still runs is handed to another puller, and the agenda then runs
+// again (after a lapse, at least once is what a lease promises).
+class PostgresChaos {
+ public:
+  static constexpr size_t kPairs = 2;
+
+  explicit PostgresChaos(const std::filesystem::path& dir)
+      : dir_(dir),
+        journal_(dir / "journal"),
+        servers_(kPairs),
+        ports_(kPairs, "0"),
+        pullers_(kPairs) {
+    for (size_t i = 0; i < kPairs; ++i) {
+      const std::filesystem::path own = dir / ("puller-" + std::to_string(i));
+      std::filesystem::create_directories(own);
+      handlers_.push_back(WriteChaosHandler(own, journal_));
+      WriteRegistry(own / "registry.json", handlers_.back());
+    }
+  }
+  ~PostgresChaos() {
+    for (auto& puller : pullers_) puller.reset();
+    for (auto& server : servers_) server.reset();
+    PostgresTestCluster("stop", cluster_dir());
+  }
+  PostgresChaos(const PostgresChaos&) = delete;
+  PostgresChaos& operator=(const PostgresChaos&) = delete;
+
+  bool StartCluster() {
+    if (!PostgresTestCluster("start", cluster_dir(), "POSTGRES_SYNCHRONOUS_COMMIT=on")) {
+      return false;
+    }
+    uri_ = WaitForLine(cluster_dir() / "uri", seconds(5)).value_or("");
+    return !uri_.empty();
+  }
+  // Crashes PostgreSQL (immediate shutdown) and starts it again on its port.
+  bool RestartPostgres() { return PostgresTestCluster("restart", cluster_dir()); }
+
+  // Starts server `i` (again: on the port it had, where its puller looks for it); its URL.
+  std::string StartServer(size_t i) {
+    const std::filesystem::path ready = dir_ / ("ready-" + std::to_string(i));
+    const std::filesystem::path log = dir_ / ("server-" + std::to_string(i) + ".log");
+    std::filesystem::remove(ready);
+    servers_[i] =
+        std::make_unique<ChildProcess>(std::vector<std::string>{Pop(),
+                                                                "server",
+                                                                "--store",
+                                                                uri_,
+                                                                "--listen",
+                                                                "127.0.0.1:" + ports_[i],
+                                                                "--ready-file",
+                                                                ready.string(),
+                                                                "--bootstrap-token-file",
+                                                                (dir_ / "admin-token").string(),
+                                                                "--claim-lease-seconds",
+                                                                "10",
+                                                                "--reclaim-after-seconds",
+                                                                "15",
+                                                                "--reclaim-interval-seconds",
+                                                                "1",
+                                                                "--retry-backoff-seconds",
+                                                                "0",
+                                                                "--log-level",
+                                                                "warning"},
+                                       log);
+    std::string url = WaitForLine(ready, seconds(30)).value_or("");
+    EXPECT_FALSE(url.empty()) << ReadFile(log);
+    if (ports_[i] == "0") ports_[i] = url.substr(url.rfind(':') + 1);
+    urls_.resize(kPairs);
+    urls_[i] = url;
+    return url;
+  }
+  void KillServer(size_t i) { servers_[i]->Kill9(); }
+
+  void StartPuller(size_t i) {
+    pullers_[i] = std::make_unique<ChildProcess>(
+        std::vector<std::string>{
+            Pop(), "puller", "--server", urls_[i], "--token", token(), "--insight", "chaos",
+            "--registry", (handlers_[i].parent_path() / "registry.json").string(), "--puller-id",
+            "puller-" + std::to_string(i), "--log-level", "warning"},
+        dir_ / ("puller-" + std::to_string(i) + ".log"));
+  }
+  // SIGKILL; returns once it and every handler it started are gone (journalled).
+  void KillPuller(size_t i) {
+    const pid_t pid = pullers_[i]->pid();
+    pullers_[i]->Kill9();
+    EXPECT_TRUE(WaitUntilNoProcessMatches(handlers_[i].string(), seconds(10)));
+    AppendKilled(journal_, pid);
+  }
+  int StopPuller(size_t i) { return pullers_[i]->Terminate(); }
+  int StopServer(size_t i) { return servers_[i]->Terminate(); }
+
+  std::string token() const { return WaitForLine(dir_ / "admin-token", seconds(5)).value_or(""); }
+  const std::vector<std::string>& urls() const { return urls_; }
+  const std::filesystem::path& journal() const { return journal_; }
+  std::string Logs() const {
+    std::string logs;
+    for (size_t i = 0; i < kPairs; ++i) {
+      logs += ReadFile(dir_ / ("server-" + std::to_string(i) + ".log"));
+      logs += ReadFile(dir_ / ("puller-" + std::to_string(i) + ".log"));
+    }
+    return logs;
+  }
+
+ private:
+  std::filesystem::path cluster_dir() const { return dir_ / "cluster"; }
+
+  std::filesystem::path dir_;
+  std::filesystem::path journal_;
+  std::string uri_;
+  std::vector<std::filesystem::path> handlers_;
+  std::vector<std::unique_ptr<ChildProcess>> servers_;
+  std::vector<std::string> ports_;
+  std::vector<std::string> urls_;
+  std::vector<std::unique_ptr<ChildProcess>> pullers_;
+};
+
+// Under a stream of submissions taking turns between the two servers, each trial waits a random
+// moment, then kills a random server (restarted at once, on its port), kills a random puller
+// (restarted once its handlers are gone) or crashes PostgreSQL (started again at once). After
+// the last trial every acknowledged agenda is there and succeeds, and the journal shows no
+// operation completed twice by one executor and no agenda in two executors at once.
+TEST(PostgresChaosTest, ServersPullersAndPostgresKilledAtRandomMomentsLoseAndDoubleNothing) {
+  ChaosDir dir;
+  PostgresChaos chaos(dir.path());
+  ASSERT_TRUE(chaos.StartCluster()) << "the test's own PostgreSQL did not start";
+  for (size_t i = 0; i < PostgresChaos::kPairs; ++i) ASSERT_FALSE(chaos.StartServer(i).empty());
+  const std::string token = chaos.token();
+  ApiClient admin(chaos.urls()[0], token);
+  ASSERT_EQ(
+      admin.Call("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})").status,
+      200);
+  ASSERT_EQ(
+      admin
+          .Call("POST", "/insight",
+                R"({"id":"chaos","customerId":"ops","title":"chaos","resourcePoolId":"rp",)"
+                R"("queueName":"chaos","queueSize":20,"schedulingAlgorithm":"FirstInFirstOut",)"
+                R"("isGlobal":true,"mappers":{"operationType":["chaos","noop"]}})")
+          .status,
+      200);
+  ASSERT_EQ(admin
+                .Call("POST", "/customer",
+                      R"({"id":"acme","customerId":"acme","title":"acme","resourcePoolId":"rp"})")
+                .status,
+            200);
+  for (size_t i = 0; i < PostgresChaos::kPairs; ++i) chaos.StartPuller(i);
+
+  std::mt19937 random(Seed());
+  std::atomic<size_t> next{0};
+  std::vector<Acknowledged> acked;
+  std::mutex mu;
+  const size_t trials = Trials(20);
+  size_t kills[3] = {0, 0, 0};  // servers, pullers, PostgreSQL
+  const auto start = std::chrono::steady_clock::now();
+  {
+    // A few agendas per trial: one submission every 50 ms.
+    Submitter submitter(Submitter::Options{chaos.urls(), false, milliseconds(50)}, token, "acme",
+                        next, acked, mu);
+    for (size_t trial = 0; trial < trials; ++trial) {
+      std::this_thread::sleep_for(milliseconds(100 + random() % 400));
+      const size_t what = random() % 3;
+      const size_t which = random() % PostgresChaos::kPairs;
+      ++kills[what];
+      if (what == 0) {
+        chaos.KillServer(which);
+        ASSERT_FALSE(chaos.StartServer(which).empty());
+      } else if (what == 1) {
+        chaos.KillPuller(which);
+        chaos.StartPuller(which);
+      } else {
+        ASSERT_TRUE(chaos.RestartPostgres()) << "PostgreSQL did not start again";
+      }
+    }
+  }
+  std::printf(
+      "%zu trials in %.1f s: %zu servers, %zu pullers killed, %zu PostgreSQL crashes; "
+      "%zu agendas acknowledged\n",
+      trials, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+      kills[0], kills[1], kills[2], acked.size());
+  ASSERT_FALSE(acked.empty());
+  ApiClient reader(chaos.urls()[1], token);
+  const auto settling = std::chrono::steady_clock::now();
+  ExpectEveryAcknowledgedAgendaSucceeded(reader, acked, seconds(180));
+  std::printf("every acknowledged agenda finished %.1f s after the last trial\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - settling).count());
+  if (::testing::Test::HasFailure()) std::printf("%s\n", chaos.Logs().c_str());
+  // Each puller waits for its parked long poll as it stops: all four stop at once.
+  std::vector<std::future<int>> stops;
+  for (size_t i = 0; i < PostgresChaos::kPairs; ++i) {
+    stops.push_back(std::async(std::launch::async, [&chaos, i] { return chaos.StopPuller(i); }));
+    stops.push_back(std::async(std::launch::async, [&chaos, i] { return chaos.StopServer(i); }));
+  }
+  for (auto& stop : stops) EXPECT_EQ(stop.get(), 0);
+  ExpectJournalClean(chaos.journal());
 }
 
 }  // namespace

@@ -46,14 +46,6 @@ bool WaitForText(const std::filesystem::path& path, const std::string& text, sec
   return true;
 }
 
-// scripts/postgres-test-cluster.sh ACTION DIR; true when it succeeded.
-bool Cluster(const std::string& action, const std::filesystem::path& dir) {
-  const std::filesystem::path script = std::filesystem::path(POP_TEST_DATA_DIR) / ".." / ".." /
-                                       "scripts" / "postgres-test-cluster.sh";
-  const std::string command = "'" + script.string() + "' " + action + " '" + dir.string() + "'";
-  return std::system(command.c_str()) == 0;
-}
-
 size_t AgendaCount(const ApiResult& reply) {
   const Json* all = reply.body.is_object() ? reply.body.Find("all") : nullptr;
   return all != nullptr && all->is_array() ? all->AsArray().size() : 0;
@@ -72,13 +64,14 @@ std::string GetAgendaBody(const std::string& insight, int wait_seconds) {
 class PostgresOutageTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(Cluster("start", cluster_dir())) << "the test's own PostgreSQL did not start";
+    ASSERT_TRUE(PostgresTestCluster("start", cluster_dir()))
+        << "the test's own PostgreSQL did not start";
     uri_ = WaitForLine(cluster_dir() / "uri", seconds(5)).value_or("");
     ASSERT_FALSE(uri_.empty());
   }
   void TearDown() override {
     for (auto& server : servers_) server->Kill9();
-    EXPECT_TRUE(Cluster("stop", cluster_dir()));
+    EXPECT_TRUE(PostgresTestCluster("stop", cluster_dir()));
   }
 
   std::filesystem::path cluster_dir() const { return dir_.path() / "cluster"; }
@@ -155,7 +148,7 @@ TEST_F(PostgresOutageTest, RestartAnswers503ThenBothServersCarryOnWithNothingLos
     return std::make_pair(reply, std::chrono::duration<double>(Steady::now() - start).count());
   });
   std::this_thread::sleep_for(milliseconds(300));  // parked (polling is all a process test has)
-  ASSERT_TRUE(Cluster("halt", cluster_dir()));
+  ASSERT_TRUE(PostgresTestCluster("halt", cluster_dir()));
 
   // During the outage: 503 at once, on reads and writes, on both servers.
   const auto outage_start = Steady::now();
@@ -180,7 +173,7 @@ TEST_F(PostgresOutageTest, RestartAnswers503ThenBothServersCarryOnWithNothingLos
   EXPECT_TRUE(poll.status == 200 || poll.status == 503) << poll.status;
   EXPECT_EQ(AgendaCount(poll), 0u);
 
-  ASSERT_TRUE(Cluster("resume", cluster_dir()));
+  ASSERT_TRUE(PostgresTestCluster("resume", cluster_dir()));
   // Both servers serve again without being restarted (the first requests after the restart may
   // still meet a connection the server has not yet seen break).
   const auto back_start = Steady::now();

@@ -1,7 +1,11 @@
 // FakePoolClient: records what an executor reports; can be told to refuse reports (kConflict:
-// the claim is gone; kUnavailable: the server is down). Thread-safe.
+// the claim is gone; kUnavailable: the server is down). GetAgenda answers nothing at once,
+// unless HandOut was called: then each call takes the next queued answer, waiting for one until
+// Close(). Thread-safe.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -16,7 +20,33 @@ class FakePoolClient final : public PoolClient {
  public:
   Result<ClaimedWork> GetAgenda(const std::string&, int64_t, Duration,
                                 const std::string&) override {
-    return ClaimedWork{};
+    std::unique_lock<std::mutex> lock(mu_);
+    ++polls_;
+    cv_.notify_all();
+    if (!scripted_) return ClaimedWork{};
+    cv_.wait(lock, [&] { return closed_ || !handouts_.empty(); });
+    if (handouts_.empty()) return ClaimedWork{};
+    ClaimedWork work = std::move(handouts_.front());
+    handouts_.pop_front();
+    return work;
+  }
+  // Queues `work` as the answer of a coming GetAgenda; from now on GetAgenda waits for one.
+  void HandOut(ClaimedWork work) {
+    std::lock_guard<std::mutex> lock(mu_);
+    scripted_ = true;
+    handouts_.push_back(std::move(work));
+    cv_.notify_all();
+  }
+  // GetAgenda waits no more (answers nothing when nothing is queued).
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+  // Blocks until GetAgenda has been called `n` times.
+  void WaitForPolls(size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return polls_ >= n; });
   }
   Status UpdateAgendaProgress(const AgendaProgress& progress, const std::string& puller) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -81,6 +111,11 @@ class FakePoolClient final : public PoolClient {
   std::map<std::string, std::string> logs_;
   std::optional<std::string> updated_agenda_;
   std::vector<Operation> generated_;
+  std::condition_variable cv_;
+  std::deque<ClaimedWork> handouts_;
+  bool scripted_ = false;
+  bool closed_ = false;
+  size_t polls_ = 0;
   int refuse_next_ = 0;
   ErrorCode refusal_ = ErrorCode::kUnavailable;
 };

@@ -256,6 +256,22 @@ TEST_F(ExecutorTest, FailedReportsAreRetriedUntilTheFinalStateIsDelivered) {
   EXPECT_EQ(client_.LatestOperations().size(), 2u);  // nothing lost while the server was down
 }
 
+TEST(ReportRetryDelayTest, HalfASecondAfterAFailedReportDoublingToFiveSeconds) {
+  const ExecutorOptions options;
+  EXPECT_EQ(ReportRetryDelay(options, 1).millis(), 500);
+  EXPECT_EQ(ReportRetryDelay(options, 2).millis(), 1000);
+  EXPECT_EQ(ReportRetryDelay(options, 3).millis(), 2000);
+  EXPECT_EQ(ReportRetryDelay(options, 4).millis(), 4000);
+  EXPECT_EQ(ReportRetryDelay(options, 5).millis(), 5000);
+  EXPECT_EQ(ReportRetryDelay(options, 100).millis(), 5000);
+  // The final report's tries (the first and 7 retries) outlast an outage of 20 s.
+  int64_t span = 0;
+  for (int failures = 1; failures < options.final_report_attempts; ++failures) {
+    span += ReportRetryDelay(options, failures).millis();
+  }
+  EXPECT_EQ(span, 22500);
+}
+
 TEST_F(ExecutorTest, GeneratorPersistsAndRunsTheOperationsItAdds) {
   ExecutionResult result = Run(R"({"id":"A","progressId":"P","operations":[
     {"name":"list","type":"noop","payload":{"operations":[{"name":"x","type":"noop","payload":1},
