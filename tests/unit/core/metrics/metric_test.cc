@@ -34,7 +34,7 @@ TEST(MetricNamesTest, GraphitePathSanitisesEachSegment) {
 TEST(MetricNamesTest, EveryCatalogueCounterEndsInTotalAndEveryHistogramInSeconds) {
   for (const MetricDef* def :
        {&kAgendaDuration, &kOperations, &kOperationDuration, &kSubmitToClaim, &kClaimToComplete,
-        &kQueueDepth, &kOldestWait, &kStoreCommit, &kHttpRequests, &kHttpDuration, &kPullerPoll,
+        &kQueueDepth, &kOldestWait, &kPausedAgendas, &kInsightPaused, &kStoreCommit, &kHttpRequests, &kHttpDuration, &kPullerPoll,
         &kPullerFailures, &kGraphiteDropped, &kGraphiteSent, &kSeriesDropped}) {
     const std::string name(def->name);
     if (def->type == MetricType::kCounter) {
