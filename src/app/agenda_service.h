@@ -54,8 +54,7 @@ class AgendaService {
   [[nodiscard]] Result<PauseResult> Pause(const PauseRequest& request, const RequestContext& ctx) {
     return pause_agenda_.Pause(request, ctx);
   }
-  [[nodiscard]] Result<PauseResult> Resume(const PauseRequest& request,
-                                           const RequestContext& ctx) {
+  [[nodiscard]] Result<PauseResult> Resume(const PauseRequest& request, const RequestContext& ctx) {
     return pause_agenda_.Resume(request, ctx);
   }
 

@@ -218,7 +218,8 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
     StoreLogs(logs);
     logs.clear();
   }
-  Result<ProgressReportAnswer> answer = deps_.client.UpdateAgendaProgress(report, options_.puller_id);
+  Result<ProgressReportAnswer> answer =
+      deps_.client.UpdateAgendaProgress(report, options_.puller_id);
   const Status sent = answer.status();
   if (sent.ok() && !logs.empty()) StoreLogs(logs);
 
@@ -386,8 +387,8 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
       std::unique_lock<std::mutex> lock(run.mu);
       // A pause or resume wakes it too: a resume starts the ready operations at once.
       auto woken = [&] {
-        return !run.completions.empty() ||
-               ((run.claim_lost || run.cancelled) && !stop_starting) || run.paused != paused;
+        return !run.completions.empty() || ((run.claim_lost || run.cancelled) && !stop_starting) ||
+               run.paused != paused;
       };
       while (!woken()) {
         if (reporter.joinable()) {

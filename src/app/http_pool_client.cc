@@ -84,7 +84,8 @@ Result<ProgressReportAnswer> HttpPoolClient::UpdateAgendaProgress(const AgendaPr
   JsonObject body;
   body.Set("agendaProgress", Encode(progress));
   body.Set("pullerId", Json(puller_id));
-  POP_ASSIGN_OR_RETURN(Json answer, Post("updateAgendaProgress", Json(std::move(body)), Duration()));
+  POP_ASSIGN_OR_RETURN(Json answer,
+                       Post("updateAgendaProgress", Json(std::move(body)), Duration()));
   ProgressReportAnswer report;
   // A server without pause (older) says nothing: not paused.
   const Json* paused = answer.is_object() ? answer.Find("paused") : nullptr;

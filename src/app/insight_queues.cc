@@ -204,9 +204,13 @@ void InsightQueues::RefillLocked(Queue& queue) {
     for (sched::Candidate& candidate : batch) {
       auto located = located_.find(candidate.agenda_id);
       if (located == located_.end()) continue;  // not reachable: waiting agendas are located
-      Entry entry{located->second.ready_id, std::move(candidate.agenda_id),
-                  std::move(candidate.customer_id), candidate.added,
-                  candidate.priority, candidate.sequence, std::nullopt};
+      Entry entry{located->second.ready_id,
+                  std::move(candidate.agenda_id),
+                  std::move(candidate.customer_id),
+                  candidate.added,
+                  candidate.priority,
+                  candidate.sequence,
+                  std::nullopt};
       if (AgendaPausedLocked(entry.agenda_id)) {
         std::string agenda_id = entry.agenda_id;
         queue.paused.insert_or_assign(std::move(agenda_id), std::move(entry));
@@ -400,8 +404,9 @@ std::vector<metrics::GaugeReading> InsightQueues::QueueGauges() const {
     readings.push_back({&metrics::kOldestWait, {insight_id, title}, waited});
     readings.push_back(
         {&metrics::kPausedAgendas, {insight_id, title}, static_cast<double>(queue.paused.size())});
-    readings.push_back(
-        {&metrics::kInsightPaused, {insight_id, title}, InsightPausedLocked(insight_id) ? 1.0 : 0.0});
+    readings.push_back({&metrics::kInsightPaused,
+                        {insight_id, title},
+                        InsightPausedLocked(insight_id) ? 1.0 : 0.0});
   }
   return readings;
 }
@@ -451,10 +456,11 @@ std::optional<QueueExplanation> InsightQueues::Explain(const std::string& agenda
       out.lease_until = lease->second.until;
       out.reason = "paused after " + lease->second.claimer +
                    " claimed it: its executor starts no new operation until it is resumed"
-                   " (pop agenda resume " + agenda_id + ")";
-    } else {
-      out.reason = "paused: it is not claimed until it is resumed (pop agenda resume " +
+                   " (pop agenda resume " +
                    agenda_id + ")";
+    } else {
+      out.reason =
+          "paused: it is not claimed until it is resumed (pop agenda resume " + agenda_id + ")";
     }
     return out;
   }
@@ -466,7 +472,8 @@ std::optional<QueueExplanation> InsightQueues::Explain(const std::string& agenda
     out.insight_paused = true;
     out.reason = "insight " + insight_id +
                  " is paused: nothing is claimed from it until it is resumed (pop insight "
-                 "resume " + insight_id + ")";
+                 "resume " +
+                 insight_id + ")";
     return out;
   }
   if (auto delayed = queue.delayed.find(agenda_id); delayed != queue.delayed.end()) {

@@ -107,8 +107,7 @@ void InsightQueues::CommitClaims(ClaimBatch batch) {
               ApplyPauseLocked(PauseTarget::kAgenda, entry.agenda_id, attempt.agenda_paused, now);
             }
             if (attempt.insight_paused) {
-              ApplyPauseLocked(PauseTarget::kInsight, item.insight_id, attempt.insight_paused,
-                               now);
+              ApplyPauseLocked(PauseTarget::kInsight, item.insight_id, attempt.insight_paused, now);
             }
             std::string agenda_id = entry.agenda_id;
             if (attempt.agenda_paused) {

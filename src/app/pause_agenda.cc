@@ -65,9 +65,9 @@ Result<PauseResult> PauseAgenda::Set(const PauseRequest& request, const RequestC
     }
     result.running = result.progress.processing_state == ProcessingState::kExecuting;
     for (const ReadyAgenda& entry : ready) result.running |= entry.claimed_by.has_value();
-    POP_ASSIGN_OR_RETURN(result.changed, tx.SetPaused(PauseTarget::kAgenda, agenda_id,
-                                                      pause ? std::optional<Timestamp>(now)
-                                                            : std::nullopt));
+    POP_ASSIGN_OR_RETURN(result.changed,
+                         tx.SetPaused(PauseTarget::kAgenda, agenda_id,
+                                      pause ? std::optional<Timestamp>(now) : std::nullopt));
     result.paused = pause;
     if (pause) result.paused_at = since.value_or(now);
     return Status::Ok();

@@ -47,9 +47,9 @@ Result<PauseInsightResult> PauseInsight::Set(const PauseInsightRequest& request,
     }
     POP_ASSIGN_OR_RETURN(std::optional<Timestamp> since,
                          tx.PausedSince(PauseTarget::kInsight, insight_id));
-    POP_ASSIGN_OR_RETURN(result.changed, tx.SetPaused(PauseTarget::kInsight, insight_id,
-                                                      pause ? std::optional<Timestamp>(now)
-                                                            : std::nullopt));
+    POP_ASSIGN_OR_RETURN(result.changed,
+                         tx.SetPaused(PauseTarget::kInsight, insight_id,
+                                      pause ? std::optional<Timestamp>(now) : std::nullopt));
     result.paused = pause;
     if (pause) result.paused_at = since.value_or(now);
     return Status::Ok();

@@ -60,8 +60,9 @@ QueueExplanation TenantView(QueueExplanation full) {
       if (out.insight_paused) {
         out.reason = insight + " is paused: nothing is claimed from it until it is resumed";
       } else if (full.claimed_by) {
-        out.reason = "paused after a puller claimed it: its executor starts no new operation "
-                     "until it is resumed";
+        out.reason =
+            "paused after a puller claimed it: its executor starts no new operation "
+            "until it is resumed";
       } else {
         out.reason = "paused: it is not claimed until it is resumed";
       }

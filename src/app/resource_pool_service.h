@@ -72,9 +72,8 @@ class ResourcePoolService {
   // `puller_id` is given, when another puller holds its claim: the reporting executor must stop.
   // The answer says whether the agenda is paused (its executor starts nothing new meanwhile).
   [[nodiscard]] Result<ProgressReportAnswer> UpdateAgendaProgress(
-      const std::optional<AgendaProgress>& progress,
-                                            const std::optional<std::string>& puller_id,
-                                            const RequestContext& ctx);
+      const std::optional<AgendaProgress>& progress, const std::optional<std::string>& puller_id,
+      const RequestContext& ctx);
 
   [[nodiscard]] Result<Agenda> UpdateAgenda(const UpdateAgendaRequest& request,
                                             const RequestContext& ctx);

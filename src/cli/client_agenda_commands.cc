@@ -1,6 +1,6 @@
 // `pop agenda submit|watch|rerun|cancel` (they start, follow or stop a run) and the registration
-// of every `agenda` subcommand (pause and resume are in client_pause_commands.cc). The read-only views (get, list, why) are in
-// client_agenda_views.cc.
+// of every `agenda` subcommand (pause and resume are in client_pause_commands.cc). The read-only
+// views (get, list, why) are in client_agenda_views.cc.
 #include "cli/client_agenda_commands.h"
 
 #include <CLI/CLI.hpp>

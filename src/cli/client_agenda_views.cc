@@ -137,8 +137,8 @@ std::string DescribeAgenda(const Json& agenda, const Json* progress) {
   return text;
 }
 
-// "Paused: since ... (pop agenda resume ID)" when the agenda is paused, from its `why` (the pause is
-// not part of the agenda or its progress); empty otherwise, or when the server cannot say.
+// "Paused: since ... (pop agenda resume ID)" when the agenda is paused, from its `why` (the pause
+// is not part of the agenda or its progress); empty otherwise, or when the server cannot say.
 std::string PausedLine(ApiClient& client, const std::string& agenda_id) {
   auto why = client.Call("GET", "/agenda/" + UrlEncode(agenda_id) + "/why");
   if (!why.ok() || !why->is_object()) return "";

@@ -37,8 +37,8 @@ class PoolClient {
                                                       const std::string& puller_id) = 0;
 
   // kConflict: the claim is no longer this puller's; the execution must stop.
-  [[nodiscard]] virtual Result<ProgressReportAnswer> UpdateAgendaProgress(const AgendaProgress& progress,
-                                                    const std::string& puller_id) = 0;
+  [[nodiscard]] virtual Result<ProgressReportAnswer> UpdateAgendaProgress(
+      const AgendaProgress& progress, const std::string& puller_id) = 0;
 
   // Appends generated operations (and params) to an agenda (spec §10.3).
   [[nodiscard]] virtual Status UpdateAgenda(const std::string& agenda_id,

@@ -163,10 +163,9 @@ Result<std::optional<Timestamp>> Session::PausedSince(PauseTarget target, std::s
 }
 
 Result<std::vector<PausedTarget>> Session::ListPaused() {
-  POP_ASSIGN_OR_RETURN(
-      Rows rows, connection_.Execute("SELECT target, id, since FROM paused"
-                                     " ORDER BY since, target, id",
-                                     {}));
+  POP_ASSIGN_OR_RETURN(Rows rows, connection_.Execute("SELECT target, id, since FROM paused"
+                                                      " ORDER BY since, target, id",
+                                                      {}));
   std::vector<PausedTarget> paused;
   for (int row = 0; row < rows.size(); ++row) {
     PausedTarget item;

@@ -181,9 +181,8 @@ Result<std::vector<PausedTarget>> Session::ListPaused() {
     POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
     if (!has_row) return paused;
     PausedTarget item;
-    item.target =
-        statement.ColumnText(0) == std::string_view("insight") ? PauseTarget::kInsight
-                                                                : PauseTarget::kAgenda;
+    item.target = statement.ColumnText(0) == std::string_view("insight") ? PauseTarget::kInsight
+                                                                         : PauseTarget::kAgenda;
     item.id = std::string(statement.ColumnText(1));
     item.since = Timestamp::FromMillis(statement.ColumnInt(2));
     paused.push_back(std::move(item));

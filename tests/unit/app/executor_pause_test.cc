@@ -77,9 +77,9 @@ TEST_F(ExecutorPauseTest, APausedRunLetsTheRunningOperationFinishAndStartsTheNex
   scripted_.WaitForRunning(1);
 
   EXPECT_FALSE(running.SetPaused("B", true));  // not running here
-  client_.AnswerPaused(true);                   // the server knows first, as after a pause
+  client_.AnswerPaused(true);                  // the server knows first, as after a pause
   ASSERT_TRUE(running.SetPaused("A", true));
-  scripted_.Release();         // "held" finishes while paused
+  scripted_.Release();  // "held" finishes while paused
   SpinUntil([&] { return LatestState("held") == "succeeded"; });
   // Heartbeats go on (the claim stays alive) and "next" does not start.
   const size_t reports = client_.reports().size();
