@@ -34,8 +34,9 @@ class DiscardingPoolClient final : public pop::PoolClient {
                                           const std::string&) override {
     return pop::ClaimedWork{};
   }
-  pop::Status UpdateAgendaProgress(const pop::AgendaProgress&, const std::string&) override {
-    return pop::Status::Ok();
+  pop::Result<pop::ProgressReportAnswer> UpdateAgendaProgress(const pop::AgendaProgress&,
+                                                              const std::string&) override {
+    return pop::ProgressReportAnswer{};
   }
   pop::Status UpdateAgenda(const std::string&, const std::vector<pop::Operation>&,
                            const std::optional<pop::ParamsMap>&) override {

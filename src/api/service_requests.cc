@@ -128,6 +128,24 @@ Result<app::CancelRequest> ParseCancelRequest(const Json& body) {
   return request;
 }
 
+Result<app::PauseRequest> ParsePauseRequest(const Json& body) {
+  app::PauseRequest request;
+  request.has_body = !body.is_null();
+  if (request.has_body) {
+    POP_ASSIGN_OR_RETURN(request.agenda_id, StringField(body, "agendaId"));
+  }
+  return request;
+}
+
+Result<app::PauseInsightRequest> ParsePauseInsightRequest(const Json& body) {
+  app::PauseInsightRequest request;
+  request.has_body = !body.is_null();
+  if (request.has_body) {
+    POP_ASSIGN_OR_RETURN(request.insight_id, StringField(body, "insightId"));
+  }
+  return request;
+}
+
 Result<std::optional<std::string>> ParseProgressSummaryRequest(const Json& body) {
   if (body.is_null()) return std::optional<std::string>();
   return StringField(body, "linkId");

@@ -12,6 +12,8 @@
 
 #include "app/agenda_service.h"
 #include "app/cancel_agenda.h"
+#include "app/pause_agenda.h"
+#include "app/pause_insight.h"
 #include "app/resource_pool_service.h"
 #include "core/base/result.h"
 #include "core/json/json.h"
@@ -28,6 +30,10 @@ namespace pop::api {
 [[nodiscard]] Result<app::RunTemplateRequest> ParseRunTemplateRequest(const Json& body);
 [[nodiscard]] Result<app::RerunRequest> ParseRerunRequest(const Json& body);
 [[nodiscard]] Result<app::CancelRequest> ParseCancelRequest(const Json& body);
+// agenda/service/pause and resume: {"agendaId": ...}, as cancel.
+[[nodiscard]] Result<app::PauseRequest> ParsePauseRequest(const Json& body);
+// insight/service/pause and resume: {"insightId": ...}.
+[[nodiscard]] Result<app::PauseInsightRequest> ParsePauseInsightRequest(const Json& body);
 // progress/agenda/service: the linkId, if any.
 [[nodiscard]] Result<std::optional<std::string>> ParseProgressSummaryRequest(const Json& body);
 [[nodiscard]] Result<app::GetAgendaRequest> ParseGetAgendaRequest(const Json& body);

@@ -31,6 +31,8 @@ const char* StateName(app::QueueExplanation::State state) {
       return "CLAIMED";
     case app::QueueExplanation::State::kDelayed:
       return "DELAYED";
+    case app::QueueExplanation::State::kPaused:
+      return "PAUSED";
   }
   return "WAITING";
 }
@@ -54,6 +56,10 @@ const std::vector<std::pair<std::string, ServiceRoute>>& ServiceRouteTable() {
       {"/agenda/service/run", ServiceRoute::kRunTemplate},
       {"/agenda/service/rerun", ServiceRoute::kRerun},
       {"/agenda/service/cancel", ServiceRoute::kCancel},
+      {"/agenda/service/pause", ServiceRoute::kPause},
+      {"/agenda/service/resume", ServiceRoute::kResume},
+      {"/insight/service/pause", ServiceRoute::kPauseInsight},
+      {"/insight/service/resume", ServiceRoute::kResumeInsight},
       {"/progress/agenda/service", ServiceRoute::kProgressSummary},
       {"/resourcepool/service/getAgenda", ServiceRoute::kGetAgenda},
       {"/resourcepool/service/createAgenda", ServiceRoute::kCreateAgenda},
@@ -104,6 +110,14 @@ void ServiceRoutes::Handle(ServiceRoute route, const HttpRequest& request,
       return respond(Rerun(body, ctx));
     case ServiceRoute::kCancel:
       return respond(Cancel(body, ctx));
+    case ServiceRoute::kPause:
+      return respond(PauseOrResume(body, ctx, true));
+    case ServiceRoute::kResume:
+      return respond(PauseOrResume(body, ctx, false));
+    case ServiceRoute::kPauseInsight:
+      return respond(PauseOrResumeInsight(body, ctx, true));
+    case ServiceRoute::kResumeInsight:
+      return respond(PauseOrResumeInsight(body, ctx, false));
     case ServiceRoute::kProgressSummary:
       return respond(ProgressSummary(body, ctx));
     case ServiceRoute::kGetAgenda:
@@ -168,6 +182,68 @@ HttpResponse ServiceRoutes::Cancel(const Json& body, const app::RequestContext& 
   return ServiceResponse(std::move(fields), IdsOf(ctx));
 }
 
+// The answer of agenda/service/pause and resume (docs/api.md): 200 whether or not this call
+// changed anything (`changed` says; pausing twice answers changed false), the state now
+// (`paused`, `pausedTime`), whether an executor holds it (`running`: its operations that run go
+// on), and its progress without operationProgress.
+HttpResponse ServiceRoutes::PauseOrResume(const Json& body, const app::RequestContext& ctx,
+                                          bool pause) {
+  Result<app::PauseRequest> parsed = ParsePauseRequest(body);
+  if (!parsed.ok()) return ServiceErrorResponse(parsed.error(), IdsOf(ctx));
+  const app::PauseRequest& request = *parsed;
+  auto result = pause ? agendas_.Pause(request, ctx) : agendas_.Resume(request, ctx);
+  if (!result.ok()) return ServiceErrorResponse(result.error(), IdsOf(ctx));
+  const std::string& id = *request.agenda_id;
+  std::string message;
+  if (pause) {
+    message = result->changed ? "Agenda " + id + " paused" +
+                                    (result->running ? "; its running operations go on and no "
+                                                       "new one starts until it is resumed"
+                                                     : "; it is not claimed until it is resumed")
+                              : "Agenda " + id + " was paused already; nothing was changed";
+  } else {
+    message = result->changed ? "Agenda " + id + " resumed"
+                              : "Agenda " + id + " was not paused; nothing was changed";
+  }
+  JsonObject fields;
+  fields.Set("agendaId", Json(id));
+  fields.Set("paused", Json(result->paused));
+  fields.Set("changed", Json(result->changed));
+  if (result->paused_at) fields.Set("pausedTime", Json(result->paused_at->millis()));
+  fields.Set("running", Json(result->running));
+  fields.Set("message", Json(message));
+  fields.Set("agendaProgress", Encode(result->progress));
+  return ServiceResponse(std::move(fields), IdsOf(ctx));
+}
+
+HttpResponse ServiceRoutes::PauseOrResumeInsight(const Json& body, const app::RequestContext& ctx,
+                                                 bool pause) {
+  Result<app::PauseInsightRequest> parsed = ParsePauseInsightRequest(body);
+  if (!parsed.ok()) return ServiceErrorResponse(parsed.error(), IdsOf(ctx));
+  const app::PauseInsightRequest& request = *parsed;
+  auto result =
+      pause ? pools_.PauseInsightQueue(request, ctx) : pools_.ResumeInsightQueue(request, ctx);
+  if (!result.ok()) return ServiceErrorResponse(result.error(), IdsOf(ctx));
+  const std::string& id = *request.insight_id;
+  std::string message;
+  if (pause) {
+    message = result->changed ? "Insight " + id +
+                                    " paused; nothing is claimed from it until it is resumed "
+                                    "(claimed and running agendas go on)"
+                              : "Insight " + id + " was paused already; nothing was changed";
+  } else {
+    message = result->changed ? "Insight " + id + " resumed"
+                              : "Insight " + id + " was not paused; nothing was changed";
+  }
+  JsonObject fields;
+  fields.Set("insightId", Json(id));
+  fields.Set("paused", Json(result->paused));
+  fields.Set("changed", Json(result->changed));
+  if (result->paused_at) fields.Set("pausedTime", Json(result->paused_at->millis()));
+  fields.Set("message", Json(message));
+  return ServiceResponse(std::move(fields), IdsOf(ctx));
+}
+
 HttpResponse ServiceRoutes::ProgressSummary(const Json& body, const app::RequestContext& ctx) {
   Result<std::optional<std::string>> link_id = ParseProgressSummaryRequest(body);
   if (!link_id.ok()) return ServiceErrorResponse(link_id.error(), IdsOf(ctx));
@@ -218,9 +294,12 @@ HttpResponse ServiceRoutes::UpdateAgendaProgress(const Json& body, const app::Re
   Result<UpdateAgendaProgressRequest> request =
       ParseUpdateAgendaProgressRequest(body, body_options_);
   if (!request.ok()) return ServiceErrorResponse(request.error(), IdsOf(ctx));
-  Status status = pools_.UpdateAgendaProgress(request->progress, request->puller_id, ctx);
-  if (!status.ok()) return ServiceErrorResponse(status.error(), IdsOf(ctx));
-  return ServiceResponse({}, IdsOf(ctx));
+  auto answer = pools_.UpdateAgendaProgress(request->progress, request->puller_id, ctx);
+  if (!answer.ok()) return ServiceErrorResponse(answer.error(), IdsOf(ctx));
+  // Not in the spec: true while the agenda is paused (the executor starts nothing new).
+  JsonObject fields;
+  fields.Set("paused", Json(answer->paused));
+  return ServiceResponse(std::move(fields), IdsOf(ctx));
 }
 
 HttpResponse ServiceRoutes::UpdateAgenda(const Json& body, const app::RequestContext& ctx) {
@@ -303,10 +382,16 @@ HttpResponse ServiceRoutes::Why(const std::string& agenda_id, const app::Request
       fields.Set("position", Json(static_cast<int64_t>(place->position)));
       fields.Set("queued", Json(static_cast<int64_t>(place->queued)));
       fields.Set("waiting", Json(static_cast<int64_t>(place->waiting)));
+      fields.Set("pausedAgendas", Json(static_cast<int64_t>(place->paused)));
     }
     if (place->claimed_by) fields.Set("claimedBy", Json(*place->claimed_by));
     if (place->lease_until) fields.Set("leaseUntil", Json(place->lease_until->millis()));
     if (place->not_before) fields.Set("notBefore", Json(place->not_before->millis()));
+    if (place->paused_at) {
+      fields.Set("paused", Json(true));
+      fields.Set("pausedTime", Json(place->paused_at->millis()));
+      if (place->insight_paused) fields.Set("insightPaused", Json(true));
+    }
     fields.Set("pullers", Json(PullerActivityName(place->pullers)));
     if (place->last_poll) fields.Set("lastPollTime", Json(place->last_poll->millis()));
     if (place->last_poller) fields.Set("lastPolledBy", Json(*place->last_poller));
@@ -327,12 +412,23 @@ HttpResponse ServiceRoutes::Why(const std::string& agenda_id, const app::Request
     message = stored.processing_state_message;
   }
   const bool do_not_run = agenda.params && agenda.params->Find("doNotRun") != nullptr;
+  // Paused (a pause outlives the run it was made in: a rerun is queued paused).
+  const std::optional<Timestamp> paused_at = queues_.AgendaPausedAt(agenda_id);
+  if (paused_at) {
+    fields.Set("paused", Json(true));
+    fields.Set("pausedTime", Json(paused_at->millis()));
+  }
   if (state == ProcessingState::kComplete && message == kMessageCancelled) {
     fields.Set("state", Json("COMPLETE"));
     fields.Set("reason", Json("it was cancelled; rerun it to run it again"));
   } else if (state == ProcessingState::kComplete) {
     fields.Set("state", Json("COMPLETE"));
     fields.Set("reason", Json("it has finished; rerun it to run it again"));
+  } else if (state == ProcessingState::kExecuting && paused_at) {
+    fields.Set("state", Json("PAUSED"));
+    fields.Set("reason", Json("paused while an executor runs it: its running operations go on and "
+                              "no new one starts until it is resumed (pop agenda resume " +
+                              agenda_id + ")"));
   } else if (state == ProcessingState::kExecuting) {
     fields.Set("state", Json("RUNNING"));
     fields.Set("reason", Json("an executor is running it"));

@@ -1,5 +1,5 @@
-// ServiceRoutes: the service endpoints of spec §8-§10 (POST only), agenda/service/cancel, and
-// GET /agenda/{id}/why.
+// ServiceRoutes: the service endpoints of spec §8-§10 (POST only), agenda/service/cancel, pause
+// and resume, insight/service/pause and resume, and GET /agenda/{id}/why.
 // Bodies are parsed here (named-field errors), use cases run in app/, and answers use the
 // envelopes of api/envelope.h. getAgenda answers asynchronously (long poll). Thread-safe.
 #pragma once
@@ -25,6 +25,10 @@ enum class ServiceRoute {
   kRunTemplate,
   kRerun,
   kCancel,
+  kPause,
+  kResume,
+  kPauseInsight,
+  kResumeInsight,
   kProgressSummary,
   kGetAgenda,
   kCreateAgenda,
@@ -62,6 +66,8 @@ class ServiceRoutes {
   HttpResponse RunTemplate(const Json& body, const app::RequestContext& ctx);
   HttpResponse Rerun(const Json& body, const app::RequestContext& ctx);
   HttpResponse Cancel(const Json& body, const app::RequestContext& ctx);
+  HttpResponse PauseOrResume(const Json& body, const app::RequestContext& ctx, bool pause);
+  HttpResponse PauseOrResumeInsight(const Json& body, const app::RequestContext& ctx, bool pause);
   HttpResponse ProgressSummary(const Json& body, const app::RequestContext& ctx);
   void GetAgenda(const Json& body, const app::RequestContext& ctx, Responder respond);
   HttpResponse CreateAgenda(const Json& body, const app::RequestContext& ctx);

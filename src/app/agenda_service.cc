@@ -41,7 +41,8 @@ AgendaService::AgendaService(Services services, ChangeFeed& changes, RunningAgen
     : services_(services),
       changes_(changes),
       submit_agenda_(services, changes),
-      cancel_agenda_(services, changes, running) {}
+      cancel_agenda_(services, changes, running),
+      pause_agenda_(services, changes, running) {}
 
 Result<Agenda> AgendaService::RunTemplate(const RunTemplateRequest& request,
                                           const RequestContext& ctx) {

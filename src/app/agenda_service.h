@@ -1,7 +1,7 @@
 // AgendaService: the agenda service routes of spec §8: `run` (instantiate a template with a
 // payload and submit the result) and `rerun` (reset an agenda's progress from the point of
-// failure and schedule it again), plus `cancel` (app/cancel_agenda.h; not in the spec). Each is
-// one store transaction. Thread-safe.
+// failure and schedule it again), plus `cancel`, `pause` and `resume` (app/cancel_agenda.h,
+// app/pause_agenda.h; not in the spec). Each is one store transaction. Thread-safe.
 #pragma once
 
 #include <optional>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/cancel_agenda.h"
+#include "app/pause_agenda.h"
 #include "app/request_context.h"
 #include "app/services.h"
 #include "app/submit_agenda.h"
@@ -49,11 +50,20 @@ class AgendaService {
     return cancel_agenda_.Run(request, ctx);
   }
 
+  // See PauseAgenda.
+  [[nodiscard]] Result<PauseResult> Pause(const PauseRequest& request, const RequestContext& ctx) {
+    return pause_agenda_.Pause(request, ctx);
+  }
+  [[nodiscard]] Result<PauseResult> Resume(const PauseRequest& request, const RequestContext& ctx) {
+    return pause_agenda_.Resume(request, ctx);
+  }
+
  private:
   Services services_;
   ChangeFeed& changes_;
   SubmitAgenda submit_agenda_;
   CancelAgenda cancel_agenda_;
+  PauseAgenda pause_agenda_;
 };
 
 }  // namespace pop::app

@@ -17,15 +17,15 @@ Result<ClaimedWork> AgentLiveness::GetAgenda(const std::string& insight_id, int6
   return work;
 }
 
-Status AgentLiveness::UpdateAgendaProgress(const AgendaProgress& progress,
-                                           const std::string& puller_id) {
-  Status status = inner_.UpdateAgendaProgress(progress, puller_id);
+Result<ProgressReportAnswer> AgentLiveness::UpdateAgendaProgress(const AgendaProgress& progress,
+                                                                 const std::string& puller_id) {
+  Result<ProgressReportAnswer> answer = inner_.UpdateAgendaProgress(progress, puller_id);
   // A refused report (kConflict: the claim is gone) still shows the server answering.
-  if (status.ok() || status.code() == ErrorCode::kConflict) {
+  if (answer.ok() || answer.error().code == ErrorCode::kConflict) {
     MutexLock lock(mu_);
     last_report_ = clock_.Now();
   }
-  return status;
+  return answer;
 }
 
 Status AgentLiveness::UpdateAgenda(const std::string& agenda_id,

@@ -29,8 +29,8 @@ class AgentLiveness final : public PoolClient {
 
   Result<ClaimedWork> GetAgenda(const std::string& insight_id, int64_t count, Duration wait,
                                 const std::string& puller_id) override;
-  Status UpdateAgendaProgress(const AgendaProgress& progress,
-                              const std::string& puller_id) override;
+  Result<ProgressReportAnswer> UpdateAgendaProgress(const AgendaProgress& progress,
+                                                    const std::string& puller_id) override;
   Status UpdateAgenda(const std::string& agenda_id, const std::vector<Operation>& operations,
                       const std::optional<ParamsMap>& params) override;
   Status AppendOperationLogs(const std::map<std::string, std::string>& chunks) override;

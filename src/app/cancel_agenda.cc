@@ -61,6 +61,9 @@ Result<CancelResult> CancelAgenda::Run(const CancelRequest& request, const Reque
     result.was_running = progress.processing_state == ProcessingState::kExecuting;
     for (const ReadyAgenda& entry : ready) result.was_running |= entry.claimed_by.has_value();
     POP_RETURN_IF_ERROR(tx.DeleteReadyAgendasOf(agenda_id).status());
+    // A cancel ends a pause too: a rerun of the cancelled agenda runs.
+    POP_ASSIGN_OR_RETURN(result.was_paused,
+                         tx.SetPaused(PauseTarget::kAgenda, agenda_id, std::nullopt));
     AgendaProgress patch;
     patch.processing_state = ProcessingState::kComplete;
     patch.processing_state_message = kMessageCancelled;
@@ -79,6 +82,9 @@ Result<CancelResult> CancelAgenda::Run(const CancelRequest& request, const Reque
   if (result.cancelled) {
     // Out of the scheduler's policy, queue, claims or delayed set, as a deleted agenda leaves it.
     changes_.Publish(Change::AgendaDeleted(agenda_id));
+    if (result.was_paused) {
+      changes_.Publish(Change::PauseChanged(PauseTarget::kAgenda, agenda_id, std::nullopt));
+    }
     if (running_ != nullptr) running_->Cancel(agenda_id);
   }
   return result;

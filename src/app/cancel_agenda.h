@@ -3,7 +3,7 @@
 // COMPLETE/"cancelled" (operations that had not finished likewise); then it leaves the scheduler's
 // memory, and an executor of this process running it is cancelled at once. An executor elsewhere
 // learns it from the 409 answer to its next report (ResourcePoolService::UpdateAgendaProgress).
-// The automatic retry never runs a cancelled Agenda; an explicit rerun does.
+// The automatic retry never runs a cancelled Agenda; an explicit rerun does. A pause ends with it.
 // Design: docs/design/executor.md ("Cancel"). Thread-safe.
 #pragma once
 
@@ -28,6 +28,8 @@ struct CancelResult {
   bool cancelled = false;
   // It was claimed by a puller or executing when it was cancelled.
   bool was_running = false;
+  // It was paused: the cancel ended the pause too.
+  bool was_paused = false;
   // The progress as stored after the call, with its operationProgress.
   AgendaProgress progress;
 };

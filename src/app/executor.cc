@@ -84,6 +84,7 @@ class Executor::Execution {
   bool reporter_done = false;
   bool claim_lost = false;
   bool cancelled = false;
+  bool paused = false;  // as the last SetPaused or report answer said
 
   // Starts `op` on the worker pool, or runs it here when its launcher says it is instant.
   void Dispatch(ReadyOperation op, Launcher* launcher) {
@@ -223,11 +224,20 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
     StoreLogs(logs);
     logs.clear();
   }
-  Status sent = deps_.client.UpdateAgendaProgress(report, options_.puller_id);
+  Result<ProgressReportAnswer> answer =
+      deps_.client.UpdateAgendaProgress(report, options_.puller_id);
+  const Status sent = answer.status();
   if (sent.ok() && !logs.empty()) StoreLogs(logs);
 
   lock.lock();
   if (sent.ok()) {
+    if (answer->paused != paused) {
+      paused = answer->paused;
+      deps_.logger.Log(LogLevel::kInfo, "agenda " + agenda_.id.value_or("") +
+                                            (paused ? ": paused; no new operation starts"
+                                                    : ": resumed; starting ready operations"));
+      coordinator_cv.notify_all();
+    }
     // Keep an entry that changed while we were sending: it goes out next time.
     for (auto& [name, op] : ops) {
       auto it = unsent_ops.find(name);
@@ -294,6 +304,15 @@ void Executor::Execution::Report() {
 Executor::Executor(ExecutorDeps deps, ExecutorOptions options)
     : deps_(std::move(deps)), options_(std::move(options)) {}
 
+void Executor::SetPaused(bool paused) {
+  MutexLock lock(mu_);  // held throughout, as in Cancel
+  paused_ = paused;
+  if (active_ == nullptr) return;
+  std::lock_guard<std::mutex> run_lock(active_->mu);
+  active_->paused = paused;
+  active_->coordinator_cv.notify_all();
+}
+
 void Executor::Cancel(bool user_requested) {
   // mu_ stays held throughout: Run clears active_ under it before its Execution is destroyed,
   // so the run cannot end under our feet.
@@ -333,6 +352,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     active_ = &run;
     std::lock_guard<std::mutex> run_lock(run.mu);
     run.cancelled = cancel_requested_;
+    run.paused = paused_;
     cancelled_before_start = cancel_requested_;
   }
   // No report goes out before the coalescing interval has passed (the final one excepted), so
@@ -348,8 +368,13 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
         Diagnostic("No operations in Agenda. Nothing to do.", std::nullopt, deps_.clock.Now()));
   }
   bool stop_starting = !diagnostics.empty() || cancelled_before_start;
+  bool paused = false;  // the coordinator's view of run.paused: what it last acted on
+  {
+    std::lock_guard<std::mutex> lock(run.mu);
+    paused = run.paused;
+  }
   for (;;) {
-    if (!stop_starting) {
+    if (!stop_starting && !paused) {
       size_t room = options_.max_parallel > conductor.running()
                         ? options_.max_parallel - conductor.running()
                         : 0;
@@ -368,8 +393,10 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     std::deque<Execution::Completion> ended;
     {
       std::unique_lock<std::mutex> lock(run.mu);
+      // A pause or resume wakes it too: a resume starts the ready operations at once.
       auto woken = [&] {
-        return !run.completions.empty() || ((run.claim_lost || run.cancelled) && !stop_starting);
+        return !run.completions.empty() || ((run.claim_lost || run.cancelled) && !stop_starting) ||
+               run.paused != paused;
       };
       while (!woken()) {
         if (reporter.joinable()) {
@@ -383,6 +410,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
         }
       }
       ended.swap(run.completions);
+      paused = run.paused;
       if ((run.claim_lost || run.cancelled) && !stop_starting) {
         stop_starting = true;
         lock.unlock();
@@ -484,6 +512,7 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
     active_ = nullptr;
     cancel_requested_ = false;
     cancel_by_user_ = true;
+    paused_ = false;
   }
   const std::string outcome =
       result.succeeded

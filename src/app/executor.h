@@ -5,7 +5,9 @@
 // report; an Agenda that ends within the first interval sends only its final state), a
 // heartbeat every 5 s while it runs, the final state with retries. A report refused with 409
 // (the claim is no longer ours, or the Agenda was cancelled) cancels the running handlers and
-// ends the run without a final state; their remaining output is still stored.
+// ends the run without a final state; their remaining output is still stored. While the Agenda is
+// paused (SetPaused, or a report's answer) no new operation starts; the running ones finish and
+// the reports go on; on resume the ready operations start at once.
 // Design: docs/design/executor.md. Thread-safe: Run on one thread, Cancel from any.
 #pragma once
 
@@ -75,6 +77,11 @@ class Executor {
   // saying the executor stopped, so that the retry rules apply.
   void Cancel(bool user_requested = true);
 
+  // Pauses (nothing new starts; running handlers go on) or resumes (the ready operations start
+  // at once) the run, from any thread. A pause before Run applies from its start. The answer to
+  // each progress report says it too (the server's state wins from then on).
+  void SetPaused(bool paused);
+
  private:
   class Execution;  // the state of one Run, shared by its coordinator, workers and reporter
 
@@ -83,6 +90,7 @@ class Executor {
   Mutex mu_;
   bool cancel_requested_ POP_GUARDED_BY(mu_) = false;
   bool cancel_by_user_ POP_GUARDED_BY(mu_) = true;
+  bool paused_ POP_GUARDED_BY(mu_) = false;
   Execution* active_ POP_GUARDED_BY(mu_) = nullptr;  // the current Run's state
 };
 

@@ -79,12 +79,18 @@ Result<ClaimedWork> HttpPoolClient::GetAgenda(const std::string& insight_id, int
   return work;
 }
 
-Status HttpPoolClient::UpdateAgendaProgress(const AgendaProgress& progress,
-                                            const std::string& puller_id) {
+Result<ProgressReportAnswer> HttpPoolClient::UpdateAgendaProgress(const AgendaProgress& progress,
+                                                                  const std::string& puller_id) {
   JsonObject body;
   body.Set("agendaProgress", Encode(progress));
   body.Set("pullerId", Json(puller_id));
-  return Post("updateAgendaProgress", Json(std::move(body)), Duration()).status();
+  POP_ASSIGN_OR_RETURN(Json answer,
+                       Post("updateAgendaProgress", Json(std::move(body)), Duration()));
+  ProgressReportAnswer report;
+  // A server without pause (older) says nothing: not paused.
+  const Json* paused = answer.is_object() ? answer.Find("paused") : nullptr;
+  report.paused = paused != nullptr && paused->is_bool() && paused->AsBool();
+  return report;
 }
 
 Status HttpPoolClient::UpdateAgenda(const std::string& agenda_id,

@@ -25,8 +25,8 @@ Result<ClaimedWork> InProcessPoolClient::GetAgenda(const std::string& insight_id
   return ClaimedWork{std::move(result->agendas), std::move(result->agenda_progresses)};
 }
 
-Status InProcessPoolClient::UpdateAgendaProgress(const AgendaProgress& progress,
-                                                 const std::string& puller_id) {
+Result<ProgressReportAnswer> InProcessPoolClient::UpdateAgendaProgress(
+    const AgendaProgress& progress, const std::string& puller_id) {
   return service_.UpdateAgendaProgress(progress, puller_id, Context());
 }
 

@@ -30,7 +30,9 @@ Status InsightQueues::Start() {
   std::vector<DataObject> customers;
   std::vector<ReadyAgenda> ready;
   std::unordered_map<std::string, InsightScheduleInfo> schedule_info;
+  std::vector<PausedTarget> paused;
   POP_RETURN_IF_ERROR(services_.store.Read([&](StoreReader& reader) -> Status {
+    POP_ASSIGN_OR_RETURN(paused, reader.ListPaused());
     ObjectQuery all;
     all.scope = VisibilityScope::Everything();
     all.limit = kUnlimited;
@@ -46,6 +48,7 @@ Status InsightQueues::Start() {
     return Status::Ok();
   }));
   MutexLock lock(mu_);
+  LoadPausesLocked(paused, services_.clock.Now());
   for (DataObject& object : customers) {
     auto& customer = std::get<Customer>(object);
     customer_order_.push_back(*customer.id);
@@ -157,6 +160,11 @@ void InsightQueues::AddWaitingLocked(Queue& queue, const Entry& entry) {
 }
 
 void InsightQueues::AddReadyLocked(Queue& queue, Entry entry, Timestamp now) {
+  if (AgendaPausedLocked(entry.agenda_id)) {
+    std::string agenda_id = entry.agenda_id;
+    queue.paused.insert_or_assign(std::move(agenda_id), std::move(entry));
+    return;
+  }
   if (entry.not_before && *entry.not_before > now) {
     delayed_order_.emplace(*entry.not_before, entry.agenda_id);
     std::string agenda_id = entry.agenda_id;
@@ -184,17 +192,34 @@ void InsightQueues::ReleaseDelayedLocked(Timestamp now) {
 void InsightQueues::RefillLocked(Queue& queue) {
   if (!queue.insight) return;
   const int64_t size = queue.insight->queue_size.value_or(0);
-  if (size <= 0 || queue.queued.size() >= static_cast<size_t>(size)) return;
-  std::vector<sched::Candidate> batch =
-      queue.policy->PopBatch(static_cast<size_t>(size) - queue.queued.size());
-  for (sched::Candidate& candidate : batch) {
-    auto located = located_.find(candidate.agenda_id);
-    if (located == located_.end()) continue;  // not reachable: waiting agendas are located
-    queue.queued.push_back(Entry{located->second.ready_id, std::move(candidate.agenda_id),
-                                 std::move(candidate.customer_id), candidate.added,
-                                 candidate.priority, candidate.sequence, std::nullopt});
+  if (size <= 0) return;
+  SetAsidePausedLocked(queue);
+  bool popped = false;
+  // Paused agendas the policy hands out go aside, so the queue fills with ones that may run.
+  while (queue.queued.size() < static_cast<size_t>(size) && queue.policy->size() > 0) {
+    std::vector<sched::Candidate> batch =
+        queue.policy->PopBatch(static_cast<size_t>(size) - queue.queued.size());
+    popped = popped || !batch.empty();
+    if (batch.empty()) break;
+    for (sched::Candidate& candidate : batch) {
+      auto located = located_.find(candidate.agenda_id);
+      if (located == located_.end()) continue;  // not reachable: waiting agendas are located
+      Entry entry{located->second.ready_id,
+                  std::move(candidate.agenda_id),
+                  std::move(candidate.customer_id),
+                  candidate.added,
+                  candidate.priority,
+                  candidate.sequence,
+                  std::nullopt};
+      if (AgendaPausedLocked(entry.agenda_id)) {
+        std::string agenda_id = entry.agenda_id;
+        queue.paused.insert_or_assign(std::move(agenda_id), std::move(entry));
+      } else {
+        queue.queued.push_back(std::move(entry));
+      }
+    }
   }
-  if (!batch.empty()) {
+  if (popped) {
     if (queue.policy->algorithm() == SchedulingAlgorithm::kRoundRobin) {
       queue.schedule_state_dirty = true;
     }
@@ -204,6 +229,8 @@ void InsightQueues::RefillLocked(Queue& queue) {
 
 std::vector<InsightQueues::Entry> InsightQueues::TakeQueuedLocked(Queue& queue, size_t count) {
   std::vector<Entry> taken;
+  if (queue.insight && InsightPausedLocked(*queue.insight->id)) return taken;
+  SetAsidePausedLocked(queue);
   while (taken.size() < count && !queue.queued.empty()) {
     in_flight_.insert(queue.queued.front().agenda_id);
     taken.push_back(std::move(queue.queued.front()));
@@ -272,7 +299,8 @@ void InsightQueues::ProcessDue(Timestamp now) {
     }
     for (auto& [insight_id, queue] : queues_) {
       RefillLocked(queue);
-      while (!queue.waiters.empty() && !queue.queued.empty()) {
+      // A paused insight's pullers wait (until their long poll ends, or it is resumed).
+      while (!InsightPausedLocked(insight_id) && !queue.waiters.empty() && !queue.queued.empty()) {
         Waiter waiter = std::move(queue.waiters.front());
         queue.waiters.pop_front();
         waiter_order_.erase({waiter.deadline, waiter.id});
@@ -317,7 +345,8 @@ void InsightQueues::Loop() {
     bool schedule_dirty = false;
     for (auto& [id, queue] : queues_) {
       schedule_dirty = schedule_dirty || queue.schedule_state_dirty;
-      due = due || (!queue.waiters.empty() && (!queue.queued.empty() || queue.policy->size() > 0));
+      due = due || (!queue.waiters.empty() && !InsightPausedLocked(id) &&
+                    (!queue.queued.empty() || queue.policy->size() > 0));
     }
     const Timestamp save_at = last_schedule_save_ + options_.schedule_save_interval;
     due = due || (schedule_dirty && now >= save_at);
@@ -334,6 +363,23 @@ void InsightQueues::Loop() {
     if (schedule_dirty) next = std::min(next, save_at);
     mu_.WaitUntil(services_.clock, cv_, next);
   }
+}
+
+std::optional<Timestamp> InsightQueues::AgendaPausedAt(const std::string& agenda_id) const {
+  MutexLock lock(mu_);
+  auto found = paused_agendas_.find(agenda_id);
+  return found == paused_agendas_.end() ? std::nullopt : std::optional<Timestamp>(found->second);
+}
+
+std::optional<Timestamp> InsightQueues::InsightPausedAt(const std::string& insight_id) const {
+  MutexLock lock(mu_);
+  auto found = paused_insights_.find(insight_id);
+  return found == paused_insights_.end() ? std::nullopt : std::optional<Timestamp>(found->second);
+}
+
+size_t InsightQueues::PausedAgendaCount() const {
+  MutexLock lock(mu_);
+  return paused_agendas_.size();
 }
 
 std::vector<metrics::GaugeReading> InsightQueues::QueueGauges() const {
@@ -356,6 +402,11 @@ std::vector<metrics::GaugeReading> InsightQueues::QueueGauges() const {
         oldest && *oldest < now ? static_cast<double>((now - *oldest).millis()) / 1000.0 : 0.0;
     readings.push_back({&metrics::kQueueDepth, {insight_id, title}, depth});
     readings.push_back({&metrics::kOldestWait, {insight_id, title}, waited});
+    readings.push_back(
+        {&metrics::kPausedAgendas, {insight_id, title}, static_cast<double>(queue.paused.size())});
+    readings.push_back({&metrics::kInsightPaused,
+                        {insight_id, title},
+                        InsightPausedLocked(insight_id) ? 1.0 : 0.0});
   }
   return readings;
 }
@@ -382,6 +433,7 @@ std::optional<QueueExplanation> InsightQueues::Explain(const std::string& agenda
   }
   out.queued = queue.queued.size();
   out.waiting = queue.policy->size();
+  out.paused = queue.paused.size();
   const Timestamp now = services_.clock.Now();
   out.last_poll = queue.last_poll;
   if (queue.last_poll) {
@@ -395,6 +447,34 @@ std::optional<QueueExplanation> InsightQueues::Explain(const std::string& agenda
   } else {
     out.pullers =
         out.since_last_poll >= kPullerIdleAfter ? PullerActivity::kIdle : PullerActivity::kActive;
+  }
+  if (auto paused = paused_agendas_.find(agenda_id); paused != paused_agendas_.end()) {
+    out.state = QueueExplanation::State::kPaused;
+    out.paused_at = paused->second;
+    if (auto lease = queue.claimed.find(agenda_id); lease != queue.claimed.end()) {
+      out.claimed_by = lease->second.claimer;
+      out.lease_until = lease->second.until;
+      out.reason = "paused after " + lease->second.claimer +
+                   " claimed it: its executor starts no new operation until it is resumed"
+                   " (pop agenda resume " +
+                   agenda_id + ")";
+    } else {
+      out.reason =
+          "paused: it is not claimed until it is resumed (pop agenda resume " + agenda_id + ")";
+    }
+    return out;
+  }
+  const bool claimed = queue.claimed.count(agenda_id) > 0;
+  if (auto paused = paused_insights_.find(insight_id);
+      paused != paused_insights_.end() && !claimed) {
+    out.state = QueueExplanation::State::kPaused;
+    out.paused_at = paused->second;
+    out.insight_paused = true;
+    out.reason = "insight " + insight_id +
+                 " is paused: nothing is claimed from it until it is resumed (pop insight "
+                 "resume " +
+                 insight_id + ")";
+    return out;
   }
   if (auto delayed = queue.delayed.find(agenda_id); delayed != queue.delayed.end()) {
     out.state = QueueExplanation::State::kDelayed;

@@ -10,6 +10,10 @@
 // feed (ports/change_feed.h) wakes the scheduler at once, for this server's changes and for
 // those of other servers.
 //
+// Paused Agendas (POST /agenda/service/pause) are held aside, out of the policy and the queue,
+// until resumed; a paused Insight keeps its queue but serves no claim. The store refuses their
+// claims anyway (ClaimReady): memory only keeps this server from trying.
+//
 // Nothing is lost: every ready Agenda is a store row, which is the truth; memory is rebuilt from
 // it at Start and whenever the change feed may have missed changes (OnResync). Design:
 // docs/design/scheduler.md. Thread-safe.
@@ -57,7 +61,9 @@ inline constexpr Duration kPullerIdleAfter = Duration::Seconds(10);
 
 // Where an agenda stands in its insight's scheduling (GET /pop/agenda/{id}/why).
 struct QueueExplanation {
-  enum class State { kWaiting, kQueued, kClaimed, kDelayed };
+  // kPaused: the agenda, or its insight, is paused (paused_at says since when; insight_paused
+  // says which); a claim it had stays (claimed_by).
+  enum class State { kWaiting, kQueued, kClaimed, kDelayed, kPaused };
   State state = State::kWaiting;
   std::string insight_id;
   std::optional<SchedulingAlgorithm> algorithm;  // nullopt when the insight is unknown
@@ -69,6 +75,9 @@ struct QueueExplanation {
   std::optional<std::string> claimed_by;
   std::optional<Timestamp> lease_until;
   std::optional<Timestamp> not_before;  // kDelayed: when it may be scheduled
+  std::optional<Timestamp> paused_at;   // kPaused: since when
+  bool insight_paused = false;          // kPaused: the insight is paused (not only the agenda)
+  size_t paused = 0;                    // paused agendas of the insight, held out of its queue
   // False in a tenant's view (TenantView): queued, waiting, position, claimed_by and last_poller
   // are not set and the reason says nothing of other customers' agendas or of the pool's pullers.
   bool counts_shown = true;
@@ -112,6 +121,13 @@ class InsightQueues final : public ChangeListener {
 
   std::optional<QueueExplanation> Explain(const std::string& agenda_id) const;
 
+  // When the agenda (or the insight) was paused, as this scheduler knows it (loaded at Start and
+  // OnResync, followed through the change feed); nullopt: not paused.
+  std::optional<Timestamp> AgendaPausedAt(const std::string& agenda_id) const;
+  std::optional<Timestamp> InsightPausedAt(const std::string& insight_id) const;
+  // How many agendas are paused (pop_paused_agendas).
+  size_t PausedAgendaCount() const;
+
   // For every known insight, read now: pop_insight_queue_depth (ready, unclaimed agendas:
   // queued, waiting to enter the queue, or held back by a retry's backoff) and
   // pop_insight_oldest_wait_seconds (how long the oldest of them has been ready). Labels: the
@@ -139,6 +155,9 @@ class InsightQueues final : public ChangeListener {
   void OnClaimConfirmed(const std::string& agenda_id);
   void OnObjectChanged(const DataObject& object);
   void OnObjectDeleted(ObjectKind kind, const std::string& id);
+  // An agenda or insight paused (`paused_at` set) or resumed.
+  void OnPauseChanged(PauseTarget target, const std::string& id,
+                      std::optional<Timestamp> paused_at);
 
  private:
   struct Entry {
@@ -168,6 +187,7 @@ class InsightQueues final : public ChangeListener {
     std::deque<Entry> queued;
     std::unordered_map<std::string, Lease> claimed;  // by agenda id
     std::unordered_map<std::string, Entry> delayed;  // by agenda id; not yet schedulable
+    std::unordered_map<std::string, Entry> paused;   // by agenda id; paused agendas, held aside
     std::deque<Waiter> waiters;
     bool schedule_state_dirty = false;
     std::optional<Timestamp> last_poll;  // the latest Claim, and who made it
@@ -193,6 +213,10 @@ class InsightQueues final : public ChangeListener {
   struct Attempt {
     bool won = false;
     std::optional<ReadyAgenda> row;
+    // Claimable but refused: the agenda or the insight is paused since then (the store says so,
+    // though this server had not heard it yet).
+    std::optional<Timestamp> agenda_paused;
+    std::optional<Timestamp> insight_paused;
   };
 
   Queue& QueueLocked(const std::string& insight_id) POP_REQUIRES(mu_);
@@ -217,6 +241,14 @@ class InsightQueues final : public ChangeListener {
   // Brings memory in line with one ready row as stored (see OnReady).
   void ApplyRowLocked(const ReadyAgenda& row, Timestamp now) POP_REQUIRES(mu_);
   void ForgetLocked(const std::string& agenda_id) POP_REQUIRES(mu_);
+  bool AgendaPausedLocked(const std::string& agenda_id) const POP_REQUIRES(mu_);
+  bool InsightPausedLocked(const std::string& insight_id) const POP_REQUIRES(mu_);
+  // Moves the queued entries of paused agendas aside (Queue::paused).
+  void SetAsidePausedLocked(Queue& queue) POP_REQUIRES(mu_);
+  void ApplyPauseLocked(PauseTarget target, const std::string& id,
+                        std::optional<Timestamp> paused_at, Timestamp now) POP_REQUIRES(mu_);
+  // Replaces what is known of pauses with `paused` (Start, OnResync).
+  void LoadPausesLocked(const std::vector<PausedTarget>& paused, Timestamp now) POP_REQUIRES(mu_);
   void OnObjectChangedLocked(const DataObject& object) POP_REQUIRES(mu_);
   void OnObjectDeletedLocked(ObjectKind kind, const std::string& id) POP_REQUIRES(mu_);
   void RestoreScheduleLocked(const std::string& insight_id, const InsightScheduleInfo& info)
@@ -256,6 +288,9 @@ class InsightQueues final : public ChangeListener {
   std::set<std::pair<Timestamp, std::string>> delayed_order_ POP_GUARDED_BY(mu_);
   // Agendas taken from a queue whose claim is being written (in no part meanwhile).
   std::unordered_set<std::string> in_flight_ POP_GUARDED_BY(mu_);
+  // Paused agendas and insights, by id: since when.
+  std::unordered_map<std::string, Timestamp> paused_agendas_ POP_GUARDED_BY(mu_);
+  std::unordered_map<std::string, Timestamp> paused_insights_ POP_GUARDED_BY(mu_);
   uint64_t next_sequence_ POP_GUARDED_BY(mu_) = 1;
   uint64_t next_waiter_id_ POP_GUARDED_BY(mu_) = 1;
   Timestamp last_schedule_save_ POP_GUARDED_BY(mu_);

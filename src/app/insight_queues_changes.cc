@@ -3,6 +3,7 @@
 // may have missed some (OnResync). The rest of the class is in insight_queues.cc.
 #include <algorithm>
 #include <limits>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -24,6 +25,7 @@ void InsightQueues::DetachLocked(Queue& queue, const std::string& agenda_id) {
     delayed_order_.erase({*delayed->second.not_before, agenda_id});
     queue.delayed.erase(delayed);
   }
+  queue.paused.erase(agenda_id);
   queue.policy->Remove(agenda_id);
   auto queued = std::find_if(queue.queued.begin(), queue.queued.end(),
                              [&](const Entry& e) { return e.agenda_id == agenda_id; });
@@ -136,6 +138,90 @@ void InsightQueues::OnChange(const Change& change) {
       return OnObjectDeleted(change.object_kind, change.id);
     case Change::Kind::kScheduleState:
       return RefreshSchedule(change.id);
+    case Change::Kind::kPauseChanged:
+      return OnPauseChanged(change.pause_target, change.id, change.paused_at);
+  }
+}
+
+void InsightQueues::OnPauseChanged(PauseTarget target, const std::string& id,
+                                   std::optional<Timestamp> paused_at) {
+  MutexLock lock(mu_);
+  ApplyPauseLocked(target, id, paused_at, services_.clock.Now());
+}
+
+bool InsightQueues::AgendaPausedLocked(const std::string& agenda_id) const {
+  return paused_agendas_.count(agenda_id) > 0;
+}
+
+bool InsightQueues::InsightPausedLocked(const std::string& insight_id) const {
+  return paused_insights_.count(insight_id) > 0;
+}
+
+void InsightQueues::SetAsidePausedLocked(Queue& queue) {
+  for (auto it = queue.queued.begin(); it != queue.queued.end();) {
+    if (!AgendaPausedLocked(it->agenda_id)) {
+      ++it;
+      continue;
+    }
+    std::string agenda_id = it->agenda_id;
+    queue.paused.insert_or_assign(std::move(agenda_id), std::move(*it));
+    it = queue.queued.erase(it);
+  }
+}
+
+void InsightQueues::ApplyPauseLocked(PauseTarget target, const std::string& id,
+                                     std::optional<Timestamp> paused_at, Timestamp now) {
+  auto& paused = target == PauseTarget::kAgenda ? paused_agendas_ : paused_insights_;
+  if (paused_at) {
+    paused.emplace(id, *paused_at);  // a second pause keeps the first time
+  } else {
+    paused.erase(id);
+  }
+  if (target == PauseTarget::kInsight) {
+    auto queue = queues_.find(id);
+    if (queue != queues_.end()) RefillLocked(queue->second);
+    if (!paused_at) cv_.notify_all();  // its parked pullers are served now
+    return;
+  }
+  auto located = located_.find(id);
+  if (located == located_.end()) return;  // running (confirmed) or not ready: nothing to move
+  Queue& queue = QueueLocked(located->second.insight_id);
+  if (paused_at) {
+    // Out of the queue and the backoff set; one waiting in the policy goes aside when the
+    // policy hands it out (RefillLocked). A claim it has stays.
+    if (auto delayed = queue.delayed.find(id); delayed != queue.delayed.end()) {
+      delayed_order_.erase({*delayed->second.not_before, id});
+      queue.paused.insert_or_assign(id, std::move(delayed->second));
+      queue.delayed.erase(delayed);
+    }
+    SetAsidePausedLocked(queue);
+    RefillLocked(queue);
+    return;
+  }
+  auto aside = queue.paused.find(id);
+  if (aside == queue.paused.end()) return;
+  Entry entry = std::move(aside->second);
+  queue.paused.erase(aside);
+  AddReadyLocked(queue, std::move(entry), now);  // back by its arrival order, or its backoff
+  RefillLocked(queue);
+  cv_.notify_all();
+}
+
+void InsightQueues::LoadPausesLocked(const std::vector<PausedTarget>& paused, Timestamp now) {
+  std::unordered_map<std::string, Timestamp> agendas;
+  std::unordered_map<std::string, Timestamp> insights;
+  for (const PausedTarget& item : paused) {
+    (item.target == PauseTarget::kAgenda ? agendas : insights).emplace(item.id, item.since);
+  }
+  for (const auto& [target, now_paused, known] :
+       {std::tuple{PauseTarget::kAgenda, &agendas, &paused_agendas_},
+        std::tuple{PauseTarget::kInsight, &insights, &paused_insights_}}) {
+    std::vector<std::string> resumed;
+    for (const auto& [id, since] : *known) {
+      if (now_paused->count(id) == 0) resumed.push_back(id);
+    }
+    for (const std::string& id : resumed) ApplyPauseLocked(target, id, std::nullopt, now);
+    for (const auto& [id, since] : *now_paused) ApplyPauseLocked(target, id, since, now);
   }
 }
 
@@ -246,7 +332,9 @@ Status InsightQueues::OnResync() {
   std::vector<DataObject> customers;
   std::vector<ReadyAgenda> ready;
   std::unordered_map<std::string, InsightScheduleInfo> schedule_info;
+  std::vector<PausedTarget> paused;
   Status read = services_.store.Read([&](StoreReader& reader) -> Status {
+    POP_ASSIGN_OR_RETURN(paused, reader.ListPaused());
     ObjectQuery all;
     all.scope = VisibilityScope::Everything();
     all.limit = kUnlimited;
@@ -267,6 +355,7 @@ Status InsightQueues::OnResync() {
   }
   const Timestamp now = services_.clock.Now();
   MutexLock lock(mu_);
+  LoadPausesLocked(paused, now);
   std::unordered_set<std::string> customer_ids;
   for (DataObject& object : customers) {
     customer_ids.insert(*std::get<Customer>(object).id);

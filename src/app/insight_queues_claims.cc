@@ -47,6 +47,13 @@ Status InsightQueues::WriteClaims(const ClaimBatch& batch,
         for (ReadyAgenda& row : rows) {
           if (row.id == entry.ready_id) attempt.row = std::move(row);
         }
+        // Claimable, yet refused: perhaps paused through another server, not heard of yet.
+        if (attempt.row && !attempt.row->confirmed && !LiveLease(*attempt.row, now)) {
+          POP_ASSIGN_OR_RETURN(attempt.agenda_paused,
+                               tx.PausedSince(PauseTarget::kAgenda, entry.agenda_id));
+          POP_ASSIGN_OR_RETURN(attempt.insight_paused,
+                               tx.PausedSince(PauseTarget::kInsight, item.insight_id));
+        }
       }
     }
     // RoundRobin's turns are shared through the store: saved with the claims they led to.
@@ -93,6 +100,23 @@ void InsightQueues::CommitClaims(ClaimBatch batch) {
         Attempt& attempt = attempts[i][k];
         if (!attempt.won) {
           ++lost;
+          if (attempt.agenda_paused || attempt.insight_paused) {
+            // The store says it is paused: learn it here too; the entry goes aside (an agenda)
+            // or back to the front of its paused insight's queue.
+            if (attempt.agenda_paused) {
+              ApplyPauseLocked(PauseTarget::kAgenda, entry.agenda_id, attempt.agenda_paused, now);
+            }
+            if (attempt.insight_paused) {
+              ApplyPauseLocked(PauseTarget::kInsight, item.insight_id, attempt.insight_paused, now);
+            }
+            std::string agenda_id = entry.agenda_id;
+            if (attempt.agenda_paused) {
+              queue.paused.insert_or_assign(std::move(agenda_id), std::move(entry));
+            } else {
+              queue.queued.push_front(std::move(entry));
+            }
+            continue;
+          }
           if (attempt.row && !attempt.row->confirmed && !LiveLease(*attempt.row, now)) {
             // Claimable, yet not claimed: another transaction was changing it. Back in front
             // once this claim is served (unless that turns out to be another server's claim).

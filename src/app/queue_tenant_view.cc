@@ -45,6 +45,8 @@ QueueExplanation TenantView(QueueExplanation full) {
   out.queue_size = full.queue_size;
   out.lease_until = full.lease_until;
   out.not_before = full.not_before;
+  out.paused_at = full.paused_at;
+  out.insight_paused = full.insight_paused;
   out.counts_shown = false;
   out.pullers = full.pullers;
   out.last_poll = full.last_poll;
@@ -53,6 +55,17 @@ QueueExplanation TenantView(QueueExplanation full) {
   switch (out.state) {
     case QueueExplanation::State::kDelayed:
       out.reason = "an automatic retry after a failure; it is scheduled once its backoff ends";
+      break;
+    case QueueExplanation::State::kPaused:
+      if (out.insight_paused) {
+        out.reason = insight + " is paused: nothing is claimed from it until it is resumed";
+      } else if (full.claimed_by) {
+        out.reason =
+            "paused after a puller claimed it: its executor starts no new operation "
+            "until it is resumed";
+      } else {
+        out.reason = "paused: it is not claimed until it is resumed";
+      }
       break;
     case QueueExplanation::State::kClaimed:
       out.reason =

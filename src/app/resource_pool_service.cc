@@ -96,7 +96,11 @@ Result<bool> PassClaimFence(StoreWriter& tx, const std::string& agenda_id,
 
 ResourcePoolService::ResourcePoolService(Services services, InsightQueues& queues,
                                          ChangeFeed& changes)
-    : services_(services), queues_(queues), changes_(changes), submit_agenda_(services, changes) {}
+    : services_(services),
+      queues_(queues),
+      changes_(changes),
+      submit_agenda_(services, changes),
+      pause_insight_(services, changes) {}
 
 void ResourcePoolService::GetAgenda(const GetAgendaRequest& request, const RequestContext& ctx,
                                     std::function<void(Result<GetAgendaResult>)> done) {
@@ -178,9 +182,9 @@ Result<GetAgendaResult> ResourcePoolService::LoadClaimed(const std::vector<Ready
   return result;
 }
 
-Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgress>& progress,
-                                                 const std::optional<std::string>& puller_id,
-                                                 const RequestContext& ctx) {
+Result<ProgressReportAnswer> ResourcePoolService::UpdateAgendaProgress(
+    const std::optional<AgendaProgress>& progress, const std::optional<std::string>& puller_id,
+    const RequestContext& ctx) {
   if (!progress || IsBlank(progress->id)) {
     return Status(ErrorCode::kValidation,
                   "agendaProgress with an id is required on updateAgendaProgress");
@@ -193,8 +197,10 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
   bool finished = false;
   std::string finished_insight;
   Duration finished_after;
+  ProgressReportAnswer answer;
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     finished = false;
+    answer = ProgressReportAnswer();
     confirmed_agenda.reset();
     retry.reset();
     // Only the pool that may claim the agenda reports on it (docs/security.md); to anyone else
@@ -232,6 +238,10 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
     const std::string& reporter = !IsBlank(puller_id) ? *puller_id : ctx.auth.user_id;
     POP_ASSIGN_OR_RETURN(bool first_report, PassClaimFence(tx, agenda_id, reporter, now));
     if (first_report) confirmed_agenda = agenda_id;
+    // The executor starts nothing new while the agenda is paused (docs/design/executor.md).
+    POP_ASSIGN_OR_RETURN(std::optional<Timestamp> paused,
+                         tx.PausedSince(PauseTarget::kAgenda, agenda_id));
+    answer.paused = paused.has_value();
     POP_ASSIGN_OR_RETURN(AgendaProgressUpdateResult updated,
                          ApplyAgendaProgressUpdate(tx, {id, std::move(filtered), &owner, now,
                                                         services_.retry_backoff, retry_ready_id}));
@@ -251,7 +261,8 @@ Status ResourcePoolService::UpdateAgendaProgress(const std::optional<AgendaProgr
                                  static_cast<double>(finished_after.millis()) / 1000.0);
     }
   }
-  return status;
+  if (!status.ok()) return status.error();
+  return answer;
 }
 
 Result<Customer> ResourcePoolService::SetCustomerWeight(

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/insight_queues.h"
+#include "app/pause_insight.h"
 #include "app/request_context.h"
 #include "app/services.h"
 #include "app/submit_agenda.h"
@@ -19,6 +20,7 @@
 #include "core/model/agenda.h"
 #include "core/model/agenda_progress.h"
 #include "core/progress/progress_summary.h"
+#include "ports/pool_client.h"
 
 namespace pop::app {
 
@@ -68,12 +70,23 @@ class ResourcePoolService {
   // agenda was cancelled ("Agenda <id> was cancelled; stop this execution."; nothing is
   // stored), when it is back in its queue (its claim lapsed, or it was rerun) or, when
   // `puller_id` is given, when another puller holds its claim: the reporting executor must stop.
-  [[nodiscard]] Status UpdateAgendaProgress(const std::optional<AgendaProgress>& progress,
-                                            const std::optional<std::string>& puller_id,
-                                            const RequestContext& ctx);
+  // The answer says whether the agenda is paused (its executor starts nothing new meanwhile).
+  [[nodiscard]] Result<ProgressReportAnswer> UpdateAgendaProgress(
+      const std::optional<AgendaProgress>& progress, const std::optional<std::string>& puller_id,
+      const RequestContext& ctx);
 
   [[nodiscard]] Result<Agenda> UpdateAgenda(const UpdateAgendaRequest& request,
                                             const RequestContext& ctx);
+
+  // POST /insight/service/pause and /resume: see PauseInsight.
+  [[nodiscard]] Result<PauseInsightResult> PauseInsightQueue(const PauseInsightRequest& request,
+                                                             const RequestContext& ctx) {
+    return pause_insight_.Pause(request, ctx);
+  }
+  [[nodiscard]] Result<PauseInsightResult> ResumeInsightQueue(const PauseInsightRequest& request,
+                                                              const RequestContext& ctx) {
+    return pause_insight_.Resume(request, ctx);
+  }
 
   CreateAgendaResult CreateAgenda(const std::vector<Agenda>& agendas, const RequestContext& ctx);
 
@@ -108,6 +121,7 @@ class ResourcePoolService {
   InsightQueues& queues_;
   ChangeFeed& changes_;
   SubmitAgenda submit_agenda_;
+  PauseInsight pause_insight_;
 };
 
 }  // namespace pop::app

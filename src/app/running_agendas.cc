@@ -29,4 +29,15 @@ bool RunningAgendas::Cancel(const std::string& agenda_id) {
   return found;
 }
 
+bool RunningAgendas::SetPaused(const std::string& agenda_id, bool paused) {
+  MutexLock lock(mu_);
+  auto [begin, end] = running_.equal_range(agenda_id);
+  bool found = false;
+  for (auto it = begin; it != end; ++it) {
+    it->second->SetPaused(paused);
+    found = true;
+  }
+  return found;
+}
+
 }  // namespace pop::app

@@ -1,6 +1,6 @@
 // `pop agenda submit|watch|rerun|cancel` (they start, follow or stop a run) and the registration
-// of every `agenda` subcommand. The read-only views (get, list, why) are in
-// client_agenda_views.cc.
+// of every `agenda` subcommand (pause and resume are in client_pause_commands.cc). The read-only
+// views (get, list, why) are in client_agenda_views.cc.
 #include "cli/client_agenda_commands.h"
 
 #include <CLI/CLI.hpp>
@@ -8,6 +8,7 @@
 #include "cli/client_agenda_views.h"
 #include "cli/client_agenda_watch.h"
 #include "cli/client_output.h"
+#include "cli/client_pause_commands.h"
 #include "core/codec/json_text.h"
 
 namespace pop::cli {
@@ -208,13 +209,15 @@ void AddCancelCommand(CLI::App& agenda, ClientCommandState& state) {
 }  // namespace
 
 void AddAgendaCommands(CLI::App& app, ClientCommandState& state) {
-  CLI::App* agenda = app.add_subcommand("agenda", "submit, inspect, rerun and cancel agendas");
+  CLI::App* agenda =
+      app.add_subcommand("agenda", "submit, inspect, rerun, cancel, pause and resume agendas");
   agenda->require_subcommand(1);
   AddSubmitCommand(*agenda, state);
   AddAgendaViewCommands(*agenda, state);
   AddWatchCommand(*agenda, state);
   AddRerunCommand(*agenda, state);
   AddCancelCommand(*agenda, state);
+  AddAgendaPauseCommands(*agenda, state);
   AddAgendaLogsCommand(*agenda, state);
 }
 

@@ -137,6 +137,25 @@ std::string DescribeAgenda(const Json& agenda, const Json* progress) {
   return text;
 }
 
+// "Paused: since ... (pop agenda resume ID)" when the agenda is paused, from its `why` (the pause
+// is not part of the agenda or its progress); empty otherwise, or when the server cannot say.
+std::string PausedLine(ApiClient& client, const std::string& agenda_id) {
+  auto why = client.Call("GET", "/agenda/" + UrlEncode(agenda_id) + "/why");
+  if (!why.ok() || !why->is_object()) return "";
+  const Json* paused = why->Find("paused");
+  if (paused == nullptr || !paused->is_bool() || !paused->AsBool()) return "";
+  std::string since;
+  if (auto at = IntField(*why, "pausedTime")) {
+    since = "since " + FormatTime(*at) + " (" + FormatAge(*at) + " ago); ";
+  }
+  const Json* insight = why->Find("insightPaused");
+  if (insight != nullptr && insight->is_bool() && insight->AsBool()) {
+    return Line("Paused", "PAUSED (its insight " + StringField(*why, "insightId") + ") " + since +
+                              "resume with: pop insight resume " + StringField(*why, "insightId"));
+  }
+  return Line("Paused", "PAUSED " + since + "resume with: pop agenda resume " + agenda_id);
+}
+
 int RunGet(const GetOptions& options) {
   auto client = Connect(options.connection);
   if (!client.ok()) return Fail(client.error());
@@ -151,7 +170,8 @@ int RunGet(const GetOptions& options) {
     return Fail(progress.error());
   }
   const Json* shown = progress.ok() ? &*progress : nullptr;
-  Print(DescribeAgenda(*agenda, shown) + OperationsTable(*agenda, shown));
+  Print(DescribeAgenda(*agenda, shown) + PausedLine(*client, options.id) +
+        OperationsTable(*agenda, shown));
   return kExitOk;
 }
 
@@ -272,6 +292,9 @@ int RunWhy(const GetOptions& options) {
                              std::to_string(IntField(view, "waiting").value_or(0)) +
                              " waiting, queue size " +
                              std::to_string(IntField(view, "queueSize").value_or(0)) + ")");
+  }
+  if (auto paused = IntField(view, "pausedTime")) {
+    text += Line("Paused", "since " + FormatTime(*paused) + " (" + FormatAge(*paused) + " ago)");
   }
   if (view.Find("claimedBy") != nullptr) {
     auto lease = IntField(view, "leaseUntil");

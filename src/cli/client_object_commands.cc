@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/client_output.h"
+#include "cli/client_pause_commands.h"
 #include "core/codec/json_text.h"
 
 namespace pop::cli {
@@ -264,6 +265,7 @@ void AddObjectCommands(CLI::App& app, ClientCommandState& state) {
     CLI::App* group = AddKindCommands(app, state, info);
     if (info.kind == Kind::kTemplate) AddTemplateRunCommand(*group, state);
     if (info.kind == Kind::kCustomer) AddSetWeightCommand(*group, state);
+    if (info.kind == Kind::kInsight) AddInsightPauseCommands(*group, state);
   }
   AddProgressCommands(app, state);
 }

@@ -14,6 +14,7 @@
 
 #include "core/base/result.h"
 #include "core/model/data_object.h"
+#include "core/model/pause.h"
 #include "core/model/ready_agenda.h"
 #include "ports/mutex.h"
 
@@ -31,6 +32,7 @@ struct Change {
     kObjectChanged,   // `object` as stored; or, without it, `object_kind`/`id`: read it again
     kObjectDeleted,   // `object_kind`, `id`
     kScheduleState,   // `id`: the insight's RoundRobin carry-over was saved
+    kPauseChanged,    // `id` of `pause_target` was paused (`paused_at` set: since) or resumed
   };
 
   Kind kind = Kind::kReadyAdded;
@@ -38,6 +40,8 @@ struct Change {
   std::optional<DataObject> object;
   ObjectKind object_kind = ObjectKind::kAgenda;
   std::string id;
+  PauseTarget pause_target = PauseTarget::kAgenda;
+  std::optional<Timestamp> paused_at;  // kPauseChanged: when it was paused; nullopt: resumed
 
   static Change ReadyAdded(ReadyAgenda entry) { return Of(Kind::kReadyAdded, std::move(entry)); }
   static Change ReadyChanged(ReadyAgenda entry) {
@@ -71,6 +75,13 @@ struct Change {
   }
   static Change ScheduleState(std::string insight_id) {
     return About(Kind::kScheduleState, std::move(insight_id));
+  }
+  static Change PauseChanged(PauseTarget target, std::string id,
+                             std::optional<Timestamp> paused_at) {
+    Change change = About(Kind::kPauseChanged, std::move(id));
+    change.pause_target = target;
+    change.paused_at = paused_at;
+    return change;
   }
 
  private:

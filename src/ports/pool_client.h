@@ -20,6 +20,13 @@ struct ClaimedWork {
   std::vector<AgendaProgress> prior_progress;  // matched to agendas by progressId
 };
 
+// The server's answer to a progress report.
+struct ProgressReportAnswer {
+  // The Agenda is paused (POST /agenda/service/pause): start no new operation, let the running
+  // ones finish, keep reporting. False again once it is resumed.
+  bool paused = false;
+};
+
 class PoolClient {
  public:
   virtual ~PoolClient() = default;
@@ -30,8 +37,8 @@ class PoolClient {
                                                       const std::string& puller_id) = 0;
 
   // kConflict: the claim is no longer this puller's; the execution must stop.
-  [[nodiscard]] virtual Status UpdateAgendaProgress(const AgendaProgress& progress,
-                                                    const std::string& puller_id) = 0;
+  [[nodiscard]] virtual Result<ProgressReportAnswer> UpdateAgendaProgress(
+      const AgendaProgress& progress, const std::string& puller_id) = 0;
 
   // Appends generated operations (and params) to an agenda (spec §10.3).
   [[nodiscard]] virtual Status UpdateAgenda(const std::string& agenda_id,

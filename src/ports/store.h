@@ -18,6 +18,7 @@
 #include "core/base/result.h"
 #include "core/model/audit_record.h"
 #include "core/model/data_object.h"
+#include "core/model/pause.h"
 #include "core/model/ready_agenda.h"
 
 namespace pop {
@@ -94,6 +95,12 @@ class StoreReader {
   [[nodiscard]] virtual Result<std::vector<AuditRecord>> FindAuditRecords(
       const AuditQuery& query) = 0;
 
+  // When the agenda or insight `id` was paused; nullopt when it is not paused.
+  [[nodiscard]] virtual Result<std::optional<Timestamp>> PausedSince(PauseTarget target,
+                                                                     std::string_view id) = 0;
+  // Every paused agenda and insight (the scheduler's view is rebuilt from it).
+  [[nodiscard]] virtual Result<std::vector<PausedTarget>> ListPaused() = 0;
+
   // The agenda first submitted with this idempotency key by this customer, if any.
   [[nodiscard]] virtual Result<std::optional<std::string>> FindIdempotentAgenda(
       std::string_view customer_id, std::string_view key) = 0;
@@ -126,7 +133,8 @@ class StoreWriter : public StoreReader {
   // from handing out the same agenda (docs/design/scheduler.md). Sets claimed_by = `claimer`
   // and lease_until and returns true when the entry exists, is not confirmed, and is unclaimed,
   // or its lease ended at `now`, or `claimer` holds it already. Otherwise changes nothing and
-  // returns false. On a store several servers share, an entry another transaction is changing
+  // returns false. Never while the entry's agenda or insight is paused (SetPaused): false.
+  // On a store several servers share, an entry another transaction is changing
   // at this moment is not waited for: false (read it again to see who won).
   [[nodiscard]] virtual Result<bool> ClaimReady(std::string_view ready_id, std::string_view claimer,
                                                 Timestamp lease_until, Timestamp now) = 0;
@@ -149,6 +157,13 @@ class StoreWriter : public StoreReader {
   [[nodiscard]] virtual Result<int64_t> ReleaseAllClaims() = 0;
 
   [[nodiscard]] virtual Status PutScheduleInfo(const InsightScheduleInfo& info) = 0;
+
+  // Pauses (`since` given: when) or resumes (nullopt) an agenda or an insight; true when that
+  // changed anything (pausing what is paused keeps its first time and returns false). While an
+  // agenda or its entry's insight is paused, ClaimReady refuses its ready entries. The target
+  // need not exist (the caller checks).
+  [[nodiscard]] virtual Result<bool> SetPaused(PauseTarget target, std::string_view id,
+                                               std::optional<Timestamp> since) = 0;
 
   // Appends to an operation's log, keeping at most `max_bytes` (the newest); what is cut from
   // the front is counted in OperationLog::dropped_bytes.

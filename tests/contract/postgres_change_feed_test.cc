@@ -143,6 +143,15 @@ TEST_F(PostgresChangeFeedTest, AnotherServersChangesArriveInCommitOrderAndItsOwn
   Write([](StoreWriter& w) {
     return w.PutScheduleInfo({"ins", {"acme"}, Timestamp::FromMillis(3000)});
   });
+  Write([](StoreWriter& w) {
+    return w.SetPaused(PauseTarget::kAgenda, "a1", Timestamp::FromMillis(3500)).status();
+  });
+  // Pausing again changes nothing: nothing is announced for it.
+  Write([](StoreWriter& w) {
+    return w.SetPaused(PauseTarget::kAgenda, "a1", Timestamp::FromMillis(3600)).status();
+  });
+  Write([](StoreWriter& w) { return w.SetPaused(PauseTarget::kInsight, "ins", {}).status(); });
+  Write([](StoreWriter& w) { return w.SetPaused(PauseTarget::kAgenda, "a1", {}).status(); });
 
   std::optional<Change> added = other.Next();
   ASSERT_TRUE(added.has_value());
@@ -179,6 +188,18 @@ TEST_F(PostgresChangeFeedTest, AnotherServersChangesArriveInCommitOrderAndItsOwn
   ASSERT_TRUE(schedule.has_value());
   EXPECT_EQ(schedule->kind, Change::Kind::kScheduleState);
   EXPECT_EQ(schedule->id, "ins");
+  std::optional<Change> paused = other.Next();
+  ASSERT_TRUE(paused.has_value());
+  EXPECT_EQ(paused->kind, Change::Kind::kPauseChanged);
+  EXPECT_EQ(paused->pause_target, PauseTarget::kAgenda);
+  EXPECT_EQ(paused->id, "a1");
+  EXPECT_EQ(paused->paused_at, Timestamp::FromMillis(3500));
+  // The insight was not paused, so its resume announced nothing; the agenda's did.
+  std::optional<Change> resumed = other.Next();
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_EQ(resumed->kind, Change::Kind::kPauseChanged);
+  EXPECT_EQ(resumed->pause_target, PauseTarget::kAgenda);
+  EXPECT_FALSE(resumed->paused_at.has_value());
   // Server A's own feed skipped all of that: the first change it hears of is server C's.
   PostgresStoreOptions options;
   options.conninfo = conninfo_;
@@ -219,8 +240,19 @@ TEST(ChangeAnnouncementTest, DecodesEachKindSkipsItsOwnOriginAndRefusesTheMalfor
   EXPECT_EQ((*ready)->change->ready.claimed_by, "p");
   EXPECT_EQ((*ready)->change->ready.lease_until, Timestamp::FromMillis(70));
   EXPECT_FALSE((*ready)->change->ready.not_before.has_value());
+  auto paused = decode(R"(["other","pause",["insight","i",42]])");
+  ASSERT_TRUE(paused.ok() && paused->has_value());
+  EXPECT_EQ((*paused)->change->kind, Change::Kind::kPauseChanged);
+  EXPECT_EQ((*paused)->change->pause_target, PauseTarget::kInsight);
+  EXPECT_EQ((*paused)->change->id, "i");
+  EXPECT_EQ((*paused)->change->paused_at, Timestamp::FromMillis(42));
+  auto resumed = decode(R"(["other","pause",["agenda","a",null]])");
+  ASSERT_TRUE(resumed.ok() && resumed->has_value());
+  EXPECT_EQ((*resumed)->change->pause_target, PauseTarget::kAgenda);
+  EXPECT_FALSE((*resumed)->change->paused_at.has_value());
   for (const char* malformed :
        {"not json", R"(["other"])", R"(["other","ready_added",["r"]])",
+        R"(["other","pause",["operation","a",1]])", R"(["other","pause",["agenda","a",true]])",
         R"(["other","object",["agenda","a"]])", R"(["other","unknown",null])"}) {
     EXPECT_FALSE(decode(malformed).ok()) << malformed;
   }

@@ -48,15 +48,16 @@ class FakePoolClient final : public PoolClient {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return polls_ >= n; });
   }
-  Status UpdateAgendaProgress(const AgendaProgress& progress, const std::string& puller) override {
+  Result<ProgressReportAnswer> UpdateAgendaProgress(const AgendaProgress& progress,
+                                                    const std::string& puller) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (refuse_next_ > 0) {
       --refuse_next_;
-      return Status(refusal_, "refused by the test");
+      return Error(refusal_, "refused by the test");
     }
     reports_.push_back(progress);
     pullers_.push_back(puller);
-    return Status::Ok();
+    return ProgressReportAnswer{paused_};
   }
   Status UpdateAgenda(const std::string& agenda_id, const std::vector<Operation>& operations,
                       const std::optional<ParamsMap>&) override {
@@ -69,6 +70,12 @@ class FakePoolClient final : public PoolClient {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [id, text] : chunks) logs_[id] += text;
     return Status::Ok();
+  }
+
+  // From now on the reports' answers say the agenda is (or is not) paused.
+  void AnswerPaused(bool paused) {
+    std::lock_guard<std::mutex> lock(mu_);
+    paused_ = paused;
   }
 
   // The next `count` progress reports fail with `code`.
@@ -107,6 +114,7 @@ class FakePoolClient final : public PoolClient {
  private:
   std::mutex mu_;
   std::vector<AgendaProgress> reports_;
+  bool paused_ = false;
   std::vector<std::string> pullers_;
   std::map<std::string, std::string> logs_;
   std::optional<std::string> updated_agenda_;

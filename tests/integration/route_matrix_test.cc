@@ -89,6 +89,15 @@ const std::vector<Row>& Rows() {
         {"404", "404", "404", "200", "200"});
     row("POST", "/agenda/service/cancel", "/agenda/service/cancel", R"({"agendaId":"{A}"})", "",
         {"404", "404", "404", "200", "200"});
+    for (const char* verb : {"pause", "resume"}) {
+      const std::string agenda_route = std::string("/agenda/service/") + verb;
+      row("POST", agenda_route, agenda_route, R"({"agendaId":"{A}"})", "",
+          {"404", "404", "404", "200", "200"});
+      // ins-acme: initech may read it (allowedCustomerIds), only acme may change it.
+      const std::string insight_route = std::string("/insight/service/") + verb;
+      row("POST", insight_route, insight_route, R"({"insightId":"ins-acme"})", "",
+          {"404", "403", "404", "200", "200"});
+    }
     row("POST", "/progress/agenda/service", "/progress/agenda/service", R"({"linkId":"L"})", "",
         {"200=", "200=", "200=", "200=", "200="});
     row("POST", "/resourcepool/service/getAgenda", "/resourcepool/service/getAgenda",

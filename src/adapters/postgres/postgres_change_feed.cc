@@ -90,6 +90,24 @@ Result<std::optional<ChangeAnnouncement>> DecodeChangeAnnouncement(std::string_v
       return Error(ErrorCode::kInvalidArgument, "a schedule announced without its insight");
     }
     announcement.change = Change::ScheduleState(body.AsArray()[0].AsString());
+  } else if (kind == "pause") {
+    // [target, id, since or null] (migration 0003, pop_paused_changed).
+    const bool well_formed = body.is_array() && body.AsArray().size() == 3 &&
+                             body.AsArray()[0].is_string() && body.AsArray()[1].is_string() &&
+                             (body.AsArray()[2].is_integer() || body.AsArray()[2].is_null());
+    if (!well_formed) {
+      return Error(ErrorCode::kInvalidArgument, "a pause announced without target, id and time");
+    }
+    const std::string& target = body.AsArray()[0].AsString();
+    if (target != "agenda" && target != "insight") {
+      return Error(ErrorCode::kInvalidArgument, "a pause of unknown target '" + target + "'");
+    }
+    announcement.change = Change::PauseChanged(
+        target == "agenda" ? PauseTarget::kAgenda : PauseTarget::kInsight,
+        body.AsArray()[1].AsString(),
+        body.AsArray()[2].is_integer()
+            ? std::optional<Timestamp>(Timestamp::FromMillis(body.AsArray()[2].AsInt()))
+            : std::nullopt);
   } else {
     return Error(ErrorCode::kInvalidArgument, "an announcement of unknown kind '" + kind + "'");
   }

@@ -153,6 +153,31 @@ Result<std::vector<ReadyAgenda>> Session::ListReadyAgendas() {
   return QueryReady("ORDER BY seq", {});
 }
 
+Result<std::optional<Timestamp>> Session::PausedSince(PauseTarget target, std::string_view id) {
+  POP_ASSIGN_OR_RETURN(
+      Rows rows, connection_.Execute("SELECT since FROM paused WHERE target = $1 AND id = $2",
+                                     {Param::Text(PauseTargetName(target)), Param::Text(id)}));
+  if (rows.size() == 0) return std::optional<Timestamp>();
+  POP_ASSIGN_OR_RETURN(int64_t since, rows.Int(0, 0));
+  return std::optional<Timestamp>(Timestamp::FromMillis(since));
+}
+
+Result<std::vector<PausedTarget>> Session::ListPaused() {
+  POP_ASSIGN_OR_RETURN(Rows rows, connection_.Execute("SELECT target, id, since FROM paused"
+                                                      " ORDER BY since, target, id",
+                                                      {}));
+  std::vector<PausedTarget> paused;
+  for (int row = 0; row < rows.size(); ++row) {
+    PausedTarget item;
+    item.target = rows.Text(row, 0) == "insight" ? PauseTarget::kInsight : PauseTarget::kAgenda;
+    item.id = std::string(rows.Text(row, 1));
+    POP_ASSIGN_OR_RETURN(int64_t since, rows.Int(row, 2));
+    item.since = Timestamp::FromMillis(since);
+    paused.push_back(std::move(item));
+  }
+  return paused;
+}
+
 Result<std::optional<InsightScheduleInfo>> Session::GetScheduleInfo(std::string_view insight_id) {
   POP_ASSIGN_OR_RETURN(Rows rows,
                        connection_.Execute("SELECT pending_customer_ids, last_executed"
@@ -287,6 +312,20 @@ Result<int64_t> Session::ReleaseAllClaims() {
   return Error(ErrorCode::kInvalidArgument,
                "releasing every claim is refused on PostgreSQL: other servers sharing the store "
                "hold claims too (only a store with one server, pop dev's SQLite, may)");
+}
+
+Result<bool> Session::SetPaused(PauseTarget target, std::string_view id,
+                                std::optional<Timestamp> since) {
+  // Pausing again keeps the first time: the row is only inserted when absent.
+  Result<Rows> rows =
+      since ? connection_.Execute(
+                  "INSERT INTO paused (target, id, since) VALUES ($1, $2, $3)"
+                  " ON CONFLICT (target, id) DO NOTHING",
+                  {Param::Text(PauseTargetName(target)), Param::Text(id), TimeParam(since)})
+            : connection_.Execute("DELETE FROM paused WHERE target = $1 AND id = $2",
+                                  {Param::Text(PauseTargetName(target)), Param::Text(id)});
+  if (!rows.ok()) return rows.error();
+  return rows->affected() > 0;
 }
 
 Status Session::PutScheduleInfo(const InsightScheduleInfo& info) {

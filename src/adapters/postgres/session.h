@@ -28,6 +28,8 @@ class Session final : public StoreWriter {
   Result<std::vector<ReadyAgenda>> ReadyAgendasOf(std::string_view agenda_id) override;
   Result<std::vector<ReadyAgenda>> ListReadyAgendas() override;
   Result<std::optional<InsightScheduleInfo>> GetScheduleInfo(std::string_view insight_id) override;
+  Result<std::optional<Timestamp>> PausedSince(PauseTarget target, std::string_view id) override;
+  Result<std::vector<PausedTarget>> ListPaused() override;
   Result<std::optional<OperationLog>> GetOperationLog(
       std::string_view operation_progress_id) override;
   Result<std::optional<ApiToken>> FindTokenByHash(std::string_view secret_hash) override;
@@ -52,6 +54,8 @@ class Session final : public StoreWriter {
                                  Timestamp now) override;
   Result<int64_t> ReleaseAllClaims() override;
   Status PutScheduleInfo(const InsightScheduleInfo& info) override;
+  Result<bool> SetPaused(PauseTarget target, std::string_view id,
+                         std::optional<Timestamp> since) override;
   Status AppendOperationLog(std::string_view operation_progress_id, std::string_view text,
                             size_t max_bytes, Timestamp now) override;
   Result<bool> DeleteOperationLog(std::string_view operation_progress_id) override;

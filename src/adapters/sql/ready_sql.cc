@@ -14,10 +14,13 @@ std::string InDialect(SqlDialect dialect, std::string text) {
   return text;
 }
 
-// Who may take the claim of a row: see ClaimReadySql.
+// Who may take the claim of a row: see ClaimReadySql. Never while the agenda or the insight is
+// paused (table paused, migrations 0009 of SQLite and 0003 of PostgreSQL).
 constexpr char kClaimable[] =
     "confirmed = FALSE AND (claimed_by IS NULL OR lease_until IS NULL OR lease_until <= $4"
-    " OR claimed_by = $2)";
+    " OR claimed_by = $2) AND NOT EXISTS (SELECT 1 FROM paused WHERE (paused.target = 'agenda'"
+    " AND paused.id = ready_agenda.agenda_id) OR (paused.target = 'insight'"
+    " AND paused.id = ready_agenda.insight_id))";
 
 }  // namespace
 

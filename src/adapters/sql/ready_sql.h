@@ -18,7 +18,8 @@ inline constexpr char kReadyColumns[] =
     " not_before, confirmed";
 
 // 1 id, 2 claimer, 3 lease_until, 4 now. One row changed when the claim is taken: the entry is
-// not confirmed and is unclaimed, or its lease ended at `now`, or the claimer holds it already.
+// not confirmed and is unclaimed, or its lease ended at `now`, or the claimer holds it already;
+// and neither its agenda nor its insight is paused.
 // PostgreSQL locks the row with FOR UPDATE SKIP LOCKED: a row another transaction is changing is
 // skipped (no row changed) instead of waited for, so claims never wait on each other and two
 // servers' claim batches cannot deadlock.

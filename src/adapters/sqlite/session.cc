@@ -161,6 +161,34 @@ Result<std::vector<ReadyAgenda>> Session::ListReadyAgendas() {
   return QueryReady("ORDER BY seq", "");
 }
 
+Result<std::optional<Timestamp>> Session::PausedSince(PauseTarget target, std::string_view id) {
+  POP_ASSIGN_OR_RETURN(
+      Statement statement,
+      connection_.Prepare("SELECT since FROM paused WHERE target = ?1 AND id = ?2"));
+  statement.BindText(1, PauseTargetName(target));
+  statement.BindText(2, id);
+  POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+  if (!has_row) return std::optional<Timestamp>();
+  return std::optional<Timestamp>(Timestamp::FromMillis(statement.ColumnInt(0)));
+}
+
+Result<std::vector<PausedTarget>> Session::ListPaused() {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare("SELECT target, id, since FROM paused"
+                                           " ORDER BY since, target, id"));
+  std::vector<PausedTarget> paused;
+  for (;;) {
+    POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+    if (!has_row) return paused;
+    PausedTarget item;
+    item.target = statement.ColumnText(0) == std::string_view("insight") ? PauseTarget::kInsight
+                                                                         : PauseTarget::kAgenda;
+    item.id = std::string(statement.ColumnText(1));
+    item.since = Timestamp::FromMillis(statement.ColumnInt(2));
+    paused.push_back(std::move(item));
+  }
+}
+
 Result<std::optional<InsightScheduleInfo>> Session::GetScheduleInfo(std::string_view insight_id) {
   POP_ASSIGN_OR_RETURN(Statement statement,
                        connection_.Prepare("SELECT pending_customer_ids, last_executed"
@@ -344,6 +372,21 @@ Result<int64_t> Session::ReleaseAllClaims() {
                        connection_.Prepare(sql::ReleaseAllClaimsSql(SqlDialect::kSqlite)));
   POP_RETURN_IF_ERROR(statement.Run());
   return connection_.Changes();
+}
+
+Result<bool> Session::SetPaused(PauseTarget target, std::string_view id,
+                                std::optional<Timestamp> since) {
+  // Pausing again keeps the first time: the row is only inserted when absent.
+  POP_ASSIGN_OR_RETURN(
+      Statement statement,
+      connection_.Prepare(since ? "INSERT INTO paused (target, id, since) VALUES (?1, ?2, ?3)"
+                                  " ON CONFLICT (target, id) DO NOTHING"
+                                : "DELETE FROM paused WHERE target = ?1 AND id = ?2"));
+  statement.BindText(1, PauseTargetName(target));
+  statement.BindText(2, id);
+  if (since) statement.BindInt(3, since->millis());
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes() > 0;
 }
 
 Status Session::PutScheduleInfo(const InsightScheduleInfo& info) {

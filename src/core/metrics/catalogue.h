@@ -55,6 +55,18 @@ inline const MetricDef kOldestWait{
     "Scheduler: how long the oldest ready, unclaimed Agenda of the insight has waited (0: none).",
     {"insight", "title"},
     "oldest_wait.{title}"};
+inline const MetricDef kPausedAgendas{
+    "pop_insight_paused_agendas",
+    MetricType::kGauge,
+    "Scheduler: Agendas of the insight that are paused and not claimed (held out of its queue).",
+    {"insight", "title"},
+    "paused.{title}"};
+inline const MetricDef kInsightPaused{
+    "pop_insight_paused",
+    MetricType::kGauge,
+    "Scheduler: 1 while the insight is paused (nothing is claimed from it), else 0.",
+    {"insight", "title"},
+    "insight_paused.{title}"};
 
 // Store.
 inline const MetricDef kStoreCommit{

@@ -20,9 +20,10 @@ class SwitchablePoolClient final : public PoolClient {
     if (!up) return Error(ErrorCode::kUnavailable, "connection refused");
     return ClaimedWork{};
   }
-  Status UpdateAgendaProgress(const AgendaProgress&, const std::string&) override {
-    if (!up) return Status(ErrorCode::kUnavailable, "connection refused");
-    return Status::Ok();
+  Result<ProgressReportAnswer> UpdateAgendaProgress(const AgendaProgress&,
+                                                    const std::string&) override {
+    if (!up) return Error(ErrorCode::kUnavailable, "connection refused");
+    return ProgressReportAnswer{};
   }
   Status UpdateAgenda(const std::string&, const std::vector<Operation>&,
                       const std::optional<ParamsMap>&) override {
