@@ -35,7 +35,7 @@ TEST(MetricNamesTest, EveryCatalogueCounterEndsInTotalAndEveryHistogramInSeconds
   for (const MetricDef* def :
        {&kAgendaDuration, &kOperations, &kOperationDuration, &kSubmitToClaim, &kClaimToComplete,
         &kQueueDepth, &kOldestWait, &kStoreCommit, &kHttpRequests, &kHttpDuration, &kPullerPoll,
-        &kPullerFailures, &kGraphiteDropped, &kGraphiteSent, &kSeriesDropped}) {
+        &kPullerFailures, &kExecutorPods, &kPodsReaped, &kGraphiteDropped, &kGraphiteSent, &kSeriesDropped}) {
     const std::string name(def->name);
     if (def->type == MetricType::kCounter) {
       EXPECT_TRUE(name.ends_with("_total")) << name;
