@@ -137,18 +137,31 @@ Status ExecutorPods::Start(std::function<void()> on_change) {
     running_ = true;
     next_probe_ = deps_.clock.Now();
   }
+  Status watched = StartWatch();
+  if (!watched.ok()) {
+    if (watched.code() != ErrorCode::kUnavailable) {
+      MutexLock lock(mu_);
+      running_ = false;
+      return watched;
+    }
+    // Not reachable yet: the timer tries again at every probe; nothing is claimed meanwhile.
+    SetReachable(false, watched.message());
+  }
+  timer_ = std::thread(&ExecutorPods::TimerLoop, this);
+  return Status::Ok();
+}
+
+Status ExecutorPods::StartWatch() {
   const std::string selector = std::string(kLabelComponent) + "=executor";
   Result<std::unique_ptr<PodWatch>> watch = deps_.pods.WatchPods(
       options_.namespace_name, selector, [this](const PodEvent& event) { OnEvent(event); });
   if (!watch.ok()) {
-    MutexLock lock(mu_);
-    running_ = false;
-    return Status(watch.error().code,
-                  "cannot watch the executor pods of namespace " + options_.namespace_name + ": " +
-                      watch.error().message);
+    return Status(watch.error().code, "cannot watch the executor pods of namespace " +
+                                          options_.namespace_name + ": " + watch.error().message);
   }
-  watch_ = std::move(*watch);
-  timer_ = std::thread(&ExecutorPods::TimerLoop, this);
+  std::unique_ptr<PodWatch> started = std::move(*watch);
+  MutexLock lock(mu_);
+  watch_ = std::move(started);
   return Status::Ok();
 }
 
@@ -160,7 +173,12 @@ void ExecutorPods::Stop() {
   }
   wake_.notify_all();
   if (timer_.joinable()) timer_.join();
-  if (watch_) watch_->Stop();
+  std::unique_ptr<PodWatch> watch;
+  {
+    MutexLock lock(mu_);
+    watch.swap(watch_);
+  }
+  if (watch) watch->Stop();
 }
 
 bool ExecutorPods::Active(const PodInfo& pod) {
@@ -469,6 +487,18 @@ void ExecutorPods::SetReachable(bool reachable, const std::string& problem) {
 }
 
 void ExecutorPods::CheckReachable() {
+  bool watching = false;
+  {
+    MutexLock lock(mu_);
+    watching = watch_ != nullptr;
+  }
+  if (!watching) {
+    Status watched = StartWatch();
+    if (!watched.ok()) {
+      SetReachable(false, watched.message());
+      return;
+    }
+  }
   Result<PodList> probe = deps_.pods.ListPods(
       options_.namespace_name, std::string(kLabelPullerId) + "=" +
                                    (IsLabelValue(options_.puller_id) ? options_.puller_id : "-"));

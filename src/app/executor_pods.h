@@ -144,6 +144,7 @@ class ExecutorPods {
     std::string message;
   };
 
+  Status StartWatch();
   void OnEvent(const PodEvent& event);
   void TimerLoop();
   void CheckReachable();
@@ -155,12 +156,12 @@ class ExecutorPods {
   ExecutorPodsDeps deps_;
   const ExecutorPodsOptions options_;
   std::function<void()> on_change_;
-  std::unique_ptr<PodWatch> watch_;
   std::thread timer_;
 
   mutable Mutex mu_;
   std::condition_variable wake_;
   bool running_ POP_GUARDED_BY(mu_) = false;
+  std::unique_ptr<PodWatch> watch_ POP_GUARDED_BY(mu_);  // null until the first watch starts
   std::map<std::string, PodInfo> pods_ POP_GUARDED_BY(mu_);     // the namespace's executor pods
   std::map<std::string, Tracked> tracked_ POP_GUARDED_BY(mu_);  // the pods this puller made
   std::map<std::string, size_t> creating_ POP_GUARDED_BY(mu_);  // per insight, being created
