@@ -68,6 +68,22 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
                    "Insight at once in the namespace (0: no limit)")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{0}, int64_t{100'000}));
+  puller
+      ->add_option("--reap-interval-seconds", state.puller.reap_interval_seconds,
+                   "--launch kubernetes: how often the PodReaper deletes pop's finished and "
+                   "stuck pods in the namespace (0: never, from this puller)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{86'400}));
+  puller
+      ->add_option("--reap-age-minutes", state.puller.reap_age_minutes,
+                   "--launch kubernetes: pod.reap.age.minutes, finished pods older than this go")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{525'600}));
+  puller
+      ->add_option("--reap-pending-minutes", state.puller.reap_pending_minutes,
+                   "--launch kubernetes: pods still Pending this long after their creation go")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{525'600}));
   state.puller_command = puller;
 
   CLI::App* executor = app.add_subcommand(

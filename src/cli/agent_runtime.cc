@@ -24,6 +24,7 @@
 #include "app/executor_pods.h"
 #include "app/http_pool_client.h"
 #include "app/metrics_registry.h"
+#include "app/pod_reaper.h"
 #include "app/puller.h"
 #include "app/resident_launcher.h"
 #include "app/worker_pool.h"
@@ -280,6 +281,16 @@ Status RunPuller(const PullerConfig& config) {
                               &metrics},
         kubernetes.options);
   }
+  std::unique_ptr<app::PodReaper> reaper;
+  if (on_kubernetes && config.reap_interval_seconds > 0) {
+    app::PodReaperOptions reap;
+    reap.namespace_name = kubernetes.options.namespace_name;
+    reap.interval = Duration::Seconds(config.reap_interval_seconds);
+    reap.finished_age = Duration::Minutes(config.reap_age_minutes);
+    reap.pending_timeout = Duration::Minutes(config.reap_pending_minutes);
+    reaper = std::make_unique<app::PodReaper>(
+        app::PodReaperDeps{clock, *kubernetes.client, *parts.logger, &metrics}, reap);
+  }
   POP_ASSIGN_OR_RETURN(auto health, StartHealthEndpoint(config.health, liveness, *parts.logger,
                                                         executor_pods.get()));
   app::PullerDeps deps{clock,         liveness, parts.launchers, workers, *parts.logger,
@@ -293,12 +304,14 @@ Status RunPuller(const PullerConfig& config) {
                                            kubernetes.options.pod.image + ")");
   }
   if (graphite) graphite->Start();
+  if (reaper) reaper->Start();
   puller.Start();
   int signal_number = WaitForTerminationSignal();
   parts.logger->Log(LogLevel::kInfo, std::string("received ") +
                                          (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
                                          "; stopping the puller");
   puller.Stop();
+  if (reaper) reaper->Stop();
   if (executor_pods) executor_pods->Stop();
   workers.Stop();
   if (health) health->server->Stop();
