@@ -57,14 +57,12 @@ Status ApplyLayer(const Json& layer, const std::string& where, ExecutorPodConfig
     config.arguments.clear();
     for (const Json& arg : args->AsArray()) {
       if (!arg.is_string()) {
-        return Status(ErrorCode::kInvalidArgument,
-                      where + ".arguments: must be a list of strings");
+        return Status(ErrorCode::kInvalidArgument, where + ".arguments: must be a list of strings");
       }
       config.arguments.push_back(arg.AsString());
     }
   }
-  auto string_map = [&](std::string_view key,
-                        std::map<std::string, std::string>& field) -> Status {
+  auto string_map = [&](std::string_view key, std::map<std::string, std::string>& field) -> Status {
     const Json* map = object.Find(key);
     if (map == nullptr) return Status::Ok();
     if (!map->is_object()) {
@@ -246,8 +244,8 @@ Result<Json> ExecutorPods::Manifest(const std::string& name, const std::string& 
   JsonArray env;
   for (const auto& [key, value] : pod.env_vars) env.push_back(Json(EnvVar(key, value)));
   env.push_back(Json(EnvVar("LOG_LEVEL", "DEBUG")));
-  POP_ASSIGN_OR_RETURN(auto payload_env,
-                       deps_.payload_environment(ToJsonText(Encode(agenda)), "agenda " + agenda_id));
+  POP_ASSIGN_OR_RETURN(auto payload_env, deps_.payload_environment(ToJsonText(Encode(agenda)),
+                                                                   "agenda " + agenda_id));
   for (const auto& [key, value] : payload_env) env.push_back(Json(EnvVar(key, value)));
   if (prior) env.push_back(Json(EnvVar("LAST_PROGRESS", ToJsonText(Encode(*prior)))));
   env.push_back(Json(EnvVar("CID", agenda.cid.value_or(""))));
@@ -282,9 +280,9 @@ Result<Json> ExecutorPods::Manifest(const std::string& name, const std::string& 
                                     {"limits", Json(JsonObject{{"cpu", pod.cpu_limit}})}})}};
   JsonObject spec{{"restartPolicy", "Never"}, {"serviceAccountName", pod.service_account}};
   if (!pod.config_map.empty()) {
-    container.Set("volumeMounts",
-                  Json(JsonArray{Json(JsonObject{{"name", "config-volume"},
-                                                 {"mountPath", "/app/config"}})}));
+    container.Set(
+        "volumeMounts",
+        Json(JsonArray{Json(JsonObject{{"name", "config-volume"}, {"mountPath", "/app/config"}})}));
     spec.Set("volumes", Json(JsonArray{Json(JsonObject{
                             {"name", "config-volume"},
                             {"configMap", Json(JsonObject{{"name", pod.config_map}})}})}));
@@ -327,8 +325,8 @@ void ExecutorPods::Launch(const std::string& insight_id, const Agenda& agenda,
   confirm.processing_state_message = "Starting executor pod " + name;
   Status confirmed = deps_.client.UpdateAgendaProgress(confirm, options_.puller_id);
   if (!confirmed.ok() && confirmed.code() == ErrorCode::kConflict) {
-    deps_.logger.Log(LogLevel::kInfo, "agenda " + agenda_id + " not started: " +
-                                          confirmed.message());
+    deps_.logger.Log(LogLevel::kInfo,
+                     "agenda " + agenda_id + " not started: " + confirmed.message());
     done_creating();
     return;
   }
@@ -432,8 +430,7 @@ void ExecutorPods::FailAgenda(const Tracked& tracked, const std::string& pod,
   }
   deps_.logger.Log(LogLevel::kWarning, "agenda " + tracked.agenda_id + ": reporting pod " + pod +
                                            " as failed did not reach the server (" +
-                                           reported.message() +
-                                           "); the reclaimer will fail it");
+                                           reported.message() + "); the reclaimer will fail it");
 }
 
 size_t ExecutorPods::DeleteAgendaPods(const std::string& agenda_id) {
@@ -441,8 +438,8 @@ size_t ExecutorPods::DeleteAgendaPods(const std::string& agenda_id) {
   Result<PodList> pods =
       deps_.pods.ListPods(options_.namespace_name, std::string(kLabelAgendaId) + "=" + agenda_id);
   if (!pods.ok()) {
-    deps_.logger.Log(LogLevel::kWarning, "cannot list the pods of agenda " + agenda_id + ": " +
-                                             pods.error().message);
+    deps_.logger.Log(LogLevel::kWarning,
+                     "cannot list the pods of agenda " + agenda_id + ": " + pods.error().message);
     return 0;
   }
   size_t deleted = 0;
@@ -456,8 +453,8 @@ size_t ExecutorPods::DeleteAgendaPods(const std::string& agenda_id) {
       ++deleted;
       Count("deleted");
     } else {
-      deps_.logger.Log(LogLevel::kWarning, "cannot delete pod " + pod.name + ": " +
-                                               status.message());
+      deps_.logger.Log(LogLevel::kWarning,
+                       "cannot delete pod " + pod.name + ": " + status.message());
     }
   }
   return deleted;

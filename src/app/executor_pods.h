@@ -71,11 +71,11 @@ using PayloadEnvironmentFn = std::function<Result<std::vector<std::pair<std::str
 struct ExecutorPodsOptions {
   std::string namespace_name = "pop";
   ExecutorPodConfig pod;
-  std::string server_url;          // POP_ADDR of the executor
-  std::string token_secret;        // the Secret holding the executor's API token...
-  std::string token_key = "token";  // ...under this key (POP_TOKEN by secretKeyRef)
-  std::string puller_id;            // the claims' holder; the executor reports as it
-  std::string resource_pool_id;     // label pop.resourcePoolId when the Agenda names none
+  std::string server_url;                 // POP_ADDR of the executor
+  std::string token_secret;               // the Secret holding the executor's API token...
+  std::string token_key = "token";        // ...under this key (POP_TOKEN by secretKeyRef)
+  std::string puller_id;                  // the claims' holder; the executor reports as it
+  std::string resource_pool_id;           // label pop.resourcePoolId when the Agenda names none
   std::optional<size_t> execution_limit;  // insight.execution.limit: pods of an Insight at once
   Duration probe_interval = Duration::Seconds(5);  // how often Kubernetes is checked
 };
@@ -161,7 +161,7 @@ class ExecutorPods {
   mutable Mutex mu_;
   std::condition_variable wake_;
   bool running_ POP_GUARDED_BY(mu_) = false;
-  std::unique_ptr<PodWatch> watch_ POP_GUARDED_BY(mu_);  // null until the first watch starts
+  std::unique_ptr<PodWatch> watch_ POP_GUARDED_BY(mu_);         // null until the first watch starts
   std::map<std::string, PodInfo> pods_ POP_GUARDED_BY(mu_);     // the namespace's executor pods
   std::map<std::string, Tracked> tracked_ POP_GUARDED_BY(mu_);  // the pods this puller made
   std::map<std::string, size_t> creating_ POP_GUARDED_BY(mu_);  // per insight, being created

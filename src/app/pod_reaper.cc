@@ -63,8 +63,8 @@ Result<PodReaperReport> PodReaper::RunOnce() {
       Status deleted = deps_.pods.DeletePod(options_.namespace_name, candidate.name);
       if (!deleted.ok() && deleted.code() != ErrorCode::kNotFound) {
         ++batch_failures;
-        deps_.logger.Log(LogLevel::kWarning,
-                         "PodReaper: cannot delete pod " + candidate.name + ": " + deleted.message());
+        deps_.logger.Log(LogLevel::kWarning, "PodReaper: cannot delete pod " + candidate.name +
+                                                 ": " + deleted.message());
         continue;
       }
       if (!deleted.ok()) continue;  // gone meanwhile (another reaper)
@@ -80,13 +80,13 @@ Result<PodReaperReport> PodReaper::RunOnce() {
     }
   }
   if (report.finished + report.pending + report.failed > 0 || report.out_of_time) {
-    deps_.logger.Log(LogLevel::kInfo,
-                     "PodReaper: deleted " + std::to_string(report.finished) +
-                         " finished and " + std::to_string(report.pending) +
-                         " pending pod(s) in namespace " + options_.namespace_name +
-                         (report.failed > 0 ? "; " + std::to_string(report.failed) + " failed"
-                                            : std::string()) +
-                         (report.out_of_time ? "; stopped at its time limit" : ""));
+    deps_.logger.Log(
+        LogLevel::kInfo,
+        "PodReaper: deleted " + std::to_string(report.finished) + " finished and " +
+            std::to_string(report.pending) + " pending pod(s) in namespace " +
+            options_.namespace_name +
+            (report.failed > 0 ? "; " + std::to_string(report.failed) + " failed" : std::string()) +
+            (report.out_of_time ? "; stopped at its time limit" : ""));
   }
   return report;
 }

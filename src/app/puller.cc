@@ -81,8 +81,8 @@ void Puller::PollLoop(const std::string& insight_id) {
     {
       MutexLock lock(mu_);
       if (deps_.executor_pods != nullptr) {
-        while (running_ && (room = deps_.executor_pods->Room(insight_id, options_.max_agendas)) ==
-                               0) {
+        while (running_ &&
+               (room = deps_.executor_pods->Room(insight_id, options_.max_agendas)) == 0) {
           mu_.Wait(cv_);
         }
       } else {

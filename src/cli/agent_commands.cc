@@ -25,10 +25,11 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
                    "operations at once, per Agenda")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
-  puller->add_option("--registry", state.registry,
-                     "handler registry: operation type -> command (docs/handlers.md); with --launch "
-                     "kubernetes the pod registry (spec 15.1) whose `executor` entry makes the "
-                     "executor pods (docs/kubernetes.md)");
+  puller->add_option(
+      "--registry", state.registry,
+      "handler registry: operation type -> command (docs/handlers.md); with --launch "
+      "kubernetes the pod registry (spec 15.1) whose `executor` entry makes the "
+      "executor pods (docs/kubernetes.md)");
   puller->add_option("--puller-id", state.puller.puller_id, "names this puller's claims");
   puller->add_option("--log-level", state.puller.log_level, "debug, info, warning or error")
       ->capture_default_str();
@@ -41,9 +42,10 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
                    "the original's monitor.alive.lastRequestMilliseconds")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{86'400'000}));
-  puller->add_option("--launch", state.puller.launch,
-                     "where Agendas run: local (in this process) or kubernetes (an executor pod "
-                     "each; docs/kubernetes.md)")
+  puller
+      ->add_option("--launch", state.puller.launch,
+                   "where Agendas run: local (in this process) or kubernetes (an executor pod "
+                   "each; docs/kubernetes.md)")
       ->capture_default_str()
       ->check(CLI::IsMember({"local", "kubernetes"}));
   puller->add_option("--namespace", state.puller.kube_namespace,
@@ -53,8 +55,9 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
                      "--launch kubernetes: a kubeconfig file (default: in-cluster configuration)");
   puller->add_option("--token-secret", state.puller.token_secret,
                      "--launch kubernetes: the Secret holding the executors' API token (required)");
-  puller->add_option("--token-secret-key", state.puller.token_secret_key,
-                     "--launch kubernetes: the Secret's key holding the token")
+  puller
+      ->add_option("--token-secret-key", state.puller.token_secret_key,
+                   "--launch kubernetes: the Secret's key holding the token")
       ->capture_default_str();
   puller->add_option("--executor-server", state.puller.executor_server,
                      "--launch kubernetes: the server URL as the executor pods reach it "

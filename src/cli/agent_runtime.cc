@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <climits>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -216,9 +216,8 @@ Result<KubernetesLaunch> MakeKubernetesLaunch(const PullerConfig& config, const 
   if (!pod.ok()) {
     return Error(ErrorCode::kInvalidArgument, *config.registry_file + ": " + pod.error().message);
   }
-  Result<KubernetesConfig> kube =
-      config.kubeconfig.empty() ? InClusterKubernetesConfig(std::getenv)
-                                : LoadKubeconfig(config.kubeconfig);
+  Result<KubernetesConfig> kube = config.kubeconfig.empty() ? InClusterKubernetesConfig(std::getenv)
+                                                            : LoadKubeconfig(config.kubeconfig);
   if (!kube.ok()) {
     return Error(ErrorCode::kInvalidArgument,
                  (config.kubeconfig.empty() ? std::string("in-cluster configuration (pass "
@@ -227,7 +226,7 @@ Result<KubernetesLaunch> MakeKubernetesLaunch(const PullerConfig& config, const 
                      kube.error().message);
   }
   KubernetesLaunch launch;
-  launch.options.namespace_name = !config.kube_namespace.empty() ? config.kube_namespace
+  launch.options.namespace_name = !config.kube_namespace.empty()  ? config.kube_namespace
                                   : !kube->namespace_name.empty() ? kube->namespace_name
                                                                   : "pop";
   POP_ASSIGN_OR_RETURN(launch.client, KubernetesClient::Create(std::move(kube).value(), clock));
@@ -293,8 +292,13 @@ Status RunPuller(const PullerConfig& config) {
   }
   POP_ASSIGN_OR_RETURN(auto health, StartHealthEndpoint(config.health, liveness, *parts.logger,
                                                         executor_pods.get()));
-  app::PullerDeps deps{clock,         liveness, parts.launchers, workers, *parts.logger,
-                       /*running_agendas=*/nullptr, &metrics};
+  app::PullerDeps deps{clock,
+                       liveness,
+                       parts.launchers,
+                       workers,
+                       *parts.logger,
+                       /*running_agendas=*/nullptr,
+                       &metrics};
   deps.executor_pods = executor_pods.get();
   app::Puller puller(deps, options);
   if (executor_pods) {

@@ -38,7 +38,7 @@ struct PodInfo {
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
   std::vector<PodContainerStatus> containers;
-  bool is_deleting = false;  // metadata.deletionTimestamp is set
+  bool is_deleting = false;             // metadata.deletionTimestamp is set
   std::optional<Timestamp> created_at;  // metadata.creationTimestamp
   std::optional<Timestamp> start_time;  // status.startTime
 };

@@ -8,9 +8,9 @@
 
 #include <chrono>
 #include <mutex>
+#include <thread>
 #include <tuple>
 #include <vector>
-#include <thread>
 
 #include "adapters/system/system_clock.h"
 #include "app/metrics_registry.h"
@@ -61,7 +61,8 @@ TEST(PodReaperTest, DeletesOnlyPopsFinishedAndStuckPodsPastTheirLimits) {
   ASSERT_TRUE(admin.ok()) << admin.error().message;
   auto ns = testing::CreateTestNamespace(**admin, "reaper");
   ASSERT_TRUE(ns.ok()) << ns.error().message;
-  auto kubelet = testing::TestKubelet::Start(**admin, {"node-" + *ns, *ns, {{"shell:1", {"/bin/sh", "-c"}}}});
+  auto kubelet =
+      testing::TestKubelet::Start(**admin, {"node-" + *ns, *ns, {{"shell:1", {"/bin/sh", "-c"}}}});
   ASSERT_TRUE(kubelet.ok()) << kubelet.error().message;
 
   for (const auto& [name, image, script, labelled] :
@@ -116,8 +117,8 @@ TEST(PodReaperTest, DeletesOnlyPopsFinishedAndStuckPodsPastTheirLimits) {
   EXPECT_EQ(report->failed, 0U);
   EXPECT_EQ(phase("done"), "gone");
   EXPECT_EQ(phase("failed"), "gone");
-  EXPECT_EQ(phase("running"), "Running");           // never a running pod
-  EXPECT_EQ(phase("foreign-done"), "Succeeded");    // never a pod without pop's label
+  EXPECT_EQ(phase("running"), "Running");         // never a running pod
+  EXPECT_EQ(phase("foreign-done"), "Succeeded");  // never a pod without pop's label
   EXPECT_THAT(logger.Text(), HasSubstr("PodReaper: deleted 2 finished and 0 pending pod(s)"));
   bool counted = false;
   for (const auto& family : metrics.Collect().families) {

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -30,9 +30,9 @@
 namespace pop {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::HasSubstr;
 
 constexpr char kImage[] = "pop-executor:test";
 constexpr char kSecret[] = "pop-executor-token";
@@ -94,8 +94,8 @@ class PullerPodsTest : public ::testing::Test {
     std::ofstream(handlers_) << R"({"step": {"command": "/bin/sh", "exitZeroIsSuccess": true,
       "args": ["-c", "echo start-$OPERATION_NAME >> )"
                              << journal_.string() << R"(; case \"$OPERATION_NAME\" in slow*) )"
-                             << R"(if [ ! -e )" << journal_.string()
-                             << R"(.once ]; then touch )" << journal_.string()
+                             << R"(if [ ! -e )" << journal_.string() << R"(.once ]; then touch )"
+                             << journal_.string()
                              << R"(.once; sleep 60; fi;; esac; echo done-$OPERATION_NAME >> )"
                              << journal_.string() << R"("]}})";
 
@@ -106,8 +106,7 @@ class PullerPodsTest : public ::testing::Test {
     token_ = server_->admin_token();
     while (!token_.empty() && (token_.back() == '\n' || token_.back() == '\r')) token_.pop_back();
     http_ = std::move(CurlHttpClient::Create()).value();
-    ASSERT_EQ(Call("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})")
-                  .first,
+    ASSERT_EQ(Call("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})").first,
               200);
     ASSERT_EQ(Call("POST", "/insight",
                    R"({"id":"ins","customerId":"ops","title":"ins","resourcePoolId":"rp",)"
@@ -115,19 +114,18 @@ class PullerPodsTest : public ::testing::Test {
                    R"("isGlobal":true,"mappers":{"operationType":["step","noop"]}})")
                   .first,
               200);
-    ASSERT_EQ(
-        Call("POST", "/customer",
-             R"({"id":"acme","customerId":"acme","title":"A","resourcePoolId":"rp"})")
-            .first,
-        200);
+    ASSERT_EQ(Call("POST", "/customer",
+                   R"({"id":"acme","customerId":"acme","title":"A","resourcePoolId":"rp"})")
+                  .first,
+              200);
 
     // The executors' token, as a Secret the pods read by secretKeyRef.
     const Json secret(JsonObject{{"apiVersion", "v1"},
                                  {"kind", "Secret"},
                                  {"metadata", Json(JsonObject{{"name", kSecret}})},
                                  {"stringData", Json(JsonObject{{"token", token_}})}});
-    auto made = admin_->Request("POST", "/api/v1/namespaces/" + ns_ + "/secrets",
-                                ToJsonText(secret));
+    auto made =
+        admin_->Request("POST", "/api/v1/namespaces/" + ns_ + "/secrets", ToJsonText(secret));
     ASSERT_TRUE(made.ok()) << made.error().message;
 
     auto kubelet = testing::TestKubelet::Start(
@@ -149,8 +147,7 @@ class PullerPodsTest : public ::testing::Test {
     HttpClientRequest request;
     request.method = method;
     request.url = url_ + "/pop" + path;
-    request.headers = {{"Authorization", "Bearer " + token_},
-                       {"Content-Type", "application/json"}};
+    request.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
     request.body = body;
     request.timeout = milliseconds(10'000);
     Result<HttpClientResponse> response = http_->Send(request);
@@ -285,19 +282,16 @@ TEST_F(PullerPodsTest, AnAgendaCompletesThroughAnExecutorPodThatGetsItsTokenOnly
   auto manifest = ParseJson(*raw);
   ASSERT_TRUE(manifest.ok());
   std::map<std::string, Json> env;
-  for (const Json& var : manifest->Find("spec")
-                             ->Find("containers")
-                             ->AsArray()[0]
-                             .Find("env")
-                             ->AsArray()) {
+  for (const Json& var :
+       manifest->Find("spec")->Find("containers")->AsArray()[0].Find("env")->AsArray()) {
     env[Field(var, "name")] = var;
   }
   ASSERT_EQ(env.count("POP_TOKEN"), 1U);
   EXPECT_EQ(ToJsonText(env["POP_TOKEN"]),
-            R"({"name":"POP_TOKEN","valueFrom":{"secretKeyRef":{"name":")" +
-                std::string(kSecret) + R"(","key":"token"}}})");
-  for (const char* name : {"PAYLOAD", "CID", "AGENDA_ID", "CUSTOMER_ID", "PROGRESS_ID",
-                           "POP_ADDR", "POP_PULLER_ID", "MY_POD_NAME"}) {
+            R"({"name":"POP_TOKEN","valueFrom":{"secretKeyRef":{"name":")" + std::string(kSecret) +
+                R"(","key":"token"}}})");
+  for (const char* name : {"PAYLOAD", "CID", "AGENDA_ID", "CUSTOMER_ID", "PROGRESS_ID", "POP_ADDR",
+                           "POP_PULLER_ID", "MY_POD_NAME"}) {
     EXPECT_EQ(env.count(name), 1U) << name;
   }
   EXPECT_EQ(Field(env["AGENDA_ID"], "value"), agenda_id);
@@ -382,10 +376,10 @@ TEST_F(PullerPodsTest, APodThatNeverStartsIsFailedAfterItsTimeoutAndTheAgendaRet
 
 TEST_F(PullerPodsTest, AnExecutorPodKilledMidRunIsRecoveredWithoutRunningFinishedOperationsAgain) {
   StartPuller(Options());
-  auto [agenda_id, progress_id] = Submit(
-      R"([{"name":"a","type":"step","payload":{}},)"
-      R"({"name":"slow","type":"step","payload":{"after":"@<a.out>"}},)"
-      R"({"name":"c","type":"step","payload":{"after":"@<slow.out>"}}])");
+  auto [agenda_id, progress_id] =
+      Submit(R"([{"name":"a","type":"step","payload":{}},)"
+             R"({"name":"slow","type":"step","payload":{"after":"@<a.out>"}},)"
+             R"({"name":"c","type":"step","payload":{"after":"@<slow.out>"}}])");
   ASSERT_TRUE(PollUntil([&] { return JournalCount("start-slow") == 1; }));
   // The executor reports a's success (at its next report, within its heartbeat); only then is
   // `a` done as far as pop knows.
@@ -412,12 +406,11 @@ TEST_F(PullerPodsTest, AnExecutorPodKilledMidRunIsRecoveredWithoutRunningFinishe
 
 TEST_F(PullerPodsTest, CancelRemovesTheAgendasPods) {
   StartPuller(Options());
-  auto [agenda_id, progress_id] =
-      Submit(R"([{"name":"slow","type":"step","payload":{}}])");
+  auto [agenda_id, progress_id] = Submit(R"([{"name":"slow","type":"step","payload":{}}])");
   ASSERT_TRUE(PollUntil([&] { return JournalCount("start-slow") == 1; }));
   ASSERT_EQ(AgendaPods(agenda_id).size(), 1U);
-  auto [status, body] = Call("POST", "/agenda/service/cancel", R"({"agendaId":")" + agenda_id +
-                                                                  R"("})");
+  auto [status, body] =
+      Call("POST", "/agenda/service/cancel", R"({"agendaId":")" + agenda_id + R"("})");
   ASSERT_EQ(status, 200) << ToJsonText(body);
   EXPECT_TRUE(PollUntil([&] { return AgendaPods(agenda_id).empty(); }, seconds(30)))
       << logger_.Text();
@@ -426,8 +419,8 @@ TEST_F(PullerPodsTest, CancelRemovesTheAgendasPods) {
 
 TEST_F(PullerPodsTest, AnRbacDenialStopsClaimingAndSaysWhatWasRefused) {
   // The puller's service account may watch pods but not create them.
-  auto token = testing::ServiceAccountToken(*admin_, ns_, "weak-puller", {"get", "list", "watch"},
-                                            {"pods"});
+  auto token =
+      testing::ServiceAccountToken(*admin_, ns_, "weak-puller", {"get", "list", "watch"}, {"pods"});
   ASSERT_TRUE(token.ok()) << token.error().message;
   auto info = testing::KubeTestClusterInfo();
   ASSERT_TRUE(info.ok());
@@ -462,8 +455,7 @@ TEST_F(PullerPodsTest, AnUnreachableKubernetesStopsClaimingInsteadOfFailingAgend
   ASSERT_TRUE(nowhere.ok()) << nowhere.error().message;
   puller_kube_ = std::move(*nowhere);
   StartPuller(Options(), 4, puller_kube_.get());
-  ASSERT_TRUE(PollUntil([&] { return !pods_->Health().reachable; }, seconds(20)))
-      << logger_.Text();
+  ASSERT_TRUE(PollUntil([&] { return !pods_->Health().reachable; }, seconds(20))) << logger_.Text();
   auto [agenda_id, progress_id] = Submit(R"([{"name":"a","type":"noop","payload":{}}])");
   std::this_thread::sleep_for(milliseconds(1500));  // a poll would have claimed it by now
   EXPECT_EQ(Field(Progress(progress_id), "processingState"), "WAITING");

@@ -29,7 +29,7 @@ TEST(ExecutorPodConfigTest, LayersCoreDefaultsThenBasePodConfigThenTheExecutorsP
   EXPECT_EQ(config->image, "repo/fhexec:1.0.0");
   EXPECT_EQ(config->name_prefix, "pop-exec");
   EXPECT_EQ(config->cpu_request, "250m");
-  EXPECT_EQ(config->cpu_limit, "1.0");               // the core default
+  EXPECT_EQ(config->cpu_limit, "1.0");                // the core default
   EXPECT_EQ(config->service_account, "pop-service");  // the core default
   EXPECT_EQ(config->scheduled_timeout, Duration::Millis(600'000));
   EXPECT_TRUE(config->pull_always);
