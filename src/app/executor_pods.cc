@@ -72,8 +72,9 @@ Status ApplyLayer(const Json& layer, const std::string& where, ExecutorPodConfig
     field.clear();
     for (const auto& [name, value] : map->AsObject()) {
       if (!value.is_string()) {
-        return Status(ErrorCode::kInvalidArgument,
-                      where + "." + std::string(key) + "." + name + ": must be a string");
+        std::string message = where;
+        message.append(".").append(key).append(".").append(name).append(": must be a string");
+        return Status(ErrorCode::kInvalidArgument, std::move(message));
       }
       field[name] = value.AsString();
     }
@@ -548,10 +549,11 @@ void ExecutorPods::TimerLoop() {
                          "cannot delete executor pod " + name + ": " + deleted.message());
       }
       Count("not_started");
-      FailAgenda(tracked, name,
-                 "Executor pod " + name + " did not start within " +
-                     std::to_string(options_.pod.scheduled_timeout.millis()) +
-                     " ms (podScheduledTimeoutMs)" + why);
+      std::string message = "Executor pod " + name + " did not start within ";
+      message += std::to_string(options_.pod.scheduled_timeout.millis());
+      message += " ms (podScheduledTimeoutMs)";
+      message += why;
+      FailAgenda(tracked, name, message);
       MutexLock erase_lock(mu_);
       tracked_.erase(name);
     }

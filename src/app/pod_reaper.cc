@@ -18,7 +18,7 @@ bool AllTerminated(const PodInfo& pod) {
 }  // namespace
 
 PodReaper::PodReaper(PodReaperDeps deps, PodReaperOptions options)
-    : deps_(std::move(deps)), options_(std::move(options)) {}
+    : deps_(deps), options_(std::move(options)) {}
 
 PodReaper::~PodReaper() { Stop(); }
 
