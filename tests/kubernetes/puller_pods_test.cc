@@ -271,9 +271,15 @@ TEST_F(PullerPodsTest, AnAgendaCompletesThroughAnExecutorPodThatGetsItsTokenOnly
   EXPECT_EQ(Field(progress, "processingStateMessage"), "succeeded") << ToJsonText(progress);
   EXPECT_EQ(JournalCount("done-a"), 1);
 
-  const std::vector<PodInfo> pods = AgendaPods(agenda_id);
+  // The executor reports before it exits; its pod ends Succeeded a moment later.
+  std::vector<PodInfo> pods;
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        pods = AgendaPods(agenda_id);
+        return pods.size() == 1 && pods[0].phase == "Succeeded";
+      },
+      seconds(20)));
   ASSERT_EQ(pods.size(), 1U);
-  EXPECT_EQ(pods[0].phase, "Succeeded");
   EXPECT_EQ(pods[0].labels.at("pop.insightId"), "ins");
   EXPECT_EQ(pods[0].labels.at("pop.resourcePoolId"), "rp");
   auto raw = admin_->Request("GET", "/api/v1/namespaces/" + ns_ + "/pods/" + pods[0].name);
