@@ -22,6 +22,7 @@ void AgentHealth::Handle(HttpRequest request, Responder respond) {
                   {"thresholdMillis", status.threshold.millis()}};
   if (status.last_poll) body.Set("lastPoll", status.last_poll->millis());
   if (status.last_report) body.Set("lastReport", status.last_report->millis());
+  if (status.kubernetes) body.Set("kubernetes", *status.kubernetes);
   respond(JsonResponse(status.alive ? 200 : 503, Json(std::move(body))));
 }
 

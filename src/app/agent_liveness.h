@@ -20,6 +20,9 @@ struct LivenessStatus {
   Duration threshold;
   std::optional<Timestamp> last_poll;
   std::optional<Timestamp> last_report;
+  // `pop puller --launch kubernetes`: "ok", or why no Agendas are claimed (Kubernetes does not
+  // answer or refuses pop). Not part of `alive`: restarting the puller would not help.
+  std::optional<std::string> kubernetes;
 };
 
 class AgentLiveness final : public PoolClient {

@@ -57,6 +57,11 @@ size_t Puller::running() const {
   return total;
 }
 
+void Puller::Wake() {
+  { MutexLock lock(mu_); }
+  cv_.notify_all();
+}
+
 void Puller::ReapFinishedLocked(std::vector<ThreadCache::Task>& to_join) {
   for (auto it = runs_.begin(); it != runs_.end();) {
     if (!it->done) {
@@ -75,9 +80,16 @@ void Puller::PollLoop(const std::string& insight_id) {
     std::vector<ThreadCache::Task> finished;
     {
       MutexLock lock(mu_);
-      while (running_ && active_[insight_id] >= options_.max_agendas) mu_.Wait(cv_);
+      if (deps_.executor_pods != nullptr) {
+        while (running_ &&
+               (room = deps_.executor_pods->Room(insight_id, options_.max_agendas)) == 0) {
+          mu_.Wait(cv_);
+        }
+      } else {
+        while (running_ && active_[insight_id] >= options_.max_agendas) mu_.Wait(cv_);
+        room = options_.max_agendas - active_[insight_id];
+      }
       if (!running_) return;
-      room = options_.max_agendas - active_[insight_id];
       ReapFinishedLocked(finished);
     }
     for (ThreadCache::Task& task : finished) task.Join();
@@ -121,6 +133,10 @@ void Puller::PollLoop(const std::string& insight_id) {
 
 void Puller::StartAgenda(const std::string& insight_id, Agenda agenda,
                          std::optional<AgendaProgress> prior) {
+  if (deps_.executor_pods != nullptr) {
+    deps_.executor_pods->Launch(insight_id, agenda, prior);
+    return;
+  }
   ExecutorOptions executor_options = options_.executor;
   executor_options.puller_id = options_.puller_id;
   const std::string agenda_id = agenda.id.value_or("");

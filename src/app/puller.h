@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app/executor.h"
+#include "app/executor_pods.h"
 #include "app/running_agendas.h"
 #include "app/thread_cache.h"
 #include "app/worker_pool.h"
@@ -48,6 +49,10 @@ struct PullerDeps {
   // Polls (pop_puller_poll_duration_seconds, pop_puller_poll_failures_total) and what its
   // executors record; null: nothing is recorded. Not owned.
   MetricsSink* metrics = nullptr;
+  // Set (`pop puller --launch kubernetes`): each claimed Agenda runs in an executor pod made by
+  // it, which also says how many may be claimed (Room); nullptr: in-process executors. Started
+  // and stopped by the owner, with Wake as its on_change. Not owned.
+  ExecutorPods* executor_pods = nullptr;
 };
 
 class Puller {
@@ -65,7 +70,9 @@ class Puller {
 
   // When the last poll answered (liveness); 0 before the first.
   Timestamp last_poll() const;
-  size_t running() const;  // Agendas running now, all Insights
+  size_t running() const;  // Agendas running now, all Insights (in-process executors)
+  // Makes the pollers look again at the room they have (ExecutorPods' on_change).
+  void Wake();
 
  private:
   struct Run {

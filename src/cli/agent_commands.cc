@@ -25,8 +25,11 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
                    "operations at once, per Agenda")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
-  puller->add_option("--registry", state.registry,
-                     "handler registry: operation type -> command (docs/handlers.md)");
+  puller->add_option(
+      "--registry", state.registry,
+      "handler registry: operation type -> command (docs/handlers.md); with --launch "
+      "kubernetes the pod registry (spec 15.1) whose `executor` entry makes the "
+      "executor pods (docs/kubernetes.md)");
   puller->add_option("--puller-id", state.puller.puller_id, "names this puller's claims");
   puller->add_option("--log-level", state.puller.log_level, "debug, info, warning or error")
       ->capture_default_str();
@@ -39,6 +42,51 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
                    "the original's monitor.alive.lastRequestMilliseconds")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{86'400'000}));
+  puller
+      ->add_option("--launch", state.puller.launch,
+                   "where Agendas run: local (in this process) or kubernetes (an executor pod "
+                   "each; docs/kubernetes.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"local", "kubernetes"}));
+  puller->add_option("--namespace", state.puller.kube_namespace,
+                     "--launch kubernetes: the namespace of the executor pods (default: the "
+                     "kubeconfig's, in a pod its own, else pop)");
+  puller->add_option("--kubeconfig", state.puller.kubeconfig,
+                     "--launch kubernetes: a kubeconfig file (default: in-cluster configuration)");
+  puller->add_option("--token-secret", state.puller.token_secret,
+                     "--launch kubernetes: the Secret holding the executors' API token (required)");
+  puller
+      ->add_option("--token-secret-key", state.puller.token_secret_key,
+                   "--launch kubernetes: the Secret's key holding the token")
+      ->capture_default_str();
+  puller->add_option("--executor-server", state.puller.executor_server,
+                     "--launch kubernetes: the server URL as the executor pods reach it "
+                     "(default: --server)");
+  puller->add_option("--resource-pool", state.puller.resource_pool,
+                     "--launch kubernetes: label pop.resourcePoolId of executor pods whose "
+                     "Agenda names no pool");
+  puller
+      ->add_option("--execution-limit", state.puller.execution_limit,
+                   "--launch kubernetes: insight.execution.limit, the executor pods of an "
+                   "Insight at once in the namespace (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{100'000}));
+  puller
+      ->add_option("--reap-interval-seconds", state.puller.reap_interval_seconds,
+                   "--launch kubernetes: how often the PodReaper deletes pop's finished and "
+                   "stuck pods in the namespace (0: never, from this puller)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{86'400}));
+  puller
+      ->add_option("--reap-age-minutes", state.puller.reap_age_minutes,
+                   "--launch kubernetes: pod.reap.age.minutes, finished pods older than this go")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{525'600}));
+  puller
+      ->add_option("--reap-pending-minutes", state.puller.reap_pending_minutes,
+                   "--launch kubernetes: pods still Pending this long after their creation go")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{525'600}));
   state.puller_command = puller;
 
   CLI::App* executor = app.add_subcommand(

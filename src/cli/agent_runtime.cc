@@ -5,20 +5,26 @@
 
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "adapters/http_client/curl_http_client.h"
 #include "adapters/http_server/http_server.h"
+#include "adapters/kubernetes/kubernetes_client.h"
+#include "adapters/local_process/payload_env.h"
 #include "adapters/local_process/process_launcher.h"
 #include "adapters/logging/spdlog_logger.h"
+#include "adapters/system/random_id_generator.h"
 #include "adapters/system/system_clock.h"
 #include "api/agent_health.h"
 #include "app/agent_liveness.h"
 #include "app/executor.h"
+#include "app/executor_pods.h"
 #include "app/http_pool_client.h"
 #include "app/metrics_registry.h"
+#include "app/pod_reaper.h"
 #include "app/puller.h"
 #include "app/resident_launcher.h"
 #include "app/worker_pool.h"
@@ -111,16 +117,23 @@ struct HealthEndpoint {
   std::unique_ptr<HttpServer> server;
 };
 
-Result<std::unique_ptr<HealthEndpoint>> StartHealthEndpoint(const HealthConfig& config,
-                                                            app::AgentLiveness& liveness,
-                                                            Logger& logger) {
+Result<std::unique_ptr<HealthEndpoint>> StartHealthEndpoint(
+    const HealthConfig& config, app::AgentLiveness& liveness, Logger& logger,
+    const app::ExecutorPods* pods = nullptr) {
   if (config.listen.empty()) return std::unique_ptr<HealthEndpoint>();
   auto listen = ParseListenAddress(config.listen);
   if (!listen.ok()) {
     return Error(ErrorCode::kInvalidArgument, "--health-listen: " + listen.error().message);
   }
   auto endpoint = std::make_unique<HealthEndpoint>();
-  endpoint->handler = std::make_unique<api::AgentHealth>([&liveness] { return liveness.Check(); });
+  endpoint->handler = std::make_unique<api::AgentHealth>([&liveness, pods] {
+    app::LivenessStatus status = liveness.Check();
+    if (pods != nullptr) {
+      const app::ExecutorPodsHealth health = pods->Health();
+      status.kubernetes = health.reachable ? std::string("ok") : health.problem;
+    }
+    return status;
+  });
   HttpServerOptions options;
   options.address = listen->first;
   options.port = listen->second;
@@ -174,14 +187,75 @@ Result<std::map<std::string, HandlerCommand>> EnsureDevRegistry(const std::strin
   return LoadHandlerRegistry(path);
 }
 
+namespace {
+
+// --launch kubernetes: the Kubernetes client and the executor pods' settings.
+struct KubernetesLaunch {
+  std::unique_ptr<KubernetesClient> client;
+  app::ExecutorPodsOptions options;
+};
+
+Result<KubernetesLaunch> MakeKubernetesLaunch(const PullerConfig& config, const Clock& clock) {
+  if (config.token_secret.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--launch kubernetes needs --token-secret: the Secret holding the executors' "
+                 "API token (it reaches the pods by secretKeyRef, never as text)");
+  }
+  if (!config.registry_file) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--launch kubernetes needs --registry: the pod registry whose `executor` entry "
+                 "makes the executor pods (docs/kubernetes.md)");
+  }
+  POP_ASSIGN_OR_RETURN(std::string text, ReadFile(*config.registry_file));
+  Result<Json> registry = ParseJson(text);
+  if (!registry.ok()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 *config.registry_file + ": not JSON: " + registry.error().message);
+  }
+  Result<app::ExecutorPodConfig> pod = app::ParseExecutorPodConfig(*registry);
+  if (!pod.ok()) {
+    return Error(ErrorCode::kInvalidArgument, *config.registry_file + ": " + pod.error().message);
+  }
+  Result<KubernetesConfig> kube = config.kubeconfig.empty() ? InClusterKubernetesConfig(std::getenv)
+                                                            : LoadKubeconfig(config.kubeconfig);
+  if (!kube.ok()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 (config.kubeconfig.empty() ? std::string("in-cluster configuration (pass "
+                                                          "--kubeconfig outside a pod): ")
+                                            : "--kubeconfig: ") +
+                     kube.error().message);
+  }
+  KubernetesLaunch launch;
+  launch.options.namespace_name = !config.kube_namespace.empty()  ? config.kube_namespace
+                                  : !kube->namespace_name.empty() ? kube->namespace_name
+                                                                  : "pop";
+  POP_ASSIGN_OR_RETURN(launch.client, KubernetesClient::Create(std::move(kube).value(), clock));
+  launch.options.pod = std::move(pod).value();
+  POP_ASSIGN_OR_RETURN(ClientConfig resolved, ResolveClientConfig(config.server, config.token,
+                                                                  config.data_dir, config.ca_file));
+  launch.options.server_url =
+      config.executor_server.empty() ? resolved.server : config.executor_server;
+  launch.options.token_secret = config.token_secret;
+  launch.options.token_key = config.token_secret_key;
+  launch.options.resource_pool_id = config.resource_pool;
+  if (config.execution_limit > 0) {
+    launch.options.execution_limit = static_cast<size_t>(config.execution_limit);
+  }
+  return launch;
+}
+
+}  // namespace
+
 Status RunPuller(const PullerConfig& config) {
   if (config.insights.empty()) {
     return Status(ErrorCode::kInvalidArgument, "name at least one --insight to pull for");
   }
+  const bool on_kubernetes = config.launch == "kubernetes";
   SystemClock clock;
-  POP_ASSIGN_OR_RETURN(AgentParts parts,
-                       MakeAgentParts(config.server, config.token, config.data_dir, config.ca_file,
-                                      config.registry_file, config.log_level, clock));
+  POP_ASSIGN_OR_RETURN(
+      AgentParts parts,
+      MakeAgentParts(config.server, config.token, config.data_dir, config.ca_file,
+                     on_kubernetes ? std::nullopt : config.registry_file, config.log_level, clock));
   app::WorkerPool workers(config.max_parallel_operations);
   app::PullerOptions options;
   options.insight_ids = config.insights;
@@ -192,17 +266,57 @@ Status RunPuller(const PullerConfig& config) {
   POP_ASSIGN_OR_RETURN(std::unique_ptr<GraphiteReporter> graphite,
                        MakeGraphite(config.graphite, metrics, metrics, clock, *parts.logger));
   app::AgentLiveness liveness(*parts.client, clock, Duration::Millis(config.health.threshold_ms));
-  POP_ASSIGN_OR_RETURN(auto health, StartHealthEndpoint(config.health, liveness, *parts.logger));
-  app::Puller puller(app::PullerDeps{clock, liveness, parts.launchers, workers, *parts.logger,
-                                     /*running_agendas=*/nullptr, &metrics},
-                     options);
+  RandomIdGenerator ids;
+  KubernetesLaunch kubernetes;
+  std::unique_ptr<app::ExecutorPods> executor_pods;
+  if (on_kubernetes) {
+    POP_ASSIGN_OR_RETURN(kubernetes, MakeKubernetesLaunch(config, clock));
+    kubernetes.options.puller_id = options.puller_id;
+    executor_pods = std::make_unique<app::ExecutorPods>(
+        app::ExecutorPodsDeps{clock, *kubernetes.client, liveness, ids, *parts.logger,
+                              [](std::string_view payload, const std::string& name) {
+                                return local_process::PayloadEnvironment(payload, name);
+                              },
+                              &metrics},
+        kubernetes.options);
+  }
+  std::unique_ptr<app::PodReaper> reaper;
+  if (on_kubernetes && config.reap_interval_seconds > 0) {
+    app::PodReaperOptions reap;
+    reap.namespace_name = kubernetes.options.namespace_name;
+    reap.interval = Duration::Seconds(config.reap_interval_seconds);
+    reap.finished_age = Duration::Minutes(config.reap_age_minutes);
+    reap.pending_timeout = Duration::Minutes(config.reap_pending_minutes);
+    reaper = std::make_unique<app::PodReaper>(
+        app::PodReaperDeps{clock, *kubernetes.client, *parts.logger, &metrics}, reap);
+  }
+  POP_ASSIGN_OR_RETURN(auto health, StartHealthEndpoint(config.health, liveness, *parts.logger,
+                                                        executor_pods.get()));
+  app::PullerDeps deps{clock,
+                       liveness,
+                       parts.launchers,
+                       workers,
+                       *parts.logger,
+                       /*running_agendas=*/nullptr,
+                       &metrics};
+  deps.executor_pods = executor_pods.get();
+  app::Puller puller(deps, options);
+  if (executor_pods) {
+    POP_RETURN_IF_ERROR(executor_pods->Start([&puller] { puller.Wake(); }));
+    parts.logger->Log(LogLevel::kInfo, "puller: executor pods in namespace " +
+                                           kubernetes.options.namespace_name + " (image " +
+                                           kubernetes.options.pod.image + ")");
+  }
   if (graphite) graphite->Start();
+  if (reaper) reaper->Start();
   puller.Start();
   int signal_number = WaitForTerminationSignal();
   parts.logger->Log(LogLevel::kInfo, std::string("received ") +
                                          (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
                                          "; stopping the puller");
   puller.Stop();
+  if (reaper) reaper->Stop();
+  if (executor_pods) executor_pods->Stop();
   workers.Stop();
   if (health) health->server->Stop();
   if (graphite) graphite->Stop();  // one last push: the final counts

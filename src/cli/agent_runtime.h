@@ -34,6 +34,18 @@ struct PullerConfig {
   std::string log_level = "info";
   GraphiteConfig graphite;  // the puller's and its executors' metrics (docs/metrics.md)
   HealthConfig health;
+  // --launch kubernetes: an executor pod per Agenda (docs/kubernetes.md); "local": in-process.
+  std::string launch = "local";
+  std::string kube_namespace;  // default: the kubeconfig context's (in a pod: its own), else pop
+  std::string kubeconfig;      // empty: in-cluster configuration
+  std::string token_secret;    // the Secret whose key `token_secret_key` is the executors' token
+  std::string token_secret_key = "token";
+  std::string executor_server;  // the server URL as the executor pods reach it; default --server
+  std::string resource_pool;    // label pop.resourcePoolId when an Agenda names none
+  int64_t execution_limit = 0;  // insight.execution.limit: executor pods per Insight; 0: none
+  int64_t reap_interval_seconds = 300;  // the PodReaper's passes; 0: no reaping here
+  int64_t reap_age_minutes = 1440;      // pod.reap.age.minutes
+  int64_t reap_pending_minutes = 60;    // pods Pending this long are deleted
 };
 
 // Blocks until SIGINT/SIGTERM; running Agendas are then stopped as a shutdown.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/base/result.h"
+#include "core/base/time.h"
 #include "core/json/json.h"
 
 namespace pop {
@@ -24,6 +25,7 @@ struct PodContainerStatus {
   std::optional<int> exit_code;  // terminated only
   std::string reason;            // e.g. "Completed", "Error", "ImagePullBackOff"
   std::string message;
+  std::optional<Timestamp> finished_at;  // terminated only, when Kubernetes says
 };
 
 struct PodInfo {
@@ -36,7 +38,9 @@ struct PodInfo {
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
   std::vector<PodContainerStatus> containers;
-  bool is_deleting = false;  // metadata.deletionTimestamp is set
+  bool is_deleting = false;             // metadata.deletionTimestamp is set
+  std::optional<Timestamp> created_at;  // metadata.creationTimestamp
+  std::optional<Timestamp> start_time;  // status.startTime
 };
 
 struct PodList {

@@ -1,5 +1,8 @@
 #include "adapters/kubernetes/kubernetes_pod_codec.h"
 
+#include <cstdio>
+#include <ctime>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -23,6 +26,35 @@ std::map<std::string, std::string> StringMap(const Json* object) {
   return out;
 }
 
+// Kubernetes' RFC 3339 times ("2026-12-06T07:00:00Z", maybe with fractional seconds); nullopt
+// when absent or not such a time.
+std::optional<Timestamp> TimeAt(const Json* object, std::string_view key) {
+  const std::string text = StringAt(object, key);
+  std::tm parts{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &parts.tm_year, &parts.tm_mon,
+                  &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec, &consumed) != 6) {
+    return std::nullopt;
+  }
+  std::string_view rest = std::string_view(text).substr(static_cast<size_t>(consumed));
+  int64_t millis = 0;
+  if (!rest.empty() && rest.front() == '.') {
+    rest.remove_prefix(1);
+    int64_t scale = 100;
+    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') {
+      millis += (rest.front() - '0') * scale;
+      scale /= 10;
+      rest.remove_prefix(1);
+    }
+  }
+  if (rest != "Z") return std::nullopt;  // the API server always writes UTC
+  parts.tm_year -= 1900;
+  parts.tm_mon -= 1;
+  const std::time_t seconds = timegm(&parts);
+  if (seconds == static_cast<std::time_t>(-1)) return std::nullopt;
+  return Timestamp::FromMillis(static_cast<int64_t>(seconds) * 1000 + millis);
+}
+
 PodContainerStatus DecodeContainerStatus(const Json& status) {
   PodContainerStatus out;
   out.name = StringAt(&status, "name");
@@ -37,6 +69,7 @@ PodContainerStatus DecodeContainerStatus(const Json& status) {
     if (const Json* code = detail->Find("exitCode"); code != nullptr && code->is_integer()) {
       out.exit_code = static_cast<int>(code->AsInt());
     }
+    out.finished_at = TimeAt(detail, "finishedAt");
     break;
   }
   return out;
@@ -67,9 +100,11 @@ Result<PodInfo> DecodePod(const Json& pod) {
   out.annotations = StringMap(metadata->Find("annotations"));
   out.is_deleting = metadata->Find("deletionTimestamp") != nullptr &&
                     !metadata->Find("deletionTimestamp")->is_null();
+  out.created_at = TimeAt(metadata, "creationTimestamp");
   out.node_name = StringAt(pod.Find("spec"), "nodeName");
   if (const Json* status = pod.Find("status"); status != nullptr && status->is_object()) {
     out.phase = StringAt(status, "phase");
+    out.start_time = TimeAt(status, "startTime");
     if (const Json* list = status->Find("containerStatuses"); list != nullptr && list->is_array()) {
       for (const Json& item : list->AsArray()) {
         if (item.is_object()) out.containers.push_back(DecodeContainerStatus(item));

@@ -101,6 +101,20 @@ inline const MetricDef kPullerFailures{"pop_puller_poll_failures_total",
                                        "Puller: getAgenda polls that failed.",
                                        {},
                                        "puller.failed"};
+// Puller with --launch kubernetes (docs/kubernetes.md).
+inline const MetricDef kExecutorPods{
+    "pop_executor_pods_total",
+    MetricType::kCounter,
+    "Puller: executor pods by what happened to them (created, create_failed, not_started, lost, "
+    "deleted).",
+    {"outcome"},
+    "puller.executor_pods.{outcome}"};
+// PodReaper (spec §17.4 `pod.deleted`).
+inline const MetricDef kPodsReaped{"pop_pods_reaped_total",
+                                   MetricType::kCounter,
+                                   "PodReaper: pods deleted, by why (finished, pending).",
+                                   {"reason"},
+                                   "pod.deleted.{reason}"};
 
 // The metrics' own health.
 inline const MetricDef kGraphiteDropped{

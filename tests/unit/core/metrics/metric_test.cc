@@ -35,7 +35,8 @@ TEST(MetricNamesTest, EveryCatalogueCounterEndsInTotalAndEveryHistogramInSeconds
   for (const MetricDef* def :
        {&kAgendaDuration, &kOperations, &kOperationDuration, &kSubmitToClaim, &kClaimToComplete,
         &kQueueDepth, &kOldestWait, &kPausedAgendas, &kInsightPaused, &kStoreCommit, &kHttpRequests,
-        &kHttpDuration, &kPullerPoll, &kPullerFailures, &kGraphiteDropped, &kGraphiteSent,
+        &kHttpDuration, &kPullerPoll, &kPullerFailures, &kExecutorPods, &kPodsReaped,
+        &kGraphiteDropped, &kGraphiteSent,
         &kSeriesDropped}) {
     const std::string name(def->name);
     if (def->type == MetricType::kCounter) {

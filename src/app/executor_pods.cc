@@ -1,0 +1,581 @@
+#include "app/executor_pods.h"
+
+#include <algorithm>
+#include <set>
+
+#include "app/pod_labels.h"
+#include "core/codec/json_text.h"
+#include "core/codec/object_codec.h"
+#include "core/metrics/catalogue.h"
+
+namespace pop::app {
+namespace {
+
+Result<std::string> StringField(const JsonObject& object, std::string_view key,
+                                const std::string& where) {
+  const Json* value = object.Find(key);
+  if (value == nullptr) return std::string();
+  if (value->is_string()) return value->AsString();
+  if (value->is_number()) return ToJsonText(*value);
+  return Error(ErrorCode::kInvalidArgument, where + "." + std::string(key) + ": must be a string");
+}
+
+// One layer of §15.1 over `config`: the fields it names replace the ones before.
+Status ApplyLayer(const Json& layer, const std::string& where, ExecutorPodConfig& config) {
+  if (!layer.is_object()) {
+    return Status(ErrorCode::kInvalidArgument, where + ": must be an object");
+  }
+  const JsonObject& object = layer.AsObject();
+  auto text = [&](std::string_view key, std::string& field) -> Status {
+    if (object.Find(key) == nullptr) return Status::Ok();
+    POP_ASSIGN_OR_RETURN(field, StringField(object, key, where));
+    return Status::Ok();
+  };
+  POP_RETURN_IF_ERROR(text("namePrefix", config.name_prefix));
+  POP_RETURN_IF_ERROR(text("imageName", config.image));
+  POP_RETURN_IF_ERROR(text("serviceAccountName", config.service_account));
+  POP_RETURN_IF_ERROR(text("cpuMinRequestCount", config.cpu_request));
+  POP_RETURN_IF_ERROR(text("cpuMaxRequestCount", config.cpu_limit));
+  POP_RETURN_IF_ERROR(text("memoryRequestCount", config.memory_request));
+  if (const Json* pull = object.Find("pullAlways"); pull != nullptr) {
+    if (!pull->is_bool()) {
+      return Status(ErrorCode::kInvalidArgument, where + ".pullAlways: must be true or false");
+    }
+    config.pull_always = pull->AsBool();
+  }
+  if (const Json* timeout = object.Find("podScheduledTimeoutMs"); timeout != nullptr) {
+    if (!timeout->is_integer() || timeout->AsInt() < 1) {
+      return Status(ErrorCode::kInvalidArgument,
+                    where + ".podScheduledTimeoutMs: must be a positive number of milliseconds");
+    }
+    config.scheduled_timeout = Duration::Millis(timeout->AsInt());
+  }
+  if (const Json* args = object.Find("arguments"); args != nullptr) {
+    if (!args->is_array()) {
+      return Status(ErrorCode::kInvalidArgument, where + ".arguments: must be a list of strings");
+    }
+    config.arguments.clear();
+    for (const Json& arg : args->AsArray()) {
+      if (!arg.is_string()) {
+        return Status(ErrorCode::kInvalidArgument, where + ".arguments: must be a list of strings");
+      }
+      config.arguments.push_back(arg.AsString());
+    }
+  }
+  auto string_map = [&](std::string_view key, std::map<std::string, std::string>& field) -> Status {
+    const Json* map = object.Find(key);
+    if (map == nullptr) return Status::Ok();
+    if (!map->is_object()) {
+      return Status(ErrorCode::kInvalidArgument,
+                    where + "." + std::string(key) + ": must be an object of strings");
+    }
+    field.clear();
+    for (const auto& [name, value] : map->AsObject()) {
+      if (!value.is_string()) {
+        std::string message = where;
+        message.append(".").append(key).append(".").append(name).append(": must be a string");
+        return Status(ErrorCode::kInvalidArgument, std::move(message));
+      }
+      field[name] = value.AsString();
+    }
+    return Status::Ok();
+  };
+  POP_RETURN_IF_ERROR(string_map("envVars", config.env_vars));
+  POP_RETURN_IF_ERROR(string_map("labels", config.labels));
+  return Status::Ok();
+}
+
+JsonObject EnvVar(const std::string& name, const std::string& value) {
+  return JsonObject{{"name", name}, {"value", value}};
+}
+
+}  // namespace
+
+Result<ExecutorPodConfig> ParseExecutorPodConfig(const Json& registry) {
+  if (!registry.is_object()) {
+    return Error(ErrorCode::kInvalidArgument, "the pod registry must be a JSON object");
+  }
+  const Json* base = registry.Find("basePodConfig");
+  if (base == nullptr) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "basePodConfig is required in the pod registry (spec §15.1)");
+  }
+  ExecutorPodConfig config;
+  POP_RETURN_IF_ERROR(ApplyLayer(*base, "basePodConfig", config));
+  const Json* executor = registry.Find("executor");
+  if (executor == nullptr || !executor->is_object()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "executor: the pod registry has no executor entry (an object with podConfig)");
+  }
+  if (const Json* pod = executor->Find("podConfig"); pod != nullptr) {
+    POP_RETURN_IF_ERROR(ApplyLayer(*pod, "executor.podConfig", config));
+  }
+  POP_ASSIGN_OR_RETURN(config.config_map,
+                       StringField(executor->AsObject(), "configMapName", "executor"));
+  if (config.image.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "executor.podConfig.imageName: is required");
+  }
+  if (config.name_prefix.size() > 26) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "executor.podConfig.namePrefix: at most 26 characters (the pod's name adds a "
+                 "36-character uuid; Kubernetes allows 63)");
+  }
+  return config;
+}
+
+ExecutorPods::ExecutorPods(ExecutorPodsDeps deps, ExecutorPodsOptions options)
+    : deps_(std::move(deps)), options_(std::move(options)) {}
+
+ExecutorPods::~ExecutorPods() { Stop(); }
+
+Status ExecutorPods::Start(std::function<void()> on_change) {
+  on_change_ = std::move(on_change);
+  {
+    MutexLock lock(mu_);
+    if (running_) return Status::Ok();
+    running_ = true;
+    next_probe_ = deps_.clock.Now();
+  }
+  Status watched = StartWatch();
+  if (!watched.ok()) {
+    if (watched.code() != ErrorCode::kUnavailable) {
+      MutexLock lock(mu_);
+      running_ = false;
+      return watched;
+    }
+    // Not reachable yet: the timer tries again at every probe; nothing is claimed meanwhile.
+    SetReachable(false, watched.message());
+  }
+  timer_ = std::thread(&ExecutorPods::TimerLoop, this);
+  return Status::Ok();
+}
+
+Status ExecutorPods::StartWatch() {
+  const std::string selector = std::string(kLabelComponent) + "=executor";
+  Result<std::unique_ptr<PodWatch>> watch = deps_.pods.WatchPods(
+      options_.namespace_name, selector, [this](const PodEvent& event) { OnEvent(event); });
+  if (!watch.ok()) {
+    return Status(watch.error().code, "cannot watch the executor pods of namespace " +
+                                          options_.namespace_name + ": " + watch.error().message);
+  }
+  std::unique_ptr<PodWatch> started = std::move(*watch);
+  MutexLock lock(mu_);
+  watch_ = std::move(started);
+  return Status::Ok();
+}
+
+void ExecutorPods::Stop() {
+  {
+    MutexLock lock(mu_);
+    if (!running_) return;
+    running_ = false;
+  }
+  wake_.notify_all();
+  if (timer_.joinable()) timer_.join();
+  std::unique_ptr<PodWatch> watch;
+  {
+    MutexLock lock(mu_);
+    watch.swap(watch_);
+  }
+  if (watch) watch->Stop();
+}
+
+bool ExecutorPods::Active(const PodInfo& pod) {
+  if (pod.is_deleting) return false;
+  return pod.phase.empty() || pod.phase == "Pending" || pod.phase == "Running" ||
+         pod.phase == "Unknown";
+}
+
+size_t ExecutorPods::Room(const std::string& insight_id, size_t max_agendas) const {
+  MutexLock lock(mu_);
+  if (!reachable_) return 0;
+  const auto creating = creating_.find(insight_id);
+  const size_t in_flight = creating == creating_.end() ? 0 : creating->second;
+  size_t own = in_flight;
+  std::set<std::string> counted;
+  for (const auto& [name, tracked] : tracked_) {
+    if (tracked.insight_id != insight_id || tracked.ended) continue;
+    ++own;
+    counted.insert(name);
+  }
+  size_t room = max_agendas > own ? max_agendas - own : 0;
+  if (options_.execution_limit) {
+    size_t all = own;
+    for (const auto& [name, pod] : pods_) {
+      if (counted.count(name) > 0 || !Active(pod)) continue;
+      const auto label = pod.labels.find(std::string(kLabelInsightId));
+      if (label != pod.labels.end() && label->second == insight_id) ++all;
+    }
+    const size_t limit = *options_.execution_limit;
+    room = std::min(room, limit > all ? limit - all : 0);
+  }
+  return room;
+}
+
+ExecutorPodsHealth ExecutorPods::Health() const {
+  MutexLock lock(mu_);
+  return ExecutorPodsHealth{reachable_, problem_};
+}
+
+Result<Json> ExecutorPods::Manifest(const std::string& name, const std::string& uid,
+                                    const std::string& insight_id, const Agenda& agenda,
+                                    const std::optional<AgendaProgress>& prior) const {
+  const ExecutorPodConfig& pod = options_.pod;
+  const std::string agenda_id = agenda.id.value_or("");
+  JsonObject labels;
+  for (const auto& [key, value] : pod.labels) labels.Set(key, value);
+  labels.Set("app", pod.name_prefix);
+  labels.Set("EXTERNAL_ID", uid);
+  labels.Set("EXTERNAL_GROUP_ID", uid);
+  labels.Set(std::string(kLabelComponent), "executor");
+  const std::string pool = agenda.agenda_insight && agenda.agenda_insight->resource_pool_id
+                               ? *agenda.agenda_insight->resource_pool_id
+                               : options_.resource_pool_id;
+  const std::string insight = agenda.agenda_insight && agenda.agenda_insight->insight_id
+                                  ? *agenda.agenda_insight->insight_id
+                                  : insight_id;
+  // Label values are restricted; an id that is not one is left out (the puller's own
+  // bookkeeping keeps it), never sent for the API server to refuse the pod.
+  for (const auto& [key, value] :
+       {std::pair{kLabelInsightId, insight}, std::pair{kLabelResourcePoolId, pool},
+        std::pair{kLabelAgendaId, agenda_id}, std::pair{kLabelPullerId, options_.puller_id}}) {
+    if (!value.empty() && IsLabelValue(value)) labels.Set(std::string(key), value);
+  }
+
+  JsonArray env;
+  for (const auto& [key, value] : pod.env_vars) env.push_back(Json(EnvVar(key, value)));
+  env.push_back(Json(EnvVar("LOG_LEVEL", "DEBUG")));
+  POP_ASSIGN_OR_RETURN(auto payload_env, deps_.payload_environment(ToJsonText(Encode(agenda)),
+                                                                   "agenda " + agenda_id));
+  for (const auto& [key, value] : payload_env) env.push_back(Json(EnvVar(key, value)));
+  if (prior) env.push_back(Json(EnvVar("LAST_PROGRESS", ToJsonText(Encode(*prior)))));
+  env.push_back(Json(EnvVar("CID", agenda.cid.value_or(""))));
+  env.push_back(Json(EnvVar("AGENDA_ID", agenda_id)));
+  env.push_back(Json(EnvVar("CUSTOMER_ID", agenda.customer_id.value_or(""))));
+  env.push_back(Json(EnvVar("PROGRESS_ID", agenda.progress_id.value_or(""))));
+  env.push_back(Json(EnvVar("POP_ADDR", options_.server_url)));
+  env.push_back(Json(EnvVar("POP_PULLER_ID", options_.puller_id)));
+  if (!options_.token_secret.empty()) {
+    env.push_back(Json(JsonObject{
+        {"name", "POP_TOKEN"},
+        {"valueFrom",
+         Json(JsonObject{{"secretKeyRef", Json(JsonObject{{"name", options_.token_secret},
+                                                          {"key", options_.token_key}})}})}}));
+  }
+  env.push_back(Json(JsonObject{
+      {"name", "MY_POD_NAME"},
+      {"valueFrom",
+       Json(JsonObject{{"fieldRef", Json(JsonObject{{"fieldPath", "metadata.name"}})}})}}));
+
+  JsonObject requests{{"cpu", pod.cpu_request}};
+  if (!pod.memory_request.empty()) requests.Set("memory", pod.memory_request);
+  JsonArray args;
+  for (const std::string& arg : pod.arguments) args.push_back(Json(arg));
+  JsonObject container{
+      {"name", name},
+      {"image", pod.image},
+      {"args", Json(std::move(args))},
+      {"env", Json(std::move(env))},
+      {"imagePullPolicy", pod.pull_always ? "Always" : "IfNotPresent"},
+      {"resources", Json(JsonObject{{"requests", Json(std::move(requests))},
+                                    {"limits", Json(JsonObject{{"cpu", pod.cpu_limit}})}})}};
+  JsonObject spec{{"restartPolicy", "Never"}, {"serviceAccountName", pod.service_account}};
+  if (!pod.config_map.empty()) {
+    container.Set(
+        "volumeMounts",
+        Json(JsonArray{Json(JsonObject{{"name", "config-volume"}, {"mountPath", "/app/config"}})}));
+    spec.Set("volumes", Json(JsonArray{Json(JsonObject{
+                            {"name", "config-volume"},
+                            {"configMap", Json(JsonObject{{"name", pod.config_map}})}})}));
+  }
+  spec.Set("containers", Json(JsonArray{Json(std::move(container))}));
+  return Json(JsonObject{
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata", Json(JsonObject{{"name", name}, {"labels", Json(std::move(labels))}})},
+      {"spec", Json(std::move(spec))}});
+}
+
+void ExecutorPods::Launch(const std::string& insight_id, const Agenda& agenda,
+                          const std::optional<AgendaProgress>& prior) {
+  const std::string uid = deps_.ids.NewId();
+  const std::string name = options_.pod.name_prefix + uid;
+  const std::string agenda_id = agenda.id.value_or("");
+  Tracked tracked;
+  tracked.agenda_id = agenda_id;
+  tracked.progress_id = agenda.progress_id.value_or("");
+  tracked.customer_id = agenda.customer_id.value_or("");
+  tracked.insight_id = insight_id;
+  {
+    MutexLock lock(mu_);
+    ++creating_[insight_id];
+  }
+  auto done_creating = [&] {
+    {
+      MutexLock lock(mu_);
+      if (--creating_[insight_id] == 0) creating_.erase(insight_id);
+    }
+    if (on_change_) on_change_();
+  };
+
+  // The claim is confirmed before the pod exists: it then cannot lapse however long the pod
+  // takes to start, and this report cannot overtake one of the executor's.
+  AgendaProgress confirm;
+  confirm.id = tracked.progress_id;
+  confirm.processing_state = ProcessingState::kExecuting;
+  confirm.processing_state_message = "Starting executor pod " + name;
+  Status confirmed = deps_.client.UpdateAgendaProgress(confirm, options_.puller_id);
+  if (!confirmed.ok() && confirmed.code() == ErrorCode::kConflict) {
+    deps_.logger.Log(LogLevel::kInfo,
+                     "agenda " + agenda_id + " not started: " + confirmed.message());
+    done_creating();
+    return;
+  }
+  if (!confirmed.ok()) {
+    // The executor's first report confirms it too, if it comes before the lease ends.
+    deps_.logger.Log(LogLevel::kWarning, "agenda " + agenda_id + ": confirming the claim failed (" +
+                                             confirmed.message() + "); starting its pod anyway");
+  }
+
+  Result<Json> manifest = Manifest(name, uid, insight_id, agenda, prior);
+  Result<PodInfo> created = manifest.ok() ? deps_.pods.CreatePod(options_.namespace_name, *manifest)
+                                          : Result<PodInfo>(manifest.error());
+  if (!created.ok()) {
+    const Error& error = created.error();
+    if (error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kPermissionDenied ||
+        error.code == ErrorCode::kUnauthenticated) {
+      SetReachable(false, error.message);
+    }
+    tracked.created = deps_.clock.Now();
+    FailAgenda(tracked, name, "Failed to create executor pod " + name + ": " + error.message);
+    Count("create_failed");
+    done_creating();
+    return;
+  }
+  tracked.created = deps_.clock.Now();
+  {
+    MutexLock lock(mu_);
+    tracked_[name] = tracked;
+  }
+  Count("created");
+  deps_.logger.Log(LogLevel::kInfo, "agenda " + agenda_id + ": executor pod " + name +
+                                        " created in namespace " + options_.namespace_name);
+  wake_.notify_all();
+  done_creating();
+}
+
+void ExecutorPods::OnEvent(const PodEvent& event) {
+  const PodInfo& pod = event.pod;
+  bool changed = false;
+  {
+    MutexLock lock(mu_);
+    if (event.type == PodEventType::kDeleted) {
+      pods_.erase(pod.name);
+    } else {
+      pods_[pod.name] = pod;
+    }
+    changed = true;
+    auto it = tracked_.find(pod.name);
+    if (it != tracked_.end() && !it->second.ended) {
+      Tracked& tracked = it->second;
+      if (pod.phase == "Running") tracked.started = true;
+      std::optional<std::string> failure;
+      if (event.type == PodEventType::kDeleted) {
+        tracked.ended = true;
+        if (!tracked.deleted_by_us) {
+          failure = "Executor pod " + pod.name + " was deleted before its Agenda finished";
+        }
+      } else if (pod.phase == "Succeeded") {
+        tracked.ended = true;  // exit 0: the executor reported the final state
+      } else if (pod.phase == "Failed") {
+        tracked.ended = true;
+        std::optional<int> exit_code;
+        if (!pod.containers.empty()) exit_code = pod.containers[0].exit_code;
+        // 1: the executor reported its Agenda failed. Anything else (3: no final report, a
+        // signal, a crash) leaves the Agenda for the puller to fail.
+        if (exit_code != 1) {
+          failure = "Executor pod " + pod.name + " failed (" +
+                    (exit_code ? "exit code " + std::to_string(*exit_code)
+                               : std::string("no exit code")) +
+                    ") before its Agenda finished";
+        }
+      }
+      if (failure) failures_.push_back(Failure{pod.name, *failure});
+      if (tracked.ended && !failure) tracked_.erase(it);
+    }
+  }
+  wake_.notify_all();
+  if (changed && on_change_) on_change_();
+}
+
+void ExecutorPods::FailAgenda(const Tracked& tracked, const std::string& pod,
+                              const std::string& message) {
+  deps_.logger.Log(LogLevel::kWarning, "agenda " + tracked.agenda_id + ": " + message);
+  AgendaProgress failed;
+  failed.id = tracked.progress_id;
+  failed.processing_state = ProcessingState::kComplete;
+  failed.processing_state_message = kMessageFailed;
+  DiagnosticEvent event;
+  event.message = message;
+  event.time = deps_.clock.Now();
+  failed.diagnostic_events = std::vector<DiagnosticEvent>{event};
+  Status reported = deps_.client.UpdateAgendaProgress(failed, options_.puller_id);
+  if (reported.ok()) return;
+  if (reported.code() == ErrorCode::kConflict) {
+    // Cancelled, or claimed by another puller: whatever pods it left behind go.
+    const size_t deleted = DeleteAgendaPods(tracked.agenda_id);
+    deps_.logger.Log(LogLevel::kInfo, "agenda " + tracked.agenda_id + " ended elsewhere (" +
+                                          reported.message() + "); deleted " +
+                                          std::to_string(deleted) + " pod(s) of it");
+    return;
+  }
+  deps_.logger.Log(LogLevel::kWarning, "agenda " + tracked.agenda_id + ": reporting pod " + pod +
+                                           " as failed did not reach the server (" +
+                                           reported.message() + "); the reclaimer will fail it");
+}
+
+size_t ExecutorPods::DeleteAgendaPods(const std::string& agenda_id) {
+  if (agenda_id.empty() || !IsLabelValue(agenda_id)) return 0;
+  Result<PodList> pods =
+      deps_.pods.ListPods(options_.namespace_name, std::string(kLabelAgendaId) + "=" + agenda_id);
+  if (!pods.ok()) {
+    deps_.logger.Log(LogLevel::kWarning,
+                     "cannot list the pods of agenda " + agenda_id + ": " + pods.error().message);
+    return 0;
+  }
+  size_t deleted = 0;
+  for (const PodInfo& pod : pods->pods) {
+    {
+      MutexLock lock(mu_);
+      if (auto it = tracked_.find(pod.name); it != tracked_.end()) it->second.deleted_by_us = true;
+    }
+    Status status = deps_.pods.DeletePod(options_.namespace_name, pod.name);
+    if (status.ok() || status.code() == ErrorCode::kNotFound) {
+      ++deleted;
+      Count("deleted");
+    } else {
+      deps_.logger.Log(LogLevel::kWarning,
+                       "cannot delete pod " + pod.name + ": " + status.message());
+    }
+  }
+  return deleted;
+}
+
+void ExecutorPods::Count(const std::string& outcome) {
+  if (deps_.metrics != nullptr) deps_.metrics->Add(metrics::kExecutorPods, {outcome}, 1);
+}
+
+void ExecutorPods::SetReachable(bool reachable, const std::string& problem) {
+  bool changed = false;
+  {
+    MutexLock lock(mu_);
+    changed = reachable_ != reachable;
+    reachable_ = reachable;
+    problem_ = reachable ? std::string() : problem;
+    if (!reachable) next_probe_ = deps_.clock.Now() + options_.probe_interval;
+  }
+  if (!changed) return;
+  if (reachable) {
+    deps_.logger.Log(LogLevel::kInfo, "Kubernetes answers again; claiming Agendas resumes");
+    if (on_change_) on_change_();
+  } else {
+    deps_.logger.Log(LogLevel::kError, "Kubernetes cannot run executor pods (" + problem +
+                                           "); no Agendas are claimed until it can");
+  }
+}
+
+void ExecutorPods::CheckReachable() {
+  bool watching = false;
+  {
+    MutexLock lock(mu_);
+    watching = watch_ != nullptr;
+  }
+  if (!watching) {
+    Status watched = StartWatch();
+    if (!watched.ok()) {
+      SetReachable(false, watched.message());
+      return;
+    }
+  }
+  Result<PodList> probe = deps_.pods.ListPods(
+      options_.namespace_name, std::string(kLabelPullerId) + "=" +
+                                   (IsLabelValue(options_.puller_id) ? options_.puller_id : "-"));
+  if (probe.ok()) {
+    SetReachable(true, "");
+  } else if (probe.error().code == ErrorCode::kUnavailable ||
+             probe.error().code == ErrorCode::kPermissionDenied ||
+             probe.error().code == ErrorCode::kUnauthenticated) {
+    SetReachable(false, probe.error().message);
+  }
+}
+
+void ExecutorPods::TimerLoop() {
+  MutexLock lock(mu_);
+  while (running_) {
+    const Timestamp now = deps_.clock.Now();
+    // Pods that did not start in time.
+    std::vector<std::pair<std::string, Tracked>> late;
+    for (auto& [name, tracked] : tracked_) {
+      if (tracked.started || tracked.ended) continue;
+      if (now - tracked.created < options_.pod.scheduled_timeout) continue;
+      tracked.ended = true;
+      tracked.deleted_by_us = true;
+      late.emplace_back(name, tracked);
+    }
+    std::deque<Failure> failures;
+    failures.swap(failures_);
+    std::vector<std::pair<Tracked, Failure>> to_report;
+    for (Failure& failure : failures) {
+      auto it = tracked_.find(failure.pod);
+      if (it == tracked_.end()) continue;
+      to_report.emplace_back(it->second, std::move(failure));
+      tracked_.erase(it);
+    }
+    const bool probe = now >= next_probe_;
+    if (probe) next_probe_ = now + options_.probe_interval;
+    lock.Unlock();
+    for (auto& [name, tracked] : late) {
+      std::string why;
+      {
+        MutexLock pods_lock(mu_);
+        if (auto pod = pods_.find(name); pod != pods_.end() && !pod->second.containers.empty() &&
+                                         !pod->second.containers[0].reason.empty()) {
+          why = " (" + pod->second.containers[0].reason + ")";
+        }
+      }
+      Status deleted = deps_.pods.DeletePod(options_.namespace_name, name);
+      if (!deleted.ok() && deleted.code() != ErrorCode::kNotFound) {
+        deps_.logger.Log(LogLevel::kWarning,
+                         "cannot delete executor pod " + name + ": " + deleted.message());
+      }
+      Count("not_started");
+      std::string message = "Executor pod " + name + " did not start within ";
+      message += std::to_string(options_.pod.scheduled_timeout.millis());
+      message += " ms (podScheduledTimeoutMs)";
+      message += why;
+      FailAgenda(tracked, name, message);
+      MutexLock erase_lock(mu_);
+      tracked_.erase(name);
+    }
+    for (auto& [tracked, failure] : to_report) {
+      Count("lost");
+      FailAgenda(tracked, failure.pod, failure.message);
+    }
+    if (probe) CheckReachable();
+    if (!late.empty() || !to_report.empty()) {
+      if (on_change_) on_change_();
+    }
+    lock.Lock();
+    if (!running_) break;
+    if (!failures_.empty()) continue;
+    Timestamp wake = next_probe_;
+    for (const auto& [name, tracked] : tracked_) {
+      if (!tracked.started && !tracked.ended) {
+        wake = std::min(wake, tracked.created + options_.pod.scheduled_timeout);
+      }
+    }
+    if (deps_.clock.Now() < wake) mu_.WaitUntil(deps_.clock, wake_, wake);
+  }
+}
+
+}  // namespace pop::app
