@@ -265,6 +265,9 @@ void TestKubelet::RunPod(const std::string& name) {
   }
   ::close(log_fd);
   if (pid < 0) return;
+  // The parent sets the child's process group too: otherwise a pod deleted before the child ran
+  // its own setpgid would be "killed" with kill(-pid), which finds no group, and live on.
+  ::setpgid(pid, pid);
   running_[pid] = Running{name, container_name, image};
   started_.fetch_add(1);
   lock.Unlock();
