@@ -324,7 +324,7 @@ void ExecutorPods::Launch(const std::string& insight_id, const Agenda& agenda,
   confirm.id = tracked.progress_id;
   confirm.processing_state = ProcessingState::kExecuting;
   confirm.processing_state_message = "Starting executor pod " + name;
-  Status confirmed = deps_.client.UpdateAgendaProgress(confirm, options_.puller_id);
+  Status confirmed = deps_.client.UpdateAgendaProgress(confirm, options_.puller_id).status();
   if (!confirmed.ok() && confirmed.code() == ErrorCode::kConflict) {
     deps_.logger.Log(LogLevel::kInfo,
                      "agenda " + agenda_id + " not started: " + confirmed.message());
@@ -419,7 +419,7 @@ void ExecutorPods::FailAgenda(const Tracked& tracked, const std::string& pod,
   event.message = message;
   event.time = deps_.clock.Now();
   failed.diagnostic_events = std::vector<DiagnosticEvent>{event};
-  Status reported = deps_.client.UpdateAgendaProgress(failed, options_.puller_id);
+  Status reported = deps_.client.UpdateAgendaProgress(failed, options_.puller_id).status();
   if (reported.ok()) return;
   if (reported.code() == ErrorCode::kConflict) {
     // Cancelled, or claimed by another puller: whatever pods it left behind go.

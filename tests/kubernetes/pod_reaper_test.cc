@@ -61,8 +61,8 @@ TEST(PodReaperTest, DeletesOnlyPopsFinishedAndStuckPodsPastTheirLimits) {
   ASSERT_TRUE(admin.ok()) << admin.error().message;
   auto ns = testing::CreateTestNamespace(**admin, "reaper");
   ASSERT_TRUE(ns.ok()) << ns.error().message;
-  auto kubelet =
-      testing::TestKubelet::Start(**admin, {"node-" + *ns, *ns, {{"shell:1", {"/bin/sh", "-c"}}}});
+  auto kubelet = testing::TestKubelet::Start(
+      **admin, {"node-" + *ns, *ns, {{"shell:1", {"/bin/sh", "-c"}}}, {}});
   ASSERT_TRUE(kubelet.ok()) << kubelet.error().message;
 
   for (const auto& [name, image, script, labelled] :

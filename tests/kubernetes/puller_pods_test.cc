@@ -129,7 +129,7 @@ class PullerPodsTest : public ::testing::Test {
     ASSERT_TRUE(made.ok()) << made.error().message;
 
     auto kubelet = testing::TestKubelet::Start(
-        *admin_, {"node-" + ns_, ns_, {{kImage, {std::string(POP_BINARY_DIR) + "/pop"}}}});
+        *admin_, {"node-" + ns_, ns_, {{kImage, {std::string(POP_BINARY_DIR) + "/pop"}}}, {}});
     ASSERT_TRUE(kubelet.ok()) << kubelet.error().message;
     kubelet_ = std::move(*kubelet);
   }
