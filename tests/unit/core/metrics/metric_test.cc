@@ -36,8 +36,7 @@ TEST(MetricNamesTest, EveryCatalogueCounterEndsInTotalAndEveryHistogramInSeconds
        {&kAgendaDuration, &kOperations, &kOperationDuration, &kSubmitToClaim, &kClaimToComplete,
         &kQueueDepth, &kOldestWait, &kPausedAgendas, &kInsightPaused, &kStoreCommit, &kHttpRequests,
         &kHttpDuration, &kPullerPoll, &kPullerFailures, &kExecutorPods, &kPodsReaped,
-        &kGraphiteDropped, &kGraphiteSent,
-        &kSeriesDropped}) {
+        &kGraphiteDropped, &kGraphiteSent, &kSeriesDropped}) {
     const std::string name(def->name);
     if (def->type == MetricType::kCounter) {
       EXPECT_TRUE(name.ends_with("_total")) << name;
