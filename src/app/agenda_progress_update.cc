@@ -12,6 +12,21 @@
 
 namespace pop::app {
 
+Result<VisibleAgenda> ReadVisibleAgenda(StoreReader& tx, const std::string& agenda_id,
+                                        const AuthContext& auth) {
+  POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgenda, agenda_id));
+  if (!found || !ScopeAllows(ReadScope(ObjectKind::kAgenda, auth), *found)) {
+    return Error(ErrorCode::kNotFound, "Agenda " + agenda_id + " not found");
+  }
+  VisibleAgenda visible;
+  visible.agenda = std::get<Agenda>(std::move(*found));
+  const std::string progress_id = visible.agenda.progress_id.value_or("");
+  POP_ASSIGN_OR_RETURN(auto stored, tx.Get(ObjectKind::kAgendaProgress, progress_id));
+  if (!stored) return Error(ErrorCode::kNotFound, "AgendaProgress " + progress_id + " not found");
+  visible.progress = std::get<AgendaProgress>(std::move(*stored));
+  return visible;
+}
+
 Result<std::vector<OperationProgress>> OperationProgressOf(StoreReader& tx,
                                                            const std::string& progress_id) {
   ObjectQuery query;

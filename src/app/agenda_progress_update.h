@@ -10,6 +10,7 @@
 
 #include "core/access/auth_context.h"
 #include "core/base/result.h"
+#include "core/model/agenda.h"
 #include "core/model/agenda_progress.h"
 #include "ports/store.h"
 
@@ -60,6 +61,17 @@ struct OperationProgressSlot {
 // record is located as LocateOperationProgress says.
 [[nodiscard]] Status UpsertOperationProgress(StoreWriter& tx, const AgendaProgress& progress,
                                              OperationProgress op, Timestamp now);
+
+// The agenda `agenda_id`, when `auth` may read it, and its stored AgendaProgress (without
+// operationProgress), read in `tx`: what cancel, pause and rerun act on. kNotFound "Agenda <id>
+// not found" when it is missing or invisible (never saying which), "AgendaProgress <id> not
+// found" when its progress is missing.
+struct VisibleAgenda {
+  Agenda agenda;
+  AgendaProgress progress;
+};
+[[nodiscard]] Result<VisibleAgenda> ReadVisibleAgenda(StoreReader& tx, const std::string& agenda_id,
+                                                      const AuthContext& auth);
 
 // Every OperationProgress of the AgendaProgress `progress_id` (no visibility restriction).
 [[nodiscard]] Result<std::vector<OperationProgress>> OperationProgressOf(

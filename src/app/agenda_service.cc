@@ -100,16 +100,9 @@ Status AgendaService::Rerun(const RerunRequest& request, const RequestContext& c
   std::optional<ReadyAgenda> ready;
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     ready.reset();
-    POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgenda, agenda_id));
-    if (!found || !ScopeAllows(ReadScope(ObjectKind::kAgenda, ctx.auth), *found)) {
-      return Status(ErrorCode::kNotFound, "Agenda " + agenda_id + " not found");
-    }
-    Agenda agenda = std::get<Agenda>(std::move(*found));
+    POP_ASSIGN_OR_RETURN(VisibleAgenda visible, ReadVisibleAgenda(tx, agenda_id, ctx.auth));
+    Agenda agenda = std::move(visible.agenda);
     const std::string progress_id = agenda.progress_id.value_or("");
-    POP_ASSIGN_OR_RETURN(auto progress, tx.Get(ObjectKind::kAgendaProgress, progress_id));
-    if (!progress) {
-      return Status(ErrorCode::kNotFound, "AgendaProgress " + progress_id + " not found");
-    }
     POP_ASSIGN_OR_RETURN(auto ops, OperationProgressOf(tx, progress_id));
     POP_ASSIGN_OR_RETURN(ResetPlan plan, PlanReset(agenda, ops, params));
 

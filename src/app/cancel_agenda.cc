@@ -1,7 +1,6 @@
 #include "app/cancel_agenda.h"
 
 #include "app/agenda_progress_update.h"
-#include "core/access/visibility.h"
 
 namespace pop::app {
 namespace {
@@ -40,16 +39,9 @@ Result<CancelResult> CancelAgenda::Run(const CancelRequest& request, const Reque
   CancelResult result;
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     result = CancelResult();
-    POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgenda, agenda_id));
-    if (!found || !ScopeAllows(ReadScope(ObjectKind::kAgenda, ctx.auth), *found)) {
-      return Status(ErrorCode::kNotFound, "Agenda " + agenda_id + " not found");
-    }
-    const std::string progress_id = std::get<Agenda>(*found).progress_id.value_or("");
-    POP_ASSIGN_OR_RETURN(auto stored, tx.Get(ObjectKind::kAgendaProgress, progress_id));
-    if (!stored) {
-      return Status(ErrorCode::kNotFound, "AgendaProgress " + progress_id + " not found");
-    }
-    const auto& progress = std::get<AgendaProgress>(*stored);
+    POP_ASSIGN_OR_RETURN(VisibleAgenda visible, ReadVisibleAgenda(tx, agenda_id, ctx.auth));
+    const AgendaProgress& progress = visible.progress;
+    const std::string progress_id = visible.agenda.progress_id.value_or("");
     POP_ASSIGN_OR_RETURN(auto ops, OperationProgressOf(tx, progress_id));
     POP_ASSIGN_OR_RETURN(auto ready, tx.ReadyAgendasOf(agenda_id));
     if (progress.processing_state == ProcessingState::kComplete && ready.empty()) {

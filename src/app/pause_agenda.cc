@@ -1,6 +1,6 @@
 #include "app/pause_agenda.h"
 
-#include "core/access/visibility.h"
+#include "app/agenda_progress_update.h"
 
 namespace pop::app {
 namespace {
@@ -40,16 +40,8 @@ Result<PauseResult> PauseAgenda::Set(const PauseRequest& request, const RequestC
   PauseResult result;
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     result = PauseResult();
-    POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgenda, agenda_id));
-    if (!found || !ScopeAllows(ReadScope(ObjectKind::kAgenda, ctx.auth), *found)) {
-      return Status(ErrorCode::kNotFound, "Agenda " + agenda_id + " not found");
-    }
-    const std::string progress_id = std::get<Agenda>(*found).progress_id.value_or("");
-    POP_ASSIGN_OR_RETURN(auto stored, tx.Get(ObjectKind::kAgendaProgress, progress_id));
-    if (!stored) {
-      return Status(ErrorCode::kNotFound, "AgendaProgress " + progress_id + " not found");
-    }
-    result.progress = std::get<AgendaProgress>(*stored);
+    POP_ASSIGN_OR_RETURN(VisibleAgenda visible, ReadVisibleAgenda(tx, agenda_id, ctx.auth));
+    result.progress = std::move(visible.progress);
     result.progress.operation_progress.reset();
     POP_ASSIGN_OR_RETURN(auto ready, tx.ReadyAgendasOf(agenda_id));
     POP_ASSIGN_OR_RETURN(std::optional<Timestamp> since,
