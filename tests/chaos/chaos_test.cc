@@ -404,6 +404,27 @@ TEST(ChaosTest, WhatHandlersOfAKilledPopDevLeftRunningIsEndedWhenItRestarts) {
 
 // ---- pop server + pop puller, the puller killed
 
+// The pool "rp", its FIFO Insight "chaos" (types chaos and noop) and the customer "acme" that the
+// server-and-puller trials submit as.
+void CreatePoolInsightAndCustomer(ApiClient& admin) {
+  ASSERT_EQ(
+      admin.Call("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})").status,
+      200);
+  ASSERT_EQ(
+      admin
+          .Call("POST", "/insight",
+                R"({"id":"chaos","customerId":"ops","title":"chaos","resourcePoolId":"rp",)"
+                R"("queueName":"chaos","queueSize":20,"schedulingAlgorithm":"FirstInFirstOut",)"
+                R"("isGlobal":true,"mappers":{"operationType":["chaos","noop"]}})")
+          .status,
+      200);
+  ASSERT_EQ(admin
+                .Call("POST", "/customer",
+                      R"({"id":"acme","customerId":"acme","title":"acme","resourcePoolId":"rp"})")
+                .status,
+            200);
+}
+
 TEST(ChaosTest, PullerKilledAtRandomMomentsItsWorkIsTakenOverByTheNextOne) {
   ChaosDir dir;
   const std::filesystem::path journal = dir.path() / "journal";
@@ -438,22 +459,8 @@ TEST(ChaosTest, PullerKilledAtRandomMomentsItsWorkIsTakenOverByTheNextOne) {
   ASSERT_TRUE(url.has_value()) << ReadFile(dir.path() / "server.log");
   const std::string token = WaitForLine(dir.path() / "admin-token", seconds(5)).value_or("");
   ApiClient admin(*url, token);
-  ASSERT_EQ(
-      admin.Call("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})").status,
-      200);
-  ASSERT_EQ(
-      admin
-          .Call("POST", "/insight",
-                R"({"id":"chaos","customerId":"ops","title":"chaos","resourcePoolId":"rp",)"
-                R"("queueName":"chaos","queueSize":20,"schedulingAlgorithm":"FirstInFirstOut",)"
-                R"("isGlobal":true,"mappers":{"operationType":["chaos","noop"]}})")
-          .status,
-      200);
-  ASSERT_EQ(admin
-                .Call("POST", "/customer",
-                      R"({"id":"acme","customerId":"acme","title":"acme","resourcePoolId":"rp"})")
-                .status,
-            200);
+  CreatePoolInsightAndCustomer(admin);
+  if (::testing::Test::HasFatalFailure()) return;
 
   auto start_puller = [&] {
     return std::make_unique<ChildProcess>(
@@ -625,22 +632,8 @@ TEST(PostgresChaosTest, ServersPullersAndPostgresKilledAtRandomMomentsLoseAndDou
   for (size_t i = 0; i < PostgresChaos::kPairs; ++i) ASSERT_FALSE(chaos.StartServer(i).empty());
   const std::string token = chaos.token();
   ApiClient admin(chaos.urls()[0], token);
-  ASSERT_EQ(
-      admin.Call("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})").status,
-      200);
-  ASSERT_EQ(
-      admin
-          .Call("POST", "/insight",
-                R"({"id":"chaos","customerId":"ops","title":"chaos","resourcePoolId":"rp",)"
-                R"("queueName":"chaos","queueSize":20,"schedulingAlgorithm":"FirstInFirstOut",)"
-                R"("isGlobal":true,"mappers":{"operationType":["chaos","noop"]}})")
-          .status,
-      200);
-  ASSERT_EQ(admin
-                .Call("POST", "/customer",
-                      R"({"id":"acme","customerId":"acme","title":"acme","resourcePoolId":"rp"})")
-                .status,
-            200);
+  CreatePoolInsightAndCustomer(admin);
+  if (::testing::Test::HasFatalFailure()) return;
   for (size_t i = 0; i < PostgresChaos::kPairs; ++i) chaos.StartPuller(i);
 
   std::mt19937 random(Seed());
