@@ -125,8 +125,13 @@ EOF
   cp -r "$reflect2" "$tree/vendor/github.com/modern-go/reflect2"
   rm -f "$tree/vendor/github.com/modern-go/reflect2/go.mod"
   find "$tree/vendor/github.com/modern-go/reflect2" -name '*_test.go' -delete
-  (cd "$tree" && env -u GOPATH CGO_ENABLED=0 GOPROXY=off GOFLAGS=-mod=vendor GOCACHE="$work/gocache" \
-    make WHAT=cmd/kube-apiserver) >"$work/build.log" 2>&1 || {
+  # Only the OpenAPI definitions are missing from Debian's source: generating just them and then
+  # building the one command costs 63 CPU-seconds of generation instead of the 154 that
+  # `make WHAT=cmd/kube-apiserver` spends regenerating every deepcopy, defaulter and conversion
+  # file first (the compile after it, ~600 CPU-seconds, is the same either way).
+  (cd "$tree" && unset GOPATH && export CGO_ENABLED=0 GOPROXY=off GOFLAGS=-mod=vendor \
+    GOCACHE="$work/gocache" && make gen_openapi && hack/make-rules/build.sh cmd/kube-apiserver) \
+    >"$work/build.log" 2>&1 || {
     tail -n 60 "$work/build.log" >&2
     fail "building kube-apiserver failed (the end of the build log is above)"
   }
