@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -36,6 +37,7 @@ using ::testing::HasSubstr;
 
 constexpr char kImage[] = "pop-executor:test";
 constexpr char kSecret[] = "pop-executor-token";
+constexpr char kSampleImage[] = "pop-sample:test";
 
 class RecordingLogger final : public Logger {
  public:
@@ -111,7 +113,7 @@ class PullerPodsTest : public ::testing::Test {
     ASSERT_EQ(Call("POST", "/insight",
                    R"({"id":"ins","customerId":"ops","title":"ins","resourcePoolId":"rp",)"
                    R"("queueName":"ins","queueSize":20,"schedulingAlgorithm":"RoundRobin",)"
-                   R"("isGlobal":true,"mappers":{"operationType":["step","noop"]}})")
+                   R"("isGlobal":true,"mappers":{"operationType":["step","noop","sample"]}})")
                   .first,
               200);
     ASSERT_EQ(Call("POST", "/customer",
@@ -128,8 +130,24 @@ class PullerPodsTest : public ::testing::Test {
         admin_->Request("POST", "/api/v1/namespaces/" + ns_ + "/secrets", ToJsonText(secret));
     ASSERT_TRUE(made.ok()) << made.error().message;
 
+    // Operation pods (an executor pod running `pop executor --launch kubernetes`) run the sample
+    // handler, which reports through its own pod's annotations with this service account.
+    auto cluster = testing::KubeTestClusterInfo();
+    ASSERT_TRUE(cluster.ok()) << cluster.error().message;
+    cluster_ = *cluster;
+    auto handler_token =
+        testing::ServiceAccountToken(*admin_, ns_, "pop-handler", {"get", "patch"}, {"pods"});
+    ASSERT_TRUE(handler_token.ok()) << handler_token.error().message;
+    std::ofstream(dir_.path() / "handler-token") << *handler_token;
     auto kubelet = testing::TestKubelet::Start(
-        *admin_, {"node-" + ns_, ns_, {{kImage, {std::string(POP_BINARY_DIR) + "/pop"}}}, {}});
+        *admin_, {"node-" + ns_,
+                  ns_,
+                  {{kImage, {std::string(POP_BINARY_DIR) + "/pop"}},
+                   {kSampleImage, {std::string(POP_BINARY_DIR) + "/pop", "handler", "sample"}}},
+                  {{"POP_KUBE_SERVER", cluster_.server},
+                   {"POP_KUBE_CA_FILE", cluster_.ca_file},
+                   {"POP_KUBE_TOKEN_FILE", (dir_.path() / "handler-token").string()},
+                   {"POP_KUBE_NAMESPACE", ns_}}});
     ASSERT_TRUE(kubelet.ok()) << kubelet.error().message;
     kubelet_ = std::move(*kubelet);
   }
@@ -251,6 +269,7 @@ class PullerPodsTest : public ::testing::Test {
   std::unique_ptr<KubernetesClient> admin_;
   std::unique_ptr<KubernetesClient> puller_kube_;  // the puller's, when not the admin's
   std::string ns_;
+  testing::KubeTestCluster cluster_;
   std::unique_ptr<testing::ServerProcess> server_;
   std::string url_;
   std::string token_;
@@ -302,6 +321,59 @@ TEST_F(PullerPodsTest, AnAgendaCompletesThroughAnExecutorPodThatGetsItsTokenOnly
   }
   EXPECT_EQ(Field(env["AGENDA_ID"], "value"), agenda_id);
   EXPECT_EQ(Field(env["PROGRESS_ID"], "value"), progress_id);
+}
+
+// The whole chain as deploy/ runs it: the puller starts an executor pod, whose `pop executor
+// --launch kubernetes` (with a service account limited to pods) starts a pod for each operation;
+// the handlers report through their pods' annotations and outputs flow between the pods.
+TEST_F(PullerPodsTest, AnExecutorPodRunsEachOperationInAPodOfItsOwn) {
+  auto token = testing::ServiceAccountToken(*admin_, ns_, "pop-executor",
+                                            {"get", "list", "watch", "create", "delete", "patch"},
+                                            {"pods", "pods/log"});
+  ASSERT_TRUE(token.ok()) << token.error().message;
+  const std::filesystem::path kubeconfig = dir_.path() / "executor-kubeconfig";
+  std::ofstream(kubeconfig) << "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n"
+                            << "    server: " << cluster_.server << "\n"
+                            << "    certificate-authority: " << cluster_.ca_file << "\n"
+                            << "users:\n- name: executor\n  user:\n    token: " << *token << "\n"
+                            << "contexts:\n- name: executor\n  context:\n    cluster: test\n"
+                            << "    user: executor\n    namespace: " << ns_ << "\n"
+                            << "current-context: executor\n";
+  const std::filesystem::path registry = dir_.path() / "pod-registry.json";
+  std::ofstream(registry) << R"({"basePodConfig": {"podScheduledTimeoutMs": 20000,
+      "podStdoutTimeout": 20000, "reapCompletedPods": false},
+    "sample": {"podConfig": {"imageName": ")"
+                          << kSampleImage << R"(", "namePrefix": "pop-samp"}}})";
+  app::ExecutorPodsOptions options = Options();
+  options.pod.arguments = {"executor",          "--launch",    "kubernetes", "--pod-registry",
+                           registry.string(),   "--namespace", ns_,          "--kubeconfig",
+                           kubeconfig.string(), "--log-level", "warning"};
+  StartPuller(options);
+  auto [agenda_id, progress_id] = Submit(
+      R"([{"name":"first","type":"sample","payload":{"resultPayload":{"v":"from first"}}},)"
+      R"({"name":"second","type":"sample","payload":{"resultPayload":{"got":"@<first.out::/v>"}}},)"
+      R"({"name":"third","type":"sample","payload":{"resultPayload":{"also":"@<second.out::/got>"}}}])");
+  ASSERT_FALSE(progress_id.empty());
+  const Json progress = WaitComplete(progress_id, seconds(90));
+  ASSERT_EQ(Field(progress, "processingStateMessage"), "succeeded") << ToJsonText(progress);
+  std::map<std::string, std::string> results;
+  for (const Json& op : progress.Find("operationProgress")->AsArray()) {
+    results[Field(op, "operation")] = Field(op, "resultPayload");
+  }
+  EXPECT_EQ(results["third"], R"({"also":"from first"})") << ToJsonText(progress);
+
+  // One executor pod and one pod per operation, each labelled with the agenda.
+  std::vector<PodInfo> pods = AgendaPods(agenda_id);
+  size_t executors = 0;
+  size_t operations = 0;
+  for (const PodInfo& pod : pods) {
+    auto component = pod.labels.find(std::string(app::kLabelComponent));
+    const std::string kind = component != pod.labels.end() ? component->second : "";
+    executors += kind == "executor" ? 1 : 0;
+    operations += kind == "executor" ? 0 : 1;
+  }
+  EXPECT_EQ(executors, 1U);
+  EXPECT_EQ(operations, 3U);
 }
 
 TEST_F(PullerPodsTest, TheExecutionLimitBoundsTheInsightsPodsCountedFromTheWatch) {
