@@ -6,119 +6,29 @@
 #include "app/pod_labels.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
+#include "core/kube/pod_spec.h"
 #include "core/metrics/catalogue.h"
 
 namespace pop::app {
-namespace {
+namespace {}  // namespace
 
-Result<std::string> StringField(const JsonObject& object, std::string_view key,
-                                const std::string& where) {
-  const Json* value = object.Find(key);
-  if (value == nullptr) return std::string();
-  if (value->is_string()) return value->AsString();
-  if (value->is_number()) return ToJsonText(*value);
-  return Error(ErrorCode::kInvalidArgument, where + "." + std::string(key) + ": must be a string");
-}
-
-// One layer of §15.1 over `config`: the fields it names replace the ones before.
-Status ApplyLayer(const Json& layer, const std::string& where, ExecutorPodConfig& config) {
-  if (!layer.is_object()) {
-    return Status(ErrorCode::kInvalidArgument, where + ": must be an object");
-  }
-  const JsonObject& object = layer.AsObject();
-  auto text = [&](std::string_view key, std::string& field) -> Status {
-    if (object.Find(key) == nullptr) return Status::Ok();
-    POP_ASSIGN_OR_RETURN(field, StringField(object, key, where));
-    return Status::Ok();
-  };
-  POP_RETURN_IF_ERROR(text("namePrefix", config.name_prefix));
-  POP_RETURN_IF_ERROR(text("imageName", config.image));
-  POP_RETURN_IF_ERROR(text("serviceAccountName", config.service_account));
-  POP_RETURN_IF_ERROR(text("cpuMinRequestCount", config.cpu_request));
-  POP_RETURN_IF_ERROR(text("cpuMaxRequestCount", config.cpu_limit));
-  POP_RETURN_IF_ERROR(text("memoryRequestCount", config.memory_request));
-  if (const Json* pull = object.Find("pullAlways"); pull != nullptr) {
-    if (!pull->is_bool()) {
-      return Status(ErrorCode::kInvalidArgument, where + ".pullAlways: must be true or false");
-    }
-    config.pull_always = pull->AsBool();
-  }
-  if (const Json* timeout = object.Find("podScheduledTimeoutMs"); timeout != nullptr) {
-    if (!timeout->is_integer() || timeout->AsInt() < 1) {
-      return Status(ErrorCode::kInvalidArgument,
-                    where + ".podScheduledTimeoutMs: must be a positive number of milliseconds");
-    }
-    config.scheduled_timeout = Duration::Millis(timeout->AsInt());
-  }
-  if (const Json* args = object.Find("arguments"); args != nullptr) {
-    if (!args->is_array()) {
-      return Status(ErrorCode::kInvalidArgument, where + ".arguments: must be a list of strings");
-    }
-    config.arguments.clear();
-    for (const Json& arg : args->AsArray()) {
-      if (!arg.is_string()) {
-        return Status(ErrorCode::kInvalidArgument, where + ".arguments: must be a list of strings");
-      }
-      config.arguments.push_back(arg.AsString());
-    }
-  }
-  auto string_map = [&](std::string_view key, std::map<std::string, std::string>& field) -> Status {
-    const Json* map = object.Find(key);
-    if (map == nullptr) return Status::Ok();
-    if (!map->is_object()) {
-      return Status(ErrorCode::kInvalidArgument,
-                    where + "." + std::string(key) + ": must be an object of strings");
-    }
-    field.clear();
-    for (const auto& [name, value] : map->AsObject()) {
-      if (!value.is_string()) {
-        std::string message = where;
-        message.append(".").append(key).append(".").append(name).append(": must be a string");
-        return Status(ErrorCode::kInvalidArgument, std::move(message));
-      }
-      field[name] = value.AsString();
-    }
-    return Status::Ok();
-  };
-  POP_RETURN_IF_ERROR(string_map("envVars", config.env_vars));
-  POP_RETURN_IF_ERROR(string_map("labels", config.labels));
-  return Status::Ok();
-}
-
-JsonObject EnvVar(const std::string& name, const std::string& value) {
-  return JsonObject{{"name", name}, {"value", value}};
-}
-
-}  // namespace
-
-Result<ExecutorPodConfig> ParseExecutorPodConfig(const Json& registry) {
-  if (!registry.is_object()) {
-    return Error(ErrorCode::kInvalidArgument, "the pod registry must be a JSON object");
-  }
-  const Json* base = registry.Find("basePodConfig");
-  if (base == nullptr) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "basePodConfig is required in the pod registry (spec §15.1)");
-  }
-  ExecutorPodConfig config;
-  POP_RETURN_IF_ERROR(ApplyLayer(*base, "basePodConfig", config));
-  const Json* executor = registry.Find("executor");
-  if (executor == nullptr || !executor->is_object()) {
+Result<PodConfig> ParseExecutorPodConfig(const Json& registry) {
+  POP_ASSIGN_OR_RETURN(PodConfigRegistry parsed, PodConfigRegistry::FromJson(registry));
+  Result<PodConfig> config = parsed.ConfigFor("executor");
+  if (!config.ok()) {
+    if (config.error().code != ErrorCode::kNotFound) return config.error();
     return Error(ErrorCode::kInvalidArgument,
                  "executor: the pod registry has no executor entry (an object with podConfig)");
   }
-  if (const Json* pod = executor->Find("podConfig"); pod != nullptr) {
-    POP_RETURN_IF_ERROR(ApplyLayer(*pod, "executor.podConfig", config));
-  }
-  POP_ASSIGN_OR_RETURN(config.config_map,
-                       StringField(executor->AsObject(), "configMapName", "executor"));
-  if (config.image.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "executor.podConfig.imageName: is required");
-  }
-  if (config.name_prefix.size() > 26) {
+  if (config->name_prefix.empty()) config->name_prefix = "pop-exec";
+  if (config->image_name.empty()) {
     return Error(ErrorCode::kInvalidArgument,
-                 "executor.podConfig.namePrefix: at most 26 characters (the pod's name adds a "
-                 "36-character uuid; Kubernetes allows 63)");
+                 "registry: 'executor.podConfig.imageName' is required");
+  }
+  if (config->name_prefix.size() > 26) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "registry: 'executor.podConfig.namePrefix' is at most 26 characters (the pod's "
+                 "name adds a 36-character uuid; Kubernetes allows 63)");
   }
   return config;
 }
@@ -152,14 +62,35 @@ Status ExecutorPods::Start(std::function<void()> on_change) {
 
 Status ExecutorPods::StartWatch() {
   const std::string selector = std::string(kLabelComponent) + "=executor";
+  // The watch reports the pods that exist on its own thread, maybe after Room is first asked:
+  // the pods listed here count at once, so the execution limit holds from the first claim.
+  Result<PodList> before = deps_.pods.ListPods(options_.namespace_name, selector);
+  if (!before.ok()) {
+    return Status(before.error().code, "cannot list the executor pods of namespace " +
+                                           options_.namespace_name + ": " + before.error().message);
+  }
+  {
+    MutexLock lock(mu_);
+    for (const PodInfo& pod : before->pods) pods_.emplace(pod.name, pod);
+  }
   Result<std::unique_ptr<PodWatch>> watch = deps_.pods.WatchPods(
       options_.namespace_name, selector, [this](const PodEvent& event) { OnEvent(event); });
   if (!watch.ok()) {
     return Status(watch.error().code, "cannot watch the executor pods of namespace " +
                                           options_.namespace_name + ": " + watch.error().message);
   }
+  // A pod listed above and deleted before the watch began would never see its deletion: the
+  // pods gone by now are dropped (one that the watch still reports comes back with its events).
+  Result<PodList> after = deps_.pods.ListPods(options_.namespace_name, selector);
   std::unique_ptr<PodWatch> started = std::move(*watch);
   MutexLock lock(mu_);
+  if (after.ok()) {
+    std::set<std::string> present;
+    for (const PodInfo& pod : after->pods) present.insert(pod.name);
+    for (const PodInfo& pod : before->pods) {
+      if (present.count(pod.name) == 0) pods_.erase(pod.name);
+    }
+  }
   watch_ = std::move(started);
   return Status::Ok();
 }
@@ -217,17 +148,15 @@ ExecutorPodsHealth ExecutorPods::Health() const {
   return ExecutorPodsHealth{reachable_, problem_};
 }
 
-Result<Json> ExecutorPods::Manifest(const std::string& name, const std::string& uid,
-                                    const std::string& insight_id, const Agenda& agenda,
+Result<Json> ExecutorPods::Manifest(const std::string& uid, const std::string& insight_id,
+                                    const Agenda& agenda,
                                     const std::optional<AgendaProgress>& prior) const {
-  const ExecutorPodConfig& pod = options_.pod;
   const std::string agenda_id = agenda.id.value_or("");
-  JsonObject labels;
-  for (const auto& [key, value] : pod.labels) labels.Set(key, value);
-  labels.Set("app", pod.name_prefix);
-  labels.Set("EXTERNAL_ID", uid);
-  labels.Set("EXTERNAL_GROUP_ID", uid);
-  labels.Set(std::string(kLabelComponent), "executor");
+  PodManifestInput input;
+  input.namespace_name = options_.namespace_name;
+  input.uuid = uid;
+  input.zone = options_.zone;
+  input.labels[std::string(kLabelComponent)] = "executor";
   const std::string pool = agenda.agenda_insight && agenda.agenda_insight->resource_pool_id
                                ? *agenda.agenda_insight->resource_pool_id
                                : options_.resource_pool_id;
@@ -239,67 +168,38 @@ Result<Json> ExecutorPods::Manifest(const std::string& name, const std::string& 
   for (const auto& [key, value] :
        {std::pair{kLabelInsightId, insight}, std::pair{kLabelResourcePoolId, pool},
         std::pair{kLabelAgendaId, agenda_id}, std::pair{kLabelPullerId, options_.puller_id}}) {
-    if (!value.empty() && IsLabelValue(value)) labels.Set(std::string(key), value);
+    if (!value.empty() && IsLabelValue(value)) input.labels[std::string(key)] = value;
   }
 
-  JsonArray env;
-  for (const auto& [key, value] : pod.env_vars) env.push_back(Json(EnvVar(key, value)));
-  env.push_back(Json(EnvVar("LOG_LEVEL", "DEBUG")));
+  input.env.emplace_back("LOG_LEVEL", "DEBUG");
   POP_ASSIGN_OR_RETURN(auto payload_env, deps_.payload_environment(ToJsonText(Encode(agenda)),
                                                                    "agenda " + agenda_id));
-  for (const auto& [key, value] : payload_env) env.push_back(Json(EnvVar(key, value)));
-  if (prior) env.push_back(Json(EnvVar("LAST_PROGRESS", ToJsonText(Encode(*prior)))));
-  env.push_back(Json(EnvVar("CID", agenda.cid.value_or(""))));
-  env.push_back(Json(EnvVar("AGENDA_ID", agenda_id)));
-  env.push_back(Json(EnvVar("CUSTOMER_ID", agenda.customer_id.value_or(""))));
-  env.push_back(Json(EnvVar("PROGRESS_ID", agenda.progress_id.value_or(""))));
-  env.push_back(Json(EnvVar("POP_ADDR", options_.server_url)));
-  env.push_back(Json(EnvVar("POP_PULLER_ID", options_.puller_id)));
+  for (auto& variable : payload_env) input.env.push_back(std::move(variable));
+  if (prior) input.env.emplace_back("LAST_PROGRESS", ToJsonText(Encode(*prior)));
+  input.env.emplace_back("CID", agenda.cid.value_or(""));
+  input.env.emplace_back("AGENDA_ID", agenda_id);
+  input.env.emplace_back("CUSTOMER_ID", agenda.customer_id.value_or(""));
+  input.env.emplace_back("PROGRESS_ID", agenda.progress_id.value_or(""));
+  input.env.emplace_back("POP_ADDR", options_.server_url);
+  input.env.emplace_back("POP_PULLER_ID", options_.puller_id);
+  Json manifest = BuildPodManifest(options_.pod, input);
   if (!options_.token_secret.empty()) {
-    env.push_back(Json(JsonObject{
+    // The token by reference: the kubelet reads the Secret, the pod's manifest never holds it.
+    JsonObject& spec = manifest.AsObject().Find("spec")->AsObject();
+    JsonObject& container = spec.Find("containers")->AsArray().front().AsObject();
+    container.Find("env")->AsArray().push_back(Json(JsonObject{
         {"name", "POP_TOKEN"},
         {"valueFrom",
          Json(JsonObject{{"secretKeyRef", Json(JsonObject{{"name", options_.token_secret},
                                                           {"key", options_.token_key}})}})}}));
   }
-  env.push_back(Json(JsonObject{
-      {"name", "MY_POD_NAME"},
-      {"valueFrom",
-       Json(JsonObject{{"fieldRef", Json(JsonObject{{"fieldPath", "metadata.name"}})}})}}));
-
-  JsonObject requests{{"cpu", pod.cpu_request}};
-  if (!pod.memory_request.empty()) requests.Set("memory", pod.memory_request);
-  JsonArray args;
-  for (const std::string& arg : pod.arguments) args.push_back(Json(arg));
-  JsonObject container{
-      {"name", name},
-      {"image", pod.image},
-      {"args", Json(std::move(args))},
-      {"env", Json(std::move(env))},
-      {"imagePullPolicy", pod.pull_always ? "Always" : "IfNotPresent"},
-      {"resources", Json(JsonObject{{"requests", Json(std::move(requests))},
-                                    {"limits", Json(JsonObject{{"cpu", pod.cpu_limit}})}})}};
-  JsonObject spec{{"restartPolicy", "Never"}, {"serviceAccountName", pod.service_account}};
-  if (!pod.config_map.empty()) {
-    container.Set(
-        "volumeMounts",
-        Json(JsonArray{Json(JsonObject{{"name", "config-volume"}, {"mountPath", "/app/config"}})}));
-    spec.Set("volumes", Json(JsonArray{Json(JsonObject{
-                            {"name", "config-volume"},
-                            {"configMap", Json(JsonObject{{"name", pod.config_map}})}})}));
-  }
-  spec.Set("containers", Json(JsonArray{Json(std::move(container))}));
-  return Json(JsonObject{
-      {"apiVersion", "v1"},
-      {"kind", "Pod"},
-      {"metadata", Json(JsonObject{{"name", name}, {"labels", Json(std::move(labels))}})},
-      {"spec", Json(std::move(spec))}});
+  return manifest;
 }
 
 void ExecutorPods::Launch(const std::string& insight_id, const Agenda& agenda,
                           const std::optional<AgendaProgress>& prior) {
   const std::string uid = deps_.ids.NewId();
-  const std::string name = options_.pod.name_prefix + uid;
+  const std::string name = PodName(options_.pod, uid);
   const std::string agenda_id = agenda.id.value_or("");
   Tracked tracked;
   tracked.agenda_id = agenda_id;
@@ -337,7 +237,7 @@ void ExecutorPods::Launch(const std::string& insight_id, const Agenda& agenda,
                                              confirmed.message() + "); starting its pod anyway");
   }
 
-  Result<Json> manifest = Manifest(name, uid, insight_id, agenda, prior);
+  Result<Json> manifest = Manifest(uid, insight_id, agenda, prior);
   Result<PodInfo> created = manifest.ok() ? deps_.pods.CreatePod(options_.namespace_name, *manifest)
                                           : Result<PodInfo>(manifest.error());
   if (!created.ok()) {
@@ -517,7 +417,7 @@ void ExecutorPods::TimerLoop() {
     std::vector<std::pair<std::string, Tracked>> late;
     for (auto& [name, tracked] : tracked_) {
       if (tracked.started || tracked.ended) continue;
-      if (now - tracked.created < options_.pod.scheduled_timeout) continue;
+      if (now - tracked.created < Duration::Millis(options_.pod.pod_scheduled_timeout_ms)) continue;
       tracked.ended = true;
       tracked.deleted_by_us = true;
       late.emplace_back(name, tracked);
@@ -550,7 +450,7 @@ void ExecutorPods::TimerLoop() {
       }
       Count("not_started");
       std::string message = "Executor pod " + name + " did not start within ";
-      message += std::to_string(options_.pod.scheduled_timeout.millis());
+      message += std::to_string(options_.pod.pod_scheduled_timeout_ms);
       message += " ms (podScheduledTimeoutMs)";
       message += why;
       FailAgenda(tracked, name, message);
@@ -571,7 +471,8 @@ void ExecutorPods::TimerLoop() {
     Timestamp wake = next_probe_;
     for (const auto& [name, tracked] : tracked_) {
       if (!tracked.started && !tracked.ended) {
-        wake = std::min(wake, tracked.created + options_.pod.scheduled_timeout);
+        wake = std::min(wake,
+                        tracked.created + Duration::Millis(options_.pod.pod_scheduled_timeout_ms));
       }
     }
     if (deps_.clock.Now() < wake) mu_.WaitUntil(deps_.clock, wake_, wake);

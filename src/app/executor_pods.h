@@ -30,6 +30,7 @@
 
 #include "core/base/result.h"
 #include "core/json/json.h"
+#include "core/kube/pod_config.h"
 #include "core/model/agenda.h"
 #include "core/model/agenda_progress.h"
 #include "ports/clock.h"
@@ -42,26 +43,13 @@
 
 namespace pop::app {
 
-// The registry's `executor` entry after the layering of spec §15.1 (core defaults, then
-// basePodConfig, then executor.podConfig): the fields an executor pod uses.
-struct ExecutorPodConfig {
-  std::string name_prefix = "pop-exec";
-  std::string image;
-  std::vector<std::string> arguments;
-  std::map<std::string, std::string> env_vars;
-  std::map<std::string, std::string> labels;
-  std::string service_account = "pop-service";
-  std::string cpu_request = "1.0";
-  std::string cpu_limit = "1.0";
-  std::string memory_request;  // empty: none
-  bool pull_always = false;
-  Duration scheduled_timeout = Duration::Millis(300'000);  // podScheduledTimeoutMs
-  std::string config_map;                                  // mounted at /app/config when set
-};
-
-// Reads the `executor` entry of a pod registry (spec §15.1 JSON). Errors: kInvalidArgument
-// naming the field ("basePodConfig is required", "executor.podConfig.imageName: ...").
-[[nodiscard]] Result<ExecutorPodConfig> ParseExecutorPodConfig(const Json& registry);
+// The registry's `executor` entry (spec §15.1 JSON, read by the one registry parser of
+// core/kube/pod_config.h: core defaults, then basePodConfig, then executor.podConfig, then
+// executor.configMapName), the settings an executor pod is made from; every other entry of the
+// file is checked too. A namePrefix left empty is "pop-exec". Errors: kInvalidArgument naming
+// the field ("registry: 'basePodConfig' is required ...", "executor: the pod registry has no
+// executor entry ...", "registry: 'executor.podConfig.imageName' ...").
+[[nodiscard]] Result<PodConfig> ParseExecutorPodConfig(const Json& registry);
 
 // The variables that carry a payload into a pod (spec §15.3): {PAYLOAD, POP_PAYLOAD_TYPE} or
 // the compressed segments. Provided by the caller (the encoding lives in an adapter).
@@ -70,7 +58,8 @@ using PayloadEnvironmentFn = std::function<Result<std::vector<std::pair<std::str
 
 struct ExecutorPodsOptions {
   std::string namespace_name = "pop";
-  ExecutorPodConfig pod;
+  PodConfig pod;                          // ParseExecutorPodConfig's
+  std::optional<std::string> zone;        // pop.kubernetes.zone: nodeSelector <zone>: "true"
   std::string server_url;                 // POP_ADDR of the executor
   std::string token_secret;               // the Secret holding the executor's API token...
   std::string token_key = "token";        // ...under this key (POP_TOKEN by secretKeyRef)
@@ -123,9 +112,9 @@ class ExecutorPods {
 
   ExecutorPodsHealth Health() const;
 
-  // The manifest of the executor pod for `agenda` named `name` (exposed for the tests).
-  Result<Json> Manifest(const std::string& name, const std::string& uid,
-                        const std::string& insight_id, const Agenda& agenda,
+  // The manifest of the executor pod for `agenda`, named namePrefix + `uid` (exposed for the
+  // tests).
+  Result<Json> Manifest(const std::string& uid, const std::string& insight_id, const Agenda& agenda,
                         const std::optional<AgendaProgress>& prior) const;
 
  private:

@@ -25,11 +25,8 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
                    "operations at once, per Agenda")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
-  puller->add_option(
-      "--registry", state.registry,
-      "handler registry: operation type -> command (docs/handlers.md); with --launch "
-      "kubernetes the pod registry (spec 15.1) whose `executor` entry makes the "
-      "executor pods (docs/kubernetes.md)");
+  puller->add_option("--registry", state.registry,
+                     "handler registry: operation type -> command (docs/handlers.md)");
   puller->add_option("--puller-id", state.puller.puller_id, "names this puller's claims");
   puller->add_option("--log-level", state.puller.log_level, "debug, info, warning or error")
       ->capture_default_str();
@@ -53,6 +50,13 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
                      "kubeconfig's, in a pod its own, else pop)");
   puller->add_option("--kubeconfig", state.puller.kubeconfig,
                      "--launch kubernetes: a kubeconfig file (default: in-cluster configuration)");
+  puller->add_option("--pod-registry", state.puller.pod_registry_file,
+                     "--launch kubernetes: the pod registry (operation type -> image, "
+                     "docs/kubernetes.md) whose `executor` entry makes the executor pods; the "
+                     "same file `pop executor --pod-registry` reads");
+  puller->add_option("--zone", state.puller.zone,
+                     "--launch kubernetes: node label the executor pods must carry "
+                     "(pop.kubernetes.zone)");
   puller->add_option("--token-secret", state.puller.token_secret,
                      "--launch kubernetes: the Secret holding the executors' API token (required)");
   puller

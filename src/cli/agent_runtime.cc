@@ -201,20 +201,26 @@ Result<KubernetesLaunch> MakeKubernetesLaunch(const PullerConfig& config, const 
                  "--launch kubernetes needs --token-secret: the Secret holding the executors' "
                  "API token (it reaches the pods by secretKeyRef, never as text)");
   }
-  if (!config.registry_file) {
+  if (config.pod_registry_file.empty()) {
     return Error(ErrorCode::kInvalidArgument,
-                 "--launch kubernetes needs --registry: the pod registry whose `executor` entry "
-                 "makes the executor pods (docs/kubernetes.md)");
+                 config.registry_file
+                     ? "--launch kubernetes needs --pod-registry: the pod registry whose "
+                       "`executor` entry makes the executor pods (--registry is the handler "
+                       "registry of --launch local; docs/kubernetes.md)"
+                     : "--launch kubernetes needs --pod-registry: the pod registry whose "
+                       "`executor` entry makes the executor pods (docs/kubernetes.md)");
   }
-  POP_ASSIGN_OR_RETURN(std::string text, ReadFile(*config.registry_file));
+  const std::string& file = config.pod_registry_file;
+  POP_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
   Result<Json> registry = ParseJson(text);
   if (!registry.ok()) {
     return Error(ErrorCode::kInvalidArgument,
-                 *config.registry_file + ": not JSON: " + registry.error().message);
+                 "--pod-registry " + file + ": not JSON: " + registry.error().message);
   }
-  Result<app::ExecutorPodConfig> pod = app::ParseExecutorPodConfig(*registry);
+  Result<PodConfig> pod = app::ParseExecutorPodConfig(*registry);
   if (!pod.ok()) {
-    return Error(ErrorCode::kInvalidArgument, *config.registry_file + ": " + pod.error().message);
+    return Error(ErrorCode::kInvalidArgument,
+                 "--pod-registry " + file + ": " + pod.error().message);
   }
   Result<KubernetesConfig> kube = config.kubeconfig.empty() ? InClusterKubernetesConfig(std::getenv)
                                                             : LoadKubeconfig(config.kubeconfig);
@@ -231,6 +237,7 @@ Result<KubernetesLaunch> MakeKubernetesLaunch(const PullerConfig& config, const 
                                                                   : "pop";
   POP_ASSIGN_OR_RETURN(launch.client, KubernetesClient::Create(std::move(kube).value(), clock));
   launch.options.pod = std::move(pod).value();
+  if (!config.zone.empty()) launch.options.zone = config.zone;
   POP_ASSIGN_OR_RETURN(ClientConfig resolved, ResolveClientConfig(config.server, config.token,
                                                                   config.data_dir, config.ca_file));
   launch.options.server_url =
@@ -305,7 +312,7 @@ Status RunPuller(const PullerConfig& config) {
     POP_RETURN_IF_ERROR(executor_pods->Start([&puller] { puller.Wake(); }));
     parts.logger->Log(LogLevel::kInfo, "puller: executor pods in namespace " +
                                            kubernetes.options.namespace_name + " (image " +
-                                           kubernetes.options.pod.image + ")");
+                                           kubernetes.options.pod.image_name + ")");
   }
   if (graphite) graphite->Start();
   if (reaper) reaper->Start();

@@ -177,7 +177,8 @@ class PullerPodsTest : public ::testing::Test {
   app::ExecutorPodsOptions Options() {
     app::ExecutorPodsOptions options;
     options.namespace_name = ns_;
-    options.pod.image = kImage;
+    options.pod.image_name = kImage;
+    options.pod.name_prefix = "pop-exec";
     options.pod.arguments = {"executor", "--registry", handlers_.string(), "--log-level",
                              "warning"};
     options.server_url = url_;
@@ -430,8 +431,8 @@ TEST_F(PullerPodsTest, TheExecutionLimitBoundsTheInsightsPodsCountedFromTheWatch
 
 TEST_F(PullerPodsTest, APodThatNeverStartsIsFailedAfterItsTimeoutAndTheAgendaRetried) {
   app::ExecutorPodsOptions options = Options();
-  options.pod.image = "missing:1";  // the kubelet leaves it Pending (ErrImagePull)
-  options.pod.scheduled_timeout = Duration::Millis(1500);
+  options.pod.image_name = "missing:1";  // the kubelet leaves it Pending (ErrImagePull)
+  options.pod.pod_scheduled_timeout_ms = 1500;
   StartPuller(options);
   auto [agenda_id, progress_id] = Submit(R"([{"name":"a","type":"noop","payload":{}}])");
   // Three attempts (the retry rule's default), each failed after the timeout.
