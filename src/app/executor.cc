@@ -12,6 +12,7 @@
 #include "core/codec/object_codec.h"
 #include "core/dag/conductor.h"
 #include "core/metrics/catalogue.h"
+#include "core/progress/attempt_log.h"
 
 namespace pop::app {
 namespace {
@@ -75,6 +76,7 @@ class Executor::Execution {
   std::map<std::string, std::shared_ptr<LaunchedOperation>> running;
   std::map<std::string, OperationProgress> unsent_ops;  // latest per operation, not yet reported
   std::map<std::string, std::string> unsent_logs;       // by operation name
+  std::map<std::string, int64_t> attempts;              // by operation name: this run's attempt
   AgendaProgress state;                                 // agenda-level fields to report
   size_t completed = 0;
   size_t total = 0;
@@ -100,11 +102,16 @@ class Executor::Execution {
     if (op.prior_progress) spec.last_progress = ToJsonText(Encode(*op.prior_progress));
     {
       std::lock_guard<std::mutex> lock(mu);
+      // A retry or rerun appends to the same log: a later attempt's output starts under a header.
+      const int64_t attempt = NextAttempt(op.prior_progress);
+      attempts[op.name] = attempt;
+      if (attempt > 1) unsent_logs[op.name] += AttemptLogHeader(op.name, attempt, now);
       OperationProgress started;
       started.operation = op.name;
       started.processing_state = ProcessingState::kExecuting;
       started.started_time = now;
       started.percent_complete = 0.0;
+      started.attempt_count = attempt;
       unsent_ops[op.name] = std::move(started);
       dirty = true;
     }
@@ -196,6 +203,7 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
   std::map<std::string, OperationProgress> ops = unsent_ops;
   std::map<std::string, std::string> logs = std::move(unsent_logs);
   unsent_logs.clear();
+  const std::map<std::string, int64_t> attempt_of = attempts;
   AgendaProgress report = state;
   const size_t done = completed;
   const size_t all = total;
@@ -216,7 +224,13 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
   report.percent_complete =
       is_final ? report.percent_complete : PercentComplete(done, all, running_percent);
   report.operation_progress.emplace();
-  for (auto& [name, op] : ops) report.operation_progress->push_back(op);
+  for (auto& [name, op] : ops) {
+    // Every report of an operation carries its attempt: a later one may replace the first.
+    if (auto attempt = attempt_of.find(name); attempt != attempt_of.end()) {
+      op.attempt_count = attempt->second;
+    }
+    report.operation_progress->push_back(op);
+  }
 
   // The final report's output is stored before the final state: whoever follows the logs until
   // the Agenda completes (`pop agenda logs --follow`) reads it all once it sees COMPLETE.

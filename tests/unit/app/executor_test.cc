@@ -296,6 +296,32 @@ TEST_F(ExecutorTest, HandlerOutputIsStoredAsOperationLogs) {
   EXPECT_EQ(client_.logs()["P-say"], "hello\nworld\n");
 }
 
+TEST_F(ExecutorTest, ALaterAttemptsLogStartsUnderAnAttemptHeaderAndItsProgressCountsIt) {
+  clock_.Set(Timestamp::FromMillis(1'796'550'001'000));  // 2026-12-06T09:40:01Z
+  AgendaProgress prior;
+  OperationProgress say;
+  say.operation = "say";
+  say.processing_state = ProcessingState::kComplete;
+  say.processing_state_message = "failed";
+  say.started_time = Timestamp::FromMillis(1000);
+  say.attempt_count = 1;
+  prior.operation_progress = std::vector<OperationProgress>{say};
+  EXPECT_TRUE(Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"say","type":"logMessages","payload":{"logMessages":["again"]}}]})",
+                  prior)
+                  .succeeded);
+  EXPECT_EQ(client_.logs()["P-say"],
+            "\n--- attempt 2 of say, started 2026-12-06T09:40:01Z ---\nagain\n");
+  EXPECT_EQ(client_.LatestOperations()["say"].attempt_count, 2);
+}
+
+TEST_F(ExecutorTest, AFirstAttemptHasNoHeaderAndCountsOne) {
+  Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"say","type":"logMessages","payload":{"logMessages":["once"]}}]})");
+  EXPECT_EQ(client_.logs()["P-say"], "once\n");
+  EXPECT_EQ(client_.LatestOperations()["say"].attempt_count, 1);
+}
+
 TEST_F(ExecutorTest, CancelEndsTheAgendaAsCancelled) {
   Executor executor = MakeExecutor(Options());
   std::promise<ExecutionResult> done;
