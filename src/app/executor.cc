@@ -77,7 +77,10 @@ class Executor::Execution {
   std::map<std::string, OperationProgress> unsent_ops;  // latest per operation, not yet reported
   std::map<std::string, std::string> unsent_logs;       // by operation name
   std::map<std::string, int64_t> attempts;              // by operation name: this run's attempt
-  AgendaProgress state;                                 // agenda-level fields to report
+  // Every operation's progress before this run (a rerun's reset ones, WAITING, included): how
+  // many attempts each had. Set before the first Dispatch, read only by the coordinator.
+  std::map<std::string, OperationProgress> earlier;
+  AgendaProgress state;  // agenda-level fields to report
   size_t completed = 0;
   size_t total = 0;
   bool dirty = false;
@@ -103,7 +106,10 @@ class Executor::Execution {
     {
       std::lock_guard<std::mutex> lock(mu);
       // A retry or rerun appends to the same log: a later attempt's output starts under a header.
-      const int64_t attempt = NextAttempt(op.prior_progress);
+      auto before = earlier.find(op.name);
+      const int64_t attempt =
+          NextAttempt(before != earlier.end() ? std::optional<OperationProgress>(before->second)
+                                              : std::nullopt);
       attempts[op.name] = attempt;
       if (attempt > 1) unsent_logs[op.name] += AttemptLogHeader(op.name, attempt, now);
       OperationProgress started;
@@ -348,6 +354,9 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
   const Timestamp started = deps_.clock.Now();
   std::vector<OperationProgress> prior_ops;
   if (prior && prior->operation_progress) prior_ops = *prior->operation_progress;
+  for (const OperationProgress& op : prior_ops) {
+    if (op.operation) run.earlier[*op.operation] = op;
+  }
   Conductor conductor(agenda, prior_ops);
   std::vector<DiagnosticEvent> diagnostics;
   {

@@ -20,7 +20,8 @@ CivilDate CivilFromDays(int64_t days) {
   const auto day_of_era = static_cast<unsigned>(days - era * 146'097);
   const unsigned year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
-  const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const unsigned mp = (5 * day_of_year + 2) / 153;
   const unsigned day = day_of_year - (153 * mp + 2) / 5 + 1;
   const unsigned month = mp < 10 ? mp + 3 : mp - 9;
@@ -31,8 +32,10 @@ CivilDate CivilFromDays(int64_t days) {
 }  // namespace
 
 int64_t NextAttempt(const std::optional<OperationProgress>& prior) {
-  if (!prior || !prior->started_time) return 1;
-  return std::max<int64_t>(prior->attempt_count.value_or(0), 1) + 1;
+  if (!prior) return 1;
+  const int64_t counted = prior->attempt_count.value_or(0);
+  const bool ran = counted > 0 || prior->started_time || prior->completed_time;
+  return ran ? std::max<int64_t>(counted, 1) + 1 : 1;
 }
 
 std::string AttemptLogHeader(const std::string& operation, int64_t attempt, Timestamp started) {

@@ -12,9 +12,11 @@
 
 namespace pop {
 
-// The number of the attempt that starts now: 1 when the operation never started before (no
-// prior progress, or one without a startedTime), else the prior attemptCount + 1 (a prior that
-// started but counted 0 attempts, as stored before attempts were counted, is attempt 1).
+// The number of the attempt that starts now, from the operation's stored progress before it (a
+// rerun's reset progress, WAITING, included: it keeps attemptCount and its times): 1 when it
+// never ran (no progress, or one with attemptCount 0 and no startedTime or completedTime), else
+// its attemptCount + 1 (one that ran but counted 0, as stored before attempts were counted, had
+// attempt 1).
 int64_t NextAttempt(const std::optional<OperationProgress>& prior);
 
 // "" for attempt 1; else "\n--- attempt N of NAME, started 2026-12-06T09:40:01Z ---\n" (UTC).

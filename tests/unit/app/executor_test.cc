@@ -315,6 +315,22 @@ TEST_F(ExecutorTest, ALaterAttemptsLogStartsUnderAnAttemptHeaderAndItsProgressCo
   EXPECT_EQ(client_.LatestOperations()["say"].attempt_count, 2);
 }
 
+TEST_F(ExecutorTest, AnOperationARerunResetToWaitingStillCountsItsEarlierAttempts) {
+  AgendaProgress prior;
+  OperationProgress say;  // reset by a rerun: WAITING, but it ran twice before
+  say.operation = "say";
+  say.processing_state = ProcessingState::kWaiting;
+  say.started_time = Timestamp::FromMillis(1000);
+  say.attempt_count = 2;
+  prior.operation_progress = std::vector<OperationProgress>{say};
+  Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"say","type":"logMessages","payload":{"logMessages":["third"]}}]})",
+      prior);
+  EXPECT_EQ(client_.logs()["P-say"].rfind("\n--- attempt 3 of say, started ", 0), 0u)
+      << client_.logs()["P-say"];
+  EXPECT_EQ(client_.LatestOperations()["say"].attempt_count, 3);
+}
+
 TEST_F(ExecutorTest, AFirstAttemptHasNoHeaderAndCountsOne) {
   Run(R"({"id":"A","progressId":"P","operations":[
     {"name":"say","type":"logMessages","payload":{"logMessages":["once"]}}]})");

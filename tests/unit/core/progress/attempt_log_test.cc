@@ -19,6 +19,12 @@ TEST(AttemptLogTest, AnOperationThatStartedBeforeRunsTheNextAttempt) {
   EXPECT_EQ(NextAttempt(ran), 3);
   ran.attempt_count = 0;  // stored before attempts were counted: that run was the first
   EXPECT_EQ(NextAttempt(ran), 2);
+  OperationProgress counted;  // an instant operation's only report: no startedTime
+  counted.attempt_count = 1;
+  EXPECT_EQ(NextAttempt(counted), 2);
+  OperationProgress completed;
+  completed.completed_time = Timestamp::FromMillis(1000);
+  EXPECT_EQ(NextAttempt(completed), 2);
 }
 
 TEST(AttemptLogTest, TheFirstAttemptHasNoHeaderLaterOnesNameAttemptOperationAndTime) {
