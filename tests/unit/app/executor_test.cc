@@ -43,6 +43,14 @@ class ExecutorTest : public ::testing::Test {
     return *agenda;
   }
   AgendaProgress Final() { return client_.reports().back(); }
+  // Moves the fake clock on in coalescing steps until `n` reports were sent (the reporter thread
+  // starts, and sends its first report, a coalescing interval after the last event it saw).
+  void AdvanceUntilReported(size_t n) {
+    while (client_.reports().size() < n) {
+      clock_.Advance(Duration::Millis(100));
+      std::this_thread::yield();
+    }
+  }
 
   testing::FakeClock clock_;
   testing::FakePoolClient client_;
@@ -236,6 +244,62 @@ TEST_F(ExecutorTest, PriorSuccessesAreNotRunAgain) {
   EXPECT_EQ(specs[0].payload, R"({"msg":"old","result":{}})");
   ASSERT_TRUE(specs[0].last_progress.has_value());
   EXPECT_NE(specs[0].last_progress->find("\"failed\""), std::string::npos);
+}
+
+TEST_F(ExecutorTest, AHandlersProgressIsReportedAtTheNextProgressCheckNotTheHeartbeat) {
+  ExecutorOptions options = Options();
+  options.coalesce = Duration::Millis(100);
+  options.progress_check = Duration::Millis(500);
+  options.heartbeat = Duration::Seconds(5);
+  Executor executor = MakeExecutor(options);
+  std::promise<ExecutionResult> done;
+  std::thread runner([&] {
+    done.set_value(executor.Run(AgendaOf(R"({"id":"A","progressId":"P","operations":[
+      {"name":"held","type":"script","payload":{"hold":true}}]})"),
+                                std::nullopt));
+  });
+  scripted_.WaitForRunning(1);
+  AdvanceUntilReported(1);  // the reporter starts after the coalescing interval, then reports
+  const size_t before = client_.reports().size();
+
+  // The handler reports progress; nothing else happens in the executor.
+  scripted_.SetPercent(80.0);
+  clock_.Advance(Duration::Millis(500));  // one progress check later, well before the heartbeat
+  client_.WaitForReports(before + 1);
+
+  // One report carried it: the clock has not moved since, so no other report could be due
+  // (coalescing and the heartbeat both need time to pass, and the progress did not change).
+  EXPECT_EQ(client_.reports().size(), before + 1);
+  EXPECT_EQ(client_.LatestOperations()["held"].percent_complete, 80.0);
+  scripted_.Release();
+  runner.join();
+  EXPECT_TRUE(done.get_future().get().succeeded);
+}
+
+TEST_F(ExecutorTest, AnUnchangedHandlerProgressCostsNoReportUntilTheHeartbeat) {
+  ExecutorOptions options = Options();
+  options.coalesce = Duration::Millis(100);
+  options.progress_check = Duration::Millis(500);
+  options.heartbeat = Duration::Seconds(5);
+  Executor executor = MakeExecutor(options);
+  std::promise<ExecutionResult> done;
+  std::thread runner([&] {
+    done.set_value(executor.Run(AgendaOf(R"({"id":"A","progressId":"P","operations":[
+      {"name":"held","type":"script","payload":{"hold":true}}]})"),
+                                std::nullopt));
+  });
+  scripted_.WaitForRunning(1);
+  AdvanceUntilReported(1);  // the reporter starts after the coalescing interval, then reports
+  const size_t before = client_.reports().size();
+
+  for (int check = 0; check < 8; ++check) clock_.Advance(Duration::Millis(500));  // 4 s
+  clock_.Advance(Duration::Millis(1000));  // the heartbeat: 5 s after the last report
+  client_.WaitForReports(before + 1);
+
+  EXPECT_EQ(client_.reports().size(), before + 1) << "only the heartbeat reported";
+  scripted_.Release();
+  runner.join();
+  EXPECT_TRUE(done.get_future().get().succeeded);
 }
 
 TEST_F(ExecutorTest, LosingTheClaimCancelsHandlersAndSendsNothingFinal) {
