@@ -183,8 +183,8 @@ struct CompletionOptions {
 int RunCompletion(const CompletionOptions& options) {
   std::optional<std::string> script = CompletionScript(*options.root, options.shell);
   if (!script) {
-    return Fail(Error(ErrorCode::kInvalidArgument,
-                      "shell: '" + options.shell + "' is not bash or zsh"));
+    return Fail(
+        Error(ErrorCode::kInvalidArgument, "shell: '" + options.shell + "' is not bash or zsh"));
   }
   Print(*script);
   return kExitOk;

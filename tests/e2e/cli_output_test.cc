@@ -39,11 +39,9 @@ TEST_F(CliOutputTest, EveryReadCommandPrintsTableJsonAndYamlOfTheSameData) {
 
   // Commands whose answer does not change between two calls: yaml must equal json exactly.
   const std::vector<std::vector<std::string>> stable = {
-      {"agenda", "get", id},          {"agenda", "list"},
-      {"progress", "summary", "--link-id", "L-out"},
-      {"handler", "list"},            {"pool", "list"},
-      {"pool", "get", "dev-pool"},    {"insight", "list"},
-      {"customer", "list"},           {"template", "list"},
+      {"agenda", "get", id}, {"agenda", "list"},   {"progress", "summary", "--link-id", "L-out"},
+      {"handler", "list"},   {"pool", "list"},     {"pool", "get", "dev-pool"},
+      {"insight", "list"},   {"customer", "list"}, {"template", "list"},
       {"alert", "list"},
   };
   // Commands with times that move (polls, token use): the same shape.
