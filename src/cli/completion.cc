@@ -136,7 +136,11 @@ std::string ZshScript(const std::vector<CommandNode>& nodes) {
   auto described = [](const std::vector<std::pair<std::string, std::string>>& named) {
     std::string list;
     for (const auto& [name, description] : named) {
-      list += " " + Quoted(name + ":" + description);
+      std::string entry = name;
+      entry += ":";
+      entry += description;
+      list += " ";
+      list += Quoted(entry);
     }
     return list.empty() ? "" : "print -rl --" + list;
   };
