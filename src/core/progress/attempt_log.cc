@@ -1,12 +1,17 @@
 #include "core/progress/attempt_log.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace pop {
 namespace {
 
 constexpr int64_t kMillisPerDay = 86'400'000;
+
+// `value` in decimal, zero-padded to `width` digits.
+std::string Padded(int64_t value, size_t width) {
+  std::string digits = std::to_string(value);
+  return digits.size() >= width ? digits : std::string(width - digits.size(), '0') + digits;
+}
 
 // Days since 1970-01-01 to a civil date (proleptic Gregorian), H. Hinnant's algorithm.
 struct CivilDate {
@@ -54,12 +59,9 @@ std::string FormatUtc(Timestamp time) {
   }
   const CivilDate date = CivilFromDays(days);
   const int64_t seconds = rest / 1000;
-  char text[40];
-  std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(date.year), date.month, date.day,
-                static_cast<long long>(seconds / 3600), static_cast<long long>(seconds / 60 % 60),
-                static_cast<long long>(seconds % 60));
-  return text;
+  return Padded(date.year, 4) + "-" + Padded(date.month, 2) + "-" + Padded(date.day, 2) + "T" +
+         Padded(seconds / 3600, 2) + ":" + Padded(seconds / 60 % 60, 2) + ":" +
+         Padded(seconds % 60, 2) + "Z";
 }
 
 }  // namespace pop
