@@ -13,6 +13,7 @@
 #include "cli/client_commands.h"
 #include "cli/client_handler_commands.h"
 #include "cli/command_suggestion.h"
+#include "cli/completion.h"
 #include "cli/handler_sample.h"
 #include "cli/server_runtime.h"
 
@@ -169,6 +170,7 @@ int main(int argc, char** argv) {
   pop::cli::AddHandlerCommands(*handler, client_state);
   pop::cli::AgentCommandState agent_state;
   pop::cli::AddAgentCommands(app, agent_state);
+  pop::cli::AddCompletionCommand(app, client_state);
 
   try {
     app.parse(argc, argv);

@@ -1,17 +1,17 @@
-// The one place that maps error codes to HTTP statuses and to the spec's exception titles
-// (errorResponse.title). Per docs/compat.md the HTTP status equals errorResponse.responseCode.
+// What an error answer says: its HTTP status and title (errorResponse.title) from the one map
+// in core/base/error_status.h, and the description a client may see. Per docs/compat.md the
+// HTTP status equals errorResponse.responseCode.
 #pragma once
 
 #include <string>
 
 #include "core/base/error.h"
+#include "core/base/error_status.h"
 
 namespace pop::api {
 
-int HttpStatusFor(ErrorCode code);
-// "ValidationException", "BadRequestException", "UnauthorizedException" (visibility, 403),
-// "ObjectNotFoundException", ...
-const char* ErrorTitleFor(ErrorCode code);
+using ::pop::ErrorTitleFor;
+using ::pop::HttpStatusFor;
 
 // The errorResponse.description a client sees. Server-side failures (kInternal, kUnavailable)
 // carry SQL, file paths and library text in their messages: the client gets a fixed sentence with

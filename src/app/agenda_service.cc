@@ -6,6 +6,7 @@
 #include "app/messages.h"
 #include "core/access/visibility.h"
 #include "core/agenda_template/template_expander.h"
+#include "core/base/error_status.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
 #include "core/json/json_depth.h"
@@ -17,22 +18,6 @@ namespace {
 
 bool IsBlank(const std::optional<std::string>& s) {
   return !s || s->find_first_not_of(" \t\r\n") == std::string::npos;
-}
-
-// The exception class name the original reported for each kind of failure.
-const char* TitleOf(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kValidation:
-      return "ValidationException";
-    case ErrorCode::kNotFound:
-      return "ObjectNotFoundException";
-    case ErrorCode::kPermissionDenied:
-      return "UnauthorizedException";
-    case ErrorCode::kInvalidArgument:
-      return "BadRequestException";
-    default:
-      return "RuntimeServiceException";
-  }
 }
 
 }  // namespace
@@ -83,8 +68,9 @@ Result<Agenda> AgendaService::RunTemplate(const RunTemplateRequest& request,
     return submitted;  // the store's own failure: its text is for the log, not the caller
   }
   if (!submitted.ok()) {
-    return Error(ErrorCode::kInvalidArgument, std::string("[") + TitleOf(submitted.error().code) +
-                                                  " : " + submitted.error().message + "]");
+    return Error(ErrorCode::kInvalidArgument, std::string("[") +
+                                                  ErrorTitleFor(submitted.error().code) + " : " +
+                                                  submitted.error().message + "]");
   }
   return submitted;
 }

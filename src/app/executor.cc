@@ -12,6 +12,7 @@
 #include "core/codec/object_codec.h"
 #include "core/dag/conductor.h"
 #include "core/metrics/catalogue.h"
+#include "core/progress/attempt_log.h"
 
 namespace pop::app {
 namespace {
@@ -75,7 +76,11 @@ class Executor::Execution {
   std::map<std::string, std::shared_ptr<LaunchedOperation>> running;
   std::map<std::string, OperationProgress> unsent_ops;  // latest per operation, not yet reported
   std::map<std::string, std::string> unsent_logs;       // by operation name
-  AgendaProgress state;                                 // agenda-level fields to report
+  std::map<std::string, int64_t> attempts;              // by operation name: this run's attempt
+  // Every operation's progress before this run (a rerun's reset ones, WAITING, included): how
+  // many attempts each had. Set before the first Dispatch, read only by the coordinator.
+  std::map<std::string, OperationProgress> earlier;
+  AgendaProgress state;  // agenda-level fields to report
   size_t completed = 0;
   size_t total = 0;
   bool dirty = false;
@@ -100,11 +105,19 @@ class Executor::Execution {
     if (op.prior_progress) spec.last_progress = ToJsonText(Encode(*op.prior_progress));
     {
       std::lock_guard<std::mutex> lock(mu);
+      // A retry or rerun appends to the same log: a later attempt's output starts under a header.
+      auto before = earlier.find(op.name);
+      const int64_t attempt =
+          NextAttempt(before != earlier.end() ? std::optional<OperationProgress>(before->second)
+                                              : std::nullopt);
+      attempts[op.name] = attempt;
+      if (attempt > 1) unsent_logs[op.name] += AttemptLogHeader(op.name, attempt, now);
       OperationProgress started;
       started.operation = op.name;
       started.processing_state = ProcessingState::kExecuting;
       started.started_time = now;
       started.percent_complete = 0.0;
+      started.attempt_count = attempt;
       unsent_ops[op.name] = std::move(started);
       dirty = true;
     }
@@ -166,6 +179,9 @@ class Executor::Execution {
   }
 
   void Report();  // the reporter thread
+  // Reads the running handlers' latest progress without the lock; true when one differs from
+  // what the last report sent for it. Reporter thread only.
+  bool HandlerProgressChanged(std::unique_lock<std::mutex>& lock);
 
   // Appends handler output (by operation name) to the operations' logs. Losing a chunk loses
   // output, never state: a failure is logged and otherwise ignored.
@@ -184,6 +200,10 @@ class Executor::Execution {
  private:
   bool SendOnce(std::unique_lock<std::mutex>& lock);
 
+  // The handler progress each running operation's last report carried (its JSON text).
+  // Reporter thread only.
+  std::map<std::string, std::string> reported_progress_;
+
   const ExecutorDeps& deps_;
   const ExecutorOptions& options_;
   const Agenda& agenda_;
@@ -196,6 +216,7 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
   std::map<std::string, OperationProgress> ops = unsent_ops;
   std::map<std::string, std::string> logs = std::move(unsent_logs);
   unsent_logs.clear();
+  const std::map<std::string, int64_t> attempt_of = attempts;
   AgendaProgress report = state;
   const size_t done = completed;
   const size_t all = total;
@@ -209,6 +230,7 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
         latest && latest->processing_state == ProcessingState::kExecuting) {
       latest->operation = name;
       running_percent += std::min(100.0, latest->percent_complete.value_or(0.0));
+      reported_progress_[name] = ToJsonText(Encode(*latest));
       ops[name] = std::move(*latest);
     }
     if (std::string log = handle->TakeNewLog(); !log.empty()) logs[name] += log;
@@ -216,7 +238,13 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
   report.percent_complete =
       is_final ? report.percent_complete : PercentComplete(done, all, running_percent);
   report.operation_progress.emplace();
-  for (auto& [name, op] : ops) report.operation_progress->push_back(op);
+  for (auto& [name, op] : ops) {
+    // Every report of an operation carries its attempt: a later one may replace the first.
+    if (auto attempt = attempt_of.find(name); attempt != attempt_of.end()) {
+      op.attempt_count = attempt->second;
+    }
+    report.operation_progress->push_back(op);
+  }
 
   // The final report's output is stored before the final state: whoever follows the logs until
   // the Agenda completes (`pop agenda logs --follow`) reads it all once it sees COMPLETE.
@@ -266,30 +294,59 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
   return false;
 }
 
+bool Executor::Execution::HandlerProgressChanged(std::unique_lock<std::mutex>& lock) {
+  std::vector<std::pair<std::string, std::shared_ptr<LaunchedOperation>>> handles(running.begin(),
+                                                                                  running.end());
+  lock.unlock();
+  bool changed = false;
+  for (auto& [name, handle] : handles) {
+    if (auto latest = handle->LatestProgress();
+        latest && latest->processing_state == ProcessingState::kExecuting) {
+      latest->operation = name;
+      auto sent = reported_progress_.find(name);
+      changed = changed || sent == reported_progress_.end() ||
+                sent->second != ToJsonText(Encode(*latest));
+    }
+  }
+  lock.lock();
+  return changed;
+}
+
 void Executor::Execution::Report() {
   std::unique_lock<std::mutex> lock(mu);
   // The first report waits for the coalescing interval like any other (the final one excepted):
   // an Agenda that ends within it costs the server one report, not two. The claim's lease is far
   // longer than the interval.
   Timestamp last_sent = deps_.clock.Now();
+  Timestamp last_check = last_sent;  // of the handlers' progress
   int final_attempts = 0;
   int failures = 0;  // reports failed in a row
   bool last_failed = false;
   while (!claim_lost) {
-    const Timestamp now = deps_.clock.Now();
+    Timestamp now = deps_.clock.Now();
+    // A handler's own progress report sets nothing here: it is read every progress_check.
+    if (!dirty && !final_ready && !running.empty() && now >= last_check + options_.progress_check) {
+      last_check = now;
+      if (HandlerProgressChanged(lock)) dirty = true;
+      now = deps_.clock.Now();
+    }
     Duration spacing = last_failed ? ReportRetryDelay(options_, failures) : options_.coalesce;
     bool due = (final_ready && (!last_failed || now >= last_sent + spacing)) ||
                (dirty && now >= last_sent + spacing) || now >= last_sent + options_.heartbeat;
     if (!due) {
       Timestamp next = last_sent + options_.heartbeat;
       if (dirty || final_ready) next = std::min(next, last_sent + spacing);
+      if (!dirty && !running.empty()) next = std::min(next, last_check + options_.progress_check);
       deps_.clock.WaitUntil(reporter_cv, lock, next);
       continue;
     }
     const bool is_final = final_ready;
     last_failed = !SendOnce(lock);
     failures = last_failed ? failures + 1 : 0;
-    last_sent = deps_.clock.Now();
+    // Coalescing counts from when the report's content was read, so a change made while it was
+    // on its way goes out one interval after it, not one interval after the server answered; a
+    // failed report's retry delay counts from the failure.
+    last_sent = last_failed ? deps_.clock.Now() : now;
     if (is_final && final_sent) break;
     if (is_final && ++final_attempts >= options_.final_report_attempts) {
       deps_.logger.Log(LogLevel::kError,
@@ -334,6 +391,9 @@ ExecutionResult Executor::Run(const Agenda& agenda, const std::optional<AgendaPr
   const Timestamp started = deps_.clock.Now();
   std::vector<OperationProgress> prior_ops;
   if (prior && prior->operation_progress) prior_ops = *prior->operation_progress;
+  for (const OperationProgress& op : prior_ops) {
+    if (op.operation) run.earlier[*op.operation] = op;
+  }
   Conductor conductor(agenda, prior_ops);
   std::vector<DiagnosticEvent> diagnostics;
   {

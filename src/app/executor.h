@@ -29,9 +29,13 @@
 namespace pop::app {
 
 struct ExecutorOptions {
-  size_t max_parallel = 50;                       // operations running at once
-  Duration heartbeat = Duration::Seconds(5);      // report at least this often while running
-  Duration coalesce = Duration::Millis(100);      // report at most this often when busy
+  size_t max_parallel = 50;                   // operations running at once
+  Duration heartbeat = Duration::Seconds(5);  // report at least this often while running
+  Duration coalesce = Duration::Millis(100);  // report at most this often when busy
+  // How often the running handlers' latest progress is read while nothing else is due: a change
+  // (a handler's report) goes out then, so it reaches the server within this (plus coalesce)
+  // rather than the heartbeat; however often a handler reports, it costs one report per check.
+  Duration progress_check = Duration::Millis(500);
   Duration cancel_grace = Duration::Seconds(10);  // SIGTERM → SIGKILL for cancelled handlers
   int final_report_attempts = 8;                  // the final report: first try + retries
   // After a failed report the next try comes first_retry_delay later, doubling up to

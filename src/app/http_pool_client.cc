@@ -1,38 +1,10 @@
 #include "app/http_pool_client.h"
 
+#include "core/base/error_status.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
 
 namespace pop::app {
-namespace {
-
-ErrorCode CodeForStatus(int status) {
-  switch (status) {
-    case 400:
-      return ErrorCode::kInvalidArgument;
-    case 401:
-      return ErrorCode::kUnauthenticated;
-    case 403:
-      return ErrorCode::kPermissionDenied;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 409:
-      return ErrorCode::kConflict;
-    case 413:
-      return ErrorCode::kPayloadTooLarge;
-    case 422:
-      return ErrorCode::kValidation;
-    case 502:
-    case 503:
-    case 504:
-      return ErrorCode::kUnavailable;
-    default:
-      return ErrorCode::kInternal;
-  }
-}
-
-}  // namespace
-
 Result<Json> HttpPoolClient::Post(const std::string& route, const Json& body,
                                   Duration extra_timeout) {
   HttpClientRequest request;
@@ -51,7 +23,7 @@ Result<Json> HttpPoolClient::Post(const std::string& route, const Json& body,
     const Json* text = error != nullptr ? error->Find("description") : nullptr;
     if (text != nullptr && text->is_string()) description = text->AsString();
   }
-  return Error(CodeForStatus(response.status), description);
+  return Error(CodeForHttpStatus(response.status), description);
 }
 
 Result<ClaimedWork> HttpPoolClient::GetAgenda(const std::string& insight_id, int64_t count,

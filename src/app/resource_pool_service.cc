@@ -7,6 +7,7 @@
 #include "app/customer_scheduling_rule.h"
 #include "app/pool_authority.h"
 #include "core/access/visibility.h"
+#include "core/base/error_status.h"
 #include "core/merge/sparse_merge.h"
 #include "core/metrics/catalogue.h"
 
@@ -25,21 +26,6 @@ bool IsBlank(const std::optional<std::string>& s) {
 Error InsightNotVisible(const std::string& id) {
   return Error(ErrorCode::kInvalidArgument,
                "The Insight specified was not found or is not visible: " + id);
-}
-
-const char* TitleOf(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kValidation:
-      return "ValidationException";
-    case ErrorCode::kNotFound:
-      return "ObjectNotFoundException";
-    case ErrorCode::kPermissionDenied:
-      return "UnauthorizedException";
-    case ErrorCode::kInvalidArgument:
-      return "BadRequestException";
-    default:
-      return "RuntimeServiceException";
-  }
 }
 
 // Why `reporter` may not report on `agenda_id`, whose ready entry is `entry`.
@@ -167,8 +153,11 @@ Result<GetAgendaResult> ResourcePoolService::LoadClaimed(const std::vector<Ready
       if (progress) {
         auto& agenda_progress = std::get<AgendaProgress>(*progress);
         POP_ASSIGN_OR_RETURN(auto ops, OperationProgressOf(reader, *agenda_progress.id));
+        // Prior progress: an operation not WAITING (the original's rule), or one a rerun reset
+        // to WAITING after it ran (its attemptCount), so the executor numbers its next attempt.
         bool has_prior = std::any_of(ops.begin(), ops.end(), [](const OperationProgress& op) {
-          return op.processing_state != ProcessingState::kWaiting;
+          return op.processing_state != ProcessingState::kWaiting ||
+                 op.attempt_count.value_or(0) > 0;
         });
         if (has_prior) {
           agenda_progress.operation_progress = std::move(ops);
@@ -361,8 +350,8 @@ CreateAgendaResult ResourcePoolService::CreateAgenda(const std::vector<Agenda>& 
       result.error = created.error();
       return result;
     } else {
-      failures +=
-          std::string("[") + TitleOf(created.error().code) + " : " + created.error().message + "]";
+      failures += std::string("[") + ErrorTitleFor(created.error().code) + " : " +
+                  created.error().message + "]";
     }
   }
   if (!failures.empty()) result.error = Error(ErrorCode::kInvalidArgument, failures);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/base/error_status.h"
 #include "core/codec/json_text.h"
 
 namespace pop::cli {
@@ -25,31 +26,6 @@ std::optional<std::string> ReadTokenFile(const std::string& path) {
   while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
   if (token.empty()) return std::nullopt;
   return token;
-}
-
-ErrorCode CodeForStatus(int status) {
-  switch (status) {
-    case 400:
-      return ErrorCode::kInvalidArgument;
-    case 401:
-      return ErrorCode::kUnauthenticated;
-    case 403:
-      return ErrorCode::kPermissionDenied;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 405:
-      return ErrorCode::kMethodNotAllowed;
-    case 409:
-      return ErrorCode::kConflict;
-    case 413:
-      return ErrorCode::kPayloadTooLarge;
-    case 422:
-      return ErrorCode::kValidation;
-    case 503:
-      return ErrorCode::kUnavailable;
-    default:
-      return ErrorCode::kInternal;
-  }
 }
 
 }  // namespace
@@ -126,7 +102,7 @@ Result<HttpClientResponse> ApiClient::Send(const std::string& method, const std:
     const Json* text = error != nullptr ? error->Find("description") : nullptr;
     if (text != nullptr && text->is_string()) description = text->AsString();
   }
-  return Error(CodeForStatus(response.status), description);
+  return Error(CodeForHttpStatus(response.status), description);
 }
 
 const std::string* TextResponse::Header(std::string_view name) const {

@@ -44,7 +44,7 @@ struct RerunOptions {
 struct CancelOptions {
   ConnectionFlags connection;
   std::string id;
-  bool json = false;
+  OutputFormat output = OutputFormat::kTable;
 };
 
 void AddWaitFlags(CLI::App& command, bool& wait, std::string& timeout) {
@@ -134,8 +134,8 @@ int RunCancel(const CancelOptions& options) {
   JsonObject answer = response->is_object() ? response->AsObject() : JsonObject();
   answer.Erase("error");
   answer.Erase("cid");
-  if (options.json) {
-    Print(PrettyJson(Json(std::move(answer))));
+  if (IsStructured(options.output)) {
+    Print(Structured(options.output, Json(std::move(answer))));
     return kExitOk;
   }
   const Json view(std::move(answer));
@@ -203,7 +203,7 @@ void AddCancelCommand(CLI::App& agenda, ClientCommandState& state) {
   auto& options = RegisterCommand<CancelOptions>(state, command, &RunCancel);
   AddConnectionFlags(*command, options.connection);
   command->add_option("id", options.id, "agenda id")->required();
-  command->add_flag("--json", options.json, "print the server's answer as JSON");
+  AddOutputFlag(*command, options.output);
 }
 
 }  // namespace

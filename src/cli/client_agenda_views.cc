@@ -20,7 +20,7 @@ constexpr size_t kOutputWidth = 60;
 struct GetOptions {
   ConnectionFlags connection;
   std::string id;
-  bool json = false;
+  OutputFormat output = OutputFormat::kTable;
 };
 
 struct ListOptions {
@@ -30,7 +30,7 @@ struct ListOptions {
   std::string customer;  // only this customer's agendas
   std::string since;     // changed within this long ("1h") or since epoch milliseconds
   int64_t limit = kDefaultListLimit;
-  bool json = false;
+  OutputFormat output = OutputFormat::kTable;
 };
 
 std::string Line(const std::string& label, const std::string& value) {
@@ -161,8 +161,8 @@ int RunGet(const GetOptions& options) {
   if (!client.ok()) return Fail(client.error());
   auto agenda = FetchAgenda(*client, options.id);
   if (!agenda.ok()) return Fail(agenda.error());
-  if (options.json) {
-    Print(PrettyJson(*agenda));
+  if (IsStructured(options.output)) {
+    Print(Structured(options.output, *agenda));
     return kExitOk;
   }
   auto progress = FetchProgress(*client, StringField(*agenda, "progressId"));
@@ -261,7 +261,8 @@ int RunList(const ListOptions& options) {
     }
     rows.emplace_back(std::move(row));
   }
-  Print(options.json ? PrettyJson(Json(std::move(rows))) : table.Render());
+  Print(IsStructured(options.output) ? Structured(options.output, Json(std::move(rows)))
+                                     : table.Render());
   return kExitOk;
 }
 
@@ -273,8 +274,8 @@ int RunWhy(const GetOptions& options) {
   JsonObject answer = why->is_object() ? why->AsObject() : JsonObject();
   answer.Erase("error");
   answer.Erase("cid");
-  if (options.json) {
-    Print(PrettyJson(Json(std::move(answer))));
+  if (IsStructured(options.output)) {
+    Print(Structured(options.output, Json(std::move(answer))));
     return kExitOk;
   }
   const Json view(std::move(answer));
@@ -320,7 +321,7 @@ void AddAgendaViewCommands(CLI::App& agenda, ClientCommandState& state) {
   auto& get_options = RegisterCommand<GetOptions>(state, get, &RunGet);
   AddConnectionFlags(*get, get_options.connection);
   get->add_option("id", get_options.id, "agenda id")->required();
-  get->add_flag("--json", get_options.json, "print the agenda as the API returns it");
+  AddOutputFlag(*get, get_options.output);
 
   CLI::App* list = agenda.add_subcommand("list", "list agendas with their state, newest first");
   auto& list_options = RegisterCommand<ListOptions>(state, list, &RunList);
@@ -335,13 +336,13 @@ void AddAgendaViewCommands(CLI::App& agenda, ClientCommandState& state) {
                    "milliseconds");
   list->add_option("--limit", list_options.limit, "at most this many (1-10000)")
       ->capture_default_str();
-  list->add_flag("--json", list_options.json, "print the rows as a JSON array");
+  AddOutputFlag(*list, list_options.output);
 
   CLI::App* why = agenda.add_subcommand("why", "say where an agenda stands and why it waits");
   auto& why_options = RegisterCommand<GetOptions>(state, why, &RunWhy);
   AddConnectionFlags(*why, why_options.connection);
   why->add_option("id", why_options.id, "agenda id")->required();
-  why->add_flag("--json", why_options.json, "print the API's answer as JSON");
+  AddOutputFlag(*why, why_options.output);
 }
 
 }  // namespace pop::cli

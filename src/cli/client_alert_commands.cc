@@ -10,7 +10,7 @@ namespace {
 struct AlertListOptions {
   ConnectionFlags connection;
   std::string status;  // "", "firing" or "resolved"
-  bool json = false;
+  OutputFormat output = OutputFormat::kTable;
 };
 
 int RunAlertList(const AlertListOptions& options) {
@@ -24,8 +24,8 @@ int RunAlertList(const AlertListOptions& options) {
   if (!found.ok()) return Fail(found.error());
   const Json* all = found->Find("all");
   const JsonArray alerts = all != nullptr && all->is_array() ? all->AsArray() : JsonArray();
-  if (options.json) {
-    Print(PrettyJson(Json(alerts)));
+  if (IsStructured(options.output)) {
+    Print(Structured(options.output, Json(alerts)));
     return kExitOk;
   }
   Table table(
@@ -50,7 +50,7 @@ void AddAlertCommands(CLI::App& app, ClientCommandState& state) {
   auto& options = RegisterCommand<AlertListOptions>(state, list, &RunAlertList);
   AddConnectionFlags(*list, options.connection);
   list->add_option("--status", options.status, "only firing or only resolved alerts");
-  list->add_flag("--json", options.json, "print them as a JSON array");
+  AddOutputFlag(*list, options.output);
 }
 
 }  // namespace pop::cli

@@ -12,7 +12,7 @@ struct AuditListOptions {
   std::string since;  // a duration back from now ("1h") or epoch milliseconds
   std::string by_user;
   int64_t limit = 100;
-  bool json = false;
+  OutputFormat output = OutputFormat::kTable;
 };
 
 // `since` as epoch milliseconds: digits alone are epoch milliseconds already; a duration with its
@@ -43,8 +43,8 @@ int RunAuditList(const AuditListOptions& options) {
   if (!found.ok()) return Fail(found.error());
   const Json* all = found->Find("all");
   const JsonArray records = all != nullptr && all->is_array() ? all->AsArray() : JsonArray();
-  if (options.json) {
-    Print(PrettyJson(Json(records)));
+  if (IsStructured(options.output)) {
+    Print(Structured(options.output, Json(records)));
     return kExitOk;
   }
   Table table({"TIME", "TOKEN", "ACCOUNTS", "METHOD", "ROUTE", "OBJECTS", "STATUS", "CID"});
@@ -79,7 +79,7 @@ void AddAuditCommands(CLI::App& app, ClientCommandState& state) {
                    "only calls since this long ago (1h, 30m) or since epoch milliseconds");
   list->add_option("--by-user", options.by_user, "only calls by this token id or account");
   list->add_option("--limit", options.limit, "at most this many (1-10000)")->capture_default_str();
-  list->add_flag("--json", options.json, "print them as a JSON array");
+  AddOutputFlag(*list, options.output);
 }
 
 }  // namespace pop::cli

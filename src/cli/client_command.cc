@@ -25,6 +25,22 @@ void AddConnectionFlags(CLI::App& command, ConnectionFlags& flags) {
                      "PEM CA certificates to verify an https:// server (env POP_CA_FILE)");
 }
 
+void AddOutputFlag(CLI::App& command, OutputFormat& format) {
+  command
+      .add_option_function<std::string>(
+          "-o,--output",
+          [&format](const std::string& name) {
+            format = name == "json"   ? OutputFormat::kJson
+                     : name == "yaml" ? OutputFormat::kYaml
+                                      : OutputFormat::kTable;
+          },
+          "table (the default), json or yaml")
+      ->check(CLI::IsMember({"table", "json", "yaml"}))
+      ->option_text("table|json|yaml");
+  command.add_flag_callback(
+      "--json", [&format] { format = OutputFormat::kJson; }, "the same as --output json");
+}
+
 Result<ApiClient> Connect(const ConnectionFlags& flags) {
   POP_ASSIGN_OR_RETURN(ClientConfig config, ResolveClientConfig(flags.server, flags.token,
                                                                 flags.data_dir, flags.ca_file));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/api_client.h"
+#include "cli/client_output.h"
 #include "core/base/result.h"
 #include "core/json/json.h"
 
@@ -74,6 +75,10 @@ struct ConnectionFlags {
   std::string ca_file;
 };
 void AddConnectionFlags(CLI::App& command, ConnectionFlags& flags);
+
+// -o/--output table|json|yaml (default table) and --json, the same as --output json: the
+// formats of every read command. An unknown format is a usage error naming the flag.
+void AddOutputFlag(CLI::App& command, OutputFormat& format);
 
 // Errors: kInvalidArgument (no token found), kInternal (libcurl could not start).
 [[nodiscard]] Result<ApiClient> Connect(const ConnectionFlags& flags);

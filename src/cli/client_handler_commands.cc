@@ -11,7 +11,7 @@ namespace {
 struct HandlerListOptions {
   ConnectionFlags connection;
   std::string pool;  // only this pool
-  bool json = false;
+  OutputFormat output = OutputFormat::kTable;
 };
 
 int RunHandlerList(const HandlerListOptions& options) {
@@ -41,8 +41,8 @@ int RunHandlerList(const HandlerListOptions& options) {
     for (const Json& type : types->AsArray()) add(ScalarText(&type), id, "registry");
   }
   for (const std::string& type : ResidentOperationTypes()) add(type, "*", "resident");
-  if (options.json) {
-    Print(PrettyJson(Json(rows)));
+  if (IsStructured(options.output)) {
+    Print(Structured(options.output, Json(rows)));
     return kExitOk;
   }
   Table table({"TYPE", "POOL", "SOURCE"});
@@ -62,7 +62,7 @@ void AddHandlerCommands(CLI::App& handler_group, ClientCommandState& state) {
   auto& options = RegisterCommand<HandlerListOptions>(state, list, &RunHandlerList);
   AddConnectionFlags(*list, options.connection);
   list->add_option("--pool", options.pool, "only this resource pool");
-  list->add_flag("--json", options.json, "print them as a JSON array");
+  AddOutputFlag(*list, options.output);
 }
 
 }  // namespace pop::cli

@@ -49,14 +49,14 @@ struct GetOptions {
   ConnectionFlags connection;
   const KindInfo* kind = nullptr;
   std::string id;
-  bool json = false;
+  OutputFormat output = OutputFormat::kTable;
 };
 
 struct ListOptions {
   ConnectionFlags connection;
   const KindInfo* kind = nullptr;
   int64_t limit = kDefaultListLimit;
-  bool json = false;
+  OutputFormat output = OutputFormat::kTable;
 };
 
 std::string Joined(const Json* list) {
@@ -143,7 +143,7 @@ int RunGet(const GetOptions& options) {
     return Fail(Error(ErrorCode::kNotFound,
                       std::string(options.kind->noun) + " " + options.id + " not found"));
   }
-  Print(options.json ? PrettyJson(*object) : Describe(*object));
+  Print(IsStructured(options.output) ? Structured(options.output, *object) : Describe(*object));
   return kExitOk;
 }
 
@@ -200,7 +200,8 @@ int RunList(const ListOptions& options) {
   if (!found.ok()) return Fail(found.error());
   const Json* all = found->Find("all");
   const JsonArray objects = all != nullptr && all->is_array() ? all->AsArray() : JsonArray();
-  Print(options.json ? PrettyJson(Json(objects)) : TableOf(options.kind->kind, objects).Render());
+  Print(IsStructured(options.output) ? Structured(options.output, Json(objects))
+                                     : TableOf(options.kind->kind, objects).Render());
   return kExitOk;
 }
 
@@ -246,7 +247,7 @@ CLI::App* AddKindCommands(CLI::App& app, ClientCommandState& state, const KindIn
   get_options.kind = &info;
   AddConnectionFlags(*get, get_options.connection);
   get->add_option("id", get_options.id, "id")->required();
-  get->add_flag("--json", get_options.json, "print it as the API returns it");
+  AddOutputFlag(*get, get_options.output);
 
   CLI::App* list = group->add_subcommand("list", std::string("list ") + info.noun + "s");
   auto& list_options = RegisterCommand<ListOptions>(state, list, &RunList);
@@ -254,7 +255,7 @@ CLI::App* AddKindCommands(CLI::App& app, ClientCommandState& state, const KindIn
   AddConnectionFlags(*list, list_options.connection);
   list->add_option("--limit", list_options.limit, "at most this many (1-10000)")
       ->capture_default_str();
-  list->add_flag("--json", list_options.json, "print them as a JSON array");
+  AddOutputFlag(*list, list_options.output);
   return group;
 }
 

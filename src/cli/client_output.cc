@@ -52,6 +52,70 @@ void AppendPretty(const Json& value, int indent, std::string& out) {
   }
 }
 
+// A mapping key written plain when it reads back as that same string, else double-quoted.
+void AppendYamlKey(const std::string& key, std::string& out) {
+  static const char* const kSpecial[] = {"true", "false", "null", "yes", "no",
+                                         "on",   "off",   "y",    "n",   "~"};
+  bool plain =
+      !key.empty() && (std::isalpha(static_cast<unsigned char>(key[0])) != 0 || key[0] == '_');
+  for (char c : key) {
+    const auto u = static_cast<unsigned char>(c);
+    plain = plain && (std::isalnum(u) != 0 || c == '_' || c == '-' || c == '.');
+  }
+  for (const char* special : kSpecial) plain = plain && !EqualsIgnoringCase(key, special);
+  if (plain) {
+    out += key;
+  } else {
+    AppendJsonString(key, out);
+  }
+}
+
+void AppendYaml(const Json& value, size_t indent, std::string& out);
+
+// The members of a non-empty object, keys at column `indent`; the first one on the current
+// line when `inline_first` (an item of a sequence: "- key: value").
+void AppendYamlMembers(const JsonObject& object, size_t indent, bool inline_first,
+                       std::string& out) {
+  bool first = true;
+  for (const auto& [key, member] : object) {
+    out += first && inline_first ? std::string(" ") : std::string(indent, ' ');
+    first = false;
+    AppendYamlKey(key, out);
+    out += ":";
+    AppendYaml(member, indent + 2, out);
+  }
+}
+
+// `value` as what follows "key:" or "-" whose content sits at column `indent`: a scalar or an
+// empty container on the same line, a non-empty container on the next lines (a mapping inside
+// a sequence starts on the dash's line).
+void AppendYaml(const Json& value, size_t indent, std::string& out) {
+  if (value.is_object() && !value.AsObject().empty()) {
+    out += "\n";
+    AppendYamlMembers(value.AsObject(), indent, false, out);
+  } else if (value.is_array() && !value.AsArray().empty()) {
+    out += "\n";
+    for (const Json& item : value.AsArray()) {
+      out += std::string(indent, ' ') + "-";
+      if (item.is_object() && !item.AsObject().empty()) {
+        AppendYamlMembers(item.AsObject(), indent + 2, true, out);
+      } else {
+        AppendYaml(item, indent + 2, out);
+      }
+    }
+  } else {
+    out += " ";
+    if (value.is_object()) {
+      out += "{}";
+    } else if (value.is_array()) {
+      out += "[]";
+    } else {
+      AppendJsonText(value, out);  // null, true, 12, 1.5 and "quoted strings" are YAML too
+    }
+    out += "\n";
+  }
+}
+
 bool EndsWith(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -86,6 +150,25 @@ std::string PrettyJson(const Json& value) {
   std::string out;
   AppendPretty(value, 0, out);
   return out + "\n";
+}
+
+std::string Yaml(const Json& value) {
+  std::string out;
+  AppendYaml(value, 0, out);
+  // The top level starts at column 0: drop the separator AppendYaml puts after "key:".
+  return out.substr(1);
+}
+
+std::string Structured(OutputFormat format, const Json& value) {
+  switch (format) {
+    case OutputFormat::kJson:
+      return PrettyJson(value);
+    case OutputFormat::kYaml:
+      return Yaml(value);
+    case OutputFormat::kTable:
+      break;
+  }
+  return "";
 }
 
 std::string ScalarText(const Json* value) {

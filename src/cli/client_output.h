@@ -1,6 +1,7 @@
 // ClientOutput: how client commands show things to people: aligned tables, indented JSON,
 // "key: value" descriptions, times, ages, percentages and the one-word state of a progress.
-// Pure formatting; every function is thread-safe.
+// The read commands' --output formats (table, json, yaml). Pure formatting; every function is
+// thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,18 @@ class Table {
 
 // JSON with two-space indentation and a final newline; parses back to the same value.
 std::string PrettyJson(const Json& value);
+
+// YAML in block style with two-space indentation and a final newline; parses back to the same
+// value: strings are always double-quoted (JSON's escapes are YAML's), keys are plain unless
+// they could read as something else, empty containers are {} and [].
+std::string Yaml(const Json& value);
+
+// What a read command prints (`--output`): its own table or description, or the API's data.
+enum class OutputFormat { kTable, kJson, kYaml };
+// True for json and yaml: the command prints `Structured(format, data)` instead of its table.
+inline bool IsStructured(OutputFormat format) { return format != OutputFormat::kTable; }
+// PrettyJson or Yaml of `value`; "" for kTable.
+std::string Structured(OutputFormat format, const Json& value);
 
 // A string as is, null as "", anything else as compact JSON.
 std::string ScalarText(const Json* value);

@@ -13,7 +13,7 @@ namespace {
 struct PauseOptions {
   ConnectionFlags connection;
   std::string id;
-  bool json = false;
+  OutputFormat output = OutputFormat::kTable;
   bool pause = true;
   const char* target = "agenda";  // agenda or insight: the route and the body's id field
 };
@@ -33,8 +33,8 @@ int RunPause(const PauseOptions& options) {
   JsonObject answer = response->is_object() ? response->AsObject() : JsonObject();
   answer.Erase("error");
   answer.Erase("cid");
-  if (options.json) {
-    Print(PrettyJson(Json(std::move(answer))));
+  if (IsStructured(options.output)) {
+    Print(Structured(options.output, Json(std::move(answer))));
     return kExitOk;
   }
   const Json view(std::move(answer));
@@ -58,7 +58,7 @@ void AddPauseCommands(CLI::App& group, ClientCommandState& state, const char* ta
     options.target = target;
     AddConnectionFlags(*command, options.connection);
     command->add_option("id", options.id, std::string(target) + " id")->required();
-    command->add_flag("--json", options.json, "print the server's answer as JSON");
+    AddOutputFlag(*command, options.output);
   }
 }
 

@@ -24,7 +24,7 @@ struct TemplateRunOptions {
 struct SummaryOptions {
   ConnectionFlags connection;
   std::string link_id;
-  bool json = false;
+  OutputFormat output = OutputFormat::kTable;
 };
 
 struct SetWeightOptions {
@@ -92,8 +92,8 @@ int RunSummary(const SummaryOptions& options) {
   JsonObject summary = response->is_object() ? response->AsObject() : JsonObject();
   summary.Erase("error");
   summary.Erase("cid");
-  if (options.json) {
-    Print(PrettyJson(Json(std::move(summary))));
+  if (IsStructured(options.output)) {
+    Print(Structured(options.output, Json(std::move(summary))));
     return kExitOk;
   }
   const Json view(std::move(summary));
@@ -169,7 +169,7 @@ void AddProgressCommands(CLI::App& app, ClientCommandState& state) {
   auto& options = RegisterCommand<SummaryOptions>(state, summary, &RunSummary);
   AddConnectionFlags(*summary, options.connection);
   summary->add_option("--link-id", options.link_id, "the linkId")->required();
-  summary->add_flag("--json", options.json, "print the API's answer as JSON");
+  AddOutputFlag(*summary, options.output);
 }
 
 }  // namespace pop::cli

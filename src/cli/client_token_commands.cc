@@ -18,12 +18,12 @@ struct CreateOptions {
   std::string expires_in;
   bool super_user = false;
   bool allow_unknown_accounts = false;
-  bool json = false;
+  OutputFormat output = OutputFormat::kTable;
 };
 
 struct ListOptions {
   ConnectionFlags connection;
-  bool json = false;
+  OutputFormat output = OutputFormat::kTable;
 };
 
 struct RevokeOptions {
@@ -72,8 +72,8 @@ int RunCreate(const CreateOptions& options) {
   if (!client.ok()) return Fail(client.error());
   auto created = client->Call("POST", "/token", ToJsonText(Json(std::move(*body))));
   if (!created.ok()) return Fail(created.error());
-  if (options.json) {
-    Print(PrettyJson(*created));
+  if (IsStructured(options.output)) {
+    Print(Structured(options.output, *created));
     return kExitOk;
   }
   // The secret alone on stdout, so that scripts can take it with $(pop token create ...).
@@ -90,8 +90,8 @@ int RunList(const ListOptions& options) {
   if (!found.ok()) return Fail(found.error());
   const Json* all = found->Find("all");
   const JsonArray tokens = all != nullptr && all->is_array() ? all->AsArray() : JsonArray();
-  if (options.json) {
-    Print(PrettyJson(Json(tokens)));
+  if (IsStructured(options.output)) {
+    Print(Structured(options.output, Json(tokens)));
     return kExitOk;
   }
   Table table({"ID", "TITLE", "ACCOUNTS", "SUPER", "CREATED", "EXPIRES", "LAST USED", "REVOKED"});
@@ -131,12 +131,12 @@ void AddTokenCommands(CLI::App& app, ClientCommandState& state) {
                      "unusable after this long, e.g. 12h or 720h (default: never)");
   create->add_flag("--allow-unknown-accounts", create_options.allow_unknown_accounts,
                    "issue it although an account has no Customer yet");
-  create->add_flag("--json", create_options.json, "print the answer as JSON");
+  AddOutputFlag(*create, create_options.output);
 
   CLI::App* list = group->add_subcommand("list", "list tokens (never their secrets)");
   auto& list_options = RegisterCommand<ListOptions>(state, list, &RunList);
   AddConnectionFlags(*list, list_options.connection);
-  list->add_flag("--json", list_options.json, "print them as a JSON array");
+  AddOutputFlag(*list, list_options.output);
 
   CLI::App* revoke = group->add_subcommand("revoke",
                                            "revoke a token; every server refuses it "

@@ -408,12 +408,18 @@ TEST_F(CliTest, RerunOfSomeOperationsRunsThemAgainAndWatchFollowsTheAgenda) {
 
   PopRun rerun = Pop({"agenda", "rerun", id, "--operations", "b", "--wait"});
   PopRun watch = Pop({"agenda", "watch", id});
+  // The log route returns both attempts' output, the second under its attempt header.
+  PopRun logs = Pop({"agenda", "logs", id, "--operation", "b"});
 
   EXPECT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
   EXPECT_THAT(rerun.out, HasSubstr("reset (operations b"));
   EXPECT_THAT(rerun.out, HasSubstr("succeeded in"));
   EXPECT_EQ(watch.exit_code, 0) << watch.err;
   EXPECT_THAT(watch.out, HasSubstr("operation b: SUCCEEDED"));
+  EXPECT_EQ(logs.exit_code, 0) << logs.err;
+  EXPECT_THAT(logs.out,
+              ::testing::StartsWith("first line\nhello from a\n\n--- attempt 2 of b, started "));
+  EXPECT_THAT(logs.out, ::testing::EndsWith(" ---\nfirst line\nhello from a\n"));
 }
 
 TEST_F(CliTest, RerunWithSkipExecutionResetsWithoutScheduling) {

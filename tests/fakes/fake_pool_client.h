@@ -43,6 +43,11 @@ class FakePoolClient final : public PoolClient {
     closed_ = true;
     cv_.notify_all();
   }
+  // Blocks until `n` progress reports have been accepted.
+  void WaitForReports(size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return reports_.size() >= n; });
+  }
   // Blocks until GetAgenda has been called `n` times.
   void WaitForPolls(size_t n) {
     std::unique_lock<std::mutex> lock(mu_);
@@ -57,6 +62,7 @@ class FakePoolClient final : public PoolClient {
     }
     reports_.push_back(progress);
     pullers_.push_back(puller);
+    cv_.notify_all();
     return ProgressReportAnswer{paused_};
   }
   Status UpdateAgenda(const std::string& agenda_id, const std::vector<Operation>& operations,

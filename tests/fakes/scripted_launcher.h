@@ -4,6 +4,7 @@
 //   {"crash": "why"}              a launcher-decided failure (LaunchOutcome::failure)
 //   {"hold": true}                stay running until Release() or Cancel(); a cancelled one
 //                                 logs "stopping <name>" (as a handler printing on SIGTERM)
+// A running handler's latest progress is EXECUTING at SetPercent's value (50 by default).
 // It records every LaunchSpec and the most handlers running at once. Thread-safe.
 #pragma once
 
@@ -26,6 +27,12 @@ class ScriptedLauncher final : public Launcher {
     std::lock_guard<std::mutex> lock(mu_);
     specs_.push_back(spec);
     return std::unique_ptr<LaunchedOperation>(std::make_unique<Handler>(*this, spec));
+  }
+
+  // What every running handler reports as its latest progress from now on (50 % by default).
+  void SetPercent(double percent) {
+    std::lock_guard<std::mutex> lock(mu_);
+    percent_ = percent;
   }
 
   void Release() {
@@ -58,7 +65,8 @@ class ScriptedLauncher final : public Launcher {
     std::optional<OperationProgress> LatestProgress() override {
       OperationProgress p;
       p.processing_state = ProcessingState::kExecuting;
-      p.percent_complete = 50.0;
+      std::lock_guard<std::mutex> lock(owner_.mu_);
+      p.percent_complete = owner_.percent_;
       return p;
     }
     std::string TakeNewLog() override {
@@ -125,6 +133,7 @@ class ScriptedLauncher final : public Launcher {
   size_t running_ = 0;
   size_t max_running_ = 0;
   bool released_ = false;
+  double percent_ = 50.0;
 };
 
 }  // namespace pop::testing

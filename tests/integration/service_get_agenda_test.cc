@@ -181,6 +181,33 @@ TEST_F(GetAgendaServiceTest, HandsOutInFifoOrder) {
   EXPECT_EQ(got, ids);
 }
 
+TEST_F(GetAgendaServiceTest, KeepsTheProgressAfterAFullResetOfOperationsThatRan) {
+  Json submitted = SubmitFor("acme");
+  const std::string id = StringAt(submitted, "id");
+  ASSERT_EQ(AgendaIdsIn(GetAgenda(owner_)), std::vector<std::string>{id});
+  // pop's executor counts attempts: after a full reset the next one knows `a` ran once.
+  ASSERT_EQ(ReportState(owner_, StringAt(submitted, "progressId"), "COMPLETE", "failed",
+                        R"(,"operationProgress":[{"operation":"a","processingState":"COMPLETE",
+                            "processingStateMessage":"failed","attemptCount":1}])")
+                .status,
+            200);
+  ASSERT_EQ(Rerun(acme_, id, R"(["resetAll"])").status, 200);
+  auto reply = GetAgenda(owner_);
+  ASSERT_EQ(AgendaIdsIn(reply), std::vector<std::string>{id});
+  auto progresses = ArrayIn(reply, "agendaProgresses");
+  ASSERT_EQ(progresses.size(), 1u);
+  const Json* ops = progresses[0].Find("operationProgress");
+  ASSERT_NE(ops, nullptr);
+  bool counted = false;
+  for (const Json& op : ops->AsArray()) {
+    if (StringAt(op, "operation") != "a") continue;
+    EXPECT_EQ(StringAt(op, "processingState"), "WAITING");
+    EXPECT_EQ(op.Find("attemptCount")->AsInt(), 1);
+    counted = true;
+  }
+  EXPECT_TRUE(counted);
+}
+
 TEST_F(GetAgendaServiceTest, ZeroWaitOnAnEmptyQueueAnswersAtOnceWithNothing) {
   auto reply = GetAgenda(owner_, 3, 0);
   ASSERT_EQ(reply.status, 200) << ToJsonText(reply.body);

@@ -43,6 +43,14 @@ class ExecutorTest : public ::testing::Test {
     return *agenda;
   }
   AgendaProgress Final() { return client_.reports().back(); }
+  // Moves the fake clock on in coalescing steps until `n` reports were sent (the reporter thread
+  // starts, and sends its first report, a coalescing interval after the last event it saw).
+  void AdvanceUntilReported(size_t n) {
+    while (client_.reports().size() < n) {
+      clock_.Advance(Duration::Millis(100));
+      std::this_thread::yield();
+    }
+  }
 
   testing::FakeClock clock_;
   testing::FakePoolClient client_;
@@ -238,6 +246,62 @@ TEST_F(ExecutorTest, PriorSuccessesAreNotRunAgain) {
   EXPECT_NE(specs[0].last_progress->find("\"failed\""), std::string::npos);
 }
 
+TEST_F(ExecutorTest, AHandlersProgressIsReportedAtTheNextProgressCheckNotTheHeartbeat) {
+  ExecutorOptions options = Options();
+  options.coalesce = Duration::Millis(100);
+  options.progress_check = Duration::Millis(500);
+  options.heartbeat = Duration::Seconds(5);
+  Executor executor = MakeExecutor(options);
+  std::promise<ExecutionResult> done;
+  std::thread runner([&] {
+    done.set_value(executor.Run(AgendaOf(R"({"id":"A","progressId":"P","operations":[
+      {"name":"held","type":"script","payload":{"hold":true}}]})"),
+                                std::nullopt));
+  });
+  scripted_.WaitForRunning(1);
+  AdvanceUntilReported(1);  // the reporter starts after the coalescing interval, then reports
+  const size_t before = client_.reports().size();
+
+  // The handler reports progress; nothing else happens in the executor.
+  scripted_.SetPercent(80.0);
+  clock_.Advance(Duration::Millis(500));  // one progress check later, well before the heartbeat
+  client_.WaitForReports(before + 1);
+
+  // One report carried it: the clock has not moved since, so no other report could be due
+  // (coalescing and the heartbeat both need time to pass, and the progress did not change).
+  EXPECT_EQ(client_.reports().size(), before + 1);
+  EXPECT_EQ(client_.LatestOperations()["held"].percent_complete, 80.0);
+  scripted_.Release();
+  runner.join();
+  EXPECT_TRUE(done.get_future().get().succeeded);
+}
+
+TEST_F(ExecutorTest, AnUnchangedHandlerProgressCostsNoReportUntilTheHeartbeat) {
+  ExecutorOptions options = Options();
+  options.coalesce = Duration::Millis(100);
+  options.progress_check = Duration::Millis(500);
+  options.heartbeat = Duration::Seconds(5);
+  Executor executor = MakeExecutor(options);
+  std::promise<ExecutionResult> done;
+  std::thread runner([&] {
+    done.set_value(executor.Run(AgendaOf(R"({"id":"A","progressId":"P","operations":[
+      {"name":"held","type":"script","payload":{"hold":true}}]})"),
+                                std::nullopt));
+  });
+  scripted_.WaitForRunning(1);
+  AdvanceUntilReported(1);  // the reporter starts after the coalescing interval, then reports
+  const size_t before = client_.reports().size();
+
+  for (int check = 0; check < 8; ++check) clock_.Advance(Duration::Millis(500));  // 4 s
+  clock_.Advance(Duration::Millis(1000));  // the heartbeat: 5 s after the last report
+  client_.WaitForReports(before + 1);
+
+  EXPECT_EQ(client_.reports().size(), before + 1) << "only the heartbeat reported";
+  scripted_.Release();
+  runner.join();
+  EXPECT_TRUE(done.get_future().get().succeeded);
+}
+
 TEST_F(ExecutorTest, LosingTheClaimCancelsHandlersAndSendsNothingFinal) {
   client_.Refuse(1000, ErrorCode::kConflict);
   ExecutionResult result = Run(R"({"id":"A","progressId":"P","operations":[
@@ -294,6 +358,48 @@ TEST_F(ExecutorTest, HandlerOutputIsStoredAsOperationLogs) {
   Run(R"({"id":"A","progressId":"P","operations":[
     {"name":"say","type":"logMessages","payload":{"logMessages":["hello","world"]}}]})");
   EXPECT_EQ(client_.logs()["P-say"], "hello\nworld\n");
+}
+
+TEST_F(ExecutorTest, ALaterAttemptsLogStartsUnderAnAttemptHeaderAndItsProgressCountsIt) {
+  clock_.Set(Timestamp::FromMillis(1'796'550'001'000));  // 2026-12-06T09:40:01Z
+  AgendaProgress prior;
+  OperationProgress say;
+  say.operation = "say";
+  say.processing_state = ProcessingState::kComplete;
+  say.processing_state_message = "failed";
+  say.started_time = Timestamp::FromMillis(1000);
+  say.attempt_count = 1;
+  prior.operation_progress = std::vector<OperationProgress>{say};
+  EXPECT_TRUE(Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"say","type":"logMessages","payload":{"logMessages":["again"]}}]})",
+                  prior)
+                  .succeeded);
+  EXPECT_EQ(client_.logs()["P-say"],
+            "\n--- attempt 2 of say, started 2026-12-06T09:40:01Z ---\nagain\n");
+  EXPECT_EQ(client_.LatestOperations()["say"].attempt_count, 2);
+}
+
+TEST_F(ExecutorTest, AnOperationARerunResetToWaitingStillCountsItsEarlierAttempts) {
+  AgendaProgress prior;
+  OperationProgress say;  // reset by a rerun: WAITING, but it ran twice before
+  say.operation = "say";
+  say.processing_state = ProcessingState::kWaiting;
+  say.started_time = Timestamp::FromMillis(1000);
+  say.attempt_count = 2;
+  prior.operation_progress = std::vector<OperationProgress>{say};
+  Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"say","type":"logMessages","payload":{"logMessages":["third"]}}]})",
+      prior);
+  EXPECT_EQ(client_.logs()["P-say"].rfind("\n--- attempt 3 of say, started ", 0), 0u)
+      << client_.logs()["P-say"];
+  EXPECT_EQ(client_.LatestOperations()["say"].attempt_count, 3);
+}
+
+TEST_F(ExecutorTest, AFirstAttemptHasNoHeaderAndCountsOne) {
+  Run(R"({"id":"A","progressId":"P","operations":[
+    {"name":"say","type":"logMessages","payload":{"logMessages":["once"]}}]})");
+  EXPECT_EQ(client_.logs()["P-say"], "once\n");
+  EXPECT_EQ(client_.LatestOperations()["say"].attempt_count, 1);
 }
 
 TEST_F(ExecutorTest, CancelEndsTheAgendaAsCancelled) {
