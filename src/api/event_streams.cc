@@ -16,7 +16,7 @@ class EventStreams::Registry {
  public:
   struct Entry {
     app::RequestContext ctx;
-    std::string token;                  // whose limit it counts against
+    std::string token;                 // whose limit it counts against
     std::shared_ptr<StreamSink> sink;  // null until opened
   };
 
@@ -112,12 +112,9 @@ Json Describe(const DataObject& object) {
   return Json(std::move(event));
 }
 
-Json AgendaEvent(const std::string& agenda_id, const std::string& customer_id,
-                 const char* what) {
-  return Json(JsonObject{{"kind", "Agenda"},
-                         {"id", agenda_id},
-                         {"customerId", customer_id},
-                         {"change", what}});
+Json AgendaEvent(const std::string& agenda_id, const std::string& customer_id, const char* what) {
+  return Json(JsonObject{
+      {"kind", "Agenda"}, {"id", agenda_id}, {"customerId", customer_id}, {"change", what}});
 }
 
 // The object `kind`/`id` as the stream's token may read it (the data routes' read), or nullopt.
@@ -146,7 +143,8 @@ class Stream final : public ResponseStream {
   void Open(std::shared_ptr<StreamSink> sink) override {
     // The reconnect delay a browser's EventSource would use, and a first event, so the client
     // knows at once that the stream is live.
-    sink->Send("retry: 3000\n\n" + Event("hello", Json(JsonObject{{"stream", Json(static_cast<int64_t>(id_))}})));
+    sink->Send("retry: 3000\n\n" +
+               Event("hello", Json(JsonObject{{"stream", Json(static_cast<int64_t>(id_))}})));
     if (!registry_->Opened(id_, sink)) sink->End();
   }
   void Closed() override { registry_->Release(id_); }
@@ -230,7 +228,7 @@ void EventStreams::KeepAliveLoop() {
 void EventStreams::OnChange(const Change& change) {
   // What the change is about, and how a stream's token is checked against it.
   std::optional<DataObject> object;  // the object as stored, checked with ScopeAllows
-  std::optional<std::pair<ObjectKind, std::string>> by_id;  // read with each stream's token
+  std::optional<std::pair<ObjectKind, std::string>> by_id;    // read with each stream's token
   std::optional<std::pair<std::string, std::string>> agenda;  // agenda id and its customer
   const char* what = "changed";
   switch (change.kind) {
@@ -254,9 +252,9 @@ void EventStreams::OnChange(const Change& change) {
       }
       break;
     case Change::Kind::kPauseChanged:
-      by_id.emplace(change.pause_target == PauseTarget::kAgenda ? ObjectKind::kAgenda
-                                                                : ObjectKind::kInsight,
-                    change.id);
+      by_id.emplace(
+          change.pause_target == PauseTarget::kAgenda ? ObjectKind::kAgenda : ObjectKind::kInsight,
+          change.id);
       break;
     case Change::Kind::kAgendaDeleted:  // by id only: its progress change (if any) says more
     case Change::Kind::kClaimConfirmed:

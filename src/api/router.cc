@@ -84,9 +84,9 @@ Router::Router(RouterOptions options, app::DataObjectService& data, app::TokenSe
       ids_(ids),
       logger_(logger),
       audit_(audit),
-      ui_(options_.serve_ui ? std::optional<StaticFiles>(std::in_place, EmbeddedWebFiles(),
-                                                          options_.base_path)
-                            : std::nullopt),
+      ui_(options_.serve_ui
+              ? std::optional<StaticFiles>(std::in_place, EmbeddedWebFiles(), options_.base_path)
+              : std::nullopt),
       routes_(BuildRoutes()) {}
 
 ResponseIds Router::IdsFor(const HttpRequest& request) {

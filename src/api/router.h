@@ -29,8 +29,9 @@
 namespace pop::api {
 
 // One route of the API: its path under the base path, each segment a literal or "{id}" (any one
-// segment), or, last, "{path*}" (one or more segments, joined by '/'), and the verbs it answers; other verbs on its path get the route's own refusal. Routes
-// that need no token (/healthz, /metrics) are listed with their absolute path.
+// segment), or, last, "{path*}" (one or more segments, joined by '/'), and the verbs it answers;
+// other verbs on its path get the route's own refusal. Routes that need no token (/healthz,
+// /metrics) are listed with their absolute path.
 struct RouteSpec {
   std::string pattern;  // e.g. "/agenda/{id}/why"
   std::vector<std::string> methods;

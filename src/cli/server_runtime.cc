@@ -548,9 +548,10 @@ Status RunServer(const ServerConfig& config) {
   logger->Log(LogLevel::kInfo, "listening on " + url + config.base_path + " (store " +
                                    postgres::RedactPassword(config.store) + ")");
   if (config.dev_banner) {
-    std::printf("\npop dev is running\n  web UI:      %s/  (sign in with the admin token)\n"
-                "  API:         %s%s\n  health:      %s/healthz\n",
-                url.c_str(), url.c_str(), config.base_path.c_str(), url.c_str());
+    std::printf(
+        "\npop dev is running\n  web UI:      %s/  (sign in with the admin token below)\n"
+        "  API:         %s%s\n  health:      %s/healthz\n",
+        url.c_str(), url.c_str(), config.base_path.c_str(), url.c_str());
     // Where the token is, never what it is: terminal scrollback, screen recordings and captured
     // logs must not hold a super-user secret. The file is 0600; the CLI reads it itself.
     if (config.bootstrap_token_file) {

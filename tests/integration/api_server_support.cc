@@ -122,9 +122,9 @@ ApiReply ApiServer::Raw(const std::string& method, const std::string& path_and_q
   reply.status = response->status;
   reply.headers = response->headers;
   const std::string* type = reply.Header("content-type");
-  const bool ui_file = type != nullptr && (type->rfind("text/html", 0) == 0 ||
-                                           type->rfind("text/javascript", 0) == 0 ||
-                                           type->rfind("text/css", 0) == 0);
+  const bool ui_file = type != nullptr &&
+                       (type->rfind("text/html", 0) == 0 ||
+                        type->rfind("text/javascript", 0) == 0 || type->rfind("text/css", 0) == 0);
   if (!response->body.empty() && ui_file) {
     reply.body = Json(response->body);  // the web UI's page and files: kept as text
   } else if (!response->body.empty()) {

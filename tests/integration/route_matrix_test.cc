@@ -36,7 +36,8 @@ struct Row {
 
 // Routes outside the base path that need no token.
 bool IsOpen(const std::string& pattern) {
-  return pattern == "/healthz" || pattern == "/readyz" || pattern == "/" || pattern.rfind("/ui", 0) == 0;
+  return pattern == "/healthz" || pattern == "/readyz" || pattern == "/" ||
+         pattern.rfind("/ui", 0) == 0;
 }
 
 const std::vector<Row>& Rows() {

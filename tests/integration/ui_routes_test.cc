@@ -39,8 +39,8 @@ class UiRoutesTest : public ServiceTest {
   // An open event stream of `token`: its head read, and the hello event.
   std::unique_ptr<RawHttpConnection> OpenStream(const std::string& token, int expect = 200) {
     auto connection = std::make_unique<RawHttpConnection>(PortOf(server_.url()));
-    EXPECT_TRUE(connection->Send("GET /pop/events HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " +
-                                 token + "\r\n\r\n"));
+    EXPECT_TRUE(connection->Send(
+        "GET /pop/events HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " + token + "\r\n\r\n"));
     auto head = connection->ReadHead();
     EXPECT_TRUE(head.has_value());
     if (!head) return nullptr;
@@ -102,9 +102,9 @@ TEST_F(UiRoutesTest, DeepLinksAnswerThePageAndEscapesAndUnknownFilesAnswer404) {
     EXPECT_EQ(deep.status, 200) << link;
     EXPECT_EQ(deep.headers["etag"], page.headers["etag"]) << link;
   }
-  for (const char* escape : {"/ui/../pop/agenda", "/ui/%2e%2e/pop/agenda", "/ui/a/../../healthz",
-                             "/ui/assets/..%2Findex.html", "/ui/assets/missing.js",
-                             "/ui/x%2F..%2F..%2Fetc"}) {
+  for (const char* escape :
+       {"/ui/../pop/agenda", "/ui/%2e%2e/pop/agenda", "/ui/a/../../healthz",
+        "/ui/assets/..%2Findex.html", "/ui/assets/missing.js", "/ui/x%2F..%2F..%2Fetc"}) {
     RawHttpResponse refused = Get(escape);
     EXPECT_EQ(refused.status, 404) << escape;
     EXPECT_EQ(refused.body.find("<html"), std::string::npos) << escape;

@@ -494,10 +494,9 @@ void HttpConnection<Stream>::StartStream(api::HttpResponse response) {
   stream_header_.emplace(*response_);
   stream_sink_ = std::make_shared<StreamSinkImpl>(weak_from_this(), host_.gate());
   beast::get_lowest_layer(stream_).expires_after(host_.options().idle_timeout);
-  http::async_write_header(stream_, *stream_header_,
-                           [self = Self()](beast::error_code ec, size_t) {
-                             self->Guarded([&] { self->OnStreamHeader(ec); });
-                           });
+  http::async_write_header(stream_, *stream_header_, [self = Self()](beast::error_code ec, size_t) {
+    self->Guarded([&] { self->OnStreamHeader(ec); });
+  });
   if (is_head_ || stopping_) {
     stream_end_ = true;  // HEAD gets the header only; a stopping server sends no events
   } else {

@@ -156,8 +156,8 @@ class HttpConnection final : public Connection {
   std::shared_ptr<api::ResponseStream> stream_source_;
   std::shared_ptr<StreamSinkImpl> stream_sink_;
   std::deque<std::string> stream_outbox_;
-  std::string stream_writing_;        // the piece being written (framed)
-  bool stream_ready_ = false;         // the header is written
+  std::string stream_writing_;         // the piece being written (framed)
+  bool stream_ready_ = false;          // the header is written
   bool stream_write_pending_ = false;  // a piece (or the last chunk) is being written
   bool stream_end_ = false;            // End() asked; the last chunk follows the outbox
   bool stream_last_chunk_ = false;     // the last chunk is being written
