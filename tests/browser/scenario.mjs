@@ -142,6 +142,11 @@ try {
       actions: [{ action: 'log', paramsMap: { sleepMilliseconds: 60000 } }] } },
   ] });
   await page.locator('#agenda-state[data-state="running"]').waitFor();
+  await page.locator('#pause').click();
+  await page.locator('#action-status').getByText('Paused.').waitFor();
+  await page.locator('#why').getByText('paused', { exact: true }).waitFor();
+  await page.locator('#resume').click();
+  await page.locator('#action-status').getByText('Resumed.').waitFor();
   await page.locator('#cancel').click();
   await page.locator('#agenda-state[data-state="cancelled"]').waitFor();
   await shot('05-cancelled');
@@ -158,6 +163,11 @@ try {
     ['Tokens', 'Tokens', '11-tokens'], ['JSON editor', 'JSON editor', '12-editor']]) {
     await page.locator('nav a', { hasText: link }).click();
     await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+    if (link === 'Insights') {
+      // The dev insight's queue depth, read from /metrics: a number.
+      await until('the queue depth of insight dev', async () =>
+        /^\d+$/.test((await page.locator('tr[data-id="dev"] td').nth(3).textContent()) ?? ''));
+    }
     await shot(name);
   }
   await page.locator('#editor-route').selectOption('agenda');

@@ -108,3 +108,25 @@ export function openStream(onEvent, onState) {
     controller?.abort();
   };
 }
+
+// The insight gauges of GET /metrics (outside the base path; open, or any valid token), as
+// {insightId: {queueDepth, oldestWaitSeconds, paused, pausedAgendas}}; {} when not served.
+export async function insightGauges() {
+  const response = await fetch('/metrics', { headers: { Authorization: `Bearer ${token() ?? ''}` } });
+  if (!response.ok) return {};
+  const names = {
+    pop_insight_queue_depth: 'queueDepth',
+    pop_insight_oldest_wait_seconds: 'oldestWaitSeconds',
+    pop_insight_paused: 'paused',
+    pop_insight_paused_agendas: 'pausedAgendas',
+  };
+  const gauges = {};
+  for (const line of (await response.text()).split('\n')) {
+    const match = /^(pop_insight_[a-z_]+)\{([^}]*)\} (\S+)$/.exec(line);
+    if (!match || !names[match[1]]) continue;
+    const insight = /insight="((?:[^"\\]|\\.)*)"/.exec(match[2]);
+    if (!insight) continue;
+    (gauges[insight[1]] ??= {})[names[match[1]]] = Number(match[3]);
+  }
+  return gauges;
+}

@@ -1,7 +1,7 @@
 // The pop web UI: a sign-in and one page per view, each drawn from the JSON API with the signed-in
 // token and kept current by one event stream. It holds no authority of its own: every button is
 // an API call that the server allows or refuses. Pages and limits: docs/ui.md.
-import { api, list, openStream, setToken, token, ApiError } from './api.js';
+import { api, insightGauges, list, openStream, setToken, token, ApiError } from './api.js';
 import { drawDag } from './dag.js';
 
 const main = document.getElementById('main');
@@ -395,17 +395,11 @@ function objectTable(objects, columns, extra) {
 
 async function insightsPage() {
   const status = h('div');
-  const insights = await list('/insight?bylimit=1000');
+  const table = h('div', { id: 'insight-list' });
   const whyOut = h('div', { id: 'why-answer' });
   const whyInput = h('input', { id: 'why-id', placeholder: 'agenda id' });
-  main.append(h('h1', {}, 'Insights'), status,
-    objectTable(insights, [
-      ['id', (o) => o.id], ['title', (o) => o.title ?? ''], ['algorithm', (o) => o.schedulingAlgorithm ?? o.algorithm ?? ''],
-      ['resource pool', (o) => o.resourcePoolId ?? ''], ['customer', (o) => o.customerId ?? ''],
-      ['global', (o) => (o.isGlobal ? 'yes' : '')]],
-    (o) => [
-      h('button', { type: 'button', onclick: () => attempt(status, () => api('POST', '/insight/service/pause', { insightId: o.id }), `Insight ${o.id} paused.`) }, 'Pause'),
-      h('button', { type: 'button', onclick: () => attempt(status, () => api('POST', '/insight/service/resume', { insightId: o.id }), `Insight ${o.id} resumed.`) }, 'Resume')]),
+  main.append(h('h1', {}, 'Insights'), status, table,
+    h('p', { class: 'muted' }, 'Queue depth, oldest wait and paused come from /metrics.'),
     h('h2', {}, 'Why is an Agenda not running?'),
     h('form', { class: 'filters', onsubmit: (event) => {
       event.preventDefault();
@@ -415,6 +409,30 @@ async function insightsPage() {
           .flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))])));
       });
     } }, whyInput, h('button', { type: 'submit' }, 'Why')), whyOut);
+  const service = (verb, id) => attempt(status, async () => {
+    await api('POST', `/insight/service/${verb}`, { insightId: id });
+    await refresh();
+  }, `Insight ${id} ${verb}d.`);
+  async function refresh() {
+    const [insights, gauges] = await Promise.all([list('/insight?bylimit=1000'), insightGauges().catch(() => ({}))]);
+    const gauge = (o, name) => gauges[o.id]?.[name] ?? '';
+    table.replaceChildren(objectTable(insights, [
+      ['id', (o) => o.id], ['title', (o) => o.title ?? ''], ['algorithm', (o) => o.schedulingAlgorithm ?? ''],
+      ['queue depth', (o) => gauge(o, 'queueDepth')],
+      ['oldest wait (s)', (o) => { const w = gauge(o, 'oldestWaitSeconds'); return w === '' ? '' : w.toFixed(1); }],
+      ['paused', (o) => (gauge(o, 'paused') === 1 ? badge('paused') : '')],
+      ['paused agendas', (o) => gauge(o, 'pausedAgendas')],
+      ['resource pool', (o) => o.resourcePoolId ?? ''], ['customer', (o) => o.customerId ?? ''],
+      ['global', (o) => (o.isGlobal ? 'yes' : '')]],
+    (o) => [
+      h('button', { type: 'button', onclick: () => service('pause', o.id) }, 'Pause'),
+      h('button', { type: 'button', onclick: () => service('resume', o.id) }, 'Resume')]));
+  }
+  await refresh();
+  const later = debounce(() => refresh().catch(() => {}), 500);
+  onChange(({ data }) => {
+    if (data?.kind === 'Insight' || data?.kind === 'Agenda') later();
+  });
 }
 
 async function poolsPage() {
