@@ -57,7 +57,7 @@ ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)) {
   router_options.health = options_.health;
   router_options.serve_ui = true;
   events_ = std::make_unique<api::EventStreams>(options_.events, *data_, changes_, clock_);
-  events_->Start();
+  if (options_.event_keep_alive) events_->Start();
   router_options.events = events_.get();
   service_routes_ = std::make_unique<api::ServiceRoutes>(router_options.data, *agendas_, *pools_,
                                                          *queues_, *data_);

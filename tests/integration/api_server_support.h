@@ -51,6 +51,9 @@ struct ApiServerOptions {
   const app::AlertEngine* alerts = nullptr;             // what GET /alert lists
   std::function<api::ServerHealth()> health = nullptr;  // what /healthz and /readyz report
   api::EventStreamsOptions events = {};                 // GET /pop/events limits
+  // Runs the event streams' keep-alive thread (on the fake clock, which wakes its waiters every
+  // millisecond of real time): only for the tests of the keep-alive.
+  bool event_keep_alive = false;
 };
 
 class ApiServer {

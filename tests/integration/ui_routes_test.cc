@@ -18,6 +18,7 @@ ApiServerOptions WithStreamLimits() {
   ApiServerOptions options;
   options.events.max_per_token = 2;
   options.events.max_total = 3;
+  options.event_keep_alive = true;
   return options;
 }
 
