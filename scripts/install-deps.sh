@@ -21,7 +21,13 @@ PACKAGES=(
   # metrics: promtool validates GET /metrics; a throw-away carbon-cache receives the Graphite
   # push and whisper-fetch reads it back (scripts/carbon-test-cache.sh)
   prometheus graphite-carbon python3-whisper
+  # the web UI's browser test (tests/browser): Debian's chromium, driven by playwright-core
+  chromium
 )
+# node and npm (playwright-core, tests/browser) from Debian, only when the machine has none: a node
+# from elsewhere on PATH is kept.
+if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for package in "${PACKAGES[@]}"; do

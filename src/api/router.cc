@@ -46,6 +46,19 @@ bool IsCrudMethod(const std::string& method) {
   return method == "GET" || method == "POST" || method == "PUT" || method == "DELETE";
 }
 
+constexpr std::string_view kRestSegment = "{path*}";
+
+// A deep-link path of the UI that could name something outside it ("..", ".", a decoded '/' or
+// '\\'): refused with 404 rather than answered with the page.
+bool IsEscape(const std::vector<std::string>& segments) {
+  for (const std::string& segment : segments) {
+    if (segment == "." || segment == ".." || segment.find_first_of("/\\") != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<std::string> SplitPath(const std::string& path) {
   std::vector<std::string> segments;
   size_t pos = 0;
@@ -71,6 +84,9 @@ Router::Router(RouterOptions options, app::DataObjectService& data, app::TokenSe
       ids_(ids),
       logger_(logger),
       audit_(audit),
+      ui_(options_.serve_ui
+              ? std::optional<StaticFiles>(std::in_place, EmbeddedWebFiles(), options_.base_path)
+              : std::nullopt),
       routes_(BuildRoutes()) {}
 
 ResponseIds Router::IdsFor(const HttpRequest& request) {
@@ -159,6 +175,33 @@ std::vector<Router::Route> Router::BuildRoutes() {
           respond(std::move(response));
         });
   }
+  if (ui_) {
+    // The UI: its page at / and under /ui (deep links such as /ui/agendas/<id>, which alerts link
+    // to), its files under /ui/assets. No token: they hold no data; the page signs in itself.
+    auto page = [this](const Call& call, const Responder& respond) {
+      if (call.request.method != "GET" && call.request.method != "HEAD") {
+        return respond(MethodNotAllowed("GET"));
+      }
+      if (IsEscape(call.target.segments)) return respond(ui_->Serve("", call.request));
+      respond(ui_->Serve("index.html", call.request));
+    };
+    add({"/", {"GET"}, false, false}, page);
+    add({"/ui", {"GET"}, false, false}, page);
+    add({"/ui/assets/{id}", {"GET"}, false, false},
+        [this](const Call& call, const Responder& respond) {
+          if (call.request.method != "GET" && call.request.method != "HEAD") {
+            return respond(MethodNotAllowed("GET"));
+          }
+          respond(ui_->Serve("assets/" + call.params[0], call.request));
+        });
+    add({"/ui/{path*}", {"GET"}, false, false}, page);
+  }
+  if (options_.events != nullptr) {
+    add({"/events", {"GET"}}, [this](const Call& call, const Responder& respond) {
+      if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
+      respond(options_.events->Open(call.ctx, ResponseIds{call.ctx.cid, call.ctx.correlation_id}));
+    });
+  }
   if (services_ != nullptr) {
     for (const auto& [pattern, route] : ServiceRouteTable()) {
       add({pattern, {"POST"}}, [this, route = route](const Call& call, Responder respond) {
@@ -224,11 +267,18 @@ const Router::Route* Router::Match(const std::vector<std::string>& absolute, boo
   for (const Route& route : routes_) {
     if (route.spec.under_base && !under_base) continue;
     const std::vector<std::string>& path = route.spec.under_base ? relative : absolute;
-    if (path.size() != route.segments.size()) continue;
+    const bool rest = !route.segments.empty() && route.segments.back() == kRestSegment;
+    if (rest ? path.size() < route.segments.size() : path.size() != route.segments.size()) {
+      continue;
+    }
     params.clear();
     bool matches = true;
-    for (size_t i = 0; i < path.size() && matches; ++i) {
-      if (route.segments[i] == "{id}") {
+    for (size_t i = 0; i < route.segments.size() && matches; ++i) {
+      if (rest && i + 1 == route.segments.size()) {
+        std::string joined;
+        for (size_t j = i; j < path.size(); ++j) joined += (j == i ? "" : "/") + path[j];
+        params.push_back(std::move(joined));
+      } else if (route.segments[i] == "{id}") {
         params.push_back(path[i]);
       } else {
         matches = route.segments[i] == path[i];

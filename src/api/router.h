@@ -8,12 +8,15 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api/data_routes.h"
+#include "api/event_streams.h"
 #include "api/http_types.h"
 #include "api/service_routes.h"
+#include "api/static_files.h"
 #include "api/token_routes.h"
 #include "app/alerts/alert_engine.h"
 #include "app/audit_log.h"
@@ -26,8 +29,9 @@
 namespace pop::api {
 
 // One route of the API: its path under the base path, each segment a literal or "{id}" (any one
-// segment), and the verbs it answers; other verbs on its path get the route's own refusal. Routes
-// that need no token (/healthz, /metrics) are listed with their absolute path.
+// segment), or, last, "{path*}" (one or more segments, joined by '/'), and the verbs it answers;
+// other verbs on its path get the route's own refusal. Routes that need no token (/healthz,
+// /metrics) are listed with their absolute path.
 struct RouteSpec {
   std::string pattern;  // e.g. "/agenda/{id}/why"
   std::vector<std::string> methods;
@@ -61,6 +65,12 @@ struct RouterOptions {
   // /readyz answers 503 while the store is unreachable. Unset: /healthz is {"status":"ok"} and
   // /readyz always ready.
   std::function<ServerHealth()> health;
+  // The web UI (docs/ui.md): `/` and `/ui/...` answer its page (any deeper /ui path too, so deep
+  // links work), `/ui/assets/<file>` its files, all without a token (they hold no data).
+  bool serve_ui = false;
+  // Set: GET <base>/events streams changes to the caller (api/event_streams.h). Must outlive
+  // the router.
+  EventStreams* events = nullptr;
 };
 
 class Router final : public HttpHandler {
@@ -112,6 +122,7 @@ class Router final : public HttpHandler {
   IdGenerator& ids_;
   Logger& logger_;
   app::AuditLog* audit_;
+  std::optional<StaticFiles> ui_;
   std::vector<Route> routes_;  // after every member its answers use
 };
 

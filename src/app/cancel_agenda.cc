@@ -74,6 +74,7 @@ Result<CancelResult> CancelAgenda::Run(const CancelRequest& request, const Reque
   if (result.cancelled) {
     // Out of the scheduler's policy, queue, claims or delayed set, as a deleted agenda leaves it.
     changes_.Publish(Change::AgendaDeleted(agenda_id));
+    changes_.Publish(Change::ObjectChanged(DataObject(result.progress)));
     if (result.was_paused) {
       changes_.Publish(Change::PauseChanged(PauseTarget::kAgenda, agenda_id, std::nullopt));
     }

@@ -187,8 +187,10 @@ Result<ProgressReportAnswer> ResourcePoolService::UpdateAgendaProgress(
   std::string finished_insight;
   Duration finished_after;
   ProgressReportAnswer answer;
+  std::optional<AgendaProgress> reported;
   Status status = services_.store.Write([&](StoreWriter& tx) -> Status {
     finished = false;
+    reported.reset();
     answer = ProgressReportAnswer();
     confirmed_agenda.reset();
     retry.reset();
@@ -235,6 +237,7 @@ Result<ProgressReportAnswer> ResourcePoolService::UpdateAgendaProgress(
                          ApplyAgendaProgressUpdate(tx, {id, std::move(filtered), &owner, now,
                                                         services_.retry_backoff, retry_ready_id}));
     retry = std::move(updated.retry);
+    reported = std::move(updated.stored);
     // The executor's start (moments after its claim) to this final report, once per execution.
     finished = stored.processing_state != ProcessingState::kComplete &&
                progress->processing_state == ProcessingState::kComplete;
@@ -244,6 +247,8 @@ Result<ProgressReportAnswer> ResourcePoolService::UpdateAgendaProgress(
   });
   if (status.ok()) {
     if (confirmed_agenda) changes_.Publish(Change::ClaimConfirmed(*confirmed_agenda));
+    // Watchers (the UI's event streams) see the progress as it now stands.
+    if (reported) changes_.Publish(Change::ObjectChanged(DataObject(std::move(*reported))));
     if (retry) changes_.Publish(Change::ReadyAdded(*retry));
     if (finished && services_.metrics != nullptr) {
       services_.metrics->Observe(metrics::kClaimToComplete, {finished_insight},

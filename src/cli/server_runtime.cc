@@ -509,6 +509,11 @@ Status RunServer(const ServerConfig& config) {
     if (runner != nullptr) health.leases = runner->HeldLeases();
     return health;
   };
+  // The web UI and its live stream (docs/ui.md).
+  api::EventStreams events({}, data, changes, clock);
+  events.Start();
+  router_options.serve_ui = true;
+  router_options.events = &events;
   app::AuditLog audit(*store, clock, *logger);
   audit.Start();
   api::Router router(router_options, data, tokens, &service_routes, ids, *logger, &audit);
@@ -543,8 +548,10 @@ Status RunServer(const ServerConfig& config) {
   logger->Log(LogLevel::kInfo, "listening on " + url + config.base_path + " (store " +
                                    postgres::RedactPassword(config.store) + ")");
   if (config.dev_banner) {
-    std::printf("\npop dev is running\n  API:         %s%s\n  health:      %s/healthz\n",
-                url.c_str(), config.base_path.c_str(), url.c_str());
+    std::printf(
+        "\npop dev is running\n  web UI:      %s/  (sign in with the admin token below)\n"
+        "  API:         %s%s\n  health:      %s/healthz\n",
+        url.c_str(), url.c_str(), config.base_path.c_str(), url.c_str());
     // Where the token is, never what it is: terminal scrollback, screen recordings and captured
     // logs must not hold a super-user secret. The file is 0600; the CLI reads it itself.
     if (config.bootstrap_token_file) {
@@ -579,6 +586,7 @@ Status RunServer(const ServerConfig& config) {
   if (puller_stop.joinable()) puller_stop.join();
   if (workers) workers->Stop();
   if (handlers) handlers->Stop();
+  events.Stop();  // every event stream ends cleanly (its last chunk) before the server stops
   server->Stop();
   server.reset();
   audit.Stop();                    // writes what the last requests recorded

@@ -55,6 +55,10 @@ ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)) {
   router_options.data.accept_unknown_fields = options_.accept_unknown_fields;
   router_options.alerts = options_.alerts;
   router_options.health = options_.health;
+  router_options.serve_ui = true;
+  events_ = std::make_unique<api::EventStreams>(options_.events, *data_, changes_, clock_);
+  if (options_.event_keep_alive) events_->Start();
+  router_options.events = events_.get();
   service_routes_ = std::make_unique<api::ServiceRoutes>(router_options.data, *agendas_, *pools_,
                                                          *queues_, *data_);
   audit_ = std::make_unique<app::AuditLog>(*store_, clock_, logger_);
@@ -75,8 +79,11 @@ ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)) {
 
 ApiServer::~ApiServer() {
   queues_->Stop();
+  events_->Stop();
   server_->Stop();
   server_.reset();
+  router_.reset();
+  events_.reset();
   audit_.reset();
   store_.reset();
   std::error_code ec;
@@ -114,7 +121,13 @@ ApiReply ApiServer::Raw(const std::string& method, const std::string& path_and_q
   ApiReply reply;
   reply.status = response->status;
   reply.headers = response->headers;
-  if (!response->body.empty()) {
+  const std::string* type = reply.Header("content-type");
+  const bool ui_file = type != nullptr &&
+                       (type->rfind("text/html", 0) == 0 ||
+                        type->rfind("text/javascript", 0) == 0 || type->rfind("text/css", 0) == 0);
+  if (!response->body.empty() && ui_file) {
+    reply.body = Json(response->body);  // the web UI's page and files: kept as text
+  } else if (!response->body.empty()) {
     auto parsed = ParseJson(response->body);
     POP_CHECK(parsed.ok()) << "not JSON: " << response->body;
     reply.body = std::move(parsed).value();

@@ -15,6 +15,7 @@
 #include "adapters/http_server/http_server.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "adapters/system/random_id_generator.h"
+#include "api/event_streams.h"
 #include "api/router.h"
 #include "api/service_routes.h"
 #include "app/agenda_service.h"
@@ -49,6 +50,10 @@ struct ApiServerOptions {
   bool accept_unknown_fields = false;                   // --accept-unknown-fields
   const app::AlertEngine* alerts = nullptr;             // what GET /alert lists
   std::function<api::ServerHealth()> health = nullptr;  // what /healthz and /readyz report
+  api::EventStreamsOptions events = {};                 // GET /pop/events limits
+  // Runs the event streams' keep-alive thread (on the fake clock, which wakes its waiters every
+  // millisecond of real time): only for the tests of the keep-alive.
+  bool event_keep_alive = false;
 };
 
 class ApiServer {
@@ -80,6 +85,7 @@ class ApiServer {
   IdGenerator& ids() { return ids_; }
   const api::Router& router() const { return *router_; }
   app::AuditLog& audit() { return *audit_; }
+  api::EventStreams& events() { return *events_; }
   const std::filesystem::path& dir() const { return dir_; }
 
   // Every stored object of every kind plus every agenda's ready entries, as JSON text: two
@@ -106,6 +112,7 @@ class ApiServer {
   std::unique_ptr<app::TokenService> tokens_;
   std::unique_ptr<api::ServiceRoutes> service_routes_;
   std::unique_ptr<app::AuditLog> audit_;
+  std::unique_ptr<api::EventStreams> events_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<CurlHttpClient> client_;

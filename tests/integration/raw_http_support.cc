@@ -45,6 +45,29 @@ bool RawHttpConnection::ReadMore() {
 }
 
 std::optional<RawHttpResponse> RawHttpConnection::ReadResponse() {
+  std::optional<RawHttpResponse> response = ReadHead();
+  if (!response) return std::nullopt;
+  const auto length = response->headers.find("content-length");
+  const size_t body_size = length == response->headers.end() ? 0 : std::stoul(length->second);
+  while (pending_.size() < body_size) {
+    if (!ReadMore()) return std::nullopt;
+  }
+  response->body = pending_.substr(0, body_size);
+  pending_.erase(0, body_size);
+  return response;
+}
+
+std::optional<std::string> RawHttpConnection::ReadUntil(std::string_view marker) {
+  size_t at;
+  while ((at = pending_.find(marker)) == std::string::npos) {
+    if (!ReadMore()) return std::nullopt;
+  }
+  std::string received = pending_.substr(0, at + marker.size());
+  pending_.erase(0, at + marker.size());
+  return received;
+}
+
+std::optional<RawHttpResponse> RawHttpConnection::ReadHead() {
   size_t header_end;
   while ((header_end = pending_.find("\r\n\r\n")) == std::string::npos) {
     if (!ReadMore()) return std::nullopt;
@@ -67,13 +90,6 @@ std::optional<RawHttpResponse> RawHttpConnection::ReadResponse() {
     const size_t value_start = line.find_first_not_of(' ', colon + 1);
     response.headers[name] = value_start == std::string::npos ? "" : line.substr(value_start);
   }
-  const auto length = response.headers.find("content-length");
-  const size_t body_size = length == response.headers.end() ? 0 : std::stoul(length->second);
-  while (pending_.size() < body_size) {
-    if (!ReadMore()) return std::nullopt;
-  }
-  response.body = pending_.substr(0, body_size);
-  pending_.erase(0, body_size);
   return response;
 }
 

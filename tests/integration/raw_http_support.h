@@ -30,6 +30,12 @@ class RawHttpConnection {
   bool Send(std::string_view data);
   // The next response; nullopt if the connection closed or timed out first.
   std::optional<RawHttpResponse> ReadResponse();
+  // The next response's status line and headers only, for a response whose body streams on
+  // (server-sent events); what follows stays for ReadUntil.
+  std::optional<RawHttpResponse> ReadHead();
+  // Everything received up to and including the first `marker` (consumed); nullopt if the
+  // connection closed or timed out first.
+  std::optional<std::string> ReadUntil(std::string_view marker);
   // Everything received until the server closes the connection (a reset counts as closed);
   // nullopt when the read timed out instead.
   std::optional<std::string> ReadUntilClose();

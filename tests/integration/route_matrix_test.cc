@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "integration/raw_http_support.h"
 #include "integration/service_test_support.h"
 
 namespace pop::testing {
@@ -33,15 +34,20 @@ struct Row {
   bool claim_first = false;         // the pool owner claims agenda {A} before the row runs
 };
 
+// Routes outside the base path that need no token.
+bool IsOpen(const std::string& pattern) {
+  return pattern == "/healthz" || pattern == "/readyz" || pattern == "/" ||
+         pattern.rfind("/ui", 0) == 0;
+}
+
 const std::vector<Row>& Rows() {
   static const std::vector<Row> kRows = [] {
     std::vector<Row> rows;
     const std::vector<std::string> unauth = {"401", "401", "401"};
     auto row = [&](std::string method, std::string pattern, std::string path, std::string body,
                    std::string target, std::vector<std::string> rest, bool claim = false) {
-      std::vector<std::string> expect = (pattern == "/healthz" || pattern == "/readyz")
-                                            ? std::vector<std::string>{"200", "200", "200"}
-                                            : unauth;
+      std::vector<std::string> expect =
+          IsOpen(pattern) ? std::vector<std::string>{"200", "200", "200"} : unauth;
       expect.insert(expect.end(), rest.begin(), rest.end());
       rows.push_back(Row{std::move(method), std::move(pattern), std::move(path), std::move(body),
                          std::move(target), std::move(expect), claim});
@@ -128,6 +134,14 @@ const std::vector<Row>& Rows() {
     row("DELETE", "/token/{id}", "/token/{T}", "", "", {"403", "403", "403", "403", "200"});
     row("GET", "/alert", "/alert", "", "", {"200", "200", "200", "200", "200"});
     row("GET", "/audit", "/audit", "", "", {"404", "404", "404", "404", "200"});
+    // The event stream: answered 200 (and left streaming) for every valid token; what each may
+    // see on it is checked in ui_routes_test.cc.
+    row("GET", "/events", "/events", "", "", {"200", "200", "200", "200", "200"});
+    // The web UI's page and files: no token, no data.
+    row("GET", "/", "/", "", "", {"200", "200", "200", "200", "200"});
+    row("GET", "/ui", "/ui", "", "", {"200", "200", "200", "200", "200"});
+    row("GET", "/ui/assets/{id}", "/ui/assets/app.js", "", "", {"200", "200", "200", "200", "200"});
+    row("GET", "/ui/{path*}", "/ui/agendas/{A}", "", "", {"200", "200", "200", "200", "200"});
     row("GET", "/healthz", "/healthz", "", "", {"200", "200", "200", "200", "200"});
     row("GET", "/readyz", "/readyz", "", "", {"200", "200", "200", "200", "200"});
     return rows;
@@ -183,8 +197,19 @@ class MatrixFixture : public ServiceTest {
     if (!row.body.empty()) body = Fill(row.body);
     std::vector<std::pair<std::string, std::string>> headers;
     if (caller != kNoToken) headers.emplace_back("Authorization", "Bearer " + tokens_[caller]);
-    const std::string prefix =
-        (row.pattern == "/healthz" || row.pattern == "/readyz") ? "" : "/pop";
+    const std::string prefix = IsOpen(row.pattern) ? "" : "/pop";
+    if (row.pattern == "/events") {
+      // A stream does not end: only its head is read, then the connection closes (which ends
+      // the stream on the server).
+      RawHttpConnection connection(PortOf(server_.url()));
+      std::string request = "GET /pop/events HTTP/1.1\r\nHost: test\r\n";
+      for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+      EXPECT_TRUE(connection.Send(request + "\r\n"));
+      auto head = connection.ReadHead();
+      ApiReply reply;
+      reply.status = head ? head->status : 0;
+      return reply;
+    }
     return server_.Raw(row.method, prefix + Fill(row.path), body, headers);
   }
 

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <exception>
 #include <limits>
 #include <string>
@@ -107,7 +108,52 @@ class PendingResponse {
   std::atomic<bool> responded_{false};
 };
 
+// Most bytes a streamed response may have queued for a slow client; past it the stream ends
+// (the client reconnects and reads the state afresh).
+constexpr size_t kMaxStreamBacklog = size_t{1} << 20;
+
 }  // namespace
+
+// What a streamed response's source sends through: posts to the connection's strand while the
+// server runs. Thread-safe.
+class StreamSinkImpl final : public api::StreamSink {
+ public:
+  StreamSinkImpl(std::weak_ptr<Connection> connection, std::shared_ptr<ResponseGate> gate)
+      : connection_(std::move(connection)), gate_(std::move(gate)) {}
+
+  bool Send(std::string piece) override {
+    if (ended_.load()) return false;
+    if (backlog_.fetch_add(piece.size()) + piece.size() > kMaxStreamBacklog) {
+      End();
+      return false;
+    }
+    ResponseGate::Pass pass(*gate_);
+    auto connection = pass ? connection_.lock() : nullptr;
+    if (!connection) {
+      ended_.store(true);
+      return false;
+    }
+    connection->PostStreamPiece(std::move(piece));
+    return true;
+  }
+
+  void End() override {
+    if (ended_.exchange(true)) return;
+    ResponseGate::Pass pass(*gate_);
+    if (!pass) return;
+    if (auto connection = connection_.lock()) connection->PostStreamEnd();
+  }
+
+  // The connection's side: `bytes` were written; the stream has ended.
+  void Written(size_t bytes) { backlog_.fetch_sub(bytes); }
+  void MarkEnded() { ended_.store(true); }
+
+ private:
+  const std::weak_ptr<Connection> connection_;
+  const std::shared_ptr<ResponseGate> gate_;
+  std::atomic<bool> ended_{false};
+  std::atomic<size_t> backlog_{0};
+};
 
 template <typename Stream>
 HttpConnection<Stream>::HttpConnection(uint64_t id, net::ip::tcp::socket socket,
@@ -146,6 +192,8 @@ void HttpConnection<Stream>::BeginStop() {
     self->stopping_ = true;
     if (self->state_ == State::kReadingHeader || self->state_ == State::kHandshake) {
       self->Close();
+    } else if (self->state_ == State::kStreaming) {
+      self->Guarded([&] { self->EndStream(); });  // a clean end: the last chunk, then close
     }
   });
 }
@@ -160,6 +208,26 @@ void HttpConnection<Stream>::PostResponse(uint64_t sequence, api::HttpResponse r
                                           bool close) {
   net::post(strand_, [self = Self(), sequence, response = std::move(response), close]() mutable {
     self->Guarded([&] { self->OnResponse(sequence, std::move(response), close); });
+  });
+}
+
+template <typename Stream>
+void HttpConnection<Stream>::PostStreamPiece(std::string piece) {
+  net::post(strand_, [self = Self(), piece = std::move(piece)]() mutable {
+    self->Guarded([&] {
+      if (self->state_ != State::kStreaming || self->stream_end_) return;
+      self->stream_outbox_.push_back(std::move(piece));
+      self->WriteNextPiece();
+    });
+  });
+}
+
+template <typename Stream>
+void HttpConnection<Stream>::PostStreamEnd() {
+  net::post(strand_, [self = Self()] {
+    self->Guarded([&] {
+      if (self->state_ == State::kStreaming) self->EndStream();
+    });
   });
 }
 
@@ -371,6 +439,10 @@ void HttpConnection<Stream>::Reject(Error error) {
 template <typename Stream>
 void HttpConnection<Stream>::OnResponse(uint64_t sequence, api::HttpResponse response, bool close) {
   if (state_ != State::kAwaitingResponse || sequence != sequence_) return;
+  if (response.stream) {
+    StartStream(std::move(response));
+    return;
+  }
   state_ = State::kWriting;
   ResponseFraming framing{version_, keep_alive_ && !close && !stopping_, is_head_};
   response_.emplace(ToBeastResponse(std::move(response), framing,
@@ -401,6 +473,126 @@ void HttpConnection<Stream>::OnWrite(beast::error_code ec) {
     return;
   }
   ReadHeader();
+}
+
+template <typename Stream>
+void HttpConnection<Stream>::StartStream(api::HttpResponse response) {
+  state_ = State::kStreaming;
+  stream_source_ = std::move(response.stream);
+  stream_chunked_ = version_ == 11;
+  ResponseFraming framing{version_, /*keep_alive=*/false, is_head_};
+  response.body.clear();
+  Response header =
+      ToBeastResponse(std::move(response), framing, [this](std::string_view m) { host_.Warn(m); });
+  keep_alive_ = false;
+  if (stream_chunked_) {
+    header.chunked(true);
+  } else {
+    header.erase(http::field::content_length);  // HTTP/1.0: the body ends when the connection does
+  }
+  response_.emplace(std::move(header));
+  stream_header_.emplace(*response_);
+  stream_sink_ = std::make_shared<StreamSinkImpl>(weak_from_this(), host_.gate());
+  beast::get_lowest_layer(stream_).expires_after(host_.options().idle_timeout);
+  http::async_write_header(stream_, *stream_header_, [self = Self()](beast::error_code ec, size_t) {
+    self->Guarded([&] { self->OnStreamHeader(ec); });
+  });
+  if (is_head_ || stopping_) {
+    stream_end_ = true;  // HEAD gets the header only; a stopping server sends no events
+  } else {
+    stream_source_->Open(stream_sink_);
+  }
+}
+
+template <typename Stream>
+void HttpConnection<Stream>::OnStreamHeader(beast::error_code ec) {
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  stream_ready_ = true;
+  beast::get_lowest_layer(stream_).expires_never();  // waiting for events is not idle time
+  WatchStreamClient();
+  WriteNextPiece();
+}
+
+// Reads (and discards) whatever the client sends while the stream is open: an end of file or an
+// error means it has gone, which ends the stream at once instead of at the next write.
+template <typename Stream>
+void HttpConnection<Stream>::WatchStreamClient() {
+  constexpr size_t kChunk = 1024;
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(kChunk), [self = Self()](beast::error_code ec, size_t) {
+    self->Guarded([&] {
+      if (self->state_ == State::kClosed) return;
+      if (ec) {
+        self->Close();
+        return;
+      }
+      self->WatchStreamClient();
+    });
+  });
+}
+
+template <typename Stream>
+void HttpConnection<Stream>::WriteNextPiece() {
+  if (!stream_ready_ || stream_write_pending_ || state_ != State::kStreaming) return;
+  if (stream_outbox_.empty()) {
+    if (!stream_end_) return;
+    if (!stream_chunked_ || is_head_) {
+      Close();
+      return;
+    }
+    stream_writing_ = "0\r\n\r\n";  // the last chunk
+    stream_last_chunk_ = true;
+  } else {
+    std::string piece = std::move(stream_outbox_.front());
+    stream_outbox_.pop_front();
+    stream_sink_->Written(piece.size());
+    if (piece.empty()) {
+      WriteNextPiece();  // an empty chunk would end the body
+      return;
+    }
+    if (stream_chunked_) {
+      char size[32];
+      const int length = std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+      stream_writing_.assign(size, static_cast<size_t>(length));
+      stream_writing_ += piece;
+      stream_writing_ += "\r\n";
+    } else {
+      stream_writing_ = std::move(piece);
+    }
+  }
+  stream_write_pending_ = true;
+  beast::get_lowest_layer(stream_).expires_after(host_.options().idle_timeout);
+  net::async_write(stream_, net::buffer(stream_writing_),
+                   [self = Self()](beast::error_code ec, size_t) {
+                     self->Guarded([&] { self->OnPieceWritten(ec); });
+                   });
+}
+
+template <typename Stream>
+void HttpConnection<Stream>::OnPieceWritten(beast::error_code ec) {
+  if (state_ == State::kClosed) return;
+  stream_write_pending_ = false;
+  if (ec) {
+    Close();
+    return;
+  }
+  beast::get_lowest_layer(stream_).expires_never();
+  if (stream_last_chunk_) {
+    Close();
+    return;
+  }
+  WriteNextPiece();
+}
+
+template <typename Stream>
+void HttpConnection<Stream>::EndStream() {
+  stream_end_ = true;
+  if (stream_sink_) stream_sink_->MarkEnded();
+  WriteNextPiece();
 }
 
 template <typename Stream>
@@ -437,6 +629,8 @@ void HttpConnection<Stream>::Close() {
   // parser_, buffer_ and response_ stay: a cancelled operation may still touch them on its way
   // to reporting operation_aborted.
   beast::get_lowest_layer(stream_).close();
+  if (stream_sink_) stream_sink_->MarkEnded();
+  if (auto source = std::move(stream_source_)) source->Closed();
   host_.OnConnectionClosed(id_);
 }
 

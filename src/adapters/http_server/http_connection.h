@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -22,6 +23,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
@@ -63,7 +65,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Delivers the response to request `sequence`; dropped if that request is no longer the one
   // awaiting a response or the connection has closed. `close` closes the connection afterwards.
   virtual void PostResponse(uint64_t sequence, api::HttpResponse response, bool close) = 0;
+  // A streamed response's next piece of body, or its end; dropped once the stream has ended.
+  virtual void PostStreamPiece(std::string piece) = 0;
+  virtual void PostStreamEnd() = 0;
 };
+
+// The StreamSink a streamed response's source sends through (http_connection.cc).
+class StreamSinkImpl;
 
 using PlainStream = boost::beast::tcp_stream;
 using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
@@ -85,6 +93,8 @@ class HttpConnection final : public Connection {
   void BeginStop() override;
   void ForceClose() override;
   void PostResponse(uint64_t sequence, api::HttpResponse response, bool close) override;
+  void PostStreamPiece(std::string piece) override;
+  void PostStreamEnd() override;
 
  private:
   using Parser = RequestParser;
@@ -96,6 +106,7 @@ class HttpConnection final : public Connection {
     kReadingBody,
     kAwaitingResponse,  // the handler (or Rejected) has the request
     kWriting,
+    kStreaming,  // a streamed response's header is written or being written; pieces follow
     kLingering,  // response written, sending side shut down, discarding input until EOF
     kClosed,
   };
@@ -115,6 +126,14 @@ class HttpConnection final : public Connection {
   void Reject(Error error);
   void OnResponse(uint64_t sequence, api::HttpResponse response, bool close);
   void OnWrite(boost::beast::error_code ec);
+  // Streamed responses (server-sent events): the header, then each piece as a chunk, then the
+  // last chunk; a read watches for the client going away meanwhile.
+  void StartStream(api::HttpResponse response);
+  void OnStreamHeader(boost::beast::error_code ec);
+  void WatchStreamClient();
+  void WriteNextPiece();
+  void OnPieceWritten(boost::beast::error_code ec);
+  void EndStream();
   void LingerThenClose();
   void Drain();
   void Close();
@@ -131,6 +150,18 @@ class HttpConnection final : public Connection {
   boost::beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
   std::optional<Response> response_;  // alive while being written
+  // A streamed response: its header's serializer, its source, and the pieces waiting.
+  std::optional<boost::beast::http::response_serializer<boost::beast::http::string_body>>
+      stream_header_;
+  std::shared_ptr<api::ResponseStream> stream_source_;
+  std::shared_ptr<StreamSinkImpl> stream_sink_;
+  std::deque<std::string> stream_outbox_;
+  std::string stream_writing_;         // the piece being written (framed)
+  bool stream_ready_ = false;          // the header is written
+  bool stream_write_pending_ = false;  // a piece (or the last chunk) is being written
+  bool stream_end_ = false;            // End() asked; the last chunk follows the outbox
+  bool stream_last_chunk_ = false;     // the last chunk is being written
+  bool stream_chunked_ = true;         // HTTP/1.1; HTTP/1.0 gets the raw body, closed at the end
   State state_ = State::kHandshake;
   uint64_t sequence_ = 0;    // of the request awaiting its response
   unsigned version_ = 11;    // HTTP version of the current request: 10 or 11
