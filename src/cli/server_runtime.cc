@@ -259,7 +259,8 @@ Result<std::unique_ptr<Alerting>> StartAlerting(const app::AlertConfig& config,
   app::AlertDispatcher* dispatcher = alerting->dispatcher.get();
   Logger* log = &logger;
   alerting->engine = std::make_unique<app::AlertEngine>(
-      services.clock, config.engine, [dispatcher, log](const app::AlertNotice& notice) {
+      services.store, services.clock, config.engine,
+      [dispatcher, log](const app::AlertNotice& notice) {
         const bool firing = notice.transition == app::AlertTransition::kFiring;
         log->Log(firing ? LogLevel::kWarning : LogLevel::kInfo,
                  std::string("alert ") + (firing ? "firing: " : "resolved: ") + notice.alert.id +

@@ -1,6 +1,7 @@
 #include "app/alerts/alert_rules.h"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 #include <utility>
 #include <variant>
@@ -34,6 +35,9 @@ std::string LastDiagnostic(const std::optional<std::vector<DiagnosticEvent>>& ev
 
 std::string Seconds(Duration d) { return std::to_string(d.millis() / 1000) + " s"; }
 
+// The stored cursor of the agendaFailed rule: the finished Agendas it has read.
+constexpr const char* kFinishedCursor = "agendaFailed";
+
 }  // namespace
 
 AlertRules::AlertRules(Services services, AlertEngine& engine, AlertRulesOptions options,
@@ -42,8 +46,7 @@ AlertRules::AlertRules(Services services, AlertEngine& engine, AlertRulesOptions
       engine_(engine),
       options_(std::move(options)),
       last_polls_(std::move(last_polls)),
-      started_(services.clock.Now()),
-      last_round_(started_) {}
+      started_(services.clock.Now()) {}
 
 bool AlertRules::Enabled(AlertRule rule) const {
   auto it = options_.disabled.find(rule);
@@ -57,20 +60,44 @@ void AlertRules::RecordReclaimed(int64_t count) {
 
 Status AlertRules::RunOnce() {
   const Timestamp now = services_.clock.Now();
-  const Timestamp since = last_round_;
+  // Without the stored conditions the round still probes the store and counts the reclaimer,
+  // so a store that cannot be read or written is reported.
+  Status loaded = engine_.Begin();
   if (Enabled(AlertRule::kStoreWriteFailing)) CheckStoreWrite();
   if (Enabled(AlertRule::kReclaimed)) CheckReclaimed();
-  Status status = services_.store.Read([&](StoreReader& tx) -> Status {
-    if (Enabled(AlertRule::kAgendaFailed)) {
-      POP_RETURN_IF_ERROR(CheckFinishedAgendas(tx, since));
-    }
-    if (Enabled(AlertRule::kOperationTypeFailing)) {
-      POP_RETURN_IF_ERROR(CheckOperationTypes(tx, now));
-    }
-    return CheckQueues(tx, now);
+  std::optional<Timestamp> read_up_to;
+  Status status = loaded;
+  if (loaded.ok()) {
+    status = services_.store.Read([&](StoreReader& tx) -> Status {
+      if (Enabled(AlertRule::kAgendaFailed)) {
+        POP_ASSIGN_OR_RETURN(std::optional<std::string> cursor, tx.GetAlertCursor(kFinishedCursor));
+        Timestamp since = started_;
+        if (cursor) {
+          int64_t millis = 0;
+          auto [end, ec] = std::from_chars(cursor->data(), cursor->data() + cursor->size(), millis);
+          if (ec == std::errc() && end == cursor->data() + cursor->size()) {
+            since = Timestamp::FromMillis(millis);
+          }
+        }
+        POP_RETURN_IF_ERROR(CheckFinishedAgendas(tx, since));
+        read_up_to = now;
+      }
+      if (Enabled(AlertRule::kOperationTypeFailing)) {
+        POP_RETURN_IF_ERROR(CheckOperationTypes(tx, now));
+      }
+      return CheckQueues(tx, now);
+    });
+  }
+  // The round's alerts and how far it read are stored together: the next round (here or on the
+  // server that leads next) neither counts a finished Agenda twice nor skips one.
+  Status committed = engine_.Commit([&](StoreWriter& tx) -> Status {
+    if (!status.ok() || !read_up_to) return Status::Ok();
+    return tx.SetAlertCursor(kFinishedCursor, std::to_string(read_up_to->millis()));
   });
-  if (status.ok()) last_round_ = now;
-  return status;
+  if (!status.ok()) return status;
+  // A store refusing writes is the storeWriteFailing alert itself, not an error of the round.
+  if (!committed.ok() && Enabled(AlertRule::kStoreWriteFailing)) return Status::Ok();
+  return committed;
 }
 
 void AlertRules::CheckStoreWrite() {

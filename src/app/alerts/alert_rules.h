@@ -1,7 +1,8 @@
 // AlertRules: the six alerting rules of docs/alerting.md, evaluated together by RunOnce() on the
 // server that leads the store (a maintenance job under the "alerts" lease), and reported to the
-// AlertEngine, which applies thresholds and suppresses duplicates. Thread-safe: RunOnce runs on
-// one thread at a time; RecordReclaimed may be called from any thread.
+// AlertEngine, which applies thresholds, suppresses duplicates and keeps the state in the store
+// (with how far the rules have read), so a server that leads next carries on. Thread-safe: RunOnce
+// runs on one thread at a time; RecordReclaimed may be called from any thread.
 #pragma once
 
 #include <cstddef>
@@ -63,7 +64,6 @@ class AlertRules {
   const AlertRulesOptions options_;
   const LastPollsFn last_polls_;
   const Timestamp started_;
-  Timestamp last_round_;  // finished Agendas after this are new (only RunOnce's thread)
   Mutex mu_;
   int64_t reclaimed_ POP_GUARDED_BY(mu_) = 0;
 };
