@@ -49,7 +49,10 @@ struct ObjectQuery {
   // Only objects whose updatedTime is at or after this (objects without one never match).
   std::optional<Timestamp> updated_since;
   size_t limit = 100;         // results are in insertion order (first stored first)...
-  bool newest_first = false;  // ...or, when set, last stored first
+  bool newest_first = false;  // ...or, when set, last stored first...
+  // ...or, when set, oldest updatedTime first (then insertion order): with updated_since, how
+  // the alerting rules read what finished since they last looked.
+  bool oldest_updated_first = false;
 };
 
 // Which audit records to list: newest first.

@@ -4,12 +4,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "contract/store_factories_support.h"
+#include "contract/store_samples_support.h"
 #include "ports/store.h"
 
 namespace pop::testing {
@@ -207,6 +210,32 @@ TEST_P(StoreAlertsContractTest, AlertStateSurvivesReopening) {
   EXPECT_EQ(Resolved(*store_, 10).size(), 1u);
   EXPECT_EQ(Cursor(*store_, "agendaFailed"), "5");
   EXPECT_THAT(Polls(*store_), ElementsAre("i@7"));
+}
+
+// How the alerting rules read finished records incrementally: by updatedTime, oldest first,
+// whatever the order they were stored in.
+TEST_P(StoreAlertsContractTest, FindCanListOldestUpdatedFirstSinceATime) {
+  Write(*store_, [](StoreWriter& w) -> Status {
+    for (const auto& [id, updated] : std::vector<std::pair<std::string, int64_t>>{
+             {"p1", 30}, {"p2", 10}, {"p3", 20}, {"p4", 20}, {"p5", 5}}) {
+      AgendaProgress progress = AgendaProgressWith(id, "agenda-" + id);
+      progress.updated_time = At(updated);
+      POP_RETURN_IF_ERROR(w.Put(progress));
+    }
+    return Status::Ok();
+  });
+  ObjectQuery query;
+  query.scope = VisibilityScope::Everything();
+  query.updated_since = At(10);
+  query.oldest_updated_first = true;
+  query.limit = 3;
+  std::vector<DataObject> found;
+  Status read = store_->Read([&](StoreReader& r) -> Status {
+    POP_ASSIGN_OR_RETURN(found, r.Find(ObjectKind::kAgendaProgress, query));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(read.ok()) << read.message();
+  EXPECT_THAT(IdsOf(found), ElementsAre("p2", "p3", "p4"));  // same time: insertion order
 }
 
 // Several servers sharing one store (PostgreSQL): what one stores, another lists.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/alerts/alert_engine.h"
+#include "app/alerts/insight_poll_recorder.h"
 #include "core/codec/json_text.h"
 #include "integration/service_test_support.h"
 
@@ -33,6 +34,21 @@ class FailingWritesStore final : public Store {
  private:
   Store& store_;
   std::atomic<bool> failing_{false};
+};
+
+// The real store, counting its write transactions.
+class CountingWritesStore final : public Store {
+ public:
+  CountingWritesStore(Store& store, int64_t& writes) : store_(store), writes_(writes) {}
+  Status Read(const std::function<Status(StoreReader&)>& fn) override { return store_.Read(fn); }
+  Status Write(const std::function<Status(StoreWriter&)>& fn) override {
+    ++writes_;
+    return store_.Write(fn);
+  }
+
+ private:
+  Store& store_;
+  int64_t& writes_;
 };
 
 class AlertRulesTest : public ::testing::Test {
@@ -142,6 +158,34 @@ TEST_F(AlertRulesTest, AgendaFailedAfterLastAttemptFiresAtThresholdAndClearsOnSu
   EXPECT_EQ(notices_[1].transition, app::AlertTransition::kResolved);
 }
 
+// More Agendas finish between two rounds than a round reads: the rest is read by the next
+// rounds from the stored cursor, none is skipped and none is counted twice, also by another
+// server that leads the rules next.
+TEST_F(AlertRulesTest, FinishedAgendasAreReadIncrementallyAcrossRoundsAndLeaders) {
+  app::AlertRulesOptions options;
+  options.scan_limit = 2;
+  options.scan_pages = 1;
+  options.operation_failures = 5;
+  MakeRules(1, options);
+  Advance(Duration::Seconds(1));
+  for (int i = 0; i < 3; ++i) RunToEnd("failed");
+  Advance(Duration::Seconds(1));
+  for (int i = 0; i < 2; ++i) RunToEnd("failed");
+  RunRules();  // two of five
+  ASSERT_EQ(Current().size(), 1u);
+  EXPECT_EQ(Current()[0].count, 2);
+  RunRules();  // four of five
+  EXPECT_EQ(Current()[0].count, 4);
+  EXPECT_TRUE(Firing(app::AlertRule::kOperationTypeFailing).empty());  // four failures so far
+  MakeRules(1, options);  // another server leads the rules now
+  RunRules();
+  RunRules();
+  ASSERT_EQ(Firing(app::AlertRule::kAgendaFailed), std::vector<std::string>{"insight-1/acme"});
+  EXPECT_EQ(Current()[0].count, 5);
+  ASSERT_EQ(Firing(app::AlertRule::kOperationTypeFailing), std::vector<std::string>{"sample"});
+  EXPECT_EQ(notices_.size(), 2u);  // one "firing" each, the new leader repeated none
+}
+
 TEST_F(AlertRulesTest, OperationTypeFailingCountsWithinTheWindow) {
   app::AlertRulesOptions options;
   options.operation_failures = 2;
@@ -199,6 +243,54 @@ TEST_F(AlertRulesTest, PullerSilentFiresWhenNoPullerPolledAndClearsOnAPoll) {
   RunRules();
   RunRules();
   EXPECT_EQ(Firing(app::AlertRule::kPullerSilent), std::vector<std::string>{"insight-2"});
+}
+
+// Polls answered by another server sharing the store reach this one through the store: the
+// other server's InsightPollRecorder wrote them.
+TEST_F(AlertRulesTest, PullerSilentCountsThePollsAnotherServerRecorded) {
+  app::AlertRulesOptions options;
+  options.puller_silence = Duration::Seconds(30);
+  MakeRules(1, options);
+  Submit();
+  std::map<std::string, std::optional<Timestamp>> other_server_polls;
+  app::InsightPollRecorder other_server(server_.store(), [&] { return other_server_polls; });
+  Advance(Duration::Seconds(31));
+  other_server_polls["insight-1"] = server_.clock().Now();
+  ASSERT_TRUE(other_server.RecordOnce().ok());
+  RunRules();
+  EXPECT_TRUE(Firing(app::AlertRule::kPullerSilent).empty());
+  Advance(Duration::Seconds(31));  // the other server's pullers stopped too
+  RunRules();
+  EXPECT_EQ(Firing(app::AlertRule::kPullerSilent), std::vector<std::string>{"insight-1"});
+  EXPECT_EQ(Current().back().summary.find("none since"), std::string::npos);
+}
+
+// A poll is written once per run of the recorder however often it came, and a run without a
+// new poll writes nothing.
+TEST_F(AlertRulesTest, ThePollRecorderWritesOnlyNewPollsOncePerRun) {
+  int64_t writes = 0;
+  CountingWritesStore counting(server_.store(), writes);
+  app::InsightPollRecorder recorder(counting, [this] { return polls_; });
+  polls_["insight-1"] = server_.clock().Now();
+  polls_["insight-2"] = std::nullopt;  // known, never polled
+  ASSERT_TRUE(recorder.RecordOnce().ok());
+  EXPECT_EQ(writes, 1);
+  ASSERT_TRUE(recorder.RecordOnce().ok());
+  EXPECT_EQ(writes, 1);  // nothing new
+  Advance(Duration::Seconds(5));
+  polls_["insight-2"] = server_.clock().Now();
+  ASSERT_TRUE(recorder.RecordOnce().ok());
+  EXPECT_EQ(writes, 2);
+  std::vector<InsightPoll> stored;
+  ASSERT_TRUE(server_.store()
+                  .Read([&](StoreReader& tx) -> Status {
+                    POP_ASSIGN_OR_RETURN(stored, tx.ListInsightPolls());
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].insight_id, "insight-1");
+  EXPECT_EQ(stored[1].last_poll, server_.clock().Now());
 }
 
 TEST_F(AlertRulesTest, ReclaimedFiresForAReclaimingRunAndClearsAfterAQuietOne) {
