@@ -140,37 +140,37 @@ Status AlertRules::CheckFinishedAgendas(StoreReader& tx, ScanCursor& cursor) {
   query.equals = {{"processingState", ProcessingStateName(ProcessingState::kComplete)}};
   query.scope = VisibilityScope::Everything();
   return ScanSince(tx, ObjectKind::kAgendaProgress, query, options_.scan_limit, options_.scan_pages,
-                   cursor, [&](DataObject& object) -> Status {
-                     const auto& progress = std::get<AgendaProgress>(object);
-                     const std::string message = progress.processing_state_message.value_or("");
-                     if (message != kMessageFailed && message != kMessageSucceeded)
-                       return Status::Ok();
-                     AlertSubject subject;
-                     subject.insight_id =
-                         progress.agenda_insight && progress.agenda_insight->insight_id
-                             ? *progress.agenda_insight->insight_id
-                             : "";
-                     subject.customer_id = progress.customer_id.value_or("");
-                     const std::string key = subject.insight_id + "/" + subject.customer_id;
-                     if (message == kMessageSucceeded) {
-                       engine_.Pass(AlertRule::kAgendaFailed, key);
-                       return Status::Ok();
-                     }
-                     subject.agenda_id = progress.agenda_id.value_or("");
-                     AlertObservation observation;
-                     observation.rule = AlertRule::kAgendaFailed;
-                     observation.key = key;
-                     observation.subject = subject;
-                     observation.summary =
-                         "Agenda " + subject.agenda_id + " of customer " + subject.customer_id +
-                         " on insight " + subject.insight_id + " failed after attempt " +
-                         std::to_string(progress.attempts_completed.value_or(0)) + " of " +
-                         std::to_string(progress.maximum_attempts.value_or(1));
-                     const std::string diagnostic = LastDiagnostic(progress.diagnostic_events);
-                     if (!diagnostic.empty()) observation.summary += ": " + diagnostic;
-                     engine_.Failure(observation);
+                   cursor, [this](DataObject& object) {
+                     FinishedAgenda(std::get<AgendaProgress>(object));
                      return Status::Ok();
                    });
+}
+
+void AlertRules::FinishedAgenda(const AgendaProgress& progress) {
+  const std::string message = progress.processing_state_message.value_or("");
+  if (message != kMessageFailed && message != kMessageSucceeded) return;
+  AlertSubject subject;
+  subject.insight_id = progress.agenda_insight && progress.agenda_insight->insight_id
+                           ? *progress.agenda_insight->insight_id
+                           : "";
+  subject.customer_id = progress.customer_id.value_or("");
+  const std::string key = subject.insight_id + "/" + subject.customer_id;
+  if (message == kMessageSucceeded) {
+    engine_.Pass(AlertRule::kAgendaFailed, key);
+    return;
+  }
+  subject.agenda_id = progress.agenda_id.value_or("");
+  AlertObservation observation;
+  observation.rule = AlertRule::kAgendaFailed;
+  observation.key = key;
+  observation.subject = subject;
+  observation.summary = "Agenda " + subject.agenda_id + " of customer " + subject.customer_id +
+                        " on insight " + subject.insight_id + " failed after attempt " +
+                        std::to_string(progress.attempts_completed.value_or(0)) + " of " +
+                        std::to_string(progress.maximum_attempts.value_or(1));
+  const std::string diagnostic = LastDiagnostic(progress.diagnostic_events);
+  if (!diagnostic.empty()) observation.summary += ": " + diagnostic;
+  engine_.Failure(observation);
 }
 
 // Failed operations read since the cursor, counted by operation type (the Agenda names the type

@@ -56,6 +56,7 @@ class AlertRules {
   bool Enabled(AlertRule rule) const;
   void CheckStoreWrite();
   Status CheckFinishedAgendas(StoreReader& tx, ScanCursor& cursor);
+  void FinishedAgenda(const AgendaProgress& progress);  // one Agenda the scan read
   Status CheckOperationTypes(StoreReader& tx, Timestamp now, ScanCursor& cursor);
   Status CheckQueues(StoreReader& tx, Timestamp now);
   void CheckReclaimed();
