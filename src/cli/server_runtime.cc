@@ -339,7 +339,7 @@ std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& con
     jobs.push_back(
         {"alerts", alerting->interval, [alert_rules] { return alert_rules->RunOnce(); }});
     app::InsightPollRecorder* polls = alerting->polls.get();
-    jobs.push_back({"insightPolls", alerting->poll_interval,
+    jobs.push_back({"polls", alerting->poll_interval,
                     [polls] { return polls->RecordOnce(); }, /*every_instance=*/true});
   }
   app::MaintenanceRunnerOptions options;

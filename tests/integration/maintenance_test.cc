@@ -390,7 +390,7 @@ TEST_F(MaintenanceTest, AnEveryInstanceJobRunsInEachInstanceWithoutALease) {
     return std::make_unique<app::MaintenanceRunner>(
         services(), logger_, metrics_,
         app::MaintenanceRunnerOptions{.holder = holder, .start_thread = false},
-        std::vector<app::MaintenanceJob>{{"insightPolls", Duration::Seconds(10),
+        std::vector<app::MaintenanceJob>{{"polls", Duration::Seconds(10),
                                           [&runs] {
                                             ++runs;
                                             return Status::Ok();
