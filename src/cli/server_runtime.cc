@@ -339,8 +339,8 @@ std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& con
     jobs.push_back(
         {"alerts", alerting->interval, [alert_rules] { return alert_rules->RunOnce(); }});
     app::InsightPollRecorder* polls = alerting->polls.get();
-    jobs.push_back({"polls", alerting->poll_interval,
-                    [polls] { return polls->RecordOnce(); }, /*every_instance=*/true});
+    jobs.push_back({"polls", alerting->poll_interval, [polls] { return polls->RecordOnce(); },
+                    /*every_instance=*/true});
   }
   app::MaintenanceRunnerOptions options;
   // PostgreSQL: an advisory lock per job, released the moment a server dies; SQLite (one

@@ -28,8 +28,8 @@ struct ScanEvent {
 };
 
 struct ScanCursor {
-  Timestamp at;                // records updated before this are read
-  std::set<std::string> ids;   // records updated exactly at `at` that are read
+  Timestamp at;               // records updated before this are read
+  std::set<std::string> ids;  // records updated exactly at `at` that are read
   std::map<std::string, std::vector<ScanEvent>> events;  // by key, oldest first
 };
 
