@@ -140,9 +140,10 @@ TEST_F(AlertingTest, AFailedAgendaAlertsOnceAndARestartNeitherRepeatsNorForgetsI
       api.Call("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})").status,
       200);
   ASSERT_EQ(api.Call("POST", "/insight",
-                     R"({"id":"work","customerId":"ops","title":"t","resourcePoolId":"rp",)"
-                     R"("queueName":"work","queueSize":10,"schedulingAlgorithm":"FirstInFirstOut",)"
-                     R"("isGlobal":true,"mappers":{"operationType":["work"]}})")
+                     R"({"id":"billing","customerId":"ops","title":"t","resourcePoolId":"rp",)"
+                     R"("queueName":"billing","queueSize":10,)"
+                     R"("schedulingAlgorithm":"FirstInFirstOut",)"
+                     R"("isGlobal":true,"mappers":{"operationType":["billing"]}})")
                 .status,
             200);
   ASSERT_EQ(api.Call("POST", "/customer",
@@ -151,13 +152,14 @@ TEST_F(AlertingTest, AFailedAgendaAlertsOnceAndARestartNeitherRepeatsNorForgetsI
             200);
   ApiResult submitted = api.Call("POST", "/agenda",
                                  R"({"customerId":"acme","params":{"maximumAttempts":1},)"
-                                 R"("operations":[{"name":"a","type":"work","payload":{}}]})");
+                                 R"("operations":[{"name":"a","type":"billing","payload":{}}]})");
   ASSERT_EQ(submitted.status, 200) << ToJsonText(submitted.body);
   const Json& agenda = submitted.body.Find("all")->AsArray().at(0);
   const std::string agenda_id = agenda.Find("id")->AsString();
   const std::string progress_id = agenda.Find("progressId")->AsString();
-  ApiResult claimed = api.Call("POST", "/resourcepool/service/getAgenda",
-                               R"({"insightId":"work","count":1,"waitSeconds":5,"pullerId":"p1"})");
+  ApiResult claimed =
+      api.Call("POST", "/resourcepool/service/getAgenda",
+               R"({"insightId":"billing","count":1,"waitSeconds":5,"pullerId":"p1"})");
   ASSERT_EQ(claimed.status, 200) << ToJsonText(claimed.body);
   for (const char* state : {"EXECUTING", "COMPLETE"}) {
     const std::string message = std::string(state) == "COMPLETE" ? "failed" : "Running Operations";
@@ -177,11 +179,11 @@ TEST_F(AlertingTest, AFailedAgendaAlertsOnceAndARestartNeitherRepeatsNorForgetsI
   const ReceivedRequest posted = webhook_.requests()[0];
   EXPECT_EQ(posted.method, "POST");
   EXPECT_EQ(posted.path, "/hook");
-  EXPECT_THAT(posted.body, HasSubstr("agendaFailed/work/acme"));
+  EXPECT_THAT(posted.body, HasSubstr("agendaFailed/billing/acme"));
   EXPECT_THAT(posted.body, HasSubstr(agenda_id));
   EXPECT_THAT(posted.body, HasSubstr("https://pop.example.com/ui/agendas/" + agenda_id));
   EXPECT_THAT(alertmanager_.problems(), ::testing::IsEmpty());
-  EXPECT_THAT(AlertList(url, token), HasSubstr("agendaFailed/work/acme"));
+  EXPECT_THAT(AlertList(url, token), HasSubstr("agendaFailed/billing/acme"));
 
   // Restart: the alert is the store's, so the new process neither announces it again nor loses
   // it. Three rounds of the rules pass (intervalSeconds 1) before the check.
@@ -192,7 +194,7 @@ TEST_F(AlertingTest, AFailedAgendaAlertsOnceAndARestartNeitherRepeatsNorForgetsI
   EXPECT_EQ(Firing(webhook_).size(), 1u);
   EXPECT_EQ(webhook_.requests().size(), 1u);
   EXPECT_EQ(Firing(alertmanager_).size(), 1u);
-  EXPECT_THAT(AlertList(restarted, token), HasSubstr("agendaFailed/work/acme"));
+  EXPECT_THAT(AlertList(restarted, token), HasSubstr("agendaFailed/billing/acme"));
   EXPECT_EQ(ReadText(log_).find("alert firing"), std::string::npos) << ReadText(log_);
 }
 
