@@ -1,6 +1,7 @@
 #include "api/alert_route.h"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "api/envelope.h"
@@ -39,10 +40,15 @@ HttpResponse ListAlerts(const app::AlertEngine* alerts, const Target& target,
   JsonArray items;
   if (alerts != nullptr) {
     std::vector<app::Alert> list;
-    if (firing) list = alerts->Current();
+    if (firing) {
+      Result<std::vector<app::Alert>> current = alerts->Current();
+      if (!current.ok()) return ErrorResponse(current.error(), ids);
+      list = std::move(current).value();
+    }
     if (resolved) {
-      std::vector<app::Alert> recent = alerts->Recent();
-      list.insert(list.end(), recent.begin(), recent.end());
+      Result<std::vector<app::Alert>> recent = alerts->Recent();
+      if (!recent.ok()) return ErrorResponse(recent.error(), ids);
+      list.insert(list.end(), recent->begin(), recent->end());
     }
     for (const app::Alert& alert : list) {
       if (VisibleTo(alert, ctx.auth)) items.push_back(app::AlertToJson(alert));

@@ -2,7 +2,7 @@
 // lately, as `{"all": [alert, ...], "count": n}` (AlertToJson's fields). A super user (or an
 // account "*") sees every alert; a customer sees only alerts about its own Agendas: an Agenda of
 // its ended failed, or its Agenda waits at the head of a queue. Without alerting configured the
-// list is empty. Pure function over the engine's state.
+// list is empty. Reads the alerts the store keeps (the same from every server sharing it).
 #pragma once
 
 #include "api/http_types.h"

@@ -65,6 +65,10 @@ Result<bool> MaintenanceRunner::Lead(const MaintenanceJob& job, Timestamp now) {
 
 bool MaintenanceRunner::RunOne(Scheduled& scheduled, Timestamp now) {
   scheduled.next = now + scheduled.job.interval;
+  if (scheduled.job.every_instance) {
+    Report(scheduled.job.name, scheduled.job.run());
+    return true;
+  }
   Result<bool> led = Lead(scheduled.job, now);
   const bool acquired = led.ok() && *led;
   if (!led.ok()) {
@@ -90,15 +94,16 @@ bool MaintenanceRunner::RunOne(Scheduled& scheduled, Timestamp now) {
     }
   }
   if (!acquired) return false;
-  Status ran = scheduled.job.run();
-  if (!ran.ok()) {
-    metrics_.Count("maintenance." + scheduled.job.name + ".errors", 1);
-    if (logger_.Enabled(LogLevel::kError)) {
-      logger_.Log(LogLevel::kError,
-                  "maintenance: " + scheduled.job.name + " failed: " + ran.message());
-    }
-  }
+  Report(scheduled.job.name, scheduled.job.run());
   return true;
+}
+
+void MaintenanceRunner::Report(const std::string& job, const Status& ran) {
+  if (ran.ok()) return;
+  metrics_.Count("maintenance." + job + ".errors", 1);
+  if (logger_.Enabled(LogLevel::kError)) {
+    logger_.Log(LogLevel::kError, "maintenance: " + job + " failed: " + ran.message());
+  }
 }
 
 int MaintenanceRunner::RunDue() {

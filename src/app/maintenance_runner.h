@@ -27,6 +27,9 @@ struct MaintenanceJob {
   std::string name;             // also the lease's name, e.g. "reclaimer"
   Duration interval;            // between the starts of two runs
   std::function<Status()> run;  // one run; its error is logged and counted, never fatal
+  // Runs in every instance, without a lease: work about this instance itself (it records what
+  // this server saw).
+  bool every_instance = false;
 };
 
 struct MaintenanceRunnerOptions {
@@ -71,6 +74,7 @@ class MaintenanceRunner {
   // Whether this instance runs `job` now (taking or renewing its leadership).
   Result<bool> Lead(const MaintenanceJob& job, Timestamp now);
   bool RunOne(Scheduled& scheduled, Timestamp now);
+  void Report(const std::string& job, const Status& ran);  // logs and counts a failed run
 
   Services services_;
   Logger& logger_;

@@ -37,6 +37,7 @@
 #include "app/alerts/alert_dispatcher.h"
 #include "app/alerts/alert_engine.h"
 #include "app/alerts/alert_rules.h"
+#include "app/alerts/insight_poll_recorder.h"
 #include "app/audit_log.h"
 #include "app/data_object_service.h"
 #include "app/dev_workspace.h"
@@ -225,6 +226,9 @@ struct Alerting {
   std::unique_ptr<app::AlertEngine> engine;
   std::unique_ptr<app::AlertRules> rules;
   Duration interval;
+  // Every server records the polls it answered, so the leader's pullerSilent sees them all.
+  std::unique_ptr<app::InsightPollRecorder> polls;
+  Duration poll_interval;
 };
 
 // Reads and checks the file before anything starts: a bad file stops the server with the field.
@@ -259,7 +263,8 @@ Result<std::unique_ptr<Alerting>> StartAlerting(const app::AlertConfig& config,
   app::AlertDispatcher* dispatcher = alerting->dispatcher.get();
   Logger* log = &logger;
   alerting->engine = std::make_unique<app::AlertEngine>(
-      services.clock, config.engine, [dispatcher, log](const app::AlertNotice& notice) {
+      services.store, services.clock, config.engine,
+      [dispatcher, log](const app::AlertNotice& notice) {
         const bool firing = notice.transition == app::AlertTransition::kFiring;
         log->Log(firing ? LogLevel::kWarning : LogLevel::kInfo,
                  std::string("alert ") + (firing ? "firing: " : "resolved: ") + notice.alert.id +
@@ -269,15 +274,24 @@ Result<std::unique_ptr<Alerting>> StartAlerting(const app::AlertConfig& config,
   alerting->rules = std::make_unique<app::AlertRules>(services, *alerting->engine, config.rules,
                                                       [&queues] { return queues.LastPolls(); });
   alerting->interval = config.interval;
+  alerting->polls = std::make_unique<app::InsightPollRecorder>(
+      services.store, [&queues] { return queues.LastPolls(); });
+  // Often enough that the silence the rule measures is late by a third of it at most.
+  alerting->poll_interval = std::max(
+      Duration::Seconds(1),
+      std::min(config.interval, Duration::Millis(config.rules.puller_silence.millis() / 3)));
   logger.Log(LogLevel::kInfo, "alerting: rules every " +
                                   std::to_string(config.interval.millis() / 1000) +
                                   " s; sinks: " + (names.empty() ? std::string("none") : names));
   return alerting;
 }
 
-std::unique_ptr<app::MaintenanceRunner> StartMaintenance(
-    const ServerConfig& config, app::Services services, ChangeFeed& changes, Leadership* leadership,
-    Logger& logger, MetricsSink& metrics, app::AlertRules* alert_rules, Duration alert_interval) {
+std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& config,
+                                                         app::Services services,
+                                                         ChangeFeed& changes,
+                                                         Leadership* leadership, Logger& logger,
+                                                         MetricsSink& metrics, Alerting* alerting) {
+  app::AlertRules* alert_rules = alerting != nullptr ? alerting->rules.get() : nullptr;
   const app::MaintenanceDeps deps{services, changes, logger, metrics};
   app::ReclaimerOptions reclaim;
   reclaim.age = Duration::Seconds(config.reclaim_after_seconds);
@@ -321,8 +335,12 @@ std::unique_ptr<app::MaintenanceRunner> StartMaintenance(
          }
          return Status::Ok();
        }});
-  if (alert_rules != nullptr) {
-    jobs.push_back({"alerts", alert_interval, [alert_rules] { return alert_rules->RunOnce(); }});
+  if (alerting != nullptr) {
+    jobs.push_back(
+        {"alerts", alerting->interval, [alert_rules] { return alert_rules->RunOnce(); }});
+    app::InsightPollRecorder* polls = alerting->polls.get();
+    jobs.push_back({"polls", alerting->poll_interval, [polls] { return polls->RecordOnce(); },
+                    /*every_instance=*/true});
   }
   app::MaintenanceRunnerOptions options;
   // PostgreSQL: an advisory lock per job, released the moment a server dies; SQLite (one
@@ -425,8 +443,7 @@ Status RunServer(const ServerConfig& config) {
   std::unique_ptr<app::MaintenanceRunner> maintenance;
   if (config.maintenance) {
     maintenance = StartMaintenance(config, services, changes, opened.leadership.get(), *logger,
-                                   metrics, alerting ? alerting->rules.get() : nullptr,
-                                   alerting ? alerting->interval : Duration::Seconds(15));
+                                   metrics, alerting.get());
   } else if (alerting) {
     logger->Log(LogLevel::kWarning,
                 "alerting: --no-maintenance: this server evaluates no alert rules (another "

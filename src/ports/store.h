@@ -16,6 +16,7 @@
 #include "core/access/api_token.h"
 #include "core/access/visibility.h"
 #include "core/base/result.h"
+#include "core/model/alert_record.h"
 #include "core/model/audit_record.h"
 #include "core/model/data_object.h"
 #include "core/model/pause.h"
@@ -48,7 +49,10 @@ struct ObjectQuery {
   // Only objects whose updatedTime is at or after this (objects without one never match).
   std::optional<Timestamp> updated_since;
   size_t limit = 100;         // results are in insertion order (first stored first)...
-  bool newest_first = false;  // ...or, when set, last stored first
+  bool newest_first = false;  // ...or, when set, last stored first...
+  // ...or, when set, oldest updatedTime first (then insertion order): with updated_since, how
+  // the alerting rules read what finished since they last looked.
+  bool oldest_updated_first = false;
 };
 
 // Which audit records to list: newest first.
@@ -104,6 +108,18 @@ class StoreReader {
   // The agenda first submitted with this idempotency key by this customer, if any.
   [[nodiscard]] virtual Result<std::optional<std::string>> FindIdempotentAgenda(
       std::string_view customer_id, std::string_view key) = 0;
+
+  // Alerting (app/alerts): every open condition, alerting or still counting towards its
+  // threshold, oldest first_seen first (then by rule and key).
+  [[nodiscard]] virtual Result<std::vector<AlertRecord>> ListAlertConditions() = 0;
+  // The `limit` most recently resolved alerts, newest first.
+  [[nodiscard]] virtual Result<std::vector<AlertRecord>> ListResolvedAlerts(size_t limit) = 0;
+  // The value a rule stored under `name` with SetAlertCursor (how far it has read); nullopt when
+  // none was.
+  [[nodiscard]] virtual Result<std::optional<std::string>> GetAlertCursor(
+      std::string_view name) = 0;
+  // When a puller last polled each Insight (RecordInsightPoll), by insight id.
+  [[nodiscard]] virtual Result<std::vector<InsightPoll>> ListInsightPolls() = 0;
 };
 
 class StoreWriter : public StoreReader {
@@ -203,6 +219,19 @@ class StoreWriter : public StoreReader {
   // kConflict if (customer_id, key) is already recorded.
   [[nodiscard]] virtual Status AddIdempotencyKey(std::string_view customer_id, std::string_view key,
                                                  std::string_view agenda_id, Timestamp created) = 0;
+
+  // Stores the open condition (rule, key), replacing what was stored for it (resolved_at is
+  // not stored here).
+  [[nodiscard]] virtual Status PutAlertCondition(const AlertRecord& condition) = 0;
+  // True when the condition was stored.
+  [[nodiscard]] virtual Result<bool> DeleteAlertCondition(std::string_view rule,
+                                                          std::string_view key) = 0;
+  // Adds a resolved alert (kInvalidArgument without resolved_at) and keeps only the `keep` most
+  // recent ones.
+  [[nodiscard]] virtual Status AddResolvedAlert(const AlertRecord& alert, size_t keep) = 0;
+  [[nodiscard]] virtual Status SetAlertCursor(std::string_view name, std::string_view value) = 0;
+  // Records a poll of the Insight at `at`; an earlier time than the one stored changes nothing.
+  [[nodiscard]] virtual Status RecordInsightPoll(std::string_view insight_id, Timestamp at) = 0;
 };
 
 class Store {

@@ -35,6 +35,8 @@ class AlertRouteTest : public ::testing::Test {
     engine_.Failure(Observation(app::AlertRule::kAgendaFailed, "insight-2/acme", "acme"));
     clock_.Advance(Duration::Seconds(5));
     engine_.Pass(app::AlertRule::kAgendaFailed, "insight-2/acme");
+    Status committed = engine_.Commit();
+    EXPECT_TRUE(committed.ok()) << committed.message();
   }
   std::vector<std::string> Ids(const std::string& token, const std::string& query = "") {
     ApiReply reply = server_.Call("GET", "/alert" + query, std::nullopt, token);
@@ -54,8 +56,11 @@ class AlertRouteTest : public ::testing::Test {
     return options;
   }
 
-  FakeClock clock_;
-  app::AlertEngine engine_{clock_, Options(), nullptr};
+  // The store the alerts are kept in: another server's (the one that evaluates the rules), as
+  // when several servers share one.
+  ApiServer leader_;
+  FakeClock& clock_ = leader_.clock();
+  app::AlertEngine engine_{leader_.store(), clock_, Options(), nullptr};
   ApiServer server_{ServerOptions(&engine_)};
 };
 

@@ -381,5 +381,34 @@ TEST_F(MaintenanceTest, AFailingJobIsCountedAndRunsAgainAtItsInterval) {
   EXPECT_EQ(metrics_.Get("maintenance.reclaimer.errors"), 2);
 }
 
+// Work about the instance itself (recording the polls it answered) runs in every instance, at
+// its interval, whoever holds the leases; it is no lease this instance leads.
+TEST_F(MaintenanceTest, AnEveryInstanceJobRunsInEachInstanceWithoutALease) {
+  int runs_a = 0;
+  int runs_b = 0;
+  auto runner = [&](const std::string& holder, int& runs) {
+    return std::make_unique<app::MaintenanceRunner>(
+        services(), logger_, metrics_,
+        app::MaintenanceRunnerOptions{.holder = holder, .start_thread = false},
+        std::vector<app::MaintenanceJob>{{"polls", Duration::Seconds(10),
+                                          [&runs] {
+                                            ++runs;
+                                            return Status::Ok();
+                                          },
+                                          /*every_instance=*/true}});
+  };
+  auto a = runner("a", runs_a);
+  auto b = runner("b", runs_b);
+  EXPECT_EQ(a->RunDue(), 1);
+  EXPECT_EQ(b->RunDue(), 1);
+  EXPECT_EQ(a->RunDue(), 0);  // not due yet
+  Advance(Duration::Seconds(10));
+  EXPECT_EQ(a->RunDue(), 1);
+  EXPECT_EQ(b->RunDue(), 1);
+  EXPECT_EQ(runs_a, 2);
+  EXPECT_EQ(runs_b, 2);
+  EXPECT_TRUE(a->HeldLeases().empty());
+}
+
 }  // namespace
 }  // namespace pop::testing

@@ -313,8 +313,10 @@ std::optional<SqlQuery> BuildFind(SqlDialect dialect, ObjectKind kind, const Obj
   const ObjectTable& table = TableFor(kind);
   WhereBuilder where(dialect);
   if (!BuildWhere(table, query, where)) return std::nullopt;
-  std::string sql = "SELECT doc FROM " + std::string(table.name) + where.Clause() +
-                    (query.newest_first ? " ORDER BY seq DESC LIMIT " : " ORDER BY seq LIMIT ") +
+  const char* order = query.oldest_updated_first ? " ORDER BY updated_time, seq LIMIT "
+                      : query.newest_first       ? " ORDER BY seq DESC LIMIT "
+                                                 : " ORDER BY seq LIMIT ";
+  std::string sql = "SELECT doc FROM " + std::string(table.name) + where.Clause() + order +
                     where.AddParam(SqlValue::Integer(static_cast<int64_t>(std::min<size_t>(
                         query.limit, static_cast<size_t>(std::numeric_limits<int64_t>::max())))));
   return SqlQuery{std::move(sql), where.TakeParams()};

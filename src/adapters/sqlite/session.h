@@ -37,6 +37,10 @@ class Session final : public StoreWriter {
   Result<std::optional<std::string>> FindIdempotentAgenda(std::string_view customer_id,
                                                           std::string_view key) override;
   Result<std::vector<AuditRecord>> FindAuditRecords(const AuditQuery& query) override;
+  Result<std::vector<AlertRecord>> ListAlertConditions() override;
+  Result<std::vector<AlertRecord>> ListResolvedAlerts(size_t limit) override;
+  Result<std::optional<std::string>> GetAlertCursor(std::string_view name) override;
+  Result<std::vector<InsightPoll>> ListInsightPolls() override;
 
   Status Put(const DataObject& object) override;
   Result<bool> Delete(ObjectKind kind, std::string_view id) override;
@@ -69,6 +73,11 @@ class Session final : public StoreWriter {
   Result<int64_t> DeleteAuditRecordsBefore(Timestamp cutoff, size_t limit) override;
   Status AddIdempotencyKey(std::string_view customer_id, std::string_view key,
                            std::string_view agenda_id, Timestamp created) override;
+  Status PutAlertCondition(const AlertRecord& condition) override;
+  Result<bool> DeleteAlertCondition(std::string_view rule, std::string_view key) override;
+  Status AddResolvedAlert(const AlertRecord& alert, size_t keep) override;
+  Status SetAlertCursor(std::string_view name, std::string_view value) override;
+  Status RecordInsightPoll(std::string_view insight_id, Timestamp at) override;
 
  private:
   Result<std::vector<ReadyAgenda>> QueryReady(std::string_view where, std::string_view arg);

@@ -1,22 +1,32 @@
 // AlertEngine: the state of every alert condition. Rules (alert_rules.h) report failures and
 // passes; the engine applies the threshold (the original's alert.count.threshold: a condition
-// alerts only after N consecutive failures), suppresses duplicates while a condition lasts, says
-// when it clears, and keeps the current and recent alerts for the API. Notices go to `notify`
-// (the AlertDispatcher), called without the engine's lock. Thread-safe.
+// alerts only after N consecutive failures), suppresses duplicates while a condition lasts and
+// says when it clears. The state lives in the store (AlertRecord), so every server sharing it
+// lists the same alerts and the server that evaluates the rules next (after a restart or a
+// change of leader) carries on the open ones: no second "firing", one "resolved".
+//
+// A round: Begin() loads the stored conditions; Failure/Pass/Evaluate change them in memory;
+// Commit() stores the changes in one transaction and then hands the round's notices to `notify`
+// (the AlertDispatcher, which never blocks), without the engine's lock. When the store refuses
+// the write (it is the storeWriteFailing condition itself, say) the notices still go out and
+// the changes are kept and stored by a later Commit; Begin does not reload over them.
+// Thread-safe; rounds run on one thread at a time.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "app/alerts/alert.h"
+#include "core/base/result.h"
 #include "ports/clock.h"
 #include "ports/mutex.h"
+#include "ports/store.h"
 
 namespace pop::app {
 
@@ -28,7 +38,7 @@ struct AlertEngineOptions {
   // The UI's address as users reach it ("https://pop.example.com"); alerts about an Agenda carry
   // "<ui_base_url>/ui/agendas/<id>". Empty: no link.
   std::string ui_base_url;
-  size_t recent_limit = 200;  // resolved alerts kept for the API, newest first
+  size_t recent_limit = 200;  // resolved alerts kept in the store for the API, newest first
 };
 
 // One failure of a condition.
@@ -42,9 +52,12 @@ struct AlertObservation {
 
 class AlertEngine {
  public:
-  AlertEngine(const Clock& clock, AlertEngineOptions options,
+  AlertEngine(Store& store, const Clock& clock, AlertEngineOptions options,
               std::function<void(const AlertNotice&)> notify);
 
+  // Starts a round: loads the open conditions from the store, unless changes of an earlier
+  // round are still waiting to be stored (then memory is newer and is kept).
+  [[nodiscard]] Status Begin();
   // Adds failures to the condition's streak; alerts when the streak reaches the threshold.
   // A condition already alerting only updates its count, subject and last time (no notice).
   void Failure(const AlertObservation& observation);
@@ -53,9 +66,14 @@ class AlertEngine {
   // One round of a rule whose conditions are all known each round: each of `failing` fails,
   // every other condition of the rule passes.
   void Evaluate(AlertRule rule, const std::vector<AlertObservation>& failing);
+  // Stores the round's changes, with what `also` writes in the same transaction (the rules'
+  // cursors), then delivers the round's notices. Returns the store's error, if any.
+  [[nodiscard]] Status Commit(const std::function<Status(StoreWriter&)>& also = nullptr);
 
-  std::vector<Alert> Current() const;  // alerting now, oldest first
-  std::vector<Alert> Recent() const;   // resolved, newest first
+  // What the store holds, for the API: alerting now (oldest first), and the resolved ones
+  // (newest first).
+  [[nodiscard]] Result<std::vector<Alert>> Current() const;
+  [[nodiscard]] Result<std::vector<Alert>> Recent() const;
 
   int64_t ThresholdOf(AlertRule rule) const;
 
@@ -67,14 +85,20 @@ class AlertEngine {
   };
 
   std::string AgendaUrl(const std::string& agenda_id) const;
-  void Deliver(const std::vector<AlertNotice>& notices) const;
 
+  Store& store_;
   const Clock& clock_;
   const AlertEngineOptions options_;
   const std::function<void(const AlertNotice&)> notify_;
   mutable Mutex mu_;
   std::map<Key, Condition> conditions_ POP_GUARDED_BY(mu_);
-  std::deque<Alert> recent_ POP_GUARDED_BY(mu_);
+  std::set<Key> changed_ POP_GUARDED_BY(mu_);             // stored or deleted at the next Commit
+  std::vector<Alert> resolved_ POP_GUARDED_BY(mu_);       // added to the store at the next Commit
+  std::vector<AlertNotice> notices_ POP_GUARDED_BY(mu_);  // delivered by the next Commit
 };
+
+// The stored form of an alert and back (nullopt: a rule this version does not know).
+AlertRecord ToAlertRecord(const Alert& alert, bool alerting);
+std::optional<Alert> FromAlertRecord(const AlertRecord& record);
 
 }  // namespace pop::app

@@ -6,17 +6,17 @@
 #include <variant>
 #include <vector>
 
+#include "app/alerts/finished_scan.h"
 #include "core/model/data_object.h"
 
 namespace pop::app {
 namespace {
 
-ObjectQuery FinishedQuery(const char* message, size_t limit) {
+ObjectQuery FinishedQuery(const char* message) {
   ObjectQuery query;
   query.equals = {{"processingState", ProcessingStateName(ProcessingState::kComplete)},
                   {"processingStateMessage", message}};
   query.scope = VisibilityScope::Everything();
-  query.limit = limit;
   return query;
 }
 
@@ -34,6 +34,10 @@ std::string LastDiagnostic(const std::optional<std::vector<DiagnosticEvent>>& ev
 
 std::string Seconds(Duration d) { return std::to_string(d.millis() / 1000) + " s"; }
 
+// The stored cursors (Store::SetAlertCursor) of the rules that read finished records.
+constexpr const char* kFinishedCursor = "agendaFailed";
+constexpr const char* kOperationCursor = "operationTypeFailing";
+
 }  // namespace
 
 AlertRules::AlertRules(Services services, AlertEngine& engine, AlertRulesOptions options,
@@ -42,8 +46,7 @@ AlertRules::AlertRules(Services services, AlertEngine& engine, AlertRulesOptions
       engine_(engine),
       options_(std::move(options)),
       last_polls_(std::move(last_polls)),
-      started_(services.clock.Now()),
-      last_round_(started_) {}
+      started_(services.clock.Now()) {}
 
 bool AlertRules::Enabled(AlertRule rule) const {
   auto it = options_.disabled.find(rule);
@@ -57,20 +60,41 @@ void AlertRules::RecordReclaimed(int64_t count) {
 
 Status AlertRules::RunOnce() {
   const Timestamp now = services_.clock.Now();
-  const Timestamp since = last_round_;
+  // Without the stored conditions the round still probes the store and counts the reclaimer,
+  // so a store that cannot be read or written is reported.
+  Status loaded = engine_.Begin();
   if (Enabled(AlertRule::kStoreWriteFailing)) CheckStoreWrite();
   if (Enabled(AlertRule::kReclaimed)) CheckReclaimed();
-  Status status = services_.store.Read([&](StoreReader& tx) -> Status {
-    if (Enabled(AlertRule::kAgendaFailed)) {
-      POP_RETURN_IF_ERROR(CheckFinishedAgendas(tx, since));
+  std::map<std::string, ScanCursor> cursors;  // by name, as read this round
+  Status status = loaded;
+  if (loaded.ok()) {
+    status = services_.store.Read([&](StoreReader& tx) -> Status {
+      for (const char* name : {kFinishedCursor, kOperationCursor}) {
+        POP_ASSIGN_OR_RETURN(std::optional<std::string> text, tx.GetAlertCursor(name));
+        cursors[name] = DecodeScanCursor(text, started_);
+      }
+      if (Enabled(AlertRule::kAgendaFailed)) {
+        POP_RETURN_IF_ERROR(CheckFinishedAgendas(tx, cursors[kFinishedCursor]));
+      }
+      if (Enabled(AlertRule::kOperationTypeFailing)) {
+        POP_RETURN_IF_ERROR(CheckOperationTypes(tx, now, cursors[kOperationCursor]));
+      }
+      return CheckQueues(tx, now);
+    });
+  }
+  // The round's alerts and how far it read are stored together: the next round (here or on the
+  // server that leads next) neither counts a finished record twice nor skips one.
+  Status committed = engine_.Commit([&](StoreWriter& tx) -> Status {
+    if (!status.ok()) return Status::Ok();
+    for (const auto& [name, cursor] : cursors) {
+      POP_RETURN_IF_ERROR(tx.SetAlertCursor(name, EncodeScanCursor(cursor)));
     }
-    if (Enabled(AlertRule::kOperationTypeFailing)) {
-      POP_RETURN_IF_ERROR(CheckOperationTypes(tx, now));
-    }
-    return CheckQueues(tx, now);
+    return Status::Ok();
   });
-  if (status.ok()) last_round_ = now;
-  return status;
+  if (!status.ok()) return status;
+  // A store refusing writes is the storeWriteFailing alert itself, not an error of the round.
+  if (!committed.ok() && Enabled(AlertRule::kStoreWriteFailing)) return Status::Ok();
+  return committed;
 }
 
 void AlertRules::CheckStoreWrite() {
@@ -108,106 +132,109 @@ void AlertRules::CheckReclaimed() {
   engine_.Failure(observation);
 }
 
-// Agendas finished since the last round, in the order they finished: a failure (after the last
-// attempt: a retried Agenda is WAITING again, not COMPLETE/failed) adds to its Insight and
-// customer's streak; a success ends it.
-Status AlertRules::CheckFinishedAgendas(StoreReader& tx, Timestamp since) {
-  struct Finished {
-    Timestamp at;
-    bool failed = false;
-    AgendaProgress progress;
-  };
-  std::vector<Finished> finished;
-  for (const char* message : {kMessageFailed, kMessageSucceeded}) {
-    POP_ASSIGN_OR_RETURN(auto objects, tx.Find(ObjectKind::kAgendaProgress,
-                                               FinishedQuery(message, options_.scan_limit)));
-    for (DataObject& object : objects) {
-      auto& progress = std::get<AgendaProgress>(object);
-      const Timestamp at = FinishedAt(progress, progress.completed_time);
-      if (at <= since) continue;
-      finished.push_back({at, message == kMessageFailed, std::move(progress)});
-    }
-  }
-  std::stable_sort(finished.begin(), finished.end(),
-                   [](const Finished& a, const Finished& b) { return a.at < b.at; });
-  for (const Finished& item : finished) {
-    const AgendaProgress& progress = item.progress;
-    AlertSubject subject;
-    subject.insight_id = progress.agenda_insight && progress.agenda_insight->insight_id
-                             ? *progress.agenda_insight->insight_id
-                             : "";
-    subject.customer_id = progress.customer_id.value_or("");
-    const std::string key = subject.insight_id + "/" + subject.customer_id;
-    if (!item.failed) {
-      engine_.Pass(AlertRule::kAgendaFailed, key);
-      continue;
-    }
-    subject.agenda_id = progress.agenda_id.value_or("");
-    AlertObservation observation;
-    observation.rule = AlertRule::kAgendaFailed;
-    observation.key = key;
-    observation.subject = subject;
-    observation.summary = "Agenda " + subject.agenda_id + " of customer " + subject.customer_id +
-                          " on insight " + subject.insight_id + " failed after attempt " +
-                          std::to_string(progress.attempts_completed.value_or(0)) + " of " +
-                          std::to_string(progress.maximum_attempts.value_or(1));
-    const std::string diagnostic = LastDiagnostic(progress.diagnostic_events);
-    if (!diagnostic.empty()) observation.summary += ": " + diagnostic;
-    engine_.Failure(observation);
-  }
-  return Status::Ok();
+// Agendas finished since the cursor, in the order they finished (their updatedTime): a failure
+// (after the last attempt: a retried Agenda is WAITING again, not COMPLETE/failed) adds to its
+// Insight and customer's streak; a success ends it.
+Status AlertRules::CheckFinishedAgendas(StoreReader& tx, ScanCursor& cursor) {
+  ObjectQuery query;
+  query.equals = {{"processingState", ProcessingStateName(ProcessingState::kComplete)}};
+  query.scope = VisibilityScope::Everything();
+  return ScanSince(tx, ObjectKind::kAgendaProgress, query, options_.scan_limit, options_.scan_pages,
+                   cursor, [this](DataObject& object) {
+                     FinishedAgenda(std::get<AgendaProgress>(object));
+                     return Status::Ok();
+                   });
 }
 
-// Failed operations finished within the window, counted by operation type (the Agenda names
-// the type of each operation).
-Status AlertRules::CheckOperationTypes(StoreReader& tx, Timestamp now) {
-  POP_ASSIGN_OR_RETURN(auto objects, tx.Find(ObjectKind::kOperationProgress,
-                                             FinishedQuery(kMessageFailed, options_.scan_limit)));
-  struct TypeCount {
-    int64_t failures = 0;
-    AlertSubject latest;
-    Timestamp latest_at;
-  };
-  std::map<std::string, TypeCount> by_type;
-  std::map<std::string, std::optional<Agenda>> agendas;  // by agenda progress id
-  const Timestamp window_start = now - options_.operation_window;
-  for (const DataObject& object : objects) {
-    const auto& op = std::get<OperationProgress>(object);
-    const Timestamp at = FinishedAt(op, op.completed_time);
-    if (at < window_start || !op.agenda_progress_id || !op.operation) continue;
-    auto [it, inserted] = agendas.try_emplace(*op.agenda_progress_id);
-    if (inserted) {
-      POP_ASSIGN_OR_RETURN(auto progress, tx.Get(ObjectKind::kAgendaProgress, it->first));
-      const auto* agenda_progress = progress ? std::get_if<AgendaProgress>(&*progress) : nullptr;
-      if (agenda_progress != nullptr && agenda_progress->agenda_id) {
-        POP_ASSIGN_OR_RETURN(auto agenda, tx.Get(ObjectKind::kAgenda, *agenda_progress->agenda_id));
-        if (agenda) it->second = std::get<Agenda>(std::move(*agenda));
-      }
-    }
-    if (!it->second) continue;
-    const Agenda& agenda = *it->second;
-    std::string type;
-    for (const Operation& operation : agenda.operations.value_or(std::vector<Operation>{})) {
-      if (operation.name == op.operation) type = operation.type.value_or("");
-    }
-    if (type.empty()) continue;
-    TypeCount& count = by_type[type];
-    ++count.failures;
-    if (count.failures == 1 || at >= count.latest_at) {
-      count.latest_at = at;
-      count.latest = {agenda.agenda_insight && agenda.agenda_insight->insight_id
-                          ? *agenda.agenda_insight->insight_id
-                          : "",
-                      agenda.id.value_or(""), agenda.customer_id.value_or(""), type};
-    }
+void AlertRules::FinishedAgenda(const AgendaProgress& progress) {
+  const std::string message = progress.processing_state_message.value_or("");
+  if (message != kMessageFailed && message != kMessageSucceeded) return;
+  AlertSubject subject;
+  subject.insight_id = progress.agenda_insight && progress.agenda_insight->insight_id
+                           ? *progress.agenda_insight->insight_id
+                           : "";
+  subject.customer_id = progress.customer_id.value_or("");
+  const std::string key = subject.insight_id + "/" + subject.customer_id;
+  if (message == kMessageSucceeded) {
+    engine_.Pass(AlertRule::kAgendaFailed, key);
+    return;
   }
+  subject.agenda_id = progress.agenda_id.value_or("");
+  AlertObservation observation;
+  observation.rule = AlertRule::kAgendaFailed;
+  observation.key = key;
+  observation.subject = subject;
+  observation.summary = "Agenda " + subject.agenda_id + " of customer " + subject.customer_id +
+                        " on insight " + subject.insight_id + " failed after attempt " +
+                        std::to_string(progress.attempts_completed.value_or(0)) + " of " +
+                        std::to_string(progress.maximum_attempts.value_or(1));
+  const std::string diagnostic = LastDiagnostic(progress.diagnostic_events);
+  if (!diagnostic.empty()) observation.summary += ": " + diagnostic;
+  engine_.Failure(observation);
+}
+
+// Failed operations read since the cursor, counted by operation type (the Agenda names the type
+// of each operation). The cursor keeps each type's latest failures (as many as the rule's
+// count), so a type alerts when that many of them fall within the window.
+Status AlertRules::CheckOperationTypes(StoreReader& tx, Timestamp now, ScanCursor& cursor) {
+  std::map<std::string, std::optional<Agenda>> agendas;  // by agenda progress id
+  const auto keep = static_cast<size_t>(std::max<int64_t>(1, options_.operation_failures));
+  Status scanned = ScanSince(
+      tx, ObjectKind::kOperationProgress, FinishedQuery(kMessageFailed), options_.scan_limit,
+      options_.scan_pages, cursor, [&](DataObject& object) -> Status {
+        const auto& op = std::get<OperationProgress>(object);
+        if (!op.agenda_progress_id || !op.operation) return Status::Ok();
+        auto [it, inserted] = agendas.try_emplace(*op.agenda_progress_id);
+        if (inserted) {
+          POP_ASSIGN_OR_RETURN(auto progress, tx.Get(ObjectKind::kAgendaProgress, it->first));
+          const auto* agenda_progress =
+              progress ? std::get_if<AgendaProgress>(&*progress) : nullptr;
+          if (agenda_progress != nullptr && agenda_progress->agenda_id) {
+            POP_ASSIGN_OR_RETURN(auto agenda,
+                                 tx.Get(ObjectKind::kAgenda, *agenda_progress->agenda_id));
+            if (agenda) it->second = std::get<Agenda>(std::move(*agenda));
+          }
+        }
+        if (!it->second) return Status::Ok();
+        const Agenda& agenda = *it->second;
+        std::string type;
+        for (const Operation& operation : agenda.operations.value_or(std::vector<Operation>{})) {
+          if (operation.name == op.operation) type = operation.type.value_or("");
+        }
+        if (type.empty()) return Status::Ok();
+        std::vector<ScanEvent>& events = cursor.events[type];
+        events.push_back({FinishedAt(op, op.completed_time),
+                          agenda.agenda_insight && agenda.agenda_insight->insight_id
+                              ? *agenda.agenda_insight->insight_id
+                              : "",
+                          agenda.id.value_or(""), agenda.customer_id.value_or("")});
+        std::stable_sort(events.begin(), events.end(),
+                         [](const ScanEvent& a, const ScanEvent& b) { return a.at < b.at; });
+        if (events.size() > keep) events.erase(events.begin(), events.end() - keep);
+        return Status::Ok();
+      });
+  if (!scanned.ok()) return scanned;
+  const Timestamp window_start = now - options_.operation_window;
   std::vector<AlertObservation> failing;
-  for (const auto& [type, count] : by_type) {
-    if (count.failures < options_.operation_failures) continue;
-    failing.push_back({AlertRule::kOperationTypeFailing, type, count.latest,
-                       "operation type " + type + " failed " + std::to_string(count.failures) +
-                           " times in the last " + Seconds(options_.operation_window),
-                       1});
+  for (auto it = cursor.events.begin(); it != cursor.events.end();) {
+    std::vector<ScanEvent>& events = it->second;
+    events.erase(std::remove_if(events.begin(), events.end(),
+                                [&](const ScanEvent& e) { return e.at < window_start; }),
+                 events.end());
+    if (events.empty()) {
+      it = cursor.events.erase(it);
+      continue;
+    }
+    if (static_cast<int64_t>(events.size()) >= options_.operation_failures) {
+      const ScanEvent& latest = events.back();
+      failing.push_back(
+          {AlertRule::kOperationTypeFailing, it->first,
+           AlertSubject{latest.insight_id, latest.agenda_id, latest.customer_id, it->first},
+           "operation type " + it->first + " failed at least " + std::to_string(events.size()) +
+               " times in the last " + Seconds(options_.operation_window),
+           1});
+    }
+    ++it;
   }
   engine_.Evaluate(AlertRule::kOperationTypeFailing, failing);
   return Status::Ok();
@@ -242,10 +269,17 @@ Status AlertRules::CheckQueues(StoreReader& tx, Timestamp now) {
     }
     engine_.Evaluate(AlertRule::kQueueWait, failing);
   }
-  if (Enabled(AlertRule::kPullerSilent) && last_polls_) {
-    // Insights with schedulable work, and insights a puller polled once: one that no puller has
-    // asked for T (or never, since this server started T ago) alerts.
-    std::map<std::string, std::optional<Timestamp>> polls = last_polls_();
+  if (Enabled(AlertRule::kPullerSilent)) {
+    // Insights with schedulable work, and insights a puller polled once (through this server or
+    // any other, as the store recorded): one that no puller has asked for T (or never, since
+    // this server started T ago) alerts.
+    std::map<std::string, std::optional<Timestamp>> polls;
+    if (last_polls_) polls = last_polls_();
+    POP_ASSIGN_OR_RETURN(std::vector<InsightPoll> recorded, tx.ListInsightPolls());
+    for (const InsightPoll& poll : recorded) {
+      std::optional<Timestamp>& last = polls[poll.insight_id];
+      if (!last || *last < poll.last_poll) last = poll.last_poll;
+    }
     std::set<std::string> insights;
     for (const auto& [insight, entry] : oldest) insights.insert(insight);
     for (const auto& [insight, at] : polls) {

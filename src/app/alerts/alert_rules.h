@@ -1,7 +1,8 @@
 // AlertRules: the six alerting rules of docs/alerting.md, evaluated together by RunOnce() on the
 // server that leads the store (a maintenance job under the "alerts" lease), and reported to the
-// AlertEngine, which applies thresholds and suppresses duplicates. Thread-safe: RunOnce runs on
-// one thread at a time; RecordReclaimed may be called from any thread.
+// AlertEngine, which applies thresholds, suppresses duplicates and keeps the state in the store
+// (with how far the rules have read), so a server that leads next carries on. Thread-safe: RunOnce
+// runs on one thread at a time; RecordReclaimed may be called from any thread.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +13,8 @@
 #include <string>
 
 #include "app/alerts/alert_engine.h"
+#include "app/alerts/finished_scan.h"
+#include "app/alerts/insight_poll_recorder.h"
 #include "app/services.h"
 #include "core/base/result.h"
 #include "ports/mutex.h"
@@ -28,15 +31,14 @@ struct AlertRulesOptions {
   // queueWait: the oldest schedulable Agenda of an Insight waits longer than this.
   Duration queue_wait = Duration::Minutes(10);
   // pullerSilent: no puller asked the Insight for work for this long (the original's
-  // monitor.alive.lastRequestMilliseconds, 30 s).
+  // monitor.alive.lastRequestMilliseconds, 30 s), through any server: the polls the servers
+  // recorded in the store (InsightPollRecorder) and this server's own.
   Duration puller_silence = Duration::Seconds(30);
-  // Progress records read per rule and round (the newest failures past it wait a round).
+  // Finished records are read incrementally from a stored cursor, `scan_limit` per page and at
+  // most `scan_pages` pages per rule and round; more wait for the next round (none is skipped).
   size_t scan_limit = 1000;
+  size_t scan_pages = 20;
 };
-
-// When pullers last polled each Insight, as the scheduler saw (InsightQueues); an Insight
-// without a value has not been polled since the server started.
-using LastPollsFn = std::function<std::map<std::string, std::optional<Timestamp>>()>;
 
 class AlertRules {
  public:
@@ -53,8 +55,9 @@ class AlertRules {
  private:
   bool Enabled(AlertRule rule) const;
   void CheckStoreWrite();
-  Status CheckFinishedAgendas(StoreReader& tx, Timestamp since);
-  Status CheckOperationTypes(StoreReader& tx, Timestamp now);
+  Status CheckFinishedAgendas(StoreReader& tx, ScanCursor& cursor);
+  void FinishedAgenda(const AgendaProgress& progress);  // one Agenda the scan read
+  Status CheckOperationTypes(StoreReader& tx, Timestamp now, ScanCursor& cursor);
   Status CheckQueues(StoreReader& tx, Timestamp now);
   void CheckReclaimed();
 
@@ -63,7 +66,6 @@ class AlertRules {
   const AlertRulesOptions options_;
   const LastPollsFn last_polls_;
   const Timestamp started_;
-  Timestamp last_round_;  // finished Agendas after this are new (only RunOnce's thread)
   Mutex mu_;
   int64_t reclaimed_ POP_GUARDED_BY(mu_) = 0;
 };
