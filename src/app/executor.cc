@@ -90,6 +90,9 @@ class Executor::Execution {
   bool claim_lost = false;
   bool cancelled = false;
   bool paused = false;  // as the last SetPaused or report answer said
+  // Counts SetPaused calls: a report's answer was decided before a SetPaused made while it was
+  // in flight, so it is applied only when none was (the newer word wins).
+  uint64_t pause_epoch = 0;
 
   // Starts `op` on the worker pool, or runs it here when its launcher says it is instant.
   void Dispatch(ReadyOperation op, Launcher* launcher) {
@@ -222,6 +225,7 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
   const size_t all = total;
   const bool is_final = final_ready;
   dirty = false;
+  const uint64_t pause_epoch_at_send = pause_epoch;
   lock.unlock();
 
   double running_percent = 0;
@@ -259,7 +263,7 @@ bool Executor::Execution::SendOnce(std::unique_lock<std::mutex>& lock) {
 
   lock.lock();
   if (sent.ok()) {
-    if (answer->paused != paused) {
+    if (answer->paused != paused && pause_epoch == pause_epoch_at_send) {
       paused = answer->paused;
       deps_.logger.Log(LogLevel::kInfo, "agenda " + agenda_.id.value_or("") +
                                             (paused ? ": paused; no new operation starts"
@@ -367,6 +371,7 @@ void Executor::SetPaused(bool paused) {
   if (active_ == nullptr) return;
   std::lock_guard<std::mutex> run_lock(active_->mu);
   active_->paused = paused;
+  ++active_->pause_epoch;
   active_->coordinator_cv.notify_all();
 }
 

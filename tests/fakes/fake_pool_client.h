@@ -4,6 +4,7 @@
 // Close(). Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -47,6 +48,11 @@ class FakePoolClient final : public PoolClient {
   void WaitForReports(size_t n) {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return reports_.size() >= n; });
+  }
+  // As WaitForReports, for at most `patience` of real time; whether `n` were made.
+  bool WaitForReportsFor(size_t n, std::chrono::milliseconds patience) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, patience, [&] { return reports_.size() >= n; });
   }
   // Blocks until GetAgenda has been called `n` times.
   void WaitForPolls(size_t n) {

@@ -49,6 +49,15 @@ class ExecutorPauseTest : public ::testing::Test {
     auto found = latest.find(operation);
     return found == latest.end() ? "" : found->second.processing_state_message.value_or("");
   }
+  // Moves the clock a heartbeat at a time until `condition` holds: a single step could land
+  // before the executor has taken its next deadline from the clock, which would then never come.
+  template <typename Condition>
+  void HeartbeatUntil(Condition condition) {
+    while (!condition()) {
+      clock_.Advance(Duration::Seconds(5));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
   // Heartbeats until the run ends (the fake clock moves only when told).
   ExecutionResult Finish(std::future<ExecutionResult>& finished) {
     while (finished.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready) {
@@ -83,8 +92,7 @@ TEST_F(ExecutorPauseTest, APausedRunLetsTheRunningOperationFinishAndStartsTheNex
   SpinUntil([&] { return LatestState("held") == "succeeded"; });
   // Heartbeats go on (the claim stays alive) and "next" does not start.
   const size_t reports = client_.reports().size();
-  clock_.Advance(Duration::Seconds(5));
-  SpinUntil([&] { return client_.reports().size() > reports; });
+  HeartbeatUntil([&] { return client_.reports().size() > reports; });
   EXPECT_EQ(scripted_.specs().size(), 1u);
   EXPECT_EQ(client_.reports().back().processing_state, ProcessingState::kExecuting);
 
@@ -107,12 +115,10 @@ TEST_F(ExecutorPauseTest, TheReportAnswerPausesAndResumesTheRun) {
   scripted_.WaitForRunning(1);
   client_.AnswerPaused(true);
   const size_t reports = client_.reports().size();
-  clock_.Advance(Duration::Seconds(5));  // a heartbeat: answered "paused"
-  SpinUntil([&] { return client_.reports().size() > reports; });
+  HeartbeatUntil([&] { return client_.reports().size() > reports; });  // answered "paused"
   scripted_.Release();
   SpinUntil([&] { return LatestState("held") == "succeeded"; });
-  clock_.Advance(Duration::Seconds(5));
-  SpinUntil([&] { return client_.reports().size() > reports + 2; });
+  HeartbeatUntil([&] { return client_.reports().size() > reports + 2; });
   EXPECT_EQ(scripted_.specs().size(), 1u);
 
   client_.AnswerPaused(false);  // resumed on the server: the next heartbeat says so
@@ -130,8 +136,7 @@ TEST_F(ExecutorPauseTest, APauseBeforeTheRunStartsNothingUntilResumed) {
   std::promise<ExecutionResult> done;
   std::thread runner([&] { done.set_value(executor_.Run(AgendaOf(kHeldThenNext), std::nullopt)); });
   SpinUntil([&] { return !client_.reports().empty(); });  // it reports, and runs nothing
-  clock_.Advance(Duration::Seconds(5));
-  SpinUntil([&] { return client_.reports().size() > 1; });
+  HeartbeatUntil([&] { return client_.reports().size() > 1; });
   EXPECT_TRUE(scripted_.specs().empty());
 
   client_.AnswerPaused(false);
