@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -48,6 +49,11 @@ std::vector<StoreFactory> AllStoreFactories() {
   factories.push_back({"Sqlite", [](const std::string& temp_dir) -> Result<std::unique_ptr<Store>> {
                          SqliteStoreOptions options;
                          options.path = temp_dir + "/pop.db";
+                         // Only tests open several stores on one file (a server refuses a
+                         // second); their writers queue on SQLite's lock, whose busy handler is
+                         // not fair, so under a sanitizer on a loaded machine one may wait
+                         // through many others' transactions: give it the time.
+                         options.busy_timeout = std::chrono::milliseconds(60'000);
                          POP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store,
                                               SqliteStore::Open(options));
                          return std::unique_ptr<Store>(std::move(store));
