@@ -8,16 +8,13 @@
 #include <vector>
 
 #include "adapters/postgres/session.h"
+#include "adapters/sql/alert_sql.h"
 
 namespace pop::postgres {
 namespace {
 
-constexpr const char* kConditionColumns =
-    "rule, key, alerting, count, first_seen, last_seen, insight_id, agenda_id, customer_id,"
-    " operation_type, summary, agenda_url";
-constexpr const char* kResolvedColumns =
-    "rule, key, count, first_seen, last_seen, resolved_at, insight_id, agenda_id, customer_id,"
-    " operation_type, summary, agenda_url";
+using sql::kAlertConditionColumns;
+using sql::kAlertResolvedColumns;
 
 void AddSubject(std::vector<Param>& params, const AlertRecord& alert) {
   for (const std::string* text : {&alert.insight_id, &alert.agenda_id, &alert.customer_id,
@@ -41,7 +38,7 @@ int64_t Limit(size_t limit) { return static_cast<int64_t>(std::min<size_t>(limit
 
 Result<std::vector<AlertRecord>> Session::ListAlertConditions() {
   POP_ASSIGN_OR_RETURN(Rows rows,
-                       connection_.Execute(std::string("SELECT ") + kConditionColumns +
+                       connection_.Execute(std::string("SELECT ") + kAlertConditionColumns +
                                            " FROM alert_condition ORDER BY first_seen, rule, key"));
   std::vector<AlertRecord> conditions;
   for (int row = 0; row < rows.size(); ++row) {
@@ -62,7 +59,7 @@ Result<std::vector<AlertRecord>> Session::ListAlertConditions() {
 
 Result<std::vector<AlertRecord>> Session::ListResolvedAlerts(size_t limit) {
   POP_ASSIGN_OR_RETURN(Rows rows,
-                       connection_.Execute(std::string("SELECT ") + kResolvedColumns +
+                       connection_.Execute(std::string("SELECT ") + kAlertResolvedColumns +
                                                " FROM alert_resolved ORDER BY seq DESC LIMIT $1",
                                            {Param::Int(Limit(limit))}));
   std::vector<AlertRecord> resolved;
@@ -113,7 +110,7 @@ Status Session::PutAlertCondition(const AlertRecord& condition) {
                                Param::Int(condition.last_seen.millis())};
   AddSubject(params, condition);
   return connection_
-      .Execute(std::string("INSERT INTO alert_condition (") + kConditionColumns +
+      .Execute(std::string("INSERT INTO alert_condition (") + kAlertConditionColumns +
                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
                    " ON CONFLICT (rule, key) DO UPDATE SET alerting = excluded.alerting,"
                    " count = excluded.count, first_seen = excluded.first_seen,"
@@ -144,7 +141,8 @@ Status Session::AddResolvedAlert(const AlertRecord& alert, size_t keep) {
                                Param::Int(alert.resolved_at->millis())};
   AddSubject(params, alert);
   POP_RETURN_IF_ERROR(connection_
-                          .Execute(std::string("INSERT INTO alert_resolved (") + kResolvedColumns +
+                          .Execute(std::string("INSERT INTO alert_resolved (") +
+                                       kAlertResolvedColumns +
                                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
                                        " $12)",
                                    params)

@@ -7,17 +7,14 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/sql/alert_sql.h"
 #include "adapters/sqlite/session.h"
 
 namespace pop::sqlite {
 namespace {
 
-constexpr const char* kConditionColumns =
-    "rule, key, alerting, count, first_seen, last_seen, insight_id, agenda_id, customer_id,"
-    " operation_type, summary, agenda_url";
-constexpr const char* kResolvedColumns =
-    "rule, key, count, first_seen, last_seen, resolved_at, insight_id, agenda_id, customer_id,"
-    " operation_type, summary, agenda_url";
+using sql::kAlertConditionColumns;
+using sql::kAlertResolvedColumns;
 
 // The subject and text columns, bound from `first` on.
 void BindSubject(Statement& statement, int first, const AlertRecord& alert) {
@@ -42,7 +39,7 @@ void ReadSubject(const Statement& statement, int first, AlertRecord& alert) {
 
 Result<std::vector<AlertRecord>> Session::ListAlertConditions() {
   POP_ASSIGN_OR_RETURN(Statement statement,
-                       connection_.Prepare(std::string("SELECT ") + kConditionColumns +
+                       connection_.Prepare(std::string("SELECT ") + kAlertConditionColumns +
                                            " FROM alert_condition ORDER BY first_seen, rule, key"));
   std::vector<AlertRecord> conditions;
   for (;;) {
@@ -62,7 +59,7 @@ Result<std::vector<AlertRecord>> Session::ListAlertConditions() {
 
 Result<std::vector<AlertRecord>> Session::ListResolvedAlerts(size_t limit) {
   POP_ASSIGN_OR_RETURN(Statement statement,
-                       connection_.Prepare(std::string("SELECT ") + kResolvedColumns +
+                       connection_.Prepare(std::string("SELECT ") + kAlertResolvedColumns +
                                            " FROM alert_resolved ORDER BY seq DESC LIMIT ?1"));
   statement.BindInt(1, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
   std::vector<AlertRecord> resolved;
@@ -108,7 +105,7 @@ Status Session::PutAlertCondition(const AlertRecord& condition) {
   POP_ASSIGN_OR_RETURN(
       Statement statement,
       connection_.Prepare(std::string("INSERT OR REPLACE INTO alert_condition (") +
-                          kConditionColumns +
+                          kAlertConditionColumns +
                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
   statement.BindText(1, condition.rule);
   statement.BindText(2, condition.key);
@@ -136,7 +133,7 @@ Status Session::AddResolvedAlert(const AlertRecord& alert, size_t keep) {
   }
   POP_ASSIGN_OR_RETURN(
       Statement insert,
-      connection_.Prepare(std::string("INSERT INTO alert_resolved (") + kResolvedColumns +
+      connection_.Prepare(std::string("INSERT INTO alert_resolved (") + kAlertResolvedColumns +
                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
   insert.BindText(1, alert.rule);
   insert.BindText(2, alert.key);
