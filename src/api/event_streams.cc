@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/access/visibility.h"
+#include "core/base/result.h"
 #include "core/codec/json_text.h"
 #include "core/model/common.h"
 
@@ -22,16 +23,24 @@ class EventStreams::Registry {
 
   explicit Registry(EventStreamsOptions options) : options_(options) {}
 
-  // A slot for a new stream of `token`: its id, or the status refusing it (429 or 503).
-  std::pair<uint64_t, int> Reserve(const app::RequestContext& ctx) {
+  // A slot for a new stream of `token`: its id, or why it is refused (kTooManyRequests when the
+  // token has max_per_token open, kUnavailable when the server has max_total or is stopping).
+  Result<uint64_t> Reserve(const app::RequestContext& ctx) {
     MutexLock lock(mu_);
-    if (stopped_ || entries_.size() >= options_.max_total) return {0, 503};
+    if (stopped_ || entries_.size() >= options_.max_total) {
+      return Error(ErrorCode::kUnavailable, "Too many event streams on this server");
+    }
     const std::string& token = ctx.auth.user_id;
-    if (per_token_[token] >= options_.max_per_token) return {0, 429};
+    if (per_token_[token] >= options_.max_per_token) {
+      return Error(ErrorCode::kTooManyRequests,
+                   "Too many event streams for this token (at most " +
+                       std::to_string(options_.max_per_token) +
+                       "); close a page or wait for one to end");
+    }
     ++per_token_[token];
     const uint64_t id = ++next_id_;
     entries_.emplace(id, Entry{ctx, token, nullptr});
-    return {id, 200};
+    return id;
   }
 
   // False when the registry stopped meanwhile (the stream is ended at once).
@@ -172,16 +181,9 @@ EventStreams::~EventStreams() {
 }
 
 HttpResponse EventStreams::Open(const app::RequestContext& ctx, const ResponseIds& ids) {
-  auto [id, status] = registry_->Reserve(ctx);
-  if (status != 200) {
-    HttpResponse refused = ErrorResponse(
-        Error(ErrorCode::kUnavailable,
-              status == 429 ? "Too many event streams for this token (at most " +
-                                  std::to_string(options_.max_per_token) +
-                                  "); close a page or wait for one to end"
-                            : "Too many event streams on this server; try again later"),
-        ids);
-    refused.status = status;
+  Result<uint64_t> id = registry_->Reserve(ctx);
+  if (!id.ok()) {
+    HttpResponse refused = ErrorResponse(id.error(), ids);
     refused.SetHeader("Retry-After", "5");
     return refused;
   }
@@ -189,7 +191,7 @@ HttpResponse EventStreams::Open(const app::RequestContext& ctx, const ResponseId
   response.SetHeader("Content-Type", "text/event-stream");
   response.SetHeader("Cache-Control", "no-store");
   response.SetHeader("X-Accel-Buffering", "no");  // proxies pass events on as they come
-  response.stream = std::make_shared<Stream>(registry_, id);
+  response.stream = std::make_shared<Stream>(registry_, *id);
   return response;
 }
 

@@ -132,6 +132,7 @@ std::string UrlEncode(std::string_view text) {
 int ExitCodeFor(const Error& error) {
   switch (error.code) {
     case ErrorCode::kUnavailable:
+    case ErrorCode::kTooManyRequests:  // like unavailable: the same command may succeed later
       return 3;
     case ErrorCode::kInvalidArgument:
       return 2;

@@ -72,7 +72,7 @@ class ApiClient {
 std::string UrlEncode(std::string_view text);
 
 // Process exit codes for scripts: 0 ok, 1 the server refused the request, 2 bad usage or
-// input, 3 the server could not be reached.
+// input, 3 the server could not be reached or asked to be retried later (429, 503).
 int ExitCodeFor(const Error& error);
 
 }  // namespace pop::cli

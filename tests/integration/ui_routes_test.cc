@@ -156,7 +156,10 @@ TEST_F(UiRoutesTest, StreamsAreLimitedPerTokenAndPerServerAndFreedWhenClosed) {
   auto refused = OpenStream(acme_, 429);  // this token's two are open
   auto third = OpenStream(globex_);
   auto full = OpenStream(globex_, 503);  // the server's three are open
-  ASSERT_TRUE(first && second && third);
+  ASSERT_TRUE(first && second && third && refused && full);
+  // Both through the one error map: the spec's title for each code.
+  EXPECT_TRUE(refused->ReadUntil("TooManyRequestsException").has_value());
+  EXPECT_TRUE(full->ReadUntil("ServiceUnavailableException").has_value());
   WaitForStreams(3);
   first.reset();  // the client goes away: its slot is freed
   WaitForStreams(2);

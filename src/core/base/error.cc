@@ -20,6 +20,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "kConflict";
     case ErrorCode::kPayloadTooLarge:
       return "kPayloadTooLarge";
+    case ErrorCode::kTooManyRequests:
+      return "kTooManyRequests";
     case ErrorCode::kUnavailable:
       return "kUnavailable";
     case ErrorCode::kInternal:

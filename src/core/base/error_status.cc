@@ -20,6 +20,7 @@ constexpr ErrorStatus kErrorStatuses[] = {
     {ErrorCode::kConflict, 409, "ConflictException"},
     {ErrorCode::kPayloadTooLarge, 413, "PayloadTooLargeException"},
     {ErrorCode::kValidation, 422, "ValidationException"},
+    {ErrorCode::kTooManyRequests, 429, "TooManyRequestsException"},
     {ErrorCode::kInternal, 500, "RuntimeException"},
     {ErrorCode::kUnavailable, 503, "ServiceUnavailableException"},
 };

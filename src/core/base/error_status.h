@@ -10,7 +10,7 @@ namespace pop {
 
 // 400 kInvalidArgument, 401 kUnauthenticated, 403 kPermissionDenied, 404 kNotFound,
 // 405 kMethodNotAllowed, 409 kConflict, 413 kPayloadTooLarge, 422 kValidation,
-// 500 kInternal, 503 kUnavailable.
+// 429 kTooManyRequests, 500 kInternal, 503 kUnavailable.
 int HttpStatusFor(ErrorCode code);
 
 // "ValidationException", "BadRequestException", "UnauthorizedException" (visibility, 403),

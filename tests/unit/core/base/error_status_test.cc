@@ -8,11 +8,11 @@
 namespace pop {
 namespace {
 
-constexpr ErrorCode kEveryCode[] = {ErrorCode::kInvalidArgument, ErrorCode::kValidation,
-                                    ErrorCode::kUnauthenticated, ErrorCode::kPermissionDenied,
-                                    ErrorCode::kNotFound,        ErrorCode::kMethodNotAllowed,
-                                    ErrorCode::kConflict,        ErrorCode::kPayloadTooLarge,
-                                    ErrorCode::kUnavailable,     ErrorCode::kInternal};
+constexpr ErrorCode kEveryCode[] = {
+    ErrorCode::kInvalidArgument, ErrorCode::kValidation,       ErrorCode::kUnauthenticated,
+    ErrorCode::kPermissionDenied, ErrorCode::kNotFound,        ErrorCode::kMethodNotAllowed,
+    ErrorCode::kConflict,         ErrorCode::kPayloadTooLarge, ErrorCode::kTooManyRequests,
+    ErrorCode::kUnavailable,      ErrorCode::kInternal};
 
 TEST(ErrorStatusTest, EveryCodeHasItsOwnStatusAndTitleAndTheStatusMapsBackToIt) {
   std::set<int> statuses;
@@ -36,6 +36,8 @@ TEST(ErrorStatusTest, TheSpecsStatusesAndTitles) {
   EXPECT_STREQ(ErrorTitleFor(ErrorCode::kPermissionDenied), "UnauthorizedException");
   EXPECT_EQ(HttpStatusFor(ErrorCode::kNotFound), 404);
   EXPECT_STREQ(ErrorTitleFor(ErrorCode::kNotFound), "ObjectNotFoundException");
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kTooManyRequests), 429);
+  EXPECT_STREQ(ErrorTitleFor(ErrorCode::kTooManyRequests), "TooManyRequestsException");
 }
 
 TEST(ErrorStatusTest, AProxysGatewayErrorsAreUnavailableAndUnknownStatusesInternal) {
