@@ -80,6 +80,11 @@ class StoreReader {
   // Every ready entry (claimed or not), in arrival order, with `sequence` set. The scheduler
   // rebuilds its queues from this at start.
   [[nodiscard]] virtual Result<std::vector<ReadyAgenda>> ListReadyAgendas() = 0;
+  // The entries of these insights a puller holds at `now` (confirmed, or claimed with a lease
+  // running past `now`): the Agendas their Resource Pool is running. Oldest claim first, then
+  // arrival order; `sequence` and `claimed_at` are set.
+  [[nodiscard]] virtual Result<std::vector<ReadyAgenda>> ListHeldReadyAgendas(
+      const std::vector<std::string>& insight_ids, Timestamp now) = 0;
 
   [[nodiscard]] virtual Result<std::optional<InsightScheduleInfo>> GetScheduleInfo(
       std::string_view insight_id) = 0;

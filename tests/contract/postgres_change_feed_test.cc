@@ -1,5 +1,5 @@
-// PostgresChangeFeed on the test cluster: what the triggers of migration 0002 announce for each
-// change a store commits, that a server's feed skips its own store's changes, and how
+// PostgresChangeFeed on the test cluster: what the triggers of migrations 0002 and 0005 announce
+// for each change a store commits, that a server's feed skips its own store's changes, and how
 // announcements are decoded (malformed ones ask for a re-read rather than being dropped).
 #include "adapters/postgres/postgres_change_feed.h"
 
@@ -152,6 +152,13 @@ TEST_F(PostgresChangeFeedTest, AnotherServersChangesArriveInCommitOrderAndItsOwn
   });
   Write([](StoreWriter& w) { return w.SetPaused(PauseTarget::kInsight, "ins", {}).status(); });
   Write([](StoreWriter& w) { return w.SetPaused(PauseTarget::kAgenda, "a1", {}).status(); });
+  AgendaProgress progress;
+  progress.id = "p1";
+  Write([&](StoreWriter& w) { return w.Put(progress); });
+  Write([&](StoreWriter& w) { return w.Put(progress); });
+  progress.percent_complete = 50;
+  Write([&](StoreWriter& w) { return w.Put(progress); });
+  Write([](StoreWriter& w) { return w.Delete(ObjectKind::kAgendaProgress, "p1").status(); });
 
   std::optional<Change> added = other.Next();
   ASSERT_TRUE(added.has_value());
@@ -200,6 +207,15 @@ TEST_F(PostgresChangeFeedTest, AnotherServersChangesArriveInCommitOrderAndItsOwn
   EXPECT_EQ(resumed->kind, Change::Kind::kPauseChanged);
   EXPECT_EQ(resumed->pause_target, PauseTarget::kAgenda);
   EXPECT_FALSE(resumed->paused_at.has_value());
+  // Progress written, then changed (migration 0005): the listener reads it again each time;
+  // writing it unchanged and deleting it announce nothing.
+  for (int i = 0; i < 2; ++i) {
+    std::optional<Change> touched = other.Next();
+    ASSERT_TRUE(touched.has_value());
+    EXPECT_EQ(touched->kind, Change::Kind::kObjectChanged);
+    EXPECT_EQ(touched->object_kind, ObjectKind::kAgendaProgress);
+    EXPECT_EQ(touched->id, "p1");
+  }
   // Server A's own feed skipped all of that: the first change it hears of is server C's.
   PostgresStoreOptions options;
   options.conninfo = conninfo_;
@@ -234,6 +250,15 @@ TEST(ChangeAnnouncementTest, DecodesEachKindSkipsItsOwnOriginAndRefusesTheMalfor
   ASSERT_TRUE(customer.ok() && customer->has_value());
   EXPECT_EQ((*customer)->change->object_kind, ObjectKind::kCustomer);
   EXPECT_EQ((*customer)->change->id, "c1");
+  // Progress (migration 0005), for the event streams of every server.
+  auto progress = decode(R"(["other","object",["agenda_progress","p1"]])");
+  ASSERT_TRUE(progress.ok() && progress->has_value());
+  EXPECT_EQ((*progress)->change->kind, Change::Kind::kObjectChanged);
+  EXPECT_EQ((*progress)->change->object_kind, ObjectKind::kAgendaProgress);
+  auto operation = decode(R"(["other","object",["operation_progress","p1.a"]])");
+  ASSERT_TRUE(operation.ok() && operation->has_value());
+  EXPECT_EQ((*operation)->change->object_kind, ObjectKind::kOperationProgress);
+  EXPECT_EQ((*operation)->change->id, "p1.a");
   auto ready = decode(R"(["other","ready_changed",["r","i","a","c",5,0,"p",70,null,false]])");
   ASSERT_TRUE(ready.ok() && ready->has_value());
   EXPECT_EQ((*ready)->change->kind, Change::Kind::kReadyChanged);
@@ -253,7 +278,7 @@ TEST(ChangeAnnouncementTest, DecodesEachKindSkipsItsOwnOriginAndRefusesTheMalfor
   for (const char* malformed :
        {"not json", R"(["other"])", R"(["other","ready_added",["r"]])",
         R"(["other","pause",["operation","a",1]])", R"(["other","pause",["agenda","a",true]])",
-        R"(["other","object",["agenda","a"]])", R"(["other","unknown",null])"}) {
+        R"(["other","object",["job_lease","a"]])", R"(["other","unknown",null])"}) {
     EXPECT_FALSE(decode(malformed).ok()) << malformed;
   }
 }

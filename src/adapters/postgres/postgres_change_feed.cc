@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "adapters/postgres/connection.h"
+#include "adapters/sql/object_table.h"
 #include "core/codec/json_text.h"
 
 namespace pop {
@@ -53,11 +54,12 @@ Result<Change> DecodeObject(const Json& body) {
     return Error(ErrorCode::kInvalidArgument, "an object announced without its table and id");
   }
   const std::string& table = body.AsArray()[0].AsString();
-  if (table != "insight" && table != "customer") {
-    return Error(ErrorCode::kInvalidArgument, "an object of table '" + table + "' announced");
+  for (ObjectKind kind : kAllObjectKinds) {
+    if (sql::TableFor(kind).name == table) {
+      return Change::ObjectTouched(kind, body.AsArray()[1].AsString());
+    }
   }
-  return Change::ObjectTouched(table == "insight" ? ObjectKind::kInsight : ObjectKind::kCustomer,
-                               body.AsArray()[1].AsString());
+  return Error(ErrorCode::kInvalidArgument, "an object of table '" + table + "' announced");
 }
 
 }  // namespace

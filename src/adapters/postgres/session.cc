@@ -120,10 +120,14 @@ Result<int64_t> Session::Count(ObjectKind kind, const ObjectQuery& query) {
 
 Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where,
                                                      const std::vector<Param>& params) {
-  POP_ASSIGN_OR_RETURN(Rows rows,
-                       connection_.Execute(std::string("SELECT ") + sql::kReadyColumns +
-                                               " FROM ready_agenda " + std::string(where),
-                                           params));
+  return QueryReadySql(
+      std::string("SELECT ") + sql::kReadyColumns + " FROM ready_agenda " + std::string(where),
+      params);
+}
+
+Result<std::vector<ReadyAgenda>> Session::QueryReadySql(const std::string& statement,
+                                                        const std::vector<Param>& params) {
+  POP_ASSIGN_OR_RETURN(Rows rows, connection_.Execute(statement, params));
   std::vector<ReadyAgenda> entries;
   entries.reserve(static_cast<size_t>(rows.size()));
   for (int row = 0; row < rows.size(); ++row) {
@@ -140,6 +144,7 @@ Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where,
     entry.lease_until = OptionalTime(rows, row, 8);
     entry.not_before = OptionalTime(rows, row, 9);
     entry.confirmed = rows.Bool(row, 10);
+    entry.claimed_at = OptionalTime(rows, row, 11);
     entries.push_back(std::move(entry));
   }
   return entries;
@@ -151,6 +156,14 @@ Result<std::vector<ReadyAgenda>> Session::ReadyAgendasOf(std::string_view agenda
 
 Result<std::vector<ReadyAgenda>> Session::ListReadyAgendas() {
   return QueryReady("ORDER BY seq", {});
+}
+
+Result<std::vector<ReadyAgenda>> Session::ListHeldReadyAgendas(
+    const std::vector<std::string>& insight_ids, Timestamp now) {
+  if (insight_ids.empty()) return std::vector<ReadyAgenda>();
+  std::vector<Param> params{Param::Int(now.millis())};
+  for (const std::string& id : insight_ids) params.push_back(Param::Text(id));
+  return QueryReadySql(sql::HeldReadySql(kDialect, insight_ids.size()), params);
 }
 
 Result<std::optional<Timestamp>> Session::PausedSince(PauseTarget target, std::string_view id) {

@@ -25,7 +25,10 @@ constexpr char kClaimable[] =
 }  // namespace
 
 std::string ClaimReadySql(SqlDialect dialect) {
-  const std::string set = "UPDATE ready_agenda SET claimed_by = $2, lease_until = $3 WHERE ";
+  // A holder that claims again (renews) keeps the time of its first claim.
+  const std::string set =
+      "UPDATE ready_agenda SET claimed_at = CASE WHEN claimed_by = $2 AND claimed_at IS NOT NULL"
+      " THEN claimed_at ELSE $4 END, claimed_by = $2, lease_until = $3 WHERE ";
   if (dialect == SqlDialect::kPostgres) {
     return set + "id = (SELECT id FROM ready_agenda WHERE id = $1 AND " + kClaimable +
            " FOR UPDATE SKIP LOCKED)";
@@ -35,8 +38,9 @@ std::string ClaimReadySql(SqlDialect dialect) {
 
 std::string ReleaseReadyClaimSql(SqlDialect dialect) {
   return InDialect(dialect,
-                   "UPDATE ready_agenda SET claimed_by = NULL, lease_until = NULL WHERE id = $1"
-                   " AND claimed_by = $2 AND lease_until = $3 AND confirmed = FALSE");
+                   "UPDATE ready_agenda SET claimed_by = NULL, lease_until = NULL,"
+                   " claimed_at = NULL WHERE id = $1 AND claimed_by = $2 AND lease_until = $3"
+                   " AND confirmed = FALSE");
 }
 
 std::string ConfirmReadyClaimSql(SqlDialect dialect) {
@@ -47,14 +51,27 @@ std::string ConfirmReadyClaimSql(SqlDialect dialect) {
 
 std::string SetReadyClaimSql(SqlDialect dialect) {
   return InDialect(dialect,
-                   "UPDATE ready_agenda SET claimed_by = $2, lease_until = $3, confirmed = FALSE"
-                   " WHERE id = $1");
+                   "UPDATE ready_agenda SET claimed_by = $2, lease_until = $3, confirmed = FALSE,"
+                   " claimed_at = NULL WHERE id = $1");
+}
+
+std::string HeldReadySql(SqlDialect dialect, size_t insight_count) {
+  std::string in;
+  for (size_t i = 0; i < insight_count; ++i) {
+    in += (i == 0 ? "$" : ", $") + std::to_string(i + 2);
+  }
+  return InDialect(
+      dialect, std::string("SELECT ") + kReadyColumns + " FROM ready_agenda WHERE insight_id IN (" +
+                   in +
+                   ") AND claimed_by IS NOT NULL AND (confirmed = TRUE"
+                   " OR lease_until > $1) ORDER BY claimed_at IS NULL, claimed_at, seq");
 }
 
 std::string ReleaseAllClaimsSql(SqlDialect dialect) {
   return InDialect(dialect,
                    "UPDATE ready_agenda SET claimed_by = NULL, lease_until = NULL,"
-                   " confirmed = FALSE WHERE claimed_by IS NOT NULL OR confirmed = TRUE");
+                   " claimed_at = NULL, confirmed = FALSE"
+                   " WHERE claimed_by IS NOT NULL OR confirmed = TRUE");
 }
 
 }  // namespace pop::sql

@@ -5,6 +5,7 @@
 // thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "adapters/sql/object_table.h"
@@ -12,14 +13,16 @@
 namespace pop::sql {
 
 // The columns of a ready entry as both sessions read them, in this order: id, insight_id,
-// agenda_id, customer_id, added, priority, seq, claimed_by, lease_until, not_before, confirmed.
+// agenda_id, customer_id, added, priority, seq, claimed_by, lease_until, not_before, confirmed,
+// claimed_at.
 inline constexpr char kReadyColumns[] =
     "id, insight_id, agenda_id, customer_id, added, priority, seq, claimed_by, lease_until,"
-    " not_before, confirmed";
+    " not_before, confirmed, claimed_at";
 
 // 1 id, 2 claimer, 3 lease_until, 4 now. One row changed when the claim is taken: the entry is
 // not confirmed and is unclaimed, or its lease ended at `now`, or the claimer holds it already;
-// and neither its agenda nor its insight is paused.
+// and neither its agenda nor its insight is paused. claimed_at becomes `now` unless the claimer
+// held it already.
 // PostgreSQL locks the row with FOR UPDATE SKIP LOCKED: a row another transaction is changing is
 // skipped (no row changed) instead of waited for, so claims never wait on each other and two
 // servers' claim batches cannot deadlock.
@@ -34,6 +37,11 @@ std::string ConfirmReadyClaimSql(SqlDialect dialect);
 
 // 1 id, 2 claimed_by (or NULL), 3 lease_until (or NULL). Unconditional; also unconfirms.
 std::string SetReadyClaimSql(SqlDialect dialect);
+
+// 1 now, 2 ... insight_count + 1 the insight ids (insight_count > 0). kReadyColumns of the
+// entries of those insights held at `now` (confirmed, or claimed with a lease past `now`), oldest
+// claim first (claims without a time last), then arrival order (Store::ListHeldReadyAgendas).
+std::string HeldReadySql(SqlDialect dialect, size_t insight_count);
 
 // No parameters. Clears every claim and confirmation (a store with one server only).
 std::string ReleaseAllClaimsSql(SqlDialect dialect);

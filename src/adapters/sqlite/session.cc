@@ -129,6 +129,22 @@ Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where, std
                        connection_.Prepare(std::string("SELECT ") + sql::kReadyColumns +
                                            " FROM ready_agenda " + std::string(where)));
   if (!arg.empty()) statement.BindText(1, arg);
+  return ReadReady(statement);
+}
+
+Result<std::vector<ReadyAgenda>> Session::ListHeldReadyAgendas(
+    const std::vector<std::string>& insight_ids, Timestamp now) {
+  if (insight_ids.empty()) return std::vector<ReadyAgenda>();
+  POP_ASSIGN_OR_RETURN(Statement statement, connection_.Prepare(sql::HeldReadySql(
+                                                SqlDialect::kSqlite, insight_ids.size())));
+  statement.BindInt(1, now.millis());
+  for (size_t i = 0; i < insight_ids.size(); ++i) {
+    statement.BindText(static_cast<int>(i) + 2, insight_ids[i]);
+  }
+  return ReadReady(statement);
+}
+
+Result<std::vector<ReadyAgenda>> Session::ReadReady(Statement& statement) {
   std::vector<ReadyAgenda> entries;
   for (;;) {
     POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
@@ -149,6 +165,9 @@ Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where, std
       entry.not_before = Timestamp::FromMillis(statement.ColumnInt(9));
     }
     entry.confirmed = statement.ColumnInt(10) != 0;
+    if (!statement.ColumnIsNull(11)) {
+      entry.claimed_at = Timestamp::FromMillis(statement.ColumnInt(11));
+    }
     entries.push_back(std::move(entry));
   }
 }

@@ -26,6 +26,8 @@ class Session final : public StoreWriter {
   Result<int64_t> Count(ObjectKind kind, const ObjectQuery& query) override;
   Result<std::vector<ReadyAgenda>> ReadyAgendasOf(std::string_view agenda_id) override;
   Result<std::vector<ReadyAgenda>> ListReadyAgendas() override;
+  Result<std::vector<ReadyAgenda>> ListHeldReadyAgendas(const std::vector<std::string>& insight_ids,
+                                                        Timestamp now) override;
   Result<std::optional<InsightScheduleInfo>> GetScheduleInfo(std::string_view insight_id) override;
   Result<std::optional<Timestamp>> PausedSince(PauseTarget target, std::string_view id) override;
   Result<std::vector<PausedTarget>> ListPaused() override;
@@ -81,6 +83,8 @@ class Session final : public StoreWriter {
 
  private:
   Result<std::vector<ReadyAgenda>> QueryReady(std::string_view where, std::string_view arg);
+  // The rows of a statement selecting sql::kReadyColumns.
+  static Result<std::vector<ReadyAgenda>> ReadReady(Statement& statement);
 
   Connection& connection_;
   size_t max_document_depth_;

@@ -26,6 +26,9 @@ struct ReadyAgenda {
   // Set while a puller holds the agenda; the claim lapses at lease_until.
   std::optional<std::string> claimed_by;
   std::optional<Timestamp> lease_until;
+  // When claimed_by took the claim (read back only: ClaimReady sets it from its `now`; a claim
+  // the holder renews keeps its first time, SetReadyClaim leaves it unset).
+  std::optional<Timestamp> claimed_at;
   // Not scheduled before this time (the backoff of an automatic retry).
   std::optional<Timestamp> not_before;
   // The holder's executor reported: the agenda runs, the entry is no longer scheduled, and
