@@ -213,6 +213,10 @@ std::vector<Router::Route> Router::BuildRoutes() {
       if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
       respond(services_->Why(call.params[0], call.ctx));
     });
+    add({"/resourcepool/{id}/status", {"GET"}}, [this](const Call& call, const Responder& respond) {
+      if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));
+      respond(services_->PoolStatus(call.params[0], call.ctx));
+    });
     add({"/progress/operation/{id}/log", {"GET"}},
         [this](const Call& call, const Responder& respond) {
           if (call.request.method != "GET") return respond(MethodNotAllowed("GET"));

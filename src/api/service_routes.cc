@@ -444,4 +444,42 @@ HttpResponse ServiceRoutes::Why(const std::string& agenda_id, const app::Request
   return ServiceResponse(std::move(fields), IdsOf(ctx));
 }
 
+HttpResponse ServiceRoutes::PoolStatus(const std::string& pool_id, const app::RequestContext& ctx) {
+  auto status = pools_.GetPoolStatus(pool_id, ctx);
+  if (!status.ok()) return ServiceErrorResponse(status.error(), IdsOf(ctx));
+  JsonArray insights;
+  for (const app::InsightPollStatus& insight : status->insights) {
+    JsonObject row;
+    row.Set("insightId", Json(insight.insight_id));
+    if (insight.last_poll) {
+      row.Set("lastPollTime", Json(insight.last_poll->millis()));
+      row.Set("secondsSincePoll", Json((status->now - *insight.last_poll).millis() / 1000));
+    }
+    insights.push_back(Json(std::move(row)));
+  }
+  JsonArray agendas;
+  for (const app::HeldAgendaStatus& held : status->agendas) {
+    JsonObject row;
+    row.Set("agendaId", Json(held.agenda_id));
+    row.Set("insightId", Json(held.insight_id));
+    row.Set("customerId", Json(held.customer_id));
+    row.Set("state", Json(held.running ? "RUNNING" : "CLAIMED"));
+    row.Set("claimedBy", Json(held.claimed_by));
+    if (held.claimed_at) row.Set("claimedTime", Json(held.claimed_at->millis()));
+    if (held.lease_until && !held.running) row.Set("leaseUntil", Json(held.lease_until->millis()));
+    if (held.progress_id) row.Set("agendaProgressId", Json(*held.progress_id));
+    if (held.processing_state) {
+      row.Set("processingState", Json(ProcessingStateName(*held.processing_state)));
+    }
+    if (held.percent_complete) row.Set("percentComplete", Json(*held.percent_complete));
+    agendas.push_back(Json(std::move(row)));
+  }
+  JsonObject fields;
+  fields.Set("resourcePoolId", Json(status->pool_id));
+  fields.Set("time", Json(status->now.millis()));
+  fields.Set("insights", Json(std::move(insights)));
+  fields.Set("runningAgendas", Json(std::move(agendas)));
+  return ServiceResponse(std::move(fields), IdsOf(ctx));
+}
+
 }  // namespace pop::api

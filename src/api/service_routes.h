@@ -1,5 +1,6 @@
 // ServiceRoutes: the service endpoints of spec §8-§10 (POST only), agenda/service/cancel, pause
-// and resume, insight/service/pause and resume, and GET /agenda/{id}/why.
+// and resume, insight/service/pause and resume, GET /agenda/{id}/why and
+// GET /resourcepool/{id}/status.
 // Bodies are parsed here (named-field errors), use cases run in app/, and answers use the
 // envelopes of api/envelope.h. getAgenda answers asynchronously (long poll). Thread-safe.
 #pragma once
@@ -57,6 +58,10 @@ class ServiceRoutes {
   // GET /agenda/{id}/why: where a waiting agenda stands and why it is not running yet.
   HttpResponse Why(const std::string& agenda_id, const app::RequestContext& ctx);
   bool SeesWholeQueue(const std::string& insight_id, const app::RequestContext& ctx);
+
+  // GET /resourcepool/{id}/status: the pool's Insights with their last poll, and the Agendas its
+  // pullers hold (app::ResourcePoolStatus); 404 when the caller cannot read the pool.
+  HttpResponse PoolStatus(const std::string& pool_id, const app::RequestContext& ctx);
 
   // GET /progress/operation/{id}/log: the handler's captured output, as text/plain.
   HttpResponse OperationLog(const std::string& operation_progress_id,

@@ -86,7 +86,8 @@ ResourcePoolService::ResourcePoolService(Services services, InsightQueues& queue
       queues_(queues),
       changes_(changes),
       submit_agenda_(services, changes),
-      pause_insight_(services, changes) {}
+      pause_insight_(services, changes),
+      pool_status_(services, [&queues] { return queues.LastPolls(); }) {}
 
 void ResourcePoolService::GetAgenda(const GetAgendaRequest& request, const RequestContext& ctx,
                                     std::function<void(Result<GetAgendaResult>)> done) {

@@ -13,6 +13,7 @@
 #include "app/insight_queues.h"
 #include "app/pause_insight.h"
 #include "app/request_context.h"
+#include "app/resource_pool_status.h"
 #include "app/services.h"
 #include "app/submit_agenda.h"
 #include "core/base/result.h"
@@ -88,6 +89,11 @@ class ResourcePoolService {
     return pause_insight_.Resume(request, ctx);
   }
 
+  // GET /resourcepool/{id}/status: see ResourcePoolStatus.
+  [[nodiscard]] Result<PoolStatus> GetPoolStatus(const std::string& pool_id,
+                                                 const RequestContext& ctx) {
+    return pool_status_.Get(pool_id, ctx);
+  }
   CreateAgendaResult CreateAgenda(const std::vector<Agenda>& agendas, const RequestContext& ctx);
 
   // Appends captured handler output by OperationProgress id (keeping the newest
@@ -122,6 +128,7 @@ class ResourcePoolService {
   ChangeFeed& changes_;
   SubmitAgenda submit_agenda_;
   PauseInsight pause_insight_;
+  ResourcePoolStatus pool_status_;
 };
 
 }  // namespace pop::app

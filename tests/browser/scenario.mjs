@@ -1,7 +1,8 @@
 // The web UI's scenario in Debian's chromium (run by run.sh against a real `pop dev`): sign in,
 // submit an Agenda with a 3-operation DAG and watch it go green through the event stream, open a
-// log, rerun a failed operation, cancel a running Agenda, and a second tenant's token that sees
-// none of it (list and deep link). A screenshot of each page goes to POP_SCREENSHOTS.
+// log, rerun a failed operation, see a running Agenda and the pullers' last poll on the Resource
+// Pools page, cancel the Agenda, and a second tenant's token that sees none of it (list and deep
+// link). A screenshot of each page goes to POP_SCREENSHOTS.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
@@ -141,6 +142,17 @@ try {
     { name: 'long', type: 'sample', payload: {
       actions: [{ action: 'log', paramsMap: { sleepMilliseconds: 60000 } }] } },
   ] });
+  await page.locator('#agenda-state[data-state="running"]').waitFor();
+  const longUrl = page.url();
+
+  step('the Resource Pools page: the running agenda and the pullers\' last poll');
+  await page.locator('nav a', { hasText: 'Resource Pools' }).click();
+  await page.locator(`#pool-status tr[data-agenda="${longId}"][data-state="RUNNING"]`).waitFor();
+  const lastPoll = (await page.locator('#pool-status td.last-poll').first().textContent()) ?? '';
+  assert.match(lastPoll, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/, `last poll '${lastPoll}'`);
+  await shot('05a-pools-running');
+  await page.locator(`#pool-status tr[data-agenda="${longId}"] a`).click();
+  await page.waitForURL(longUrl);
   await page.locator('#agenda-state[data-state="running"]').waitFor();
   await page.locator('#pause').click();
   await page.locator('#action-status').getByText('Paused.').waitFor();

@@ -128,6 +128,8 @@ const std::vector<Row>& Rows() {
     row("GET", "/agenda/{id}/why", "/agenda/{A}/why", "", "", {"404", "404", "404", "200", "200"});
     row("GET", "/progress/operation/{id}/log", "/progress/operation/{O}/log", "", "",
         {"404", "404", "404", "200", "200"});
+    row("GET", "/resourcepool/{id}/status", "/resourcepool/rp-acme/status", "", "",
+        {"404", "404", "404", "200", "200"});
     row("GET", "/token", "/token", "", "", {"200", "200", "200", "200", "200"});
     row("POST", "/token", "/token", R"({"accounts":["acme"],"title":"new"})", "",
         {"403", "403", "403", "403", "200"});
