@@ -32,10 +32,9 @@ class EventStreams::Registry {
     }
     const std::string& token = ctx.auth.user_id;
     if (per_token_[token] >= options_.max_per_token) {
-      return Error(ErrorCode::kTooManyRequests,
-                   "Too many event streams for this token (at most " +
-                       std::to_string(options_.max_per_token) +
-                       "); close a page or wait for one to end");
+      return Error(ErrorCode::kTooManyRequests, "Too many event streams for this token (at most " +
+                                                    std::to_string(options_.max_per_token) +
+                                                    "); close a page or wait for one to end");
     }
     ++per_token_[token];
     const uint64_t id = ++next_id_;
@@ -233,6 +232,7 @@ void EventStreams::OnChange(const Change& change) {
   std::optional<std::pair<ObjectKind, std::string>> by_id;    // read with each stream's token
   std::optional<std::pair<std::string, std::string>> agenda;  // agenda id and its customer
   const char* what = "changed";
+  const char* event_name = "change";
   switch (change.kind) {
     case Change::Kind::kReadyAdded:
       what = "queued";
@@ -258,9 +258,15 @@ void EventStreams::OnChange(const Change& change) {
           change.pause_target == PauseTarget::kAgenda ? ObjectKind::kAgenda : ObjectKind::kInsight,
           change.id);
       break;
-    case Change::Kind::kAgendaDeleted:  // by id only: its progress change (if any) says more
+    case Change::Kind::kObjectDeleted:
+      // Checked against the object as it was; one deleted without it (by another server) can no
+      // longer be read to be checked, so it is not sent.
+      if (!change.object) return;
+      object = change.object;
+      event_name = "deleted";
+      break;
+    case Change::Kind::kAgendaDeleted:  // by id only: kObjectDeleted follows with the agenda
     case Change::Kind::kClaimConfirmed:
-    case Change::Kind::kObjectDeleted:  // gone: nobody can read it any more to be checked
     case Change::Kind::kScheduleState:
       return;
   }
@@ -289,7 +295,7 @@ void EventStreams::OnChange(const Change& change) {
         event = std::move(described);
       }
     }
-    if (event && !entry.sink->Send(Event("change", *event))) registry_->Release(id);
+    if (event && !entry.sink->Send(Event(event_name, *event))) registry_->Release(id);
   }
 }
 

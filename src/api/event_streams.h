@@ -2,7 +2,10 @@
 // (text/event-stream) fed by the ChangeFeed: each committed change of an Agenda, its progress or
 // a data object becomes one `change` event, sent only to the streams whose token may read the
 // object, by the same rules as the data routes (core/access/visibility.h; an object named only by
-// id is read through DataObjectService with the stream's own token). Bounded: at most
+// id is read through DataObjectService with the stream's own token). A data object deleted
+// through this server becomes one `deleted` event (its kind and id), sent to the streams that
+// could read it. With several servers on one store, the changes the others commit arrive through
+// the store's change feed (PostgresChangeFeed), progress included. Bounded: at most
 // `max_per_token` streams per token and `max_total` per server (429 and 503 past them). No thread
 // per stream: a stream is a registered sink the HTTP server writes for; one keep-alive thread
 // sends a comment to every stream each `keep_alive`. Stop() ends every stream cleanly (the last

@@ -293,7 +293,7 @@ Result<std::optional<DataObject>> DataObjectService::Delete(ObjectKind kind, con
   if (!status.ok()) return status.error();
   if (deleted) {
     if (kind == ObjectKind::kAgenda) changes_.Publish(Change::AgendaDeleted(id));
-    changes_.Publish(Change::ObjectDeleted(kind, id));
+    changes_.Publish(Change::ObjectDeleted(kind, id, deleted));  // the streams check who saw it
   }
   return deleted;
 }

@@ -30,7 +30,7 @@ struct Change {
     kAgendaDeleted,   // `id`: the agenda and every ready entry of it are gone
     kClaimConfirmed,  // `id`: the agenda's executor reported; its entry no longer schedules
     kObjectChanged,   // `object` as stored; or, without it, `object_kind`/`id`: read it again
-    kObjectDeleted,   // `object_kind`, `id`
+    kObjectDeleted,   // `object_kind`, `id`; `object`: as it was, when the deleter had it
     kScheduleState,   // `id`: the insight's RoundRobin carry-over was saved
     kPauseChanged,    // `id` of `pause_target` was paused (`paused_at` set: since) or resumed
   };
@@ -68,9 +68,11 @@ struct Change {
     change.object_kind = kind;
     return change;
   }
-  static Change ObjectDeleted(ObjectKind kind, std::string id) {
+  static Change ObjectDeleted(ObjectKind kind, std::string id,
+                              std::optional<DataObject> was = std::nullopt) {
     Change change = About(Kind::kObjectDeleted, std::move(id));
     change.object_kind = kind;
+    change.object = std::move(was);
     return change;
   }
   static Change ScheduleState(std::string insight_id) {

@@ -150,6 +150,50 @@ TEST_F(UiRoutesTest, AStreamCarriesOnlyWhatItsTokenMayRead) {
   EXPECT_TRUE(admin_stream->ReadUntil(third).has_value());
 }
 
+TEST_F(UiRoutesTest, ADeleteIsStreamedAsDeletedOnlyToTheStreamsThatCouldReadTheObject) {
+  auto acme_stream = OpenStream(acme_);
+  auto globex_stream = OpenStream(globex_);
+  ASSERT_TRUE(acme_stream && globex_stream);
+  const std::string acme_agenda = StringAt(SubmitFor("acme"), "id");
+  ASSERT_FALSE(acme_agenda.empty());
+  auto removed = server_.Call("DELETE", "/agenda/" + acme_agenda, std::nullopt, acme_);
+  ASSERT_EQ(removed.status, 200) << ToJsonText(removed.body);
+  ASSERT_TRUE(acme_stream->ReadUntil("event: deleted\ndata: ").has_value());
+  auto acme_event = acme_stream->ReadUntil("\n\n");
+  ASSERT_TRUE(acme_event.has_value());
+  EXPECT_NE(acme_event->find(R"("kind":"Agenda")"), std::string::npos) << *acme_event;
+  EXPECT_NE(acme_event->find(R"("id":")" + acme_agenda + "\""), std::string::npos) << *acme_event;
+  EXPECT_NE(acme_event->find(R"("customerId":"acme")"), std::string::npos) << *acme_event;
+  // globex is sent its own deletion, and nothing of acme's before it.
+  const std::string globex_agenda = StringAt(SubmitFor("globex"), "id");
+  ASSERT_EQ(server_.Call("DELETE", "/agenda/" + globex_agenda, std::nullopt, globex_).status, 200);
+  auto globex_seen = globex_stream->ReadUntil("event: deleted\ndata: ");
+  ASSERT_TRUE(globex_seen.has_value());
+  EXPECT_EQ(globex_seen->find(acme_agenda), std::string::npos) << *globex_seen;
+  auto globex_event = globex_stream->ReadUntil("\n\n");
+  ASSERT_TRUE(globex_event.has_value());
+  EXPECT_NE(globex_event->find(globex_agenda), std::string::npos) << *globex_event;
+  // Another kind: the admin deletes acme's template; acme's stream is told, globex's is not.
+  ASSERT_EQ(server_
+                .Call("POST", "/agendatemplate",
+                      R"({"id":"tmpl-gone","customerId":"acme","title":"t",
+                          "agenda":{"customerId":"acme","operations":[{"name":"a","type":"sample"}]}})",
+                      acme_)
+                .status,
+            200);
+  ASSERT_EQ(server_.Call("DELETE", "/agendatemplate/tmpl-gone", std::nullopt, admin_).status, 200);
+  ASSERT_TRUE(acme_stream->ReadUntil("event: deleted\ndata: ").has_value());
+  auto template_event = acme_stream->ReadUntil("\n\n");
+  ASSERT_TRUE(template_event.has_value());
+  EXPECT_NE(template_event->find(R"("kind":"AgendaTemplate","id":"tmpl-gone")"), std::string::npos)
+      << *template_event;
+  // A marker after it: globex's stream got no deletion of acme's template on the way.
+  const std::string marker = StringAt(SubmitFor("globex"), "id");
+  auto globex_rest = globex_stream->ReadUntil(marker);
+  ASSERT_TRUE(globex_rest.has_value());
+  EXPECT_EQ(globex_rest->find("tmpl-gone"), std::string::npos) << *globex_rest;
+}
+
 TEST_F(UiRoutesTest, StreamsAreLimitedPerTokenAndPerServerAndFreedWhenClosed) {
   auto first = OpenStream(acme_);
   auto second = OpenStream(acme_);

@@ -57,6 +57,13 @@ async function attempt(where, action, done) {
   }
 }
 
+function ago(seconds) {
+  if (seconds == null) return '';
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s ago`;
+  return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m ago`;
+}
+
 function debounce(fn, ms) {
   let timer = null;
   return (...args) => {
@@ -83,6 +90,17 @@ let streamState = 'offline';
 
 function onChange(listener) {
   listeners.push(listener);
+}
+
+// A list page drops the row of a `kind` object the moment its `deleted` event arrives (deleted
+// through any page or client); rows carry the object's id in `attribute`.
+function dropDeleted(kind, attribute = 'data-id') {
+  onChange(({ event, data }) => {
+    if (event !== 'deleted' || data?.kind !== kind) return;
+    for (const row of main.querySelectorAll(`tr[${attribute}]`)) {
+      if (row.getAttribute(attribute) === data.id) row.remove();
+    }
+  });
 }
 
 function startStream() {
@@ -266,6 +284,7 @@ async function agendasPage() {
       : h('p', { class: 'muted', id: 'no-agendas' }, 'No agendas to show.'));
   }
   await refresh();
+  dropDeleted('Agenda', 'data-agenda');
   const later = debounce(() => refresh().catch(() => {}), 300);
   onChange(({ data }) => {
     if (data?.kind === 'Agenda' || data?.kind === 'AgendaProgress') later();
@@ -379,6 +398,11 @@ async function agendaPage(id) {
   const later = debounce(() => refresh().catch(() => {}), 200);
   onChange(({ event, data }) => {
     if (event === 'resync') return later();
+    if (event === 'deleted' && data?.kind === 'Agenda' && data.id === id) {
+      summary.replaceChildren(notice(`Agenda ${id} was deleted.`));
+      summary.firstChild.id = 'agenda-deleted';
+      return;
+    }
     if ((data?.kind === 'Agenda' && data.id === id) ||
         (data?.kind === 'AgendaProgress' && data.agendaId === id)) later();
   });
@@ -429,23 +453,64 @@ async function insightsPage() {
       h('button', { type: 'button', onclick: () => service('resume', o.id) }, 'Resume')]));
   }
   await refresh();
+  dropDeleted('Insight');
   const later = debounce(() => refresh().catch(() => {}), 500);
-  onChange(({ data }) => {
-    if (data?.kind === 'Insight' || data?.kind === 'Agenda') later();
+  onChange(({ event, data }) => {
+    if (event === 'change' && (data?.kind === 'Insight' || data?.kind === 'Agenda')) later();
   });
 }
 
+// Each pool, then per pool (GET /resourcepool/{id}/status) when its pullers last polled each of
+// its Insights and the Agendas they hold now, kept current by the page's stream.
 async function poolsPage() {
   const pools = await list('/resourcepool?bylimit=1000');
+  const details = h('div', { id: 'pool-status' });
   main.append(h('h1', {}, 'Resource Pools'), objectTable(pools, [
     ['id', (o) => o.id], ['title', (o) => o.title ?? ''], ['customer', (o) => o.customerId ?? ''],
-    ['insights', (o) => (o.insightIds ?? []).join(', ')], ['handler types', (o) => (o.handlerTypes ?? []).join(', ')]]));
+    ['insights', (o) => (o.insightIds ?? []).join(', ')], ['handler types', (o) => (o.handlerTypes ?? []).join(', ')]]),
+  details);
+  async function poolSection(pool) {
+    let status;
+    try {
+      status = await api('GET', `/resourcepool/${encodeURIComponent(pool.id)}/status`);
+    } catch (error) {
+      return h('section', { class: 'pool', 'data-pool': pool.id }, h('h2', {}, pool.id), notice(error.message));
+    }
+    const polls = (status.insights ?? []).length
+      ? h('table', { class: 'pollers' }, h('thead', {}, h('tr', {}, ['insight', 'last poll', 'since'].map((c) => h('th', {}, c)))),
+        h('tbody', {}, status.insights.map((i) => h('tr', { 'data-insight': i.insightId },
+          h('td', {}, i.insightId), h('td', { class: 'last-poll' }, i.lastPollTime ? time(i.lastPollTime) : 'never polled'),
+          h('td', {}, ago(i.secondsSincePoll))))))
+      : h('p', { class: 'muted' }, 'No insights visible to this token.');
+    const running = (status.runningAgendas ?? []).length
+      ? h('table', { class: 'running' }, h('thead', {}, h('tr', {}, ['agenda', 'insight', 'customer', 'state', 'progress', 'percent', 'puller', 'claimed'].map((c) => h('th', {}, c)))),
+        h('tbody', {}, status.runningAgendas.map((a) => h('tr', { 'data-agenda': a.agendaId, 'data-state': a.state },
+          h('td', {}, link(`/ui/agendas/${encodeURIComponent(a.agendaId)}`, a.agendaId)),
+          h('td', {}, a.insightId), h('td', {}, a.customerId ?? ''), h('td', {}, badge(a.state.toLowerCase())),
+          h('td', {}, a.processingState ?? ''),
+          h('td', {}, a.percentComplete != null ? `${Math.round(a.percentComplete)}%` : ''),
+          h('td', {}, a.claimedBy ?? ''), h('td', {}, time(a.claimedTime))))))
+      : h('p', { class: 'muted no-running' }, 'No Agendas running.');
+    return h('section', { class: 'pool', 'data-pool': pool.id }, h('h2', {}, 'Pool ', h('code', {}, pool.id)),
+      h('h3', {}, 'Pullers'), polls, h('h3', {}, 'Running Agendas'), running);
+  }
+  async function refresh() {
+    details.replaceChildren(...await Promise.all(pools.map(poolSection)));
+  }
+  await refresh();
+  dropDeleted('ResourcePool');
+  dropDeleted('Agenda', 'data-agenda');
+  const later = debounce(() => refresh().catch(() => {}), 500);
+  onChange(({ event, data }) => {
+    if (event === 'resync' || (event === 'change' && (data?.kind === 'Agenda' || data?.kind === 'AgendaProgress'))) later();
+  });
 }
 
 async function templatesPage() {
   const status = h('div');
   const templates = await list('/agendatemplate?bylimit=1000');
   const payload = h('textarea', { id: 'template-payload', rows: 5, spellcheck: 'false' }, '{}');
+  dropDeleted('AgendaTemplate');
   main.append(h('h1', {}, 'Templates'), objectTable(templates, [
     ['id', (o) => o.id], ['title', (o) => o.title ?? ''], ['customer', (o) => o.customerId ?? '']],
   (o) => h('button', { type: 'button', onclick: () => attempt(status, async () => {
@@ -457,6 +522,7 @@ async function templatesPage() {
 
 async function customersPage() {
   const customers = await list('/customer?bylimit=1000');
+  dropDeleted('Customer');
   main.append(h('h1', {}, 'Customers'), objectTable(customers, [
     ['id', (o) => o.id], ['title', (o) => o.title ?? ''], ['resource pool', (o) => o.resourcePoolId ?? ''],
     ['weight', (o) => o.weight ?? '']]));
