@@ -68,7 +68,8 @@ TEST_F(PoolStatusTest, ListsTheLastPollAndTheHeldAgendasWithTheirProgress) {
   EXPECT_EQ(insights[0].Find("lastPollTime")->AsInt(), polled.millis());
   EXPECT_EQ(insights[0].Find("secondsSincePoll")->AsInt(), 7);
   ASSERT_EQ(RunningIds(status), (std::vector<std::string>{acme, globex}));  // oldest claim first
-  const Json& running = ArrayIn(status, "runningAgendas")[0];
+  const std::vector<Json> held = ArrayIn(status, "runningAgendas");
+  const Json& running = held[0];
   EXPECT_EQ(StringAt(running, "state"), "RUNNING");
   EXPECT_EQ(StringAt(running, "insightId"), "insight-1");
   EXPECT_EQ(StringAt(running, "customerId"), "acme");
@@ -77,7 +78,7 @@ TEST_F(PoolStatusTest, ListsTheLastPollAndTheHeldAgendasWithTheirProgress) {
   EXPECT_EQ(StringAt(running, "agendaProgressId"), acme_progress);
   EXPECT_EQ(StringAt(running, "processingState"), "EXECUTING");
   EXPECT_EQ(running.Find("percentComplete")->AsDouble(), 40.0);
-  const Json& claimed = ArrayIn(status, "runningAgendas")[1];
+  const Json& claimed = held[1];
   EXPECT_EQ(StringAt(claimed, "state"), "CLAIMED");
   EXPECT_NE(claimed.Find("leaseUntil"), nullptr);
 
