@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "adapters/http_client/curl_http_client.h"
 #include "core/base/check.h"
@@ -136,6 +137,35 @@ ApiResult ApiClient::Call(const std::string& method, const std::string& path,
   auto json = ParseJson(response->body);
   if (json.ok()) result.body = std::move(json).value();
   return result;
+}
+
+std::string CreatePoolInsightAndCustomer(ApiClient& admin, const std::string& insight,
+                                         const std::vector<std::string>& types, int queue_size) {
+  JsonArray type_list;
+  for (const std::string& type : types) type_list.push_back(Json(type));
+  const std::string insight_json = ToJsonText(
+      Json(JsonObject{{"id", Json(insight)},
+                      {"customerId", Json("ops")},
+                      {"title", Json(insight)},
+                      {"resourcePoolId", Json("rp")},
+                      {"queueName", Json(insight)},
+                      {"queueSize", Json(static_cast<int64_t>(queue_size))},
+                      {"schedulingAlgorithm", Json("FirstInFirstOut")},
+                      {"isGlobal", Json(true)},
+                      {"mappers", Json(JsonObject{{"operationType", Json(type_list)}})}}));
+  const std::pair<const char*, std::string> calls[] = {
+      {"/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})"},
+      {"/insight", insight_json},
+      {"/customer", R"({"id":"acme","customerId":"acme","title":"acme","resourcePoolId":"rp"})"},
+  };
+  for (const auto& [path, body] : calls) {
+    ApiResult reply = admin.Call("POST", path, body);
+    if (reply.status != 200) {
+      return std::string("POST ") + path + " " + body + ": " + std::to_string(reply.status) + " " +
+             ToJsonText(reply.body);
+    }
+  }
+  return "";
 }
 
 std::filesystem::path WriteChaosHandler(const std::filesystem::path& dir,

@@ -72,6 +72,13 @@ class ApiClient {
   std::unique_ptr<HttpClient> http_;
 };
 
+// What the tests of `pop server` with a `pop puller` set up through `admin`: the pool "rp" (owner
+// "ops"), its global FirstInFirstOut Insight `insight` (queue `insight` of `queue_size`) mapping
+// the operation types `types`, and the customer "acme" in the pool. Returns "" when all three were
+// created, else what was refused (the call and its answer).
+std::string CreatePoolInsightAndCustomer(ApiClient& admin, const std::string& insight,
+                                         const std::vector<std::string>& types, int queue_size);
+
 // The chaos handler: a shell script that appends "start|end <agenda> <operation> <pid of its
 // parent>" to `journal` around a short sleep, reporting COMPLETE before its "end" line.
 std::filesystem::path WriteChaosHandler(const std::filesystem::path& dir,

@@ -407,22 +407,7 @@ TEST(ChaosTest, WhatHandlersOfAKilledPopDevLeftRunningIsEndedWhenItRestarts) {
 // The pool "rp", its FIFO Insight "chaos" (types chaos and noop) and the customer "acme" that the
 // server-and-puller trials submit as.
 void CreatePoolInsightAndCustomer(ApiClient& admin) {
-  ASSERT_EQ(
-      admin.Call("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})").status,
-      200);
-  ASSERT_EQ(
-      admin
-          .Call("POST", "/insight",
-                R"({"id":"chaos","customerId":"ops","title":"chaos","resourcePoolId":"rp",)"
-                R"("queueName":"chaos","queueSize":20,"schedulingAlgorithm":"FirstInFirstOut",)"
-                R"("isGlobal":true,"mappers":{"operationType":["chaos","noop"]}})")
-          .status,
-      200);
-  ASSERT_EQ(admin
-                .Call("POST", "/customer",
-                      R"({"id":"acme","customerId":"acme","title":"acme","resourcePoolId":"rp"})")
-                .status,
-            200);
+  ASSERT_EQ(CreatePoolInsightAndCustomer(admin, "chaos", {"chaos", "noop"}, 20), "");
 }
 
 TEST(ChaosTest, PullerKilledAtRandomMomentsItsWorkIsTakenOverByTheNextOne) {

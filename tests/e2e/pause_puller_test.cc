@@ -75,22 +75,7 @@ class PausePullerTest : public ::testing::Test {
     StartServer();
     ASSERT_FALSE(HasFatalFailure());
     ApiClient admin = Admin();
-    ASSERT_EQ(admin.Call("POST", "/resourcepool", R"({"id":"rp","customerId":"ops","title":"rp"})")
-                  .status,
-              200);
-    ASSERT_EQ(
-        admin
-            .Call("POST", "/insight",
-                  R"({"id":"work","customerId":"ops","title":"work","resourcePoolId":"rp",)"
-                  R"("queueName":"work","queueSize":5,"schedulingAlgorithm":"FirstInFirstOut",)"
-                  R"("isGlobal":true,"mappers":{"operationType":["slow","quick"]}})")
-            .status,
-        200);
-    ASSERT_EQ(admin
-                  .Call("POST", "/customer",
-                        R"({"id":"acme","customerId":"acme","title":"acme","resourcePoolId":"rp"})")
-                  .status,
-              200);
+    ASSERT_EQ(CreatePoolInsightAndCustomer(admin, "work", {"slow", "quick"}, 5), "");
     puller_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{Pop(), "puller", "--server", url_, "--token", token_, "--insight",
                                  "work", "--registry", (dir_.path() / "registry.json").string(),
