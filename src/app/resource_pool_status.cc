@@ -39,6 +39,7 @@ Result<PoolStatus> ResourcePoolStatus::Get(const std::string& pool_id, const Req
     insight_query.limit = kUnlimited;
     POP_ASSIGN_OR_RETURN(auto insights, reader.Find(ObjectKind::kInsight, insight_query));
     std::vector<std::string> insight_ids;
+    insight_ids.reserve(insights.size());
     for (const DataObject& insight : insights) insight_ids.push_back(*BaseOf(insight).id);
     POP_ASSIGN_OR_RETURN(std::vector<InsightPoll> polls, reader.ListInsightPolls());
     for (const InsightPoll& poll : polls) {
