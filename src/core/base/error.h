@@ -16,7 +16,7 @@ enum class ErrorCode {
   kMethodNotAllowed,  // unknown route or verb
   kConflict,          // a concurrent change won
   kPayloadTooLarge,   // body over the configured limit
-  kTooManyRequests,   // the caller is over a limit of its own (e.g. open event streams); retry later
+  kTooManyRequests,   // the caller is over a limit of its own (its open event streams)
   kUnavailable,       // store temporarily unable to write (disk full, read-only, shutting down)
   kInternal,          // a bug or an unexpected failure of a dependency
 };

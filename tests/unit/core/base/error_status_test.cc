@@ -9,7 +9,7 @@ namespace pop {
 namespace {
 
 constexpr ErrorCode kEveryCode[] = {
-    ErrorCode::kInvalidArgument, ErrorCode::kValidation,       ErrorCode::kUnauthenticated,
+    ErrorCode::kInvalidArgument,  ErrorCode::kValidation,      ErrorCode::kUnauthenticated,
     ErrorCode::kPermissionDenied, ErrorCode::kNotFound,        ErrorCode::kMethodNotAllowed,
     ErrorCode::kConflict,         ErrorCode::kPayloadTooLarge, ErrorCode::kTooManyRequests,
     ErrorCode::kUnavailable,      ErrorCode::kInternal};
