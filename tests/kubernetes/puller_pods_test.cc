@@ -51,38 +51,6 @@ TEST_F(PullerPodsTest, AnAgendaCompletesThroughAnExecutorPodThatGetsItsTokenOnly
   EXPECT_EQ(Field(env["PROGRESS_ID"], "value"), progress_id);
 }
 
-// The whole chain as deploy/ runs it: the puller starts an executor pod, whose `pop executor
-// --launch kubernetes` (with a service account limited to pods) starts a pod for each operation;
-// the handlers report through their pods' annotations and outputs flow between the pods.
-TEST_F(PullerPodsTest, AnExecutorPodRunsEachOperationInAPodOfItsOwn) {
-  StartPuller(ChainOptions());
-  auto [agenda_id, progress_id] = Submit(
-      R"([{"name":"first","type":"sample","payload":{"resultPayload":{"v":"from first"}}},)"
-      R"({"name":"second","type":"sample","payload":{"resultPayload":{"got":"@<first.out::/v>"}}},)"
-      R"({"name":"third","type":"sample","payload":{"resultPayload":{"also":"@<second.out::/got>"}}}])");
-  ASSERT_FALSE(progress_id.empty());
-  const Json progress = WaitComplete(progress_id, seconds(90));
-  ASSERT_EQ(Field(progress, "processingStateMessage"), "succeeded") << ToJsonText(progress);
-  std::map<std::string, std::string> results;
-  for (const Json& op : progress.Find("operationProgress")->AsArray()) {
-    results[Field(op, "operation")] = Field(op, "resultPayload");
-  }
-  EXPECT_EQ(results["third"], R"({"also":"from first"})") << ToJsonText(progress);
-
-  // One executor pod and one pod per operation, each labelled with the agenda.
-  std::vector<PodInfo> pods = AgendaPods(agenda_id);
-  size_t executors = 0;
-  size_t operations = 0;
-  for (const PodInfo& pod : pods) {
-    auto component = pod.labels.find(std::string(app::kLabelComponent));
-    const std::string kind = component != pod.labels.end() ? component->second : "";
-    executors += kind == "executor" ? 1 : 0;
-    operations += kind == "executor" ? 0 : 1;
-  }
-  EXPECT_EQ(executors, 1U);
-  EXPECT_EQ(operations, 3U);
-}
-
 TEST_F(PullerPodsTest, TheExecutionLimitBoundsTheInsightsPodsCountedFromTheWatch) {
   app::ExecutorPodsOptions options = Options();
   options.execution_limit = 1;
