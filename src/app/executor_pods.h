@@ -57,7 +57,10 @@ using PayloadEnvironmentFn = std::function<Result<std::vector<std::pair<std::str
     std::string_view payload, const std::string& name)>;
 
 struct ExecutorPodsOptions {
+  // The pods' namespace; with namespace_per_customer the prefix of each customer's namespace
+  // (CustomerNamespace: "pop" → "pop-acme"), and the pods of every namespace are watched.
   std::string namespace_name = "pop";
+  bool namespace_per_customer = false;
   PodConfig pod;                          // ParseExecutorPodConfig's
   std::optional<std::string> zone;        // pop.kubernetes.zone: nodeSelector <zone>: "true"
   std::string server_url;                 // POP_ADDR of the executor
@@ -123,6 +126,7 @@ class ExecutorPods {
     std::string progress_id;
     std::string customer_id;
     std::string insight_id;
+    std::string namespace_name;  // where its pod is
     Timestamp created;
     bool started = false;
     bool ended = false;
@@ -134,6 +138,9 @@ class ExecutorPods {
   };
 
   Status StartWatch();
+  std::string WatchedNamespace() const;  // "" (every namespace) with namespace_per_customer
+  std::string WatchedDescription() const;
+  Result<std::string> NamespaceFor(const Agenda& agenda) const;
   void OnEvent(const PodEvent& event);
   void TimerLoop();
   void CheckReachable();

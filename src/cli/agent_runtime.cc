@@ -32,6 +32,7 @@
 #include "cli/server_runtime.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
+#include "core/kube/customer_namespace.h"
 #include "pop_sdk/payload_reader.h"
 
 namespace pop::cli {
@@ -235,6 +236,15 @@ Result<KubernetesLaunch> MakeKubernetesLaunch(const PullerConfig& config, const 
   launch.options.namespace_name = !config.kube_namespace.empty()  ? config.kube_namespace
                                   : !kube->namespace_name.empty() ? kube->namespace_name
                                                                   : "pop";
+  launch.options.namespace_per_customer = config.namespace_per_customer;
+  if (config.namespace_per_customer) {
+    // The prefix is checked now: a bad one would fail every Agenda later.
+    Result<std::string> example = CustomerNamespace(launch.options.namespace_name, "customer");
+    if (!example.ok()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "--namespace-per-customer: --namespace: " + example.error().message);
+    }
+  }
   POP_ASSIGN_OR_RETURN(launch.client, KubernetesClient::Create(std::move(kube).value(), clock));
   launch.options.pod = std::move(pod).value();
   if (!config.zone.empty()) launch.options.zone = config.zone;
@@ -290,7 +300,9 @@ Status RunPuller(const PullerConfig& config) {
   std::unique_ptr<app::PodReaper> reaper;
   if (on_kubernetes && config.reap_interval_seconds > 0) {
     app::PodReaperOptions reap;
-    reap.namespace_name = kubernetes.options.namespace_name;
+    // With a namespace per customer the reaper goes through every namespace (pop's label only).
+    reap.namespace_name =
+        kubernetes.options.namespace_per_customer ? "" : kubernetes.options.namespace_name;
     reap.interval = Duration::Seconds(config.reap_interval_seconds);
     reap.finished_age = Duration::Minutes(config.reap_age_minutes);
     reap.pending_timeout = Duration::Minutes(config.reap_pending_minutes);
@@ -310,9 +322,10 @@ Status RunPuller(const PullerConfig& config) {
   app::Puller puller(deps, options);
   if (executor_pods) {
     POP_RETURN_IF_ERROR(executor_pods->Start([&puller] { puller.Wake(); }));
-    parts.logger->Log(LogLevel::kInfo, "puller: executor pods in namespace " +
-                                           kubernetes.options.namespace_name + " (image " +
-                                           kubernetes.options.pod.image_name + ")");
+    parts.logger->Log(LogLevel::kInfo,
+                      "puller: executor pods in namespace " + kubernetes.options.namespace_name +
+                          (kubernetes.options.namespace_per_customer ? "-<customer>" : "") +
+                          " (image " + kubernetes.options.pod.image_name + ")");
   }
   if (graphite) graphite->Start();
   if (reaper) reaper->Start();

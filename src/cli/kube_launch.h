@@ -21,7 +21,9 @@ namespace pop::cli {
 
 struct KubeLaunchConfig {
   std::string launch = "local";  // local | kubernetes
-  std::string namespace_name = "pop";
+  // Empty: MY_POD_NAMESPACE (an executor pod's own namespace, which the puller puts there), else
+  // "pop".
+  std::string namespace_name;
   std::string kubeconfig;    // empty: in-cluster configuration
   std::string pod_registry;  // the pod-config registry file (the original's registry.json)
   std::string zone;          // pop.kubernetes.zone

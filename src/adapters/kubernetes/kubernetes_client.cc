@@ -401,7 +401,10 @@ Result<std::string> KubernetesClient::Request(const std::string& method, const s
 
 namespace {
 
+// An empty namespace: every namespace's pods (list and watch only; the caller needs the right to
+// list or watch pods cluster-wide).
 std::string PodsPath(const std::string& namespace_name) {
+  if (namespace_name.empty()) return "/api/v1/pods";
   return "/api/v1/namespaces/" + KubernetesClient::QueryEscape(namespace_name) + "/pods";
 }
 
