@@ -75,6 +75,12 @@ Status ExecutorPods::Start(std::function<void()> on_change) {
     }
     // Not reachable yet: the timer tries again at every probe; nothing is claimed meanwhile.
     SetReachable(false, watched.message());
+  } else {
+    // The first probe before anything is claimed: an account that may not create pods claims
+    // nothing from the start.
+    CheckReachable();
+    MutexLock lock(mu_);
+    next_probe_ = deps_.clock.Now() + options_.probe_interval;
   }
   timer_ = std::thread(&ExecutorPods::TimerLoop, this);
   return Status::Ok();
@@ -454,13 +460,42 @@ void ExecutorPods::CheckReachable() {
   Result<PodList> probe = deps_.pods.ListPods(
       WatchedNamespace(), std::string(kLabelPullerId) + "=" +
                               (IsLabelValue(options_.puller_id) ? options_.puller_id : "-"));
-  if (probe.ok()) {
-    SetReachable(true, "");
-  } else if (probe.error().code == ErrorCode::kUnavailable ||
-             probe.error().code == ErrorCode::kPermissionDenied ||
-             probe.error().code == ErrorCode::kUnauthenticated) {
-    SetReachable(false, probe.error().message);
+  if (!probe.ok()) {
+    if (probe.error().code == ErrorCode::kUnavailable ||
+        probe.error().code == ErrorCode::kPermissionDenied ||
+        probe.error().code == ErrorCode::kUnauthenticated) {
+      SetReachable(false, probe.error().message);
+    }
+    return;
   }
+  if (options_.namespace_per_customer) {
+    // Each customer's namespace has rights of its own; a denial there fails that customer's
+    // Agendas only (Launch), never the claiming for all.
+    SetReachable(true, "");
+    return;
+  }
+  // Listing is not creating: an account that may list pods but not create them would resume
+  // claiming at every probe and fail the next Agenda. Asked without creating anything.
+  Result<PodAccess> access = deps_.pods.ReviewAccess(options_.namespace_name, "create", "pods");
+  if (!access.ok()) {
+    if (access.error().code == ErrorCode::kUnavailable ||
+        access.error().code == ErrorCode::kUnauthenticated) {
+      SetReachable(false, access.error().message);
+      return;
+    }
+    // A cluster that cannot answer the review (no authorization API) does not stop pop: the
+    // creation itself will say what is refused.
+    SetReachable(true, "");
+    return;
+  }
+  if (!access->allowed) {
+    SetReachable(false, "Kubernetes RBAC denies 'create' on 'pods' in namespace '" +
+                            options_.namespace_name + "' to the puller's account" +
+                            (access->reason.empty() ? "" : " (" + access->reason + ")") +
+                            "; checked with a SelfSubjectAccessReview");
+    return;
+  }
+  SetReachable(true, "");
 }
 
 void ExecutorPods::TimerLoop() {

@@ -12,8 +12,9 @@
 //     Agenda the same way, so the retry continues it (operations that succeeded are skipped);
 //   * when a report is refused with 409 (cancelled, or claimed elsewhere) every pod labelled
 //     with the Agenda is deleted (the executor pod and its operation pods).
-// A Kubernetes that does not answer (or refuses pop's credentials) stops the claiming: Room() is
-// 0 until a probe succeeds again; this is logged once per outage and shown by Health().
+// A Kubernetes that does not answer (or refuses pop's credentials, or does not let the puller
+// create pods in its namespace: a SelfSubjectAccessReview at every probe) stops the claiming:
+// Room() is 0 until a probe succeeds again; this is logged once per outage and shown by Health().
 // Thread-safe. Design: docs/kubernetes.md.
 #pragma once
 

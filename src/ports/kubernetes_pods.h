@@ -48,6 +48,12 @@ struct PodList {
   std::string resource_version;  // where a watch of the same selector resumes
 };
 
+// What a SelfSubjectAccessReview answered: may the caller do this?
+struct PodAccess {
+  bool allowed = false;
+  std::string reason;  // Kubernetes's, when it gave one (often empty on a denial)
+};
+
 enum class PodEventType { kAdded, kModified, kDeleted };
 
 struct PodEvent {
@@ -101,6 +107,11 @@ class KubernetesPods {
   [[nodiscard]] virtual Result<std::string> ReadLog(const std::string& namespace_name,
                                                     const std::string& name,
                                                     const std::string& container) = 0;
+  // Whether the caller may `verb` (create, delete, ...) `resource` (pods, pods/log, ...) in
+  // `namespace_name`, asked with a SelfSubjectAccessReview: nothing is created or changed.
+  [[nodiscard]] virtual Result<PodAccess> ReviewAccess(const std::string& namespace_name,
+                                                       const std::string& verb,
+                                                       const std::string& resource) = 0;
   // Starts one watch of the pods matching `label_selector`: first an kAdded event for every pod
   // that exists, then each change as it happens, on one thread of the watch. A watch whose
   // resourceVersion expired (410 Gone) lists again and reports what it finds as kAdded/kModified

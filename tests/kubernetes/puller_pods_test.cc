@@ -170,8 +170,10 @@ TEST_F(PullerPodsTest, CancelRemovesTheAgendasPods) {
   EXPECT_EQ(Field(Progress(progress_id), "processingStateMessage"), "cancelled");
 }
 
-TEST_F(PullerPodsTest, AnRbacDenialStopsClaimingAndSaysWhatWasRefused) {
-  // The puller's service account may watch pods but not create them.
+// An account that may list and watch pods but not create them: the probe asks Kubernetes
+// (a SelfSubjectAccessReview, nothing created) and the puller claims nothing, saying why, instead
+// of failing every Agenda it claims; once the right is granted it resumes by itself.
+TEST_F(PullerPodsTest, AnAccountThatMayNotCreatePodsClaimsNothingAndSaysWhyUntilItMay) {
   auto token =
       testing::ServiceAccountToken(*admin_, ns_, "weak-puller", {"get", "list", "watch"}, {"pods"});
   ASSERT_TRUE(token.ok()) << token.error().message;
@@ -185,17 +187,35 @@ TEST_F(PullerPodsTest, AnRbacDenialStopsClaimingAndSaysWhatWasRefused) {
   ASSERT_TRUE(weak.ok()) << weak.error().message;
   puller_kube_ = std::move(*weak);
   StartPuller(Options(), 4, puller_kube_.get());
-  auto [agenda_id, progress_id] = Submit(R"([{"name":"a","type":"noop","payload":{}}])");
-  Json progress;
-  ASSERT_TRUE(PollUntil([&] {
-    progress = Progress(progress_id);
-    return ToJsonText(progress).find("Failed to create executor pod") != std::string::npos;
-  })) << ToJsonText(progress);
-  EXPECT_THAT(ToJsonText(progress), HasSubstr("create"));
-  EXPECT_THAT(ToJsonText(progress), HasSubstr("pods"));
-  EXPECT_THAT(ToJsonText(progress), HasSubstr(ns_));
+  EXPECT_FALSE(pods_->Health().reachable);  // from the start: the first probe ran in Start
+  const std::string problem = pods_->Health().problem;
+  EXPECT_THAT(problem, HasSubstr("Kubernetes RBAC denies 'create' on 'pods' in namespace '" + ns_ +
+                                 "' to the puller's account"));
   EXPECT_THAT(logger_.Text(), HasSubstr("no Agendas are claimed until it can"));
+  auto [agenda_id, progress_id] = Submit(R"([{"name":"a","type":"noop","payload":{}}])");
+  std::this_thread::sleep_for(milliseconds(1500));  // a poll would have claimed it by now
+  EXPECT_EQ(Field(Progress(progress_id), "processingState"), "WAITING");
   EXPECT_TRUE(AgendaPods(agenda_id).empty());
+
+  // The right to create pods, granted: the next probe (every 500 ms here) resumes the claiming.
+  const std::string rbac = "/apis/rbac.authorization.k8s.io/v1/namespaces/" + ns_;
+  ASSERT_TRUE(admin_
+                  ->Request("POST", rbac + "/roles",
+                            R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role",)"
+                            R"("metadata":{"name":"create-pods"},"rules":[{"apiGroups":[""],)"
+                            R"("resources":["pods"],"verbs":["create","delete"]}]})")
+                  .ok());
+  ASSERT_TRUE(admin_
+                  ->Request("POST", rbac + "/rolebindings",
+                            R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding",)"
+                            R"("metadata":{"name":"create-pods"},"roleRef":{"apiGroup":)"
+                            R"("rbac.authorization.k8s.io","kind":"Role","name":"create-pods"},)"
+                            R"("subjects":[{"kind":"ServiceAccount","name":"weak-puller",)"
+                            R"("namespace":")" +
+                                ns_ + R"("}]})")
+                  .ok());
+  EXPECT_EQ(Field(WaitComplete(progress_id), "processingStateMessage"), "succeeded");
+  EXPECT_THAT(logger_.Text(), HasSubstr("Kubernetes answers again; claiming Agendas resumes"));
 }
 
 TEST_F(PullerPodsTest, AnUnreachableKubernetesStopsClaimingInsteadOfFailingAgendas) {

@@ -556,6 +556,39 @@ Status KubernetesClient::StreamPodWatch(const std::string& namespace_name,
   return Status::Ok();
 }
 
+Result<PodAccess> KubernetesClient::ReviewAccess(const std::string& namespace_name,
+                                                 const std::string& verb,
+                                                 const std::string& resource) {
+  // "pods/log" is resource "pods" with subresource "log".
+  const size_t slash = resource.find('/');
+  JsonObject attributes{{"namespace", Json(namespace_name)},
+                        {"verb", Json(verb)},
+                        {"resource", Json(resource.substr(0, slash))}};
+  if (slash != std::string::npos) attributes.Set("subresource", Json(resource.substr(slash + 1)));
+  const Json review(
+      JsonObject{{"apiVersion", "authorization.k8s.io/v1"},
+                 {"kind", "SelfSubjectAccessReview"},
+                 {"spec", Json(JsonObject{{"resourceAttributes", Json(std::move(attributes))}})}});
+  Call call{"POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ToJsonText(review)};
+  call.verb = "create";
+  call.resource = "selfsubjectaccessreviews";
+  POP_ASSIGN_OR_RETURN(std::string body, Perform(call));
+  POP_ASSIGN_OR_RETURN(Json answer, ParseJson(body));
+  const Json* status = answer.Find("status");
+  const Json* allowed = status != nullptr ? status->Find("allowed") : nullptr;
+  if (allowed == nullptr || !allowed->is_bool()) {
+    return Error(ErrorCode::kInternal,
+                 "Kubernetes answered a SelfSubjectAccessReview without status.allowed: " +
+                     body.substr(0, 300));
+  }
+  PodAccess access;
+  access.allowed = allowed->AsBool();
+  if (const Json* reason = status->Find("reason"); reason != nullptr && reason->is_string()) {
+    access.reason = reason->AsString();
+  }
+  return access;
+}
+
 Result<std::unique_ptr<PodWatch>> KubernetesClient::WatchPods(
     const std::string& namespace_name, const std::string& label_selector,
     std::function<void(const PodEvent&)> on_event) {
