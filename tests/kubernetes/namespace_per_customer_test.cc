@@ -39,7 +39,7 @@ class NamespacePerCustomerTest : public PullerPodsTest {
                        R"(","title":"C","resourcePoolId":"rp"})")
                   .first,
               200);
-    const std::string name = *CustomerNamespace(ns_, customer);
+    std::string name = *CustomerNamespace(ns_, customer);
     if (!made) return name;
     const Json space(JsonObject{{"apiVersion", "v1"},
                                 {"kind", "Namespace"},
