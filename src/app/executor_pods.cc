@@ -328,7 +328,15 @@ void ExecutorPods::OnEvent(const PodEvent& event) {
   bool changed = false;
   {
     MutexLock lock(mu_);
+    // The executor's own deletion after its final report (executor.reap.self) says so on the
+    // pod; a deletion found by a re-list carries no annotations, so the last state seen counts.
+    bool finished_by_executor = pod.annotations.count(std::string(kAnnotationExecutorFinished)) > 0;
     if (event.type == PodEventType::kDeleted) {
+      if (auto known = pods_.find(pod.name); known != pods_.end()) {
+        finished_by_executor =
+            finished_by_executor ||
+            known->second.annotations.count(std::string(kAnnotationExecutorFinished)) > 0;
+      }
       pods_.erase(pod.name);
     } else {
       pods_[pod.name] = pod;
@@ -341,7 +349,7 @@ void ExecutorPods::OnEvent(const PodEvent& event) {
       std::optional<std::string> failure;
       if (event.type == PodEventType::kDeleted) {
         tracked.ended = true;
-        if (!tracked.deleted_by_us) {
+        if (!tracked.deleted_by_us && !finished_by_executor) {
           failure = "Executor pod " + pod.name + " was deleted before its Agenda finished";
         }
       } else if (pod.phase == "Succeeded") {

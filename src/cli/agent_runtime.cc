@@ -24,6 +24,7 @@
 #include "app/executor_pods.h"
 #include "app/http_pool_client.h"
 #include "app/metrics_registry.h"
+#include "app/pod_labels.h"
 #include "app/pod_reaper.h"
 #include "app/puller.h"
 #include "app/resident_launcher.h"
@@ -343,6 +344,38 @@ Status RunPuller(const PullerConfig& config) {
   return Status::Ok();
 }
 
+namespace {
+
+// executor.reap.self (spec §14.2 step 7): after its final report, an executor in a pod deletes
+// that pod, marked first so that the puller takes the deletion as the executor's end. Not after
+// a report that did not arrive: the puller must then see a lost executor and fail the Agenda.
+// Failures are logged only: the pod then ends by itself and the PodReaper removes it.
+void ReapOwnPod(KubernetesClient& client, const KubeLaunchConfig& kube, bool succeeded,
+                Logger& logger) {
+  const char* pod = std::getenv("MY_POD_NAME");
+  if (pod == nullptr || pod[0] == '\0') return;  // not in a pod
+  const char* own = std::getenv("MY_POD_NAMESPACE");
+  const std::string ns = own != nullptr && own[0] != '\0' ? own
+                         : !kube.namespace_name.empty()   ? kube.namespace_name
+                                                          : "pop";
+  Result<PodInfo> marked =
+      client.PatchPodAnnotations(ns, pod,
+                                 {{std::string(app::kAnnotationExecutorFinished),
+                                   std::string(succeeded ? "succeeded" : "failed")}});
+  if (!marked.ok()) {
+    logger.Log(LogLevel::kWarning, "executor.reap.self: cannot mark pod " + std::string(pod) +
+                                       ": " + marked.error().message + "; the pod is left");
+    return;
+  }
+  Status deleted = client.DeletePod(ns, pod);
+  if (!deleted.ok() && deleted.code() != ErrorCode::kNotFound) {
+    logger.Log(LogLevel::kWarning, "executor.reap.self: cannot delete pod " + std::string(pod) +
+                                       ": " + deleted.message());
+  }
+}
+
+}  // namespace
+
 int RunExecutor(const ExecutorConfig& config, int argc, char** argv) {
   auto fail = [](const Error& error, int code) {
     std::fprintf(stderr, "pop executor: %s\n", error.message.c_str());
@@ -403,6 +436,9 @@ int RunExecutor(const ExecutorConfig& config, int argc, char** argv) {
   app::ExecutionResult result = executor.Run(*agenda, prior);
   workers.Stop();
   if (*health) (*health)->server->Stop();
+  if (kube.client && config.kube.reap_self && result.final_reported) {
+    ReapOwnPod(*kube.client, config.kube, result.succeeded, *parts->logger);
+  }
   parts->logger->Log(LogLevel::kInfo, "HandlerComplete");
   if (!result.final_reported) return 3;
   return result.succeeded ? 0 : 1;

@@ -31,6 +31,10 @@ void AddKubeLaunchFlags(CLI::App& command, KubeLaunchConfig& config) {
                   "how payloads reach pods: envVar or compressedEnvVar")
       ->capture_default_str()
       ->check(CLI::IsMember({"envVar", "compressedEnvVar"}));
+  command
+      .add_option("--reap-self", config.reap_self,
+                  "executor.reap.self: in a pod (MY_POD_NAME), delete it after the final report")
+      ->capture_default_str();
 }
 
 Result<KubeLaunchParts> MakeKubeLaunch(const KubeLaunchConfig& config, const Clock& clock,

@@ -28,6 +28,8 @@ struct KubeLaunchConfig {
   std::string pod_registry;  // the pod-config registry file (the original's registry.json)
   std::string zone;          // pop.kubernetes.zone
   std::string payload_type = "envVar";  // pop.payload.outputType: envVar | compressedEnvVar
+  bool reap_self =
+      true;  // executor.reap.self: delete the executor's own pod (MY_POD_NAME) at the end
 };
 
 // Adds --launch, --namespace, --kubeconfig, --pod-registry, --zone and --payload-type.

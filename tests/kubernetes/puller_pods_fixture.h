@@ -301,6 +301,17 @@ class PullerPodsTest : public ::testing::Test {
            ToJsonText(args) + R"(}}],"resultPayload":)" + result + "}";
   }
 
+  // How many executor pods the puller created (its log says so once per pod).
+  int ExecutorPodsCreated() const {
+    const std::string text = logger_.Text();
+    int count = 0;
+    for (size_t at = text.find(" created in namespace "); at != std::string::npos;
+         at = text.find(" created in namespace ", at + 1)) {
+      ++count;
+    }
+    return count;
+  }
+
   int JournalCount(const std::string& line) {
     std::istringstream in(ReadText(journal_));
     int count = 0;
