@@ -16,6 +16,8 @@
 #         cluster            the temporary directory (certificates, logs, etcd's data)
 #       A cluster an earlier start left in DIR is stopped first.
 #   scripts/kube-test-cluster.sh stop DIR     stop that cluster and remove it; idempotent.
+#   scripts/kube-test-cluster.sh restart-apiserver DIR   kill that cluster's kube-apiserver
+#       (SIGKILL) and start it again on the same port over the same etcd, then wait for /readyz.
 #
 # KUBE_APISERVER overrides the binary (then nothing is built). Exits non-zero with the reason (and
 # the server's log) when the cluster cannot start.
@@ -26,7 +28,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 KUBE_VERSION=1.20.2
 
 usage() {
-  echo "usage: $0 build | start DIR | stop DIR" >&2
+  echo "usage: $0 build | start DIR | stop DIR | restart-apiserver DIR" >&2
   exit 2
 }
 
@@ -209,6 +211,62 @@ wait_ready() {
   return 1
 }
 
+# Starts kube-apiserver of cluster directory $2 over etcd's client port $3 on port $4 (its log
+# appended to apiserver.log, its pid in apiserver.pid, the ports in ports) and waits for /readyz
+# with admin token $5. Fails (1) when it exits or is not ready in time.
+launch_apiserver() {
+  local apiserver="$1" cluster="$2" etcd_client="$3" api_port="$4" token="$5"
+  printf 'ETCD_CLIENT=%s\nAPI_PORT=%s\n' "$etcd_client" "$api_port" >"$cluster/ports"
+  setsid "$apiserver" --etcd-servers="http://127.0.0.1:$etcd_client" --bind-address=127.0.0.1 \
+    --advertise-address=127.0.0.1 --secure-port="$api_port" --cert-dir="$cluster" \
+    --tls-cert-file="$cluster/apiserver.crt" --tls-private-key-file="$cluster/apiserver.key" \
+    --token-auth-file="$cluster/tokens.csv" --client-ca-file="$cluster/ca.crt" \
+    --authorization-mode=RBAC --service-account-issuer=https://kubernetes.default.svc \
+    --service-account-key-file="$cluster/sa.pub" \
+    --service-account-signing-key-file="$cluster/sa.key" \
+    --service-cluster-ip-range=10.96.0.0/24 --disable-admission-plugins=ServiceAccount \
+    --kubelet-preferred-address-types=InternalIP --endpoint-reconciler-type=none \
+    --request-timeout=10s \
+    </dev/null >>"$cluster/apiserver.log" 2>&1 &
+  echo $! >"$cluster/apiserver.pid"
+  wait_ready "https://127.0.0.1:$api_port" "$cluster/ca.crt" "$token" \
+    "$(cat "$cluster/apiserver.pid")" "$cluster/apiserver.log"
+}
+
+# Kills the API server of the cluster in $dir at once (SIGKILL: open watches are cut, as when a
+# control-plane node dies) and starts it again on the same port over the same etcd; the files in
+# $dir stay valid. For the tests of clients that must survive an API server restart.
+restart_apiserver() {
+  [ -f "$dir/cluster" ] || fail "no cluster in $dir"
+  local cluster
+  cluster="$(cat "$dir/cluster")"
+  [ -f "$cluster/ports" ] || fail "$cluster/ports missing: the cluster was started by an older script"
+  local etcd_client api_port token pid
+  etcd_client="$(sed -n 's/^ETCD_CLIENT=//p' "$cluster/ports")"
+  api_port="$(sed -n 's/^API_PORT=//p' "$cluster/ports")"
+  token="$(sed -n 's/^KUBE_ADMIN_TOKEN=//p' "$dir/env")"
+  pid="$(cat "$cluster/apiserver.pid" 2>/dev/null || true)"
+  if [ -n "$pid" ]; then
+    kill -KILL "$pid" 2>/dev/null || true
+    # Gone, or a zombie its new parent has not reaped yet (its port is free either way).
+    for _ in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || break
+      sleep 0.05
+    done
+  fi
+  # The port may be taken for a moment after the kill; the same port is the point, so retry.
+  for _ in 1 2 3 4 5; do
+    if launch_apiserver "$(apiserver_binary)" "$cluster" "$etcd_client" "$api_port" "$token"; then
+      echo "kube-test-cluster: kube-apiserver restarted on https://127.0.0.1:$api_port"
+      return 0
+    fi
+    stop_pid_file "$cluster/apiserver.pid"
+    sleep 0.2
+  done
+  fail "kube-apiserver did not restart on port $api_port (the end of its log is above)"
+}
+
 start_cluster() {
   command -v etcd >/dev/null 2>&1 || fail "etcd not found: install etcd-server (scripts/install-deps.sh)"
   command -v openssl >/dev/null 2>&1 || fail "openssl not found"
@@ -258,20 +316,7 @@ start_cluster() {
   started=""
   for _ in 1 2 3; do
     api_port="$(free_port_candidate)"
-    setsid "$apiserver" --etcd-servers="http://127.0.0.1:$etcd_client" --bind-address=127.0.0.1 \
-      --advertise-address=127.0.0.1 --secure-port="$api_port" --cert-dir="$cluster" \
-      --tls-cert-file="$cluster/apiserver.crt" --tls-private-key-file="$cluster/apiserver.key" \
-      --token-auth-file="$cluster/tokens.csv" --client-ca-file="$cluster/ca.crt" \
-      --authorization-mode=RBAC --service-account-issuer=https://kubernetes.default.svc \
-      --service-account-key-file="$cluster/sa.pub" \
-      --service-account-signing-key-file="$cluster/sa.key" \
-      --service-cluster-ip-range=10.96.0.0/24 --disable-admission-plugins=ServiceAccount \
-      --kubelet-preferred-address-types=InternalIP --endpoint-reconciler-type=none \
-      --request-timeout=10s \
-      </dev/null >"$cluster/apiserver.log" 2>&1 &
-    echo $! >"$cluster/apiserver.pid"
-    if wait_ready "https://127.0.0.1:$api_port" "$cluster/ca.crt" "$token" \
-        "$(cat "$cluster/apiserver.pid")" "$cluster/apiserver.log"; then
+    if launch_apiserver "$apiserver" "$cluster" "$etcd_client" "$api_port" "$token"; then
       started=yes
       break
     fi
@@ -346,10 +391,14 @@ case "$action" in
     [ $# -eq 1 ] || usage
     build_apiserver
     ;;
-  start | stop)
+  start | stop | restart-apiserver)
     [ $# -eq 2 ] || usage
     dir="$2"
-    if [ "$action" = start ]; then start_cluster; else stop_cluster; fi
+    case "$action" in
+      start) start_cluster ;;
+      stop) stop_cluster ;;
+      restart-apiserver) restart_apiserver ;;
+    esac
     ;;
   *) usage ;;
 esac

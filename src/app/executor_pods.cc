@@ -6,6 +6,7 @@
 #include "app/pod_labels.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
+#include "core/kube/customer_namespace.h"
 #include "core/kube/pod_spec.h"
 #include "core/metrics/catalogue.h"
 
@@ -33,6 +34,25 @@ Result<PodConfig> ParseExecutorPodConfig(const Json& registry) {
   return config;
 }
 
+std::string ExecutorPods::WatchedNamespace() const {
+  return options_.namespace_per_customer ? std::string() : options_.namespace_name;
+}
+
+std::string ExecutorPods::WatchedDescription() const {
+  return options_.namespace_per_customer ? "every namespace (--namespace-per-customer)"
+                                         : "namespace " + options_.namespace_name;
+}
+
+Result<std::string> ExecutorPods::NamespaceFor(const Agenda& agenda) const {
+  if (!options_.namespace_per_customer) return options_.namespace_name;
+  Result<std::string> name =
+      CustomerNamespace(options_.namespace_name, agenda.customer_id.value_or(""));
+  if (!name.ok()) {
+    return Error(name.error().code, "--namespace-per-customer: " + name.error().message);
+  }
+  return name;
+}
+
 ExecutorPods::ExecutorPods(ExecutorPodsDeps deps, ExecutorPodsOptions options)
     : deps_(std::move(deps)), options_(std::move(options)) {}
 
@@ -55,6 +75,12 @@ Status ExecutorPods::Start(std::function<void()> on_change) {
     }
     // Not reachable yet: the timer tries again at every probe; nothing is claimed meanwhile.
     SetReachable(false, watched.message());
+  } else {
+    // The first probe before anything is claimed: an account that may not create pods claims
+    // nothing from the start.
+    CheckReachable();
+    MutexLock lock(mu_);
+    next_probe_ = deps_.clock.Now() + options_.probe_interval;
   }
   timer_ = std::thread(&ExecutorPods::TimerLoop, this);
   return Status::Ok();
@@ -64,24 +90,25 @@ Status ExecutorPods::StartWatch() {
   const std::string selector = std::string(kLabelComponent) + "=executor";
   // The watch reports the pods that exist on its own thread, maybe after Room is first asked:
   // the pods listed here count at once, so the execution limit holds from the first claim.
-  Result<PodList> before = deps_.pods.ListPods(options_.namespace_name, selector);
+  const std::string watched = WatchedNamespace();
+  Result<PodList> before = deps_.pods.ListPods(watched, selector);
   if (!before.ok()) {
-    return Status(before.error().code, "cannot list the executor pods of namespace " +
-                                           options_.namespace_name + ": " + before.error().message);
+    return Status(before.error().code, "cannot list the executor pods of " + WatchedDescription() +
+                                           ": " + before.error().message);
   }
   {
     MutexLock lock(mu_);
     for (const PodInfo& pod : before->pods) pods_.emplace(pod.name, pod);
   }
-  Result<std::unique_ptr<PodWatch>> watch = deps_.pods.WatchPods(
-      options_.namespace_name, selector, [this](const PodEvent& event) { OnEvent(event); });
+  Result<std::unique_ptr<PodWatch>> watch =
+      deps_.pods.WatchPods(watched, selector, [this](const PodEvent& event) { OnEvent(event); });
   if (!watch.ok()) {
-    return Status(watch.error().code, "cannot watch the executor pods of namespace " +
-                                          options_.namespace_name + ": " + watch.error().message);
+    return Status(watch.error().code, "cannot watch the executor pods of " + WatchedDescription() +
+                                          ": " + watch.error().message);
   }
   // A pod listed above and deleted before the watch began would never see its deletion: the
   // pods gone by now are dropped (one that the watch still reports comes back with its events).
-  Result<PodList> after = deps_.pods.ListPods(options_.namespace_name, selector);
+  Result<PodList> after = deps_.pods.ListPods(watched, selector);
   std::unique_ptr<PodWatch> started = std::move(*watch);
   MutexLock lock(mu_);
   if (after.ok()) {
@@ -153,7 +180,7 @@ Result<Json> ExecutorPods::Manifest(const std::string& uid, const std::string& i
                                     const std::optional<AgendaProgress>& prior) const {
   const std::string agenda_id = agenda.id.value_or("");
   PodManifestInput input;
-  input.namespace_name = options_.namespace_name;
+  POP_ASSIGN_OR_RETURN(input.namespace_name, NamespaceFor(agenda));
   input.uuid = uid;
   input.zone = options_.zone;
   input.labels[std::string(kLabelComponent)] = "executor";
@@ -183,6 +210,16 @@ Result<Json> ExecutorPods::Manifest(const std::string& uid, const std::string& i
   input.env.emplace_back("POP_ADDR", options_.server_url);
   input.env.emplace_back("POP_PULLER_ID", options_.puller_id);
   Json manifest = BuildPodManifest(options_.pod, input);
+  {
+    // The executor runs its operation pods in its own namespace (`pop executor --launch
+    // kubernetes` without --namespace): its customer's with --namespace-per-customer.
+    JsonObject& spec = manifest.AsObject().Find("spec")->AsObject();
+    JsonObject& container = spec.Find("containers")->AsArray().front().AsObject();
+    container.Find("env")->AsArray().push_back(Json(JsonObject{
+        {"name", "MY_POD_NAMESPACE"},
+        {"valueFrom",
+         Json(JsonObject{{"fieldRef", Json(JsonObject{{"fieldPath", "metadata.namespace"}})}})}}));
+  }
   if (!options_.token_secret.empty()) {
     // The token by reference: the kubelet reads the Secret, the pod's manifest never holds it.
     JsonObject& spec = manifest.AsObject().Find("spec")->AsObject();
@@ -237,17 +274,39 @@ void ExecutorPods::Launch(const std::string& insight_id, const Agenda& agenda,
                                              confirmed.message() + "); starting its pod anyway");
   }
 
+  Result<std::string> pod_namespace = NamespaceFor(agenda);
+  tracked.namespace_name = pod_namespace.ok() ? *pod_namespace : std::string();
   Result<Json> manifest = Manifest(uid, insight_id, agenda, prior);
-  Result<PodInfo> created = manifest.ok() ? deps_.pods.CreatePod(options_.namespace_name, *manifest)
+  Result<PodInfo> created = manifest.ok() ? deps_.pods.CreatePod(tracked.namespace_name, *manifest)
                                           : Result<PodInfo>(manifest.error());
   if (!created.ok()) {
     const Error& error = created.error();
-    if (error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kPermissionDenied ||
-        error.code == ErrorCode::kUnauthenticated) {
+    // With a namespace per customer, a missing or forbidden namespace is that customer's
+    // problem: the others' Agendas keep being claimed.
+    const bool customer_problem =
+        options_.namespace_per_customer &&
+        (error.code == ErrorCode::kNotFound || error.code == ErrorCode::kPermissionDenied);
+    if (!customer_problem &&
+        (error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kPermissionDenied ||
+         error.code == ErrorCode::kUnauthenticated)) {
       SetReachable(false, error.message);
     }
+    std::string why = error.message;
+    if (customer_problem) {
+      // RBAC is checked before the namespace's existence: a namespace the puller has no rights
+      // in answers 403 whether it exists or not.
+      why = "namespace '" + tracked.namespace_name + "' of customer '" + tracked.customer_id +
+            "' (--namespace-per-customer) " +
+            (error.code == ErrorCode::kNotFound
+                 ? std::string("does not exist: create it with the executors' Secret, the pod "
+                               "registry's ConfigMap and the pods' service account "
+                               "(docs/kubernetes.md): ")
+                 : std::string("does not exist or refuses the puller: create it and bind the "
+                               "puller the pop-pods ClusterRole there (docs/kubernetes.md): ")) +
+            error.message;
+    }
     tracked.created = deps_.clock.Now();
-    FailAgenda(tracked, name, "Failed to create executor pod " + name + ": " + error.message);
+    FailAgenda(tracked, name, "Failed to create executor pod " + name + ": " + why);
     Count("create_failed");
     done_creating();
     return;
@@ -259,7 +318,7 @@ void ExecutorPods::Launch(const std::string& insight_id, const Agenda& agenda,
   }
   Count("created");
   deps_.logger.Log(LogLevel::kInfo, "agenda " + agenda_id + ": executor pod " + name +
-                                        " created in namespace " + options_.namespace_name);
+                                        " created in namespace " + tracked.namespace_name);
   wake_.notify_all();
   done_creating();
 }
@@ -269,7 +328,15 @@ void ExecutorPods::OnEvent(const PodEvent& event) {
   bool changed = false;
   {
     MutexLock lock(mu_);
+    // The executor's own deletion after its final report (executor.reap.self) says so on the
+    // pod; a deletion found by a re-list carries no annotations, so the last state seen counts.
+    bool finished_by_executor = pod.annotations.count(std::string(kAnnotationExecutorFinished)) > 0;
     if (event.type == PodEventType::kDeleted) {
+      if (auto known = pods_.find(pod.name); known != pods_.end()) {
+        finished_by_executor =
+            finished_by_executor ||
+            known->second.annotations.count(std::string(kAnnotationExecutorFinished)) > 0;
+      }
       pods_.erase(pod.name);
     } else {
       pods_[pod.name] = pod;
@@ -282,7 +349,7 @@ void ExecutorPods::OnEvent(const PodEvent& event) {
       std::optional<std::string> failure;
       if (event.type == PodEventType::kDeleted) {
         tracked.ended = true;
-        if (!tracked.deleted_by_us) {
+        if (!tracked.deleted_by_us && !finished_by_executor) {
           failure = "Executor pod " + pod.name + " was deleted before its Agenda finished";
         }
       } else if (pod.phase == "Succeeded") {
@@ -337,7 +404,7 @@ void ExecutorPods::FailAgenda(const Tracked& tracked, const std::string& pod,
 size_t ExecutorPods::DeleteAgendaPods(const std::string& agenda_id) {
   if (agenda_id.empty() || !IsLabelValue(agenda_id)) return 0;
   Result<PodList> pods =
-      deps_.pods.ListPods(options_.namespace_name, std::string(kLabelAgendaId) + "=" + agenda_id);
+      deps_.pods.ListPods(WatchedNamespace(), std::string(kLabelAgendaId) + "=" + agenda_id);
   if (!pods.ok()) {
     deps_.logger.Log(LogLevel::kWarning,
                      "cannot list the pods of agenda " + agenda_id + ": " + pods.error().message);
@@ -349,7 +416,8 @@ size_t ExecutorPods::DeleteAgendaPods(const std::string& agenda_id) {
       MutexLock lock(mu_);
       if (auto it = tracked_.find(pod.name); it != tracked_.end()) it->second.deleted_by_us = true;
     }
-    Status status = deps_.pods.DeletePod(options_.namespace_name, pod.name);
+    Status status = deps_.pods.DeletePod(
+        pod.namespace_name.empty() ? options_.namespace_name : pod.namespace_name, pod.name);
     if (status.ok() || status.code() == ErrorCode::kNotFound) {
       ++deleted;
       Count("deleted");
@@ -398,15 +466,44 @@ void ExecutorPods::CheckReachable() {
     }
   }
   Result<PodList> probe = deps_.pods.ListPods(
-      options_.namespace_name, std::string(kLabelPullerId) + "=" +
-                                   (IsLabelValue(options_.puller_id) ? options_.puller_id : "-"));
-  if (probe.ok()) {
-    SetReachable(true, "");
-  } else if (probe.error().code == ErrorCode::kUnavailable ||
-             probe.error().code == ErrorCode::kPermissionDenied ||
-             probe.error().code == ErrorCode::kUnauthenticated) {
-    SetReachable(false, probe.error().message);
+      WatchedNamespace(), std::string(kLabelPullerId) + "=" +
+                              (IsLabelValue(options_.puller_id) ? options_.puller_id : "-"));
+  if (!probe.ok()) {
+    if (probe.error().code == ErrorCode::kUnavailable ||
+        probe.error().code == ErrorCode::kPermissionDenied ||
+        probe.error().code == ErrorCode::kUnauthenticated) {
+      SetReachable(false, probe.error().message);
+    }
+    return;
   }
+  if (options_.namespace_per_customer) {
+    // Each customer's namespace has rights of its own; a denial there fails that customer's
+    // Agendas only (Launch), never the claiming for all.
+    SetReachable(true, "");
+    return;
+  }
+  // Listing is not creating: an account that may list pods but not create them would resume
+  // claiming at every probe and fail the next Agenda. Asked without creating anything.
+  Result<PodAccess> access = deps_.pods.ReviewAccess(options_.namespace_name, "create", "pods");
+  if (!access.ok()) {
+    if (access.error().code == ErrorCode::kUnavailable ||
+        access.error().code == ErrorCode::kUnauthenticated) {
+      SetReachable(false, access.error().message);
+      return;
+    }
+    // A cluster that cannot answer the review (no authorization API) does not stop pop: the
+    // creation itself will say what is refused.
+    SetReachable(true, "");
+    return;
+  }
+  if (!access->allowed) {
+    SetReachable(false, "Kubernetes RBAC denies 'create' on 'pods' in namespace '" +
+                            options_.namespace_name + "' to the puller's account" +
+                            (access->reason.empty() ? "" : " (" + access->reason + ")") +
+                            "; checked with a SelfSubjectAccessReview");
+    return;
+  }
+  SetReachable(true, "");
 }
 
 void ExecutorPods::TimerLoop() {
@@ -443,7 +540,7 @@ void ExecutorPods::TimerLoop() {
           why = " (" + pod->second.containers[0].reason + ")";
         }
       }
-      Status deleted = deps_.pods.DeletePod(options_.namespace_name, name);
+      Status deleted = deps_.pods.DeletePod(tracked.namespace_name, name);
       if (!deleted.ok() && deleted.code() != ErrorCode::kNotFound) {
         deps_.logger.Log(LogLevel::kWarning,
                          "cannot delete executor pod " + name + ": " + deleted.message());

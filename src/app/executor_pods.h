@@ -12,8 +12,9 @@
 //     Agenda the same way, so the retry continues it (operations that succeeded are skipped);
 //   * when a report is refused with 409 (cancelled, or claimed elsewhere) every pod labelled
 //     with the Agenda is deleted (the executor pod and its operation pods).
-// A Kubernetes that does not answer (or refuses pop's credentials) stops the claiming: Room() is
-// 0 until a probe succeeds again; this is logged once per outage and shown by Health().
+// A Kubernetes that does not answer (or refuses pop's credentials, or does not let the puller
+// create pods in its namespace: a SelfSubjectAccessReview at every probe) stops the claiming:
+// Room() is 0 until a probe succeeds again; this is logged once per outage and shown by Health().
 // Thread-safe. Design: docs/kubernetes.md.
 #pragma once
 
@@ -57,7 +58,10 @@ using PayloadEnvironmentFn = std::function<Result<std::vector<std::pair<std::str
     std::string_view payload, const std::string& name)>;
 
 struct ExecutorPodsOptions {
+  // The pods' namespace; with namespace_per_customer the prefix of each customer's namespace
+  // (CustomerNamespace: "pop" → "pop-acme"), and the pods of every namespace are watched.
   std::string namespace_name = "pop";
+  bool namespace_per_customer = false;
   PodConfig pod;                          // ParseExecutorPodConfig's
   std::optional<std::string> zone;        // pop.kubernetes.zone: nodeSelector <zone>: "true"
   std::string server_url;                 // POP_ADDR of the executor
@@ -123,6 +127,7 @@ class ExecutorPods {
     std::string progress_id;
     std::string customer_id;
     std::string insight_id;
+    std::string namespace_name;  // where its pod is
     Timestamp created;
     bool started = false;
     bool ended = false;
@@ -134,6 +139,9 @@ class ExecutorPods {
   };
 
   Status StartWatch();
+  std::string WatchedNamespace() const;  // "" (every namespace) with namespace_per_customer
+  std::string WatchedDescription() const;
+  Result<std::string> NamespaceFor(const Agenda& agenda) const;
   void OnEvent(const PodEvent& event);
   void TimerLoop();
   void CheckReachable();

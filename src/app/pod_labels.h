@@ -13,6 +13,10 @@ inline constexpr std::string_view kLabelResourcePoolId = "pop.resourcePoolId";
 // "executor" or "operation".
 inline constexpr std::string_view kLabelComponent = "pop.component";
 inline constexpr std::string_view kLabelPullerId = "pop.pullerId";
+// The annotation an executor puts on its own pod after its final report and before it deletes
+// the pod (executor.reap.self): "succeeded" or "failed". The puller then takes the pod's deletion
+// as the executor's normal end, not as a lost executor.
+inline constexpr std::string_view kAnnotationExecutorFinished = "pop.executor.finished";
 
 // Whether `value` may be a label value (at most 63 characters of [A-Za-z0-9-_.], starting and
 // ending with an alphanumeric one; empty is allowed).

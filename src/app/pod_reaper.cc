@@ -17,6 +17,15 @@ bool AllTerminated(const PodInfo& pod) {
 
 }  // namespace
 
+std::string PodReaper::Where() const {
+  return options_.namespace_name.empty() ? "every namespace"
+                                         : "namespace " + options_.namespace_name;
+}
+
+std::string PodReaper::PodNamespace(const PodInfo& pod) const {
+  return pod.namespace_name.empty() ? options_.namespace_name : pod.namespace_name;
+}
+
 PodReaper::PodReaper(PodReaperDeps deps, PodReaperOptions options)
     : deps_(deps), options_(std::move(options)) {}
 
@@ -26,10 +35,11 @@ Result<PodReaperReport> PodReaper::RunOnce() {
   const Timestamp started = deps_.clock.Now();
   Result<PodList> list = deps_.pods.ListPods(options_.namespace_name, options_.selector);
   if (!list.ok()) {
-    return Error(list.error().code, "PodReaper: cannot list the pods of namespace " +
-                                        options_.namespace_name + ": " + list.error().message);
+    return Error(list.error().code,
+                 "PodReaper: cannot list the pods of " + Where() + ": " + list.error().message);
   }
   struct Candidate {
+    std::string namespace_name;  // the pod's (a reaper of every namespace sees many)
     std::string name;
     bool finished;
   };
@@ -42,11 +52,11 @@ Result<PodReaperReport> PodReaper::RunOnce() {
       std::optional<Timestamp> when =
           pod.containers.empty() ? pod.start_time : pod.containers[0].finished_at;
       if (when && *when <= started - options_.finished_age) {
-        candidates.push_back({pod.name, true});
+        candidates.push_back({PodNamespace(pod), pod.name, true});
       }
     } else if (pod.phase.empty() || pod.phase == "Pending") {
       if (pod.created_at && *pod.created_at <= started - options_.pending_timeout) {
-        candidates.push_back({pod.name, false});
+        candidates.push_back({PodNamespace(pod), pod.name, false});
       }
     }
   }
@@ -60,7 +70,7 @@ Result<PodReaperReport> PodReaper::RunOnce() {
     const size_t end = std::min(candidates.size(), begin + options_.batch_size);
     for (size_t i = begin; i < end; ++i) {
       const Candidate& candidate = candidates[i];
-      Status deleted = deps_.pods.DeletePod(options_.namespace_name, candidate.name);
+      Status deleted = deps_.pods.DeletePod(candidate.namespace_name, candidate.name);
       if (!deleted.ok() && deleted.code() != ErrorCode::kNotFound) {
         ++batch_failures;
         deps_.logger.Log(LogLevel::kWarning, "PodReaper: cannot delete pod " + candidate.name +
@@ -83,8 +93,7 @@ Result<PodReaperReport> PodReaper::RunOnce() {
     deps_.logger.Log(
         LogLevel::kInfo,
         "PodReaper: deleted " + std::to_string(report.finished) + " finished and " +
-            std::to_string(report.pending) + " pending pod(s) in namespace " +
-            options_.namespace_name +
+            std::to_string(report.pending) + " pending pod(s) in " + Where() +
             (report.failed > 0 ? "; " + std::to_string(report.failed) + " failed" : std::string()) +
             (report.out_of_time ? "; stopped at its time limit" : ""));
   }

@@ -22,7 +22,7 @@
 namespace pop::app {
 
 struct PodReaperOptions {
-  std::string namespace_name = "pop";
+  std::string namespace_name = "pop";      // empty: every namespace (--namespace-per-customer)
   std::string selector = "pop.component";  // pods carrying pop's label (executor or operation)
   Duration finished_age = Duration::Minutes(1440);  // pod.reap.age.minutes
   Duration pending_timeout = Duration::Minutes(60);
@@ -61,6 +61,8 @@ class PodReaper {
 
  private:
   void Loop();
+  std::string Where() const;                           // "namespace pop" or "every namespace"
+  std::string PodNamespace(const PodInfo& pod) const;  // where to delete it
 
   PodReaperDeps deps_;
   const PodReaperOptions options_;

@@ -48,6 +48,9 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
   puller->add_option("--namespace", state.puller.kube_namespace,
                      "--launch kubernetes: the namespace of the executor pods (default: the "
                      "kubeconfig's, in a pod its own, else pop)");
+  puller->add_flag("--namespace-per-customer", state.puller.namespace_per_customer,
+                   "--launch kubernetes: each customer's pods in namespace <namespace>-<customer "
+                   "id as a DNS label>, which must exist (docs/kubernetes.md)");
   puller->add_option("--kubeconfig", state.puller.kubeconfig,
                      "--launch kubernetes: a kubeconfig file (default: in-cluster configuration)");
   puller->add_option("--pod-registry", state.puller.pod_registry_file,

@@ -24,6 +24,7 @@
 #include "app/executor_pods.h"
 #include "app/http_pool_client.h"
 #include "app/metrics_registry.h"
+#include "app/pod_labels.h"
 #include "app/pod_reaper.h"
 #include "app/puller.h"
 #include "app/resident_launcher.h"
@@ -32,6 +33,7 @@
 #include "cli/server_runtime.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
+#include "core/kube/customer_namespace.h"
 #include "pop_sdk/payload_reader.h"
 
 namespace pop::cli {
@@ -235,6 +237,15 @@ Result<KubernetesLaunch> MakeKubernetesLaunch(const PullerConfig& config, const 
   launch.options.namespace_name = !config.kube_namespace.empty()  ? config.kube_namespace
                                   : !kube->namespace_name.empty() ? kube->namespace_name
                                                                   : "pop";
+  launch.options.namespace_per_customer = config.namespace_per_customer;
+  if (config.namespace_per_customer) {
+    // The prefix is checked now: a bad one would fail every Agenda later.
+    Result<std::string> example = CustomerNamespace(launch.options.namespace_name, "customer");
+    if (!example.ok()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "--namespace-per-customer: --namespace: " + example.error().message);
+    }
+  }
   POP_ASSIGN_OR_RETURN(launch.client, KubernetesClient::Create(std::move(kube).value(), clock));
   launch.options.pod = std::move(pod).value();
   if (!config.zone.empty()) launch.options.zone = config.zone;
@@ -290,7 +301,9 @@ Status RunPuller(const PullerConfig& config) {
   std::unique_ptr<app::PodReaper> reaper;
   if (on_kubernetes && config.reap_interval_seconds > 0) {
     app::PodReaperOptions reap;
-    reap.namespace_name = kubernetes.options.namespace_name;
+    // With a namespace per customer the reaper goes through every namespace (pop's label only).
+    reap.namespace_name =
+        kubernetes.options.namespace_per_customer ? "" : kubernetes.options.namespace_name;
     reap.interval = Duration::Seconds(config.reap_interval_seconds);
     reap.finished_age = Duration::Minutes(config.reap_age_minutes);
     reap.pending_timeout = Duration::Minutes(config.reap_pending_minutes);
@@ -310,9 +323,10 @@ Status RunPuller(const PullerConfig& config) {
   app::Puller puller(deps, options);
   if (executor_pods) {
     POP_RETURN_IF_ERROR(executor_pods->Start([&puller] { puller.Wake(); }));
-    parts.logger->Log(LogLevel::kInfo, "puller: executor pods in namespace " +
-                                           kubernetes.options.namespace_name + " (image " +
-                                           kubernetes.options.pod.image_name + ")");
+    parts.logger->Log(LogLevel::kInfo,
+                      "puller: executor pods in namespace " + kubernetes.options.namespace_name +
+                          (kubernetes.options.namespace_per_customer ? "-<customer>" : "") +
+                          " (image " + kubernetes.options.pod.image_name + ")");
   }
   if (graphite) graphite->Start();
   if (reaper) reaper->Start();
@@ -329,6 +343,38 @@ Status RunPuller(const PullerConfig& config) {
   if (graphite) graphite->Stop();  // one last push: the final counts
   return Status::Ok();
 }
+
+namespace {
+
+// executor.reap.self (spec §14.2 step 7): after its final report, an executor in a pod deletes
+// that pod, marked first so that the puller takes the deletion as the executor's end. Not after
+// a report that did not arrive: the puller must then see a lost executor and fail the Agenda.
+// Failures are logged only: the pod then ends by itself and the PodReaper removes it.
+void ReapOwnPod(KubernetesClient& client, const KubeLaunchConfig& kube, bool succeeded,
+                Logger& logger) {
+  const char* pod = std::getenv("MY_POD_NAME");
+  if (pod == nullptr || pod[0] == '\0') return;  // not in a pod
+  const char* own = std::getenv("MY_POD_NAMESPACE");
+  const std::string ns = own != nullptr && own[0] != '\0' ? own
+                         : !kube.namespace_name.empty()   ? kube.namespace_name
+                                                          : "pop";
+  Result<PodInfo> marked =
+      client.PatchPodAnnotations(ns, pod,
+                                 {{std::string(app::kAnnotationExecutorFinished),
+                                   std::string(succeeded ? "succeeded" : "failed")}});
+  if (!marked.ok()) {
+    logger.Log(LogLevel::kWarning, "executor.reap.self: cannot mark pod " + std::string(pod) +
+                                       ": " + marked.error().message + "; the pod is left");
+    return;
+  }
+  Status deleted = client.DeletePod(ns, pod);
+  if (!deleted.ok() && deleted.code() != ErrorCode::kNotFound) {
+    logger.Log(LogLevel::kWarning, "executor.reap.self: cannot delete pod " + std::string(pod) +
+                                       ": " + deleted.message());
+  }
+}
+
+}  // namespace
 
 int RunExecutor(const ExecutorConfig& config, int argc, char** argv) {
   auto fail = [](const Error& error, int code) {
@@ -390,6 +436,9 @@ int RunExecutor(const ExecutorConfig& config, int argc, char** argv) {
   app::ExecutionResult result = executor.Run(*agenda, prior);
   workers.Stop();
   if (*health) (*health)->server->Stop();
+  if (kube.client && config.kube.reap_self && result.final_reported) {
+    ReapOwnPod(*kube.client, config.kube, result.succeeded, *parts->logger);
+  }
   parts->logger->Log(LogLevel::kInfo, "HandlerComplete");
   if (!result.final_reported) return 3;
   return result.succeeded ? 0 : 1;

@@ -36,11 +36,12 @@ struct PullerConfig {
   HealthConfig health;
   // --launch kubernetes: an executor pod per Agenda (docs/kubernetes.md); "local": in-process.
   std::string launch = "local";
-  std::string kube_namespace;     // default: the kubeconfig context's (in a pod: its own), else pop
-  std::string kubeconfig;         // empty: in-cluster configuration
-  std::string pod_registry_file;  // spec §15.1: its `executor` entry makes the executor pods
-  std::string zone;               // pop.kubernetes.zone: nodeSelector <zone>: "true"
-  std::string token_secret;       // the Secret whose key `token_secret_key` is the executors' token
+  std::string kube_namespace;  // default: the kubeconfig context's (in a pod: its own), else pop
+  bool namespace_per_customer = false;  // pods in <kube_namespace>-<customer> (CustomerNamespace)
+  std::string kubeconfig;               // empty: in-cluster configuration
+  std::string pod_registry_file;        // spec §15.1: its `executor` entry makes the executor pods
+  std::string zone;                     // pop.kubernetes.zone: nodeSelector <zone>: "true"
+  std::string token_secret;  // the Secret whose key `token_secret_key` is the executors' token
   std::string token_secret_key = "token";
   std::string executor_server;  // the server URL as the executor pods reach it; default --server
   std::string resource_pool;    // label pop.resourcePoolId when an Agenda names none

@@ -18,8 +18,9 @@ void AddKubeLaunchFlags(CLI::App& command, KubeLaunchConfig& config) {
                   "kubernetes (a pod each, --pod-registry)")
       ->capture_default_str()
       ->check(CLI::IsMember({"local", "kubernetes"}));
-  command.add_option("--namespace", config.namespace_name, "Kubernetes namespace of the pods")
-      ->capture_default_str();
+  command.add_option("--namespace", config.namespace_name,
+                     "Kubernetes namespace of the pods (default: MY_POD_NAMESPACE, the executor "
+                     "pod's own, else pop)");
   command.add_option("--kubeconfig", config.kubeconfig,
                      "kubeconfig file (default: the pod's in-cluster service account)");
   command.add_option("--pod-registry", config.pod_registry,
@@ -30,6 +31,10 @@ void AddKubeLaunchFlags(CLI::App& command, KubeLaunchConfig& config) {
                   "how payloads reach pods: envVar or compressedEnvVar")
       ->capture_default_str()
       ->check(CLI::IsMember({"envVar", "compressedEnvVar"}));
+  command
+      .add_option("--reap-self", config.reap_self,
+                  "executor.reap.self: in a pod (MY_POD_NAME), delete it after the final report")
+      ->capture_default_str();
 }
 
 Result<KubeLaunchParts> MakeKubeLaunch(const KubeLaunchConfig& config, const Clock& clock,
@@ -63,7 +68,14 @@ Result<KubeLaunchParts> MakeKubeLaunch(const KubeLaunchConfig& config, const Clo
   KubernetesLauncherOptions options;
   options.pods = parts.client.get();
   options.clock = &clock;
-  options.namespace_name = config.namespace_name;
+  if (!config.namespace_name.empty()) {
+    options.namespace_name = config.namespace_name;
+  } else if (const char* own = std::getenv("MY_POD_NAMESPACE"); own != nullptr && own[0] != '\0') {
+    options.namespace_name =
+        own;  // the executor pod's: with --namespace-per-customer, its customer's
+  } else {
+    options.namespace_name = "pop";
+  }
   options.registry = std::move(registry).value();
   if (!config.zone.empty()) options.zone = config.zone;
   options.payload.type = config.payload_type == "compressedEnvVar"

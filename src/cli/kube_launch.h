@@ -21,11 +21,15 @@ namespace pop::cli {
 
 struct KubeLaunchConfig {
   std::string launch = "local";  // local | kubernetes
-  std::string namespace_name = "pop";
+  // Empty: MY_POD_NAMESPACE (an executor pod's own namespace, which the puller puts there), else
+  // "pop".
+  std::string namespace_name;
   std::string kubeconfig;    // empty: in-cluster configuration
   std::string pod_registry;  // the pod-config registry file (the original's registry.json)
   std::string zone;          // pop.kubernetes.zone
   std::string payload_type = "envVar";  // pop.payload.outputType: envVar | compressedEnvVar
+  bool reap_self =
+      true;  // executor.reap.self: delete the executor's own pod (MY_POD_NAME) at the end
 };
 
 // Adds --launch, --namespace, --kubeconfig, --pod-registry, --zone and --payload-type.

@@ -48,6 +48,12 @@ struct PodList {
   std::string resource_version;  // where a watch of the same selector resumes
 };
 
+// What a SelfSubjectAccessReview answered: may the caller do this?
+struct PodAccess {
+  bool allowed = false;
+  std::string reason;  // Kubernetes's, when it gave one (often empty on a denial)
+};
+
 enum class PodEventType { kAdded, kModified, kDeleted };
 
 struct PodEvent {
@@ -74,7 +80,8 @@ class KubernetesPods {
                                                   const Json& manifest) = 0;
   [[nodiscard]] virtual Result<PodInfo> GetPod(const std::string& namespace_name,
                                                const std::string& name) = 0;
-  // label_selector as Kubernetes writes it: "a=b,c!=d"; empty lists every pod.
+  // label_selector as Kubernetes writes it: "a=b,c!=d"; empty lists every pod. An empty
+  // namespace lists the pods of every namespace (PodInfo::namespace_name says whose).
   [[nodiscard]] virtual Result<PodList> ListPods(const std::string& namespace_name,
                                                  const std::string& label_selector) = 0;
   // Deletes at once (grace period 0). kNotFound when there is no such pod.
@@ -100,11 +107,17 @@ class KubernetesPods {
   [[nodiscard]] virtual Result<std::string> ReadLog(const std::string& namespace_name,
                                                     const std::string& name,
                                                     const std::string& container) = 0;
+  // Whether the caller may `verb` (create, delete, ...) `resource` (pods, pods/log, ...) in
+  // `namespace_name`, asked with a SelfSubjectAccessReview: nothing is created or changed.
+  [[nodiscard]] virtual Result<PodAccess> ReviewAccess(const std::string& namespace_name,
+                                                       const std::string& verb,
+                                                       const std::string& resource) = 0;
   // Starts one watch of the pods matching `label_selector`: first an kAdded event for every pod
   // that exists, then each change as it happens, on one thread of the watch. A watch whose
   // resourceVersion expired (410 Gone) lists again and reports what it finds as kAdded/kModified
   // (and kDeleted for pods gone meanwhile); a lost connection resumes with backoff. `on_event`
-  // must not block for long; it is never called after Stop returns.
+  // must not block for long; it is never called after Stop returns. An empty namespace watches
+  // every namespace.
   [[nodiscard]] virtual Result<std::unique_ptr<PodWatch>> WatchPods(
       const std::string& namespace_name, const std::string& label_selector,
       std::function<void(const PodEvent&)> on_event) = 0;

@@ -11,6 +11,9 @@
 #ifndef POP_KUBE_TEST_DIR
 #define POP_KUBE_TEST_DIR ""
 #endif
+#ifndef POP_KUBE_CLUSTER_SCRIPT
+#define POP_KUBE_CLUSTER_SCRIPT "scripts/kube-test-cluster.sh"
+#endif
 
 namespace pop::testing {
 namespace {
@@ -45,6 +48,23 @@ Result<KubeTestCluster> KubeTestClusterInfo() {
   cluster.kubeconfig = cluster.dir + "/kubeconfig";
   cluster.kubeconfig_cert = cluster.dir + "/kubeconfig-cert";
   return cluster;
+}
+
+Status RestartKubeApiServer() {
+  POP_ASSIGN_OR_RETURN(KubeTestCluster cluster, KubeTestClusterInfo());
+  // The directory comes from the build tree or the environment, never from untrusted input;
+  // quoted for the shell all the same.
+  std::string quoted = "'";
+  for (const char c : cluster.dir) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  quoted += "'";
+  const std::string command =
+      std::string(POP_KUBE_CLUSTER_SCRIPT) + " restart-apiserver " + quoted + " >&2";
+  const int status = std::system(command.c_str());  // NOLINT(cert-env33-c): the test's own script
+  if (status != 0) {
+    return Status(ErrorCode::kUnavailable,
+                  "'" + command + "' failed (status " + std::to_string(status) + ")");
+  }
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<KubernetesClient>> KubeAdminClient(const Clock& clock) {

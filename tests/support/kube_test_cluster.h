@@ -26,6 +26,12 @@ struct KubeTestCluster {
 // in the build tree. Errors (kUnavailable) say how to start it.
 Result<KubeTestCluster> KubeTestClusterInfo();
 
+// Kills the cluster's kube-apiserver and starts it again on the same port over the same etcd
+// (scripts/kube-test-cluster.sh restart-apiserver); returns once it is ready again. Open watches
+// are cut and their resourceVersions expire (410). Every test of the cluster sees the restart:
+// a test that calls it runs alone (ctest RUN_SERIAL).
+Status RestartKubeApiServer();
+
 // A client as the cluster's admin (token).
 Result<std::unique_ptr<KubernetesClient>> KubeAdminClient(const Clock& clock);
 

@@ -401,7 +401,10 @@ Result<std::string> KubernetesClient::Request(const std::string& method, const s
 
 namespace {
 
+// An empty namespace: every namespace's pods (list and watch only; the caller needs the right to
+// list or watch pods cluster-wide).
 std::string PodsPath(const std::string& namespace_name) {
+  if (namespace_name.empty()) return "/api/v1/pods";
   return "/api/v1/namespaces/" + KubernetesClient::QueryEscape(namespace_name) + "/pods";
 }
 
@@ -551,6 +554,39 @@ Status KubernetesClient::StreamPodWatch(const std::string& namespace_name,
   POP_RETURN_IF_ERROR(Perform(call));
   if (decode_error) return *decode_error;
   return Status::Ok();
+}
+
+Result<PodAccess> KubernetesClient::ReviewAccess(const std::string& namespace_name,
+                                                 const std::string& verb,
+                                                 const std::string& resource) {
+  // "pods/log" is resource "pods" with subresource "log".
+  const size_t slash = resource.find('/');
+  JsonObject attributes{{"namespace", Json(namespace_name)},
+                        {"verb", Json(verb)},
+                        {"resource", Json(resource.substr(0, slash))}};
+  if (slash != std::string::npos) attributes.Set("subresource", Json(resource.substr(slash + 1)));
+  const Json review(
+      JsonObject{{"apiVersion", "authorization.k8s.io/v1"},
+                 {"kind", "SelfSubjectAccessReview"},
+                 {"spec", Json(JsonObject{{"resourceAttributes", Json(std::move(attributes))}})}});
+  Call call{"POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ToJsonText(review)};
+  call.verb = "create";
+  call.resource = "selfsubjectaccessreviews";
+  POP_ASSIGN_OR_RETURN(std::string body, Perform(call));
+  POP_ASSIGN_OR_RETURN(Json answer, ParseJson(body));
+  const Json* status = answer.Find("status");
+  const Json* allowed = status != nullptr ? status->Find("allowed") : nullptr;
+  if (allowed == nullptr || !allowed->is_bool()) {
+    return Error(ErrorCode::kInternal,
+                 "Kubernetes answered a SelfSubjectAccessReview without status.allowed: " +
+                     body.substr(0, 300));
+  }
+  PodAccess access;
+  access.allowed = allowed->AsBool();
+  if (const Json* reason = status->Find("reason"); reason != nullptr && reason->is_string()) {
+    access.reason = reason->AsString();
+  }
+  return access;
 }
 
 Result<std::unique_ptr<PodWatch>> KubernetesClient::WatchPods(

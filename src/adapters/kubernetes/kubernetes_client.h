@@ -67,6 +67,9 @@ class KubernetesClient final : public KubernetesPods {
   [[nodiscard]] Result<std::string> ReadLog(const std::string& namespace_name,
                                             const std::string& name,
                                             const std::string& container) override;
+  [[nodiscard]] Result<PodAccess> ReviewAccess(const std::string& namespace_name,
+                                               const std::string& verb,
+                                               const std::string& resource) override;
   [[nodiscard]] Result<std::unique_ptr<PodWatch>> WatchPods(
       const std::string& namespace_name, const std::string& label_selector,
       std::function<void(const PodEvent&)> on_event) override;

@@ -94,16 +94,19 @@ class PodWatchLoop final : public PodWatch {
     }
   }
 
+  // known_'s key: a watch of every namespace may see one name in two of them.
+  static std::string Key(const PodInfo& pod) { return pod.namespace_name + "/" + pod.name; }
+
   void Dispatch(const std::string& type, const PodInfo& pod) {
     if (stop_.load()) return;
     PodEvent event;
     event.pod = pod;
     if (type == "DELETED") {
       event.type = PodEventType::kDeleted;
-      known_.erase(pod.name);
+      known_.erase(Key(pod));
     } else {
-      event.type = known_.count(pod.name) != 0 ? PodEventType::kModified : PodEventType::kAdded;
-      known_[pod.name] = pod.resource_version;
+      event.type = known_.count(Key(pod)) != 0 ? PodEventType::kModified : PodEventType::kAdded;
+      known_[Key(pod)] = pod.resource_version;
     }
     on_event_(event);
   }
@@ -112,18 +115,19 @@ class PodWatchLoop final : public PodWatch {
   void Reconcile(const PodList& list) {
     std::map<std::string, std::string> seen;
     for (const PodInfo& pod : list.pods) {
-      seen[pod.name] = pod.resource_version;
-      const auto it = known_.find(pod.name);
+      seen[Key(pod)] = pod.resource_version;
+      const auto it = known_.find(Key(pod));
       if (it == known_.end() || it->second != pod.resource_version) Dispatch("MODIFIED", pod);
     }
     std::vector<std::string> gone;
-    for (const auto& [name, version] : known_) {
-      if (seen.count(name) == 0) gone.push_back(name);
+    for (const auto& [key, version] : known_) {
+      if (seen.count(key) == 0) gone.push_back(key);
     }
-    for (const std::string& name : gone) {
+    for (const std::string& key : gone) {
       PodInfo pod;
-      pod.name = name;
-      pod.namespace_name = namespace_name_;
+      const size_t slash = key.find('/');
+      pod.namespace_name = key.substr(0, slash);
+      pod.name = key.substr(slash + 1);
       Dispatch("DELETED", pod);
     }
   }
@@ -141,7 +145,7 @@ class PodWatchLoop final : public PodWatch {
   const std::string label_selector_;
   const std::function<void(const PodEvent&)> on_event_;
   std::optional<PodList> initial_;            // set before the thread starts, then its own
-  std::map<std::string, std::string> known_;  // name → resourceVersion; the thread's own
+  std::map<std::string, std::string> known_;  // Key → resourceVersion; the thread's own
   std::atomic<bool> stop_{false};
   Mutex wait_mu_;  // only for the backoff wait, which Stop interrupts
   std::condition_variable wake_;
