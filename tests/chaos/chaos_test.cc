@@ -24,6 +24,7 @@
 
 #include "chaos/chaos_support.h"
 #include "core/codec/json_text.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
@@ -44,13 +45,6 @@ uint32_t Seed() {
                             : std::random_device{}();
   std::printf("chaos seed: %u (POP_CHAOS_SEED replays it)\n", seed);
   return seed;
-}
-
-std::string Pop() { return std::string(POP_BINARY_DIR) + "/pop"; }
-
-std::string StringField(const Json& object, const char* field) {
-  const Json* value = object.Find(field);
-  return value != nullptr && value->is_string() ? value->AsString() : "";
 }
 
 // Three operations: a and b run the chaos handler (b references a's output), c is resident and
@@ -194,11 +188,6 @@ void ExpectEveryAcknowledgedAgendaSucceeded(ApiClient& client,
   EXPECT_TRUE(failed.empty()) << failed.size() << " failed, e.g. " << failed.front();
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 void WriteRegistry(const std::filesystem::path& path, const std::filesystem::path& handler) {
   std::ofstream out(path);
   out << R"({"chaos":{"command":")" << handler.string() << R"(","timeoutSeconds":60}})";
@@ -253,7 +242,7 @@ class DevChaos {
   std::string Start() {
     std::filesystem::remove(dir_ / "ready");
     process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{Pop(), "dev", "--listen", "127.0.0.1:0", "--data-dir",
+        std::vector<std::string>{PopBinary(), "dev", "--listen", "127.0.0.1:0", "--data-dir",
                                  data_.string(), "--ready-file", (dir_ / "ready").string(),
                                  "--retry-backoff-seconds", "0", "--log-level", "warning"},
         dir_ / "dev.log");
@@ -369,7 +358,7 @@ TEST(ChaosTest, WhatHandlersOfAKilledPopDevLeftRunningIsEndedWhenItRestarts) {
   auto start = [&] {
     std::filesystem::remove(dir.path() / "ready");
     auto process = std::make_unique<ChildProcess>(
-        std::vector<std::string>{Pop(), "dev", "--listen", "127.0.0.1:0", "--data-dir",
+        std::vector<std::string>{PopBinary(), "dev", "--listen", "127.0.0.1:0", "--data-dir",
                                  data.string(), "--ready-file", (dir.path() / "ready").string(),
                                  "--log-level", "warning"},
         dir.path() / "dev.log");
@@ -419,7 +408,7 @@ TEST(ChaosTest, PullerKilledAtRandomMomentsItsWorkIsTakenOverByTheNextOne) {
   // Short lease and reclaim times so that the test is quick: a claim without a report returns
   // after 2 s; an execution without a report for 8 s (the executor heartbeats every 5 s) fails
   // and is retried at once.
-  ChildProcess server({Pop(),
+  ChildProcess server({PopBinary(),
                        "server",
                        "--store",
                        "sqlite:" + (dir.path() / "pop.db").string(),
@@ -449,9 +438,9 @@ TEST(ChaosTest, PullerKilledAtRandomMomentsItsWorkIsTakenOverByTheNextOne) {
 
   auto start_puller = [&] {
     return std::make_unique<ChildProcess>(
-        std::vector<std::string>{Pop(), "puller", "--server", *url, "--token", token, "--insight",
-                                 "chaos", "--registry", registry.string(), "--log-level",
-                                 "warning"},
+        std::vector<std::string>{PopBinary(), "puller", "--server", *url, "--token", token,
+                                 "--insight", "chaos", "--registry", registry.string(),
+                                 "--log-level", "warning"},
         dir.path() / "puller.log");
   };
   std::mt19937 random(Seed());
@@ -532,7 +521,7 @@ class PostgresChaos {
     const std::filesystem::path log = dir_ / ("server-" + std::to_string(i) + ".log");
     std::filesystem::remove(ready);
     servers_[i] =
-        std::make_unique<ChildProcess>(std::vector<std::string>{Pop(),
+        std::make_unique<ChildProcess>(std::vector<std::string>{PopBinary(),
                                                                 "server",
                                                                 "--store",
                                                                 uri_,
@@ -565,7 +554,7 @@ class PostgresChaos {
   void StartPuller(size_t i) {
     pullers_[i] = std::make_unique<ChildProcess>(
         std::vector<std::string>{
-            Pop(), "puller", "--server", urls_[i], "--token", token(), "--insight", "chaos",
+            PopBinary(), "puller", "--server", urls_[i], "--token", token(), "--insight", "chaos",
             "--registry", (handlers_[i].parent_path() / "registry.json").string(), "--puller-id",
             "puller-" + std::to_string(i), "--log-level", "warning"},
         dir_ / ("puller-" + std::to_string(i) + ".log"));

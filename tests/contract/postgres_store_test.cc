@@ -83,21 +83,6 @@ class PostgresStoreTest : public ::testing::Test {
   std::string conninfo_;
 };
 
-Status PutAgenda(Store& store, const std::string& id) {
-  return store.Write([&](StoreWriter& writer) { return writer.Put(AgendaWith(id, "acme")); });
-}
-
-Result<int64_t> CountAgendas(Store& store) {
-  int64_t count = -1;
-  POP_RETURN_IF_ERROR(store.Read([&](StoreReader& reader) -> Status {
-    ObjectQuery query;
-    query.scope = VisibilityScope::Everything();
-    POP_ASSIGN_OR_RETURN(count, reader.Count(ObjectKind::kAgenda, query));
-    return Status::Ok();
-  }));
-  return count;
-}
-
 // A loopback port nothing listens on (bound, then released).
 int UnusedPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -78,19 +78,10 @@ Result<std::unique_ptr<SqliteStore>> OpenAt(const std::string& path) {
   return SqliteStore::Open(options);
 }
 
-Status PutAgenda(Store& store, const std::string& id) {
-  return store.Write([&](StoreWriter& writer) { return writer.Put(AgendaWith(id, "acme")); });
-}
-
-int64_t CountAgendas(Store& store) {
-  int64_t count = -1;
-  Status read = store.Read([&](StoreReader& reader) -> Status {
-    ObjectQuery query;
-    query.scope = VisibilityScope::Everything();
-    POP_ASSIGN_OR_RETURN(count, reader.Count(ObjectKind::kAgenda, query));
-    return Status::Ok();
-  });
-  return read.ok() ? count : -1;
+// CountAgendas, or -1 when the read fails.
+int64_t AgendaCount(Store& store) {
+  Result<int64_t> count = CountAgendas(store);
+  return count.ok() ? *count : -1;
 }
 
 // Creates a database at `path` holding one agenda, then closes it.
@@ -161,12 +152,12 @@ std::pair<Status, int64_t> WriteUntilFull(Store& store) {
     ChildFails(5, "expected kUnavailable, got: " + failed.message());
   }
   std::fprintf(stderr, "full disk reported as: %s\n", failed.message().c_str());
-  if (CountAgendas(store) != written) ChildFails(6, "the failed write left something behind");
+  if (AgendaCount(store) != written) ChildFails(6, "the failed write left something behind");
 
   make_room();
   Status again = PutAgenda(store, "after");
   if (!again.ok()) ChildFails(8, "no recovery after space returned: " + again.message());
-  if (CountAgendas(store) != written + 1) ChildFails(9, "the write after recovery is missing");
+  if (AgendaCount(store) != written + 1) ChildFails(9, "the write after recovery is missing");
   std::_Exit(0);
 }
 
@@ -267,7 +258,7 @@ TEST_F(SqliteStoreTest, ReopensDatabaseOfTheCurrentVersionWithoutMigrating) {
   auto store = OpenAt(DatabasePath());
 
   ASSERT_TRUE(store.ok()) << store.error().message;
-  EXPECT_EQ(CountAgendas(**store), 1);
+  EXPECT_EQ(AgendaCount(**store), 1);
 }
 
 TEST_F(SqliteStoreTest, TokensOfSchemaFiveKeepWorkingWithEveryAccountPendingAfterUpgrade) {
@@ -400,7 +391,7 @@ TEST_F(SqliteStoreTest, ConcurrentWritesShareOneCommit) {
 
   // The blocker's batch, then one batch for all fifteen.
   EXPECT_EQ(store.Stats().commits - commits_before, 2);
-  EXPECT_EQ(CountAgendas(store), kQueued + 1);
+  EXPECT_EQ(AgendaCount(store), kQueued + 1);
 }
 
 TEST_F(SqliteStoreTest, WriteAfterStopIsUnavailableAndReadsStillWork) {
@@ -414,7 +405,7 @@ TEST_F(SqliteStoreTest, WriteAfterStopIsUnavailableAndReadsStillWork) {
 
   ASSERT_FALSE(write.ok());
   EXPECT_EQ(write.code(), ErrorCode::kUnavailable);
-  EXPECT_EQ(CountAgendas(**opened), 1);
+  EXPECT_EQ(AgendaCount(**opened), 1);
 }
 
 TEST_F(SqliteStoreTest, ExceptionFromAClosureBecomesAnInternalError) {
@@ -434,7 +425,7 @@ TEST_F(SqliteStoreTest, ExceptionFromAClosureBecomesAnInternalError) {
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.code(), ErrorCode::kInternal);
   EXPECT_THAT(read.message(), HasSubstr("bang"));
-  EXPECT_EQ(CountAgendas(store), 0);
+  EXPECT_EQ(AgendaCount(store), 0);
   EXPECT_TRUE(PutAgenda(store, "after").ok());
 }
 
@@ -491,7 +482,7 @@ TEST_F(SqliteStoreTest, DatabaseLeftReadableByOthersIsMadeOwnerOnlyOnOpen) {
   struct stat info {};
   ASSERT_EQ(stat(DatabasePath().c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600);
-  EXPECT_EQ(CountAgendas(**opened), 1);
+  EXPECT_EQ(AgendaCount(**opened), 1);
 }
 
 TEST_F(SqliteStoreTest, PutRefusesDocumentNestedDeeperThanTheLimitNamingTheField) {
@@ -508,7 +499,7 @@ TEST_F(SqliteStoreTest, PutRefusesDocumentNestedDeeperThanTheLimitNamingTheField
   EXPECT_EQ(over.code(), ErrorCode::kValidation);
   EXPECT_THAT(over.message(), HasSubstr("'operations[0].payload.a"));
   EXPECT_THAT(over.message(), HasSubstr("deeper than 128 levels"));
-  EXPECT_EQ(CountAgendas(**opened), 1);
+  EXPECT_EQ(AgendaCount(**opened), 1);
 }
 
 TEST_F(SqliteStoreTest, RowTooDeepToReadIsAClearErrorAndCanBeDeleted) {
@@ -539,7 +530,7 @@ TEST_F(SqliteStoreTest, RowTooDeepToReadIsAClearErrorAndCanBeDeleted) {
   });
   ASSERT_TRUE(write.ok()) << write.message();
   EXPECT_TRUE(deleted);
-  EXPECT_EQ(CountAgendas(**opened), 0);
+  EXPECT_EQ(AgendaCount(**opened), 0);
 }
 
 }  // namespace

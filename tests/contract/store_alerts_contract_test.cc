@@ -20,8 +20,6 @@ namespace {
 
 using ::testing::ElementsAre;
 
-Timestamp At(int64_t millis) { return Timestamp::FromMillis(millis); }
-
 AlertRecord Condition(const std::string& rule, const std::string& key, int64_t first_seen) {
   AlertRecord record;
   record.rule = rule;

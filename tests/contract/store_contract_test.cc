@@ -984,8 +984,6 @@ TEST_P(StoreContractTest, ClaimsAreSetClearedAndRefusedForGoneEntries) {
 
 // --- Claims decided in the store (docs/design/scheduler.md) ---
 
-Timestamp At(int64_t millis) { return Timestamp::FromMillis(millis); }
-
 TEST_P(StoreContractTest, ClaimReadyTakesAFreeEntryAndNeverOneAnotherHolds) {
   ASSERT_TRUE(
       store_->Write([&](StoreWriter& w) { return w.AddReadyAgenda(Ready("r1", "A", 1)); }).ok());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "contract/store_factories_support.h"
+#include "contract/store_samples_support.h"
 #include "ports/store.h"
 
 namespace pop::testing {
@@ -19,8 +20,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-Timestamp At(int64_t millis) { return Timestamp::FromMillis(millis); }
 
 ReadyAgenda Ready(const std::string& id, const std::string& insight_id) {
   ReadyAgenda ready;

@@ -10,14 +10,13 @@
 #include <vector>
 
 #include "contract/store_factories_support.h"
+#include "contract/store_samples_support.h"
 #include "ports/store.h"
 
 namespace pop::testing {
 namespace {
 
 using ::testing::ElementsAre;
-
-Timestamp At(int64_t millis) { return Timestamp::FromMillis(millis); }
 
 ReadyAgenda Ready(const std::string& id, const std::string& agenda_id,
                   const std::string& insight_id) {

@@ -4,9 +4,10 @@
 #include "core/codec/object_codec.h"
 
 namespace pop::testing {
-namespace {
 
 Timestamp At(int64_t millis) { return Timestamp::FromMillis(millis); }
+
+namespace {
 
 void FillBase(EndpointObject& base, const std::string& id, const std::string& customer_id) {
   base.id = id;
@@ -210,5 +211,20 @@ std::vector<std::string> IdsOf(const std::vector<DataObject>& objects) {
 }
 
 std::string TextOf(const DataObject& object) { return ToJsonText(EncodeObject(object)); }
+
+Status PutAgenda(Store& store, const std::string& id) {
+  return store.Write([&](StoreWriter& writer) { return writer.Put(AgendaWith(id, "acme")); });
+}
+
+Result<int64_t> CountAgendas(Store& store) {
+  int64_t count = -1;
+  POP_RETURN_IF_ERROR(store.Read([&](StoreReader& reader) -> Status {
+    ObjectQuery query;
+    query.scope = VisibilityScope::Everything();
+    POP_ASSIGN_OR_RETURN(count, reader.Count(ObjectKind::kAgenda, query));
+    return Status::Ok();
+  }));
+  return count;
+}
 
 }  // namespace pop::testing

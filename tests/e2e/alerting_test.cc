@@ -21,6 +21,7 @@
 #include "core/codec/json_text.h"
 #include "e2e/dev_process_support.h"
 #include "integration/alert_receiver_support.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
@@ -29,13 +30,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
 using Steady = std::chrono::steady_clock;
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 // The Alertmanager v2 API's body: an array of alerts, each with labels.alertname, annotations,
 // startsAt (and endsAt once resolved).
@@ -105,7 +99,7 @@ class AlertingTest : public ::testing::Test {
                                  "--alerts", alerts_file().string(), "--log-level", "info"},
         log_);
     std::optional<std::string> url = WaitForLine(ready, seconds(20));
-    EXPECT_TRUE(url.has_value()) << ReadText(log_);
+    EXPECT_TRUE(url.has_value()) << ReadFile(log_);
     return url.value_or("");
   }
 
@@ -173,7 +167,7 @@ TEST_F(AlertingTest, AFailedAgendaAlertsOnceAndARestartNeitherRepeatsNorForgetsI
   }
 
   ASSERT_TRUE(WaitUntil([&] { return !webhook_.requests().empty(); }, seconds(15)))
-      << ReadText(log_);
+      << ReadFile(log_);
   ASSERT_TRUE(WaitUntil([&] { return !alertmanager_.requests().empty(); }, seconds(5)));
   ASSERT_EQ(webhook_.requests().size(), 1u);
   const ReceivedRequest posted = webhook_.requests()[0];
@@ -187,7 +181,7 @@ TEST_F(AlertingTest, AFailedAgendaAlertsOnceAndARestartNeitherRepeatsNorForgetsI
 
   // Restart: the alert is the store's, so the new process neither announces it again nor loses
   // it. Three rounds of the rules pass (intervalSeconds 1) before the check.
-  EXPECT_EQ(server_->Terminate(), 0) << ReadText(log_);
+  EXPECT_EQ(server_->Terminate(), 0) << ReadFile(log_);
   const std::string restarted = StartServer(2);
   ASSERT_FALSE(restarted.empty());
   std::this_thread::sleep_for(seconds(3));
@@ -195,7 +189,7 @@ TEST_F(AlertingTest, AFailedAgendaAlertsOnceAndARestartNeitherRepeatsNorForgetsI
   EXPECT_EQ(webhook_.requests().size(), 1u);
   EXPECT_EQ(Firing(alertmanager_).size(), 1u);
   EXPECT_THAT(AlertList(restarted, token), HasSubstr("agendaFailed/billing/acme"));
-  EXPECT_EQ(ReadText(log_).find("alert firing"), std::string::npos) << ReadText(log_);
+  EXPECT_EQ(ReadFile(log_).find("alert firing"), std::string::npos) << ReadFile(log_);
 }
 
 }  // namespace

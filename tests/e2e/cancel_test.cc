@@ -12,6 +12,7 @@
 #include "core/codec/json_text.h"
 #include "e2e/dev_process_support.h"
 #include "e2e/server_process_support.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
@@ -51,12 +52,6 @@ bool Eventually(Condition condition, SteadyClock::duration patience) {
     std::this_thread::sleep_for(milliseconds(20));
   }
   return true;
-}
-
-size_t Count(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
 }
 
 class CancelTest : public ::testing::Test {
@@ -133,7 +128,7 @@ class CancelTest : public ::testing::Test {
     PopRun why = RunPop(Client({"agenda", "why", agenda_id, "--json"}));
     EXPECT_NE(why.out.find(R"("state": "COMPLETE")"), std::string::npos) << why.out;
     // The puller took it once: a retry would have been claimed again at once (backoff 0).
-    EXPECT_EQ(Count(DevLog(), "agendaId=" + agenda_id + " "), 1u);
+    EXPECT_EQ(CountOf(DevLog(), "agendaId=" + agenda_id + " "), 1u);
     EXPECT_TRUE(ProcessesOfAgenda(agenda_id).empty());
   }
 

@@ -12,6 +12,7 @@
 #include "core/codec/json_text.h"
 #include "e2e/dev_process_support.h"
 #include "e2e/server_process_support.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
@@ -43,15 +44,6 @@ constexpr char kNeverRunAgenda[] = R"({
   "params": {"doNotRun": true},
   "operations": [{"name": "a", "type": "noop", "payload": {}}]
 })";
-
-size_t Count(const std::string& text, const std::string& needle) {
-  size_t count = 0;
-  for (size_t pos = text.find(needle); pos != std::string::npos;
-       pos = text.find(needle, pos + needle.size())) {
-    ++count;
-  }
-  return count;
-}
 
 std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
@@ -217,7 +209,7 @@ TEST_F(CliTest, AgendaGetShowsEachOperationsStateAndJsonIsTheAgenda) {
   EXPECT_EQ(human.exit_code, 0) << human.err;
   EXPECT_THAT(human.out, HasSubstr("SUCCEEDED (100%)"));
   EXPECT_THAT(human.out, HasSubstr("logMessages"));
-  EXPECT_EQ(Count(human.out, "SUCCEEDED"), 3u) << human.out;  // the agenda and a and b
+  EXPECT_EQ(CountOf(human.out, "SUCCEEDED"), 3u) << human.out;  // the agenda and a and b
   EXPECT_THAT(human.out, HasSubstr("OUTPUT"));
   EXPECT_THAT(human.out, HasSubstr(R"({"greeting":"hello from a"})"));  // a's output
   EXPECT_EQ(json.exit_code, 0);
@@ -359,7 +351,7 @@ TEST_F(CliTest, WhyAndWaitSayWhenNoPullerPollsTheAgendasInsight) {
   EXPECT_EQ(watch.exit_code, 4) << watch.out << watch.err;
   EXPECT_THAT(watch.err, HasSubstr("pop: agenda " + id + " is QUEUED: "));
   EXPECT_THAT(watch.err, HasSubstr("no puller has polled insight idle"));
-  EXPECT_EQ(Count(watch.err, "no puller"), 1u) << watch.err;  // said once
+  EXPECT_EQ(CountOf(watch.err, "no puller"), 1u) << watch.err;  // said once
 }
 
 TEST_F(CliTest, TemplateCreateGivesAnAgendaWithoutACustomerTheTemplatesOne) {
@@ -399,8 +391,8 @@ TEST_F(CliTest, LogsFollowPrintsEachLineOnceAndEndsWhenTheAgendaCompletes) {
   PopRun run = Pop({"agenda", "logs", id, "--follow"});
 
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(Count(run.out, "first line"), 1u) << run.out;
-  EXPECT_EQ(Count(run.out, "hello from a"), 1u) << run.out;
+  EXPECT_EQ(CountOf(run.out, "first line"), 1u) << run.out;
+  EXPECT_EQ(CountOf(run.out, "hello from a"), 1u) << run.out;
 }
 
 TEST_F(CliTest, RerunOfSomeOperationsRunsThemAgainAndWatchFollowsTheAgenda) {
@@ -482,7 +474,7 @@ TEST_F(CliTest, ProgressSummaryRollsUpEveryAgendaOfALink) {
 
   EXPECT_EQ(human.exit_code, 0) << human.err;
   EXPECT_THAT(human.out, HasSubstr("link L-good: COMPLETE 100% (2 agendas)"));
-  EXPECT_EQ(Count(human.out, "2/2 succeeded"), 2u) << human.out;
+  EXPECT_EQ(CountOf(human.out, "2/2 succeeded"), 2u) << human.out;
   Json summary = ParsedJson(json);
   EXPECT_EQ(ScalarOrEmpty(summary.Find("processingState")), "COMPLETE");
   ASSERT_NE(summary.Find("progressList"), nullptr);
@@ -617,7 +609,7 @@ TEST_F(CliTest, WatchOnATerminalDrawsALiveBarPerOperation) {
 
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_THAT(run.out, HasSubstr("\x1b[2K"));
-  EXPECT_EQ(Count(run.out, "[##############################] 100%"), 2u) << run.out;
+  EXPECT_EQ(CountOf(run.out, "[##############################] 100%"), 2u) << run.out;
   EXPECT_THAT(run.out, HasSubstr("  a "));
   EXPECT_THAT(run.out, HasSubstr("  b "));
   EXPECT_THAT(run.out, HasSubstr("succeeded in"));

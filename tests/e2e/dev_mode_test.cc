@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "e2e/dev_process_support.h"
 #include "e2e/server_process_support.h"
 
 namespace pop::testing {
@@ -27,50 +28,6 @@ std::string RunCommand(const std::string& command, int* exit_code) {
   *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return output;
 }
-
-class DevProcess {
- public:
-  explicit DevProcess(const std::filesystem::path& dir) : dir_(dir) {}
-  ~DevProcess() { Stop(); }
-
-  std::string Start() {
-    std::filesystem::path ready = dir_ / "ready";
-    std::string binary = std::string(POP_BINARY_DIR) + "/pop";
-    pid_ = fork();
-    if (pid_ == 0) {
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);
-      std::string data_dir = (dir_ / "data").string();
-      std::string log = (dir_ / "dev.log").string();
-      freopen(log.c_str(), "w", stdout);
-      execl(binary.c_str(), binary.c_str(), "dev", "--listen", "127.0.0.1:0", "--data-dir",
-            data_dir.c_str(), "--ready-file", ready.c_str(), "--log-level", "warning", nullptr);
-      _exit(127);
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!std::filesystem::exists(ready) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    std::ifstream in(ready);
-    std::string url;
-    std::getline(in, url);
-    return url;
-  }
-
-  int Stop() {
-    if (pid_ <= 0) return -1;
-    kill(pid_, SIGINT);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  std::filesystem::path dir_;
-  pid_t pid_ = -1;
-};
 
 TEST(DevModeTest, FirstStartCreatesDataDirDatabaseAndPrivateAdminToken) {
   TempDir dir;

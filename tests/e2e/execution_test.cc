@@ -8,6 +8,7 @@
 #include "core/codec/json_text.h"
 #include "e2e/dev_process_support.h"
 #include "e2e/server_process_support.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
@@ -16,12 +17,6 @@ Json ParseOrFail(const std::string& text) {
   auto parsed = ParseJson(text);
   EXPECT_TRUE(parsed.ok()) << text;
   return parsed.ok() ? std::move(parsed).value() : Json();
-}
-
-size_t Count(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
 }
 
 class ExecutionTest : public ::testing::Test {
@@ -127,8 +122,8 @@ TEST_F(ExecutionTest, AFailureIsRetriedAutomaticallyWithoutRerunningWhatSucceede
             "An unknown error has occurred with operation: b");
   // a ran once; b ran in both attempts.
   std::string id = AgendaIdIn(run.out);
-  EXPECT_EQ(Count(Logs(id, "a"), "HandlerComplete"), 1u);
-  EXPECT_EQ(Count(Logs(id, "b"), "HandlerComplete"), 2u);
+  EXPECT_EQ(CountOf(Logs(id, "a"), "HandlerComplete"), 1u);
+  EXPECT_EQ(CountOf(Logs(id, "b"), "HandlerComplete"), 2u);
 }
 
 TEST_F(ExecutionTest, SixtyFiveOperationDagWithFanOutAndChainedReferences) {

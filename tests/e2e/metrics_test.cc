@@ -15,6 +15,7 @@
 
 #include "e2e/dev_process_support.h"
 #include "e2e/server_process_support.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
@@ -36,13 +37,6 @@ std::string Shell(const std::string& command, int* exit_code) {
   const int status = pipe != nullptr ? pclose(pipe) : -1;
   *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return output;
-}
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -93,7 +87,7 @@ TEST(MetricsTest, MetricsAccessTokenRefusesAnonymousScrapes) {
   int code = 0;
   EXPECT_EQ(Shell("curl -s -o /dev/null -w '%{http_code}' " + dev.url() + "/metrics", &code),
             "401");
-  const std::string token = FirstLine(ReadText(dev.data_dir() / "admin-token"));
+  const std::string token = FirstLine(ReadFile(dev.data_dir() / "admin-token"));
   const std::string page =
       Shell("curl -s -H 'Authorization: Bearer " + token + "' " + dev.url() + "/metrics", &code);
   EXPECT_THAT(page, HasSubstr("# TYPE pop_store_commit_seconds histogram\n"));
@@ -138,9 +132,9 @@ std::string NewestValue(const std::filesystem::path& file) {
 TEST(MetricsCarbonTest, PopDevPushesItsMetricsToCarbonUnderThePrefix) {
   const char* carbon_dir = std::getenv("POP_TEST_CARBON_DIR");
   ASSERT_NE(carbon_dir, nullptr) << "run through ctest (fixture carbon)";
-  const std::string address = FirstLine(ReadText(std::filesystem::path(carbon_dir) / "address"));
+  const std::string address = FirstLine(ReadFile(std::filesystem::path(carbon_dir) / "address"));
   const std::filesystem::path whisper =
-      FirstLine(ReadText(std::filesystem::path(carbon_dir) / "whisper"));
+      FirstLine(ReadFile(std::filesystem::path(carbon_dir) / "whisper"));
   ASSERT_FALSE(address.empty());
   TempDir dir;
   // A prefix of its own: the cache is shared by every test of the run.

@@ -23,6 +23,7 @@
 #include "chaos/chaos_support.h"
 #include "core/codec/json_text.h"
 #include "support/postgres_test_cluster.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
@@ -31,20 +32,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr size_t kAgendas = 2000;
-
-std::string Pop() { return std::string(POP_BINARY_DIR) + "/pop"; }
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::string Field(const Json& object, const char* name) {
-  const Json* value = object.Find(name);
-  return value != nullptr && value->is_string() ? value->AsString() : "";
-}
 
 class MultiServerPostgresTest : public ::testing::Test {
  protected:
@@ -62,12 +49,12 @@ class MultiServerPostgresTest : public ::testing::Test {
   std::string StartServer(int n) {
     const std::filesystem::path ready = dir_.path() / ("ready-" + std::to_string(n));
     servers_.push_back(std::make_unique<ChildProcess>(
-        std::vector<std::string>{Pop(), "server", "--store", uri_, "--listen", "127.0.0.1:0",
+        std::vector<std::string>{PopBinary(), "server", "--store", uri_, "--listen", "127.0.0.1:0",
                                  "--ready-file", ready.string(), "--bootstrap-token-file",
                                  (dir_.path() / "admin-token").string(), "--log-level", "warning"},
         dir_.path() / ("server-" + std::to_string(n) + ".log")));
     std::optional<std::string> url = WaitForLine(ready, seconds(30));
-    EXPECT_TRUE(url.has_value()) << ReadText(dir_.path() /
+    EXPECT_TRUE(url.has_value()) << ReadFile(dir_.path() /
                                              ("server-" + std::to_string(n) + ".log"));
     return url.value_or("");
   }
@@ -110,7 +97,7 @@ TEST_F(MultiServerPostgresTest, AgendasSubmittedAlternatelyToTwoServersEachRunEx
   std::vector<std::unique_ptr<ChildProcess>> pullers;
   for (size_t i = 0; i < urls.size(); ++i) {
     pullers.push_back(std::make_unique<ChildProcess>(
-        std::vector<std::string>{Pop(), "puller", "--server", urls[i], "--token", token,
+        std::vector<std::string>{PopBinary(), "puller", "--server", urls[i], "--token", token,
                                  "--insight", "multi", "--registry", registry.string(),
                                  "--puller-id", "puller-" + std::to_string(i + 1), "--log-level",
                                  "warning"},
@@ -138,7 +125,7 @@ TEST_F(MultiServerPostgresTest, AgendasSubmittedAlternatelyToTwoServersEachRunEx
           refused.push_back(std::to_string(reply.status) + " " + ToJsonText(reply.body));
           continue;
         }
-        progress_ids[n] = Field(all->AsArray()[0], "progressId");
+        progress_ids[n] = StringField(all->AsArray()[0], "progressId");
       }
     });
   }
@@ -160,12 +147,12 @@ TEST_F(MultiServerPostgresTest, AgendasSubmittedAlternatelyToTwoServersEachRunEx
         continue;
       }
       const Json& progress = all->AsArray()[0];
-      if (Field(progress, "processingState") != "COMPLETE") {
+      if (StringField(progress, "processingState") != "COMPLETE") {
         still.push_back(id);
         continue;
       }
       const Json* attempts = progress.Find("attemptsCompleted");
-      if (Field(progress, "processingStateMessage") != "succeeded" || attempts == nullptr ||
+      if (StringField(progress, "processingStateMessage") != "succeeded" || attempts == nullptr ||
           !attempts->is_integer() || attempts->AsInt() != 1) {
         wrong.push_back(id + ": " + ToJsonText(progress));
       }
@@ -255,12 +242,12 @@ TEST_F(MultiServerPostgresTest, RoundRobinAcrossCustomersHoldsAcrossServers) {
     const Json* all = reply.body.is_object() ? reply.body.Find("all") : nullptr;
     ASSERT_EQ(reply.status, 200) << ToJsonText(reply.body);
     ASSERT_TRUE(all != nullptr && all->is_array() && !all->AsArray().empty());
-    customer_of[Field(all->AsArray()[0], "id")] = customer;
+    customer_of[StringField(all->AsArray()[0], "id")] = customer;
   }
   std::vector<std::unique_ptr<ChildProcess>> pullers;
   for (size_t i = 0; i < urls.size(); ++i) {
     pullers.push_back(std::make_unique<ChildProcess>(
-        std::vector<std::string>{Pop(), "puller", "--server", urls[i], "--token", token,
+        std::vector<std::string>{PopBinary(), "puller", "--server", urls[i], "--token", token,
                                  "--insight", "rr", "--registry", registry.string(), "--puller-id",
                                  "puller-" + std::to_string(i + 1), "--log-level", "warning"},
         dir_.path() / ("puller-" + std::to_string(i + 1) + ".log")));

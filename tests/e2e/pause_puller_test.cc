@@ -16,6 +16,7 @@
 
 #include "chaos/chaos_support.h"
 #include "core/codec/json_text.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
@@ -23,20 +24,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using SteadyClock = std::chrono::steady_clock;
-
-std::string Pop() { return std::string(POP_BINARY_DIR) + "/pop"; }
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::string Field(const Json& object, const char* name) {
-  const Json* value = object.is_object() ? object.Find(name) : nullptr;
-  return value != nullptr && value->is_string() ? value->AsString() : "";
-}
 
 // Polls `condition` every 50 ms until it holds or `patience` runs out (other processes do the
 // work; there is nothing to wait on but polling). Returns whether it held.
@@ -77,9 +64,9 @@ class PausePullerTest : public ::testing::Test {
     ApiClient admin = Admin();
     ASSERT_EQ(CreatePoolInsightAndCustomer(admin, "work", {"slow", "quick"}, 5), "");
     puller_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{Pop(), "puller", "--server", url_, "--token", token_, "--insight",
-                                 "work", "--registry", (dir_.path() / "registry.json").string(),
-                                 "--log-level", "warning"},
+        std::vector<std::string>{
+            PopBinary(), "puller", "--server", url_, "--token", token_, "--insight", "work",
+            "--registry", (dir_.path() / "registry.json").string(), "--log-level", "warning"},
         dir_.path() / "puller.log");
   }
 
@@ -88,7 +75,7 @@ class PausePullerTest : public ::testing::Test {
     // which this test is not about; every agenda has finished by now.
     if (puller_) puller_->Kill9();
     if (server_) {
-      EXPECT_EQ(server_->Terminate(), 0) << ReadText(dir_.path() / "server.log");
+      EXPECT_EQ(server_->Terminate(), 0) << ReadFile(dir_.path() / "server.log");
     }
   }
 
@@ -112,13 +99,14 @@ class PausePullerTest : public ::testing::Test {
   void StartServer() {
     std::filesystem::remove(dir_.path() / "ready");
     server_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{
-            Pop(), "server", "--store", "sqlite:" + (dir_.path() / "pop.db").string(), "--listen",
-            listen_, "--ready-file", (dir_.path() / "ready").string(), "--bootstrap-token-file",
-            (dir_.path() / "admin-token").string(), "--log-level", "warning"},
+        std::vector<std::string>{PopBinary(), "server", "--store",
+                                 "sqlite:" + (dir_.path() / "pop.db").string(), "--listen", listen_,
+                                 "--ready-file", (dir_.path() / "ready").string(),
+                                 "--bootstrap-token-file", (dir_.path() / "admin-token").string(),
+                                 "--log-level", "warning"},
         dir_.path() / "server.log");
     auto url = WaitForLine(dir_.path() / "ready", seconds(30));
-    ASSERT_TRUE(url.has_value()) << ReadText(dir_.path() / "server.log");
+    ASSERT_TRUE(url.has_value()) << ReadFile(dir_.path() / "server.log");
     url_ = *url;
     listen_ = url_.substr(url_.find("//") + 2);
     listen_ = listen_.substr(0, listen_.find('/'));
@@ -137,7 +125,7 @@ class PausePullerTest : public ::testing::Test {
     EXPECT_EQ(reply.status, 200) << ToJsonText(reply.body);
     const Json* all = reply.body.is_object() ? reply.body.Find("all") : nullptr;
     if (all == nullptr || !all->is_array() || all->AsArray().empty()) return "";
-    return Field(all->AsArray()[0], "id");
+    return StringField(all->AsArray()[0], "id");
   }
 
   Json Progress(const std::string& agenda_id) {
@@ -153,14 +141,14 @@ class PausePullerTest : public ::testing::Test {
     const Json* ops = progress.is_object() ? progress.Find("operationProgress") : nullptr;
     if (ops == nullptr || !ops->is_array()) return "";
     for (const Json& op : ops->AsArray()) {
-      if (Field(op, "operation") != name) continue;
+      if (StringField(op, "operation") != name) continue;
       const Json* percent = op.Find("percentComplete");
       return percent != nullptr ? ToJsonText(*percent) : "";
     }
     return "";
   }
 
-  std::string Journal() { return ReadText(journal_); }
+  std::string Journal() { return ReadFile(journal_); }
 
   Json Why(const std::string& agenda_id) {
     return Admin().Call("GET", "/agenda/" + agenda_id + "/why").body;
@@ -181,7 +169,7 @@ TEST_F(PausePullerTest, ARemoteExecutorFinishesTheRunningOperationStartsNoOtherA
   ASSERT_FALSE(agenda.empty());
   ASSERT_TRUE(
       Eventually([&] { return Journal().find("start first") != std::string::npos; }, seconds(30)))
-      << ReadText(dir_.path() / "puller.log");
+      << ReadFile(dir_.path() / "puller.log");
 
   ApiResult paused =
       Admin().Call("POST", "/agenda/service/pause", R"({"agendaId":")" + agenda + R"("})");
@@ -214,26 +202,26 @@ TEST_F(PausePullerTest, ARemoteExecutorFinishesTheRunningOperationStartsNoOtherA
   std::this_thread::sleep_for(seconds(1));  // what must not happen has had time to happen
   EXPECT_EQ(Journal().find("start second"), std::string::npos) << Journal();
   Json why = Why(agenda);
-  EXPECT_EQ(Field(why, "state"), "PAUSED") << ToJsonText(why);
-  EXPECT_NE(Field(Progress(agenda), "processingState"), "COMPLETE");
+  EXPECT_EQ(StringField(why, "state"), "PAUSED") << ToJsonText(why);
+  EXPECT_NE(StringField(Progress(agenda), "processingState"), "COMPLETE");
 
   // The pause outlives a restart of the server; the puller reconnects by itself.
-  ASSERT_EQ(server_->Terminate(), 0) << ReadText(dir_.path() / "server.log");
+  ASSERT_EQ(server_->Terminate(), 0) << ReadFile(dir_.path() / "server.log");
   StartServer();
   ASSERT_FALSE(HasFatalFailure());
   why = Why(agenda);
-  EXPECT_EQ(Field(why, "state"), "PAUSED") << ToJsonText(why);
+  EXPECT_EQ(StringField(why, "state"), "PAUSED") << ToJsonText(why);
   std::this_thread::sleep_for(seconds(1));
   EXPECT_EQ(Journal().find("start second"), std::string::npos) << Journal();
 
   ApiResult resumed =
       Admin().Call("POST", "/agenda/service/resume", R"({"agendaId":")" + agenda + R"("})");
   ASSERT_EQ(resumed.status, 200) << ToJsonText(resumed.body);
-  ASSERT_TRUE(Eventually([&] { return Field(Progress(agenda), "processingState") == "COMPLETE"; },
-                         seconds(30)))
-      << ToJsonText(Progress(agenda)) << ReadText(dir_.path() / "puller.log");
+  ASSERT_TRUE(Eventually(
+      [&] { return StringField(Progress(agenda), "processingState") == "COMPLETE"; }, seconds(30)))
+      << ToJsonText(Progress(agenda)) << ReadFile(dir_.path() / "puller.log");
   const Json done = Progress(agenda);
-  EXPECT_EQ(Field(done, "processingStateMessage"), "succeeded") << ToJsonText(done);
+  EXPECT_EQ(StringField(done, "processingStateMessage"), "succeeded") << ToJsonText(done);
   // Each operation ran once.
   const std::string journal = Journal();
   EXPECT_EQ(journal.find("start first"), journal.rfind("start first")) << journal;
@@ -255,14 +243,14 @@ TEST_F(PausePullerTest, APausedInsightHandsOutNothingUntilResumed) {
   ASSERT_FALSE(agenda.empty());
   std::this_thread::sleep_for(seconds(1));  // the puller is polling; nothing may reach it
   EXPECT_TRUE(Journal().empty()) << Journal();
-  EXPECT_EQ(Field(Why(agenda), "state"), "PAUSED") << ToJsonText(Why(agenda));
+  EXPECT_EQ(StringField(Why(agenda), "state"), "PAUSED") << ToJsonText(Why(agenda));
 
   ApiResult resumed = Admin().Call("POST", "/insight/service/resume", R"({"insightId":"work"})");
   ASSERT_EQ(resumed.status, 200) << ToJsonText(resumed.body);
-  ASSERT_TRUE(Eventually([&] { return Field(Progress(agenda), "processingState") == "COMPLETE"; },
-                         seconds(30)))
-      << ToJsonText(Progress(agenda)) << ReadText(dir_.path() / "puller.log");
-  EXPECT_EQ(Field(Progress(agenda), "processingStateMessage"), "succeeded");
+  ASSERT_TRUE(Eventually(
+      [&] { return StringField(Progress(agenda), "processingState") == "COMPLETE"; }, seconds(30)))
+      << ToJsonText(Progress(agenda)) << ReadFile(dir_.path() / "puller.log");
+  EXPECT_EQ(StringField(Progress(agenda), "processingStateMessage"), "succeeded");
 }
 
 }  // namespace

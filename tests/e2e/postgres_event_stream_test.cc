@@ -19,25 +19,12 @@
 #include "core/codec/json_text.h"
 #include "integration/raw_http_support.h"
 #include "support/postgres_test_cluster.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
 
 using std::chrono::seconds;
-
-std::string Pop() { return std::string(POP_BINARY_DIR) + "/pop"; }
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::string Field(const Json& object, const char* name) {
-  const Json* value = object.is_object() ? object.Find(name) : nullptr;
-  return value != nullptr && value->is_string() ? value->AsString() : "";
-}
 
 class PostgresEventStreamTest : public ::testing::Test {
  protected:
@@ -59,12 +46,12 @@ class PostgresEventStreamTest : public ::testing::Test {
   std::string StartServer(const std::string& name) {
     const std::filesystem::path ready = dir_.path() / ("ready-" + name);
     servers_.push_back(std::make_unique<ChildProcess>(
-        std::vector<std::string>{Pop(), "server", "--store", uri_, "--listen", "127.0.0.1:0",
+        std::vector<std::string>{PopBinary(), "server", "--store", uri_, "--listen", "127.0.0.1:0",
                                  "--ready-file", ready.string(), "--bootstrap-token-file",
                                  (dir_.path() / "admin-token").string(), "--log-level", "warning"},
         dir_.path() / ("server-" + name + ".log")));
     std::optional<std::string> url = WaitForLine(ready, seconds(30));
-    EXPECT_TRUE(url.has_value()) << ReadText(dir_.path() / ("server-" + name + ".log"));
+    EXPECT_TRUE(url.has_value()) << ReadFile(dir_.path() / ("server-" + name + ".log"));
     return url.value_or("");
   }
 
@@ -113,8 +100,9 @@ TEST_F(PostgresEventStreamTest, ServerBsStreamShowsTheProgressOfAnAgendaServerAR
   ASSERT_TRUE(stream.ReadUntil("event: hello").has_value());
 
   puller_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{Pop(), "puller", "--server", a_url, "--token", token, "--insight",
-                               "feed", "--registry", registry.string(), "--log-level", "warning"},
+      std::vector<std::string>{PopBinary(), "puller", "--server", a_url, "--token", token,
+                               "--insight", "feed", "--registry", registry.string(), "--log-level",
+                               "warning"},
       dir_.path() / "puller.log");
   ApiResult submitted = a.Call("POST", "/agenda",
                                R"({"customerId":"acme","operations":[)"
@@ -122,7 +110,7 @@ TEST_F(PostgresEventStreamTest, ServerBsStreamShowsTheProgressOfAnAgendaServerAR
   ASSERT_EQ(submitted.status, 200) << ToJsonText(submitted.body);
   const Json* all = submitted.body.Find("all");
   ASSERT_TRUE(all != nullptr && all->is_array() && !all->AsArray().empty());
-  const std::string agenda = Field(all->AsArray()[0], "id");
+  const std::string agenda = StringField(all->AsArray()[0], "id");
 
   // B's events about the agenda's progress, in order, until it completes.
   std::vector<std::string> states;
@@ -130,14 +118,17 @@ TEST_F(PostgresEventStreamTest, ServerBsStreamShowsTheProgressOfAnAgendaServerAR
   while (states.empty() || states.back() != "COMPLETE") {
     ASSERT_TRUE(stream.ReadUntil("event: change\ndata: ").has_value())
         << "seen: " << ::testing::PrintToString(states) << "\n"
-        << ReadText(dir_.path() / "puller.log") << ReadText(dir_.path() / "server-b.log");
+        << ReadFile(dir_.path() / "puller.log") << ReadFile(dir_.path() / "server-b.log");
     auto data = stream.ReadUntil("\n");
     ASSERT_TRUE(data.has_value());
     Result<Json> event = ParseJson(*data);
     ASSERT_TRUE(event.ok()) << *data;
-    if (Field(*event, "kind") == "Agenda" && Field(*event, "id") == agenda) queued = true;
-    if (Field(*event, "kind") != "AgendaProgress" || Field(*event, "agendaId") != agenda) continue;
-    const std::string state = Field(*event, "processingState");
+    if (StringField(*event, "kind") == "Agenda" && StringField(*event, "id") == agenda)
+      queued = true;
+    if (StringField(*event, "kind") != "AgendaProgress" ||
+        StringField(*event, "agendaId") != agenda)
+      continue;
+    const std::string state = StringField(*event, "processingState");
     if (states.empty() || states.back() != state) states.push_back(state);
   }
   EXPECT_TRUE(queued);  // the submission to A (its ready entry) reached B too
@@ -148,7 +139,7 @@ TEST_F(PostgresEventStreamTest, ServerBsStreamShowsTheProgressOfAnAgendaServerAR
   ApiClient b(b_url, token);
   ApiResult progress = b.Call("GET", "/progress/agenda?byagendaId=" + agenda);
   ASSERT_EQ(progress.status, 200);
-  EXPECT_EQ(Field(progress.body.Find("all")->AsArray()[0], "processingState"), "COMPLETE");
+  EXPECT_EQ(StringField(progress.body.Find("all")->AsArray()[0], "processingState"), "COMPLETE");
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 
 #include "chaos/chaos_support.h"
 #include "core/codec/json_text.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
@@ -27,19 +28,10 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Steady = std::chrono::steady_clock;
 
-std::string Pop() { return std::string(POP_BINARY_DIR) + "/pop"; }
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 // Waits up to `timeout` until `path` contains `text` (polling: another process writes it).
 bool WaitForText(const std::filesystem::path& path, const std::string& text, seconds timeout) {
   const auto deadline = Steady::now() + timeout;
-  while (ReadText(path).find(text) == std::string::npos) {
+  while (ReadFile(path).find(text) == std::string::npos) {
     if (Steady::now() >= deadline) return false;
     std::this_thread::sleep_for(milliseconds(20));
   }
@@ -79,7 +71,7 @@ class PostgresOutageTest : public ::testing::Test {
   std::string StartServer(int n, const std::vector<std::string>& extra = {}) {
     const std::filesystem::path ready = dir_.path() / ("ready-" + std::to_string(n));
     const std::filesystem::path log = dir_.path() / ("server-" + std::to_string(n) + ".log");
-    std::vector<std::string> argv = {Pop(),
+    std::vector<std::string> argv = {PopBinary(),
                                      "server",
                                      "--store",
                                      uri_,
@@ -94,12 +86,12 @@ class PostgresOutageTest : public ::testing::Test {
     argv.insert(argv.end(), extra.begin(), extra.end());
     servers_.push_back(std::make_unique<ChildProcess>(argv, log));
     std::optional<std::string> url = WaitForLine(ready, seconds(30));
-    EXPECT_TRUE(url.has_value()) << ReadText(log);
+    EXPECT_TRUE(url.has_value()) << ReadFile(log);
     return url.value_or("");
   }
 
   std::string Logs() const {
-    return ReadText(dir_.path() / "server-1.log") + ReadText(dir_.path() / "server-2.log");
+    return ReadFile(dir_.path() / "server-1.log") + ReadFile(dir_.path() / "server-2.log");
   }
 
   ChaosDir dir_;
@@ -229,11 +221,11 @@ TEST_F(PostgresOutageTest, AServerKilledHandsItsTimedJobsToAnotherWithinOnePerio
   const std::string leads = "maintenance: reclaimer now runs in this instance";
   const std::filesystem::path log_1 = dir_.path() / "server-1.log";
   const std::filesystem::path log_2 = dir_.path() / "server-2.log";
-  ASSERT_TRUE(WaitForText(log_1, leads, seconds(10))) << ReadText(log_1);
+  ASSERT_TRUE(WaitForText(log_1, leads, seconds(10))) << ReadFile(log_1);
   ASSERT_FALSE(StartServer(2, flags).empty());
   // Two of its periods: server 2 tried and did not lead.
   std::this_thread::sleep_for(seconds(2 * kPeriodSeconds));
-  ASSERT_THAT(ReadText(log_2), ::testing::Not(::testing::HasSubstr(leads)));
+  ASSERT_THAT(ReadFile(log_2), ::testing::Not(::testing::HasSubstr(leads)));
   servers_[0]->Kill9();
   const auto killed = Steady::now();
   // The bound is generous for a busy machine, far below the two minutes a lease would take.
@@ -242,7 +234,7 @@ TEST_F(PostgresOutageTest, AServerKilledHandsItsTimedJobsToAnotherWithinOnePerio
   std::printf(
       "the reclaimer ran in the other server %.2f s after its leader was killed (period %d s)\n",
       took, kPeriodSeconds);
-  EXPECT_TRUE(taken_over) << ReadText(log_2);
+  EXPECT_TRUE(taken_over) << ReadFile(log_2);
   EXPECT_LT(took, 3 * kPeriodSeconds);
 }
 

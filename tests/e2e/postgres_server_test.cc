@@ -23,19 +23,13 @@
 #include "e2e/dev_process_support.h"
 #include "e2e/server_process_support.h"
 #include "support/postgres_test_cluster.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 // Starts `pop args...` with stdout and stderr going to `log`.
 pid_t Spawn(std::vector<std::string> args, const std::filesystem::path& log) {

@@ -22,19 +22,13 @@
 #include "e2e/dev_process_support.h"
 #include "e2e/readme_tour_support.h"
 #include "e2e/server_process_support.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
 
 std::filesystem::path RepositoryRoot() {
   return std::filesystem::canonical(std::filesystem::path(POP_TEST_DATA_DIR) / ".." / "..");
-}
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // A port nothing listens on now (the kernel's choice for an ephemeral bind).
@@ -139,7 +133,7 @@ std::string Joined(const std::vector<std::string>& problems) {
 }
 
 TEST(ReadmeTourTest, RunsAsWrittenAndEveryStepPrintsWhatTheReadmeSays) {
-  Tour tour = ParseTour(ReadText(RepositoryRoot() / "README.md"));
+  Tour tour = ParseTour(ReadFile(RepositoryRoot() / "README.md"));
   ASSERT_EQ(tour.error, "");
   TempDir dir;
   DevProcess dev(dir.path());

@@ -18,18 +18,12 @@
 #include <vector>
 
 #include "e2e/server_process_support.h"
+#include "support/test_data.h"
 
 namespace pop::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 struct Exit {
   bool exited = false;  // false: still running after the wait (then killed)

@@ -12,7 +12,7 @@ struct RouteCase {
   const char* body;  // a valid POST body with id "x-1"
 };
 
-const RouteCase kRoutes[] = {
+const RouteCase kCrudRoutes[] = {
     {"/agendatemplate",
      R"({"id":"x-1","customerId":"acme","title":"t","agenda":{"operations":[]}})"},
     {"/customer", R"({"id":"x-1","customerId":"acme","title":"Acme","billingCode":"B"})"},
@@ -36,7 +36,7 @@ TEST_F(ApiCrudTest, HealthzAnswersWithoutCredentials) {
 }
 
 TEST_F(ApiCrudTest, EveryRouteCreatesReadsUpdatesAndDeletes) {
-  for (const RouteCase& c : kRoutes) {
+  for (const RouteCase& c : kCrudRoutes) {
     SCOPED_TRACE(c.route);
     auto created = server_.Call("POST", c.route, c.body, acme_);
     ASSERT_EQ(created.status, 200) << ToJsonText(created.body);

@@ -1,4 +1,5 @@
-// Helpers to read golden files under tests/data (POP_TEST_DATA_DIR is set by the build).
+// Helpers every tier shares: golden files under tests/data and the built binaries
+// (POP_TEST_DATA_DIR and POP_BINARY_DIR are set by the build), counting text, string fields.
 #pragma once
 
 #include <algorithm>
@@ -29,6 +30,25 @@ inline std::vector<std::filesystem::path> GoldenFiles(const std::string& dir) {
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// The `pop` binary this build made.
+inline std::string PopBinary() { return std::string(POP_BINARY_DIR) + "/pop"; }
+
+// How many times `needle` occurs in `text`, not overlapping.
+inline size_t CountOf(const std::string& text, const std::string& needle) {
+  size_t count = 0;
+  for (size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++count;
+  }
+  return count;
+}
+
+// The string member `name` of `object`, or "" when it is absent or not a string.
+inline std::string StringField(const Json& object, const char* name) {
+  const Json* value = object.is_object() ? object.Find(name) : nullptr;
+  return value != nullptr && value->is_string() ? value->AsString() : "";
 }
 
 inline Json ParseOrDie(const std::string& text) {

@@ -4,16 +4,11 @@
 
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
+#include "support/agenda_json.h"
 #include "support/test_data.h"
 
 namespace pop {
 namespace {
-
-Agenda AgendaFrom(const std::string& json) {
-  auto decoded = Decode<Agenda>(testing::ParseOrDie(json));
-  POP_CHECK(decoded.ok()) << decoded.error().message;
-  return *decoded;
-}
 
 std::vector<std::string> Names(const std::vector<ReadyOperation>& ready) {
   std::vector<std::string> names;
@@ -24,7 +19,7 @@ std::vector<std::string> Names(const std::vector<ReadyOperation>& ready) {
 using V = std::vector<std::string>;
 
 TEST(ConductorTest, ReferenceMakesADependencyAndResolvesFromTheOutput) {
-  Conductor c(AgendaFrom(R"({"id":"ag-1","operations":[
+  Conductor c(testing::AgendaFrom(R"({"id":"ag-1","operations":[
     {"name":"a","type":"sample","payload":{"resultPayload":{"v":"x"}}},
     {"name":"b","type":"sample","payload":{"msg":"@<a.out::/v>","me":"@<pop.operationName>@<pop.agendaId>"}}]})"),
               {});
@@ -42,7 +37,7 @@ TEST(ConductorTest, ReferenceMakesADependencyAndResolvesFromTheOutput) {
 }
 
 TEST(ConductorTest, IndependentOperationsStartTogetherUpToTheLimit) {
-  Conductor c(AgendaFrom(R"({"operations":[{"name":"a"},{"name":"b"},{"name":"c"},
+  Conductor c(testing::AgendaFrom(R"({"operations":[{"name":"a"},{"name":"b"},{"name":"c"},
     {"name":"d","payload":["@<a.out>","@<b.out>","@<c.out>"]}]})"),
               {});
   EXPECT_EQ(Names(c.TakeReady(2)), (V{"a", "b"}));
@@ -57,15 +52,16 @@ TEST(ConductorTest, IndependentOperationsStartTogetherUpToTheLimit) {
 }
 
 TEST(ConductorTest, DependsOnOrdersWithoutAReference) {
-  Conductor c(
-      AgendaFrom(R"({"operations":[{"name":"a","params":{"dependsOn":" b "}},{"name":"b"}]})"), {});
+  Conductor c(testing::AgendaFrom(
+                  R"({"operations":[{"name":"a","params":{"dependsOn":" b "}},{"name":"b"}]})"),
+              {});
   EXPECT_EQ(Names(c.TakeReady(5)), V{"b"});
   c.Complete("b", true, std::nullopt);
   EXPECT_EQ(Names(c.TakeReady(5)), V{"a"});
 }
 
 TEST(ConductorTest, DependsOnAsAnArrayOrdersLikeTheCommaString) {
-  Conductor c(AgendaFrom(R"({"operations":[{"name":"a","params":{"dependsOn":["b","c"]}},
+  Conductor c(testing::AgendaFrom(R"({"operations":[{"name":"a","params":{"dependsOn":["b","c"]}},
                                            {"name":"b"},{"name":"c"}]})"),
               {});
   EXPECT_EQ(Names(c.TakeReady(5)), (V{"b", "c"}));
@@ -77,7 +73,8 @@ TEST(ConductorTest, DependsOnAsAnArrayOrdersLikeTheCommaString) {
 
 TEST(ConductorTest, AFailureStopsNewStartsWhileRunningOperationsFinish) {
   Conductor c(
-      AgendaFrom(R"({"operations":[{"name":"a"},{"name":"b"},{"name":"c","payload":"@<a.out>"}]})"),
+      testing::AgendaFrom(
+          R"({"operations":[{"name":"a"},{"name":"b"},{"name":"c","payload":"@<a.out>"}]})"),
       {});
   EXPECT_EQ(Names(c.TakeReady(5)), (V{"a", "b"}));
   c.Complete("a", false, std::nullopt);
@@ -100,8 +97,9 @@ TEST(ConductorTest, PriorSuccessesAreSkippedAndFeedTheirDependants) {
   b.operation = "b";
   b.processing_state = ProcessingState::kComplete;
   b.processing_state_message = "failed";
-  Conductor c(AgendaFrom(R"({"operations":[{"name":"a"},{"name":"b","payload":"@<a.out::/v>"}]})"),
-              {a, b});
+  Conductor c(
+      testing::AgendaFrom(R"({"operations":[{"name":"a"},{"name":"b","payload":"@<a.out::/v>"}]})"),
+      {a, b});
   EXPECT_EQ(c.completed(), 1u);
   auto ready = c.TakeReady(5);
   ASSERT_EQ(Names(ready), V{"b"});
@@ -111,7 +109,7 @@ TEST(ConductorTest, PriorSuccessesAreSkippedAndFeedTheirDependants) {
 }
 
 TEST(ConductorTest, GeneratorAddsOperationsThatRunAfterIt) {
-  Conductor c(AgendaFrom(R"({"operations":[
+  Conductor c(testing::AgendaFrom(R"({"operations":[
     {"name":"g","type":"updateAgenda","params":{"agenda.operation.generator":{"operationsJsonPointer":"/operations"}}},
     {"name":"after","params":{"dependsOn":"g"}}]})"),
               {});
@@ -129,7 +127,7 @@ TEST(ConductorTest, GeneratorAddsOperationsThatRunAfterIt) {
 }
 
 TEST(ConductorTest, GeneratorWithoutTheListFailsTheAgenda) {
-  Conductor c(AgendaFrom(R"({"operations":[
+  Conductor c(testing::AgendaFrom(R"({"operations":[
     {"name":"g","params":{"agenda.operation.generator":{"operationsJsonPointer":"/ops"}}},{"name":"z","payload":"@<g.out>"}]})"),
               {});
   c.TakeReady(5);
@@ -144,9 +142,9 @@ TEST(ConductorTest, GeneratorWithoutTheListFailsTheAgenda) {
 }
 
 TEST(ConductorTest, InvalidReferenceAtStartFailsInsteadOfPassingTheRawText) {
-  Conductor c(
-      AgendaFrom(R"({"operations":[{"name":"a"},{"name":"b","payload":"@<a.out::/missing>"}]})"),
-      {});
+  Conductor c(testing::AgendaFrom(
+                  R"({"operations":[{"name":"a"},{"name":"b","payload":"@<a.out::/missing>"}]})"),
+              {});
   c.TakeReady(5);
   c.Complete("a", true, Json::Object());
   EXPECT_TRUE(c.TakeReady(5).empty());
@@ -156,7 +154,7 @@ TEST(ConductorTest, InvalidReferenceAtStartFailsInsteadOfPassingTheRawText) {
 }
 
 TEST(ConductorTest, GeneratedOperationWaitingForANonexistentOneIsADeadlock) {
-  Conductor c(AgendaFrom(R"({"operations":[
+  Conductor c(testing::AgendaFrom(R"({"operations":[
     {"name":"g","params":{"agenda.operation.generator":{}}}]})"),
               {});
   c.TakeReady(5);
@@ -175,7 +173,7 @@ TEST(ConductorTest, TenThousandOperationChainRunsInOrder) {
     ops += R"(,{"name":"op)" + std::to_string(i) + R"(","payload":"@<op)" + std::to_string(i - 1) +
            R"(.out>"})";
   }
-  Conductor c(AgendaFrom(R"({"operations":[)" + ops + "]}"), {});
+  Conductor c(testing::AgendaFrom(R"({"operations":[)" + ops + "]}"), {});
   for (int i = 0; i < 10000; ++i) {
     auto ready = c.TakeReady(50);
     ASSERT_EQ(ready.size(), 1u);

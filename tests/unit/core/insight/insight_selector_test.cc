@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "core/codec/object_codec.h"
+#include "support/agenda_json.h"
 #include "support/test_data.h"
 
 namespace pop {
 namespace {
 
-Agenda AgendaFrom(const std::string& json) { return *Decode<Agenda>(testing::ParseOrDie(json)); }
 Insight InsightFrom(const std::string& json) { return *Decode<Insight>(testing::ParseOrDie(json)); }
 
 const char kSampleAgenda[] =
@@ -16,66 +16,67 @@ const char kSampleAgenda[] =
 
 TEST(InsightSelectorTest, MatchesOperationTypeCaseInsensitively) {
   auto insights = {InsightFrom(R"({"id":"i1","mappers":{"operationType":["sample"]}})")};
-  EXPECT_EQ(SelectInsight(AgendaFrom(kSampleAgenda), insights), 0u);
+  EXPECT_EQ(SelectInsight(testing::AgendaFrom(kSampleAgenda), insights), 0u);
 }
 
 TEST(InsightSelectorTest, MatchesOperationName) {
   std::vector<Insight> insights = {
       InsightFrom(R"({"id":"i1","mappers":{"operationName":["analysis"]}})"),
       InsightFrom(R"({"id":"i2","mappers":{"OPERATIONNAME":["encode.1"]}})")};
-  EXPECT_EQ(SelectInsight(AgendaFrom(kSampleAgenda), insights), 1u);
+  EXPECT_EQ(SelectInsight(testing::AgendaFrom(kSampleAgenda), insights), 1u);
 }
 
 TEST(InsightSelectorTest, ParamMapComparesLowerCasedKeysAndTextValues) {
   std::vector<Insight> insights = {
       InsightFrom(R"({"id":"i1","mappers":{"paramMap":["myparam=mYvalue"]}})")};
-  EXPECT_EQ(SelectInsight(AgendaFrom(kSampleAgenda), insights), 0u);
+  EXPECT_EQ(SelectInsight(testing::AgendaFrom(kSampleAgenda), insights), 0u);
   insights = {InsightFrom(R"({"id":"i1","mappers":{"paramMap":[" count=5=ignored "]}})")};
-  EXPECT_EQ(SelectInsight(AgendaFrom(kSampleAgenda), insights), 0u);
+  EXPECT_EQ(SelectInsight(testing::AgendaFrom(kSampleAgenda), insights), 0u);
 }
 
 TEST(InsightSelectorTest, ParamMapMatchesOperationParamsToo) {
   std::vector<Insight> insights = {
       InsightFrom(R"({"id":"i1","mappers":{"paramMap":["tier=gold"]}})")};
-  EXPECT_EQ(SelectInsight(AgendaFrom(R"({"operations":[{"name":"a","params":{"Tier":"Gold"}}]})"),
-                          insights),
+  EXPECT_EQ(SelectInsight(
+                testing::AgendaFrom(R"({"operations":[{"name":"a","params":{"Tier":"Gold"}}]})"),
+                insights),
             0u);
 }
 
 TEST(InsightSelectorTest, ParamMapRulesWithoutKeyAreIgnored) {
   std::vector<Insight> insights = {
       InsightFrom(R"({"id":"i1","mappers":{"paramMap":["=x","noequals","k="]}})")};
-  EXPECT_FALSE(
-      SelectInsight(AgendaFrom(R"({"params":{"k":""},"operations":[{"name":"a"}]})"), insights));
+  EXPECT_FALSE(SelectInsight(
+      testing::AgendaFrom(R"({"params":{"k":""},"operations":[{"name":"a"}]})"), insights));
 }
 
 TEST(InsightSelectorTest, InsightWithoutMappersNeverMatches) {
   std::vector<Insight> insights = {InsightFrom(R"({"id":"i1"})"),
                                    InsightFrom(R"({"id":"i2","mappers":{}})")};
-  EXPECT_FALSE(SelectInsight(AgendaFrom(kSampleAgenda), insights));
+  EXPECT_FALSE(SelectInsight(testing::AgendaFrom(kSampleAgenda), insights));
 }
 
 TEST(InsightSelectorTest, UnknownMapperKindsAreIgnored) {
   std::vector<Insight> insights = {
       InsightFrom(R"({"id":"i1","mappers":{"operationColour":["Sample"]}})")};
-  EXPECT_FALSE(SelectInsight(AgendaFrom(kSampleAgenda), insights));
+  EXPECT_FALSE(SelectInsight(testing::AgendaFrom(kSampleAgenda), insights));
 }
 
 TEST(InsightSelectorTest, FirstMatchWinsWithoutDefaultInsight) {
   std::vector<Insight> insights = {
       InsightFrom(R"({"id":"i1","title":"one","mappers":{"operationType":["sample"]}})"),
       InsightFrom(R"({"id":"i2","title":"two","mappers":{"operationType":["sample"]}})")};
-  EXPECT_EQ(SelectInsight(AgendaFrom(kSampleAgenda), insights), 0u);
+  EXPECT_EQ(SelectInsight(testing::AgendaFrom(kSampleAgenda), insights), 0u);
 }
 
 TEST(InsightSelectorTest, DefaultInsightByTitleOrIdWinsAmongMatches) {
   std::vector<Insight> insights = {
       InsightFrom(R"({"id":"i1","title":"one","mappers":{"operationType":["sample"]}})"),
       InsightFrom(R"({"id":"i2","title":"Two","mappers":{"operationType":["sample"]}})")};
-  auto agenda = AgendaFrom(
+  auto agenda = testing::AgendaFrom(
       R"({"params":{"defaultInsight":"TWO"},"operations":[{"name":"a","type":"sample"}]})");
   EXPECT_EQ(SelectInsight(agenda, insights), 1u);
-  agenda = AgendaFrom(
+  agenda = testing::AgendaFrom(
       R"({"params":{"defaultInsight":"I2"},"operations":[{"name":"a","type":"sample"}]})");
   EXPECT_EQ(SelectInsight(agenda, insights), 1u);
 }
@@ -85,7 +86,7 @@ TEST(InsightSelectorTest, UnmatchedDefaultInsightFallsBackToFirstMatch) {
       InsightFrom(R"({"id":"i1","title":"one","mappers":{"operationType":["other"]}})"),
       InsightFrom(R"({"id":"i2","title":"two","mappers":{"operationType":["sample"]}})"),
       InsightFrom(R"({"id":"i3","title":"three","mappers":{"operationType":["sample"]}})")};
-  auto agenda = AgendaFrom(
+  auto agenda = testing::AgendaFrom(
       R"({"params":{"defaultInsight":"one"},"operations":[{"name":"a","type":"sample"}]})");
   EXPECT_EQ(SelectInsight(agenda, insights), 1u);
 }

@@ -12,6 +12,7 @@
 
 #include "core/codec/json_text.h"
 #include "core/params/reference_replacer.h"
+#include "support/test_data.h"
 
 namespace pop {
 namespace {
@@ -28,13 +29,6 @@ std::vector<std::filesystem::path> CaseFiles() {
   return files;
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
 std::vector<std::string> Strings(const Json* array) {
   std::vector<std::string> out;
   if (array == nullptr) return out;
@@ -47,7 +41,7 @@ TEST(ResolverGoldenTest, EveryCaseFileProducesItsExpectedResult) {
   ASSERT_GE(files.size(), 10u);
   for (const auto& file : files) {
     SCOPED_TRACE(file.filename().string());
-    Result<Json> parsed = ParseJson(ReadFile(file));
+    Result<Json> parsed = ParseJson(testing::ReadFile(file));
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     const Json& test_case = *parsed;
     const Json* description = test_case.Find("description");

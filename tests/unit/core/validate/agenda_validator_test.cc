@@ -3,19 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "core/codec/object_codec.h"
+#include "support/agenda_json.h"
 #include "support/test_data.h"
 
 namespace pop {
 namespace {
 
-Agenda AgendaFrom(const std::string& json) {
-  auto decoded = Decode<Agenda>(testing::ParseOrDie(json));
-  POP_CHECK(decoded.ok()) << decoded.error().message;
-  return *decoded;
-}
-
 std::string MessageOf(const std::string& json) {
-  Status status = ValidateAgenda(AgendaFrom(json));
+  Status status = ValidateAgenda(testing::AgendaFrom(json));
   if (status.ok()) return "ok";
   EXPECT_EQ(status.code(), ErrorCode::kValidation);
   return status.message();
