@@ -32,6 +32,8 @@ run: build
 # starts a binary, so the pop binary, the e2e, chaos and kubernetes tiers are not built there.
 # It compiles at -O1 with asserts on and -g1 (CMakeLists.txt POP_DEBUG_INFO): about the compile time
 # of -O0 -g on this code, and the optimisation level AddressSanitizer recommends for test speed.
+# Its tiers run each binary whole in shards (POP_TEST_WHOLE_BINARIES, tests/CMakeLists.txt): under
+# the sanitizers a process per case cost more than the cases.
 ASAN_TARGETS ?= pop_unit_tests pop_contract_tests pop_integration_tests
 
 # Every tier: unit, contract (SQLite and a throw-away PostgreSQL), integration, e2e, lint (format,
@@ -40,7 +42,7 @@ ASAN_TARGETS ?= pop_unit_tests pop_contract_tests pop_integration_tests
 # ctest's summary line is the last thing printed.
 test: build
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O1 \
-	  -DPOP_SANITIZE=address,undefined >/dev/null
+	  -DPOP_SANITIZE=address,undefined -DPOP_TEST_WHOLE_BINARIES=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target $(ASAN_TARGETS)
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DPOP_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
