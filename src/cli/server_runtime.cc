@@ -446,10 +446,10 @@ Status RunServer(const ServerConfig& config) {
   }
   // Every server, with or without alerting or --no-maintenance, records the polls it answered,
   // so that every server's Pools page and the alerting leader's pullerSilent see them all.
-  jobs.push_back(app::InsightPollJob(
-      std::make_shared<app::InsightPollRecorder>(services.store,
-                                                 [&queues] { return queues.LastPolls(); }),
-      app::InsightPollInterval(alert_config ? &*alert_config : nullptr)));
+  jobs.push_back(
+      app::InsightPollJob(std::make_shared<app::InsightPollRecorder>(
+                              services.store, [&queues] { return queues.LastPolls(); }),
+                          app::InsightPollInterval(alert_config ? &*alert_config : nullptr)));
   std::unique_ptr<app::MaintenanceRunner> maintenance = StartMaintenance(
       config, services, opened.leadership.get(), *logger, metrics, std::move(jobs));
   app::DataObjectService data(services, changes);

@@ -254,7 +254,7 @@ void TestKubelet::RunPod(const std::string& name) {
   std::vector<char*> c_env;
   for (std::string& var : env) c_env.push_back(var.data());
   c_env.push_back(nullptr);
-  MutexLock lock(mu_);  // so the reaper sees the child in running_ before it can exit
+  MutexLock lock(mu_);     // so the reaper sees the child in running_ before it can exit
   if (stopping_.load()) {  // the reaper may have taken its last look at running_
     ::close(log_fd);
     return;

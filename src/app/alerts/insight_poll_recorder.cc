@@ -32,9 +32,9 @@ Status InsightPollRecorder::RecordOnce() {
 
 Duration InsightPollInterval(const AlertConfig* alerting) {
   if (alerting == nullptr) return Duration::Seconds(5);
-  return std::max(Duration::Seconds(1),
-                  std::min(alerting->interval,
-                           Duration::Millis(alerting->rules.puller_silence.millis() / 3)));
+  return std::max(
+      Duration::Seconds(1),
+      std::min(alerting->interval, Duration::Millis(alerting->rules.puller_silence.millis() / 3)));
 }
 
 MaintenanceJob InsightPollJob(std::shared_ptr<InsightPollRecorder> recorder, Duration interval) {
