@@ -1,7 +1,7 @@
 // ResourcePoolStatus: what a Resource Pool is doing now, for GET /pop/resourcepool/{id}/status
 // and the UI's Resource Pools page: when pullers last polled each of its Insights (the later of
 // what this server's scheduler saw and the store's insight_poll table, which every server writes
-// through app/alerts/InsightPollRecorder while alerting is on) and the
+// through app/alerts/InsightPollRecorder, alerting or not) and the
 // Agendas its pullers hold (claimed, or confirmed and running; ready entries of its Insights),
 // each with its progress. Read in one store snapshot. Visible exactly like the pool: a caller
 // that cannot read the pool gets kNotFound; its Insights and Agendas are listed as far as the

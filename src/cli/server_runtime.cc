@@ -226,9 +226,6 @@ struct Alerting {
   std::unique_ptr<app::AlertEngine> engine;
   std::unique_ptr<app::AlertRules> rules;
   Duration interval;
-  // Every server records the polls it answered, so the leader's pullerSilent sees them all.
-  std::unique_ptr<app::InsightPollRecorder> polls;
-  Duration poll_interval;
 };
 
 // Reads and checks the file before anything starts: a bad file stops the server with the field.
@@ -274,23 +271,17 @@ Result<std::unique_ptr<Alerting>> StartAlerting(const app::AlertConfig& config,
   alerting->rules = std::make_unique<app::AlertRules>(services, *alerting->engine, config.rules,
                                                       [&queues] { return queues.LastPolls(); });
   alerting->interval = config.interval;
-  alerting->polls = std::make_unique<app::InsightPollRecorder>(
-      services.store, [&queues] { return queues.LastPolls(); });
-  // Often enough that the silence the rule measures is late by a third of it at most.
-  alerting->poll_interval = std::max(
-      Duration::Seconds(1),
-      std::min(config.interval, Duration::Millis(config.rules.puller_silence.millis() / 3)));
   logger.Log(LogLevel::kInfo, "alerting: rules every " +
                                   std::to_string(config.interval.millis() / 1000) +
                                   " s; sinks: " + (names.empty() ? std::string("none") : names));
   return alerting;
 }
 
-std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& config,
-                                                         app::Services services,
-                                                         ChangeFeed& changes,
-                                                         Leadership* leadership, Logger& logger,
-                                                         MetricsSink& metrics, Alerting* alerting) {
+// The jobs one server of those sharing the store runs (each under its lease): the reclaimer, the
+// reaper and, with alerting, the rules.
+std::vector<app::MaintenanceJob> LeasedJobs(const ServerConfig& config, app::Services services,
+                                            ChangeFeed& changes, Logger& logger,
+                                            MetricsSink& metrics, Alerting* alerting) {
   app::AlertRules* alert_rules = alerting != nullptr ? alerting->rules.get() : nullptr;
   const app::MaintenanceDeps deps{services, changes, logger, metrics};
   app::ReclaimerOptions reclaim;
@@ -338,10 +329,15 @@ std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& con
   if (alerting != nullptr) {
     jobs.push_back(
         {"alerts", alerting->interval, [alert_rules] { return alert_rules->RunOnce(); }});
-    app::InsightPollRecorder* polls = alerting->polls.get();
-    jobs.push_back({"polls", alerting->poll_interval, [polls] { return polls->RecordOnce(); },
-                    /*every_instance=*/true});
   }
+  return jobs;
+}
+
+std::unique_ptr<app::MaintenanceRunner> StartMaintenance(const ServerConfig& config,
+                                                         app::Services services,
+                                                         Leadership* leadership, Logger& logger,
+                                                         MetricsSink& metrics,
+                                                         std::vector<app::MaintenanceJob> jobs) {
   app::MaintenanceRunnerOptions options;
   // PostgreSQL: an advisory lock per job, released the moment a server dies; SQLite (one
   // server): the store's job leases.
@@ -440,15 +436,22 @@ Status RunServer(const ServerConfig& config) {
   if (alert_config) {
     POP_ASSIGN_OR_RETURN(alerting, StartAlerting(*alert_config, services, queues, *logger));
   }
-  std::unique_ptr<app::MaintenanceRunner> maintenance;
+  std::vector<app::MaintenanceJob> jobs;
   if (config.maintenance) {
-    maintenance = StartMaintenance(config, services, changes, opened.leadership.get(), *logger,
-                                   metrics, alerting.get());
+    jobs = LeasedJobs(config, services, changes, *logger, metrics, alerting.get());
   } else if (alerting) {
     logger->Log(LogLevel::kWarning,
                 "alerting: --no-maintenance: this server evaluates no alert rules (another "
                 "server of the store does)");
   }
+  // Every server, with or without alerting or --no-maintenance, records the polls it answered,
+  // so that every server's Pools page and the alerting leader's pullerSilent see them all.
+  jobs.push_back(
+      app::InsightPollJob(std::make_shared<app::InsightPollRecorder>(
+                              services.store, [&queues] { return queues.LastPolls(); }),
+                          app::InsightPollInterval(alert_config ? &*alert_config : nullptr)));
+  std::unique_ptr<app::MaintenanceRunner> maintenance = StartMaintenance(
+      config, services, opened.leadership.get(), *logger, metrics, std::move(jobs));
   app::DataObjectService data(services, changes);
   // pop dev's executors, so that a cancel stops their handlers at once.
   app::RunningAgendas running_agendas;

@@ -4,12 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
+#include "app/alerts/insight_poll_recorder.h"
 #include "app/maintenance_jobs.h"
 #include "app/maintenance_runner.h"
 #include "app/metrics_registry.h"
+#include "app/resource_pool_status.h"
 #include "core/codec/json_text.h"
 #include "integration/service_test_support.h"
 
@@ -408,6 +412,44 @@ TEST_F(MaintenanceTest, AnEveryInstanceJobRunsInEachInstanceWithoutALease) {
   EXPECT_EQ(runs_a, 2);
   EXPECT_EQ(runs_b, 2);
   EXPECT_TRUE(a->HeldLeases().empty());
+}
+
+// Without alerting, every server still records the polls it answered (the "polls" job the server
+// runs, app/alerts/insight_poll_recorder.h), at most once per 5 s however often pullers poll,
+// so that another server sharing the store shows them on its Pools page.
+TEST_F(MaintenanceTest, WithoutAlertingTheServerRecordsThePollsItAnsweredForTheOthers) {
+  const Duration interval = app::InsightPollInterval(nullptr);
+  EXPECT_EQ(interval, Duration::Seconds(5));
+  app::MaintenanceRunner runner(
+      services(), logger_, metrics_,
+      app::MaintenanceRunnerOptions{.holder = "a", .start_thread = false},
+      {app::InsightPollJob(std::make_shared<app::InsightPollRecorder>(
+                               server_.store(), [this] { return server_.queues().LastPolls(); }),
+                           interval)});
+  // Another server sharing the store: its own scheduler has seen no poll.
+  app::ResourcePoolStatus other_server(services(), [] {
+    return std::map<std::string, std::optional<Timestamp>>{{"insight-1", std::nullopt}};
+  });
+  const app::RequestContext admin{AuthContext::Service(), std::nullopt, "test"};
+  auto seen_there = [&]() -> std::optional<Timestamp> {
+    auto status = other_server.Get("rp-1", admin);
+    EXPECT_TRUE(status.ok());
+    if (!status.ok() || status->insights.size() != 1) return std::nullopt;
+    return status->insights[0].last_poll;
+  };
+
+  EXPECT_EQ(runner.RunDue(), 1);  // nothing polled yet: nothing written
+  EXPECT_EQ(seen_there(), std::nullopt);
+  EXPECT_EQ(Claim().status, 200);
+  Advance(Duration::Seconds(1));
+  EXPECT_EQ(Claim().status, 200);
+  const Timestamp last = server_.clock().Now();
+  EXPECT_EQ(runner.RunDue(), 0);  // throttled: the next write is 5 s after the last run
+  EXPECT_EQ(seen_there(), std::nullopt);
+  Advance(Duration::Seconds(4));
+  EXPECT_EQ(runner.RunDue(), 1);
+  EXPECT_EQ(seen_there(), last);  // both polls in one write, the later one kept
+  EXPECT_EQ(metrics_.Get("maintenance.polls.errors"), 0);
 }
 
 }  // namespace

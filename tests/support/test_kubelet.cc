@@ -254,7 +254,11 @@ void TestKubelet::RunPod(const std::string& name) {
   std::vector<char*> c_env;
   for (std::string& var : env) c_env.push_back(var.data());
   c_env.push_back(nullptr);
-  MutexLock lock(mu_);  // so the reaper sees the child in running_ before it can exit
+  MutexLock lock(mu_);     // so the reaper sees the child in running_ before it can exit
+  if (stopping_.load()) {  // the reaper may have taken its last look at running_
+    ::close(log_fd);
+    return;
+  }
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -312,12 +316,19 @@ void TestKubelet::ReapLoop() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  MutexLock lock(mu_);
-  for (const auto& [pid, running] : running_) {
+  // Stopping: kill what still runs and reap it, without holding mu_ while waiting (Stop takes
+  // mu_ to kill too: a waitpid under the lock made it wait for the process to end by itself, a
+  // whole `sleep 60`). RunPod forks no child once stopping_ is set, so none comes after this.
+  std::map<pid_t, Running> left;
+  {
+    MutexLock lock(mu_);
+    left.swap(running_);
+  }
+  for (const auto& [pid, running] : left) {
+    ::kill(-pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
   }
-  running_.clear();
 }
 
 std::string TestKubelet::LogPath(const std::string& pod, const std::string& container) const {

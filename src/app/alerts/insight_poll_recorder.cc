@@ -1,7 +1,10 @@
 #include "app/alerts/insight_poll_recorder.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
+
+#include "app/alerts/alert_config.h"
 
 namespace pop::app {
 
@@ -25,6 +28,18 @@ Status InsightPollRecorder::RecordOnce() {
   if (!written.ok()) return written;
   for (const InsightPoll& poll : fresh) recorded_[poll.insight_id] = poll.last_poll;
   return Status::Ok();
+}
+
+Duration InsightPollInterval(const AlertConfig* alerting) {
+  if (alerting == nullptr) return Duration::Seconds(5);
+  return std::max(
+      Duration::Seconds(1),
+      std::min(alerting->interval, Duration::Millis(alerting->rules.puller_silence.millis() / 3)));
+}
+
+MaintenanceJob InsightPollJob(std::shared_ptr<InsightPollRecorder> recorder, Duration interval) {
+  return {"polls", interval, [recorder = std::move(recorder)] { return recorder->RecordOnce(); },
+          /*every_instance=*/true};
 }
 
 }  // namespace pop::app
