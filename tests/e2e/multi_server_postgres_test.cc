@@ -14,7 +14,6 @@
 #include <future>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -37,11 +36,9 @@ class MultiServerPostgresTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dbname_ = PostgresDatabaseNameFor(dir_.path().string());
-    Result<bool> created = EnsurePostgresDatabase(dbname_);
-    ASSERT_TRUE(created.ok()) << created.error().message;
-    Result<std::string> admin_uri = PostgresTestUri();
-    ASSERT_TRUE(admin_uri.ok()) << admin_uri.error().message;
-    uri_ = std::regex_replace(*admin_uri, std::regex("/postgres$"), "/" + dbname_);
+    Result<std::string> uri = PostgresTestDatabaseUri(dbname_);
+    ASSERT_TRUE(uri.ok()) << uri.error().message;
+    uri_ = *uri;
   }
   void TearDown() override { EXPECT_TRUE(DropPostgresDatabase(dbname_).ok()); }
 

@@ -10,7 +10,6 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -30,11 +29,9 @@ class PostgresEventStreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dbname_ = PostgresDatabaseNameFor(dir_.path().string());
-    Result<bool> created = EnsurePostgresDatabase(dbname_);
-    ASSERT_TRUE(created.ok()) << created.error().message;
-    Result<std::string> admin_uri = PostgresTestUri();
-    ASSERT_TRUE(admin_uri.ok()) << admin_uri.error().message;
-    uri_ = std::regex_replace(*admin_uri, std::regex("/postgres$"), "/" + dbname_);
+    Result<std::string> uri = PostgresTestDatabaseUri(dbname_);
+    ASSERT_TRUE(uri.ok()) << uri.error().message;
+    uri_ = *uri;
   }
   void TearDown() override {
     puller_.reset();  // SIGKILL: its parked long poll is not what this test is about

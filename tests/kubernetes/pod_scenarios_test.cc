@@ -37,6 +37,18 @@ class PodScenariosTest : public PullerPodsTest {
     return counts;
   }
 
+  // Whether the agenda's executor pods were all gone within 20 s; `pods` holds its pods by
+  // operation as last seen.
+  bool WaitUntilTheExecutorPodIsGone(const std::string& agenda_id,
+                                     std::map<std::string, int>& pods) {
+    return PollUntil(
+        [&] {
+          pods = PodsByOperation(agenda_id);
+          return pods.count("executor") == 0;
+        },
+        seconds(20));
+  }
+
   // The log pop kept of an operation (GET /progress/operation/<id>/log), as sent.
   std::string OperationLog(const std::string& operation_progress_id) {
     HttpClientRequest request;
@@ -74,15 +86,7 @@ TEST_F(PodScenariosTest, Spec21FailureVariantRetriesOnlyTheFailedOperationInANew
   const std::string agenda_id = Field(agenda, "id");
   const std::string progress_id = Field(agenda, "progressId");
   Json progress;
-  ASSERT_TRUE(PollUntil(
-      [&] {
-        progress = Progress(progress_id);
-        const Json* attempts = progress.is_object() ? progress.Find("attemptsCompleted") : nullptr;
-        return Field(progress, "processingState") == "COMPLETE" && attempts != nullptr &&
-               attempts->is_integer() && attempts->AsInt() == 2;
-      },
-      seconds(90)))
-      << ToJsonText(progress);
+  ASSERT_TRUE(WaitForAttempts(progress_id, 2, seconds(90), progress)) << ToJsonText(progress);
   EXPECT_EQ(Field(progress, "processingStateMessage"), "failed");
   EXPECT_EQ(progress.Find("percentComplete")->AsDouble(), 100.0);
   // No agenda-level diagnostic: b's handler reported its own failure.
@@ -103,12 +107,7 @@ TEST_F(PodScenariosTest, Spec21FailureVariantRetriesOnlyTheFailedOperationInANew
   // which deleted itself after its final report (executor.reap.self), and the puller took that
   // as the executor's end.
   std::map<std::string, int> pods;
-  EXPECT_TRUE(PollUntil(
-      [&] {
-        pods = PodsByOperation(agenda_id);
-        return pods.count("executor") == 0;
-      },
-      seconds(20)));
+  EXPECT_TRUE(WaitUntilTheExecutorPodIsGone(agenda_id, pods));
   EXPECT_EQ(pods, (std::map<std::string, int>{{"a", 1}, {"b", 2}}));
   EXPECT_EQ(ExecutorPodsCreated(), 2);
   EXPECT_THAT(logger_.Text(), ::testing::Not(HasSubstr("before its Agenda finished")));
@@ -162,12 +161,7 @@ TEST_F(PodScenariosTest, SixtyFiveOperationDagWithFanOutRunsThroughPods) {
   // One pod per non-resident operation, none twice, and one executor pod, which deleted itself
   // at the end (executor.reap.self).
   std::map<std::string, int> pods;
-  EXPECT_TRUE(PollUntil(
-      [&] {
-        pods = PodsByOperation(agenda_id);
-        return pods.count("executor") == 0;
-      },
-      seconds(20)));
+  EXPECT_TRUE(WaitUntilTheExecutorPodIsGone(agenda_id, pods));
   EXPECT_EQ(pods, (std::map<std::string, int>{
                       {"fan-0", 1}, {"fan-16", 1}, {"fan-24", 1}, {"fan-8", 1}, {"join", 1}}));
   EXPECT_EQ(ExecutorPodsCreated(), 1);

@@ -285,6 +285,20 @@ class PullerPodsTest : public ::testing::Test {
     return last;
   }
 
+  // Whether the progress became COMPLETE after `attempts` attempts within `limit`; `progress` holds
+  // the last one read.
+  bool WaitForAttempts(const std::string& progress_id, int attempts, seconds limit,
+                       Json& progress) {
+    return PollUntil(
+        [&] {
+          progress = Progress(progress_id);
+          const Json* done = progress.is_object() ? progress.Find("attemptsCompleted") : nullptr;
+          return Field(progress, "processingState") == "COMPLETE" && done != nullptr &&
+                 done->is_integer() && done->AsInt() == attempts;
+        },
+        limit);
+  }
+
   std::vector<PodInfo> AgendaPods(const std::string& agenda_id) {
     auto pods = admin_->ListPods(ns_, std::string(app::kLabelAgendaId) + "=" + agenda_id);
     return pods.ok() ? pods->pods : std::vector<PodInfo>{};

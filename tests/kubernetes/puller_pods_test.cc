@@ -111,15 +111,7 @@ TEST_F(PullerPodsTest, APodThatNeverStartsIsFailedAfterItsTimeoutAndTheAgendaRet
   auto [agenda_id, progress_id] = Submit(R"([{"name":"a","type":"noop","payload":{}}])");
   // Three attempts (the retry rule's default), each failed after the timeout.
   Json progress;
-  ASSERT_TRUE(PollUntil(
-      [&] {
-        progress = Progress(progress_id);
-        const Json* attempts = progress.is_object() ? progress.Find("attemptsCompleted") : nullptr;
-        return Field(progress, "processingState") == "COMPLETE" && attempts != nullptr &&
-               attempts->is_integer() && attempts->AsInt() == 3;
-      },
-      seconds(60)))
-      << ToJsonText(progress);
+  ASSERT_TRUE(WaitForAttempts(progress_id, 3, seconds(60), progress)) << ToJsonText(progress);
   EXPECT_EQ(Field(progress, "processingStateMessage"), "failed");
   EXPECT_THAT(ToJsonText(progress),
               HasSubstr("did not start within 1500 ms (podScheduledTimeoutMs) (ErrImagePull)"));

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <regex>
 #include <sstream>
 
 namespace pop::testing {
@@ -112,6 +113,12 @@ std::string PostgresDatabaseNameFor(const std::string& key) {
   std::ostringstream name;
   name << "pop_test_" << std::hex << std::hash<std::string>{}(key);
   return name.str();
+}
+
+Result<std::string> PostgresTestDatabaseUri(const std::string& dbname) {
+  POP_RETURN_IF_ERROR(EnsurePostgresDatabase(dbname).status());
+  POP_ASSIGN_OR_RETURN(std::string admin_uri, PostgresTestUri());
+  return std::regex_replace(admin_uri, std::regex("/postgres$"), "/" + dbname);
 }
 
 }  // namespace pop::testing

@@ -26,6 +26,9 @@ Result<std::vector<std::string>> PostgresAdminQuery(const std::string& sql,
 
 // Creates database `dbname` unless it exists. True when it was created now.
 Result<bool> EnsurePostgresDatabase(const std::string& dbname);
+// Creates database `dbname` unless it exists and returns the test cluster's superuser URI for it
+// (the cluster's own URI ends in /postgres).
+Result<std::string> PostgresTestDatabaseUri(const std::string& dbname);
 // Drops database `dbname` if it exists, ending its connections first.
 Status DropPostgresDatabase(const std::string& dbname);
 
