@@ -60,7 +60,7 @@ std::unique_ptr<ReportChannel> OpenChannel(const HandlerEnvironment& env) {
   if (!path.has_value() || path->empty()) {
     // In a Kubernetes pod: the pod's annotations (spec §15.4).
     Result<std::optional<PodReportTarget>> pod = PodReportTargetFrom(env);
-    if (pod.ok() && pod->has_value()) return PodReportChannel(std::move(**pod));
+    if (pod.ok() && pod->has_value()) return PodReportChannel(std::move(**pod), env);
     if (!pod.ok()) env.write_line(kSdkLogPrefix + pod.error().message + "; reports go to stdout");
     return ReportChannel::ToStdout(env.write_line);
   }
@@ -198,6 +198,9 @@ int RunHandler(const HandlerEnvironment& env, const HandlerFunction& handler,
     }
   }
 
+  // The pod channel's final report (and payload) is delivered before HandlerComplete, which
+  // tells the executor that the reports are all there.
+  channel->Close();
   if (std::optional<std::string> error = channel->write_error()) {
     ctx.Log(kSdkLogPrefix + std::string("writing the report channel failed: ") + *error);
   }

@@ -64,12 +64,21 @@ HandlerEnvironment ProcessEnvironment(int argc, char** argv) {
     // processes' output, and a crash must not lose what was already logged.
     std::fflush(stdout);
   };
-  env.now = [] {
-    auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
-    return Timestamp::FromMillis(
-        std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count());
-  };
+  env.now = SystemNow;
+  env.wait_until = SystemWaitUntil;
   return env;
+}
+
+Timestamp SystemNow() {
+  auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  return Timestamp::FromMillis(
+      std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count());
+}
+
+void SystemWaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                     Timestamp deadline) {
+  cv.wait_until(
+      lock, std::chrono::system_clock::time_point(std::chrono::milliseconds(deadline.millis())));
 }
 
 }  // namespace pop::sdk

@@ -2,10 +2,8 @@
 
 #include <curl/curl.h>
 
-#include <chrono>
 #include <fstream>
 #include <sstream>
-#include <thread>
 #include <utility>
 
 #include "core/codec/json_text.h"
@@ -14,7 +12,6 @@ namespace pop::sdk {
 namespace {
 
 constexpr char kAccountDir[] = "/var/run/secrets/kubernetes.io/serviceaccount/";
-constexpr int kCompleteAttempts = 5;
 
 std::optional<std::string> ReadText(const std::string& path) {
   std::ifstream in(path);
@@ -119,29 +116,25 @@ Result<std::optional<PodReportTarget>> PodReportTargetFrom(const HandlerEnvironm
   return std::optional<PodReportTarget>(std::move(target));
 }
 
-std::unique_ptr<ReportChannel> PodReportChannel(PodReportTarget target) {
-  return ReportChannel::ToFunction(
-      [target = std::move(target)](
-          const std::string& progress_json,
-          const std::optional<std::string>& result_json) -> std::optional<std::string> {
-        JsonObject annotations;
-        annotations.Set("pop.report.progress", progress_json);
-        if (result_json.has_value()) annotations.Set("pop.report.payload", *result_json);
-        const std::string body = ToJsonText(Json(JsonObject{
-            {"metadata", Json(JsonObject{{"annotations", Json(std::move(annotations))}})}}));
-        Result<Json> progress = ParseJson(progress_json);
-        const bool complete = progress.ok() && progress->is_object() &&
-                              progress->Find("processingState") != nullptr &&
-                              progress->Find("processingState")->is_string() &&
-                              progress->Find("processingState")->AsString() == "COMPLETE";
-        std::optional<std::string> error;
-        for (int attempt = 0; attempt < (complete ? kCompleteAttempts : 1); ++attempt) {
-          if (attempt > 0) std::this_thread::sleep_for(std::chrono::seconds(1));
-          error = Patch(target, body);
-          if (!error.has_value()) break;
-        }
-        return error;
-      });
+std::unique_ptr<ReportChannel> PodReportChannel(PodReportTarget target,
+                                                const HandlerEnvironment& env,
+                                                ProgressReporterOptions options) {
+  auto send = [target = std::move(target)](
+                  const std::string& progress_json,
+                  const std::optional<std::string>& result_json) -> std::optional<std::string> {
+    JsonObject annotations;
+    annotations.Set("pop.report.progress", progress_json);
+    if (result_json.has_value()) annotations.Set("pop.report.payload", *result_json);
+    return Patch(
+        target,
+        ToJsonText(Json(JsonObject{
+            {"metadata", Json(JsonObject{{"annotations", Json(std::move(annotations))}})}})));
+  };
+  // One clock for both: a fake `now` with the system's wait would never reach its deadlines.
+  const bool own_clock = env.now && env.wait_until;
+  return ReportChannel::ToReporter(
+      ProgressReporter::Start(std::move(send), own_clock ? env.now : SystemNow,
+                              own_clock ? env.wait_until : SystemWaitUntil, options));
 }
 
 }  // namespace pop::sdk

@@ -25,9 +25,10 @@ std::unique_ptr<ReportChannel> ReportChannel::ToStdout(
       new ReportChannel(nullptr, std::string(), std::move(write_line)));
 }
 
-std::unique_ptr<ReportChannel> ReportChannel::ToFunction(ReportFunction report) {
+std::unique_ptr<ReportChannel> ReportChannel::ToReporter(
+    std::unique_ptr<ProgressReporter> reporter) {
   std::unique_ptr<ReportChannel> channel(new ReportChannel(nullptr, std::string(), nullptr));
-  channel->report_ = std::move(report);
+  channel->reporter_ = std::move(reporter);
   return channel;
 }
 
@@ -36,6 +37,7 @@ ReportChannel::ReportChannel(std::FILE* file, std::string path,
     : file_(file), path_(std::move(path)), sink_(std::move(sink)) {}
 
 ReportChannel::~ReportChannel() {
+  Close();
   if (file_ != nullptr) {
     std::fclose(file_);
   }
@@ -55,16 +57,16 @@ bool ReportChannel::Write(const OperationProgress& progress, const std::optional
   // The lock is held while writing so that lines reach the channel in the order their
   // COMPLETE check passed: after the first COMPLETE line nothing else may be written.
   std::lock_guard<std::mutex> lock(mu_);
-  if (complete_) {
+  if (complete_ || closed_) {
     return false;
   }
   complete_ = progress.processing_state == ProcessingState::kComplete;
-  if (report_) {
-    std::optional<std::string> error = report_(
+  if (reporter_) {
+    // Never blocks: the reporter's thread sends.
+    return reporter_->Offer(
         ToJsonText(Encode(progress)),
-        result.has_value() ? std::optional<std::string>(ToJsonText(*result)) : std::nullopt);
-    if (error.has_value() && !write_error_.has_value()) write_error_ = std::move(error);
-    return true;
+        result.has_value() ? std::optional<std::string>(ToJsonText(*result)) : std::nullopt,
+        complete_);
   }
   if (file_ == nullptr) {
     sink_(kStdoutReportPrefix + line);
@@ -79,12 +81,22 @@ bool ReportChannel::Write(const OperationProgress& progress, const std::optional
   return true;
 }
 
+void ReportChannel::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  // Without the lock: the final attempts take seconds, and the reporter is thread-safe.
+  if (reporter_) reporter_->Close();
+}
+
 bool ReportChannel::complete() const {
   std::lock_guard<std::mutex> lock(mu_);
   return complete_;
 }
 
 std::optional<std::string> ReportChannel::write_error() const {
+  if (reporter_) return reporter_->first_error();
   std::lock_guard<std::mutex> lock(mu_);
   return write_error_;
 }

@@ -4,8 +4,10 @@
 // Contract of the variables: docs/handlers.md and spec §15.3, §16.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,13 +41,22 @@ inline constexpr char kPayloadTypeCompressedEnvVar[] = "compressedEnvVar";
 // The last stdout line of every handler (spec §16 item 7); the launcher waits for it.
 inline constexpr char kHandlerCompleteLine[] = "HandlerComplete";
 
-// Copyable. Thread-safe to share as long as `write_line` and `now` are (the ones
+// Blocks until the clock reaches `deadline` or `cv` is notified (spurious wake-ups allowed:
+// callers re-check their condition); `lock` is held on entry and on return.
+using WaitUntilFunction = std::function<void(
+    std::condition_variable& cv, std::unique_lock<std::mutex>& lock, Timestamp deadline)>;
+
+// Copyable. Thread-safe to share as long as `write_line`, `now` and `wait_until` are (the ones
 // ProcessEnvironment() returns are).
 struct HandlerEnvironment {
   std::vector<std::string> args;                     // argv[1..]
   std::map<std::string, std::string> variables;      // the environment
   std::function<void(std::string_view)> write_line;  // one line of stdout, without its '\n'
   std::function<Timestamp()> now;                    // wall-clock time
+  // Waiting on the clock of `now`: the pod channel paces its reports with it (at most one
+  // patch per 5 s, pop_sdk/progress_reporter.h), so a test with a fake `now` passes a matching
+  // wait. Unset: the pod channel paces by the system clock (and its own `now`).
+  WaitUntilFunction wait_until;
 
   // The value of variable `name`, if set.
   std::optional<std::string> Variable(const std::string& name) const;
@@ -55,7 +66,12 @@ struct HandlerEnvironment {
 };
 
 // The environment of this process: argv, environ, stdout (each line flushed, lines from
-// concurrent callers never interleave) and the system clock.
+// concurrent callers never interleave) and the system clock (`now` and `wait_until`).
 HandlerEnvironment ProcessEnvironment(int argc, char** argv);
+
+// The system clock's `now` and `wait_until`.
+Timestamp SystemNow();
+void SystemWaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                     Timestamp deadline);
 
 }  // namespace pop::sdk

@@ -8,9 +8,10 @@
 //   token      POP_KUBE_TOKEN_FILE, else /var/run/secrets/kubernetes.io/serviceaccount/token
 //   CA         POP_KUBE_CA_FILE, else /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
 //   namespace  POP_KUBE_NAMESPACE, else .../serviceaccount/namespace
-// TLS is always verified. A report that cannot be delivered is retried (up to 5 attempts, 1 s
-// apart) when it is the COMPLETE one; an EXECUTING report that fails is dropped (the next one
-// carries newer progress). The service account needs `patch` on `pods` in its namespace.
+// TLS is always verified. The patches are paced by a ProgressReporter (progress_reporter.h, spec
+// §16 item 4): the latest report at most every 5 s (the first and the COMPLETE one at once);
+// when the channel is closed, up to 5 more attempts, 1 s apart, deliver the final report (with
+// the payload annotation). The service account needs `patch` on `pods` in its namespace.
 #pragma once
 
 #include <memory>
@@ -19,6 +20,7 @@
 
 #include "core/base/result.h"
 #include "pop_sdk/handler_environment.h"
+#include "pop_sdk/progress_reporter.h"
 #include "pop_sdk/report_channel.h"
 
 namespace pop::sdk {
@@ -39,7 +41,10 @@ struct PodReportTarget {
 [[nodiscard]] Result<std::optional<PodReportTarget>> PodReportTargetFrom(
     const HandlerEnvironment& env);
 
-// The channel that patches `target`'s annotations.
-std::unique_ptr<ReportChannel> PodReportChannel(PodReportTarget target);
+// The channel that patches `target`'s annotations, paced by the clock of `env` (its `now` and
+// `wait_until`; without `wait_until`, the system clock's).
+std::unique_ptr<ReportChannel> PodReportChannel(PodReportTarget target,
+                                                const HandlerEnvironment& env,
+                                                ProgressReporterOptions options = {});
 
 }  // namespace pop::sdk

@@ -3,7 +3,9 @@
 // operation's output. The launcher reads the file named by POP_REPORT; a handler in a Kubernetes
 // pod (MY_POD_NAME set) writes them to its pod's annotations instead (pod_report.h); a handler run
 // by hand writes its reports to stdout prefixed "pop-report: ".
-// The first COMPLETE line ends the channel: later writes are dropped. Thread-safe.
+// The first COMPLETE line ends the channel: later writes are dropped. Close() delivers what is
+// still pending (the pod channel's final report) before the handler prints HandlerComplete.
+// Thread-safe.
 #pragma once
 
 #include <cstdio>
@@ -17,6 +19,7 @@
 #include "core/base/result.h"
 #include "core/json/json.h"
 #include "core/model/operation_progress.h"
+#include "pop_sdk/progress_reporter.h"
 
 namespace pop::sdk {
 
@@ -30,11 +33,9 @@ class ReportChannel {
   [[nodiscard]] static Result<std::unique_ptr<ReportChannel>> OpenFile(const std::string& path);
   // Hands each line, prefixed with kStdoutReportPrefix, to `write_line`.
   static std::unique_ptr<ReportChannel> ToStdout(std::function<void(std::string_view)> write_line);
-  // Hands each report to `report` (progress JSON, result JSON if any), which returns an error
-  // text when it could not deliver it (kept as write_error()). The pod channel (pod_report.h).
-  using ReportFunction = std::function<std::optional<std::string>(
-      const std::string& progress_json, const std::optional<std::string>& result_json)>;
-  static std::unique_ptr<ReportChannel> ToFunction(ReportFunction report);
+  // Offers each report to `reporter`, which sends the latest one at its own pace (the pod
+  // channel, pod_report.h); Close() closes it.
+  static std::unique_ptr<ReportChannel> ToReporter(std::unique_ptr<ProgressReporter> reporter);
 
   ~ReportChannel();
   ReportChannel(const ReportChannel&) = delete;
@@ -46,9 +47,14 @@ class ReportChannel {
   // missing COMPLETE into a failure. The first error is remembered (write_error()).
   bool Write(const OperationProgress& progress, const std::optional<Json>& result);
 
+  // Delivers what is still pending and ends the channel: a reporter's Close() (its final report,
+  // with up to 5 more attempts); nothing to do for a file or stdout, whose lines are written at
+  // once. Later writes are dropped. Idempotent; the destructor calls it.
+  void Close();
+
   // Whether a COMPLETE line has been written.
   bool complete() const;
-  // The first error writing the file, if any ("<path>: <strerror>").
+  // The first error writing the file (or sending a report), if any ("<path>: <strerror>").
   std::optional<std::string> write_error() const;
 
   // The line Write() would produce (without the line end and without the stdout prefix).
@@ -62,9 +68,10 @@ class ReportChannel {
   std::FILE* file_;  // owned; nullptr when writing to `sink_`
   const std::string path_;
   const std::function<void(std::string_view)> sink_;
-  ReportFunction report_;                   // set by ToFunction
-  bool complete_ = false;                   // guarded by mu_
-  std::optional<std::string> write_error_;  // guarded by mu_
+  std::unique_ptr<ProgressReporter> reporter_;  // set by ToReporter; thread-safe itself
+  bool complete_ = false;                       // guarded by mu_
+  bool closed_ = false;                         // guarded by mu_
+  std::optional<std::string> write_error_;      // guarded by mu_
 };
 
 }  // namespace pop::sdk

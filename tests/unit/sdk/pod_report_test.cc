@@ -85,11 +85,15 @@ TEST_F(PodReportTargetTest, WhatIsMissingIsNamed) {
 }
 
 TEST_F(PodReportTargetTest, AnUnreachableServerIsAWriteErrorNotACrash) {
+  // No pause between the final attempts: nothing listens, each fails at once.
   std::unique_ptr<ReportChannel> channel = PodReportChannel(
-      PodReportTarget{"https://127.0.0.1:1", "ns", "p", "t", (dir_ / "ca.crt").string()});
+      PodReportTarget{"https://127.0.0.1:1", "ns", "p", "t", (dir_ / "ca.crt").string()}, Env({}),
+      ProgressReporterOptions{.retry_delay = Duration::Millis(0)});
   OperationProgress progress;
   progress.processing_state = ProcessingState::kExecuting;
   EXPECT_TRUE(channel->Write(progress, std::nullopt));
+  channel->Close();
+  EXPECT_FALSE(channel->Write(progress, std::nullopt));
   ASSERT_TRUE(channel->write_error().has_value());
   EXPECT_THAT(*channel->write_error(), HasSubstr("patching pod p failed"));
 }
