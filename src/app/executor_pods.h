@@ -1,9 +1,11 @@
 // ExecutorPods: the puller's Kubernetes side (spec §13 with §15.2): each claimed Agenda runs in
 // an executor pod made from the pod registry's `executor` entry, with the Agenda in PAYLOAD (or
 // compressed segments), LAST_PROGRESS, CID, AGENDA_ID, CUSTOMER_ID, PROGRESS_ID, the server's
-// address, the puller's id (the executor reports under it, so the claim stays valid) and the API
-// token from a Secret (secretKeyRef; never its text). One watch of the namespace's executor pods
-// counts the pods of each Insight (`insight.execution.limit`) and follows the pods it made:
+// address (with POP_BASE_PATH when not /pop, and for an https server with a private CA the CA
+// certificates: a ConfigMap or Secret mounted read-only, POP_CA_FILE), the puller's id (the
+// executor reports under it, so the claim stays valid) and the API token from a Secret
+// (secretKeyRef; never its text). One watch of the namespace's executor pods counts the pods of
+// each Insight (`insight.execution.limit`) and follows the pods it made:
 //   * before the pod is created the claim is confirmed with an EXECUTING report, so a slow pod
 //     start does not lapse it;
 //   * a pod not Running within podScheduledTimeoutMs is deleted and its Agenda failed (retried
@@ -25,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -57,19 +60,38 @@ namespace pop::app {
 using PayloadEnvironmentFn = std::function<Result<std::vector<std::pair<std::string, std::string>>>(
     std::string_view payload, const std::string& name)>;
 
+// Where the executor pods find the CA certificates (PEM) that verify an https:// server with a
+// private CA: a key of a ConfigMap or a Secret in the pods' namespace, mounted read-only at
+// kServerCaMountPath (as the file kServerCaFileName), with POP_CA_FILE naming that file.
+struct ServerCaSource {
+  enum class Kind { kConfigMap, kSecret };
+  Kind kind = Kind::kConfigMap;
+  std::string name;
+  std::string key = "ca.crt";
+};
+inline constexpr char kServerCaMountPath[] = "/etc/pop/server-ca";
+inline constexpr char kServerCaFileName[] = "ca.crt";
+
+// `configmap/<name>` or `secret/<name>` (the --executor-ca flag), with `key`. Errors:
+// kInvalidArgument naming the flag's form, or a name or key Kubernetes would refuse.
+[[nodiscard]] Result<ServerCaSource> ParseServerCaSource(std::string_view text,
+                                                         const std::string& key);
+
 struct ExecutorPodsOptions {
   // The pods' namespace; with namespace_per_customer the prefix of each customer's namespace
   // (CustomerNamespace: "pop" → "pop-acme"), and the pods of every namespace are watched.
   std::string namespace_name = "pop";
   bool namespace_per_customer = false;
-  PodConfig pod;                          // ParseExecutorPodConfig's
-  std::optional<std::string> zone;        // pop.kubernetes.zone: nodeSelector <zone>: "true"
-  std::string server_url;                 // POP_ADDR of the executor
-  std::string token_secret;               // the Secret holding the executor's API token...
-  std::string token_key = "token";        // ...under this key (POP_TOKEN by secretKeyRef)
-  std::string puller_id;                  // the claims' holder; the executor reports as it
-  std::string resource_pool_id;           // label pop.resourcePoolId when the Agenda names none
-  std::optional<size_t> execution_limit;  // insight.execution.limit: pods of an Insight at once
+  PodConfig pod;                            // ParseExecutorPodConfig's
+  std::optional<std::string> zone;          // pop.kubernetes.zone: nodeSelector <zone>: "true"
+  std::string server_url;                   // POP_ADDR of the executor
+  std::string base_path = "/pop";           // POP_BASE_PATH of the executor, when not "/pop"
+  std::optional<ServerCaSource> server_ca;  // POP_CA_FILE of the executor, mounted from here
+  std::string token_secret;                 // the Secret holding the executor's API token...
+  std::string token_key = "token";          // ...under this key (POP_TOKEN by secretKeyRef)
+  std::string puller_id;                    // the claims' holder; the executor reports as it
+  std::string resource_pool_id;             // label pop.resourcePoolId when the Agenda names none
+  std::optional<size_t> execution_limit;    // insight.execution.limit: pods of an Insight at once
   Duration probe_interval = Duration::Seconds(5);  // how often Kubernetes is checked
 };
 

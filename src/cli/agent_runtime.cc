@@ -30,6 +30,7 @@
 #include "app/resident_launcher.h"
 #include "app/worker_pool.h"
 #include "cli/api_client.h"
+#include "cli/executor_server_ca.h"
 #include "cli/server_runtime.h"
 #include "core/codec/json_text.h"
 #include "core/codec/object_codec.h"
@@ -197,7 +198,8 @@ struct KubernetesLaunch {
   app::ExecutorPodsOptions options;
 };
 
-Result<KubernetesLaunch> MakeKubernetesLaunch(const PullerConfig& config, const Clock& clock) {
+Result<KubernetesLaunch> MakeKubernetesLaunch(const PullerConfig& config, const Clock& clock,
+                                              Logger& logger) {
   if (config.token_secret.empty()) {
     return Error(ErrorCode::kInvalidArgument,
                  "--launch kubernetes needs --token-secret: the Secret holding the executors' "
@@ -253,6 +255,23 @@ Result<KubernetesLaunch> MakeKubernetesLaunch(const PullerConfig& config, const 
                                                                   config.data_dir, config.ca_file));
   launch.options.server_url =
       config.executor_server.empty() ? resolved.server : config.executor_server;
+  // The executors use the puller's base path (POP_BASE_PATH): they talk to the same server.
+  launch.options.base_path = resolved.base_path;
+  if (!config.executor_ca.empty()) {
+    POP_ASSIGN_OR_RETURN(app::ServerCaSource ca,
+                         app::ParseServerCaSource(config.executor_ca, config.executor_ca_key));
+    // With a namespace per customer the object is each customer namespace's own: only the
+    // server's scheme is checked.
+    POP_RETURN_IF_ERROR(CheckExecutorServerCa(
+        *launch.client, config.namespace_per_customer ? "" : launch.options.namespace_name,
+        launch.options.server_url, ca, logger));
+    launch.options.server_ca = std::move(ca);
+  } else if (!resolved.ca_file.empty()) {
+    logger.Log(LogLevel::kWarning,
+               "the puller verifies " + resolved.server + " with " + resolved.ca_file +
+                   ", but the executor pods get no CA (--executor-ca): they verify " +
+                   launch.options.server_url + " with their image's system CAs");
+  }
   launch.options.token_secret = config.token_secret;
   launch.options.token_key = config.token_secret_key;
   launch.options.resource_pool_id = config.resource_pool;
@@ -288,7 +307,7 @@ Status RunPuller(const PullerConfig& config) {
   KubernetesLaunch kubernetes;
   std::unique_ptr<app::ExecutorPods> executor_pods;
   if (on_kubernetes) {
-    POP_ASSIGN_OR_RETURN(kubernetes, MakeKubernetesLaunch(config, clock));
+    POP_ASSIGN_OR_RETURN(kubernetes, MakeKubernetesLaunch(config, clock, *parts.logger));
     kubernetes.options.puller_id = options.puller_id;
     executor_pods = std::make_unique<app::ExecutorPods>(
         app::ExecutorPodsDeps{clock, *kubernetes.client, liveness, ids, *parts.logger,

@@ -44,6 +44,10 @@ struct PullerConfig {
   std::string token_secret;  // the Secret whose key `token_secret_key` is the executors' token
   std::string token_secret_key = "token";
   std::string executor_server;  // the server URL as the executor pods reach it; default --server
+  // configmap/<name> or secret/<name>: the CA certificates (PEM, under executor_ca_key) that
+  // verify an https:// executor_server, mounted read-only in the pods (POP_CA_FILE).
+  std::string executor_ca;
+  std::string executor_ca_key = "ca.crt";
   std::string resource_pool;    // label pop.resourcePoolId when an Agenda names none
   int64_t execution_limit = 0;  // insight.execution.limit: executor pods per Insight; 0: none
   int64_t reap_interval_seconds = 300;  // the PodReaper's passes; 0: no reaping here

@@ -246,7 +246,9 @@ class PullerPodsTest : public ::testing::Test {
     puller_options.insight_ids = {"ins"};
     puller_options.max_agendas = max_agendas;
     puller_options.puller_id = "kpuller-1";
-    puller_options.wait = Duration::Seconds(2);
+    // The long poll returns at once when an Agenda is queued; its length only bounds how long
+    // Stop() waits for the poll in flight (each test's teardown).
+    puller_options.wait = Duration::Millis(500);
     puller_options.min_backoff = Duration::Millis(200);
     puller_ = std::make_unique<app::Puller>(deps, puller_options);
     Status started = pods_->Start([this] { puller_->Wake(); });

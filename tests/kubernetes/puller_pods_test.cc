@@ -47,6 +47,9 @@ TEST_F(PullerPodsTest, AnAgendaCompletesThroughAnExecutorPodThatGetsItsTokenOnly
                            "POP_PULLER_ID", "MY_POD_NAME"}) {
     EXPECT_EQ(env.count(name), 1U) << name;
   }
+  // The server's default base path and an http server: neither POP_BASE_PATH nor a CA.
+  EXPECT_EQ(env.count("POP_BASE_PATH"), 0U);
+  EXPECT_EQ(env.count("POP_CA_FILE"), 0U);
   EXPECT_EQ(Field(env["AGENDA_ID"], "value"), agenda_id);
   EXPECT_EQ(Field(env["PROGRESS_ID"], "value"), progress_id);
 }
