@@ -11,79 +11,6 @@
 #include "core/metrics/catalogue.h"
 
 namespace pop::app {
-namespace {
-
-// A DNS subdomain (RFC 1123), the form of ConfigMap and Secret names: at most 253 characters of
-// [a-z0-9-.], starting and ending with [a-z0-9].
-bool IsDnsSubdomain(std::string_view name) {
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (name.empty() || name.size() > 253 || !alnum(name.front()) || !alnum(name.back())) {
-    return false;
-  }
-  return std::all_of(name.begin(), name.end(),
-                     [&](char c) { return alnum(c) || c == '-' || c == '.'; });
-}
-
-// A ConfigMap or Secret key: at most 253 characters of [-._a-zA-Z0-9], not "." or "..".
-bool IsDataKey(std::string_view key) {
-  if (key.empty() || key.size() > 253 || key == "." || key == "..") return false;
-  return std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.';
-  });
-}
-
-// The executor pod's volume, mount and POP_CA_FILE for `ca`.
-void AddServerCa(const ServerCaSource& ca, JsonObject& spec, JsonObject& container) {
-  constexpr char kVolume[] = "pop-server-ca";
-  const Json items(
-      JsonArray{Json(JsonObject{{"key", ca.key}, {"path", std::string(kServerCaFileName)}})});
-  Json source =
-      ca.kind == ServerCaSource::Kind::kConfigMap
-          ? Json(JsonObject{{"configMap", Json(JsonObject{{"name", ca.name}, {"items", items}})}})
-          : Json(JsonObject{
-                {"secret", Json(JsonObject{{"secretName", ca.name}, {"items", items}})}});
-  source.AsObject().Set("name", Json(std::string(kVolume)));
-  if (spec.Find("volumes") == nullptr) spec.Set("volumes", Json(JsonArray{}));
-  spec.Find("volumes")->AsArray().push_back(std::move(source));
-  if (container.Find("volumeMounts") == nullptr) container.Set("volumeMounts", Json(JsonArray{}));
-  container.Find("volumeMounts")
-      ->AsArray()
-      .push_back(Json(JsonObject{{"name", std::string(kVolume)},
-                                 {"mountPath", std::string(kServerCaMountPath)},
-                                 {"readOnly", Json(true)}}));
-  container.Find("env")->AsArray().push_back(
-      Json(JsonObject{{"name", "POP_CA_FILE"},
-                      {"value", std::string(kServerCaMountPath) + "/" + kServerCaFileName}}));
-}
-
-}  // namespace
-
-Result<ServerCaSource> ParseServerCaSource(std::string_view text, const std::string& key) {
-  ServerCaSource source;
-  const size_t slash = text.find('/');
-  const std::string_view kind = text.substr(0, slash);
-  if (slash == std::string_view::npos || (kind != "configmap" && kind != "secret")) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "--executor-ca: expected configmap/<name> or secret/<name>, got '" +
-                     std::string(text) + "'");
-  }
-  source.kind =
-      kind == "configmap" ? ServerCaSource::Kind::kConfigMap : ServerCaSource::Kind::kSecret;
-  source.name = std::string(text.substr(slash + 1));
-  if (!IsDnsSubdomain(source.name)) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "--executor-ca: '" + source.name +
-                     "' is not a Kubernetes object name (lower-case letters, digits, '-' and '.')");
-  }
-  if (!IsDataKey(key)) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "--executor-ca-key: '" + key +
-                     "' is not a ConfigMap or Secret key (letters, digits, '-', '_' and '.')");
-  }
-  source.key = key;
-  return source;
-}
 
 Result<PodConfig> ParseExecutorPodConfig(const Json& registry) {
   POP_ASSIGN_OR_RETURN(PodConfigRegistry parsed, PodConfigRegistry::FromJson(registry));
@@ -295,10 +222,7 @@ Result<Json> ExecutorPods::Manifest(const std::string& uid, const std::string& i
         {"valueFrom",
          Json(JsonObject{{"fieldRef", Json(JsonObject{{"fieldPath", "metadata.namespace"}})}})}}));
   }
-  if (options_.server_ca) {
-    JsonObject& spec = manifest.AsObject().Find("spec")->AsObject();
-    AddServerCa(*options_.server_ca, spec, spec.Find("containers")->AsArray().front().AsObject());
-  }
+  if (options_.server_ca) AddServerCaToPod(*options_.server_ca, manifest);
   if (!options_.token_secret.empty()) {
     // The token by reference: the kubelet reads the Secret, the pod's manifest never holds it.
     JsonObject& spec = manifest.AsObject().Find("spec")->AsObject();

@@ -27,7 +27,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -35,6 +34,7 @@
 #include "core/base/result.h"
 #include "core/json/json.h"
 #include "core/kube/pod_config.h"
+#include "core/kube/server_ca.h"
 #include "core/model/agenda.h"
 #include "core/model/agenda_progress.h"
 #include "ports/clock.h"
@@ -59,23 +59,6 @@ namespace pop::app {
 // the compressed segments. Provided by the caller (the encoding lives in an adapter).
 using PayloadEnvironmentFn = std::function<Result<std::vector<std::pair<std::string, std::string>>>(
     std::string_view payload, const std::string& name)>;
-
-// Where the executor pods find the CA certificates (PEM) that verify an https:// server with a
-// private CA: a key of a ConfigMap or a Secret in the pods' namespace, mounted read-only at
-// kServerCaMountPath (as the file kServerCaFileName), with POP_CA_FILE naming that file.
-struct ServerCaSource {
-  enum class Kind { kConfigMap, kSecret };
-  Kind kind = Kind::kConfigMap;
-  std::string name;
-  std::string key = "ca.crt";
-};
-inline constexpr char kServerCaMountPath[] = "/etc/pop/server-ca";
-inline constexpr char kServerCaFileName[] = "ca.crt";
-
-// `configmap/<name>` or `secret/<name>` (the --executor-ca flag), with `key`. Errors:
-// kInvalidArgument naming the flag's form, or a name or key Kubernetes would refuse.
-[[nodiscard]] Result<ServerCaSource> ParseServerCaSource(std::string_view text,
-                                                         const std::string& key);
 
 struct ExecutorPodsOptions {
   // The pods' namespace; with namespace_per_customer the prefix of each customer's namespace

@@ -258,8 +258,8 @@ Result<KubernetesLaunch> MakeKubernetesLaunch(const PullerConfig& config, const 
   // The executors use the puller's base path (POP_BASE_PATH): they talk to the same server.
   launch.options.base_path = resolved.base_path;
   if (!config.executor_ca.empty()) {
-    POP_ASSIGN_OR_RETURN(app::ServerCaSource ca,
-                         app::ParseServerCaSource(config.executor_ca, config.executor_ca_key));
+    POP_ASSIGN_OR_RETURN(ServerCaSource ca,
+                         ParseServerCaSource(config.executor_ca, config.executor_ca_key));
     // With a namespace per customer the object is each customer namespace's own: only the
     // server's scheme is checked.
     POP_RETURN_IF_ERROR(CheckExecutorServerCa(

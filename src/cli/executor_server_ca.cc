@@ -19,9 +19,9 @@ bool IsHttps(const std::string& url) {
 }  // namespace
 
 Status CheckExecutorServerCa(KubernetesClient& client, const std::string& namespace_name,
-                             const std::string& server_url, const app::ServerCaSource& ca,
+                             const std::string& server_url, const ServerCaSource& ca,
                              Logger& logger) {
-  const bool config_map = ca.kind == app::ServerCaSource::Kind::kConfigMap;
+  const bool config_map = ca.kind == ServerCaSource::Kind::kConfigMap;
   const std::string what = std::string(config_map ? "ConfigMap" : "Secret") + " '" + ca.name + "'";
   if (!IsHttps(server_url)) {
     return Status(ErrorCode::kInvalidArgument,

@@ -19,7 +19,7 @@ namespace pop::cli {
 // logged as unchecked, not refused; an empty `namespace_name` checks the scheme only.
 [[nodiscard]] Status CheckExecutorServerCa(KubernetesClient& client,
                                            const std::string& namespace_name,
-                                           const std::string& server_url,
-                                           const app::ServerCaSource& ca, Logger& logger);
+                                           const std::string& server_url, const ServerCaSource& ca,
+                                           Logger& logger);
 
 }  // namespace pop::cli

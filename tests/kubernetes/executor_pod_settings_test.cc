@@ -64,8 +64,7 @@ TEST_F(ExecutorPodSettingsTest, TheBasePathAndTheServersCaFromAConfigMapReachThe
   options.pod.image_name = "missing:1";  // stays Pending: only its spec matters here
   options.server_url = "https://pop.example:9443";
   options.base_path = "/api/pop";
-  options.server_ca =
-      app::ServerCaSource{app::ServerCaSource::Kind::kConfigMap, "pop-ca", "bundle.pem"};
+  options.server_ca = ServerCaSource{ServerCaSource::Kind::kConfigMap, "pop-ca", "bundle.pem"};
   StartPuller(options);
   const std::string agenda_id = Submit(R"([{"name":"a","type":"noop","payload":{}}])").first;
   std::vector<PodInfo> pods;
@@ -89,7 +88,7 @@ TEST_F(ExecutorPodSettingsTest, TheBasePathAndTheServersCaFromAConfigMapReachThe
   EXPECT_TRUE(pod.mounts["pop-server-ca"].Find("readOnly")->AsBool());
 
   // The same from a Secret: the manifest this puller would make, accepted by the API server.
-  options.server_ca = app::ServerCaSource{app::ServerCaSource::Kind::kSecret, "pop-ca", "ca.crt"};
+  options.server_ca = ServerCaSource{ServerCaSource::Kind::kSecret, "pop-ca", "ca.crt"};
   app::ExecutorPods secret_pods(
       app::ExecutorPodsDeps{clock_, *admin_, *pool_, ids_, logger_,
                             [](std::string_view payload, const std::string& name) {

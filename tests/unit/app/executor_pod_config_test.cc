@@ -75,31 +75,5 @@ TEST(ExecutorPodConfigTest, ErrorsNameTheField) {
               HasSubstr("'executor.podConfig.arguments[0]' must be a string"));
 }
 
-TEST(ExecutorPodConfigTest, TheServersCaComesFromAConfigMapOrASecret) {
-  Result<ServerCaSource> config_map = ParseServerCaSource("configmap/pop-ca", "ca.crt");
-  ASSERT_TRUE(config_map.ok()) << config_map.error().message;
-  EXPECT_EQ(config_map->kind, ServerCaSource::Kind::kConfigMap);
-  EXPECT_EQ(config_map->name, "pop-ca");
-  EXPECT_EQ(config_map->key, "ca.crt");
-  Result<ServerCaSource> secret = ParseServerCaSource("secret/pop.server-ca", "bundle.pem");
-  ASSERT_TRUE(secret.ok()) << secret.error().message;
-  EXPECT_EQ(secret->kind, ServerCaSource::Kind::kSecret);
-  EXPECT_EQ(secret->name, "pop.server-ca");
-  EXPECT_EQ(secret->key, "bundle.pem");
-}
-
-TEST(ExecutorPodConfigTest, AServerCaThatKubernetesWouldRefuseIsRefusedNamingTheFlag) {
-  EXPECT_THAT(ParseServerCaSource("pop-ca", "ca.crt").error().message,
-              HasSubstr("--executor-ca: expected configmap/<name> or secret/<name>, got 'pop-ca'"));
-  EXPECT_THAT(ParseServerCaSource("configmaps/pop-ca", "ca.crt").error().message,
-              HasSubstr("expected configmap/<name> or secret/<name>"));
-  EXPECT_THAT(ParseServerCaSource("secret/Pop_CA", "ca.crt").error().message,
-              HasSubstr("--executor-ca: 'Pop_CA' is not a Kubernetes object name"));
-  EXPECT_THAT(ParseServerCaSource("secret/", "ca.crt").error().message,
-              HasSubstr("is not a Kubernetes object name"));
-  EXPECT_THAT(ParseServerCaSource("secret/pop-ca", "../ca.crt").error().message,
-              HasSubstr("--executor-ca-key: '../ca.crt' is not a ConfigMap or Secret key"));
-}
-
 }  // namespace
 }  // namespace pop::app
