@@ -8,8 +8,8 @@
 #include <string>
 
 #include "adapters/kubernetes/kubernetes_client.h"
-#include "app/executor_pods.h"
 #include "core/base/result.h"
+#include "core/kube/server_ca.h"
 #include "ports/logger.h"
 
 namespace pop::cli {
