@@ -20,6 +20,8 @@
 //
 // Usage: pop_kube_bench [--pop PATH] [--workloads W1,W4,DAG] [--w1 N] [--w4 N]
 //                       [--max-agendas N] [--timeout-s S] [--keep-dir]
+// Defaults: all three workloads, W1 200 and W4 100 Agendas (about a minute and half a minute here),
+// 8 Agendas at once (what `pop puller` ships with).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,7 +64,7 @@ constexpr char kSampleImage[] = "pop-sample:bench";
 struct Options {
   std::string pop;
   std::vector<std::string> workloads = {"W1", "W4", "DAG"};
-  size_t w1 = 150;
+  size_t w1 = 200;  // about a minute on a 2-core machine (BENCHMARKS.md)
   size_t w4 = 100;
   size_t max_agendas = 8;  // what `pop puller` ships with
   int timeout_s = 600;
@@ -217,7 +219,60 @@ struct Stack {
   std::unique_ptr<PodWatch> watch;
   std::filesystem::path handler_times;
   pid_t puller = -1;
+  std::string apiserver_pid;  // the test cluster's (scripts/kube-test-cluster.sh), "" unknown
+  std::string etcd_pid;
 };
+
+// CPU seconds so far of each part: pop server, pop puller, the pods' processes (this program's
+// children, reaped by the test kubelet: executors, handler wrappers, handlers and what they
+// ran), kube-apiserver and etcd.
+struct CpuSnapshot {
+  double server = 0;
+  double puller = 0;
+  double pods = 0;
+  double apiserver = 0;
+  double etcd = 0;
+};
+
+CpuSnapshot ReadCpu(const Stack& s) {
+  CpuSnapshot cpu;
+  cpu.server = ReadProcessCpu(s.server->pid()).self_s;
+  cpu.puller = ReadProcessCpu(std::to_string(s.puller)).self_s;
+  cpu.pods = ReadProcessCpu(std::to_string(::getpid())).children_s;
+  if (!s.apiserver_pid.empty()) cpu.apiserver = ReadProcessCpu(s.apiserver_pid).self_s;
+  if (!s.etcd_pid.empty()) cpu.etcd = ReadProcessCpu(s.etcd_pid).self_s;
+  return cpu;
+}
+
+std::string ReadTrimmed(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string text;
+  std::getline(in, text);
+  return text;
+}
+
+// Prints the CPU milliseconds per Agenda of each part between two snapshots, and a JSON line.
+void ReportCpu(const std::string& workload, size_t agendas, const CpuSnapshot& before,
+               const CpuSnapshot& after) {
+  const double per = 1000.0 / static_cast<double>(std::max<size_t>(agendas, 1));
+  const double server = (after.server - before.server) * per;
+  const double puller = (after.puller - before.puller) * per;
+  const double pods = (after.pods - before.pods) * per;
+  const double apiserver = (after.apiserver - before.apiserver) * per;
+  const double etcd = (after.etcd - before.etcd) * per;
+  std::printf(
+      "    CPU per Agenda: pop server %.0f ms, pop puller %.0f ms, pod processes (executor, "
+      "handler and what it ran) %.0f ms, kube-apiserver %.0f ms, etcd %.0f ms\n",
+      server, puller, pods, apiserver, etcd);
+  JsonLine(kBench, "cpu_per_agenda")
+      .Add("workload", workload)
+      .Add("server_ms", server)
+      .Add("puller_ms", puller)
+      .Add("pods_ms", pods)
+      .Add("apiserver_ms", apiserver)
+      .Add("etcd_ms", etcd)
+      .Print();
+}
 
 void WriteFile(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path);
@@ -239,6 +294,11 @@ void SetUp(const Options& options, Stack& s) {
   auto cluster = testing::KubeTestClusterInfo();
   if (!cluster.ok()) Die(cluster.error().message);
   s.cluster = *cluster;
+  const std::string cluster_dir = ReadTrimmed(std::filesystem::path(s.cluster.dir) / "cluster");
+  if (!cluster_dir.empty()) {
+    s.apiserver_pid = ReadTrimmed(std::filesystem::path(cluster_dir) / "apiserver.pid");
+    s.etcd_pid = ReadTrimmed(std::filesystem::path(cluster_dir) / "etcd.pid");
+  }
   auto admin = testing::KubeAdminClient(s.clock);
   if (!admin.ok()) Die("admin client: " + admin.error().message);
   s.admin = std::move(admin).value();
@@ -513,8 +573,12 @@ bool RunSingles(const Options& options, Stack& s, const std::string& workload, s
   bodies.reserve(n);
   for (size_t i = 0; i < n; ++i) bodies.push_back(SingleAgenda(workload, i, link));
   bool finished = false;
+  const CpuSnapshot cpu_before = ReadCpu(s);
   const double t0 = WallMillis();
   std::vector<Submitted> runs = RunAgendas(s, link, bodies, options.timeout_s, finished);
+  // Once every pod is gone (their processes reaped, so that their CPU counts).
+  const std::map<std::string, PodTimes> pods = TakePods(s);
+  const CpuSnapshot cpu_after = ReadCpu(s);
   size_t failed = 0;
   std::vector<double> latency;
   double last_ms = t0;
@@ -537,6 +601,7 @@ bool RunSingles(const Options& options, Stack& s, const std::string& workload, s
   if (!ok) {
     std::printf("    finished %s, %zu failed Agendas\n", finished ? "yes" : "NO (timeout)", failed);
   }
+  ReportCpu(workload, n, cpu_before, cpu_after);
   std::fflush(stdout);
   JsonLine(kBench, workload)
       .Add("ok", ok ? "true" : "false")
@@ -549,14 +614,17 @@ bool RunSingles(const Options& options, Stack& s, const std::string& workload, s
       .Add("latency_p99_ms", summary.p99_ms)
       .Add("latency_max_ms", summary.max_ms)
       .Print();
-  ReportPods(workload, TakePods(s), ReadHandlerTimes(s.handler_times));
+  ReportPods(workload, pods, ReadHandlerTimes(s.handler_times));
   return ok;
 }
 
 bool RunDag(const Options& options, Stack& s) {
   const std::string link = "kbench-dag";
   bool finished = false;
+  const CpuSnapshot cpu_before = ReadCpu(s);
   std::vector<Submitted> runs = RunAgendas(s, link, {DagAgenda(link)}, options.timeout_s, finished);
+  const std::map<std::string, PodTimes> pods = TakePods(s);
+  const CpuSnapshot cpu_after = ReadCpu(s);
   const Submitted& r = runs.front();
   bool ok = finished && r.succeeded;
   // The join saw every fan-out output in order.
@@ -583,6 +651,7 @@ bool RunDag(const Options& options, Stack& s) {
       "DAG %s  65 operations (33 pods: 32 fan-out + join; root and a chain of 31 resident): "
       "makespan %.2f s (submit -> completedTime)\n",
       ok ? "ok  " : "FAIL", makespan_s);
+  ReportCpu("DAG", 1, cpu_before, cpu_after);
   std::fflush(stdout);
   JsonLine(kBench, "DAG65")
       .Add("ok", ok ? "true" : "false")
@@ -590,7 +659,7 @@ bool RunDag(const Options& options, Stack& s) {
       .Add("operation_pods", static_cast<int64_t>(33))
       .Add("makespan_s", makespan_s)
       .Print();
-  ReportPods("DAG", TakePods(s), ReadHandlerTimes(s.handler_times));
+  ReportPods("DAG", pods, ReadHandlerTimes(s.handler_times));
   return ok;
 }
 
