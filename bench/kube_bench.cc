@@ -331,7 +331,8 @@ void SetUp(const Options& options, Stack& s) {
                                {"kind", "Secret"},
                                {"metadata", Json(JsonObject{{"name", kSecret}})},
                                {"stringData", Json(JsonObject{{"token", s.token}})}});
-  auto made = s.admin->Request("POST", "/api/v1/namespaces/" + s.ns + "/secrets", ToJsonText(secret));
+  auto made =
+      s.admin->Request("POST", "/api/v1/namespaces/" + s.ns + "/secrets", ToJsonText(secret));
   if (!made.ok()) Die("secret: " + made.error().message);
   auto executor_token = testing::ServiceAccountToken(
       *s.admin, s.ns, "pop-executor", {"get", "list", "watch", "create", "delete", "patch"},
@@ -346,18 +347,17 @@ void SetUp(const Options& options, Stack& s) {
   // The pod registry (spec §15.1): `executor` for the puller, `sample` for the executors; pods
   // reaped as soon as they are done, as deploy/ ships it.
   const std::filesystem::path registry = s.dir / "pod-registry.json";
-  const Json executor_args(
-      JsonArray{Json("executor"), Json("--launch"), Json("kubernetes"), Json("--pod-registry"),
-                Json(registry.string()), Json("--namespace"), Json(s.ns), Json("--kubeconfig"),
-                Json((s.dir / "executor-kubeconfig").string()), Json("--log-level"),
-                Json("warning")});
-  WriteFile(registry,
-            std::string(R"({"basePodConfig": {"podScheduledTimeoutMs": 120000,)"
-                        R"( "podStdoutTimeout": 120000, "reapCompletedPods": true},)"
-                        R"( "executor": {"podConfig": {"imageName": ")") +
-                kExecutorImage + R"(", "namePrefix": "pop-exec", "arguments": )" +
-                ToJsonText(executor_args) + R"(}}, "sample": {"podConfig": {"imageName": ")" +
-                kSampleImage + R"(", "namePrefix": "pop-samp"}}})");
+  const Json executor_args(JsonArray{
+      Json("executor"), Json("--launch"), Json("kubernetes"), Json("--pod-registry"),
+      Json(registry.string()), Json("--namespace"), Json(s.ns), Json("--kubeconfig"),
+      Json((s.dir / "executor-kubeconfig").string()), Json("--log-level"), Json("warning")});
+  WriteFile(registry, std::string(R"({"basePodConfig": {"podScheduledTimeoutMs": 120000,)"
+                                  R"( "podStdoutTimeout": 120000, "reapCompletedPods": true},)"
+                                  R"( "executor": {"podConfig": {"imageName": ")") +
+                          kExecutorImage + R"(", "namePrefix": "pop-exec", "arguments": )" +
+                          ToJsonText(executor_args) +
+                          R"(}}, "sample": {"podConfig": {"imageName": ")" + kSampleImage +
+                          R"(", "namePrefix": "pop-samp"}}})");
 
   // The handler image: `pop handler sample` inside a wrapper that records the handler process's
   // own start and end (wall clock, ns).
@@ -368,32 +368,37 @@ void SetUp(const Options& options, Stack& s) {
             "echo \"$MY_POD_NAME $start $(date +%s%N) $rc\" >> \"$POP_BENCH_HANDLER_TIMES\"\n"
             "exit $rc\n");
   auto kubelet = testing::TestKubelet::Start(
-      *s.admin,
-      {"node-" + s.ns,
-       s.ns,
-       {{kExecutorImage, {options.pop}},
-        {kSampleImage, {"/bin/sh", wrapper.string(), options.pop, "handler", "sample"}}},
-       {{"POP_KUBE_SERVER", s.cluster.server},
-        {"POP_KUBE_CA_FILE", s.cluster.ca_file},
-        {"POP_KUBE_TOKEN_FILE", (s.dir / "handler-token").string()},
-        {"POP_KUBE_NAMESPACE", s.ns},
-        {"POP_ALLOW_PAYLOAD_COMMANDS", "1"},
-        {"POP_BENCH_HANDLER_TIMES", s.handler_times.string()}}});
+      *s.admin, {"node-" + s.ns,
+                 s.ns,
+                 {{kExecutorImage, {options.pop}},
+                  {kSampleImage, {"/bin/sh", wrapper.string(), options.pop, "handler", "sample"}}},
+                 {{"POP_KUBE_SERVER", s.cluster.server},
+                  {"POP_KUBE_CA_FILE", s.cluster.ca_file},
+                  {"POP_KUBE_TOKEN_FILE", (s.dir / "handler-token").string()},
+                  {"POP_KUBE_NAMESPACE", s.ns},
+                  {"POP_ALLOW_PAYLOAD_COMMANDS", "1"},
+                  {"POP_BENCH_HANDLER_TIMES", s.handler_times.string()}}});
   if (!kubelet.ok()) Die("test kubelet: " + kubelet.error().message);
   s.kubelet = std::move(kubelet).value();
   Stack* self = &s;
-  auto watch =
-      s.admin->WatchPods(s.ns, "", [self](const PodEvent& event) { self->recorder.OnEvent(event); });
+  auto watch = s.admin->WatchPods(s.ns, "",
+                                  [self](const PodEvent& event) { self->recorder.OnEvent(event); });
   if (!watch.ok()) Die("watch: " + watch.error().message);
   s.watch = std::move(watch).value();
 
   // The puller as deploy/ runs it, with the admin kubeconfig.
-  s.puller = SpawnProgram({options.pop, "puller", "--server", s.url, "--token", s.token,
-                           "--insight", kInsight, "--launch", "kubernetes", "--namespace", s.ns,
-                           "--kubeconfig", s.cluster.kubeconfig, "--pod-registry",
-                           registry.string(), "--token-secret", kSecret, "--max-agendas",
-                           std::to_string(options.max_agendas), "--puller-id", "kbench",
-                           "--log-level", "warning"},
+  s.puller = SpawnProgram({options.pop,      "puller",
+                           "--server",       s.url,
+                           "--token",        s.token,
+                           "--insight",      kInsight,
+                           "--launch",       "kubernetes",
+                           "--namespace",    s.ns,
+                           "--kubeconfig",   s.cluster.kubeconfig,
+                           "--pod-registry", registry.string(),
+                           "--token-secret", kSecret,
+                           "--max-agendas",  std::to_string(options.max_agendas),
+                           "--puller-id",    "kbench",
+                           "--log-level",    "warning"},
                           s.dir / "puller.log");
 }
 
@@ -443,8 +448,8 @@ std::string DagAgenda(const std::string& link) {
     ops += R"(,{"name":"chain-)" + std::to_string(j) + R"(","type":"noop","payload":{"prev":"@<)" +
            previous + R"(.out>"}})";
   }
-  ops += "," + SampleOp("join", R"({"resultPayload":{"all":)" + join +
-                                    R"(,"last":"@<chain-30.out>"}})");
+  ops += "," +
+         SampleOp("join", R"({"resultPayload":{"all":)" + join + R"(,"last":"@<chain-30.out>"}})");
   return std::string(R"({"customerId":")") + kCustomer + R"(","linkId":")" + link +
          R"(","operations":[)" + ops + "]}";
 }
@@ -513,11 +518,11 @@ std::map<std::string, PodTimes> TakePods(Stack& s) {
 void ReportPods(const std::string& workload, const std::map<std::string, PodTimes>& pods,
                 const std::map<std::string, double>& handler_ms) {
   std::vector<double> to_running;
-  std::vector<double> running_to_end;     // the kubelet's report of the exit, handler included
-  std::vector<double> handler;            // the handler process's own run time
-  std::vector<double> running_to_end_net; // ... with the handler's run time subtracted
-  std::vector<double> end_to_deleted;     // the executor notices and deletes the pod
-  std::vector<double> total_net;          // create -> deleted, handler subtracted
+  std::vector<double> running_to_end;      // the kubelet's report of the exit, handler included
+  std::vector<double> handler;             // the handler process's own run time
+  std::vector<double> running_to_end_net;  // ... with the handler's run time subtracted
+  std::vector<double> end_to_deleted;      // the executor notices and deletes the pod
+  std::vector<double> total_net;           // create -> deleted, handler subtracted
   std::vector<double> exec_to_running;
   std::vector<double> exec_lifetime;
   size_t incomplete = 0;
@@ -551,11 +556,10 @@ void ReportPods(const std::string& workload, const std::map<std::string, PodTime
       {"op pod: overhead (total - handler)", &total_net},
       {"executor pod: create -> Running", &exec_to_running},
       {"executor pod: create -> deleted", &exec_lifetime}};
-  const std::vector<std::string> keys = {"create_to_running",    "running_to_succeeded",
-                                         "handler_run",          "running_to_succeeded_net",
-                                         "succeeded_to_deleted", "overhead_total_net",
-                                         "executor_create_to_running",
-                                         "executor_create_to_deleted"};
+  const std::vector<std::string> keys = {
+      "create_to_running",          "running_to_succeeded",      "handler_run",
+      "running_to_succeeded_net",   "succeeded_to_deleted",      "overhead_total_net",
+      "executor_create_to_running", "executor_create_to_deleted"};
   for (size_t k = 0; k < rows.size(); ++k) {
     const LatencySummary summary = Summarize(*rows[k].second);
     PrintLatencyRow(rows[k].first, summary, "ms");
@@ -596,8 +600,8 @@ bool RunSingles(const Options& options, Stack& s, const std::string& workload, s
   std::printf(
       "%-3s %s  %zu Agendas through pods, 1 client, %zu at once: %6.2f Agendas/s  e2e %7.1f s  "
       "latency p50 %7.0f ms  p99 %7.0f ms\n",
-      workload.c_str(), ok ? "ok  " : "FAIL", n, options.max_agendas, rate, e2e_s,
-      summary.p50_ms, summary.p99_ms);
+      workload.c_str(), ok ? "ok  " : "FAIL", n, options.max_agendas, rate, e2e_s, summary.p50_ms,
+      summary.p99_ms);
   if (!ok) {
     std::printf("    finished %s, %zu failed Agendas\n", finished ? "yes" : "NO (timeout)", failed);
   }
@@ -640,8 +644,8 @@ bool RunDag(const Options& options, Stack& s) {
       const Json* all = out.ok() ? out->Find("all") : nullptr;
       join_ok = all != nullptr && all->is_array() && all->AsArray().size() == 32;
       for (size_t k = 0; join_ok && k < 32; ++k) {
-        join_ok = all->AsArray()[k].is_number() &&
-                  all->AsArray()[k].AsDouble() == static_cast<double>(k);
+        join_ok =
+            all->AsArray()[k].is_number() && all->AsArray()[k].AsDouble() == static_cast<double>(k);
       }
     }
     ok = join_ok;
@@ -720,8 +724,7 @@ Options ParseOptions(int argc, char** argv) {
 int Main(int argc, char** argv) {
   const Options options = ParseOptions(argc, argv);
   ::signal(SIGPIPE, SIG_IGN);
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "pop-kube-bench-XXXXXX").string();
+  std::string pattern = (std::filesystem::temp_directory_path() / "pop-kube-bench-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) Die("mkdtemp failed");
   Stack stack;
   stack.dir = pattern;
@@ -730,7 +733,8 @@ int Main(int argc, char** argv) {
       "The test kubelet runs each pod's container as a local process: no image pull, no container "
       "runtime, no cgroups. The figures are pop's orchestration plus the API server and etcd on "
       "this machine, not a real node's pod start-up. Times: this program's watch of the "
-      "namespace (wall clock as each event arrives) and the handler process's own start and end.\n");
+      "namespace (wall clock as each event arrives) and the handler process's own start and "
+      "end.\n");
   SetUp(options, stack);
   bool all_ok = true;
   for (const std::string& workload : options.workloads) {
