@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -71,8 +72,15 @@ struct Options {
   bool keep_dir = false;
 };
 
+// The server and the puller once started, so that a failure does not leave them running.
+std::atomic<pid_t> g_server{-1};
+std::atomic<pid_t> g_puller{-1};
+
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "pop_kube_bench: %s\n", message.c_str());
+  for (const pid_t pid : {g_puller.load(), g_server.load()}) {
+    if (pid > 0) ::kill(pid, SIGKILL);
+  }
   std::exit(1);
 }
 
@@ -312,6 +320,7 @@ void SetUp(const Options& options, Stack& s) {
   s.server = std::make_unique<DevServer>(options.pop, server_dir, std::vector<std::string>{},
                                          "sqlite:" + (server_dir / "pop.db").string());
   s.server->Start();
+  g_server = std::stoi(s.server->pid());
   s.url = s.server->url();
   s.token = s.server->admin_token();
   s.api = std::make_unique<Api>(s.url, s.token);
@@ -400,9 +409,12 @@ void SetUp(const Options& options, Stack& s) {
                            "--puller-id",    "kbench",
                            "--log-level",    "warning"},
                           s.dir / "puller.log");
+  g_puller = s.puller;
 }
 
 void TearDown(Stack& s) {
+  g_puller = -1;
+  g_server = -1;
   if (s.puller > 0) StopProgram(s.puller);
   if (s.kubelet) s.kubelet->Stop();
   if (s.watch) s.watch->Stop();
