@@ -99,6 +99,22 @@ bench-postgres: deps
 	@mkdir -p bench/results
 	@bench/postgres $(BENCH_BUILD) $(BENCH_POSTGRES_ARGS) | tee bench/results/postgres.txt
 
+# Issue 12's figures (BENCHMARKS.md): W1, W4 and the 65-operation DAG through Kubernetes pods on
+# the kubernetes tier's throw-away API server (bench/kube, pop_kube_bench): one `pop server`, one
+# `pop puller --launch kubernetes`, the tests' kubelet (containers as local processes). The overhead
+# per operation pod by phase, and Argo's published 10 s per step beside it. BENCH_KUBE_ARGS:
+# pop_kube_bench's flags, e.g. '--w1 200 --w4 100 --workloads W1,W4,DAG'.
+BENCH_KUBE_ARGS ?=
+.PHONY: bench-kube
+bench-kube: deps
+	@cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOP_BUILD_BENCH=ON \
+	  -DPOP_BUILD_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target pop pop_kube_bench
+	@mkdir -p bench/results
+	@bench/kube $(BENCH_BUILD) $(BENCH_KUBE_ARGS) | tee bench/results/kube.txt; \
+	  status=$${PIPESTATUS[0]}; grep '^{' bench/results/kube.txt > bench/results/kube.json; \
+	  exit $$status
+
 format:
 	@clang-format-14 -i $$(git ls-files '*.h' '*.cc')
 
