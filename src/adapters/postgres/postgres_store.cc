@@ -123,7 +123,8 @@ Result<std::unique_ptr<Connection>> ConnectWriter(const PostgresStoreOptions& op
 Error BrokenError(const Connection& connection) {
   if (!connection.last_error().message.empty()) return connection.last_error();
   return Error(ErrorCode::kUnavailable,
-               "the PostgreSQL server is unreachable: " + connection.endpoint());
+               "the PostgreSQL server is unreachable: " + connection.endpoint(),
+               postgres::LostConnectionCause(connection.endpoint()));
 }
 
 // Begins a read-only transaction on the lease's connection. A connection that broke while it was
@@ -267,15 +268,16 @@ std::vector<Status> PostgresStore::AbandonBatch(size_t size, const Error& error,
   }
   if (writer_ != nullptr && writer_->IsBroken()) writer_.reset();  // the next batch reconnects
   if (error.code != ErrorCode::kUnavailable) return std::vector<Status>(size, Status(error));
-  // What a client of the API reads in its 503: what happened, and whether it may simply retry.
+  // What happened, and whether the caller may simply retry: in the log's message and in the
+  // cause a client of the API reads in its 503.
+  const std::string outcome = outcome_unknown
+                                  ? "; the connection was lost during COMMIT, so the write may or "
+                                    "may not have been saved"
+                                  : "; nothing was saved";
   return std::vector<Status>(
-      size,
-      Status(ErrorCode::kUnavailable,
-             error.message +
-                 (outcome_unknown
-                      ? "; the connection was lost during COMMIT, so the write may or may not "
-                        "have been saved"
-                      : "; nothing was saved, retry later")));
+      size, Status(Error(ErrorCode::kUnavailable,
+                         error.message + outcome + (outcome_unknown ? "" : ", retry later"),
+                         error.cause.empty() ? std::string() : error.cause + outcome)));
 }
 
 }  // namespace pop
