@@ -391,7 +391,7 @@ void ReportMemory(const Memory& before, const Memory& after, const Memory& trimm
   row("process RSS, after Start - before", rss);
   if (peak_known) row("process RSS peak during Start - RSS before", peak);
   row("process RSS after malloc_trim(0) - before", trimmed_rss);
-  std::printf("  %-58s %14s %10.0f B\n", "whole process RSS after Start (incl. SQLite, libs)",
+  std::printf("  %-58s %14s %10.0f B\n", "whole process RSS after Start (incl. the store, libs)",
               Mib(after.rss).c_str(), PerAgenda(after.rss, agendas));
   JsonLine(kBench, "scheduler_memory")
       .Add("agendas", static_cast<int64_t>(agendas))
