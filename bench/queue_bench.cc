@@ -197,8 +197,9 @@ int FillOrReset(const Options& options, const std::filesystem::path& db) {
     Status cleared = (*store)->Write([&](StoreWriter& tx) -> Status {
       POP_RETURN_IF_ERROR(PutContext(tx, options));
       for (const ReadyAgenda& row : ready) {
-        if (row.claimed_by)
+        if (row.claimed_by) {
           POP_RETURN_IF_ERROR(tx.SetReadyClaim(row.id, std::nullopt, std::nullopt));
+        }
       }
       return Status::Ok();
     });

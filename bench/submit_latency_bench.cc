@@ -153,6 +153,7 @@ class ServerProcess {
     if (pid_ < 0) Die("fork failed");
     if (pid_ == 0) {
       std::vector<char*> argv;
+      argv.reserve(args.size() + 1);
       for (auto& arg : args) argv.push_back(arg.data());
       argv.push_back(nullptr);
       sigset_t none;

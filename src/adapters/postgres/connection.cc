@@ -117,8 +117,9 @@ std::string StoreUnavailable(std::string_view cause, const std::string& endpoint
 // as it may quote the connection string), the kind of failure only.
 std::string ConnectCause(std::string_view reason, const std::string& endpoint) {
   auto has = [reason](std::string_view text) { return reason.find(text) != std::string::npos; };
-  if (has("Connection refused"))
+  if (has("Connection refused")) {
     return StoreUnavailable("connection to PostgreSQL at E refused", endpoint);
+  }
   if (has("timeout expired") || has("timed out")) {
     return StoreUnavailable("connection to PostgreSQL at E timed out", endpoint);
   }
