@@ -10,8 +10,15 @@
 // The issue's targets: 1,000,000 agendas over 1,000 customers, claim decision p99 <= 1 ms,
 // <= 1.5 KB of server memory per queued agenda. Results: BENCHMARKS.md.
 //
+// With --postgres-uri (a superuser's URI; issue 11) the same runs on a fresh database of that
+// PostgreSQL: the customers and insights are written through PostgresStore, the ready agendas
+// are inserted into the real schema's ready_agenda table by one INSERT ... SELECT over
+// generate_series (not through the API or the store port; the table's NOTIFY triggers are off
+// while it fills, as nobody listens yet), then InsightQueues runs over a PostgresStore, so (c)'s
+// claims are PostgreSQL commits (ClaimReady's UPDATE ... FOR UPDATE SKIP LOCKED).
+//
 // Usage: pop_queue_bench [--agendas N] [--customers M] [--claims K] [--decisions D]
-//                        [--queue-size Q] [--batch B] [--dir DIR]
+//                        [--queue-size Q] [--batch B] [--dir DIR] [--postgres-uri URI]
 #include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/postgres/postgres_store.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "adapters/system/random_id_generator.h"
 #include "adapters/system/system_clock.h"
@@ -67,9 +75,13 @@ struct Options {
   size_t claims = 100'000;     // durable claims through InsightQueues, spread over the insights
   size_t decisions = 100'000;  // bare PopBatch(1) calls per algorithm
   int64_t queue_size = 10;
-  size_t batch = 20'000;  // AddReadyAgenda calls per Store::Write while filling
-  std::string dir;        // keep the database here; empty: a temp dir removed at exit
+  size_t batch = 20'000;     // AddReadyAgenda calls per Store::Write while filling
+  std::string dir;           // keep the database here; empty: a temp dir removed at exit
+  std::string postgres_uri;  // a superuser's PostgreSQL URI: a fresh database of it, not SQLite
 };
+
+// Writes and commits of the store so far.
+using StoreCounts = std::function<std::pair<int64_t, int64_t>()>;
 
 double MillisSince(SteadyClock::time_point start) {
   return std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
@@ -185,8 +197,9 @@ int FillOrReset(const Options& options, const std::filesystem::path& db) {
     Status cleared = (*store)->Write([&](StoreWriter& tx) -> Status {
       POP_RETURN_IF_ERROR(PutContext(tx, options));
       for (const ReadyAgenda& row : ready) {
-        if (row.claimed_by)
+        if (row.claimed_by) {
           POP_RETURN_IF_ERROR(tx.SetReadyClaim(row.id, std::nullopt, std::nullopt));
+        }
       }
       return Status::Ok();
     });
@@ -221,6 +234,71 @@ int FillOrReset(const Options& options, const std::filesystem::path& db) {
                    options.agendas, seconds, static_cast<double>(last) / seconds);
     }
   }
+  return 0;
+}
+
+// A new database on the PostgreSQL of `uri` (a superuser's), named after this process; its URI.
+std::string FreshDatabase(const std::string& uri) {
+  const std::string name = "pop_queue_" + std::to_string(::getpid());
+  const std::string command =
+      "psql -q -v ON_ERROR_STOP=1 '" + uri + "' -c 'CREATE DATABASE " + name + "' >/dev/null";
+  const size_t slash = uri.rfind('/');
+  if (std::system(command.c_str()) != 0 || slash == std::string::npos) return "";
+  return uri.substr(0, slash + 1) + name;
+}
+
+// Fills the PostgreSQL database of `uri`: the schema and the context through PostgresStore, the
+// ready agendas by one INSERT ... SELECT over generate_series into ready_agenda (the same mix
+// as EntryAt: a quarter from 10 heavy customers, priorities 0-4, four insights in turn; ids are
+// random UUIDs). Runs in a child process, as FillOrReset.
+int FillPostgres(const Options& options, const std::string& uri, const std::filesystem::path& dir) {
+  const auto start = SteadyClock::now();
+  {
+    PostgresStoreOptions store_options;
+    store_options.conninfo = uri;
+    store_options.reader_connections = 1;
+    auto store = PostgresStore::Open(store_options);
+    if (!store.ok()) {
+      std::fprintf(stderr, "cannot open the PostgreSQL store: %s\n", store.error().message.c_str());
+      return 1;
+    }
+    Status context = (*store)->Write([&](StoreWriter& tx) { return PutContext(tx, options); });
+    if (!context.ok()) {
+      std::fprintf(stderr, "creating customers and insights failed: %s\n",
+                   context.message().c_str());
+      return 1;
+    }
+  }
+  std::string insights;
+  for (const InsightSpec& spec : kInsights) {
+    insights += std::string(insights.empty() ? "" : ",") + "'" + spec.id + "'";
+  }
+  const std::string heavy = std::to_string(std::min<size_t>(10, options.customers));
+  const std::string sql =
+      "ALTER TABLE ready_agenda DISABLE TRIGGER USER;\n"
+      "INSERT INTO ready_agenda (id, insight_id, agenda_id, customer_id, added, priority)\n"
+      "SELECT gen_random_uuid()::text, (ARRAY[" +
+      insights + "])[1 + i % " + std::to_string(kInsights.size()) +
+      "], gen_random_uuid()::text,\n"
+      "  'customer-' || lpad((CASE WHEN abs(hashint8(i)) % 4 = 0 THEN abs(hashint8(i + 1)) % " +
+      heavy + " ELSE abs(hashint8(i + 2)) % " + std::to_string(options.customers) +
+      " END)::text, 4, '0'),\n  " + std::to_string(kFirstAdded) +
+      " + i, abs(hashint8(i + 3)) % 5\n"
+      "FROM generate_series(0, " +
+      std::to_string(options.agendas) +
+      " - 1) AS i;\n"
+      "ALTER TABLE ready_agenda ENABLE TRIGGER USER;\n"
+      "ANALYZE ready_agenda;\n";
+  const std::filesystem::path file = dir / "fill.sql";
+  std::ofstream(file) << sql;
+  const std::string command =
+      "psql -q -v ON_ERROR_STOP=1 '" + uri + "' -f '" + file.string() + "' >/dev/null";
+  if (std::system(command.c_str()) != 0) {
+    std::fprintf(stderr, "filling ready_agenda failed (psql)\n");
+    return 1;
+  }
+  std::fprintf(stderr, "filled %zu ready agendas with INSERT ... SELECT generate_series (%.1f s)\n",
+               options.agendas, MillisSince(start) / 1000.0);
   return 0;
 }
 
@@ -314,7 +392,7 @@ void ReportMemory(const Memory& before, const Memory& after, const Memory& trimm
   row("process RSS, after Start - before", rss);
   if (peak_known) row("process RSS peak during Start - RSS before", peak);
   row("process RSS after malloc_trim(0) - before", trimmed_rss);
-  std::printf("  %-58s %14s %10.0f B\n", "whole process RSS after Start (incl. SQLite, libs)",
+  std::printf("  %-58s %14s %10.0f B\n", "whole process RSS after Start (incl. the store, libs)",
               Mib(after.rss).c_str(), PerAgenda(after.rss, agendas));
   JsonLine(kBench, "scheduler_memory")
       .Add("agendas", static_cast<int64_t>(agendas))
@@ -330,7 +408,7 @@ void ReportMemory(const Memory& before, const Memory& after, const Memory& trimm
 // Claim(insight, 1, wait 0) round robin over the insights, as one puller asking each in turn.
 // Each claimed agenda is then confirmed (what the executor's first report does), so memory
 // does not fill with leases.
-void MeasureClaims(app::InsightQueues& queues, TimingStore& timing, SqliteStore& store,
+void MeasureClaims(app::InsightQueues& queues, TimingStore& timing, const StoreCounts& counts,
                    const Options& options) {
   std::array<std::vector<double>, kInsights.size()> total;
   std::array<std::vector<double>, kInsights.size()> in_memory;
@@ -339,7 +417,7 @@ void MeasureClaims(app::InsightQueues& queues, TimingStore& timing, SqliteStore&
   std::vector<double> all_store;
   const size_t claims = std::min(options.claims, options.agendas);
   size_t empty = 0;
-  const SqliteStoreStats stats_before = store.Stats();
+  const auto [writes_before, commits_before] = counts();
   const auto start = SteadyClock::now();
   timing.TakeWriteMillis();
   for (size_t k = 0; k < claims; ++k) {
@@ -367,7 +445,7 @@ void MeasureClaims(app::InsightQueues& queues, TimingStore& timing, SqliteStore&
     queues.OnClaimConfirmed((*answer)->front().agenda_id);
   }
   const double seconds = MillisSince(start) / 1000.0;
-  const SqliteStoreStats stats_after = store.Stats();
+  const auto [writes_after, commits_after] = counts();
   std::printf(
       "\n(c) claim latency: %zu claims of 1 agenda, wait 0, over %zu insights "
       "(%.1f s, %.0f claims/s; %zu found nothing)\n",
@@ -375,8 +453,8 @@ void MeasureClaims(app::InsightQueues& queues, TimingStore& timing, SqliteStore&
   std::printf(
       "    store: %lld writes in %lld commits during the claims (claims + the scheduler "
       "thread's RoundRobin state saves)\n",
-      static_cast<long long>(stats_after.writes - stats_before.writes),
-      static_cast<long long>(stats_after.commits - stats_before.commits));
+      static_cast<long long>(writes_after - writes_before),
+      static_cast<long long>(commits_after - commits_before));
   PrintLatencyHeader("ms");
   ReportLatency("claim_durable_ms", "Claim end to end (durable: commit + fsync)", "all", all_total,
                 "ms");
@@ -462,8 +540,15 @@ int Run(const Options& options) {
     std::filesystem::create_directories(dir);
   }
   const std::filesystem::path db = dir / "queue_bench.db";
+  const bool postgres = !options.postgres_uri.empty();
+  const std::string uri = postgres ? FreshDatabase(options.postgres_uri) : "";
+  if (postgres && uri.empty()) {
+    std::fprintf(stderr, "cannot create a database with psql on --postgres-uri\n");
+    return 1;
+  }
   std::printf("database: %s (%zu ready agendas, %zu customers, %zu insights, queueSize %lld)\n",
-              db.c_str(), options.agendas, options.customers, kInsights.size(),
+              postgres ? ("PostgreSQL " + uri.substr(uri.rfind('/') + 1)).c_str() : db.c_str(),
+              options.agendas, options.customers, kInsights.size(),
               static_cast<long long>(options.queue_size));
   std::fflush(stdout);
 
@@ -475,7 +560,7 @@ int Run(const Options& options) {
     std::perror("fork");
     return 1;
   }
-  if (child == 0) _exit(FillOrReset(options, db));
+  if (child == 0) _exit(postgres ? FillPostgres(options, uri, dir) : FillOrReset(options, db));
   int child_status = 0;
   waitpid(child, &child_status, 0);
   if (!WIFEXITED(child_status) || WEXITSTATUS(child_status) != 0) return 1;
@@ -487,14 +572,32 @@ int Run(const Options& options) {
       .Print();
 
   {
-    SqliteStoreOptions store_options;
-    store_options.path = db.string();
-    auto opened = SqliteStore::Open(store_options);
-    if (!opened.ok()) {
-      std::fprintf(stderr, "cannot open the store: %s\n", opened.error().message.c_str());
-      return 1;
+    std::unique_ptr<Store> opened_store;
+    StoreCounts counts;
+    if (postgres) {
+      PostgresStoreOptions store_options;
+      store_options.conninfo = uri;
+      auto opened = PostgresStore::Open(store_options);
+      if (!opened.ok()) {
+        std::fprintf(stderr, "cannot open the store: %s\n", opened.error().message.c_str());
+        return 1;
+      }
+      PostgresStore* raw = opened->get();
+      counts = [raw] { return std::make_pair(raw->Stats().writes, raw->Stats().commits); };
+      opened_store = std::move(*opened);
+    } else {
+      SqliteStoreOptions store_options;
+      store_options.path = db.string();
+      auto opened = SqliteStore::Open(store_options);
+      if (!opened.ok()) {
+        std::fprintf(stderr, "cannot open the store: %s\n", opened.error().message.c_str());
+        return 1;
+      }
+      SqliteStore* raw = opened->get();
+      counts = [raw] { return std::make_pair(raw->Stats().writes, raw->Stats().commits); };
+      opened_store = std::move(*opened);
     }
-    SqliteStore& store = **opened;
+    Store& store = *opened_store;
     TimingStore timing(store);
     SystemClock clock;
     RandomIdGenerator ids;
@@ -533,7 +636,7 @@ int Run(const Options& options) {
         .Print();
     ReportMemory(before, after, trimmed, peak_known, options.agendas);
 
-    MeasureClaims(*queues, timing, store, options);
+    MeasureClaims(*queues, timing, counts, options);
     queues->Stop();
     queues.reset();
   }
@@ -557,14 +660,15 @@ bool ParseSize(const char* text, size_t& out) {
 int Usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s [--agendas N] [--customers M] [--claims K] [--decisions D]\n"
-               "          [--queue-size Q] [--batch B] [--dir DIR]\n"
+               "          [--queue-size Q] [--batch B] [--dir DIR] [--postgres-uri URI]\n"
                "  --agendas    ready agendas in the store (default 1000000)\n"
                "  --customers  customers they belong to (default 1000)\n"
                "  --claims     durable claims through the scheduler (default 100000)\n"
                "  --decisions  bare PopBatch(1) calls per algorithm (default 100000)\n"
                "  --queue-size queueSize of each insight (default 10)\n"
                "  --batch      ready rows per transaction while filling (default 20000)\n"
-               "  --dir        keep the database in DIR and reuse it on the next run\n",
+               "  --dir        keep the database in DIR and reuse it on the next run\n"
+               "  --postgres-uri  a superuser's PostgreSQL URI: run on a new database of it\n",
                argv0);
   return 2;
 }
@@ -582,6 +686,8 @@ int main(int argc, char** argv) {
     bool ok = true;
     if (flag == "--dir") {
       options.dir = value;
+    } else if (flag == "--postgres-uri") {
+      options.postgres_uri = value;
     } else if (!pop::bench::ParseSize(value, number)) {
       ok = false;
     } else if (flag == "--agendas") {

@@ -8,10 +8,14 @@
 //       COMPLETE/succeeded (updateAgendaProgress) -> the client reads the progress as COMPLETE.
 // For context it measures the disk's fdatasync on the same file system and prints the peers' W0
 // figures. The issue's targets for (b): p50 <= 1 ms, p99 <= 5 ms. Results: BENCHMARKS.md.
+// With --postgres-uri (a superuser's URI; issue 11): two `pop server`s on a fresh database of
+// that PostgreSQL, the client submitting to server A while the puller's long poll is parked on
+// server B, so (b) is submit -> claimable across servers (the change feed's NOTIFY included).
 //
 // Usage: pop_submit_latency_bench [--pop PATH] [--n N] [--warmup W] [--queue-size Q]
 //                                 [--settle-ms S] [--fsyncs F] [--peers RESULTS.md] [--dir DIR]
 //                                 [--server-log FILE] [--server-log-level LEVEL]
+//                                 [--postgres-uri URI]
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -58,6 +62,9 @@ struct Options {
   std::string dir;         // keep the server's files here; empty: a temp dir removed at exit
   std::string server_log;  // the server's stdout/stderr go here when set
   std::string server_log_level = "warning";  // "debug" logs every request with its duration
+  // A PostgreSQL URI: two servers on a fresh database of it (A takes the submissions, B the
+  // puller's long polls) instead of one server on SQLite.
+  std::string postgres_uri;
 };
 
 double MillisBetween(SteadyClock::time_point from, SteadyClock::time_point to) {
@@ -108,12 +115,16 @@ void MeasureFsync(const std::filesystem::path& dir, size_t count) {
 
 class ServerProcess {
  public:
+  // `store`: --store's value (sqlite:PATH or a PostgreSQL URI); `name` tells apart the ready
+  // files of several servers in one dir (they share the admin token file, as one store has one).
   ServerProcess(std::string binary, std::filesystem::path dir, std::string log_level,
-                std::string log_file)
+                std::string log_file, std::string store, std::string name)
       : binary_(std::move(binary)),
         dir_(std::move(dir)),
         log_level_(std::move(log_level)),
-        log_file_(std::move(log_file)) {}
+        log_file_(std::move(log_file)),
+        store_(std::move(store)),
+        name_(std::move(name)) {}
   ~ServerProcess() {
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
@@ -125,11 +136,11 @@ class ServerProcess {
 
   // Returns the base URL once the server has written its ready file.
   std::string Start() {
-    const std::filesystem::path ready = dir_ / "ready";
+    const std::filesystem::path ready = dir_ / ("ready-" + name_);
     std::vector<std::string> args = {binary_,
                                      "server",
                                      "--store",
-                                     "sqlite:" + (dir_ / "pop.db").string(),
+                                     store_,
                                      "--listen",
                                      "127.0.0.1:0",
                                      "--ready-file",
@@ -142,6 +153,7 @@ class ServerProcess {
     if (pid_ < 0) Die("fork failed");
     if (pid_ == 0) {
       std::vector<char*> argv;
+      argv.reserve(args.size() + 1);
       for (auto& arg : args) argv.push_back(arg.data());
       argv.push_back(nullptr);
       sigset_t none;
@@ -190,8 +202,21 @@ class ServerProcess {
   std::filesystem::path dir_;
   std::string log_level_;
   std::string log_file_;
+  std::string store_;
+  std::string name_;
   pid_t pid_ = -1;
 };
+
+// A new database on the PostgreSQL of `uri` (a superuser's), named after this process; its URI.
+std::string FreshDatabase(const std::string& uri) {
+  const std::string name = "pop_latency_" + std::to_string(::getpid());
+  const std::string command =
+      "psql -q -v ON_ERROR_STOP=1 '" + uri + "' -c 'CREATE DATABASE " + name + "' >/dev/null";
+  if (std::system(command.c_str()) != 0) Die("cannot create database " + name);
+  const size_t slash = uri.rfind('/');
+  if (slash == std::string::npos) Die("--postgres-uri needs a database: postgresql://.../db");
+  return uri.substr(0, slash + 1) + name;
+}
 
 // ---- HTTP.
 
@@ -554,16 +579,32 @@ int Run(Options options) {
     std::filesystem::remove(dir / "pop.db-wal");
     std::filesystem::remove(dir / "pop.db-shm");
     std::filesystem::remove(dir / "admin-token");
+    for (const char* name : {"ready-a", "ready-b"}) std::filesystem::remove(dir / name);
   }
+  const bool postgres = !options.postgres_uri.empty();
   std::printf("server: %s, files in %s; %zu measured requests each after %zu warm-up\n",
               options.pop.c_str(), dir.c_str(), options.n, options.warmup);
   MeasureFsync(dir, options.fsyncs);
 
-  ServerProcess server(options.pop, dir, options.server_log_level, options.server_log);
+  const std::string store =
+      postgres ? FreshDatabase(options.postgres_uri) : "sqlite:" + (dir / "pop.db").string();
+  ServerProcess server(options.pop, dir, options.server_log_level, options.server_log, store, "a");
   const std::string url = server.Start();
   const std::string token = server.admin_token();
   Api client(url, token);
   SetUp(client, options);
+  // On PostgreSQL the puller's long polls go to a second server: what the submission to A
+  // changed reaches B through the store and its change feed.
+  std::unique_ptr<ServerProcess> server_b;
+  std::string puller_url = url;
+  if (postgres) {
+    server_b = std::make_unique<ServerProcess>(
+        options.pop, dir, options.server_log_level,
+        options.server_log.empty() ? "" : options.server_log + ".b", store, "b");
+    puller_url = server_b->Start();
+    std::printf("two pop servers on PostgreSQL: submissions to %s, long polls on %s\n", url.c_str(),
+                puller_url.c_str());
+  }
 
   std::printf("\nlatency on an idle server, one request at a time\n");
   PrintLatencyHeader("ms");
@@ -572,7 +613,7 @@ int Run(Options options) {
   ReportServerCost("submit (a)", before_ack, ReadProcessCounters(server.pid()),
                    options.n + options.warmup);
 
-  Api puller(url, token);
+  Api puller(puller_url, token);
   Exchange exchange;
   std::thread puller_thread([&] { PullerLoop(puller, exchange); });
   RoundTripSamples samples;
@@ -587,7 +628,8 @@ int Run(Options options) {
     exchange.stop = true;
   }
   // Stopping the server answers the parked long poll, which lets the puller see `stop`.
-  const int exit_status = server.Terminate();
+  const int exit_status_b = server_b != nullptr ? server_b->Terminate() : 0;
+  const int exit_status = std::max(server.Terminate(), exit_status_b);
   puller_thread.join();
 
   struct Row {
@@ -633,7 +675,7 @@ int Usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s [--pop PATH] [--n N] [--warmup W] [--queue-size Q] [--settle-ms S]\n"
                "          [--fsyncs F] [--peers RESULTS.md] [--dir DIR] [--server-log FILE]\n"
-               "          [--server-log-level LEVEL]\n"
+               "          [--server-log-level LEVEL] [--postgres-uri URI]\n"
                "  --pop        the pop binary (default: pop next to this program)\n"
                "  --n          measured requests per measurement (default 1000)\n"
                "  --warmup     unmeasured requests first (default 20)\n"
@@ -644,7 +686,9 @@ int Usage(const char* argv0) {
                "  --dir        put the server's files here (a fresh database each run)\n"
                "  --server-log the server's output goes to FILE (default: this terminal)\n"
                "  --server-log-level  the server's --log-level (default warning; debug logs\n"
-               "               every request with its duration in the server)\n",
+               "               every request with its duration in the server)\n"
+               "  --postgres-uri  a superuser's PostgreSQL URI: two servers on a new database of\n"
+               "               it, submissions to one, long polls on the other\n",
                argv0);
   return 2;
 }
@@ -675,6 +719,8 @@ int main(int argc, char** argv) {
       options.server_log = value;
     } else if (flag == "--server-log-level") {
       options.server_log_level = value;
+    } else if (flag == "--postgres-uri") {
+      options.postgres_uri = value;
     } else if (!pop::bench::ParseNumber(value, number)) {
       return pop::bench::Usage(argv[0]);
     } else if (flag == "--n") {

@@ -1,5 +1,7 @@
 #include "api/error_mapping.h"
 
+#include <cctype>
+
 namespace pop::api {
 
 bool IsServerSideError(ErrorCode code) {
@@ -10,6 +12,11 @@ std::string ClientMessageFor(const Error& error, const std::string& correlation_
   if (error.code == ErrorCode::kInternal) {
     return "Internal server error; the server log has the details under correlation id " +
            correlation_id;
+  }
+  if (error.code == ErrorCode::kUnavailable && !error.cause.empty()) {
+    std::string sentence = error.cause;
+    sentence[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(sentence[0])));
+    return sentence + "; retry later (correlation id " + correlation_id + ")";
   }
   if (error.code == ErrorCode::kUnavailable) {
     return "The service is temporarily unavailable; retry later (correlation id " + correlation_id +

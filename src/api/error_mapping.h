@@ -15,8 +15,10 @@ using ::pop::HttpStatusFor;
 
 // The errorResponse.description a client sees. Server-side failures (kInternal, kUnavailable)
 // carry SQL, file paths and library text in their messages: the client gets a fixed sentence with
-// the correlation id instead, and the message goes only to the server log. Other codes describe
-// the client's own request and pass through.
+// the correlation id instead, and the message goes only to the server log; a kUnavailable error
+// with a cause (Error::cause, written for clients) names it: "The store is unavailable:
+// connection to PostgreSQL at db:5432 refused; retry later (correlation id ...)". Other codes
+// describe the client's own request and pass through.
 std::string ClientMessageFor(const Error& error, const std::string& correlation_id);
 // True for the codes whose message never reaches a client.
 bool IsServerSideError(ErrorCode code);

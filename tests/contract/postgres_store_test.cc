@@ -198,6 +198,10 @@ TEST_F(PostgresStoreTest, UnreachableServerIsUnavailableNamingHostAndPortButNotT
               HasSubstr("the PostgreSQL server is unreachable: cannot connect to 127.0.0.1:" +
                         std::to_string(port)));
   EXPECT_THAT(store.error().message, Not(HasSubstr("S3cret-never-shown")));
+  // What a client's 503 says (api/error_mapping.h): the cause, named without libpq's text.
+  EXPECT_EQ(store.error().cause,
+            "the store is unavailable: connection to PostgreSQL at 127.0.0.1:" +
+                std::to_string(port) + " refused");
 }
 
 TEST_F(PostgresStoreTest, WrongPasswordIsRefusedWithoutShowingIt) {
@@ -214,6 +218,9 @@ TEST_F(PostgresStoreTest, WrongPasswordIsRefusedWithoutShowingIt) {
   EXPECT_EQ(store.error().code, ErrorCode::kUnavailable);
   EXPECT_THAT(store.error().message, HasSubstr("password authentication failed"));
   EXPECT_THAT(store.error().message, Not(HasSubstr("Wrong-Pa55word")));
+  EXPECT_THAT(store.error().cause,
+              ::testing::MatchesRegex("the store is unavailable: PostgreSQL at "
+                                      "127\\.0\\.0\\.1:[0-9]+ refused the login"));
 }
 
 TEST_F(PostgresStoreTest, MalformedConnectionStringIsInvalidAndRedacted) {

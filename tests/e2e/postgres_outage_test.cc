@@ -1,5 +1,5 @@
 // PostgreSQL restarted under two running `pop server`s (a cluster of the test's own, so that it
-// can be stopped and started): during the outage requests answer 503 with a clear message and a
+// can be stopped and started): during the outage requests answer 503 naming the cause and a
 // long poll in flight ends with an answer; afterwards every acknowledged agenda is there, both
 // servers reconnect by themselves (store connections and the change feed's LISTEN connection)
 // and a submission to one wakes a long poll parked on the other.
@@ -36,6 +36,16 @@ bool WaitForText(const std::filesystem::path& path, const std::string& text, sec
     std::this_thread::sleep_for(milliseconds(20));
   }
   return true;
+}
+
+// "127.0.0.1:PORT" and the password of the test cluster's postgresql://postgres:PW@HOST:PORT/db.
+std::string UriEndpoint(const std::string& uri) {
+  const size_t at = uri.rfind('@');
+  return uri.substr(at + 1, uri.find('/', at) - at - 1);
+}
+std::string UriPassword(const std::string& uri) {
+  const size_t colon = uri.find(':', uri.find("//"));
+  return uri.substr(colon + 1, uri.rfind('@') - colon - 1);
 }
 
 size_t AgendaCount(const ApiResult& reply) {
@@ -151,10 +161,16 @@ TEST_F(PostgresOutageTest, RestartAnswers503ThenBothServersCarryOnWithNothingLos
   std::printf("during the outage: submit %d %s; read %d %s (both answered in %.2f s)\n",
               submit.status, ToJsonText(submit.body).c_str(), read.status,
               ToJsonText(read.body).c_str(), outage_answer_seconds);
+  // The answer names the cause (never the password of the store's URI).
+  const std::string refused =
+      "The store is unavailable: connection to PostgreSQL at " + UriEndpoint(uri_) + " refused";
   EXPECT_EQ(submit.status, 503);
-  EXPECT_THAT(ToJsonText(submit.body), ::testing::HasSubstr("temporarily unavailable; retry"));
+  EXPECT_THAT(ToJsonText(submit.body), ::testing::HasSubstr(refused));
   EXPECT_EQ(read.status, 503);
-  EXPECT_THAT(ToJsonText(read.body), ::testing::HasSubstr("temporarily unavailable; retry"));
+  EXPECT_THAT(ToJsonText(read.body), ::testing::HasSubstr(refused));
+  for (const ApiResult* reply : {&submit, &read}) {
+    EXPECT_THAT(ToJsonText(reply->body), ::testing::Not(::testing::HasSubstr(UriPassword(uri_))));
+  }
   // The reason is in the server's log, under the answer's correlation id.
   EXPECT_THAT(Logs(), ::testing::HasSubstr("detail=the PostgreSQL server is unreachable"));
 

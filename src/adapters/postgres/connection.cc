@@ -63,27 +63,83 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
-// The error code and the start of the message for an SQLSTATE (docs/design/storage.md).
-std::pair<ErrorCode, std::string_view> Classify(std::string_view state) {
-  if (state == "23505") return {ErrorCode::kConflict, "unique violation"};
+// What an SQLSTATE means: the error code, the start of the message (docs/design/storage.md), and
+// for kUnavailable the cause a client may read (Error::cause), which names the server by
+// endpoint ("PostgreSQL at E ...": E is replaced) and never quotes SQL or libpq's text.
+struct Classified {
+  ErrorCode code;
+  std::string_view what;
+  std::string_view cause;
+};
+
+Classified Classify(std::string_view state) {
+  if (state == "23505") return {ErrorCode::kConflict, "unique violation", ""};
   if (StartsWith(state, "08")) {
-    return {ErrorCode::kUnavailable, "the PostgreSQL server is unreachable"};
+    return {ErrorCode::kUnavailable, "the PostgreSQL server is unreachable",
+            "the connection to PostgreSQL at E failed"};
   }
   if (StartsWith(state, "57P")) {
-    return {ErrorCode::kUnavailable, "the PostgreSQL server is shutting down or starting"};
+    return {ErrorCode::kUnavailable, "the PostgreSQL server is shutting down or starting",
+            "PostgreSQL at E is shutting down or restarting"};
   }
   if (state == "40001" || state == "40P01") {
-    return {ErrorCode::kUnavailable, "the database aborted the transaction"};
+    return {ErrorCode::kUnavailable, "the database aborted the transaction",
+            "PostgreSQL at E aborted the transaction for a concurrent one"};
   }
-  if (StartsWith(state, "53")) return {ErrorCode::kUnavailable, "the database is out of resources"};
-  if (state == "25006") return {ErrorCode::kUnavailable, "the database is read-only"};
-  if (StartsWith(state, "58")) return {ErrorCode::kUnavailable, "database I/O error"};
-  if (state == "57014") return {ErrorCode::kUnavailable, "the statement was cancelled"};
-  if (StartsWith(state, "22")) return {ErrorCode::kInvalidArgument, "the database refused a value"};
-  return {ErrorCode::kInternal, "database error"};
+  if (StartsWith(state, "53")) {
+    return {ErrorCode::kUnavailable, "the database is out of resources",
+            "PostgreSQL at E is out of resources"};
+  }
+  if (state == "25006") {
+    return {ErrorCode::kUnavailable, "the database is read-only", "PostgreSQL at E is read-only"};
+  }
+  if (StartsWith(state, "58")) {
+    return {ErrorCode::kUnavailable, "database I/O error", "PostgreSQL at E reports an I/O error"};
+  }
+  if (state == "57014") {
+    return {ErrorCode::kUnavailable, "the statement was cancelled",
+            "a statement was cancelled on PostgreSQL at E"};
+  }
+  if (StartsWith(state, "22")) {
+    return {ErrorCode::kInvalidArgument, "the database refused a value", ""};
+  }
+  return {ErrorCode::kInternal, "database error", ""};
+}
+
+std::string StoreUnavailable(std::string_view cause, const std::string& endpoint) {
+  std::string text = "the store is unavailable: " + std::string(cause);
+  const size_t at = text.find(" at E");
+  if (at != std::string::npos) text.replace(at + 4, 1, endpoint);
+  return text;
+}
+
+// Why a connection could not be made, for a client: from libpq's message (which is not shown,
+// as it may quote the connection string), the kind of failure only.
+std::string ConnectCause(std::string_view reason, const std::string& endpoint) {
+  auto has = [reason](std::string_view text) { return reason.find(text) != std::string::npos; };
+  if (has("Connection refused")) {
+    return StoreUnavailable("connection to PostgreSQL at E refused", endpoint);
+  }
+  if (has("timeout expired") || has("timed out")) {
+    return StoreUnavailable("connection to PostgreSQL at E timed out", endpoint);
+  }
+  if (has("starting up") || has("shutting down") || has("recovery mode")) {
+    return StoreUnavailable("PostgreSQL at E is starting up or shutting down", endpoint);
+  }
+  if (has("too many") || has("remaining connection slots")) {
+    return StoreUnavailable("PostgreSQL at E has no free connection", endpoint);
+  }
+  if (has("authentication") || has("password") || has("no pg_hba.conf entry")) {
+    return StoreUnavailable("PostgreSQL at E refused the login", endpoint);
+  }
+  return StoreUnavailable("cannot connect to PostgreSQL at E", endpoint);
 }
 
 }  // namespace
+
+std::string LostConnectionCause(const std::string& endpoint) {
+  return StoreUnavailable("the connection to PostgreSQL at E was lost", endpoint);
+}
 
 Rows::~Rows() {
   if (result_ != nullptr) PQclear(result_);
@@ -163,9 +219,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string reason = Clean(PQerrorMessage(conn), password);
     PQfinish(conn);
+    std::string cause = ConnectCause(reason, endpoint);
     return Error(
         ErrorCode::kUnavailable,
-        "the PostgreSQL server is unreachable: cannot connect to " + endpoint + ": " + reason);
+        "the PostgreSQL server is unreachable: cannot connect to " + endpoint + ": " + reason,
+        std::move(cause));
   }
   // Notices (e.g. "relation already exists, skipping") would go to stderr.
   PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
@@ -194,7 +252,8 @@ Result<std::vector<Notification>> Connection::TakeNotifications() {
   if (PQconsumeInput(conn_) == 0) {
     std::string reason = Clean(PQerrorMessage(conn_), password_);
     last_error_ = Error(ErrorCode::kUnavailable,
-                        "the PostgreSQL server is unreachable: " + endpoint_ + ": " + reason);
+                        "the PostgreSQL server is unreachable: " + endpoint_ + ": " + reason,
+                        LostConnectionCause(endpoint_));
     return last_error_;
   }
   std::vector<Notification> received;
@@ -212,18 +271,20 @@ Error Connection::MakeError(pg_result* result, std::string_view sql) {
   std::string reason = Clean(primary != nullptr ? primary : PQerrorMessage(conn_), password_);
   if (IsBroken()) {
     last_error_ = Error(ErrorCode::kUnavailable,
-                        "the PostgreSQL server is unreachable: " + endpoint_ + ": " + reason);
+                        "the PostgreSQL server is unreachable: " + endpoint_ + ": " + reason,
+                        LostConnectionCause(endpoint_));
     return last_error_;
   }
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  auto [code, what] = Classify(state != nullptr ? state : "");
+  auto [code, what, cause] = Classify(state != nullptr ? state : "");
   std::string message(what);
   if (code == ErrorCode::kUnavailable && what.find("unreachable") != std::string_view::npos) {
     message += ": " + endpoint_;
   }
   message += ": " + Quote(sql) + ": " + reason;
   if (state != nullptr) message += std::string(" (SQLSTATE ") + state + ")";
-  last_error_ = Error(code, std::move(message));
+  last_error_ = Error(code, std::move(message),
+                      cause.empty() ? std::string() : StoreUnavailable(cause, endpoint_));
   return last_error_;
 }
 

@@ -73,12 +73,18 @@ class Rows {
   pg_result* result_;
 };
 
+// The cause a client reads (Error::cause) when the connection to `endpoint` ("host:port") broke:
+// "the store is unavailable: the connection to PostgreSQL at host:port was lost".
+std::string LostConnectionCause(const std::string& endpoint);
+
 class Connection {
  public:
   // Connects with a libpq connection string (URI or key=value; missing settings come from the
   // PG* environment variables). Errors: kInvalidArgument for a malformed string; kUnavailable
   // ("the PostgreSQL server is unreachable: host:port: ...") when no connection can be made,
-  // authentication included.
+  // authentication included. Every kUnavailable error of a Connection carries a cause for
+  // clients (Error::cause: "the store is unavailable: connection to PostgreSQL at host:port
+  // refused"), which never quotes libpq's text, the connection string or SQL.
   [[nodiscard]] static Result<std::unique_ptr<Connection>> Open(
       const std::string& conninfo, std::chrono::seconds connect_timeout);
   ~Connection();

@@ -28,10 +28,16 @@ constexpr char kCreateMigrationTable[] =
     "CREATE TABLE IF NOT EXISTS pop_schema_migration (version integer PRIMARY KEY,"
     " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())";
 
-// One name serves every closure: savepoints are strictly sequential within a batch.
-constexpr char kSavepoint[] = "SAVEPOINT pop_write";
+// One name serves every closure: savepoints are strictly sequential within a batch. Each
+// savepoint statement rides in one round trip with its neighbour (BEGIN, the next SAVEPOINT,
+// COMMIT: several statements in one simple query), as the writer connection's round trips are
+// what every write of this server waits for in turn.
+constexpr char kBeginAndSavepoint[] = "BEGIN; SAVEPOINT pop_write";
 constexpr char kRelease[] = "RELEASE SAVEPOINT pop_write";
-constexpr char kRollbackTo[] = "ROLLBACK TO SAVEPOINT pop_write";
+constexpr char kRollbackToAndRelease[] =
+    "ROLLBACK TO SAVEPOINT pop_write; RELEASE SAVEPOINT pop_write";
+constexpr char kThenSavepoint[] = "; SAVEPOINT pop_write";
+constexpr char kThenCommit[] = "; COMMIT";
 
 int64_t NewestSchemaVersion() { return postgres::Migrations().back().version; }
 
@@ -123,7 +129,8 @@ Result<std::unique_ptr<Connection>> ConnectWriter(const PostgresStoreOptions& op
 Error BrokenError(const Connection& connection) {
   if (!connection.last_error().message.empty()) return connection.last_error();
   return Error(ErrorCode::kUnavailable,
-               "the PostgreSQL server is unreachable: " + connection.endpoint());
+               "the PostgreSQL server is unreachable: " + connection.endpoint(),
+               postgres::LostConnectionCause(connection.endpoint()));
 }
 
 // Begins a read-only transaction on the lease's connection. A connection that broke while it was
@@ -205,7 +212,7 @@ Status PostgresStore::Write(const std::function<Status(StoreWriter&)>& fn) {
   return queue_.Write(fn);
 }
 
-Status PostgresStore::BeginWrite() {
+Status PostgresStore::BeginWrite(const char* begin) {
   // As BeginRead: a connection found broken before anything was done on it is replaced once.
   for (int attempt = 0;; ++attempt) {
     if (writer_ == nullptr || writer_->IsBroken()) {
@@ -218,34 +225,50 @@ Status PostgresStore::BeginWrite() {
       // Left open only if a previous ROLLBACK failed; BEGIN would fail on it forever.
       begun = writer_->Run("ROLLBACK");
     }
-    if (begun.ok()) begun = writer_->Run("BEGIN");
+    if (begun.ok()) begun = writer_->Run(begin);
     if (begun.ok() || attempt > 0 || !writer_->IsBroken()) return begun;
   }
 }
 
 std::vector<Status> PostgresStore::CommitBatch(std::span<const sql::WriteFn* const> batch) {
-  Status begun = BeginWrite();
+  // A closure alone in its transaction needs no savepoint: when it fails, the whole transaction
+  // is rolled back, which is all that savepoint would undo.
+  const bool isolate = batch.size() > 1;
+  Status begun = BeginWrite(isolate ? kBeginAndSavepoint : "BEGIN");
   if (!begun.ok()) return AbandonBatch(batch.size(), begun.error(), false);
   Connection& connection = *writer_;
 
   postgres::Session session(connection, options_.max_document_depth);
   std::vector<Status> outcomes;
   outcomes.reserve(batch.size());
-  for (const sql::WriteFn* fn : batch) {
-    Status saved = connection.Run(kSavepoint);
-    if (!saved.ok()) return AbandonBatch(batch.size(), saved.error(), false);
-    Status outcome = sql::RunGuarded(*fn, session);
+  std::string commit = "COMMIT";
+  for (size_t index = 0; index < batch.size(); ++index) {
+    Status outcome = sql::RunGuarded(*batch[index], session);
     if (connection.IsBroken()) return AbandonBatch(batch.size(), BrokenError(connection), false);
     if (outcome.ok() && connection.InFailedTransaction()) {
       // The closure went on after a failed statement: PostgreSQL refused everything after it.
       outcome = Status(connection.last_error());
     }
-    Status settled = outcome.ok() ? connection.Run(kRelease) : connection.Run(kRollbackTo);
-    if (settled.ok() && !outcome.ok()) settled = connection.Run(kRelease);
-    if (!settled.ok()) return AbandonBatch(batch.size(), settled.error(), false);
+    if (!isolate && !outcome.ok()) {
+      Status rolled_back = connection.Run("ROLLBACK");
+      if (!rolled_back.ok()) return AbandonBatch(batch.size(), rolled_back.error(), false);
+      return {std::move(outcome)};
+    }
+    const bool last = index + 1 == batch.size();
+    if (isolate) {
+      // Settle this closure's savepoint; the next one's SAVEPOINT or the COMMIT goes with it.
+      std::string settle = outcome.ok() ? kRelease : kRollbackToAndRelease;
+      if (last) {
+        commit = settle + kThenCommit;
+      } else {
+        Status settled = connection.Run(settle + kThenSavepoint);
+        if (!settled.ok()) return AbandonBatch(batch.size(), settled.error(), false);
+      }
+    }
     outcomes.push_back(std::move(outcome));
   }
-  Result<std::string> committed = connection.RunForCommand("COMMIT");
+  // The command tag is the last statement's: COMMIT's ("ROLLBACK" if the transaction failed).
+  Result<std::string> committed = connection.RunForCommand(commit);
   if (!committed.ok()) {
     return AbandonBatch(batch.size(), committed.error(), /*outcome_unknown=*/connection.IsBroken());
   }
@@ -267,15 +290,16 @@ std::vector<Status> PostgresStore::AbandonBatch(size_t size, const Error& error,
   }
   if (writer_ != nullptr && writer_->IsBroken()) writer_.reset();  // the next batch reconnects
   if (error.code != ErrorCode::kUnavailable) return std::vector<Status>(size, Status(error));
-  // What a client of the API reads in its 503: what happened, and whether it may simply retry.
+  // What happened, and whether the caller may simply retry: in the log's message and in the
+  // cause a client of the API reads in its 503.
+  const std::string outcome = outcome_unknown
+                                  ? "; the connection was lost during COMMIT, so the write may or "
+                                    "may not have been saved"
+                                  : "; nothing was saved";
   return std::vector<Status>(
-      size,
-      Status(ErrorCode::kUnavailable,
-             error.message +
-                 (outcome_unknown
-                      ? "; the connection was lost during COMMIT, so the write may or may not "
-                        "have been saved"
-                      : "; nothing was saved, retry later")));
+      size, Status(Error(ErrorCode::kUnavailable,
+                         error.message + outcome + (outcome_unknown ? "" : ", retry later"),
+                         error.cause.empty() ? std::string() : error.cause + outcome)));
 }
 
 }  // namespace pop

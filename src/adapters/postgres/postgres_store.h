@@ -92,8 +92,8 @@ class PostgresStore final : public Store {
                 std::unique_ptr<postgres::ConnectionPool> readers);
 
   // On the queue's thread only. BeginWrite connects the writer if needed and begins a
-  // transaction on it.
-  [[nodiscard]] Status BeginWrite();
+  // transaction on it with `begin` ("BEGIN", or BEGIN and a first statement in one round trip).
+  [[nodiscard]] Status BeginWrite(const char* begin);
   std::vector<Status> CommitBatch(std::span<const sql::WriteFn* const> batch);
   std::vector<Status> AbandonBatch(size_t size, const Error& error, bool outcome_unknown);
 

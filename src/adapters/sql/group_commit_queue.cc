@@ -41,7 +41,10 @@ Status GroupCommitQueue::Write(const WriteFn& fn) {
   bool wake_writer = false;
   {
     MutexLock lock(mu_);
-    if (stopping_) return Status(ErrorCode::kUnavailable, "the store is closed");
+    if (stopping_) {
+      return Status(Error(ErrorCode::kUnavailable, "the store is closed",
+                          "the store is unavailable: the server is stopping"));
+    }
     wake_writer = queue_.empty();  // otherwise the writer is awake or already has work queued
     queue_.push_back(&pending);
   }

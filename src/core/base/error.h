@@ -24,9 +24,16 @@ enum class ErrorCode {
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  // For kUnavailable, whose message stays in the server's log: what a client may be told about why,
+  // in a sentence with no SQL, paths, library text or secrets ("the store is unavailable:
+  // connection to PostgreSQL at db:5432 refused"). Empty: the client gets the fixed sentence of its
+  // code only (api/error_mapping.h).
+  std::string cause;
 
   Error() = default;
   Error(ErrorCode c, std::string m) : code(c), message(std::move(m)) {}
+  Error(ErrorCode c, std::string m, std::string client_cause)
+      : code(c), message(std::move(m)), cause(std::move(client_cause)) {}
 };
 
 // Short stable name of a code, for logs and tests ("kNotFound").

@@ -34,6 +34,24 @@ TEST(ErrorMappingTest, InternalErrorsAnswerAGenericMessageWithTheCorrelationId) 
   }
 }
 
+TEST(ErrorMappingTest, AnUnavailableStoreNamesItsCauseButNotTheMessage) {
+  const Error error(ErrorCode::kUnavailable,
+                    "the PostgreSQL server is unreachable: db:5432: `BEGIN`: connection refused",
+                    "the store is unavailable: connection to PostgreSQL at db:5432 refused");
+  HttpResponse response = ErrorResponse(error, ResponseIds{std::nullopt, "cid-8"});
+  EXPECT_EQ(response.status, 503);
+  EXPECT_NE(response.body.find("The store is unavailable: connection to PostgreSQL at db:5432 "
+                               "refused; retry later (correlation id cid-8)"),
+            std::string::npos)
+      << response.body;
+  EXPECT_EQ(response.body.find("BEGIN"), std::string::npos) << response.body;
+  EXPECT_EQ(response.log_detail, error.message);
+  // A cause on any other server-side code is not shown: only kUnavailable's are written for
+  // clients.
+  const Error internal(ErrorCode::kInternal, "database error", "secret detail");
+  EXPECT_EQ(ClientMessageFor(internal, "c").find("secret"), std::string::npos);
+}
+
 TEST(ErrorMappingTest, ClientErrorsKeepTheirMessage) {
   Error error(ErrorCode::kValidation, "Invalid value for field 'queueSize'");
   EXPECT_EQ(ClientMessageFor(error, "c"), error.message);
