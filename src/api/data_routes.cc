@@ -123,8 +123,9 @@ Result<DataObject> DataRoutes::DecodeBody(ObjectKind kind, const Json& body,
         RefuseUnknownFields(UnknownObjectFields(kind, body), ObjectKindName(kind), element));
   }
   if (!index) return DecodeObject(kind, body);
-  if (body.is_null())
+  if (body.is_null()) {
     return Error(ErrorCode::kValidation, element + ": Unable to POST a null object");
+  }
   return DecodeObjectAt(kind, body, *index);
 }
 

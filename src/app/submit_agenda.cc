@@ -221,7 +221,15 @@ Result<std::optional<std::vector<Agenda>>> FindIdempotentBatch(StoreReader& tx,
       return KeyConflict(key, customer_id);  // the first batch was shorter
     }
     POP_ASSIGN_OR_RETURN(auto stored, tx.Get(ObjectKind::kAgenda, *id));
-    if (!stored || !SameSubmission(std::get<Agenda>(*stored), batch[index].agenda)) {
+    if (!stored) {
+      std::string message = "Idempotency-Key '" + key + "' of customer ";
+      message += customer_id;
+      message += " names agenda ";
+      message += *id;
+      message += ", which was deleted; send a new key";
+      return Error(ErrorCode::kConflict, std::move(message));
+    }
+    if (!SameSubmission(std::get<Agenda>(*stored), batch[index].agenda)) {
       return KeyConflict(key, customer_id);
     }
     first.push_back(std::get<Agenda>(std::move(*stored)));
