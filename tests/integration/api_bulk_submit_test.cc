@@ -8,6 +8,7 @@
 
 #include "core/codec/json_text.h"
 #include "integration/api_server_support.h"
+#include "integration/service_test_support.h"
 
 namespace pop::testing {
 namespace {
@@ -220,6 +221,24 @@ TEST_F(ApiBulkSubmitTest, ABatchOfOneIsTheSameSubmissionAsTheSingleAgenda) {
   ASSERT_EQ(batch.status, 200) << Message(batch);
   EXPECT_EQ(batch.All()[0].Find("id")->AsString(), single.All()[0].Find("id")->AsString());
   EXPECT_EQ(AgendaCount(acme_), 1);
+}
+
+TEST_F(ApiBulkSubmitTest, TheSchedulerQueuesTheWholeBatchInRequestOrder) {
+  auto reply = server_.Call("POST", "/agenda", Batch("acme", 4), acme_);
+  ASSERT_EQ(reply.status, 200) << Message(reply);
+
+  std::vector<std::string> claimed;
+  for (int i = 0; i < 4; ++i) {
+    auto ids = AgendaIdsIn(
+        server_.Call("POST", "/resourcepool/service/getAgenda",
+                     R"({"insightId":"insight-1","count":1,"waitSeconds":0,"pullerId":"p1"})",
+                     server_.admin_token()));
+    claimed.insert(claimed.end(), ids.begin(), ids.end());
+  }
+
+  std::vector<std::string> submitted;
+  for (const Json& agenda : reply.All()) submitted.push_back(agenda.Find("id")->AsString());
+  EXPECT_EQ(claimed, submitted);  // FirstInFirstOut: the batch's order
 }
 
 TEST_F(ApiBulkSubmitTest, AnArrayIsAcceptedOnlyForAgendas) {
