@@ -6,13 +6,15 @@
 //   W4  N single-operation Agendas whose operation runs /bin/true through the process launcher
 //       (registered in the data dir's handlers.json with exitZeroIsSuccess).
 // Each workload runs once per client model: one sequential client, and K concurrent submitters
-// (one HTTP connection each); W3, a single Agenda, only with the first. Every run gets a fresh
-// `pop dev` and data dir. Also measured: the
+// (one HTTP connection each); W3, a single Agenda, only with the first. With --batch B (W1, W2,
+// W4) each submitter POSTs B Agendas at a time as one JSON array (a bulk submission, one
+// transaction), taking the next B indices; the peer's counterpart is BullMQ's addBulk of B
+// (bench/peers16). Every run gets a fresh `pop dev` and data dir. Also measured: the
 // rate of a bare posix_spawn + waitpid loop of /bin/true (W4's limit), cold start (fork -> the
 // first /healthz 200) and idle RSS of `pop dev`. Prints tables and one JSON line per figure;
 // exits 1 when a workload did not complete correctly. Figures: BENCHMARKS.md, "issue 6".
 //
-// Usage: pop_workflow_bench [--pop PATH] [--workloads W1,W2,W3,W4] [--clients 1,16]
+// Usage: pop_workflow_bench [--pop PATH] [--workloads W1,W2,W3,W4] [--clients 1,16] [--batch B]
 //                           [--w1 N] [--w2 N] [--w3 N] [--w4 N] [--warmup N] [--poll-ms MS]
 //                           [--timeout-s S] [--dir DIR] [--dev-arg FLAG]...
 //                           [--postgres-uri URI [--servers N] [--puller-arg FLAG]...]
@@ -65,6 +67,7 @@ struct Options {
   std::string pop;
   std::vector<std::string> workloads = {"W1", "W2", "W3", "W4"};
   std::vector<size_t> clients = {1, 16};
+  size_t batch = 1;  // Agendas per POST: more than 1 sends JSON arrays (bulk submission)
   std::map<std::string, size_t> sizes = {{"W1", 10000}, {"W2", 2000}, {"W3", 1000}, {"W4", 500}};
   size_t warmup = 20;
   int poll_ms = 5;
@@ -212,10 +215,11 @@ struct Submitted {
   bool succeeded = false;
 };
 
-// Submits agendas [0, n) from `clients` threads, each taking the next index.
-// Agenda i goes to urls[i % urls.size()].
+// Submits agendas [0, n) from `clients` threads, each taking the next `batch` indices: one
+// Agenda per POST when `batch` is 1, else a JSON array of up to `batch` (a bulk submission).
+// Batch k goes to urls[k % urls.size()].
 void Submit(const std::vector<std::string>& urls, const std::string& token, const Workload& w,
-            const std::string& tag, size_t clients, std::vector<Submitted>& out) {
+            const std::string& tag, size_t clients, size_t batch, std::vector<Submitted>& out) {
   std::atomic<size_t> next{0};
   std::vector<std::thread> threads;
   for (size_t c = 0; c < clients; ++c) {
@@ -223,18 +227,28 @@ void Submit(const std::vector<std::string>& urls, const std::string& token, cons
       std::vector<std::unique_ptr<Api>> apis;
       apis.reserve(urls.size());
       for (const std::string& url : urls) apis.push_back(std::make_unique<Api>(url, token));
-      for (size_t i = next++; i < out.size(); i = next++) {
-        Api& api = *apis[i % apis.size()];
-        Submitted& s = out[i];
-        s.link = tag + "-" + std::to_string(i / kAgendasPerLink);
-        const std::string body = AgendaBody(w, i, s.link, false);
-        s.submit_wall_ms = WallMillis();
-        s.submit = SteadyClock::now();
+      for (size_t k = next++; k * batch < out.size(); k = next++) {
+        Api& api = *apis[k % apis.size()];
+        const size_t first = k * batch;
+        const size_t end = std::min(out.size(), first + batch);
+        std::string body = batch > 1 ? "[" : "";
+        for (size_t i = first; i < end; ++i) {
+          out[i].link = tag + "-" + std::to_string(i / kAgendasPerLink);
+          body += (i == first ? "" : ",") + AgendaBody(w, i, out[i].link, false);
+        }
+        if (batch > 1) body += "]";
+        const double submit_wall_ms = WallMillis();
+        const auto submit = SteadyClock::now();
         Json response = api.Call("POST", "/agenda", body);
-        s.ack = SteadyClock::now();
+        const auto ack = SteadyClock::now();
         const JsonArray& all = AllOf(response);
-        if (all.empty()) Die("submit: empty response");
-        s.progress_id = StringField(all[0], "progressId");
+        if (all.size() != end - first) Die("submit: the response does not hold every agenda");
+        for (size_t i = first; i < end; ++i) {
+          out[i].submit_wall_ms = submit_wall_ms;
+          out[i].submit = submit;
+          out[i].ack = ack;
+          out[i].progress_id = StringField(all[i - first], "progressId");
+        }
       }
     });
   }
@@ -344,6 +358,7 @@ size_t CheckResults(Api& api, const Workload& w) {
 struct RunResult {
   std::string workload;
   size_t clients = 0;
+  size_t batch = 1;
   bool ok = false;
   double agendas_per_s = 0;
   double ops_per_s = 0;
@@ -426,6 +441,7 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
   RunResult r;
   r.workload = w.name;
   r.clients = clients;
+  r.batch = w.agendas > 1 ? options.batch : 1;
   std::vector<std::unique_ptr<DevServer>> servers;
   std::vector<pid_t> pullers;
   std::vector<std::string> urls;
@@ -468,7 +484,7 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
   std::vector<Submitted> warm(options.warmup);
   Workload warm_w = w;
   warm_w.name = "warmup";
-  Submit(urls, token, warm_w, "warm-" + tag, 1, warm);
+  Submit(urls, token, warm_w, "warm-" + tag, 1, 1, warm);
   if (!WaitAllComplete(api, warm, options.poll_ms, options.timeout_s)) Die("warm-up timed out");
 
   std::vector<Submitted> runs(w.agendas);
@@ -477,7 +493,7 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
   const double client_before = SelfCpuSeconds();
   const int poll_ms = w.name == "W3" ? std::min(options.poll_ms, 1) : options.poll_ms;
   const auto t0 = SteadyClock::now();
-  Submit(urls, token, w, tag, clients, runs);
+  Submit(urls, token, w, tag, clients, r.batch, runs);
   const auto last_ack = SteadyClock::now();
   const bool finished = WaitAllComplete(api, runs, poll_ms, options.timeout_s);
   const auto t_end = SteadyClock::now();
@@ -522,12 +538,14 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
   const double foreign_pct = host_total > 0 ? 100.0 * foreign / host_total : 0;
 
   std::printf(
-      "%-3s %3zu clients  %s  %7.0f submit/s  %7.0f agendas/s  %8.0f ops/s  e2e %7.3f s  "
+      "%-3s %3zu clients%s  %s  %7.0f submit/s  %7.0f agendas/s  %8.0f ops/s  e2e %7.3f s  "
       "latency p50 %8.1f p99 %8.1f ms  peak RSS %5.1f MiB  server CPU %6.2f s (+%.2f children)  "
       "client CPU %.2f s  foreign %.0f%%\n",
-      w.name.c_str(), clients, r.ok ? "ok  " : "FAIL", r.submit_per_s, r.agendas_per_s, r.ops_per_s,
-      r.e2e_s, r.latency.p50_ms, r.latency.p99_ms, r.peak_rss_mib, r.server_cpu_s, children_cpu,
-      client_cpu, foreign_pct);
+      w.name.c_str(), clients,
+      r.batch > 1 ? (" (batches of " + std::to_string(r.batch) + ")").c_str() : "",
+      r.ok ? "ok  " : "FAIL", r.submit_per_s, r.agendas_per_s, r.ops_per_s, r.e2e_s,
+      r.latency.p50_ms, r.latency.p99_ms, r.peak_rss_mib, r.server_cpu_s, children_cpu, client_cpu,
+      foreign_pct);
   if (!r.ok) {
     std::printf("    finished %s, %zu failed agendas, %zu wrong results, pop dev exit %d\n",
                 finished ? "yes" : "NO (timeout)", failed, bad, exit_status);
@@ -544,6 +562,7 @@ RunResult RunOne(const Options& options, const std::filesystem::path& base, cons
   std::fflush(stdout);
   JsonLine(kBench, w.name)
       .Add("clients", static_cast<int64_t>(clients))
+      .Add("batch", static_cast<int64_t>(r.batch))
       .Add("ok", r.ok ? "true" : "false")
       .Add("agendas", static_cast<int64_t>(w.agendas))
       .Add("operations", static_cast<int64_t>(w.agendas * w.ops_per_agenda))
@@ -622,6 +641,7 @@ Options ParseFlags(int argc, char** argv) {
     if (flag == "--help" || i + 1 >= argc) {
       std::printf(
           "usage: pop_workflow_bench [--pop PATH] [--workloads W1,W2,W3,W4] [--clients 1,16]\n"
+          "       [--batch B]\n"
           "       [--w1 N] [--w2 N] [--w3 N] [--w4 N] [--warmup N] [--poll-ms MS]\n"
           "       [--timeout-s S] [--dir DIR] [--dev-arg FLAG]...\n"
           "       [--postgres-uri URI [--servers N] [--puller-arg FLAG]...]\n");
@@ -637,6 +657,8 @@ Options ParseFlags(int argc, char** argv) {
       for (const std::string& part : SplitComma(value)) {
         options.clients.push_back(ParseCount(flag, part));
       }
+    } else if (flag == "--batch") {
+      options.batch = ParseCount(flag, value);
     } else if (flag == "--w1" || flag == "--w2" || flag == "--w3" || flag == "--w4") {
       options.sizes["W" + flag.substr(3)] = ParseCount(flag, value);
     } else if (flag == "--warmup") {

@@ -7,18 +7,22 @@
 // workflow index from a shared counter, so up to K submissions are in flight. Completion is still
 // observed by one QueueEvents, and t0 (first submit) -> tDone (client saw the last completion) is
 // measured the same way. W1, W2 and W4 only (W3 is one workflow, W0 a one-in-flight round trip).
+// With B = $BENCH_BULK > 1, each submitter takes the next B workflow indices and adds them with
+// one queue.addBulk call (BullMQ's bulk add: one MULTI of B jobs), awaiting it before the next;
+// pop's counterpart is a bulk submission of B Agendas (`pop_workflow_bench --batch B`).
 import { Queue, QueueEvents } from 'bullmq';
 import readline from 'node:readline';
 const [W, Nstr] = process.argv.slice(2);
 const N = +Nstr;
 const K = +(process.env.BENCH_SUBMITTERS || 16);
+const B = +(process.env.BENCH_BULK || 1);
 const TIMEOUT_MS = +(process.env.BENCH_TIMEOUT_S || 240) * 1000;
 const connection = { host: '127.0.0.1', port: +process.env.BENCH_REDIS_PORT };
 const Q = 'wf';
 const now = () => (performance.timeOrigin + performance.now()) / 1000;
 const NAME = { W1: 'T', W2: 'A', W4: 'P' }[W];
-if (!NAME || !(K >= 1)) {
-  console.error(`client_submitters: workload ${W} with ${K} submitters is not supported (W1, W2, W4)`);
+if (!NAME || !(K >= 1) || !(B >= 1)) {
+  console.error(`client_submitters: workload ${W} with ${K} submitters, bulk ${B} is not supported (W1, W2, W4)`);
   process.exit(2);
 }
 // one Queue (= one Redis connection) per submitter, same options as the harness's client
@@ -60,7 +64,16 @@ await new Promise(r => rl.once('line', r));
 const sub = {};
 let next = 0;
 async function submitter(queue) {
-  for (let i = next++; i < N; i = next++) { sub[i] = now(); await queue.add(NAME, { i }); }
+  if (B === 1) {
+    for (let i = next++; i < N; i = next++) { sub[i] = now(); await queue.add(NAME, { i }); }
+    return;
+  }
+  for (let k = next++; k * B < N; k = next++) {
+    const jobs = [];
+    const t = now();
+    for (let i = k * B; i < Math.min(N, (k + 1) * B); i++) { sub[i] = t; jobs.push({ name: NAME, data: { i } }); }
+    await queue.addBulk(jobs);
+  }
 }
 const t0 = now();
 await Promise.all(queues.map(submitter));
@@ -68,7 +81,7 @@ const tLastSub = now();
 await waitAll(N);
 const tDone = tLastDone;
 const counts = await queues[0].getJobCounts('completed', 'failed', 'waiting', 'active');
-console.log(JSON.stringify({ t0, tLastSub, tDone, sub, done, counts, bad, submitters: K }));
+console.log(JSON.stringify({ t0, tLastSub, tDone, sub, done, counts, bad, submitters: K, bulk: B }));
 // stay alive until the driver has read our CPU/RSS (it closes our stdin)
 await new Promise(r => { rl.once('close', r); rl.once('line', r); });
 await qe.close();

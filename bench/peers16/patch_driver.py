@@ -19,14 +19,20 @@ EDITS = {
         ("import common as C\n",
          "import common as C\n"
          "SUBMITTERS = int(os.environ.setdefault(\"BENCH_SUBMITTERS\", \"16\"))\n"
+         "BULK = int(os.environ.setdefault(\"BENCH_BULK\", \"1\"))\n"
          "CLIENT = (\"%d concurrent submitters in one node process (bullmq/client_submitters.mjs): one \"\n"
          "          \"Queue (Redis connection) each, each awaiting its queue.add calls sequentially, \"\n"
-         "          \"next workflow index from a shared counter\" % SUBMITTERS)\n"),
+         "          \"next workflow index from a shared counter\" % SUBMITTERS\n"
+         "          if BULK == 1 else\n"
+         "          \"%d concurrent submitters in one node process (bullmq/client_submitters.mjs): one \"\n"
+         "          \"Queue (Redis connection) each, each awaiting one queue.addBulk of %d jobs at a \"\n"
+         "          \"time, next %d workflow indices from a shared counter\" % (SUBMITTERS, BULK, BULK))\n"),
         ('["node", "bullmq/client.mjs", W, str(C.N[W])]',
          '["node", "bullmq/client_submitters.mjs", W, str(C.N[W])]'),
         ('rec.update(peer="bullmq" + ("" if conc == "1" else "-c%s" % conc),',
-         'rec.update(peer="bullmq" + ("" if conc == "1" else "-c%s" % conc) + "-s%d" % SUBMITTERS,\n'
-         '                   submitters=SUBMITTERS, client=CLIENT,'),
+         'rec.update(peer="bullmq" + ("" if conc == "1" else "-c%s" % conc) + "-s%d" % SUBMITTERS\n'
+         '                   + ("" if BULK == 1 else "-b%d" % BULK),\n'
+         '                   submitters=SUBMITTERS, bulk=BULK, client=CLIENT,'),
         ("client awaits each queue.add sequentially; ", "client: see 'client'; "),
     ],
     "celery": [

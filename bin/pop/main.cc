@@ -38,6 +38,12 @@ void AddServerFlags(CLI::App& command, pop::cli::ServerConfig& config) {
   command.add_flag("--accept-unknown-fields", config.accept_unknown_fields,
                    "ignore body fields pop does not know, as the original did (default: 400 naming "
                    "the field)");
+  command
+      .add_option("--max-batch", config.max_batch,
+                  "most agendas one bulk submission (a JSON array POSTed to /agenda) may hold; "
+                  "more answer 413")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{100'000}));
   command.add_option("--workers", config.worker_threads, "request handler threads")
       ->capture_default_str();
   command

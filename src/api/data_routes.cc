@@ -107,16 +107,32 @@ HttpResponse DataRoutes::Handle(ObjectKind kind, const std::optional<std::string
   return std::move(response).value();
 }
 
-Result<DataObject> DataRoutes::ParseBody(ObjectKind kind, const HttpRequest& request,
-                                         const char* verb) {
+Result<Json> DataRoutes::ParseJsonBody(const HttpRequest& request, const char* verb) {
   const std::string null_message = std::string("Unable to ") + verb + " a null object";
   if (IsBlankBody(request.body)) return Error(ErrorCode::kValidation, null_message);
   POP_ASSIGN_OR_RETURN(Json body, ParseJson(request.body, {options_.max_json_depth}));
   if (body.is_null()) return Error(ErrorCode::kValidation, null_message);
+  return body;
+}
+
+Result<DataObject> DataRoutes::DecodeBody(ObjectKind kind, const Json& body,
+                                          std::optional<size_t> index) {
+  const std::string element = index ? "[" + std::to_string(*index) + "]" : "";
   if (!options_.accept_unknown_fields) {
-    POP_RETURN_IF_ERROR(RefuseUnknownFields(UnknownObjectFields(kind, body), ObjectKindName(kind)));
+    POP_RETURN_IF_ERROR(
+        RefuseUnknownFields(UnknownObjectFields(kind, body), ObjectKindName(kind), element));
   }
-  return DecodeObject(kind, body);
+  if (!index) return DecodeObject(kind, body);
+  if (body.is_null()) {
+    return Error(ErrorCode::kValidation, element + ": Unable to POST a null object");
+  }
+  return DecodeObjectAt(kind, body, *index);
+}
+
+Result<DataObject> DataRoutes::ParseBody(ObjectKind kind, const HttpRequest& request,
+                                         const char* verb) {
+  POP_ASSIGN_OR_RETURN(Json body, ParseJsonBody(request, verb));
+  return DecodeBody(kind, body);
 }
 
 Result<HttpResponse> DataRoutes::Get(ObjectKind kind, const std::optional<std::string>& path_id,
@@ -182,16 +198,50 @@ Result<HttpResponse> DataRoutes::Get(ObjectKind kind, const std::optional<std::s
 
 Result<HttpResponse> DataRoutes::Post(ObjectKind kind, const HttpRequest& request,
                                       const app::RequestContext& ctx) {
-  POP_ASSIGN_OR_RETURN(DataObject object, ParseBody(kind, request, "POST"));
+  POP_ASSIGN_OR_RETURN(Json body, ParseJsonBody(request, "POST"));
   std::optional<std::string> idempotency_key;
   if (const std::string* key = request.Header("idempotency-key"); key && !key->empty()) {
     idempotency_key = *key;
   }
+  if (kind == ObjectKind::kAgenda && body.is_array()) {
+    return PostAgendas(body, idempotency_key, ctx);
+  }
+  POP_ASSIGN_OR_RETURN(DataObject object, DecodeBody(kind, body));
   POP_ASSIGN_OR_RETURN(DataObject created,
                        service_.Create(std::move(object), ctx, idempotency_key));
   JsonArray items;
   items.push_back(EncodeObject(created));
   return DataResponse(std::move(items), 1, IdsOf(ctx));
+}
+
+Result<HttpResponse> DataRoutes::PostAgendas(const Json& body,
+                                             const std::optional<std::string>& idempotency_key,
+                                             const app::RequestContext& ctx) {
+  const JsonArray& elements = body.AsArray();
+  if (elements.empty()) {
+    return Error(ErrorCode::kValidation, "Unable to POST an empty array: send 1 to " +
+                                             std::to_string(options_.max_batch) + " agendas");
+  }
+  if (elements.size() > options_.max_batch) {
+    return Error(ErrorCode::kPayloadTooLarge, "A bulk submission holds at most " +
+                                                  std::to_string(options_.max_batch) +
+                                                  " agendas (--max-batch); this array holds " +
+                                                  std::to_string(elements.size()) + ": split it");
+  }
+  std::vector<Agenda> agendas;
+  agendas.reserve(elements.size());
+  for (size_t index = 0; index < elements.size(); ++index) {
+    POP_ASSIGN_OR_RETURN(DataObject object,
+                         DecodeBody(ObjectKind::kAgenda, elements[index], index));
+    agendas.push_back(std::get<Agenda>(std::move(object)));
+  }
+  POP_ASSIGN_OR_RETURN(std::vector<Agenda> created,
+                       service_.CreateAgendas(std::move(agendas), ctx, idempotency_key));
+  JsonArray items;
+  items.reserve(created.size());
+  for (const Agenda& agenda : created) items.push_back(Encode(agenda));
+  const auto count = static_cast<int64_t>(items.size());
+  return DataResponse(std::move(items), count, IdsOf(ctx));
 }
 
 Result<HttpResponse> DataRoutes::Put(ObjectKind kind, const std::optional<std::string>& path_id,

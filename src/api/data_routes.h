@@ -23,6 +23,9 @@ struct DataRoutesOptions {
   // Unknown fields in a body (`paylod`) answer 400 naming the field unless this is set: the
   // original ignored them, and old clients may send some (docs/api.md, "Unknown fields").
   bool accept_unknown_fields = false;
+  // Most agendas one bulk submission (an Agenda POST of a JSON array) may hold; more answer 413
+  // (--max-batch).
+  size_t max_batch = 1'000;
 };
 
 class DataRoutes {
@@ -47,7 +50,18 @@ class DataRoutes {
                               const HttpRequest& request, const Target& target,
                               const app::RequestContext& ctx);
 
-  // The body as a data object; kValidation "Unable to <verb> a null object" when empty or null.
+  // A bulk submission: the agendas of a JSON array body, all stored or none (docs/api.md).
+  Result<HttpResponse> PostAgendas(const Json& body,
+                                   const std::optional<std::string>& idempotency_key,
+                                   const app::RequestContext& ctx);
+
+  // The body as JSON; kValidation "Unable to <verb> a null object" when empty or null.
+  Result<Json> ParseJsonBody(const HttpRequest& request, const char* verb);
+  // `body` (or element `index` of an array body) as a data object; unknown fields are refused
+  // unless accept_unknown_fields.
+  Result<DataObject> DecodeBody(ObjectKind kind, const Json& body,
+                                std::optional<size_t> index = std::nullopt);
+  // The body as a data object: ParseJsonBody, then DecodeBody.
   Result<DataObject> ParseBody(ObjectKind kind, const HttpRequest& request, const char* verb);
 
   DataRoutesOptions options_;

@@ -222,6 +222,15 @@ Result<DataObject> DataObjectService::Create(DataObject object, const RequestCon
   return object;
 }
 
+Result<std::vector<Agenda>> DataObjectService::CreateAgendas(
+    std::vector<Agenda> agendas, const RequestContext& ctx,
+    const std::optional<std::string>& idempotency_key) {
+  SubmitOptions options;
+  options.idempotency_key = idempotency_key;
+  options.name_elements = true;
+  return submit_agenda_.RunBatch(std::move(agendas), ctx, options);
+}
+
 Result<DataObject> DataObjectService::Update(const std::string& id, DataObject patch,
                                              const RequestContext& ctx) {
   POP_RETURN_IF_ERROR(ValidateNumericRanges(patch));

@@ -46,6 +46,11 @@ class DataObjectService {
   [[nodiscard]] Result<DataObject> Create(DataObject object, const RequestContext& ctx,
                                           const std::optional<std::string>& idempotency_key);
 
+  // POST of a JSON array of agendas: SubmitAgenda::RunBatch, errors naming the element.
+  [[nodiscard]] Result<std::vector<Agenda>> CreateAgendas(
+      std::vector<Agenda> agendas, const RequestContext& ctx,
+      const std::optional<std::string>& idempotency_key);
+
   // PUT: `patch` is sparse-merged onto the stored object with id `id`. Returns the stored result.
   [[nodiscard]] Result<DataObject> Update(const std::string& id, DataObject patch,
                                           const RequestContext& ctx);

@@ -143,6 +143,10 @@ class InsightQueues final : public ChangeListener {
 
   // ChangeListener: a change this server committed, or one another server committed.
   void OnChange(const Change& change) override;
+  // The ready entries of one transaction (a bulk submission) are applied under one hold of the
+  // lock: the pullers parked in a long poll take it, and the work, once the whole batch is
+  // queued, not once per entry. Other kinds go one by one as OnChange.
+  void OnChanges(const std::vector<Change>& changes) override;
   // Reads every insight, customer, ready entry and RoundRobin state again and brings memory in
   // line with them (claims taken or released by other servers, entries added or gone). Errors:
   // the store's, when it could not be read (memory is left as it was).

@@ -143,6 +143,19 @@ void InsightQueues::OnChange(const Change& change) {
   }
 }
 
+void InsightQueues::OnChanges(const std::vector<Change>& changes) {
+  const bool all_ready = std::all_of(changes.begin(), changes.end(), [](const Change& change) {
+    return change.kind == Change::Kind::kReadyAdded || change.kind == Change::Kind::kReadyChanged;
+  });
+  if (!all_ready) {
+    for (const Change& change : changes) OnChange(change);
+    return;
+  }
+  MutexLock lock(mu_);
+  const Timestamp now = services_.clock.Now();
+  for (const Change& change : changes) ApplyRowLocked(change.ready, now);
+}
+
 void InsightQueues::OnPauseChanged(PauseTarget target, const std::string& id,
                                    std::optional<Timestamp> paused_at) {
   MutexLock lock(mu_);

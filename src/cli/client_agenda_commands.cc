@@ -3,8 +3,13 @@
 // views (get, list, why) are in client_agenda_views.cc.
 #include "cli/client_agenda_commands.h"
 
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 
+#include "cli/agenda_file.h"
 #include "cli/client_agenda_views.h"
 #include "cli/client_agenda_watch.h"
 #include "cli/client_output.h"
@@ -53,13 +58,54 @@ void AddWaitFlags(CLI::App& command, bool& wait, std::string& timeout) {
                      "with --wait: give up after this long (e.g. 30s, 10m) and exit 4");
 }
 
+struct SubmittedAgenda {
+  std::string id;
+  std::string progress_id;
+};
+
+// --wait over several agendas: each in turn, within one --timeout for all. Returns the first
+// timeout or request error at once; else kExitRefusedOrFailed if any failed, else kExitOk.
+int WaitForAll(ApiClient& client, const std::vector<SubmittedAgenda>& agendas,
+               WaitOptions options) {
+  using std::chrono::milliseconds;
+  const auto started = std::chrono::steady_clock::now();
+  const std::optional<milliseconds> timeout = options.timeout;
+  int exit_code = kExitOk;
+  for (const SubmittedAgenda& agenda : agendas) {
+    if (timeout) {
+      const auto spent =
+          std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+      options.timeout = std::max(*timeout - spent, milliseconds(1));
+    }
+    const int code = WaitForAgenda(client, agenda.id, agenda.progress_id, options);
+    if (code == kExitOk) continue;
+    if (code != kExitRefusedOrFailed) return code;
+    exit_code = code;
+  }
+  return exit_code;
+}
+
 int RunSubmit(const SubmitOptions& options) {
   auto wait = MakeWaitOptions(options.timeout, options.quiet);
   if (!wait.ok()) return Fail(wait.error());
-  auto agenda = ReadJsonObject(options.file);
-  if (!agenda.ok()) return Fail(agenda.error());
-  if (!agenda->Contains("customerId")) {
-    agenda->Set("customerId", Json(ResolveCustomer(options.customer)));
+  auto text = ReadInput(options.file);
+  if (!text.ok()) return Fail(text.error());
+  auto file = ParseAgendaFile(*text, options.file == "-" ? "stdin" : options.file);
+  if (!file.ok()) return Fail(file.error());
+  for (JsonObject& agenda : file->agendas) {
+    if (!agenda.Contains("customerId")) {
+      agenda.Set("customerId", Json(ResolveCustomer(options.customer)));
+    }
+  }
+  const size_t count = file->agendas.size();
+  Json body;
+  if (file->is_batch) {
+    JsonArray agendas;
+    agendas.reserve(count);
+    for (JsonObject& agenda : file->agendas) agendas.emplace_back(std::move(agenda));
+    body = Json(std::move(agendas));
+  } else {
+    body = Json(std::move(file->agendas.front()));
   }
   auto client = Connect(options.connection);
   if (!client.ok()) return Fail(client.error());
@@ -67,18 +113,25 @@ int RunSubmit(const SubmitOptions& options) {
   if (!options.idempotency_key.empty()) {
     headers.emplace_back("Idempotency-Key", options.idempotency_key);
   }
-  auto response =
-      client->Call("POST", "/agenda", ToJsonText(Json(std::move(agenda).value())), headers);
+  auto response = client->Call("POST", "/agenda", ToJsonText(body), headers);
   if (!response.ok()) return Fail(response.error());
-  const Json* created = FirstOf(*response, "all");
-  if (created == nullptr) {
-    return Fail(Error(ErrorCode::kInternal, "the server accepted the agenda but returned none"));
+  const Json* created = response->Find("all");
+  if (created == nullptr || !created->is_array() || created->AsArray().size() != count) {
+    return Fail(Error(ErrorCode::kInternal, "the server accepted " + std::to_string(count) +
+                                                " agenda(s) but did not return as many"));
   }
-  const std::string id = StringField(*created, "id");
-  const std::string progress_id = StringField(*created, "progressId");
-  Print(options.quiet ? id + "\n" : "agenda " + id + " submitted (progress " + progress_id + ")\n");
+  std::vector<SubmittedAgenda> submitted;
+  std::string printed;
+  for (const Json& agenda : created->AsArray()) {
+    SubmittedAgenda one{StringField(agenda, "id"), StringField(agenda, "progressId")};
+    printed += options.quiet
+                   ? one.id + "\n"
+                   : "agenda " + one.id + " submitted (progress " + one.progress_id + ")\n";
+    submitted.push_back(std::move(one));
+  }
+  Print(printed);
   if (!options.wait) return kExitOk;
-  return WaitForAgenda(*client, id, progress_id, *wait);
+  return WaitForAll(*client, submitted, *wait);
 }
 
 int RunWatch(const WatchOptions& options) {
@@ -155,13 +208,18 @@ int RunCancel(const CancelOptions& options) {
 }
 
 void AddSubmitCommand(CLI::App& agenda, ClientCommandState& state) {
-  CLI::App* command = agenda.add_subcommand("submit", "submit an agenda (a JSON file)");
+  CLI::App* command =
+      agenda.add_subcommand("submit", "submit an agenda, or several at once (a JSON file)");
   auto& options = RegisterCommand<SubmitOptions>(state, command, &RunSubmit);
   AddConnectionFlags(*command, options.connection);
-  command->add_option("-f,--file", options.file, "the agenda JSON; - reads stdin")->required();
+  command
+      ->add_option("-f,--file", options.file,
+                   "the agenda JSON; a JSON array or JSON lines (one agenda per line) submits "
+                   "them all in one transaction (at most the server's --max-batch); - reads stdin")
+      ->required();
   AddWaitFlags(*command, options.wait, options.timeout);
   command->add_option("--idempotency-key", options.idempotency_key,
-                      "a repeated key returns the agenda first submitted with it");
+                      "a repeated key returns the agenda (or agendas) first submitted with it");
   command->add_option("--customer", options.customer,
                       "customerId when the file has none (env POP_CUSTOMER, default dev)");
   command->add_flag("-q,--quiet", options.quiet,

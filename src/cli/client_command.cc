@@ -69,17 +69,6 @@ Result<std::string> ReadInput(const std::string& path) {
   return buffer.str();
 }
 
-Result<Json> ParseJsonInput(const std::string& text, const std::string& source) {
-  Result<Json> parsed = ParseJson(text);
-  if (!parsed.ok()) {
-    std::string message = parsed.error().message;
-    const std::string prefix = "Malformed JSON: ";
-    if (message.rfind(prefix, 0) == 0) message = message.substr(prefix.size());
-    return Error(ErrorCode::kInvalidArgument, source + " is not valid JSON: " + message);
-  }
-  return parsed;
-}
-
 Result<JsonObject> ReadJsonObject(const std::string& path) {
   const std::string source = path == "-" ? "stdin" : path;
   POP_ASSIGN_OR_RETURN(std::string text, ReadInput(path));

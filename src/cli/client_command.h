@@ -11,6 +11,7 @@
 
 #include "cli/api_client.h"
 #include "cli/client_output.h"
+#include "cli/json_input.h"
 #include "core/base/result.h"
 #include "core/json/json.h"
 
@@ -91,8 +92,6 @@ int Fail(const Error& error);
 // ReadInput, then parses a JSON object. Errors: kInvalidArgument naming the file, with the
 // parser's line and column, or saying what the document was instead of an object.
 [[nodiscard]] Result<JsonObject> ReadJsonObject(const std::string& path);
-// Parses `text` as JSON; errors name `source` ("--payload").
-[[nodiscard]] Result<Json> ParseJsonInput(const std::string& text, const std::string& source);
 
 // The customer a created object belongs to when neither the file nor the flags name one:
 // `flag`, else POP_CUSTOMER, else "dev" (the workspace customer of `pop dev`).

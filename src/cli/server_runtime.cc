@@ -516,6 +516,7 @@ Status RunServer(const ServerConfig& config) {
   router_options.base_path = config.base_path;
   router_options.version = PopVersion();
   router_options.data.accept_unknown_fields = config.accept_unknown_fields;
+  router_options.data.max_batch = config.max_batch;
   api::ServiceRoutes service_routes(router_options.data, agendas, pools, queues, data);
   router_options.metrics_text = [&metrics] { return RenderPrometheusText(metrics.Collect()); };
   router_options.metrics_need_token = config.metrics_access == "token";

@@ -27,6 +27,7 @@ struct ServerConfig {
   std::string tls_key_file;
   size_t max_body_bytes = size_t{10} * 1024 * 1024;
   bool accept_unknown_fields = false;  // the original's tolerance of fields the model lacks
+  size_t max_batch = 1'000;            // most agendas in one bulk submission (a JSON array)
   size_t worker_threads = 16;
   int64_t retry_backoff_seconds = 5;  // before an automatic retry; negative: no retries
   int64_t claim_lease_seconds = 60;   // a claimed agenda returns to its queue after this long

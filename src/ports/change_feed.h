@@ -108,6 +108,11 @@ class ChangeListener {
  public:
   virtual ~ChangeListener() = default;
   virtual void OnChange(const Change& change) = 0;
+  // Changes one transaction committed together (a bulk submission), in order. A listener that
+  // wakes waiters may apply them all first and wake them once.
+  virtual void OnChanges(const std::vector<Change>& changes) {
+    for (const Change& change : changes) OnChange(change);
+  }
   // Changes may have been missed (the feed's connection to the store broke and is back): read
   // the store again. Called once the feed listens again, so nothing after the read is missed.
   // An error (the store could not be read) makes the feed call it again later.
@@ -120,6 +125,10 @@ class ChangeFeed {
   // Hands a change this process committed to every listener of this process, on the calling
   // thread. (Other servers learn of it from the store itself.)
   virtual void Publish(const Change& change) = 0;
+  // The changes of one transaction, together (each listener's OnChanges).
+  virtual void PublishAll(const std::vector<Change>& changes) {
+    for (const Change& change : changes) Publish(change);
+  }
   // `listener` gets every change from now on; it must outlive the feed or be unsubscribed.
   virtual void Subscribe(ChangeListener* listener) = 0;
   virtual void Unsubscribe(ChangeListener* listener) = 0;
@@ -139,6 +148,9 @@ class LocalChangeFeed final : public ChangeFeed {
  public:
   void Publish(const Change& change) override {
     for (ChangeListener* listener : Listeners()) listener->OnChange(change);
+  }
+  void PublishAll(const std::vector<Change>& changes) override {
+    for (ChangeListener* listener : Listeners()) listener->OnChanges(changes);
   }
   void Subscribe(ChangeListener* listener) override {
     MutexLock lock(mu_);

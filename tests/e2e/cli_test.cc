@@ -149,6 +149,50 @@ TEST_F(CliTest, SubmitOfAMissingFileOrANonObjectExitsTwo) {
   EXPECT_THAT(array.err, HasSubstr("expected a JSON object"));
 }
 
+TEST_F(CliTest, SubmitOfAnArrayFileSubmitsEveryAgendaInOrderAndWaitWaitsForAll) {
+  const std::string batch =
+      std::string("[") + kGoodAgenda + "," + kGoodAgenda + "," + kGoodAgenda + "]";
+
+  PopRun run = Pop({"agenda", "submit", "--wait", "-f", WriteFile("batch.json", batch)});
+
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(CountOf(run.out, "submitted (progress "), 3u) << run.out;
+  EXPECT_EQ(CountOf(run.out, "succeeded in"), 3u) << run.out;
+}
+
+TEST_F(CliTest, SubmitOfJsonLinesWaitsForAllAndExitsOneWhenOneFailed) {
+  auto line = [](const char* agenda) {
+    std::string text = agenda;
+    std::erase(text, '\n');
+    return text + "\n";
+  };
+  // One attempt only: the automatic retries would keep the failing agenda going for seconds.
+  std::string failing = line(kFailingAgenda);
+  failing.insert(1, R"("params":{"maximumAttempts":1},)");
+  const std::string lines = line(kGoodAgenda) + "\n" + failing + line(kGoodAgenda);
+
+  PopRun run = Pop({"agenda", "submit", "-q", "--wait", "-f", WriteFile("batch.jsonl", lines)});
+
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_EQ(CountOf(run.out, "\n"), 3u) << run.out;  // -q: the three ids
+  EXPECT_THAT(run.err, HasSubstr("bad"));            // the failed one's outcome
+  std::string third = run.out.substr(run.out.rfind('\n', run.out.size() - 2) + 1);
+  third.pop_back();
+  PopRun get = Pop({"agenda", "get", third});
+  EXPECT_THAT(get.out, HasSubstr("SUCCEEDED (100%)")) << get.out;  // waited for past the failure
+}
+
+TEST_F(CliTest, SubmitOfABatchWithABadElementExitsOneNamingItAndSubmitsNothing) {
+  const std::string batch = std::string("[") + kGoodAgenda + R"(,{"operations":[]}])";
+
+  PopRun run = Pop({"agenda", "submit", "-f", WriteFile("batch.json", batch)});
+  PopRun list = Pop({"agenda", "list", "--json"});
+
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_THAT(run.err, HasSubstr("[1]: No operations specified in Agenda."));
+  EXPECT_EQ(list.out, "[]\n");
+}
+
 TEST_F(CliTest, SubmitReadsTheAgendaFromStdin) {
   PopRun run = Pop({"agenda", "submit", "-q", "--wait", "-f", "-"}, kGoodAgenda);
 

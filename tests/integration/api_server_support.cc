@@ -53,6 +53,7 @@ ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)) {
   api::RouterOptions router_options;
   router_options.base_path = options_.base_path;
   router_options.data.accept_unknown_fields = options_.accept_unknown_fields;
+  router_options.data.max_batch = options_.max_batch;
   router_options.alerts = options_.alerts;
   router_options.health = options_.health;
   router_options.serve_ui = true;

@@ -48,6 +48,7 @@ struct ApiServerOptions {
   // Automatic retries of failed agendas: off unless a test asks for them.
   std::optional<Duration> retry_backoff = std::nullopt;
   bool accept_unknown_fields = false;                   // --accept-unknown-fields
+  size_t max_batch = 1'000;                             // --max-batch
   const app::AlertEngine* alerts = nullptr;             // what GET /alert lists
   std::function<api::ServerHealth()> health = nullptr;  // what /healthz and /readyz report
   api::EventStreamsOptions events = {};                 // GET /pop/events limits

@@ -19,7 +19,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class EchoHandler final : public api::HttpHandler {
+class TlsEchoHandler final : public api::HttpHandler {
  public:
   void Handle(api::HttpRequest request, api::Responder respond) override {
     api::HttpResponse response;
@@ -71,7 +71,7 @@ class HttpTlsTest : public ::testing::Test {
   }
 
   testing::TestCertificates certs_;
-  EchoHandler handler_;
+  TlsEchoHandler handler_;
   std::unique_ptr<HttpServer> server_;
 };
 

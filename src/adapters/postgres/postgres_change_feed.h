@@ -69,6 +69,7 @@ class PostgresChangeFeed final : public ChangeFeed {
   void Stop();
 
   void Publish(const Change& change) override { local_.Publish(change); }
+  void PublishAll(const std::vector<Change>& changes) override { local_.PublishAll(changes); }
   void Subscribe(ChangeListener* listener) override { local_.Subscribe(listener); }
   void Unsubscribe(ChangeListener* listener) override { local_.Unsubscribe(listener); }
 

@@ -595,28 +595,43 @@ POP_INSTANTIATE_CODEC(AgendaInsight)
 POP_INSTANTIATE_CODEC(ReadyAgenda)
 #undef POP_INSTANTIATE_CODEC
 
-Result<DataObject> DecodeObject(ObjectKind kind, const Json& json) {
-  auto wrap = [](auto result) -> Result<DataObject> {
-    if (!result.ok()) return result.error();
-    return DataObject(std::move(result).value());
+namespace {
+
+// `path`: nullptr for a whole body, else where the object sits (an element of an array body).
+Result<DataObject> DecodeObjectUnder(ObjectKind kind, const Json& json, const Path* path) {
+  auto decode = [&](auto value) -> Result<DataObject> {
+    Status status = DecodeStruct(json, value, path);
+    if (!status.ok()) return status.error();
+    return DataObject(std::move(value));
   };
   switch (kind) {
     case ObjectKind::kAgenda:
-      return wrap(Decode<Agenda>(json));
+      return decode(Agenda{});
     case ObjectKind::kAgendaTemplate:
-      return wrap(Decode<AgendaTemplate>(json));
+      return decode(AgendaTemplate{});
     case ObjectKind::kCustomer:
-      return wrap(Decode<Customer>(json));
+      return decode(Customer{});
     case ObjectKind::kInsight:
-      return wrap(Decode<Insight>(json));
+      return decode(Insight{});
     case ObjectKind::kResourcePool:
-      return wrap(Decode<ResourcePool>(json));
+      return decode(ResourcePool{});
     case ObjectKind::kAgendaProgress:
-      return wrap(Decode<AgendaProgress>(json));
+      return decode(AgendaProgress{});
     case ObjectKind::kOperationProgress:
-      return wrap(Decode<OperationProgress>(json));
+      return decode(OperationProgress{});
   }
   return Error(ErrorCode::kInternal, "unknown object kind");
+}
+
+}  // namespace
+
+Result<DataObject> DecodeObject(ObjectKind kind, const Json& json) {
+  return DecodeObjectUnder(kind, json, nullptr);
+}
+
+Result<DataObject> DecodeObjectAt(ObjectKind kind, const Json& json, size_t index) {
+  const Path element{nullptr, nullptr, index};
+  return DecodeObjectUnder(kind, json, &element);
 }
 
 Json EncodeObject(const DataObject& object) {

@@ -62,6 +62,9 @@ template <typename T>
 [[nodiscard]] std::vector<UnknownField> UnknownObjectFields(ObjectKind kind, const Json& json);
 
 [[nodiscard]] Result<DataObject> DecodeObject(ObjectKind kind, const Json& json);
+// Element `index` of a JSON array body (a bulk submission), decoded as DecodeObject does; the
+// field paths of its errors start with the element: "[17].operations[2].name".
+[[nodiscard]] Result<DataObject> DecodeObjectAt(ObjectKind kind, const Json& json, size_t index);
 Json EncodeObject(const DataObject& object);
 
 }  // namespace pop
