@@ -71,6 +71,17 @@ struct KubernetesLauncher::PodState {
     return std::move(progress).value();
   }
 
+  // The pod as the API reports it now.
+  void UpdateLocked(const PodInfo& info) POP_REQUIRES(mu) {
+    phase = info.phase;
+    annotations = info.annotations;
+    waiting.clear();
+    for (const PodContainerStatus& container : info.containers) {
+      if (container.state == "waiting" && !container.reason.empty()) {
+        waiting = container.reason + (container.message.empty() ? "" : ": " + container.message);
+      }
+    }
+  }
   void FinishLocked(LaunchOutcome outcome) POP_REQUIRES(mu) {
     if (finished) return;
     end = std::move(outcome);
@@ -309,28 +320,38 @@ void KubernetesLauncher::OnEvent(const PodEvent& event) {
     if (it == pods_.end()) return;
     state = it->second;
   }
-  MutexLock lock(state->mu);
-  if (event.type == PodEventType::kDeleted) {
-    state->deleted = true;
-    return;
-  }
-  state->phase = event.pod.phase;
-  state->annotations = event.pod.annotations;
-  state->waiting.clear();
-  for (const PodContainerStatus& container : event.pod.containers) {
-    if (container.state == "waiting" && !container.reason.empty()) {
-      state->waiting =
-          container.reason + (container.message.empty() ? "" : ": " + container.message);
+  {
+    MutexLock state_lock(state->mu);
+    if (event.type == PodEventType::kDeleted) {
+      state->deleted = true;
+    } else {
+      state->UpdateLocked(event.pod);
     }
+  }
+  if (event.type == PodEventType::kDeleted || Ended(event.pod.phase)) {
+    MutexLock lock(mu_);
+    ended_.insert(event.pod.name);
+    wake_.notify_all();
   }
 }
 
 void KubernetesLauncher::FollowLoop() {
   MutexLock lock(mu_);
+  Timestamp next_round = options_.clock->Now();
   while (!stopping_) {
+    // A full round at every tick; between them only the pods the watch saw end.
+    const bool full_round = options_.clock->Now() >= next_round;
     std::vector<std::shared_ptr<PodState>> states;
-    states.reserve(pods_.size());
-    for (const auto& [name, state] : pods_) states.push_back(state);
+    if (full_round) {
+      states.reserve(pods_.size());
+      for (const auto& [name, state] : pods_) states.push_back(state);
+      next_round = options_.clock->Now() + Duration::Millis(options_.tick.count());
+    } else {
+      for (const std::string& name : ended_) {
+        if (const auto it = pods_.find(name); it != pods_.end()) states.push_back(it->second);
+      }
+    }
+    ended_.clear();
     lock.Unlock();
     for (const std::shared_ptr<PodState>& state : states) Visit(state);
     lock.Lock();
@@ -339,8 +360,7 @@ void KubernetesLauncher::FollowLoop() {
       if (state->finished) pods_.erase(state->pod);
     }
     if (stopping_) break;
-    mu_.WaitUntil(*options_.clock, wake_,
-                  options_.clock->Now() + Duration::Millis(options_.tick.count()));
+    if (ended_.empty()) mu_.WaitUntil(*options_.clock, wake_, next_round);
   }
 }
 

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -88,6 +89,10 @@ class KubernetesLauncher final : public Launcher {
   std::condition_variable wake_;
   bool stopping_ POP_GUARDED_BY(mu_) = false;
   std::map<std::string, std::shared_ptr<PodState>> pods_ POP_GUARDED_BY(mu_);  // by pod name
+  // Pods whose watch event said they ended or were deleted since the follower last looked: it
+  // visits them at once instead of at its next tick, so an operation's end is noticed within
+  // milliseconds (the tick stays the period of the full rounds: log follow, timeouts).
+  std::set<std::string> ended_ POP_GUARDED_BY(mu_);
   std::thread follower_;
 };
 
