@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "adapters/system/system_clock.h"
@@ -86,20 +87,27 @@ class KubernetesLauncherTest : public ::testing::Test {
     ASSERT_TRUE(started.ok()) << started.error().message;
     kubelet_ = std::move(*started);
 
+    launcher_ = MakeLauncher(std::chrono::milliseconds(100));
+    ASSERT_NE(launcher_, nullptr);
+  }
+
+  // A launcher following its pods at `tick` (its full rounds: log follow, timeouts).
+  std::unique_ptr<KubernetesLauncher> MakeLauncher(std::chrono::milliseconds tick) {
     Result<PodConfigRegistry> registry = PodConfigRegistry::Parse(kRegistry);
-    ASSERT_TRUE(registry.ok()) << registry.error().message;
+    EXPECT_TRUE(registry.ok()) << registry.error().message;
+    if (!registry.ok()) return nullptr;
     KubernetesLauncherOptions options;
     options.pods = admin_.get();
     options.clock = &clock_;
     options.namespace_name = ns_;
     options.registry = std::move(registry).value();
-    options.tick = std::chrono::milliseconds(100);
+    options.tick = tick;
     options.new_uuid = [this] { return "u" + std::to_string(next_id_.fetch_add(1)); };
     options.exclude = [](const std::string& type) { return type == "logMessages"; };
     Result<std::unique_ptr<KubernetesLauncher>> launcher =
         KubernetesLauncher::Create(std::move(options));
-    ASSERT_TRUE(launcher.ok()) << launcher.error().message;
-    launcher_ = std::move(*launcher);
+    EXPECT_TRUE(launcher.ok()) << launcher.error().message;
+    return launcher.ok() ? std::move(*launcher) : nullptr;
   }
 
   void TearDown() override {
@@ -161,6 +169,30 @@ TEST_F(KubernetesLauncherTest, ASampleOperationRunsInAPodAndReportsThroughItsAnn
   EXPECT_THAT(log, HasSubstr("HandlerComplete"));
   EXPECT_EQ((*launched)->TakeNewLog(), "");
   EXPECT_EQ(PodCount(), 0U);  // reapCompletedPods
+}
+
+// The end of a pod is noticed from the watch's event, not at the follower's next tick: with a tick
+// of an hour (no full round after the first), the operation still completes with its log.
+TEST_F(KubernetesLauncherTest, APodsEndIsNoticedFromTheWatchNotAtTheNextTick) {
+  launcher_ = MakeLauncher(std::chrono::hours(1));
+  ASSERT_NE(launcher_, nullptr);
+  Result<std::unique_ptr<LaunchedOperation>> launched = launcher_->Launch(
+      Spec("encode", "sample",
+           R"({"actions":[{"action":"log","paramsMap":{"logMessage":"seen at the end"}}],)"
+           R"("resultPayload":{"actionData":"x"}})"));
+  ASSERT_TRUE(launched.ok()) << launched.error().message;
+  LaunchedOperation* operation = launched->get();
+  std::future<LaunchOutcome> outcome =
+      std::async(std::launch::async, [operation] { return operation->Wait(); });
+  // Far below the tick; the pod's own run takes about a second.
+  const bool noticed = outcome.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  if (!noticed) launcher_.reset();  // ends Wait() ("was cancelled"), so the future can go
+  ASSERT_TRUE(noticed) << "the pod's end was not noticed before the next tick";
+  const LaunchOutcome result = outcome.get();
+  EXPECT_FALSE(result.failure.has_value()) << *result.failure;
+  ASSERT_TRUE(result.output.has_value());
+  EXPECT_THAT((*launched)->TakeNewLog(), HasSubstr("seen at the end"));
+  EXPECT_EQ(PodCount(), 0U);  // reapCompletedPods, done on the event too
 }
 
 TEST_F(KubernetesLauncherTest, AHandlerFailureIsReportedWithItsDiagnostic) {
