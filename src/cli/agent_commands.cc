@@ -69,14 +69,16 @@ void AddAgentCommands(CLI::App& app, AgentCommandState& state) {
   puller->add_option("--executor-server", state.puller.executor_server,
                      "--launch kubernetes: the server URL as the executor pods reach it "
                      "(default: --server)");
-  puller->add_option("--executor-ca", state.puller.executor_ca,
-                     "--launch kubernetes: configmap/<name> or secret/<name> holding the CA "
-                     "certificates (PEM) that verify an https --executor-server; mounted read-only "
-                     "in the executor pods, which get POP_CA_FILE");
+  CLI::Option* executor_ca = puller->add_option(
+      "--executor-ca", state.puller.executor_ca,
+      "--launch kubernetes: configmap/<name> or secret/<name> holding the CA "
+      "certificates (PEM) that verify an https --executor-server; mounted read-only "
+      "in the executor pods, which get POP_CA_FILE");
   puller
       ->add_option("--executor-ca-key", state.puller.executor_ca_key,
                    "--launch kubernetes: the key of --executor-ca holding the PEM")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->needs(executor_ca);
   puller->add_option("--resource-pool", state.puller.resource_pool,
                      "--launch kubernetes: label pop.resourcePoolId of executor pods whose "
                      "Agenda names no pool");

@@ -112,7 +112,7 @@ TEST_F(ExecutorPodSettingsTest, TheBasePathAndTheServersCaFromAConfigMapReachThe
 
 // The puller's own checks of --executor-ca, before it claims anything: the binary, as deploy/
 // runs it, with the test cluster's admin kubeconfig.
-TEST(PullerExecutorCaFlagTest, IsRefusedForAnHttpServerAMissingObjectOrAMissingKey) {
+TEST(PullerExecutorCaFlagTest, IsRefusedForAnHttpServerAMissingObjectOrKeyOrAKeyAlone) {
   SystemClock clock;
   auto admin = testing::KubeAdminClient(clock);
   ASSERT_TRUE(admin.ok()) << admin.error().message;
@@ -170,6 +170,10 @@ TEST(PullerExecutorCaFlagTest, IsRefusedForAnHttpServerAMissingObjectOrAMissingK
   auto [form_code, form] = run(https + "--executor-ca pop-ca");
   EXPECT_NE(form_code, 0) << form;
   EXPECT_THAT(form, HasSubstr("--executor-ca: expected configmap/<name> or secret/<name>"));
+
+  auto [alone_code, alone] = run(https + "--executor-ca-key other.pem");
+  EXPECT_NE(alone_code, 0) << alone;
+  EXPECT_THAT(alone, HasSubstr("--executor-ca-key requires --executor-ca"));
 }
 
 // Without --namespace, `pop executor --launch kubernetes` runs its operation pods in its own
