@@ -46,6 +46,7 @@
 
 #include "adapters/http_client/curl_http_client.h"
 #include "adapters/system/system_clock.h"
+#include "bench_api.h"
 #include "bench_report.h"
 #include "core/codec/json_text.h"
 #include "dev_server.h"
@@ -98,44 +99,10 @@ std::string StringField(const Json& object, std::string_view field) {
 
 // ---- HTTP to the pop server.
 
-class Api {
+class Api : public BenchApi {
  public:
-  Api(std::string url, std::string token) : url_(std::move(url)), token_(std::move(token)) {
-    auto client = CurlHttpClient::Create();
-    if (!client.ok()) Die("libcurl: " + client.error().message);
-    http_ = std::move(client).value();
-  }
-
-  // The parsed body of a 200 response; anything else ends the program.
-  Json Call(const std::string& method, const std::string& path, const std::string& body = "") {
-    HttpClientRequest request;
-    request.method = method;
-    request.url = url_ + "/pop" + path;
-    request.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
-    request.body = body;
-    request.timeout = std::chrono::milliseconds(30'000);
-    Result<HttpClientResponse> response = http_->Send(request);
-    if (!response.ok()) Die(method + " " + path + ": " + response.error().message);
-    if (response->status != 200) {
-      Die(method + " " + path + ": HTTP " + std::to_string(response->status) + " " +
-          response->body.substr(0, 500));
-    }
-    Result<Json> parsed = ParseJson(response->body);
-    if (!parsed.ok()) Die(method + " " + path + ": unparsable response");
-    return std::move(parsed).value();
-  }
-
- private:
-  std::string url_;
-  std::string token_;
-  std::unique_ptr<CurlHttpClient> http_;
+  Api(std::string url, std::string token) : BenchApi(std::move(url), std::move(token), &Die) {}
 };
-
-const JsonArray& AllOf(const Json& envelope) {
-  static const JsonArray kEmpty;
-  const Json* all = envelope.is_object() ? envelope.Find("all") : nullptr;
-  return all != nullptr && all->is_array() ? all->AsArray() : kEmpty;
-}
 
 // ---- What this program's watch saw of each pod, in wall-clock milliseconds (0: not seen).
 

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "adapters/http_client/curl_http_client.h"
+#include "bench_api.h"
 #include "bench_report.h"
 #include "core/codec/json_text.h"
 
@@ -220,55 +221,9 @@ std::string FreshDatabase(const std::string& uri) {
 
 // ---- HTTP.
 
-class Api {
+class Api : public BenchApi {
  public:
-  Api(std::string url, std::string token) : url_(std::move(url)), token_(std::move(token)) {
-    auto client = CurlHttpClient::Create();
-    if (!client.ok()) Die("libcurl: " + client.error().message);
-    http_ = std::move(client).value();
-  }
-
-  // The parsed body of a 200 response; anything else ends the program.
-  Json Call(const std::string& method, const std::string& path, const std::string& body,
-            std::chrono::milliseconds timeout = std::chrono::milliseconds(30'000)) {
-    std::string error;
-    std::optional<Json> json = TryCall(method, path, body, timeout, error);
-    if (!json) Die(error);
-    return std::move(*json);
-  }
-
-  // As Call, but a failure is returned in `error` instead of ending the program.
-  std::optional<Json> TryCall(const std::string& method, const std::string& path,
-                              const std::string& body, std::chrono::milliseconds timeout,
-                              std::string& error) {
-    HttpClientRequest request;
-    request.method = method;
-    request.url = url_ + "/pop" + path;
-    request.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
-    request.body = body;
-    request.timeout = timeout;
-    Result<HttpClientResponse> response = http_->Send(request);
-    if (!response.ok()) {
-      error = method + " " + path + ": " + response.error().message;
-      return std::nullopt;
-    }
-    if (response->status != 200) {
-      error =
-          method + " " + path + ": HTTP " + std::to_string(response->status) + " " + response->body;
-      return std::nullopt;
-    }
-    Result<Json> parsed = ParseJson(response->body);
-    if (!parsed.ok()) {
-      error = method + " " + path + ": unparsable response " + response->body;
-      return std::nullopt;
-    }
-    return std::move(parsed).value();
-  }
-
- private:
-  std::string url_;
-  std::string token_;
-  std::unique_ptr<CurlHttpClient> http_;
+  Api(std::string url, std::string token) : BenchApi(std::move(url), std::move(token), &Die) {}
 };
 
 // `all[0].<field>` of an envelope, or "" when absent.

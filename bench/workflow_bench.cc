@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "adapters/http_client/curl_http_client.h"
+#include "bench_api.h"
 #include "bench_report.h"
 #include "core/codec/json_text.h"
 #include "dev_server.h"
@@ -101,43 +102,10 @@ double SelfCpuSeconds() { return ReadProcessCpu(std::to_string(::getpid())).self
 
 // ---- HTTP: one client per thread, the admin token of the data dir.
 
-class Api {
+class Api : public BenchApi {
  public:
-  Api(std::string url, std::string token) : url_(std::move(url)), token_(std::move(token)) {
-    auto client = CurlHttpClient::Create();
-    if (!client.ok()) Die("libcurl: " + client.error().message);
-    http_ = std::move(client).value();
-  }
-
-  // The parsed body of a 200 response; anything else ends the program.
-  Json Call(const std::string& method, const std::string& path, const std::string& body = "") {
-    HttpClientRequest request;
-    request.method = method;
-    request.url = url_ + "/pop" + path;
-    request.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
-    request.body = body;
-    Result<HttpClientResponse> response = http_->Send(request);
-    if (!response.ok()) Die(method + " " + path + ": " + response.error().message);
-    if (response->status != 200) {
-      Die(method + " " + path + ": HTTP " + std::to_string(response->status) + " " +
-          response->body.substr(0, 500));
-    }
-    Result<Json> parsed = ParseJson(response->body);
-    if (!parsed.ok()) Die(method + " " + path + ": unparsable response");
-    return std::move(parsed).value();
-  }
-
- private:
-  std::string url_;
-  std::string token_;
-  std::unique_ptr<CurlHttpClient> http_;
+  Api(std::string url, std::string token) : BenchApi(std::move(url), std::move(token), &Die) {}
 };
-
-const JsonArray& AllOf(const Json& envelope) {
-  static const JsonArray kEmpty;
-  const Json* all = envelope.Find("all");
-  return all != nullptr && all->is_array() ? all->AsArray() : kEmpty;
-}
 
 std::string StringField(const Json& object, const char* field) {
   const Json* value = object.Find(field);
@@ -292,6 +260,7 @@ bool WaitAllComplete(Api& api, std::vector<Submitted>& runs, int poll_ms, int ti
     for (size_t i : pending) links.insert(runs[i].link);
     std::map<std::string, const Json*> by_id;
     std::vector<Json> pages;
+    pages.reserve(links.size());
     for (const std::string& link : links) {
       pages.push_back(api.Call("GET", "/progress/agenda?bylinkId=" + link +
                                           "&bylimit=10000&byfields=id,processingState,"
