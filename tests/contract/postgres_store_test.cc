@@ -279,6 +279,94 @@ TEST_F(PostgresStoreTest, ManyConcurrentWritersAreCommittedInBoundedBatches) {
   EXPECT_EQ(Query("SELECT count(*) FROM agenda"), std::vector<std::string>{"40"});
 }
 
+// A closure's writes (Put) are not sent one by one: they go to the server together with what
+// follows them, here the COMMIT, in one round trip.
+TEST_F(PostgresStoreTest, WritesOfAClosureGoWithItsCommitInOneRoundTrip) {
+  Result<std::unique_ptr<PostgresStore>> store = Open();
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  ASSERT_TRUE(PutAgenda(**store, "warm-up").ok());  // prepares the upsert on the connection
+  const int64_t before = (*store)->Stats().writer_round_trips;
+
+  Status written = (*store)->Write([](StoreWriter& writer) -> Status {
+    POP_RETURN_IF_ERROR(writer.Put(AgendaWith("a1", "acme")));
+    POP_RETURN_IF_ERROR(writer.Put(AgendaWith("a2", "acme")));
+    return writer.Put(AgendaWith("a3", "acme"));
+  });
+
+  ASSERT_TRUE(written.ok()) << written.message();
+  EXPECT_EQ((*store)->Stats().writer_round_trips - before, 2);  // BEGIN; the puts with COMMIT
+  EXPECT_THAT(Query("SELECT id FROM agenda ORDER BY seq"),
+              ElementsAre("warm-up", "a1", "a2", "a3"));
+}
+
+// The server refuses agendas with the id `poison` (a trigger of this test's database).
+void RefusePoison(const std::string& dbname) {
+  ASSERT_TRUE(PostgresAdminQuery("CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql"
+                                 " AS $$ BEGIN IF NEW.id = 'poison' THEN RAISE EXCEPTION"
+                                 " 'poisoned'; END IF; RETURN NEW; END $$",
+                                 dbname)
+                  .ok());
+  ASSERT_TRUE(PostgresAdminQuery("CREATE TRIGGER refuse_poison BEFORE INSERT ON agenda"
+                                 " FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+                                 dbname)
+                  .ok());
+}
+
+// A write the server refuses fails its closure as if it had been sent alone: the statement
+// after it reports the failure, nothing of the closure is kept, and the next write works.
+TEST_F(PostgresStoreTest, RefusedDeferredWriteFailsItsClosureAndKeepsNothingOfIt) {
+  Result<std::unique_ptr<PostgresStore>> store = Open();
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  RefusePoison(dbname_);
+
+  Status seen_by_next = Status::Ok();
+  Status read_after = (*store)->Write([&](StoreWriter& writer) -> Status {
+    POP_RETURN_IF_ERROR(writer.Put(AgendaWith("kept-not", "acme")));
+    POP_RETURN_IF_ERROR(writer.Put(AgendaWith("poison", "acme")));
+    seen_by_next = writer.Get(ObjectKind::kAgenda, "kept-not").status();
+    return seen_by_next;
+  });
+  Status put_last = (*store)->Write([](StoreWriter& writer) -> Status {
+    POP_RETURN_IF_ERROR(writer.Put(AgendaWith("kept-not-either", "acme")));
+    return writer.Put(AgendaWith("poison", "acme"));
+  });
+  Status next = PutAgenda(**store, "after");
+
+  EXPECT_THAT(seen_by_next.message(), HasSubstr("poisoned"));
+  EXPECT_THAT(read_after.message(), HasSubstr("poisoned"));
+  EXPECT_THAT(put_last.message(), HasSubstr("poisoned"));
+  EXPECT_TRUE(next.ok()) << next.message();
+  EXPECT_THAT(Query("SELECT id FROM agenda ORDER BY seq"), ElementsAre("after"));
+}
+
+// In a batch of many closures (savepoints), a refused write fails its own closure only.
+TEST_F(PostgresStoreTest, RefusedDeferredWriteInABatchFailsOnlyItsOwnClosure) {
+  PostgresStoreOptions options;
+  options.conninfo = conninfo_;
+  options.max_batch = 8;
+  Result<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  RefusePoison(dbname_);
+  constexpr int kWriters = 40;
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      const bool poisoned = i % 5 == 0;
+      Status put = (*store)->Write([&](StoreWriter& writer) -> Status {
+        POP_RETURN_IF_ERROR(writer.Put(AgendaWith("a" + std::to_string(i), "acme")));
+        if (poisoned) POP_RETURN_IF_ERROR(writer.Put(AgendaWith("poison", "acme")));
+        return Status::Ok();
+      });
+      EXPECT_EQ(put.ok(), !poisoned) << i << ": " << put.message();
+    });
+  }
+  for (auto& writer : writers) writer.join();
+
+  EXPECT_EQ(Query("SELECT count(*) FROM agenda"), std::vector<std::string>{"32"});
+  EXPECT_EQ(Query("SELECT count(*) FROM agenda WHERE (substr(id, 2)::int) % 5 = 0"),
+            std::vector<std::string>{"0"});
+}
+
 // --- Connection strings as text (no cluster needed) ---
 
 TEST(ConninfoTest, RecognisesPostgresUris) {

@@ -233,7 +233,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo
 
 Connection::~Connection() { PQfinish(conn_); }
 
-bool Connection::IsBroken() const { return PQstatus(conn_) == CONNECTION_BAD; }
+bool Connection::IsBroken() const { return pipeline_broken_ || PQstatus(conn_) == CONNECTION_BAD; }
 
 bool Connection::InTransaction() const {
   PGTransactionStatusType status = PQtransactionStatus(conn_);
@@ -288,7 +288,30 @@ Error Connection::MakeError(pg_result* result, std::string_view sql) {
   return last_error_;
 }
 
+Result<const std::string*> Connection::Prepared(const std::string& sql, int param_count) {
+  auto prepared = prepared_.find(sql);
+  if (prepared != prepared_.end()) return &prepared->second;
+  if (prepared_.size() >= kMaxPrepared) return static_cast<const std::string*>(nullptr);
+  std::string name = "pop_" + std::to_string(prepared_.size() + 1);
+  CountRoundTrip();
+  PGresult* result = PQprepare(conn_, name.c_str(), sql.c_str(), param_count, nullptr);
+  if (result == nullptr || PQresultStatus(result) != PGRES_COMMAND_OK) {
+    Error error = MakeError(result, sql);
+    if (result != nullptr) PQclear(result);
+    return error;
+  }
+  PQclear(result);
+  return &prepared_.emplace(sql, std::move(name)).first->second;
+}
+
 Result<Rows> Connection::Execute(std::string_view sql, const std::vector<Param>& params) {
+  if (!deferred_.empty()) {
+    // The deferred writes go first, in the same round trip.
+    std::vector<Queued> statements = std::move(deferred_);
+    deferred_.clear();
+    statements.push_back(Queued{std::string(sql), params});
+    return RunPipeline(statements);
+  }
   std::vector<const char*> values;
   std::vector<int> lengths;
   std::vector<int> formats;
@@ -300,20 +323,10 @@ Result<Rows> Connection::Execute(std::string_view sql, const std::vector<Param>&
   }
   const int count = static_cast<int>(params.size());
   std::string text(sql);
-  auto prepared = prepared_.find(text);
-  if (prepared == prepared_.end() && prepared_.size() < kMaxPrepared) {
-    std::string name = "pop_" + std::to_string(prepared_.size() + 1);
-    PGresult* result = PQprepare(conn_, name.c_str(), text.c_str(), count, nullptr);
-    if (result == nullptr || PQresultStatus(result) != PGRES_COMMAND_OK) {
-      Error error = MakeError(result, sql);
-      if (result != nullptr) PQclear(result);
-      return error;
-    }
-    PQclear(result);
-    prepared = prepared_.emplace(text, std::move(name)).first;
-  }
-  PGresult* result = prepared != prepared_.end()
-                         ? PQexecPrepared(conn_, prepared->second.c_str(), count, values.data(),
+  POP_ASSIGN_OR_RETURN(const std::string* name, Prepared(text, count));
+  CountRoundTrip();
+  PGresult* result = name != nullptr
+                         ? PQexecPrepared(conn_, name->c_str(), count, values.data(),
                                           lengths.data(), formats.data(), /*resultFormat=*/0)
                          : PQexecParams(conn_, text.c_str(), count, nullptr, values.data(),
                                         lengths.data(), formats.data(), /*resultFormat=*/0);
@@ -325,6 +338,8 @@ Result<Rows> Connection::Execute(std::string_view sql, const std::vector<Param>&
 }
 
 Result<std::string> Connection::RunForCommand(const std::string& sql) {
+  if (!deferred_.empty()) POP_RETURN_IF_ERROR(Flush().status());
+  CountRoundTrip();
   PGresult* result = PQexec(conn_, sql.c_str());
   ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {

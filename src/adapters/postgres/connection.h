@@ -1,10 +1,12 @@
-// Connection: one libpq connection with its cache of prepared statements; Rows: a query's result.
-// The only types of the adapter that call libpq; libpq-fe.h stays in the .cc. Errors are mapped
-// once, here (docs/design/storage.md, "PostgreSQL"), and never contain the password.
+// Connection: one libpq connection with its cache of prepared statements and its deferred writes;
+// Rows: a query's result. The only types of the adapter that call libpq; libpq-fe.h stays in the
+// .cc files. Errors are mapped once, here (docs/design/storage.md, "PostgreSQL"), and never
+// contain the password.
 // Thread-compatible: a Connection is used by one thread at a time (the writer thread, or the
 // reader that leased it).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -96,9 +98,27 @@ class Connection {
   // only; values are always parameters.
   [[nodiscard]] Result<Rows> Execute(std::string_view sql, const std::vector<Param>& params = {});
   // Runs one or more statements without parameters, unprepared (BEGIN, COMMIT, migrations).
+  // Deferred statements are sent first (Flush).
   [[nodiscard]] Status Run(const std::string& sql);
   // The command tag of a Run-style statement, e.g. COMMIT's ("ROLLBACK" when it rolled back).
   [[nodiscard]] Result<std::string> RunForCommand(const std::string& sql);
+
+  // Deferred writes: a statement whose rows nobody reads (an upsert, an insert) is not sent at
+  // once but with the next statement, in order, in one round trip (libpq's pipeline mode), so a
+  // closure's writes cost one round trip together instead of one each. A deferred statement's
+  // failure becomes the error of the statement it went with (Execute, Flush), and leaves the
+  // transaction failed as if it had run alone. Prepared as Execute's. Only inside a transaction
+  // (BEGIN): outside one, each pipeline would be its own implicit transaction.
+  void Defer(std::string_view sql, std::vector<Param> params);
+  bool HasDeferred() const { return !deferred_.empty(); }
+  // Forgets the deferred statements unsent (their closure failed: its savepoint or transaction is
+  // rolled back anyway).
+  void DiscardDeferred() { deferred_.clear(); }
+  // Sends the deferred statements and then each of `then` (single statements without parameters,
+  // e.g. "RELEASE SAVEPOINT x", "COMMIT") in one round trip, and returns the command tag of the
+  // last one sent ("" when nothing was sent). Error: the first statement that failed (those after
+  // it were skipped by PostgreSQL).
+  [[nodiscard]] Result<std::string> Flush(const std::vector<std::string>& then = {});
 
   // The server is gone (the connection broke): the connection must be replaced.
   bool IsBroken() const;
@@ -112,6 +132,10 @@ class Connection {
   // (LISTEN), oldest first. kUnavailable when the connection broke.
   [[nodiscard]] Result<std::vector<Notification>> TakeNotifications();
 
+  // Adds every round trip to the server from now on (a statement, a pipeline, a PQprepare) to
+  // `counter`, for statistics; it must outlive the connection. nullptr: not counted.
+  void CountRoundTripsIn(std::atomic<int64_t>* counter) { round_trips_ = counter; }
+
   // "host:port" of the server, for messages.
   const std::string& endpoint() const { return endpoint_; }
   // The error of the last failed call; kept for a caller that has to report why a transaction
@@ -122,13 +146,33 @@ class Connection {
  private:
   Connection(pg_conn* conn, std::string endpoint, std::string password)
       : conn_(conn), endpoint_(std::move(endpoint)), password_(std::move(password)) {}
+  // A statement of a pipeline: a deferred write, or what goes with them.
+  struct Queued {
+    std::string sql;
+    std::vector<Param> params;
+  };
+
+  void CountRoundTrip() {
+    if (round_trips_ != nullptr) round_trips_->fetch_add(1, std::memory_order_relaxed);
+  }
   // Maps the failure of `result` (nullptr: no result at all) to an Error and remembers it.
   Error MakeError(pg_result* result, std::string_view sql);
+  // The name `sql` is prepared under on this connection (preparing it now when new), or nullptr
+  // when kMaxPrepared statements are prepared already (it runs unprepared).
+  [[nodiscard]] Result<const std::string*> Prepared(const std::string& sql, int param_count);
+  // Sends `statements` in one pipeline and returns the last one's rows
+  // (connection_pipeline.cc). Error: the first failure.
+  [[nodiscard]] Result<Rows> RunPipeline(const std::vector<Queued>& statements);
+  // Reads the results of a pipeline of `statements` up to its sync point.
+  [[nodiscard]] Result<Rows> ReadPipeline(const std::vector<Queued>& statements);
 
   pg_conn* conn_;
   std::string endpoint_;
   std::string password_;                                   // only to take it out of messages
   std::unordered_map<std::string, std::string> prepared_;  // SQL text → statement name
+  std::vector<Queued> deferred_;                           // Defer()red, not sent yet
+  std::atomic<int64_t>* round_trips_ = nullptr;
+  bool pipeline_broken_ = false;  // a pipeline could not be ended: the connection is unusable
   Error last_error_;
 };
 

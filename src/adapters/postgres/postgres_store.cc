@@ -1,6 +1,8 @@
 #include "adapters/postgres/postgres_store.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "adapters/postgres/connection.h"
@@ -38,6 +40,19 @@ constexpr char kRollbackToAndRelease[] =
     "ROLLBACK TO SAVEPOINT pop_write; RELEASE SAVEPOINT pop_write";
 constexpr char kThenSavepoint[] = "; SAVEPOINT pop_write";
 constexpr char kThenCommit[] = "; COMMIT";
+
+// What follows a closure's deferred writes in their round trip when they succeed: its
+// savepoint's RELEASE and the next one's SAVEPOINT, or the COMMIT after the last closure.
+std::vector<std::string> SettleAfterWrites(bool isolate, bool last) {
+  std::vector<std::string> then;
+  if (isolate) then.emplace_back(kRelease);
+  if (last) {
+    then.emplace_back("COMMIT");
+  } else if (isolate) {
+    then.emplace_back("SAVEPOINT pop_write");
+  }
+  return then;
+}
 
 int64_t NewestSchemaVersion() { return postgres::Migrations().back().version; }
 
@@ -183,14 +198,17 @@ PostgresStore::PostgresStore(const PostgresStoreOptions& options,
       writer_(std::move(writer)),
       readers_(std::move(readers)),
       queue_([this](std::span<const sql::WriteFn* const> batch) { return CommitBatch(batch); },
-             options.max_batch, options.metrics, "postgres") {}
+             options.max_batch, options.metrics, "postgres") {
+  writer_->CountRoundTripsIn(&writer_round_trips_);
+}
 
 PostgresStore::~PostgresStore() { Stop(); }
 
 void PostgresStore::Stop() { queue_.Stop(); }
 
 PostgresStoreStats PostgresStore::Stats() const {
-  return PostgresStoreStats{queue_.writes(), queue_.commits(), queue_.queued()};
+  return PostgresStoreStats{queue_.writes(), queue_.commits(), queue_.queued(),
+                            writer_round_trips_.load(std::memory_order_relaxed)};
 }
 
 Status PostgresStore::Read(const std::function<Status(StoreReader&)>& fn) {
@@ -218,8 +236,10 @@ Status PostgresStore::BeginWrite(const char* begin) {
     if (writer_ == nullptr || writer_->IsBroken()) {
       writer_.reset();
       POP_ASSIGN_OR_RETURN(writer_, ConnectWriter(options_));
+      writer_->CountRoundTripsIn(&writer_round_trips_);
     }
     writer_->ClearLastError();
+    writer_->DiscardDeferred();
     Status begun = Status::Ok();
     if (writer_->InTransaction()) {
       // Left open only if a previous ROLLBACK failed; BEGIN would fail on it forever.
@@ -242,9 +262,31 @@ std::vector<Status> PostgresStore::CommitBatch(std::span<const sql::WriteFn* con
   std::vector<Status> outcomes;
   outcomes.reserve(batch.size());
   std::string commit = "COMMIT";
+  std::optional<std::string> committed_with_writes;  // the tag of a COMMIT sent with them
   for (size_t index = 0; index < batch.size(); ++index) {
     Status outcome = sql::RunGuarded(*batch[index], session);
+    // A failed closure's deferred writes are rolled back with its savepoint: never sent.
+    if (!outcome.ok()) connection.DiscardDeferred();
     if (connection.IsBroken()) return AbandonBatch(batch.size(), BrokenError(connection), false);
+    const bool last = index + 1 == batch.size();
+    if (outcome.ok() && connection.HasDeferred()) {
+      // The closure's deferred writes go with what settles it (and with the COMMIT after the
+      // last one), in one round trip; a failure skips everything after it.
+      Result<std::string> flushed = connection.Flush(SettleAfterWrites(isolate, last));
+      if (connection.IsBroken()) {
+        return AbandonBatch(batch.size(), BrokenError(connection), /*outcome_unknown=*/last);
+      }
+      if (!flushed.ok() && !connection.InTransaction()) {
+        // COMMIT itself failed: the whole transaction is gone.
+        return AbandonBatch(batch.size(), flushed.error(), false);
+      }
+      if (flushed.ok()) {
+        outcomes.push_back(Status::Ok());
+        if (last) committed_with_writes = *flushed;
+        continue;
+      }
+      outcome = Status(flushed.error());
+    }
     if (outcome.ok() && connection.InFailedTransaction()) {
       // The closure went on after a failed statement: PostgreSQL refused everything after it.
       outcome = Status(connection.last_error());
@@ -254,7 +296,6 @@ std::vector<Status> PostgresStore::CommitBatch(std::span<const sql::WriteFn* con
       if (!rolled_back.ok()) return AbandonBatch(batch.size(), rolled_back.error(), false);
       return {std::move(outcome)};
     }
-    const bool last = index + 1 == batch.size();
     if (isolate) {
       // Settle this closure's savepoint; the next one's SAVEPOINT or the COMMIT goes with it.
       std::string settle = outcome.ok() ? kRelease : kRollbackToAndRelease;
@@ -268,7 +309,9 @@ std::vector<Status> PostgresStore::CommitBatch(std::span<const sql::WriteFn* con
     outcomes.push_back(std::move(outcome));
   }
   // The command tag is the last statement's: COMMIT's ("ROLLBACK" if the transaction failed).
-  Result<std::string> committed = connection.RunForCommand(commit);
+  Result<std::string> committed = committed_with_writes
+                                      ? Result<std::string>(*committed_with_writes)
+                                      : connection.RunForCommand(commit);
   if (!committed.ok()) {
     return AbandonBatch(batch.size(), committed.error(), /*outcome_unknown=*/connection.IsBroken());
   }
@@ -282,6 +325,7 @@ std::vector<Status> PostgresStore::CommitBatch(std::span<const sql::WriteFn* con
 
 std::vector<Status> PostgresStore::AbandonBatch(size_t size, const Error& error,
                                                 bool outcome_unknown) {
+  if (writer_ != nullptr) writer_->DiscardDeferred();
   if (writer_ != nullptr && !writer_->IsBroken() && writer_->InTransaction()) {
     // If even ROLLBACK fails, the next batch rolls back first and reports it; the error that
     // ended this batch is the one its callers need.

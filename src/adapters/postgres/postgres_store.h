@@ -6,6 +6,7 @@
 // "PostgreSQL". Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -53,6 +54,9 @@ struct PostgresStoreStats {
   int64_t writes = 0;   // Write() closures run
   int64_t commits = 0;  // transactions committed or abandoned
   int64_t queued = 0;   // Write() calls waiting for the writer thread now
+  // Round trips to PostgreSQL on the writer connection (statements, pipelines of deferred
+  // writes, preparations).
+  int64_t writer_round_trips = 0;
 };
 
 class PostgresStore final : public Store {
@@ -100,6 +104,7 @@ class PostgresStore final : public Store {
   const PostgresStoreOptions options_;
   std::unique_ptr<postgres::Connection> writer_;  // the queue's thread's; nullptr: reconnect
   std::unique_ptr<postgres::ConnectionPool> readers_;
+  std::atomic<int64_t> writer_round_trips_{0};
   sql::GroupCommitQueue queue_;  // last: its thread stops before the connections go
 };
 

@@ -242,7 +242,9 @@ Result<std::optional<std::string>> Session::FindIdempotentAgenda(std::string_vie
 Status Session::Put(const DataObject& object) {
   POP_ASSIGN_OR_RETURN(Json encoded, sql::EncodeForStorage(object, max_document_depth_));
   SqlQuery upsert = sql::BuildUpsert(kDialect, KindOf(object), encoded, ToJsonText(encoded));
-  return connection_.Execute(upsert.sql, ParamsOf(upsert.params)).status();
+  // Nothing is read back: it goes with the closure's next statement (Connection::Defer).
+  connection_.Defer(upsert.sql, ParamsOf(upsert.params));
+  return Status::Ok();
 }
 
 Result<bool> Session::Delete(ObjectKind kind, std::string_view id) {
@@ -342,15 +344,14 @@ Result<bool> Session::SetPaused(PauseTarget target, std::string_view id,
 }
 
 Status Session::PutScheduleInfo(const InsightScheduleInfo& info) {
-  return connection_
-      .Execute(
-          "INSERT INTO insight_schedule_info (insight_id, pending_customer_ids, last_executed)"
-          " VALUES ($1, $2, $3) ON CONFLICT (insight_id) DO UPDATE"
-          " SET pending_customer_ids = excluded.pending_customer_ids,"
-          " last_executed = excluded.last_executed",
-          {Param::Text(info.insight_id), Param::Text(sql::JsonArrayText(info.pending_customer_ids)),
-           TimeParam(info.last_executed)})
-      .status();
+  connection_.Defer(
+      "INSERT INTO insight_schedule_info (insight_id, pending_customer_ids, last_executed)"
+      " VALUES ($1, $2, $3) ON CONFLICT (insight_id) DO UPDATE"
+      " SET pending_customer_ids = excluded.pending_customer_ids,"
+      " last_executed = excluded.last_executed",
+      {Param::Text(info.insight_id), Param::Text(sql::JsonArrayText(info.pending_customer_ids)),
+       TimeParam(info.last_executed)});
+  return Status::Ok();
 }
 
 Result<std::optional<OperationLog>> Session::GetOperationLog(
@@ -418,14 +419,13 @@ Status Session::AppendOperationLog(std::string_view operation_progress_id, std::
     log.text.erase(0, cut);
     log.dropped_bytes += static_cast<int64_t>(cut);
   }
-  return connection_
-      .Execute(
-          "INSERT INTO operation_log (operation_progress_id, text, dropped, updated)"
-          " VALUES ($1, $2, $3, $4) ON CONFLICT (operation_progress_id) DO UPDATE"
-          " SET text = excluded.text, dropped = excluded.dropped, updated = excluded.updated",
-          {Param::Text(operation_progress_id), Param::Bytes(log.text),
-           Param::Int(log.dropped_bytes), Param::Int(now.millis())})
-      .status();
+  connection_.Defer(
+      "INSERT INTO operation_log (operation_progress_id, text, dropped, updated)"
+      " VALUES ($1, $2, $3, $4) ON CONFLICT (operation_progress_id) DO UPDATE"
+      " SET text = excluded.text, dropped = excluded.dropped, updated = excluded.updated",
+      {Param::Text(operation_progress_id), Param::Bytes(log.text), Param::Int(log.dropped_bytes),
+       Param::Int(now.millis())});
+  return Status::Ok();
 }
 
 Status Session::AddToken(const ApiToken& token) {
@@ -478,18 +478,17 @@ Status Session::AddIdempotencyKey(std::string_view customer_id, std::string_view
 }
 
 Status Session::AddAuditRecords(const std::vector<AuditRecord>& records) {
+  // All of them in one round trip, with the closure's next statement (Connection::Defer).
   for (const AuditRecord& record : records) {
-    POP_RETURN_IF_ERROR(
-        connection_
-            .Execute("INSERT INTO audit_log (at, token_id, accounts, super_user, method, route,"
-                     " object_ids, status, correlation_id)"
-                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                     {Param::Int(record.time.millis()), Param::Text(record.token_id),
-                      Param::Text(sql::JsonArrayText(record.accounts)),
-                      Param::Bool(record.super_user), Param::Text(record.method),
-                      Param::Text(record.route), Param::Text(sql::JsonArrayText(record.object_ids)),
-                      Param::Int(record.status), Param::Text(record.correlation_id)})
-            .status());
+    connection_.Defer(
+        "INSERT INTO audit_log (at, token_id, accounts, super_user, method, route,"
+        " object_ids, status, correlation_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        {Param::Int(record.time.millis()), Param::Text(record.token_id),
+         Param::Text(sql::JsonArrayText(record.accounts)), Param::Bool(record.super_user),
+         Param::Text(record.method), Param::Text(record.route),
+         Param::Text(sql::JsonArrayText(record.object_ids)), Param::Int(record.status),
+         Param::Text(record.correlation_id)});
   }
   return Status::Ok();
 }
