@@ -9,10 +9,11 @@
 namespace pop::testing {
 namespace {
 
-class AgendaCancelServiceTest : public ServiceTest {
+class AgendaCancelServiceTest : public ServiceTest, public ::testing::WithParamInterface<bool> {
  protected:
   AgendaCancelServiceTest()
-      : ServiceTest(ApiServerOptions{.retry_backoff = Duration::Seconds(5)}) {}
+      : ServiceTest(ApiServerOptions{.retry_backoff = Duration::Seconds(5),
+                                     .claims_in_memory = GetParam()}) {}
 
   struct Submitted {
     std::string id;
@@ -57,7 +58,7 @@ class AgendaCancelServiceTest : public ServiceTest {
   }
 };
 
-TEST_F(AgendaCancelServiceTest, AWaitingAgendaLeavesItsQueueAndEndsCancelled) {
+TEST_P(AgendaCancelServiceTest, AWaitingAgendaLeavesItsQueueAndEndsCancelled) {
   Submitted agenda = SubmitOne();
   ASSERT_EQ(WhyState(agenda.id), "QUEUED");
 
@@ -80,7 +81,7 @@ TEST_F(AgendaCancelServiceTest, AWaitingAgendaLeavesItsQueueAndEndsCancelled) {
   EXPECT_EQ(StringAt(why.body, "reason"), "it was cancelled; rerun it to run it again");
 }
 
-TEST_F(AgendaCancelServiceTest, AWaitingAgendaBehindAFullQueueIsRemovedFromThePolicy) {
+TEST_P(AgendaCancelServiceTest, AWaitingAgendaBehindAFullQueueIsRemovedFromThePolicy) {
   AdminPut("/insight/insight-1", R"({"queueSize":1})");
   Submitted first = SubmitOne();
   Submitted second = SubmitOne();
@@ -93,7 +94,7 @@ TEST_F(AgendaCancelServiceTest, AWaitingAgendaBehindAFullQueueIsRemovedFromThePo
   EXPECT_TRUE(AgendaIdsIn(GetAgenda(owner_)).empty());
 }
 
-TEST_F(AgendaCancelServiceTest, ADelayedRetryIsCancelledAndNeverScheduled) {
+TEST_P(AgendaCancelServiceTest, ADelayedRetryIsCancelledAndNeverScheduled) {
   Submitted agenda = SubmitOne();
   StartRunning(agenda);
   ASSERT_EQ(ReportState(owner_, agenda.progress_id, "COMPLETE", "failed").status, 200);
@@ -111,7 +112,7 @@ TEST_F(AgendaCancelServiceTest, ADelayedRetryIsCancelledAndNeverScheduled) {
   EXPECT_EQ(WhyState(agenda.id), "COMPLETE");
 }
 
-TEST_F(AgendaCancelServiceTest, ARunningAgendasNextReportIsRefusedAndCannotOverwriteTheCancel) {
+TEST_P(AgendaCancelServiceTest, ARunningAgendasNextReportIsRefusedAndCannotOverwriteTheCancel) {
   Submitted agenda = SubmitOne();
   StartRunning(agenda);
 
@@ -141,7 +142,7 @@ TEST_F(AgendaCancelServiceTest, ARunningAgendasNextReportIsRefusedAndCannotOverw
   ExpectCancelled(agenda);
 }
 
-TEST_F(AgendaCancelServiceTest, AClaimedAgendaLosesItsClaimAndTheLeaseDoesNotBringItBack) {
+TEST_P(AgendaCancelServiceTest, AClaimedAgendaLosesItsClaimAndTheLeaseDoesNotBringItBack) {
   Submitted agenda = SubmitOne();
   ASSERT_EQ(AgendaIdsIn(GetAgenda(owner_)), std::vector<std::string>{agenda.id});
   ASSERT_EQ(WhyState(agenda.id), "CLAIMED");
@@ -157,7 +158,7 @@ TEST_F(AgendaCancelServiceTest, AClaimedAgendaLosesItsClaimAndTheLeaseDoesNotBri
   ExpectCancelled(agenda);
 }
 
-TEST_F(AgendaCancelServiceTest, AFinishedAgendaIsLeftAsItIsAndTheAnswerSaysSo) {
+TEST_P(AgendaCancelServiceTest, AFinishedAgendaIsLeftAsItIsAndTheAnswerSaysSo) {
   Submitted agenda = SubmitOne();
   StartRunning(agenda);
   ASSERT_EQ(ReportState(owner_, agenda.progress_id, "COMPLETE", "succeeded").status, 200);
@@ -174,7 +175,7 @@ TEST_F(AgendaCancelServiceTest, AFinishedAgendaIsLeftAsItIsAndTheAnswerSaysSo) {
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_F(AgendaCancelServiceTest, CancellingTwiceChangesNothingTheSecondTime) {
+TEST_P(AgendaCancelServiceTest, CancellingTwiceChangesNothingTheSecondTime) {
   Submitted agenda = SubmitOne();
   ASSERT_EQ(Cancel(acme_, agenda.id).status, 200);
   const std::string before = server_.Snapshot();
@@ -186,7 +187,7 @@ TEST_F(AgendaCancelServiceTest, CancellingTwiceChangesNothingTheSecondTime) {
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_F(AgendaCancelServiceTest, ACancelledAgendaMayBeRerunExplicitly) {
+TEST_P(AgendaCancelServiceTest, ACancelledAgendaMayBeRerunExplicitly) {
   Submitted agenda = SubmitOne();
   StartRunning(agenda);
   ASSERT_EQ(Cancel(acme_, agenda.id).status, 200);
@@ -200,7 +201,7 @@ TEST_F(AgendaCancelServiceTest, ACancelledAgendaMayBeRerunExplicitly) {
   EXPECT_EQ(ReportState(owner_, agenda.progress_id, "EXECUTING").status, 200);
 }
 
-TEST_F(AgendaCancelServiceTest, UnknownOrInvisibleAgendasAreNotFoundAndNothingChanges) {
+TEST_P(AgendaCancelServiceTest, UnknownOrInvisibleAgendasAreNotFoundAndNothingChanges) {
   Submitted agenda = SubmitOne();
   const std::string before = server_.Snapshot();
 
@@ -219,7 +220,7 @@ TEST_F(AgendaCancelServiceTest, UnknownOrInvisibleAgendasAreNotFoundAndNothingCh
   EXPECT_EQ(Cancel(admin_, agenda.id).status, 200);
 }
 
-TEST_F(AgendaCancelServiceTest, AMissingOrMalformedAgendaIdIsRefusedNamingTheField) {
+TEST_P(AgendaCancelServiceTest, AMissingOrMalformedAgendaIdIsRefusedNamingTheField) {
   Submitted agenda = SubmitOne();
   const std::string before = server_.Snapshot();
 
@@ -245,11 +246,13 @@ TEST_F(AgendaCancelServiceTest, AMissingOrMalformedAgendaIdIsRefusedNamingTheFie
   EXPECT_EQ(WhyState(agenda.id), "QUEUED");
 }
 
-TEST_F(AgendaCancelServiceTest, OtherVerbsAreNotImplemented) {
+TEST_P(AgendaCancelServiceTest, OtherVerbsAreNotImplemented) {
   ApiReply get = server_.Call("GET", "/agenda/service/cancel", std::nullopt, acme_);
   EXPECT_EQ(get.status, 400);
   EXPECT_EQ(get.ErrorDescription(), "GET is not implemented for this endpoint");
 }
+
+INSTANTIATE_TEST_SUITE_P(Claims, AgendaCancelServiceTest, ::testing::Bool(), ClaimsWhere);
 
 }  // namespace
 }  // namespace pop::testing

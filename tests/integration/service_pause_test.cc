@@ -14,8 +14,10 @@
 namespace pop::testing {
 namespace {
 
-class PauseServiceTest : public ServiceTest {
+class PauseServiceTest : public ServiceTest, public ::testing::WithParamInterface<bool> {
  protected:
+  PauseServiceTest() : ServiceTest(ApiServerOptions{.claims_in_memory = GetParam()}) {}
+
   struct Submitted {
     std::string id;
     std::string progress_id;
@@ -57,7 +59,7 @@ class PauseServiceTest : public ServiceTest {
   NullLogger logger_;
 };
 
-TEST_F(PauseServiceTest, AQueuedAgendaIsNotClaimedWhilePausedAndWhySaysSo) {
+TEST_P(PauseServiceTest, AQueuedAgendaIsNotClaimedWhilePausedAndWhySaysSo) {
   Submitted agenda = SubmitOne();
   ApiReply paused = Pause(acme_, agenda.id);
   ASSERT_EQ(paused.status, 200) << ToJsonText(paused.body);
@@ -86,7 +88,7 @@ TEST_F(PauseServiceTest, AQueuedAgendaIsNotClaimedWhilePausedAndWhySaysSo) {
   EXPECT_EQ(AgendaIdsIn(GetAgenda(owner_)), std::vector<std::string>{agenda.id});
 }
 
-TEST_F(PauseServiceTest, PausingTwiceAndResumingWhatIsNotPausedAnswerOkAndChangeNothing) {
+TEST_P(PauseServiceTest, PausingTwiceAndResumingWhatIsNotPausedAnswerOkAndChangeNothing) {
   Submitted agenda = SubmitOne();
   ASSERT_EQ(Pause(acme_, agenda.id).status, 200);
   const int64_t first = server_.clock().Now().millis();
@@ -109,7 +111,7 @@ TEST_F(PauseServiceTest, PausingTwiceAndResumingWhatIsNotPausedAnswerOkAndChange
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_F(PauseServiceTest, ARunningAgendaKeepsItsClaimAndItsReportsAreAnsweredPaused) {
+TEST_P(PauseServiceTest, ARunningAgendaKeepsItsClaimAndItsReportsAreAnsweredPaused) {
   Submitted agenda = SubmitOne();
   StartRunning(agenda);
 
@@ -132,7 +134,7 @@ TEST_F(PauseServiceTest, ARunningAgendaKeepsItsClaimAndItsReportsAreAnsweredPaus
   EXPECT_EQ(StringAt(Why(agenda.id, acme_).body, "state"), "RUNNING");
 }
 
-TEST_F(PauseServiceTest, AFinishedAgendaIsRefusedNamingItsStateAndNothingChanges) {
+TEST_P(PauseServiceTest, AFinishedAgendaIsRefusedNamingItsStateAndNothingChanges) {
   Submitted agenda = SubmitOne();
   StartRunning(agenda);
   ASSERT_EQ(ReportState(owner_, agenda.progress_id, "COMPLETE", "succeeded").status, 200);
@@ -148,7 +150,7 @@ TEST_F(PauseServiceTest, AFinishedAgendaIsRefusedNamingItsStateAndNothingChanges
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_F(PauseServiceTest, AccessIsAsCancelAndBadInputNamesTheField) {
+TEST_P(PauseServiceTest, AccessIsAsCancelAndBadInputNamesTheField) {
   Submitted agenda = SubmitOne();
   ApiReply other = Pause(globex_, agenda.id);  // another tenant's agenda looks absent
   EXPECT_EQ(other.status, 404);
@@ -168,7 +170,7 @@ TEST_F(PauseServiceTest, AccessIsAsCancelAndBadInputNamesTheField) {
   EXPECT_EQ(Pause(admin_, agenda.id).status, 200);                     // a super user may
 }
 
-TEST_F(PauseServiceTest, ACancelEndsAPauseSoThatARerunRuns) {
+TEST_P(PauseServiceTest, ACancelEndsAPauseSoThatARerunRuns) {
   Submitted agenda = SubmitOne();
   ASSERT_EQ(Pause(acme_, agenda.id).status, 200);
   ASSERT_EQ(
@@ -179,7 +181,7 @@ TEST_F(PauseServiceTest, ACancelEndsAPauseSoThatARerunRuns) {
   EXPECT_EQ(AgendaIdsIn(GetAgenda(owner_)), std::vector<std::string>{agenda.id});
 }
 
-TEST_F(PauseServiceTest, APausedInsightServesNoClaimAndLeavesClaimedWorkAlone) {
+TEST_P(PauseServiceTest, APausedInsightServesNoClaimAndLeavesClaimedWorkAlone) {
   Submitted running = SubmitOne();
   StartRunning(running);
   Submitted queued = SubmitOne();
@@ -203,7 +205,7 @@ TEST_F(PauseServiceTest, APausedInsightServesNoClaimAndLeavesClaimedWorkAlone) {
   EXPECT_EQ(AgendaIdsIn(GetAgenda(owner_)), std::vector<std::string>{queued.id});
 }
 
-TEST_F(PauseServiceTest, AParkedClaimIsServedWhenItsInsightIsResumed) {
+TEST_P(PauseServiceTest, AParkedClaimIsServedWhenItsInsightIsResumed) {
   ASSERT_EQ(PauseInsight(owner_, "insight-1").status, 200);
   Submitted agenda = SubmitOne();
   std::promise<Result<std::vector<ReadyAgenda>>> answer;
@@ -223,7 +225,7 @@ TEST_F(PauseServiceTest, AParkedClaimIsServedWhenItsInsightIsResumed) {
   EXPECT_EQ(result->front().agenda_id, agenda.id);
 }
 
-TEST_F(PauseServiceTest, InsightAccessIsAsChangingItAndBadInputNamesTheField) {
+TEST_P(PauseServiceTest, InsightAccessIsAsChangingItAndBadInputNamesTheField) {
   ApiReply tenant = PauseInsight(acme_, "insight-1");  // global: readable, not acme's to change
   EXPECT_EQ(tenant.status, 403) << ToJsonText(tenant.body);
   EXPECT_EQ(PauseInsight(acme_, "no-such-insight").status, 404);
@@ -237,7 +239,7 @@ TEST_F(PauseServiceTest, InsightAccessIsAsChangingItAndBadInputNamesTheField) {
 }
 
 // A scheduler started on the store again (a restart of pop dev or pop server) knows the pauses.
-TEST_F(PauseServiceTest, ARestartedSchedulerKeepsPausedAgendasAndInsightsOutOfItsQueues) {
+TEST_P(PauseServiceTest, ARestartedSchedulerKeepsPausedAgendasAndInsightsOutOfItsQueues) {
   Submitted agenda = SubmitOne();
   ASSERT_EQ(Pause(acme_, agenda.id).status, 200);
   AdminPut("/insight/insight-1", R"({"queueSize":2})");
@@ -267,6 +269,8 @@ TEST_F(PauseServiceTest, ARestartedSchedulerKeepsPausedAgendasAndInsightsOutOfIt
   EXPECT_TRUE((*answer)->empty());
   restarted.Stop();
 }
+
+INSTANTIATE_TEST_SUITE_P(Claims, PauseServiceTest, ::testing::Bool(), ClaimsWhere);
 
 }  // namespace
 }  // namespace pop::testing

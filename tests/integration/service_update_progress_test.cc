@@ -7,8 +7,12 @@
 namespace pop::testing {
 namespace {
 
-class UpdateAgendaProgressServiceTest : public ServiceTest {
+class UpdateAgendaProgressServiceTest : public ServiceTest,
+                                        public ::testing::WithParamInterface<bool> {
  protected:
+  UpdateAgendaProgressServiceTest()
+      : ServiceTest(ApiServerOptions{.claims_in_memory = GetParam()}) {}
+
   void SetUp() override {
     ServiceTest::SetUp();
     Json agenda =
@@ -46,7 +50,7 @@ class UpdateAgendaProgressServiceTest : public ServiceTest {
   std::string progress_id_;
 };
 
-TEST_F(UpdateAgendaProgressServiceTest, AppliesOnlyTheReportableFields) {
+TEST_P(UpdateAgendaProgressServiceTest, AppliesOnlyTheReportableFields) {
   Claim();
   auto reply = Report(owner_, R"({"id":")" + progress_id_ + R"(","processingState":"EXECUTING",
                           "processingStateMessage":"Running Operations","percentComplete":40.0,
@@ -78,7 +82,7 @@ TEST_F(UpdateAgendaProgressServiceTest, AppliesOnlyTheReportableFields) {
   EXPECT_EQ(StringAt(progress, "agendaId"), id_);
 }
 
-TEST_F(UpdateAgendaProgressServiceTest, AbsentFieldsKeepTheirStoredValues) {
+TEST_P(UpdateAgendaProgressServiceTest, AbsentFieldsKeepTheirStoredValues) {
   Claim();
   ASSERT_EQ(ReportState(owner_, progress_id_, "EXECUTING", "Running Operations",
                         R"(,"percentComplete":10.0,"diagnosticEvents":[{"message":"d1"}])")
@@ -93,7 +97,7 @@ TEST_F(UpdateAgendaProgressServiceTest, AbsentFieldsKeepTheirStoredValues) {
   EXPECT_EQ(ToJsonText(*progress.Find("diagnosticEvents")), R"([{"message":"d1"}])");
 }
 
-TEST_F(UpdateAgendaProgressServiceTest, UpsertsOperationProgressUnderProgressIdDashName) {
+TEST_P(UpdateAgendaProgressServiceTest, UpsertsOperationProgressUnderProgressIdDashName) {
   Claim();
   auto reply = ReportState(owner_, progress_id_, "EXECUTING", "Running Operations",
                            R"(,"operationProgress":[
@@ -123,7 +127,7 @@ TEST_F(UpdateAgendaProgressServiceTest, UpsertsOperationProgressUnderProgressIdD
   EXPECT_EQ(StringAt(OperationProgressOf(progress_id_, "a"), "resultPayload"), R"({"v":"x"})");
 }
 
-TEST_F(UpdateAgendaProgressServiceTest, AttemptsCompletedCountsTransitionsIntoComplete) {
+TEST_P(UpdateAgendaProgressServiceTest, AttemptsCompletedCountsTransitionsIntoComplete) {
   Claim();
   ASSERT_EQ(ReportState(owner_, progress_id_, "EXECUTING", "Running Operations").status, 200);
   EXPECT_EQ(AttemptsCompleted(), 0);
@@ -139,7 +143,7 @@ TEST_F(UpdateAgendaProgressServiceTest, AttemptsCompletedCountsTransitionsIntoCo
   EXPECT_EQ(AttemptsCompleted(), 2);
 }
 
-TEST_F(UpdateAgendaProgressServiceTest, OnlyThePoolThatMayClaimReports) {
+TEST_P(UpdateAgendaProgressServiceTest, OnlyThePoolThatMayClaimReports) {
   ASSERT_EQ(AgendaIdsIn(ClaimAs("p-1")), std::vector<std::string>{id_});
   // Reading the insight is not enough (the original's rule): global and allowed customers, and
   // the agenda's own customer, are refused exactly as for an absent progress.
@@ -158,7 +162,7 @@ TEST_F(UpdateAgendaProgressServiceTest, OnlyThePoolThatMayClaimReports) {
   EXPECT_EQ(ReportAs("p-1", "EXECUTING", "admin", admin_).status, 200);
 }
 
-TEST_F(UpdateAgendaProgressServiceTest, UnknownProgressIs400) {
+TEST_P(UpdateAgendaProgressServiceTest, UnknownProgressIs400) {
   const std::string before = server_.Snapshot();
   auto reply = ReportState(owner_, "nope", "EXECUTING");
   EXPECT_EQ(reply.status, 400);
@@ -168,7 +172,7 @@ TEST_F(UpdateAgendaProgressServiceTest, UnknownProgressIs400) {
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_F(UpdateAgendaProgressServiceTest, MissingProgressOrIdIs422) {
+TEST_P(UpdateAgendaProgressServiceTest, MissingProgressOrIdIs422) {
   // The spec does not say; the code answers 422.
   for (const char* body : {"", "{}", R"({"agendaProgress":null})",
                            R"({"agendaProgress":{"processingState":"EXECUTING"}})"}) {
@@ -180,7 +184,7 @@ TEST_F(UpdateAgendaProgressServiceTest, MissingProgressOrIdIs422) {
   }
 }
 
-TEST_F(UpdateAgendaProgressServiceTest, OperationProgressWithoutOperationIs422AndChangesNothing) {
+TEST_P(UpdateAgendaProgressServiceTest, OperationProgressWithoutOperationIs422AndChangesNothing) {
   Claim();
   const std::string before = server_.Snapshot();
   auto reply = ReportState(owner_, progress_id_, "EXECUTING", "Running Operations",
@@ -192,7 +196,7 @@ TEST_F(UpdateAgendaProgressServiceTest, OperationProgressWithoutOperationIs422An
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_F(UpdateAgendaProgressServiceTest, TheReportConfirmsTheClaim) {
+TEST_P(UpdateAgendaProgressServiceTest, TheReportConfirmsTheClaim) {
   Claim();
   ASSERT_EQ(ReadyOf(id_).size(), 1u);
   EXPECT_FALSE(ReadyOf(id_)[0].confirmed);
@@ -208,7 +212,7 @@ TEST_F(UpdateAgendaProgressServiceTest, TheReportConfirmsTheClaim) {
   EXPECT_TRUE(ReadyOf(id_).empty());  // the execution ended: so did its fence
 }
 
-TEST_F(UpdateAgendaProgressServiceTest, AReportAfterTheClaimLapsedIsAConflict) {
+TEST_P(UpdateAgendaProgressServiceTest, AReportAfterTheClaimLapsedIsAConflict) {
   Claim();
   LetLeasesLapse();
   const std::string before = server_.Snapshot();
@@ -226,7 +230,7 @@ TEST_F(UpdateAgendaProgressServiceTest, AReportAfterTheClaimLapsedIsAConflict) {
   EXPECT_TRUE(ReadyOf(id_)[0].confirmed);
 }
 
-TEST_F(UpdateAgendaProgressServiceTest, AReportNamingAnotherPullerIsAConflict) {
+TEST_P(UpdateAgendaProgressServiceTest, AReportNamingAnotherPullerIsAConflict) {
   auto claimed = server_.Call(
       "POST", "/resourcepool/service/getAgenda",
       R"({"insightId":"insight-1","count":1,"waitSeconds":0,"pullerId":"p-1"})", owner_);
@@ -251,7 +255,7 @@ TEST_F(UpdateAgendaProgressServiceTest, AReportNamingAnotherPullerIsAConflict) {
 
 // The claim fence lasts for the whole execution, not only until the first report.
 
-TEST_F(UpdateAgendaProgressServiceTest, AStaleExecutorIsRefusedAfterAnotherClaimedAndConfirmed) {
+TEST_P(UpdateAgendaProgressServiceTest, AStaleExecutorIsRefusedAfterAnotherClaimedAndConfirmed) {
   ASSERT_EQ(AgendaIdsIn(ClaimAs("p-1")), std::vector<std::string>{id_});
   LetLeasesLapse();  // p-1's executor is slow: its claim lapses before it reports
   ASSERT_EQ(AgendaIdsIn(ClaimAs("p-2")), std::vector<std::string>{id_});
@@ -270,7 +274,7 @@ TEST_F(UpdateAgendaProgressServiceTest, AStaleExecutorIsRefusedAfterAnotherClaim
   EXPECT_TRUE(ReadyOf(id_).empty());
 }
 
-TEST_F(UpdateAgendaProgressServiceTest, ARerunReplacesTheFenceAndTheOldExecutionIsRefused) {
+TEST_P(UpdateAgendaProgressServiceTest, ARerunReplacesTheFenceAndTheOldExecutionIsRefused) {
   ASSERT_EQ(AgendaIdsIn(ClaimAs("p-1")), std::vector<std::string>{id_});
   ASSERT_EQ(ReportAs("p-1", "EXECUTING").status, 200);
   ASSERT_EQ(Rerun(acme_, id_).status, 200);
@@ -284,11 +288,13 @@ TEST_F(UpdateAgendaProgressServiceTest, ARerunReplacesTheFenceAndTheOldExecution
   EXPECT_EQ(ReportAs("p-2", "EXECUTING").status, 200);
 }
 
-TEST_F(UpdateAgendaProgressServiceTest, AnAgendaThatWasNeverScheduledMayReport) {
+TEST_P(UpdateAgendaProgressServiceTest, AnAgendaThatWasNeverScheduledMayReport) {
   Json agenda = Submit(AgendaJson("acme", "", R"("params":{"doNotRun":1},)"), acme_);
   auto reply = ReportState(owner_, StringAt(agenda, "progressId"), "EXECUTING");
   EXPECT_EQ(reply.status, 200) << ToJsonText(reply.body);
 }
+
+INSTANTIATE_TEST_SUITE_P(Claims, UpdateAgendaProgressServiceTest, ::testing::Bool(), ClaimsWhere);
 
 }  // namespace
 }  // namespace pop::testing
