@@ -51,10 +51,7 @@ Result<CancelResult> CancelAgenda::Run(const CancelRequest& request, const Reque
     }
     result.cancelled = true;
     result.was_running = progress.processing_state == ProcessingState::kExecuting;
-    for (const ReadyAgenda& entry : ready) {
-      // A claim the scheduler holds in memory (pop dev) counts as the store's would.
-      result.was_running |= WithMemoryClaim(entry, services_.memory_claims).claimed_by.has_value();
-    }
+    for (const ReadyAgenda& entry : ready) result.was_running |= entry.claimed_by.has_value();
     POP_RETURN_IF_ERROR(tx.DeleteReadyAgendasOf(agenda_id).status());
     // A cancel ends a pause too: a rerun of the cancelled agenda runs.
     POP_ASSIGN_OR_RETURN(result.was_paused,

@@ -75,8 +75,7 @@ Status InsightQueues::Start() {
                 row.priority, next_sequence_++, row.not_before};
     located_[row.agenda_id] = Located{row.insight_id, row.id};
     if (row.claimed_by && row.lease_until) {
-      queue.claimed[row.agenda_id] =
-          Lease{std::move(entry), *row.claimed_by, *row.lease_until, row.claimed_at, false};
+      queue.claimed[row.agenda_id] = Lease{std::move(entry), *row.claimed_by, *row.lease_until};
       lease_order_.emplace(*row.lease_until, row.agenda_id);
       ++claimed;
     } else {

@@ -4,9 +4,7 @@
 // an entry leaves the queue under the lock, and the store's compare-and-set (ClaimReady) hands
 // it to the claimer only if no one else (another server sharing the store) holds it; an entry
 // another server won leaves this server's queue and the claimer is served from the next ones.
-// So the in-memory part is each server's cache and accelerator, never the arbiter, except in
-// `pop dev` (QueueOptions::claims_in_memory, app/memory_claims.h): one server on its own SQLite
-// file, where memory decides and the claim is written with its first report. A claim is a
+// So the in-memory part is each server's cache and accelerator, never the arbiter. A claim is a
 // lease: unless the executor reports (which confirms it) before `lease_until`, the Agenda
 // returns to the front of its queue. Claims may wait (long poll) until work arrives; the change
 // feed (ports/change_feed.h) wakes the scheduler at once, for this server's changes and for
@@ -34,7 +32,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include "app/memory_claims.h"
 #include "app/services.h"
 #include "core/base/result.h"
 #include "core/metrics/metric.h"
@@ -51,10 +48,6 @@ struct QueueOptions {
   // RoundRobin's carry-over list is saved at most this often (it only orders turns; losing the
   // last second of it in a crash costs fairness for one refill, never an Agenda).
   Duration schedule_save_interval = Duration::Seconds(1);
-  // Claims are decided in memory and not written (MemoryClaims): only for a store this server
-  // alone uses and whose claims are all released when it starts (`pop dev`). Memory then is the
-  // arbiter, and a lapsed lease returns to its queue without a write.
-  bool claims_in_memory = false;
 };
 
 using ClaimCallback = std::function<void(Result<std::vector<ReadyAgenda>>)>;
@@ -107,7 +100,7 @@ std::string PullerNote(const QueueExplanation& explanation);
 // or names other customers' agendas or the pool's pullers.
 QueueExplanation TenantView(QueueExplanation full);
 
-class InsightQueues final : public ChangeListener, public MemoryClaims {
+class InsightQueues final : public ChangeListener {
  public:
   InsightQueues(Services services, QueueOptions options, Logger& logger);
   ~InsightQueues() override;
@@ -170,15 +163,6 @@ class InsightQueues final : public ChangeListener, public MemoryClaims {
   void OnPauseChanged(PauseTarget target, const std::string& id,
                       std::optional<Timestamp> paused_at);
 
-  // MemoryClaims: with QueueOptions::claims_in_memory only; otherwise no claim is held in
-  // memory alone (ClaimOf and Pin answer nullopt, LiveClaimsOf nothing).
-  std::optional<MemoryClaim> ClaimOf(const std::string& agenda_id) const override;
-  std::vector<MemoryClaim> LiveClaimsOf(const std::vector<std::string>& insight_ids,
-                                        Timestamp now) const override;
-  std::optional<MemoryClaim> Pin(const std::string& agenda_id, const std::string& claimer,
-                                 Timestamp now) override;
-  void Unpin(const std::string& agenda_id) override;
-
  private:
   struct Entry {
     std::string ready_id;
@@ -193,8 +177,6 @@ class InsightQueues final : public ChangeListener, public MemoryClaims {
     Entry entry;
     std::string claimer;
     Timestamp until;
-    std::optional<Timestamp> claimed_at;  // when this server's claim took it; nullopt: unknown
-    bool pinned = false;  // its first report is being written (MemoryClaims::Pin): no lapse
   };
   struct Waiter {
     uint64_t id = 0;
@@ -251,10 +233,8 @@ class InsightQueues final : public ChangeListener, public MemoryClaims {
   std::vector<Entry> TakeQueuedLocked(Queue& queue, size_t count) POP_REQUIRES(mu_);
   // Takes the agenda out of whichever part holds it (it stays located).
   void DetachLocked(Queue& queue, const std::string& agenda_id) POP_REQUIRES(mu_);
-  void RecordLeaseLocked(Queue& queue, Entry entry, const std::string& claimer, Timestamp until,
-                         std::optional<Timestamp> claimed_at = std::nullopt) POP_REQUIRES(mu_);
-  // The claim in memory of `lease` (MemoryClaims).
-  static MemoryClaim MemoryClaimOf(const std::string& insight_id, const Lease& lease);
+  void RecordLeaseLocked(Queue& queue, Entry entry, const std::string& claimer, Timestamp until)
+      POP_REQUIRES(mu_);
   // Puts a tracked agenda where the store's `row` says it belongs: a lease that runs past `now`
   // among the claims; unclaimed or lapsed at the front of its queue; gone (nullopt) or confirmed
   // out of memory.
@@ -286,7 +266,6 @@ class InsightQueues final : public ChangeListener, public MemoryClaims {
   // front of their queues and the claimers get the error.
   void CommitClaims(ClaimBatch batch);
   // One round: every entry's ClaimReady, in one transaction (with RoundRobin states to save).
-  // With claims_in_memory, memory decides and only the RoundRobin states are written.
   Status WriteClaims(const ClaimBatch& batch, std::vector<std::vector<Attempt>>& attempts,
                      const std::vector<InsightScheduleInfo>& schedule_state, Timestamp now);
   // A read of the store for a change another server made to an object or RoundRobin state.

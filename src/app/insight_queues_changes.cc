@@ -37,12 +37,11 @@ void InsightQueues::DetachLocked(Queue& queue, const std::string& agenda_id) {
 }
 
 void InsightQueues::RecordLeaseLocked(Queue& queue, Entry entry, const std::string& claimer,
-                                      Timestamp until, std::optional<Timestamp> claimed_at) {
+                                      Timestamp until) {
   std::string agenda_id = entry.agenda_id;
   DetachLocked(queue, agenda_id);
   lease_order_.emplace(until, agenda_id);
-  queue.claimed.insert_or_assign(std::move(agenda_id),
-                                 Lease{std::move(entry), claimer, until, claimed_at, false});
+  queue.claimed.insert_or_assign(std::move(agenda_id), Lease{std::move(entry), claimer, until});
 }
 
 void InsightQueues::PlaceLocked(Entry entry, const std::optional<ReadyAgenda>& row, Timestamp now) {

@@ -1,8 +1,6 @@
 // InsightQueues, the claims: writing them to the store (the compare-and-set that decides them)
 // and letting them lapse. The rest of the class is in insight_queues.cc and
 // insight_queues_changes.cc.
-#include <algorithm>
-#include <tuple>
 #include <utility>
 
 #include "app/insight_queues.h"
@@ -33,37 +31,6 @@ Status InsightQueues::WriteClaims(const ClaimBatch& batch,
                                   std::vector<std::vector<Attempt>>& attempts,
                                   const std::vector<InsightScheduleInfo>& schedule_state,
                                   Timestamp now) {
-  if (options_.claims_in_memory) {
-    // Memory is the arbiter (app/memory_claims.h): every entry taken from the queue is won,
-    // unless it or its insight was paused since (the store would refuse it).
-    {
-      MutexLock lock(mu_);
-      attempts.assign(batch.items.size(), {});
-      for (size_t i = 0; i < batch.items.size(); ++i) {
-        const ClaimBatch::Item& item = batch.items[i];
-        attempts[i].resize(item.entries.size());
-        for (size_t k = 0; k < item.entries.size(); ++k) {
-          Attempt& attempt = attempts[i][k];
-          const std::string& agenda_id = item.entries[k].agenda_id;
-          if (auto paused = paused_agendas_.find(agenda_id); paused != paused_agendas_.end()) {
-            attempt.agenda_paused = paused->second;
-          }
-          if (auto paused = paused_insights_.find(item.insight_id);
-              paused != paused_insights_.end()) {
-            attempt.insight_paused = paused->second;
-          }
-          attempt.won = !attempt.agenda_paused && !attempt.insight_paused;
-        }
-      }
-    }
-    if (schedule_state.empty()) return Status::Ok();
-    return services_.store.Write([&](StoreWriter& tx) -> Status {
-      for (const InsightScheduleInfo& info : schedule_state) {
-        POP_RETURN_IF_ERROR(tx.PutScheduleInfo(info));
-      }
-      return Status::Ok();
-    });
-  }
   const Timestamp until = now + options_.lease;
   return services_.store.Write([&](StoreWriter& tx) -> Status {
     attempts.assign(batch.items.size(), {});
@@ -165,7 +132,7 @@ void InsightQueues::CommitClaims(ClaimBatch batch) {
         ready.claimed_by = item.claimer;
         ready.lease_until = now + options_.lease;
         item.claimed.push_back(ready);
-        RecordLeaseLocked(queue, std::move(entry), item.claimer, *ready.lease_until, now);
+        RecordLeaseLocked(queue, std::move(entry), item.claimer, *ready.lease_until);
       }
       item.entries.clear();
       // Entries other servers won are gone from this queue: the next ones serve the claimer.
@@ -216,8 +183,6 @@ void InsightQueues::ExpireLeases(Timestamp now) {
   std::vector<Lease> lapsed;
   {
     MutexLock lock(mu_);
-    // claims_in_memory: by queue, in the order they lapsed.
-    std::vector<std::pair<Queue*, Entry>> returned;
     while (!lease_order_.empty() && lease_order_.begin()->first <= now) {
       std::string agenda_id = lease_order_.begin()->second;
       lease_order_.erase(lease_order_.begin());
@@ -225,26 +190,10 @@ void InsightQueues::ExpireLeases(Timestamp now) {
       if (located == located_.end()) continue;
       Queue& queue = QueueLocked(located->second.insight_id);
       auto lease = queue.claimed.find(agenda_id);
-      if (lease == queue.claimed.end() || lease->second.until > now || lease->second.pinned) {
-        continue;
-      }
-      if (options_.claims_in_memory) {
-        // Nothing stored to release (app/memory_claims.h): back to the front of its queue.
-        logger_.Log(LogLevel::kInfo, "claim of agenda " + agenda_id + " by " +
-                                         lease->second.claimer +
-                                         " lapsed; it is back in the queue of insight " +
-                                         located->second.insight_id);
-        returned.emplace_back(&queue, std::move(lease->second.entry));
-        queue.claimed.erase(lease);
-        continue;
-      }
+      if (lease == queue.claimed.end() || lease->second.until > now) continue;
       lapsed.push_back(std::move(lease->second));
       queue.claimed.erase(lease);
       in_flight_.insert(agenda_id);  // in no part until the store says where it belongs
-    }
-    // The first to lapse ends up first, as the store's releases below order them.
-    for (auto it = returned.rbegin(); it != returned.rend(); ++it) {
-      it->first->queued.push_front(std::move(it->second));
     }
   }
   if (lapsed.empty()) return;
@@ -290,81 +239,6 @@ void InsightQueues::ExpireLeases(Timestamp now) {
     logger_.Log(LogLevel::kWarning,
                 "could not return lapsed claims to their queues: " + cleared.message());
   }
-}
-
-MemoryClaim InsightQueues::MemoryClaimOf(const std::string& insight_id, const Lease& lease) {
-  MemoryClaim claim;
-  claim.ready = ReadyOf(insight_id, lease.entry.ready_id, lease.entry.agenda_id,
-                        lease.entry.customer_id, lease.entry.added, lease.entry.priority);
-  claim.ready.claimed_by = lease.claimer;
-  claim.ready.claimed_at = lease.claimed_at;
-  claim.ready.lease_until = lease.until;
-  claim.order = lease.entry.sequence;
-  return claim;
-}
-
-std::optional<MemoryClaim> InsightQueues::ClaimOf(const std::string& agenda_id) const {
-  if (!options_.claims_in_memory) return std::nullopt;
-  MutexLock lock(mu_);
-  auto located = located_.find(agenda_id);
-  if (located == located_.end()) return std::nullopt;
-  auto queue = queues_.find(located->second.insight_id);
-  if (queue == queues_.end()) return std::nullopt;
-  auto lease = queue->second.claimed.find(agenda_id);
-  if (lease == queue->second.claimed.end()) return std::nullopt;
-  return MemoryClaimOf(located->second.insight_id, lease->second);
-}
-
-std::vector<MemoryClaim> InsightQueues::LiveClaimsOf(const std::vector<std::string>& insight_ids,
-                                                     Timestamp now) const {
-  std::vector<MemoryClaim> claims;
-  if (!options_.claims_in_memory) return claims;
-  {
-    MutexLock lock(mu_);
-    for (const std::string& insight_id : insight_ids) {
-      auto queue = queues_.find(insight_id);
-      if (queue == queues_.end()) continue;
-      for (const auto& [agenda_id, lease] : queue->second.claimed) {
-        // A pinned claim is being confirmed: it runs, whatever its lease says.
-        if (lease.until > now || lease.pinned) claims.push_back(MemoryClaimOf(insight_id, lease));
-      }
-    }
-  }
-  std::sort(claims.begin(), claims.end(), [](const MemoryClaim& a, const MemoryClaim& b) {
-    return std::tie(a.ready.claimed_at, a.order) < std::tie(b.ready.claimed_at, b.order);
-  });
-  return claims;
-}
-
-std::optional<MemoryClaim> InsightQueues::Pin(const std::string& agenda_id,
-                                              const std::string& claimer, Timestamp now) {
-  if (!options_.claims_in_memory) return std::nullopt;
-  MutexLock lock(mu_);
-  auto located = located_.find(agenda_id);
-  if (located == located_.end()) return std::nullopt;
-  Queue& queue = QueueLocked(located->second.insight_id);
-  auto lease = queue.claimed.find(agenda_id);
-  if (lease == queue.claimed.end() || lease->second.claimer != claimer) return std::nullopt;
-  if (!lease->second.pinned) {
-    if (lease->second.until <= now) return std::nullopt;
-    lease->second.pinned = true;
-    lease_order_.erase({lease->second.until, agenda_id});
-  }
-  return MemoryClaimOf(located->second.insight_id, lease->second);
-}
-
-void InsightQueues::Unpin(const std::string& agenda_id) {
-  {
-    MutexLock lock(mu_);
-    auto located = located_.find(agenda_id);
-    if (located == located_.end()) return;
-    Queue& queue = QueueLocked(located->second.insight_id);
-    auto lease = queue.claimed.find(agenda_id);
-    if (lease == queue.claimed.end() || !lease->second.pinned) return;
-    lease->second.pinned = false;
-    lease_order_.emplace(lease->second.until, agenda_id);
-  }
-  cv_.notify_all();  // it may have lapsed meanwhile
 }
 
 }  // namespace pop::app

@@ -56,10 +56,7 @@ Result<PauseResult> PauseAgenda::Set(const PauseRequest& request, const RequestC
                         " (rerun it to run it again)");
     }
     result.running = result.progress.processing_state == ProcessingState::kExecuting;
-    for (const ReadyAgenda& entry : ready) {
-      // A claim the scheduler holds in memory (pop dev) counts as the store's would.
-      result.running |= WithMemoryClaim(entry, services_.memory_claims).claimed_by.has_value();
-    }
+    for (const ReadyAgenda& entry : ready) result.running |= entry.claimed_by.has_value();
     POP_ASSIGN_OR_RETURN(result.changed,
                          tx.SetPaused(PauseTarget::kAgenda, agenda_id,
                                       pause ? std::optional<Timestamp>(now) : std::nullopt));

@@ -51,42 +51,15 @@ Status FenceRefusal(const std::string& agenda_id, const ReadyAgenda& entry,
   return Status::Ok();
 }
 
-// Writes the claim `pinned` that the scheduler decided in memory (app/memory_claims.h) and
-// confirms it: the row as the store would hold it had the claim been written when it was made.
-Status WriteMemoryClaim(StoreWriter& tx, const MemoryClaim& pinned, Timestamp now) {
-  const ReadyAgenda& claim = pinned.ready;
-  const std::string& claimer = claim.claimed_by.value_or("");
-  const Timestamp until = claim.lease_until.value_or(now);
-  POP_ASSIGN_OR_RETURN(bool claimed,
-                       tx.ClaimReady(claim.id, claimer, until, claim.claimed_at.value_or(now)));
-  // Refused only when the agenda or its insight was paused after the claim (a claim it had
-  // stays): set as a claim by hand, without its time.
-  if (!claimed) POP_RETURN_IF_ERROR(tx.SetReadyClaim(claim.id, claimer, until));
-  POP_ASSIGN_OR_RETURN(bool confirmed, tx.ConfirmReadyClaim(claim.id, claimer, now));
-  if (!confirmed) {
-    return Status(ErrorCode::kConflict, "The claim on agenda " + claim.agenda_id + " by " +
-                                            claimer + " has ended; stop this execution.");
-  }
-  return Status::Ok();
-}
-
 // The claim fence of updateAgendaProgress, decided in the store (ConfirmReadyClaim is a
-// compare-and-set, so a claim taken by another server meanwhile is seen), or, for a claim the
-// scheduler holds in memory (`claims`; `pinned` when `reporter` holds it), written with this
-// first report. True when this report confirmed the claim (the first report); false when there
-// is no fence or it was confirmed before. kConflict when `reporter` does not hold the claim.
+// compare-and-set, so a claim taken by another server meanwhile is seen). True when this report
+// confirmed the claim (the first report); false when there is no fence or it was confirmed
+// before. kConflict when `reporter` does not hold the claim.
 Result<bool> PassClaimFence(StoreWriter& tx, const std::string& agenda_id,
-                            const std::string& reporter, Timestamp now, const MemoryClaims* claims,
-                            const std::optional<MemoryClaim>& pinned) {
+                            const std::string& reporter, Timestamp now) {
   POP_ASSIGN_OR_RETURN(auto ready, tx.ReadyAgendasOf(agenda_id));
   bool first_report = false;
-  for (const ReadyAgenda& stored : ready) {
-    if (pinned && pinned->ready.id == stored.id && !stored.confirmed && !stored.claimed_by) {
-      POP_RETURN_IF_ERROR(WriteMemoryClaim(tx, *pinned, now));
-      first_report = true;
-      continue;
-    }
-    const ReadyAgenda entry = WithMemoryClaim(stored, claims);
+  for (const ReadyAgenda& entry : ready) {
     POP_RETURN_IF_ERROR(FenceRefusal(agenda_id, entry, reporter, now));
     POP_ASSIGN_OR_RETURN(bool held, tx.ConfirmReadyClaim(entry.id, reporter, now));
     if (!held) {
@@ -94,8 +67,7 @@ Result<bool> PassClaimFence(StoreWriter& tx, const std::string& agenda_id,
       // entry as it is now says why.
       POP_ASSIGN_OR_RETURN(auto now_ready, tx.ReadyAgendasOf(agenda_id));
       for (const ReadyAgenda& changed : now_ready) {
-        POP_RETURN_IF_ERROR(
-            FenceRefusal(agenda_id, WithMemoryClaim(changed, claims), reporter, now));
+        POP_RETURN_IF_ERROR(FenceRefusal(agenda_id, changed, reporter, now));
       }
       std::string message = "The claim on agenda " + agenda_id;
       message += " by " + reporter + " has ended; stop this execution.";
@@ -211,9 +183,6 @@ Result<ProgressReportAnswer> ResourcePoolService::UpdateAgendaProgress(
   const Timestamp now = services_.clock.Now();
   const std::string retry_ready_id = services_.ids.NewId();
   std::optional<std::string> confirmed_agenda;
-  // The agenda whose claim in memory this report pinned (MemoryClaims::Pin); kept across runs
-  // of the transaction (pinning again is a no-op).
-  std::optional<std::string> pinned_agenda;
   std::optional<ReadyAgenda> retry;
   bool finished = false;
   std::string finished_insight;
@@ -259,15 +228,7 @@ Result<ProgressReportAnswer> ResourcePoolService::UpdateAgendaProgress(
     // (the first report confirms the claim; the entry stays until the execution ends).
     const std::string agenda_id = stored.agenda_id.value_or("");
     const std::string& reporter = !IsBlank(puller_id) ? *puller_id : ctx.auth.user_id;
-    // A claim held in memory is pinned first, so it cannot lapse while this report commits
-    // (unpinned below if it does not).
-    std::optional<MemoryClaim> pinned;
-    if (services_.memory_claims != nullptr) {
-      pinned = services_.memory_claims->Pin(agenda_id, reporter, now);
-      if (pinned) pinned_agenda = agenda_id;
-    }
-    POP_ASSIGN_OR_RETURN(bool first_report, PassClaimFence(tx, agenda_id, reporter, now,
-                                                           services_.memory_claims, pinned));
+    POP_ASSIGN_OR_RETURN(bool first_report, PassClaimFence(tx, agenda_id, reporter, now));
     if (first_report) confirmed_agenda = agenda_id;
     // The executor starts nothing new while the agenda is paused (docs/design/executor.md).
     POP_ASSIGN_OR_RETURN(std::optional<Timestamp> paused,
@@ -285,11 +246,6 @@ Result<ProgressReportAnswer> ResourcePoolService::UpdateAgendaProgress(
     finished_after = progress->started_time ? now - *progress->started_time : Duration();
     return Status::Ok();
   });
-  // A pinned claim this report did not write (its transaction failed, or the fence took
-  // another path) may lapse again.
-  if (pinned_agenda && (!status.ok() || !confirmed_agenda)) {
-    services_.memory_claims->Unpin(*pinned_agenda);
-  }
   if (status.ok()) {
     if (confirmed_agenda) changes_.Publish(Change::ClaimConfirmed(*confirmed_agenda));
     // Watchers (the UI's event streams) see the progress as it now stands.

@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <limits>
 #include <map>
-#include <unordered_set>
 #include <utility>
 
 #include "core/access/visibility.h"
@@ -13,28 +12,6 @@ namespace pop::app {
 namespace {
 
 constexpr size_t kUnlimited = std::numeric_limits<int32_t>::max();
-
-// The store's held rows and the claims the scheduler holds in memory (app/memory_claims.h) in
-// one list, ordered as the store orders its rows: by claim time, those without one last.
-std::vector<ReadyAgenda> WithMemoryClaims(std::vector<ReadyAgenda> held,
-                                          std::vector<MemoryClaim> claims) {
-  if (claims.empty()) return held;
-  std::unordered_set<std::string> stored;
-  for (const ReadyAgenda& row : held) stored.insert(row.id);
-  std::vector<ReadyAgenda> merged;
-  merged.reserve(held.size() + claims.size());
-  size_t next = 0;
-  for (MemoryClaim& claim : claims) {
-    if (stored.count(claim.ready.id) > 0) continue;  // written meanwhile: the store's row says it
-    const std::optional<Timestamp>& at = claim.ready.claimed_at;
-    while (next < held.size() && held[next].claimed_at && (!at || *held[next].claimed_at <= *at)) {
-      merged.push_back(std::move(held[next++]));
-    }
-    merged.push_back(std::move(claim.ready));
-  }
-  while (next < held.size()) merged.push_back(std::move(held[next++]));
-  return merged;
-}
 
 }  // namespace
 
@@ -76,10 +53,6 @@ Result<PoolStatus> ResourcePoolStatus::Get(const std::string& pool_id, const Req
     }
     POP_ASSIGN_OR_RETURN(std::vector<ReadyAgenda> held,
                          reader.ListHeldReadyAgendas(insight_ids, status.now));
-    if (services_.memory_claims != nullptr) {
-      held = WithMemoryClaims(std::move(held),
-                              services_.memory_claims->LiveClaimsOf(insight_ids, status.now));
-    }
     const VisibilityScope agenda_scope = ReadScope(ObjectKind::kAgenda, ctx.auth);
     for (const ReadyAgenda& entry : held) {
       POP_ASSIGN_OR_RETURN(std::optional<DataObject> agenda,

@@ -4,7 +4,6 @@
 
 #include <optional>
 
-#include "app/memory_claims.h"
 #include "ports/change_feed.h"
 #include "ports/clock.h"
 #include "ports/id_generator.h"
@@ -22,9 +21,6 @@ struct Services {
   std::optional<Duration> retry_backoff = Duration::Seconds(5);
   // Where use cases record their metrics (core/metrics/catalogue.h); null: nothing is recorded.
   MetricsSink* metrics = nullptr;
-  // The scheduler's claims when it decides them in memory, unwritten until the holder's first
-  // report (`pop dev` only: app/memory_claims.h); null when the store holds every claim.
-  MemoryClaims* memory_claims = nullptr;
 };
 
 }  // namespace pop::app

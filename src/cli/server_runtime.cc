@@ -413,11 +413,7 @@ Status RunServer(const ServerConfig& config) {
     POP_RETURN_IF_ERROR(
         app::RecoverLocalExecutions({services, no_listener, *logger, metrics}).status());
   }
-  // pop dev: one server on its own SQLite file, which released every claim above: its scheduler
-  // decides claims in memory and the first report writes them (app/memory_claims.h).
-  queue_options.claims_in_memory = config.dev_workspace;
   app::InsightQueues queues(services, queue_options, *logger);
-  if (queue_options.claims_in_memory) services.memory_claims = &queues;
   // SQLite: this server's own changes are all there are. PostgreSQL: other servers' too, from
   // the feed opened with the store (it has listened since then, so nothing is missed between the
   // scheduler's first read and its start).

@@ -40,9 +40,7 @@ ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)) {
   app::Services services{*store_, clock_, ids_, options_.retry_backoff};
   app::QueueOptions queue_options;
   queue_options.lease = options_.lease;
-  queue_options.claims_in_memory = options_.claims_in_memory;
   queues_ = std::make_unique<app::InsightQueues>(services, queue_options, logger_);
-  if (options_.claims_in_memory) services.memory_claims = queues_.get();
   changes_.Subscribe(queues_.get());
   POP_CHECK(queues_->Start().ok());
   data_ = std::make_unique<app::DataObjectService>(services, changes_);

@@ -55,9 +55,6 @@ struct ApiServerOptions {
   // Runs the event streams' keep-alive thread (on the fake clock, which wakes its waiters every
   // millisecond of real time): only for the tests of the keep-alive.
   bool event_keep_alive = false;
-  // The scheduler decides claims in memory and the first report writes them, as in `pop dev`
-  // (app/memory_claims.h).
-  bool claims_in_memory = false;
 };
 
 class ApiServer {

@@ -39,7 +39,6 @@ class InsightQueuesTest : public ::testing::Test {
     QueueOptions options;
     options.lease = Duration::Seconds(60);
     options.start_thread = false;
-    options.claims_in_memory = claims_in_memory_;
     queues_ = std::make_unique<InsightQueues>(Services{*store_, clock_, ids_}, options, logger_);
     ASSERT_TRUE(queues_->Start().ok());
   }
@@ -98,7 +97,6 @@ class InsightQueuesTest : public ::testing::Test {
     return rows;
   }
 
-  bool claims_in_memory_ = false;  // QueueOptions::claims_in_memory (pop dev) at the next start
   std::filesystem::path dir_;
   testing::FakeClock clock_;
   testing::SequentialIdGenerator ids_;
@@ -458,73 +456,6 @@ TEST_F(InsightQueuesTest, StopAnswersParkedClaimsEmpty) {
                    refused = !r.ok() && r.error().code == ErrorCode::kUnavailable;
                  });
   EXPECT_TRUE(refused);
-}
-
-// pop dev (QueueOptions::claims_in_memory): memory decides the claims; none is written.
-
-TEST_F(InsightQueuesTest, AClaimInMemoryIsHeldAndExplainedButNotWritten) {
-  claims_in_memory_ = true;
-  Restart();
-  Ready("a");
-  Ready("b");
-  EXPECT_EQ(ClaimNow(1, "puller-7"), (Ids{"a"}));
-  for (const ReadyAgenda& row : Rows()) EXPECT_FALSE(row.claimed_by.has_value()) << row.id;
-  std::optional<MemoryClaim> held = queues_->ClaimOf("a");
-  ASSERT_TRUE(held.has_value());
-  EXPECT_EQ(held->ready.id, "ready-a");
-  EXPECT_EQ(held->ready.claimed_by, "puller-7");
-  EXPECT_EQ(held->ready.claimed_at, clock_.Now());
-  EXPECT_EQ(held->ready.lease_until, clock_.Now() + Duration::Seconds(60));
-  for (const ReadyAgenda& row : Rows()) {
-    const ReadyAgenda seen = WithMemoryClaim(row, queues_.get());
-    EXPECT_EQ(seen.claimed_by.has_value(), row.id == "ready-a") << row.id;
-  }
-  EXPECT_EQ(queues_->Explain("a")->state, QueueExplanation::State::kClaimed);
-  EXPECT_EQ(ClaimNow(5, "puller-8"), (Ids{"b"}));  // never twice
-  EXPECT_TRUE(ClaimNow(5).empty());
-  std::vector<MemoryClaim> live = queues_->LiveClaimsOf({"ins"}, clock_.Now());
-  ASSERT_EQ(live.size(), 2u);
-  EXPECT_EQ(live[0].ready.agenda_id, "a");  // oldest claim first
-  EXPECT_EQ(live[1].ready.claimed_by, "puller-8");
-}
-
-TEST_F(InsightQueuesTest, AClaimInMemoryLapsesBackToTheFrontOfItsQueue) {
-  claims_in_memory_ = true;
-  Restart();
-  Ready("a");
-  Ready("b");
-  EXPECT_EQ(ClaimNow(1, "dead-puller"), (Ids{"a"}));
-  clock_.Advance(Duration::Seconds(60));
-  queues_->ProcessDue(clock_.Now());
-  EXPECT_EQ(queues_->Explain("a")->state, QueueExplanation::State::kQueued);
-  EXPECT_FALSE(queues_->ClaimOf("a").has_value());
-  EXPECT_TRUE(queues_->LiveClaimsOf({"ins"}, clock_.Now()).empty());
-  EXPECT_EQ(ClaimNow(1, "live-puller"), (Ids{"a"}));
-}
-
-TEST_F(InsightQueuesTest, APinnedClaimInMemoryDoesNotLapseUntilUnpinned) {
-  claims_in_memory_ = true;
-  Restart();
-  Ready("a");
-  ASSERT_EQ(ClaimNow(1, "p1"), (Ids{"a"}));
-  EXPECT_FALSE(queues_->Pin("a", "p2", clock_.Now()).has_value());  // not p2's claim
-  ASSERT_TRUE(queues_->Pin("a", "p1", clock_.Now()).has_value());
-  clock_.Advance(Duration::Seconds(61));
-  queues_->ProcessDue(clock_.Now());
-  EXPECT_EQ(queues_->Explain("a")->state, QueueExplanation::State::kClaimed);
-  EXPECT_EQ(queues_->LiveClaimsOf({"ins"}, clock_.Now()).size(), 1u);  // being confirmed
-  queues_->Unpin("a");
-  queues_->ProcessDue(clock_.Now());
-  EXPECT_EQ(queues_->Explain("a")->state, QueueExplanation::State::kQueued);
-  EXPECT_FALSE(queues_->Pin("a", "p1", clock_.Now()).has_value());  // lapsed: nothing to pin
-}
-
-TEST_F(InsightQueuesTest, WithClaimsInTheStoreNoneIsHeldInMemoryAlone) {
-  Ready("a");
-  ASSERT_EQ(ClaimNow(1, "p1"), (Ids{"a"}));
-  EXPECT_FALSE(queues_->ClaimOf("a").has_value());
-  EXPECT_FALSE(queues_->Pin("a", "p1", clock_.Now()).has_value());
-  EXPECT_TRUE(queues_->LiveClaimsOf({"ins"}, clock_.Now()).empty());
 }
 
 }  // namespace

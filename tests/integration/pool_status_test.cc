@@ -11,10 +11,8 @@
 namespace pop::testing {
 namespace {
 
-class PoolStatusTest : public ServiceTest, public ::testing::WithParamInterface<bool> {
+class PoolStatusTest : public ServiceTest {
  protected:
-  PoolStatusTest() : ServiceTest(ApiServerOptions{.claims_in_memory = GetParam()}) {}
-
   ApiReply StatusOf(const std::string& token, const std::string& pool = "rp-1") {
     return server_.Call("GET", "/resourcepool/" + pool + "/status", std::nullopt, token);
   }
@@ -27,7 +25,7 @@ class PoolStatusTest : public ServiceTest, public ::testing::WithParamInterface<
   }
 };
 
-TEST_P(PoolStatusTest, ListsTheLastPollAndTheHeldAgendasWithTheirProgress) {
+TEST_F(PoolStatusTest, ListsTheLastPollAndTheHeldAgendasWithTheirProgress) {
   // Nothing polled, nothing held yet.
   auto empty = StatusOf(admin_);
   ASSERT_EQ(empty.status, 200) << ToJsonText(empty.body);
@@ -89,7 +87,7 @@ TEST_P(PoolStatusTest, ListsTheLastPollAndTheHeldAgendasWithTheirProgress) {
   EXPECT_EQ(RunningIds(StatusOf(admin_)), std::vector<std::string>{globex});
 }
 
-TEST_P(PoolStatusTest, VisibleLikeThePoolAndListingOnlyTheAgendasTheCallerMayRead) {
+TEST_F(PoolStatusTest, VisibleLikeThePoolAndListingOnlyTheAgendasTheCallerMayRead) {
   const std::string acme = StringAt(SubmitFor("acme"), "id");
   const std::string globex = StringAt(SubmitFor("globex"), "id");
   ASSERT_EQ(AgendaIdsIn(GetAgenda(owner_, 2)).size(), 2U);
@@ -112,8 +110,6 @@ TEST_P(PoolStatusTest, VisibleLikeThePoolAndListingOnlyTheAgendasTheCallerMayRea
   EXPECT_EQ(StatusOf(admin_, "rp-none").status, 404);
   EXPECT_EQ(server_.Call("POST", "/resourcepool/rp-1/status", "{}", admin_).status, 405);
 }
-
-INSTANTIATE_TEST_SUITE_P(Claims, PoolStatusTest, ::testing::Bool(), ClaimsWhere);
 
 }  // namespace
 }  // namespace pop::testing

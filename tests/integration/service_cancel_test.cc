@@ -9,11 +9,10 @@
 namespace pop::testing {
 namespace {
 
-class AgendaCancelServiceTest : public ServiceTest, public ::testing::WithParamInterface<bool> {
+class AgendaCancelServiceTest : public ServiceTest {
  protected:
   AgendaCancelServiceTest()
-      : ServiceTest(ApiServerOptions{.retry_backoff = Duration::Seconds(5),
-                                     .claims_in_memory = GetParam()}) {}
+      : ServiceTest(ApiServerOptions{.retry_backoff = Duration::Seconds(5)}) {}
 
   struct Submitted {
     std::string id;
@@ -58,7 +57,7 @@ class AgendaCancelServiceTest : public ServiceTest, public ::testing::WithParamI
   }
 };
 
-TEST_P(AgendaCancelServiceTest, AWaitingAgendaLeavesItsQueueAndEndsCancelled) {
+TEST_F(AgendaCancelServiceTest, AWaitingAgendaLeavesItsQueueAndEndsCancelled) {
   Submitted agenda = SubmitOne();
   ASSERT_EQ(WhyState(agenda.id), "QUEUED");
 
@@ -81,7 +80,7 @@ TEST_P(AgendaCancelServiceTest, AWaitingAgendaLeavesItsQueueAndEndsCancelled) {
   EXPECT_EQ(StringAt(why.body, "reason"), "it was cancelled; rerun it to run it again");
 }
 
-TEST_P(AgendaCancelServiceTest, AWaitingAgendaBehindAFullQueueIsRemovedFromThePolicy) {
+TEST_F(AgendaCancelServiceTest, AWaitingAgendaBehindAFullQueueIsRemovedFromThePolicy) {
   AdminPut("/insight/insight-1", R"({"queueSize":1})");
   Submitted first = SubmitOne();
   Submitted second = SubmitOne();
@@ -94,7 +93,7 @@ TEST_P(AgendaCancelServiceTest, AWaitingAgendaBehindAFullQueueIsRemovedFromThePo
   EXPECT_TRUE(AgendaIdsIn(GetAgenda(owner_)).empty());
 }
 
-TEST_P(AgendaCancelServiceTest, ADelayedRetryIsCancelledAndNeverScheduled) {
+TEST_F(AgendaCancelServiceTest, ADelayedRetryIsCancelledAndNeverScheduled) {
   Submitted agenda = SubmitOne();
   StartRunning(agenda);
   ASSERT_EQ(ReportState(owner_, agenda.progress_id, "COMPLETE", "failed").status, 200);
@@ -112,7 +111,7 @@ TEST_P(AgendaCancelServiceTest, ADelayedRetryIsCancelledAndNeverScheduled) {
   EXPECT_EQ(WhyState(agenda.id), "COMPLETE");
 }
 
-TEST_P(AgendaCancelServiceTest, ARunningAgendasNextReportIsRefusedAndCannotOverwriteTheCancel) {
+TEST_F(AgendaCancelServiceTest, ARunningAgendasNextReportIsRefusedAndCannotOverwriteTheCancel) {
   Submitted agenda = SubmitOne();
   StartRunning(agenda);
 
@@ -142,7 +141,7 @@ TEST_P(AgendaCancelServiceTest, ARunningAgendasNextReportIsRefusedAndCannotOverw
   ExpectCancelled(agenda);
 }
 
-TEST_P(AgendaCancelServiceTest, AClaimedAgendaLosesItsClaimAndTheLeaseDoesNotBringItBack) {
+TEST_F(AgendaCancelServiceTest, AClaimedAgendaLosesItsClaimAndTheLeaseDoesNotBringItBack) {
   Submitted agenda = SubmitOne();
   ASSERT_EQ(AgendaIdsIn(GetAgenda(owner_)), std::vector<std::string>{agenda.id});
   ASSERT_EQ(WhyState(agenda.id), "CLAIMED");
@@ -158,7 +157,7 @@ TEST_P(AgendaCancelServiceTest, AClaimedAgendaLosesItsClaimAndTheLeaseDoesNotBri
   ExpectCancelled(agenda);
 }
 
-TEST_P(AgendaCancelServiceTest, AFinishedAgendaIsLeftAsItIsAndTheAnswerSaysSo) {
+TEST_F(AgendaCancelServiceTest, AFinishedAgendaIsLeftAsItIsAndTheAnswerSaysSo) {
   Submitted agenda = SubmitOne();
   StartRunning(agenda);
   ASSERT_EQ(ReportState(owner_, agenda.progress_id, "COMPLETE", "succeeded").status, 200);
@@ -175,7 +174,7 @@ TEST_P(AgendaCancelServiceTest, AFinishedAgendaIsLeftAsItIsAndTheAnswerSaysSo) {
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_P(AgendaCancelServiceTest, CancellingTwiceChangesNothingTheSecondTime) {
+TEST_F(AgendaCancelServiceTest, CancellingTwiceChangesNothingTheSecondTime) {
   Submitted agenda = SubmitOne();
   ASSERT_EQ(Cancel(acme_, agenda.id).status, 200);
   const std::string before = server_.Snapshot();
@@ -187,7 +186,7 @@ TEST_P(AgendaCancelServiceTest, CancellingTwiceChangesNothingTheSecondTime) {
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_P(AgendaCancelServiceTest, ACancelledAgendaMayBeRerunExplicitly) {
+TEST_F(AgendaCancelServiceTest, ACancelledAgendaMayBeRerunExplicitly) {
   Submitted agenda = SubmitOne();
   StartRunning(agenda);
   ASSERT_EQ(Cancel(acme_, agenda.id).status, 200);
@@ -201,7 +200,7 @@ TEST_P(AgendaCancelServiceTest, ACancelledAgendaMayBeRerunExplicitly) {
   EXPECT_EQ(ReportState(owner_, agenda.progress_id, "EXECUTING").status, 200);
 }
 
-TEST_P(AgendaCancelServiceTest, UnknownOrInvisibleAgendasAreNotFoundAndNothingChanges) {
+TEST_F(AgendaCancelServiceTest, UnknownOrInvisibleAgendasAreNotFoundAndNothingChanges) {
   Submitted agenda = SubmitOne();
   const std::string before = server_.Snapshot();
 
@@ -220,7 +219,7 @@ TEST_P(AgendaCancelServiceTest, UnknownOrInvisibleAgendasAreNotFoundAndNothingCh
   EXPECT_EQ(Cancel(admin_, agenda.id).status, 200);
 }
 
-TEST_P(AgendaCancelServiceTest, AMissingOrMalformedAgendaIdIsRefusedNamingTheField) {
+TEST_F(AgendaCancelServiceTest, AMissingOrMalformedAgendaIdIsRefusedNamingTheField) {
   Submitted agenda = SubmitOne();
   const std::string before = server_.Snapshot();
 
@@ -246,13 +245,11 @@ TEST_P(AgendaCancelServiceTest, AMissingOrMalformedAgendaIdIsRefusedNamingTheFie
   EXPECT_EQ(WhyState(agenda.id), "QUEUED");
 }
 
-TEST_P(AgendaCancelServiceTest, OtherVerbsAreNotImplemented) {
+TEST_F(AgendaCancelServiceTest, OtherVerbsAreNotImplemented) {
   ApiReply get = server_.Call("GET", "/agenda/service/cancel", std::nullopt, acme_);
   EXPECT_EQ(get.status, 400);
   EXPECT_EQ(get.ErrorDescription(), "GET is not implemented for this endpoint");
 }
-
-INSTANTIATE_TEST_SUITE_P(Claims, AgendaCancelServiceTest, ::testing::Bool(), ClaimsWhere);
 
 }  // namespace
 }  // namespace pop::testing

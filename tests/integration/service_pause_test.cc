@@ -14,10 +14,8 @@
 namespace pop::testing {
 namespace {
 
-class PauseServiceTest : public ServiceTest, public ::testing::WithParamInterface<bool> {
+class PauseServiceTest : public ServiceTest {
  protected:
-  PauseServiceTest() : ServiceTest(ApiServerOptions{.claims_in_memory = GetParam()}) {}
-
   struct Submitted {
     std::string id;
     std::string progress_id;
@@ -59,7 +57,7 @@ class PauseServiceTest : public ServiceTest, public ::testing::WithParamInterfac
   NullLogger logger_;
 };
 
-TEST_P(PauseServiceTest, AQueuedAgendaIsNotClaimedWhilePausedAndWhySaysSo) {
+TEST_F(PauseServiceTest, AQueuedAgendaIsNotClaimedWhilePausedAndWhySaysSo) {
   Submitted agenda = SubmitOne();
   ApiReply paused = Pause(acme_, agenda.id);
   ASSERT_EQ(paused.status, 200) << ToJsonText(paused.body);
@@ -88,7 +86,7 @@ TEST_P(PauseServiceTest, AQueuedAgendaIsNotClaimedWhilePausedAndWhySaysSo) {
   EXPECT_EQ(AgendaIdsIn(GetAgenda(owner_)), std::vector<std::string>{agenda.id});
 }
 
-TEST_P(PauseServiceTest, PausingTwiceAndResumingWhatIsNotPausedAnswerOkAndChangeNothing) {
+TEST_F(PauseServiceTest, PausingTwiceAndResumingWhatIsNotPausedAnswerOkAndChangeNothing) {
   Submitted agenda = SubmitOne();
   ASSERT_EQ(Pause(acme_, agenda.id).status, 200);
   const int64_t first = server_.clock().Now().millis();
@@ -111,7 +109,7 @@ TEST_P(PauseServiceTest, PausingTwiceAndResumingWhatIsNotPausedAnswerOkAndChange
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_P(PauseServiceTest, ARunningAgendaKeepsItsClaimAndItsReportsAreAnsweredPaused) {
+TEST_F(PauseServiceTest, ARunningAgendaKeepsItsClaimAndItsReportsAreAnsweredPaused) {
   Submitted agenda = SubmitOne();
   StartRunning(agenda);
 
@@ -134,7 +132,7 @@ TEST_P(PauseServiceTest, ARunningAgendaKeepsItsClaimAndItsReportsAreAnsweredPaus
   EXPECT_EQ(StringAt(Why(agenda.id, acme_).body, "state"), "RUNNING");
 }
 
-TEST_P(PauseServiceTest, AFinishedAgendaIsRefusedNamingItsStateAndNothingChanges) {
+TEST_F(PauseServiceTest, AFinishedAgendaIsRefusedNamingItsStateAndNothingChanges) {
   Submitted agenda = SubmitOne();
   StartRunning(agenda);
   ASSERT_EQ(ReportState(owner_, agenda.progress_id, "COMPLETE", "succeeded").status, 200);
@@ -150,7 +148,7 @@ TEST_P(PauseServiceTest, AFinishedAgendaIsRefusedNamingItsStateAndNothingChanges
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_P(PauseServiceTest, AccessIsAsCancelAndBadInputNamesTheField) {
+TEST_F(PauseServiceTest, AccessIsAsCancelAndBadInputNamesTheField) {
   Submitted agenda = SubmitOne();
   ApiReply other = Pause(globex_, agenda.id);  // another tenant's agenda looks absent
   EXPECT_EQ(other.status, 404);
@@ -170,7 +168,7 @@ TEST_P(PauseServiceTest, AccessIsAsCancelAndBadInputNamesTheField) {
   EXPECT_EQ(Pause(admin_, agenda.id).status, 200);                     // a super user may
 }
 
-TEST_P(PauseServiceTest, ACancelEndsAPauseSoThatARerunRuns) {
+TEST_F(PauseServiceTest, ACancelEndsAPauseSoThatARerunRuns) {
   Submitted agenda = SubmitOne();
   ASSERT_EQ(Pause(acme_, agenda.id).status, 200);
   ASSERT_EQ(
@@ -181,7 +179,7 @@ TEST_P(PauseServiceTest, ACancelEndsAPauseSoThatARerunRuns) {
   EXPECT_EQ(AgendaIdsIn(GetAgenda(owner_)), std::vector<std::string>{agenda.id});
 }
 
-TEST_P(PauseServiceTest, APausedInsightServesNoClaimAndLeavesClaimedWorkAlone) {
+TEST_F(PauseServiceTest, APausedInsightServesNoClaimAndLeavesClaimedWorkAlone) {
   Submitted running = SubmitOne();
   StartRunning(running);
   Submitted queued = SubmitOne();
@@ -205,7 +203,7 @@ TEST_P(PauseServiceTest, APausedInsightServesNoClaimAndLeavesClaimedWorkAlone) {
   EXPECT_EQ(AgendaIdsIn(GetAgenda(owner_)), std::vector<std::string>{queued.id});
 }
 
-TEST_P(PauseServiceTest, AParkedClaimIsServedWhenItsInsightIsResumed) {
+TEST_F(PauseServiceTest, AParkedClaimIsServedWhenItsInsightIsResumed) {
   ASSERT_EQ(PauseInsight(owner_, "insight-1").status, 200);
   Submitted agenda = SubmitOne();
   std::promise<Result<std::vector<ReadyAgenda>>> answer;
@@ -225,7 +223,7 @@ TEST_P(PauseServiceTest, AParkedClaimIsServedWhenItsInsightIsResumed) {
   EXPECT_EQ(result->front().agenda_id, agenda.id);
 }
 
-TEST_P(PauseServiceTest, InsightAccessIsAsChangingItAndBadInputNamesTheField) {
+TEST_F(PauseServiceTest, InsightAccessIsAsChangingItAndBadInputNamesTheField) {
   ApiReply tenant = PauseInsight(acme_, "insight-1");  // global: readable, not acme's to change
   EXPECT_EQ(tenant.status, 403) << ToJsonText(tenant.body);
   EXPECT_EQ(PauseInsight(acme_, "no-such-insight").status, 404);
@@ -239,7 +237,7 @@ TEST_P(PauseServiceTest, InsightAccessIsAsChangingItAndBadInputNamesTheField) {
 }
 
 // A scheduler started on the store again (a restart of pop dev or pop server) knows the pauses.
-TEST_P(PauseServiceTest, ARestartedSchedulerKeepsPausedAgendasAndInsightsOutOfItsQueues) {
+TEST_F(PauseServiceTest, ARestartedSchedulerKeepsPausedAgendasAndInsightsOutOfItsQueues) {
   Submitted agenda = SubmitOne();
   ASSERT_EQ(Pause(acme_, agenda.id).status, 200);
   AdminPut("/insight/insight-1", R"({"queueSize":2})");
@@ -269,8 +267,6 @@ TEST_P(PauseServiceTest, ARestartedSchedulerKeepsPausedAgendasAndInsightsOutOfIt
   EXPECT_TRUE((*answer)->empty());
   restarted.Stop();
 }
-
-INSTANTIATE_TEST_SUITE_P(Claims, PauseServiceTest, ::testing::Bool(), ClaimsWhere);
 
 }  // namespace
 }  // namespace pop::testing

@@ -46,13 +46,6 @@ inline std::string ErrorTitle(const ApiReply& reply) {
 // A JSON string literal holding `text`.
 inline std::string Quoted(const std::string& text) { return ToJsonText(Json(text)); }
 
-// Suites that run twice: with the claims decided in the store (`pop server`), and decided in
-// memory and written with the first report (`pop dev`, app/memory_claims.h); the API answers
-// the same either way. The parameter: claims in memory.
-inline std::string ClaimsWhere(const ::testing::TestParamInfo<bool>& info) {
-  return info.param ? "ClaimsInMemory" : "ClaimsInStore";
-}
-
 class ServiceTest : public ::testing::Test {
  protected:
   explicit ServiceTest(ApiServerOptions options = {}) : server_(std::move(options)) {}

@@ -7,12 +7,8 @@
 namespace pop::testing {
 namespace {
 
-class UpdateAgendaProgressServiceTest : public ServiceTest,
-                                        public ::testing::WithParamInterface<bool> {
+class UpdateAgendaProgressServiceTest : public ServiceTest {
  protected:
-  UpdateAgendaProgressServiceTest()
-      : ServiceTest(ApiServerOptions{.claims_in_memory = GetParam()}) {}
-
   void SetUp() override {
     ServiceTest::SetUp();
     Json agenda =
@@ -50,7 +46,7 @@ class UpdateAgendaProgressServiceTest : public ServiceTest,
   std::string progress_id_;
 };
 
-TEST_P(UpdateAgendaProgressServiceTest, AppliesOnlyTheReportableFields) {
+TEST_F(UpdateAgendaProgressServiceTest, AppliesOnlyTheReportableFields) {
   Claim();
   auto reply = Report(owner_, R"({"id":")" + progress_id_ + R"(","processingState":"EXECUTING",
                           "processingStateMessage":"Running Operations","percentComplete":40.0,
@@ -82,7 +78,7 @@ TEST_P(UpdateAgendaProgressServiceTest, AppliesOnlyTheReportableFields) {
   EXPECT_EQ(StringAt(progress, "agendaId"), id_);
 }
 
-TEST_P(UpdateAgendaProgressServiceTest, AbsentFieldsKeepTheirStoredValues) {
+TEST_F(UpdateAgendaProgressServiceTest, AbsentFieldsKeepTheirStoredValues) {
   Claim();
   ASSERT_EQ(ReportState(owner_, progress_id_, "EXECUTING", "Running Operations",
                         R"(,"percentComplete":10.0,"diagnosticEvents":[{"message":"d1"}])")
@@ -97,7 +93,7 @@ TEST_P(UpdateAgendaProgressServiceTest, AbsentFieldsKeepTheirStoredValues) {
   EXPECT_EQ(ToJsonText(*progress.Find("diagnosticEvents")), R"([{"message":"d1"}])");
 }
 
-TEST_P(UpdateAgendaProgressServiceTest, UpsertsOperationProgressUnderProgressIdDashName) {
+TEST_F(UpdateAgendaProgressServiceTest, UpsertsOperationProgressUnderProgressIdDashName) {
   Claim();
   auto reply = ReportState(owner_, progress_id_, "EXECUTING", "Running Operations",
                            R"(,"operationProgress":[
@@ -127,7 +123,7 @@ TEST_P(UpdateAgendaProgressServiceTest, UpsertsOperationProgressUnderProgressIdD
   EXPECT_EQ(StringAt(OperationProgressOf(progress_id_, "a"), "resultPayload"), R"({"v":"x"})");
 }
 
-TEST_P(UpdateAgendaProgressServiceTest, AttemptsCompletedCountsTransitionsIntoComplete) {
+TEST_F(UpdateAgendaProgressServiceTest, AttemptsCompletedCountsTransitionsIntoComplete) {
   Claim();
   ASSERT_EQ(ReportState(owner_, progress_id_, "EXECUTING", "Running Operations").status, 200);
   EXPECT_EQ(AttemptsCompleted(), 0);
@@ -143,7 +139,7 @@ TEST_P(UpdateAgendaProgressServiceTest, AttemptsCompletedCountsTransitionsIntoCo
   EXPECT_EQ(AttemptsCompleted(), 2);
 }
 
-TEST_P(UpdateAgendaProgressServiceTest, OnlyThePoolThatMayClaimReports) {
+TEST_F(UpdateAgendaProgressServiceTest, OnlyThePoolThatMayClaimReports) {
   ASSERT_EQ(AgendaIdsIn(ClaimAs("p-1")), std::vector<std::string>{id_});
   // Reading the insight is not enough (the original's rule): global and allowed customers, and
   // the agenda's own customer, are refused exactly as for an absent progress.
@@ -162,7 +158,7 @@ TEST_P(UpdateAgendaProgressServiceTest, OnlyThePoolThatMayClaimReports) {
   EXPECT_EQ(ReportAs("p-1", "EXECUTING", "admin", admin_).status, 200);
 }
 
-TEST_P(UpdateAgendaProgressServiceTest, UnknownProgressIs400) {
+TEST_F(UpdateAgendaProgressServiceTest, UnknownProgressIs400) {
   const std::string before = server_.Snapshot();
   auto reply = ReportState(owner_, "nope", "EXECUTING");
   EXPECT_EQ(reply.status, 400);
@@ -172,7 +168,7 @@ TEST_P(UpdateAgendaProgressServiceTest, UnknownProgressIs400) {
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_P(UpdateAgendaProgressServiceTest, MissingProgressOrIdIs422) {
+TEST_F(UpdateAgendaProgressServiceTest, MissingProgressOrIdIs422) {
   // The spec does not say; the code answers 422.
   for (const char* body : {"", "{}", R"({"agendaProgress":null})",
                            R"({"agendaProgress":{"processingState":"EXECUTING"}})"}) {
@@ -184,7 +180,7 @@ TEST_P(UpdateAgendaProgressServiceTest, MissingProgressOrIdIs422) {
   }
 }
 
-TEST_P(UpdateAgendaProgressServiceTest, OperationProgressWithoutOperationIs422AndChangesNothing) {
+TEST_F(UpdateAgendaProgressServiceTest, OperationProgressWithoutOperationIs422AndChangesNothing) {
   Claim();
   const std::string before = server_.Snapshot();
   auto reply = ReportState(owner_, progress_id_, "EXECUTING", "Running Operations",
@@ -196,7 +192,7 @@ TEST_P(UpdateAgendaProgressServiceTest, OperationProgressWithoutOperationIs422An
   EXPECT_EQ(server_.Snapshot(), before);
 }
 
-TEST_P(UpdateAgendaProgressServiceTest, TheReportConfirmsTheClaim) {
+TEST_F(UpdateAgendaProgressServiceTest, TheReportConfirmsTheClaim) {
   Claim();
   ASSERT_EQ(ReadyOf(id_).size(), 1u);
   EXPECT_FALSE(ReadyOf(id_)[0].confirmed);
@@ -212,7 +208,7 @@ TEST_P(UpdateAgendaProgressServiceTest, TheReportConfirmsTheClaim) {
   EXPECT_TRUE(ReadyOf(id_).empty());  // the execution ended: so did its fence
 }
 
-TEST_P(UpdateAgendaProgressServiceTest, AReportAfterTheClaimLapsedIsAConflict) {
+TEST_F(UpdateAgendaProgressServiceTest, AReportAfterTheClaimLapsedIsAConflict) {
   Claim();
   LetLeasesLapse();
   const std::string before = server_.Snapshot();
@@ -230,7 +226,7 @@ TEST_P(UpdateAgendaProgressServiceTest, AReportAfterTheClaimLapsedIsAConflict) {
   EXPECT_TRUE(ReadyOf(id_)[0].confirmed);
 }
 
-TEST_P(UpdateAgendaProgressServiceTest, AReportNamingAnotherPullerIsAConflict) {
+TEST_F(UpdateAgendaProgressServiceTest, AReportNamingAnotherPullerIsAConflict) {
   auto claimed = server_.Call(
       "POST", "/resourcepool/service/getAgenda",
       R"({"insightId":"insight-1","count":1,"waitSeconds":0,"pullerId":"p-1"})", owner_);
@@ -255,7 +251,7 @@ TEST_P(UpdateAgendaProgressServiceTest, AReportNamingAnotherPullerIsAConflict) {
 
 // The claim fence lasts for the whole execution, not only until the first report.
 
-TEST_P(UpdateAgendaProgressServiceTest, AStaleExecutorIsRefusedAfterAnotherClaimedAndConfirmed) {
+TEST_F(UpdateAgendaProgressServiceTest, AStaleExecutorIsRefusedAfterAnotherClaimedAndConfirmed) {
   ASSERT_EQ(AgendaIdsIn(ClaimAs("p-1")), std::vector<std::string>{id_});
   LetLeasesLapse();  // p-1's executor is slow: its claim lapses before it reports
   ASSERT_EQ(AgendaIdsIn(ClaimAs("p-2")), std::vector<std::string>{id_});
@@ -274,7 +270,7 @@ TEST_P(UpdateAgendaProgressServiceTest, AStaleExecutorIsRefusedAfterAnotherClaim
   EXPECT_TRUE(ReadyOf(id_).empty());
 }
 
-TEST_P(UpdateAgendaProgressServiceTest, ARerunReplacesTheFenceAndTheOldExecutionIsRefused) {
+TEST_F(UpdateAgendaProgressServiceTest, ARerunReplacesTheFenceAndTheOldExecutionIsRefused) {
   ASSERT_EQ(AgendaIdsIn(ClaimAs("p-1")), std::vector<std::string>{id_});
   ASSERT_EQ(ReportAs("p-1", "EXECUTING").status, 200);
   ASSERT_EQ(Rerun(acme_, id_).status, 200);
@@ -288,13 +284,11 @@ TEST_P(UpdateAgendaProgressServiceTest, ARerunReplacesTheFenceAndTheOldExecution
   EXPECT_EQ(ReportAs("p-2", "EXECUTING").status, 200);
 }
 
-TEST_P(UpdateAgendaProgressServiceTest, AnAgendaThatWasNeverScheduledMayReport) {
+TEST_F(UpdateAgendaProgressServiceTest, AnAgendaThatWasNeverScheduledMayReport) {
   Json agenda = Submit(AgendaJson("acme", "", R"("params":{"doNotRun":1},)"), acme_);
   auto reply = ReportState(owner_, StringAt(agenda, "progressId"), "EXECUTING");
   EXPECT_EQ(reply.status, 200) << ToJsonText(reply.body);
 }
-
-INSTANTIATE_TEST_SUITE_P(Claims, UpdateAgendaProgressServiceTest, ::testing::Bool(), ClaimsWhere);
 
 }  // namespace
 }  // namespace pop::testing

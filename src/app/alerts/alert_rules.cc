@@ -248,8 +248,6 @@ Status AlertRules::CheckQueues(StoreReader& tx, Timestamp now) {
     if (entry.confirmed || entry.claimed_by || (entry.not_before && *entry.not_before > now)) {
       continue;
     }
-    // A claim the scheduler holds in memory (pop dev) counts as the store's would.
-    if (WithMemoryClaim(entry, services_.memory_claims).claimed_by) continue;
     const Timestamp since = std::max(entry.added, entry.not_before.value_or(entry.added));
     auto [it, inserted] = oldest.try_emplace(entry.insight_id, &entry);
     if (!inserted &&
