@@ -136,8 +136,14 @@ Result<std::optional<ReadyAgenda>> RetryIfDue(StoreWriter& tx, AgendaProgress& p
 
 Result<AgendaProgressUpdateResult> ApplyAgendaProgressUpdate(StoreWriter& tx,
                                                              const AgendaProgressUpdate& update) {
-  POP_RETURN_IF_ERROR(ValidateNumericRanges(update.patch));
   POP_ASSIGN_OR_RETURN(auto found, tx.Get(ObjectKind::kAgendaProgress, update.id));
+  return ApplyAgendaProgressUpdate(tx, update, std::move(found));
+}
+
+Result<AgendaProgressUpdateResult> ApplyAgendaProgressUpdate(StoreWriter& tx,
+                                                             const AgendaProgressUpdate& update,
+                                                             std::optional<DataObject> found) {
+  POP_RETURN_IF_ERROR(ValidateNumericRanges(update.patch));
   if (!found.has_value() ||
       !ScopeAllows(ReadScope(ObjectKind::kAgendaProgress, *update.auth), *found)) {
     return Error(ErrorCode::kNotFound, UnableToGetMessage(update.id));
@@ -172,10 +178,7 @@ Result<AgendaProgressUpdateResult> ApplyAgendaProgressUpdate(StoreWriter& tx,
   // The execution ended: the claim fence of the agenda (its confirmed ready entry) goes, before
   // a retry adds the next entry.
   if (completes && result.stored.agenda_id) {
-    POP_ASSIGN_OR_RETURN(auto entries, tx.ReadyAgendasOf(*result.stored.agenda_id));
-    for (const ReadyAgenda& entry : entries) {
-      if (entry.confirmed) POP_RETURN_IF_ERROR(tx.DeleteReadyAgenda(entry.id).status());
-    }
+    POP_RETURN_IF_ERROR(tx.DeleteConfirmedReadyAgendasOf(*result.stored.agenda_id).status());
   }
   if (completes && update.retry_backoff) {
     POP_ASSIGN_OR_RETURN(result.retry, RetryIfDue(tx, result.stored, update));

@@ -40,6 +40,10 @@ struct AgendaProgressUpdateResult {
 // kValidation (an embedded OperationProgress names no operation).
 [[nodiscard]] Result<AgendaProgressUpdateResult> ApplyAgendaProgressUpdate(
     StoreWriter& tx, const AgendaProgressUpdate& update);
+// The same, for a caller that has already read the progress `update.id` in this transaction:
+// `found` is that read (nullopt when it was absent), so it is not read and decoded again.
+[[nodiscard]] Result<AgendaProgressUpdateResult> ApplyAgendaProgressUpdate(
+    StoreWriter& tx, const AgendaProgressUpdate& update, std::optional<DataObject> found);
 
 // Where the OperationProgress of `operation` in the AgendaProgress `progress_id` is, or is to be
 // created: `id` and, when it exists, the stored record. Its id is `<progressId>-<operation>`

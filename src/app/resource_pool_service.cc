@@ -234,14 +234,17 @@ Result<ProgressReportAnswer> ResourcePoolService::UpdateAgendaProgress(
     POP_ASSIGN_OR_RETURN(std::optional<Timestamp> paused,
                          tx.PausedSince(PauseTarget::kAgenda, agenda_id));
     answer.paused = paused.has_value();
-    POP_ASSIGN_OR_RETURN(AgendaProgressUpdateResult updated,
-                         ApplyAgendaProgressUpdate(tx, {id, std::move(filtered), &owner, now,
-                                                        services_.retry_backoff, retry_ready_id}));
+    // The executor's start (moments after its claim) to this final report, once per execution.
+    const bool was_complete = stored.processing_state == ProcessingState::kComplete;
+    // The progress read above is the one updated: not read and decoded a second time.
+    POP_ASSIGN_OR_RETURN(
+        AgendaProgressUpdateResult updated,
+        ApplyAgendaProgressUpdate(
+            tx, {id, std::move(filtered), &owner, now, services_.retry_backoff, retry_ready_id},
+            std::move(found)));
     retry = std::move(updated.retry);
     reported = std::move(updated.stored);
-    // The executor's start (moments after its claim) to this final report, once per execution.
-    finished = stored.processing_state != ProcessingState::kComplete &&
-               progress->processing_state == ProcessingState::kComplete;
+    finished = !was_complete && progress->processing_state == ProcessingState::kComplete;
     finished_insight = insight_id;
     finished_after = progress->started_time ? now - *progress->started_time : Duration();
     return Status::Ok();

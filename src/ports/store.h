@@ -143,6 +143,10 @@ class StoreWriter : public StoreReader {
   [[nodiscard]] virtual Result<int64_t> DeleteReadyAgendasOf(std::string_view agenda_id) = 0;
   // True when the entry existed.
   [[nodiscard]] virtual Result<bool> DeleteReadyAgenda(std::string_view ready_id) = 0;
+  // Deletes the confirmed ready entries of `agenda_id` (the claim fence of its execution,
+  // docs/design/scheduler.md), in one statement; returns how many.
+  [[nodiscard]] virtual Result<int64_t> DeleteConfirmedReadyAgendasOf(
+      std::string_view agenda_id) = 0;
   // Sets (claimed_by and lease_until given) or clears (both nullopt) the claim of a ready
   // entry unconditionally. kNotFound when the entry is gone. The scheduler never uses it (it
   // claims with ClaimReady); it is for set-up and repair.

@@ -1010,6 +1010,31 @@ TEST_P(StoreContractTest, ClaimReadyTakesAFreeEntryAndNeverOneAnotherHolds) {
   EXPECT_EQ(ReadyOf("A")[0].lease_until, At(300));
 }
 
+TEST_P(StoreContractTest, DeleteConfirmedReadyAgendasOfKeepsUnconfirmedAndOtherAgendas) {
+  std::vector<int64_t> deleted;
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreWriter& w) -> Status {
+                    POP_RETURN_IF_ERROR(w.AddReadyAgenda(Ready("r1", "A", 1)));
+                    POP_RETURN_IF_ERROR(w.AddReadyAgenda(Ready("r2", "A", 2)));
+                    POP_RETURN_IF_ERROR(w.AddReadyAgenda(Ready("r3", "B", 3)));
+                    for (const char* id : {"r1", "r3"}) {
+                      POP_RETURN_IF_ERROR(w.ClaimReady(id, "p", At(100), At(10)).status());
+                      POP_RETURN_IF_ERROR(w.ConfirmReadyClaim(id, "p", At(20)).status());
+                    }
+                    for (const char* agenda : {"A", "A", "unknown"}) {
+                      POP_ASSIGN_OR_RETURN(int64_t n, w.DeleteConfirmedReadyAgendasOf(agenda));
+                      deleted.push_back(n);
+                    }
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_THAT(deleted, ElementsAre(1, 0, 0));
+  ASSERT_EQ(ReadyOf("A").size(), 1u);
+  EXPECT_EQ(ReadyOf("A")[0].id, "r2");
+  ASSERT_EQ(ReadyOf("B").size(), 1u);
+  EXPECT_TRUE(ReadyOf("B")[0].confirmed);
+}
+
 TEST_P(StoreContractTest, ClaimReadyRefusesConfirmedAndMissingEntries) {
   std::vector<bool> won;
   ASSERT_TRUE(store_

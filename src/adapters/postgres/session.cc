@@ -277,6 +277,12 @@ Result<int64_t> Session::DeleteReadyAgendasOf(std::string_view agenda_id) {
   return rows.affected();
 }
 
+Result<int64_t> Session::DeleteConfirmedReadyAgendasOf(std::string_view agenda_id) {
+  POP_ASSIGN_OR_RETURN(Rows rows, connection_.Execute(sql::DeleteConfirmedReadySql(kDialect),
+                                                      {Param::Text(agenda_id)}));
+  return rows.affected();
+}
+
 Result<bool> Session::DeleteReadyAgenda(std::string_view ready_id) {
   POP_ASSIGN_OR_RETURN(Rows rows, connection_.Execute("DELETE FROM ready_agenda WHERE id = $1",
                                                       {Param::Text(ready_id)}));

@@ -50,6 +50,7 @@ class Session final : public StoreWriter {
   Status AddReadyAgenda(const ReadyAgenda& ready) override;
   Result<int64_t> DeleteReadyAgendasOf(std::string_view agenda_id) override;
   Result<bool> DeleteReadyAgenda(std::string_view ready_id) override;
+  Result<int64_t> DeleteConfirmedReadyAgendasOf(std::string_view agenda_id) override;
   Status SetReadyClaim(std::string_view ready_id, const std::optional<std::string>& claimed_by,
                        std::optional<Timestamp> lease_until) override;
   Result<bool> ClaimReady(std::string_view ready_id, std::string_view claimer,

@@ -49,6 +49,10 @@ std::string ConfirmReadyClaimSql(SqlDialect dialect) {
                    " AND (confirmed = TRUE OR lease_until > $3)");
 }
 
+std::string DeleteConfirmedReadySql(SqlDialect dialect) {
+  return InDialect(dialect, "DELETE FROM ready_agenda WHERE agenda_id = $1 AND confirmed = TRUE");
+}
+
 std::string SetReadyClaimSql(SqlDialect dialect) {
   return InDialect(dialect,
                    "UPDATE ready_agenda SET claimed_by = $2, lease_until = $3, confirmed = FALSE,"

@@ -35,6 +35,9 @@ std::string ReleaseReadyClaimSql(SqlDialect dialect);
 // already or its lease runs past `now`; the entry is then confirmed.
 std::string ConfirmReadyClaimSql(SqlDialect dialect);
 
+// 1 agenda_id. Deletes the confirmed entries of that agenda.
+std::string DeleteConfirmedReadySql(SqlDialect dialect);
+
 // 1 id, 2 claimed_by (or NULL), 3 lease_until (or NULL). Unconditional; also unconfirms.
 std::string SetReadyClaimSql(SqlDialect dialect);
 

@@ -13,6 +13,14 @@ constexpr char kSavepoint[] = "SAVEPOINT pop_write";
 constexpr char kRelease[] = "RELEASE pop_write";
 constexpr char kRollbackTo[] = "ROLLBACK TO pop_write";
 
+// SQLite rolled the whole transaction back on its own (disk full, I/O error).
+Error RolledBack(const Connection& connection) {
+  return Error(ErrorCode::kUnavailable,
+               "the database rolled back the transaction: " +
+                   (connection.last_error().message.empty() ? std::string("no reason given")
+                                                            : connection.last_error().message));
+}
+
 }  // namespace
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> connection,
@@ -36,6 +44,17 @@ std::vector<Status> GroupCommitWriter::CommitBatch(std::span<const sql::WriteFn*
   if (!begun.ok()) return AbandonBatch(batch.size(), begun.error());
 
   Session session(connection, max_document_depth_);
+  if (batch.size() == 1) {
+    // A batch of one needs no savepoint: the transaction is its closure's alone, and ROLLBACK
+    // undoes exactly what it wrote (two statements fewer per write while writes do not overlap).
+    Status outcome = sql::RunGuarded(*batch.front(), session);
+    if (!connection.InTransaction()) return AbandonBatch(batch.size(), RolledBack(connection));
+    Status settled = connection.Run(outcome.ok() ? "COMMIT" : "ROLLBACK");
+    if (!settled.ok()) return AbandonBatch(batch.size(), settled.error());
+    std::vector<Status> outcomes;
+    outcomes.push_back(std::move(outcome));
+    return outcomes;
+  }
   std::vector<Status> outcomes;
   outcomes.reserve(batch.size());
   for (const sql::WriteFn* fn : batch) {
@@ -45,11 +64,7 @@ std::vector<Status> GroupCommitWriter::CommitBatch(std::span<const sql::WriteFn*
     if (!connection.InTransaction()) {
       // SQLite rolled the whole transaction back on its own (disk full, I/O error): the
       // closures already run lost their writes too.
-      return AbandonBatch(batch.size(), Error(ErrorCode::kUnavailable,
-                                              "the database rolled back the transaction: " +
-                                                  (connection.last_error().message.empty()
-                                                       ? std::string("no reason given")
-                                                       : connection.last_error().message)));
+      return AbandonBatch(batch.size(), RolledBack(connection));
     }
     Status settled = outcome.ok() ? connection.Run(kRelease) : connection.Run(kRollbackTo);
     if (settled.ok() && !outcome.ok()) settled = connection.Run(kRelease);

@@ -1,8 +1,8 @@
 // GroupCommitWriter: the single writer connection of a SqliteStore and its group commit. The
 // queue and thread are sql::GroupCommitQueue's; this class runs each batch on the connection:
-// one transaction, each closure in its own savepoint, one commit for all of them, so many
-// concurrent writers share one fsync. Design: docs/design/storage.md, "Group commit".
-// Thread-safe.
+// one transaction, each closure in its own savepoint (a batch of one needs none), one commit for
+// all of them, so many concurrent writers share one fsync. Design: docs/design/storage.md, "Group
+// commit". Thread-safe.
 #pragma once
 
 #include <cstdint>

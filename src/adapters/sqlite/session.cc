@@ -321,6 +321,14 @@ Result<int64_t> Session::DeleteReadyAgendasOf(std::string_view agenda_id) {
   return connection_.Changes();
 }
 
+Result<int64_t> Session::DeleteConfirmedReadyAgendasOf(std::string_view agenda_id) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare(sql::DeleteConfirmedReadySql(SqlDialect::kSqlite)));
+  statement.BindText(1, agenda_id);
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes();
+}
+
 Result<bool> Session::DeleteReadyAgenda(std::string_view ready_id) {
   POP_ASSIGN_OR_RETURN(Statement statement,
                        connection_.Prepare("DELETE FROM ready_agenda WHERE id = ?1"));
