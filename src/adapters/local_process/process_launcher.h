@@ -48,6 +48,9 @@ struct ProcessLauncherOptions {
   size_t max_report_line_bytes = size_t{16} << 20;
   // Threads that start processes: an exec keeps its parent thread blocked for a while (about
   // 0.7 ms here), so a few side by side raise the launch rate. They live as long as the launcher.
+  // 0: each Launch() starts its process on the calling thread, without two hand-offs between
+  // threads; a handler then gets SIGKILL when the thread that launched it ends, so every caller
+  // must outlive the handlers it launches (the executor's do: each waits for its handler's end).
   size_t spawn_threads = 4;
   // Wall time of the diagnostics and completedTime it writes. nullptr: the system clock. Not
   // owned; must outlive the launcher. (Timeouts always run on the OS's monotonic clock: a kill
