@@ -3,10 +3,11 @@
 // progress and its result as JSON lines on the report channel ($POP_REPORT). Each runs isolated
 // from the launcher's process as far as one user can be: a scrubbed environment, its own fresh
 // working directory (also its HOME) and its registry entry's resource limits (docs/security.md). A
-// few spawner threads start children; one thread follows them all (epoll over pidfds and pipes); no
-// thread per child. Cancel(grace) on an operation sends SIGTERM to its process group and SIGKILL
-// after `grace` or its type's cancel_grace, whichever is shorter. The handler contract
-// (environment, report lines, outcomes, logs): docs/handlers.md. Thread-safe.
+// few spawner threads (or, with spawn_threads 0, the launching threads) start children; one
+// thread follows them all (epoll over pidfds and pipes); no thread per child. Cancel(grace) on an
+// operation sends SIGTERM to its process group and SIGKILL after `grace` or its type's
+// cancel_grace, whichever is shorter. The handler contract (environment, report lines, outcomes,
+// logs): docs/handlers.md. Thread-safe.
 #pragma once
 
 #include <chrono>
