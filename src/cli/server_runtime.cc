@@ -486,6 +486,9 @@ Status RunServer(const ServerConfig& config) {
         std::filesystem::path(config.data_dir.value_or(".")) / "processes";
     // Each handler's own working directory (its HOME), removed after its operation.
     launcher_options.work_dir_root = std::filesystem::path(config.data_dir.value_or(".")) / "work";
+    // Handlers start on the executor's worker thread that launches them (and waits for their
+    // end), not through a spawner thread: two thread hand-offs less per handler.
+    launcher_options.spawn_threads = 0;
     Logger* log = logger.get();
     launcher_options.log = [log](const std::string& line) { log->Log(LogLevel::kWarning, line); };
     DevHandlersOptions handlers_options;

@@ -629,6 +629,15 @@ echo scratch > left-behind.txt
       << "left: " << ::testing::PrintToString(WorkDirs());
 }
 
+TEST_P(LauncherContractTest, AnEmptyWorkingDirectoryIsRemovedAfterwardsToo) {
+  Start({Script("quiet", std::string("report '") + kSucceeded + "'\n")});
+
+  ExpectSucceeded(Run(Spec("quiet", "only")));
+
+  EXPECT_TRUE(Eventually([&] { return WorkDirs().empty(); }))
+      << "left: " << ::testing::PrintToString(WorkDirs());
+}
+
 TEST_P(LauncherContractTest, KeepWorkDirKeepsTheDirectoryAndWhatTheHandlerLeftThere) {
   TestHandler handler =
       Script("work", "echo kept > out.txt\nreport '" + std::string(kSucceeded) + "'\n");

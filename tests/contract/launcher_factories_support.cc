@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
@@ -14,8 +15,10 @@
 namespace pop::testing {
 namespace {
 
-Result<std::unique_ptr<Launcher>> CreateProcessLauncher(const LauncherSetup& setup) {
+Result<std::unique_ptr<Launcher>> CreateProcessLauncherWith(const LauncherSetup& setup,
+                                                            size_t spawn_threads) {
   ProcessLauncherOptions options;
+  options.spawn_threads = spawn_threads;
   options.complete_grace = setup.complete_grace;
   options.work_dir_root = setup.work_dir_root;
   for (const TestHandler& handler : setup.handlers) {
@@ -49,7 +52,18 @@ Result<std::unique_ptr<Launcher>> CreateProcessLauncher(const LauncherSetup& set
 
 }  // namespace
 
-std::vector<LauncherFactory> AllLauncherFactories() { return {{"Process", CreateProcessLauncher}}; }
+std::vector<LauncherFactory> AllLauncherFactories() {
+  return {
+      {"Process",
+       [](const LauncherSetup& setup) {
+         return CreateProcessLauncherWith(setup, ProcessLauncherOptions().spawn_threads);
+       }},
+      // As pop dev runs it: each handler started on the thread that launches it (the suite's
+      // threads all outlive their handlers).
+      {"ProcessSpawningOnTheCallingThread",
+       [](const LauncherSetup& setup) { return CreateProcessLauncherWith(setup, 0); }},
+  };
+}
 
 void PrintTo(const LauncherFactory& factory, std::ostream* os) { *os << factory.name; }
 

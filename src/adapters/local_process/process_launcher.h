@@ -3,10 +3,11 @@
 // progress and its result as JSON lines on the report channel ($POP_REPORT). Each runs isolated
 // from the launcher's process as far as one user can be: a scrubbed environment, its own fresh
 // working directory (also its HOME) and its registry entry's resource limits (docs/security.md). A
-// few spawner threads start children; one thread follows them all (epoll over pidfds and pipes); no
-// thread per child. Cancel(grace) on an operation sends SIGTERM to its process group and SIGKILL
-// after `grace` or its type's cancel_grace, whichever is shorter. The handler contract
-// (environment, report lines, outcomes, logs): docs/handlers.md. Thread-safe.
+// few spawner threads (or, with spawn_threads 0, the launching threads) start children; one
+// thread follows them all (epoll over pidfds and pipes); no thread per child. Cancel(grace) on an
+// operation sends SIGTERM to its process group and SIGKILL after `grace` or its type's
+// cancel_grace, whichever is shorter. The handler contract (environment, report lines, outcomes,
+// logs): docs/handlers.md. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -48,6 +49,9 @@ struct ProcessLauncherOptions {
   size_t max_report_line_bytes = size_t{16} << 20;
   // Threads that start processes: an exec keeps its parent thread blocked for a while (about
   // 0.7 ms here), so a few side by side raise the launch rate. They live as long as the launcher.
+  // 0: each Launch() starts its process on the calling thread, without two hand-offs between
+  // threads; a handler then gets SIGKILL when the thread that launched it ends, so every caller
+  // must outlive the handlers it launches (the executor's do: each waits for its handler's end).
   size_t spawn_threads = 4;
   // Wall time of the diagnostics and completedTime it writes. nullptr: the system clock. Not
   // owned; must outlive the launcher. (Timeouts always run on the OS's monotonic clock: a kill

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <string.h>
 
-#include <algorithm>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -35,7 +34,7 @@ Result<std::unique_ptr<SpawnerPool>> SpawnerPool::Start(size_t threads) {
   }
   std::unique_ptr<SpawnerPool> pool(new SpawnerPool(std::move(null_fd)));
   try {
-    for (size_t index = 0; index < std::max<size_t>(threads, 1); ++index) {
+    for (size_t index = 0; index < threads; ++index) {
       pool->threads_.emplace_back([raw = pool.get()] { raw->Loop(); });
     }
   } catch (const std::system_error& error) {
@@ -63,6 +62,23 @@ void SpawnerPool::Stop() {
 }
 
 Result<SpawnedChild> SpawnerPool::Spawn(const SpawnPlan& plan) {
+  if (threads_.empty()) {
+    {
+      MutexLock lock(mu_);
+      if (stopping_) {
+        return Error(ErrorCode::kUnavailable, "the process launcher is shut down");
+      }
+    }
+    // SpawnChild's precondition: the vfork child must not run this process's handlers on the
+    // shared memory before it has reset them.
+    sigset_t all;
+    sigset_t previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &previous);
+    Result<SpawnedChild> child = SpawnChild(plan, null_fd_.get());
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return child;
+  }
   Request request{&plan, {}};
   std::future<Result<SpawnedChild>> done = request.done.get_future();
   {

@@ -3,7 +3,9 @@
 // small VM), so a few spawns run side by side. The threads exist because PR_SET_PDEATHSIG fires
 // when the child's parent *thread* ends: a child started on a caller's short-lived thread would
 // be killed with it. The pool must therefore outlive every child it started (ProcessLauncher
-// reaps them all before stopping it). Thread-safe.
+// reaps them all before stopping it). A pool of no threads spawns on the calling thread instead
+// (no hand-off to another thread and back), for callers that outlive every child they start.
+// Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -24,14 +26,16 @@ namespace pop::local_process {
 
 class SpawnerPool {
  public:
-  // Errors: kUnavailable when /dev/null or the threads cannot be had.
+  // `threads` 0: Spawn() runs on the calling thread. Errors: kUnavailable when /dev/null or the
+  // threads cannot be had.
   [[nodiscard]] static Result<std::unique_ptr<SpawnerPool>> Start(size_t threads);
   ~SpawnerPool();  // Stop()
   SpawnerPool(const SpawnerPool&) = delete;
   SpawnerPool& operator=(const SpawnerPool&) = delete;
 
-  // SpawnChild(plan) on a pool thread; blocks until it is done. Errors: those of SpawnChild;
-  // kUnavailable after Stop().
+  // SpawnChild(plan) on a pool thread, or on this one (with every signal blocked meanwhile) when
+  // the pool has none; blocks until it is done. Without threads, the child gets SIGKILL when the
+  // calling thread ends. Errors: those of SpawnChild; kUnavailable after Stop().
   [[nodiscard]] Result<SpawnedChild> Spawn(const SpawnPlan& plan);
   // Refuses new spawns, finishes the queued ones and joins the threads. Idempotent.
   void Stop();

@@ -29,8 +29,10 @@ constexpr char kJournalSizeLimit[] = "PRAGMA journal_size_limit = 67108864";
 
 // The writer's page cache (KiB; SQLite's default is 2 MiB). Each batch touches pages across
 // several tables and their indexes; with the default cache a busy store evicted pages that the
-// next batch read again from the file.
-constexpr char kWriterCacheSize[] = "PRAGMA cache_size = -32768";
+// next batch read again from the file. 4 MiB, not the 32 it was: a W1 of 8,000 Agendas grows the
+// file to 18 MB, which a 32 MiB cache kept whole in the server's memory (peak RSS 55 MiB; 45 with
+// 4 MiB under W1 of 10,000) for no measured gain in CPU per Agenda (BENCHMARKS.md, issue 15).
+constexpr char kWriterCacheSize[] = "PRAGMA cache_size = -4096";
 
 int64_t NewestSchemaVersion() { return sqlite::Migrations().back().version; }
 
