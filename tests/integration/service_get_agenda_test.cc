@@ -11,6 +11,11 @@ namespace {
 
 class GetAgendaServiceTest : public ServiceTest {
  protected:
+  bool ClaimedInStore(const std::string& agenda_id) {
+    std::vector<ReadyAgenda> ready = ReadyOf(agenda_id);
+    return ready.size() == 1 && ready[0].claimed_by.has_value();
+  }
+
   std::optional<ApiReply> LongPoll(const std::string& token, int64_t wait_seconds = 5) {
     return TryPost(
         "/resourcepool/service/getAgenda",
@@ -256,7 +261,14 @@ TEST_F(GetAgendaServiceTest, APollAbandonedByItsClientLosesNothing) {
   const std::string id = StringAt(SubmitFor("acme"), "id");
   std::vector<std::string> got = AgendaIdsIn(GetAgenda(owner_));
   if (got.empty()) {
-    // It went to the abandoned poll: nobody reports, so the lease ends and it is back.
+    // It went to the abandoned poll: nobody reports, so the lease ends and it is back. The
+    // lease is taken from the clock when that claim is written, which may still be under way:
+    // let the clock jump only once the claim is stored, or the lease would start after the jump.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!ClaimedInStore(id) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_TRUE(ClaimedInStore(id)) << "the abandoned poll's claim was never stored";
     LetLeasesLapse();
     auto polled = LongPoll(owner_, 5);
     ASSERT_TRUE(polled.has_value()) << "the long poll was never answered";
