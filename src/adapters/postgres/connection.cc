@@ -304,32 +304,36 @@ Result<const std::string*> Connection::Prepared(const std::string& sql, int para
   return &prepared_.emplace(sql, std::move(name)).first->second;
 }
 
-Result<Rows> Connection::Execute(std::string_view sql, const std::vector<Param>& params) {
-  if (!deferred_.empty()) {
-    // The deferred writes go first, in the same round trip.
-    std::vector<Queued> statements = std::move(deferred_);
-    deferred_.clear();
-    statements.push_back(Queued{std::string(sql), params});
-    return RunPipeline(statements);
-  }
-  std::vector<const char*> values;
-  std::vector<int> lengths;
-  std::vector<int> formats;
+Connection::ParamArrays::ParamArrays(const std::vector<Param>& params) {
   values.reserve(params.size());
+  lengths.reserve(params.size());
+  formats.reserve(params.size());
   for (const Param& param : params) {
     values.push_back(param.null ? nullptr : param.value.c_str());
     lengths.push_back(static_cast<int>(param.value.size()));
     formats.push_back(param.binary ? 1 : 0);
   }
-  const int count = static_cast<int>(params.size());
+}
+
+Result<Rows> Connection::Execute(std::string_view sql, const std::vector<Param>& params) {
+  if (!deferred_.empty()) {
+    // The deferred writes go first, in the same round trip.
+    std::vector<Queued> statements = TakeDeferred();
+    statements.push_back(Queued{std::string(sql), params});
+    return RunPipeline(statements);
+  }
+  const ParamArrays arrays(params);
+  const int count = arrays.count();
   std::string text(sql);
   POP_ASSIGN_OR_RETURN(const std::string* name, Prepared(text, count));
   CountRoundTrip();
   PGresult* result = name != nullptr
-                         ? PQexecPrepared(conn_, name->c_str(), count, values.data(),
-                                          lengths.data(), formats.data(), /*resultFormat=*/0)
-                         : PQexecParams(conn_, text.c_str(), count, nullptr, values.data(),
-                                        lengths.data(), formats.data(), /*resultFormat=*/0);
+                         ? PQexecPrepared(conn_, name->c_str(), count, arrays.values.data(),
+                                          arrays.lengths.data(), arrays.formats.data(),
+                                          /*resultFormat=*/0)
+                         : PQexecParams(conn_, text.c_str(), count, nullptr, arrays.values.data(),
+                                        arrays.lengths.data(), arrays.formats.data(),
+                                        /*resultFormat=*/0);
   ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Rows(result);
   Error error = MakeError(result, sql);

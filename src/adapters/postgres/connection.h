@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/base/result.h"
@@ -152,6 +153,18 @@ class Connection {
     std::vector<Param> params;
   };
 
+  // libpq's parallel arrays of a statement's parameters; `values` point into the Params, which
+  // must outlive them.
+  struct ParamArrays {
+    explicit ParamArrays(const std::vector<Param>& params);
+    int count() const { return static_cast<int>(values.size()); }
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+  };
+
+  // The deferred statements, taken out to be sent (none are left deferred).
+  std::vector<Queued> TakeDeferred() { return std::exchange(deferred_, {}); }
   void CountRoundTrip() {
     if (round_trips_ != nullptr) round_trips_->fetch_add(1, std::memory_order_relaxed);
   }

@@ -16,8 +16,7 @@ void Connection::Defer(std::string_view sql, std::vector<Param> params) {
 }
 
 Result<std::string> Connection::Flush(const std::vector<std::string>& then) {
-  std::vector<Queued> statements = std::move(deferred_);
-  deferred_.clear();
+  std::vector<Queued> statements = TakeDeferred();
   for (const std::string& sql : then) statements.push_back(Queued{sql, {}});
   if (statements.empty()) return std::string();
   POP_ASSIGN_OR_RETURN(Rows last, RunPipeline(statements));
@@ -42,20 +41,14 @@ Result<Rows> Connection::RunPipeline(const std::vector<Queued>& statements) {
   bool sent = true;
   for (size_t i = 0; i < statements.size() && sent; ++i) {
     const Queued& statement = statements[i];
-    std::vector<const char*> values;
-    std::vector<int> lengths;
-    std::vector<int> formats;
-    for (const Param& param : statement.params) {
-      values.push_back(param.null ? nullptr : param.value.c_str());
-      lengths.push_back(static_cast<int>(param.value.size()));
-      formats.push_back(param.binary ? 1 : 0);
-    }
-    const int count = static_cast<int>(statement.params.size());
+    const ParamArrays arrays(statement.params);
     sent = names[i] != nullptr
-               ? PQsendQueryPrepared(conn_, names[i]->c_str(), count, values.data(), lengths.data(),
-                                     formats.data(), /*resultFormat=*/0) == 1
-               : PQsendQueryParams(conn_, statement.sql.c_str(), count, nullptr, values.data(),
-                                   lengths.data(), formats.data(), /*resultFormat=*/0) == 1;
+               ? PQsendQueryPrepared(conn_, names[i]->c_str(), arrays.count(), arrays.values.data(),
+                                     arrays.lengths.data(), arrays.formats.data(),
+                                     /*resultFormat=*/0) == 1
+               : PQsendQueryParams(conn_, statement.sql.c_str(), arrays.count(), nullptr,
+                                   arrays.values.data(), arrays.lengths.data(),
+                                   arrays.formats.data(), /*resultFormat=*/0) == 1;
   }
   if (!sent || PQpipelineSync(conn_) != 1) {
     // Only a broken connection refuses to send; nothing more can be read from it.

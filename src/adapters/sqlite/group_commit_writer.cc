@@ -44,34 +44,32 @@ std::vector<Status> GroupCommitWriter::CommitBatch(std::span<const sql::WriteFn*
   if (!begun.ok()) return AbandonBatch(batch.size(), begun.error());
 
   Session session(connection, max_document_depth_);
-  if (batch.size() == 1) {
-    // A batch of one needs no savepoint: the transaction is its closure's alone, and ROLLBACK
-    // undoes exactly what it wrote (two statements fewer per write while writes do not overlap).
-    Status outcome = sql::RunGuarded(*batch.front(), session);
-    if (!connection.InTransaction()) return AbandonBatch(batch.size(), RolledBack(connection));
-    Status settled = connection.Run(outcome.ok() ? "COMMIT" : "ROLLBACK");
-    if (!settled.ok()) return AbandonBatch(batch.size(), settled.error());
-    std::vector<Status> outcomes;
-    outcomes.push_back(std::move(outcome));
-    return outcomes;
-  }
+  // A batch of one needs no savepoint: the transaction is its closure's alone, and ROLLBACK
+  // undoes exactly what it wrote (two statements fewer per write while writes do not overlap).
+  const bool isolate = batch.size() > 1;
   std::vector<Status> outcomes;
   outcomes.reserve(batch.size());
   for (const sql::WriteFn* fn : batch) {
-    Status saved = connection.Run(kSavepoint);
-    if (!saved.ok()) return AbandonBatch(batch.size(), saved.error());
+    if (isolate) {
+      Status saved = connection.Run(kSavepoint);
+      if (!saved.ok()) return AbandonBatch(batch.size(), saved.error());
+    }
     Status outcome = sql::RunGuarded(*fn, session);
     if (!connection.InTransaction()) {
       // SQLite rolled the whole transaction back on its own (disk full, I/O error): the
       // closures already run lost their writes too.
       return AbandonBatch(batch.size(), RolledBack(connection));
     }
-    Status settled = outcome.ok() ? connection.Run(kRelease) : connection.Run(kRollbackTo);
-    if (settled.ok() && !outcome.ok()) settled = connection.Run(kRelease);
-    if (!settled.ok()) return AbandonBatch(batch.size(), settled.error());
+    if (isolate) {
+      Status settled = outcome.ok() ? connection.Run(kRelease) : connection.Run(kRollbackTo);
+      if (settled.ok() && !outcome.ok()) settled = connection.Run(kRelease);
+      if (!settled.ok()) return AbandonBatch(batch.size(), settled.error());
+    }
     outcomes.push_back(std::move(outcome));
   }
-  Status committed = connection.Run("COMMIT");
+  // Without a savepoint, a failed closure's writes go with its transaction.
+  const bool keep = isolate || outcomes.front().ok();
+  Status committed = connection.Run(keep ? "COMMIT" : "ROLLBACK");
   if (!committed.ok()) return AbandonBatch(batch.size(), committed.error());
   return outcomes;
 }
