@@ -95,7 +95,8 @@ BENCH_POSTGRES_ARGS ?=
 bench-postgres: deps
 	@cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOP_BUILD_BENCH=ON \
 	  -DPOP_BUILD_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target pop pop_workflow_bench
+	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target pop pop_workflow_bench \
+	  pop_submit_latency_bench pop_queue_bench
 	@mkdir -p bench/results
 	@bench/postgres $(BENCH_BUILD) $(BENCH_POSTGRES_ARGS) | tee bench/results/postgres.txt
 
