@@ -223,12 +223,26 @@ class LauncherContractTest : public ::testing::TestWithParam<LauncherFactory> {
   std::string PathOf(const std::string& name) const { return dir_.path() + "/" + name; }
   std::string WorkRoot() const { return dir_.path() + "/work"; }
   // The working directories handlers have now (kept or not yet removed).
+  // Whether `dir` is a handler's working directory: <work root>/<shard 0-7>/op-XXXXXX.
+  bool IsAWorkDir(const std::string& dir) const {
+    const std::filesystem::path path(dir);
+    const std::string shard = path.parent_path().filename().string();
+    return path.parent_path().parent_path() == std::filesystem::path(WorkRoot()) &&
+           shard.size() == 1 && shard[0] >= '0' && shard[0] <= '7' &&
+           path.filename().string().rfind("op-", 0) == 0;
+  }
+
+  // The handlers' working directories: <work root>/<shard>/op-XXXXXX.
   std::vector<std::string> WorkDirs() const {
     std::vector<std::string> dirs;
     std::error_code ec;
-    for (std::filesystem::directory_iterator it(WorkRoot(), ec), end; !ec && it != end;
-         it.increment(ec)) {
-      dirs.push_back(it->path().string());
+    for (std::filesystem::directory_iterator shard(WorkRoot(), ec), end; !ec && shard != end;
+         shard.increment(ec)) {
+      std::error_code inner;
+      for (std::filesystem::directory_iterator it(shard->path(), inner); !inner && it != end;
+           it.increment(inner)) {
+        dirs.push_back(it->path().string());
+      }
     }
     return dirs;
   }
@@ -600,7 +614,7 @@ TEST_P(LauncherContractTest, HandlerDoesNotSeeTheServersTokenSecretsHomeOrTmpdir
   EXPECT_EQ(env.count("SERVER_SECRET"), 0u);
   EXPECT_EQ(env.count("TMPDIR"), 0u);
   EXPECT_EQ(env.count("POP_ALLOW_PAYLOAD_COMMANDS"), 0u);
-  EXPECT_THAT(env["HOME"], StartsWith(WorkRoot() + "/op-"));
+  EXPECT_TRUE(IsAWorkDir(env["HOME"])) << env["HOME"];
   EXPECT_THAT(log, Not(HasSubstr("pop_server_token")));
   EXPECT_THAT(log, Not(HasSubstr("hunter2")));
 }
@@ -622,8 +636,8 @@ echo scratch > left-behind.txt
   EXPECT_THAT(second_log, HasSubstr("cwd is HOME\n"));
   std::string first_home = EnvLines(first_log)["home"];
   std::string second_home = EnvLines(second_log)["home"];
-  EXPECT_THAT(first_home, StartsWith(WorkRoot() + "/op-"));
-  EXPECT_THAT(second_home, StartsWith(WorkRoot() + "/op-"));
+  EXPECT_TRUE(IsAWorkDir(first_home)) << first_home;
+  EXPECT_TRUE(IsAWorkDir(second_home)) << second_home;
   EXPECT_NE(first_home, second_home);
   EXPECT_TRUE(Eventually([&] { return WorkDirs().empty(); }))
       << "left: " << ::testing::PrintToString(WorkDirs());
@@ -633,6 +647,19 @@ TEST_P(LauncherContractTest, AnEmptyWorkingDirectoryIsRemovedAfterwardsToo) {
   Start({Script("quiet", std::string("report '") + kSucceeded + "'\n")});
 
   ExpectSucceeded(Run(Spec("quiet", "only")));
+
+  EXPECT_TRUE(Eventually([&] { return WorkDirs().empty(); }))
+      << "left: " << ::testing::PrintToString(WorkDirs());
+}
+
+TEST_P(LauncherContractTest, TheWorkRootsSubdirectoriesAreMadeAgainIfSomeoneRemovedThem) {
+  Start({Script("quiet", std::string("report '") + kSucceeded + "'\n")});
+  for (int shard = 0; shard < 8; ++shard) {
+    ASSERT_TRUE(std::filesystem::remove(WorkRoot() + "/" + std::to_string(shard)));
+  }
+
+  ExpectSucceeded(Run(Spec("quiet", "first")));
+  ExpectSucceeded(Run(Spec("quiet", "second")));
 
   EXPECT_TRUE(Eventually([&] { return WorkDirs().empty(); }))
       << "left: " << ::testing::PrintToString(WorkDirs());
@@ -666,7 +693,7 @@ TEST_P(LauncherContractTest, OperationTextNeverBecomesAPathOnTheHost) {
 
   std::vector<std::string> dirs = WorkDirs();
   ASSERT_EQ(dirs.size(), 1u);
-  EXPECT_THAT(std::filesystem::path(dirs[0]).filename().string(), StartsWith("op-"));
+  EXPECT_TRUE(IsAWorkDir(dirs[0])) << dirs[0];
   EXPECT_FALSE(std::filesystem::exists(PathOf("escaped")));
   EXPECT_FALSE(
       std::filesystem::exists(std::filesystem::path(dir_.path()).parent_path() / "escaped"));

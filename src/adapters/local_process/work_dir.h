@@ -13,9 +13,16 @@ namespace pop::local_process {
 
 class WorkDir {
  public:
-  // Creates the root (0700) if it is missing. Errors: kUnavailable naming the directory.
+  // The root's subdirectories the work directories are spread over, <root>/0 .. <root>/7: each
+  // mkdir and rmdir takes its parent directory's lock, so with one parent every handler start
+  // and end waited for the others' (W4, BENCHMARKS.md issue 15).
+  static constexpr unsigned kShards = 8;
+
+  // Creates the root (0700) and its shards if they are missing. Errors: kUnavailable naming the
+  // directory.
   [[nodiscard]] static Status PrepareRoot(const std::filesystem::path& root);
-  // A new directory <root>/op-XXXXXX, mode 0700. Errors: kUnavailable naming the root.
+  // A new directory <root>/<shard>/op-XXXXXX, mode 0700, in the calling thread's shard (made
+  // again if it was removed). Errors: kUnavailable naming the root.
   [[nodiscard]] static Result<std::unique_ptr<WorkDir>> Create(const std::filesystem::path& root,
                                                                bool keep);
   ~WorkDir();
