@@ -43,7 +43,7 @@ std::string PathOf(const std::string& target) { return target.substr(0, target.f
 //   /echo   200; body = request body; X-Method, X-Target, X-Remote, X-Header-Names (the
 //           request's header names as the handler saw them, comma-separated).
 //   /poll   parks the Responder until the test answers it (long poll).
-//   /slow   blocks its thread until the test calls ReleaseSlow(), then answers 200.
+//   /slow   blocks its worker until the test calls ReleaseSlow(), then answers 200.
 //   /drop   drops the Responder without answering (a handler bug).
 //   /throw  throws.
 // Rejected(): 413 for kPayloadTooLarge, 400 for kInvalidArgument, else 500; body = message.
@@ -402,40 +402,6 @@ TEST_F(HttpTransportTest, HoldsTwoHundredDeferredResponsesWithFourWorkers) {
   for (auto& client : clients) client.join();
 
   EXPECT_EQ(ok.load(), static_cast<int>(kClients));
-}
-
-TEST_F(HttpTransportTest, WhileEveryHandlerSlotBlocksIoGoesOnAndTheNextRequestWaitsItsTurn) {
-  // Handlers run on the threads that read their requests: with one slot held by a blocked
-  // handler, a parked poll's answer is still written, and a new request waits for the slot.
-  HttpServerOptions options;
-  options.io_threads = 1;
-  options.worker_threads = 1;
-  StartServer(options);
-  std::optional<Result<HttpClientResponse>> poll;
-  std::thread poller([&] { poll = Send("GET", "/poll"); });
-  std::vector<api::Responder> parked = handler_.TakeParked(1);
-  ASSERT_EQ(parked.size(), 1u);
-  std::optional<Result<HttpClientResponse>> slow;
-  std::thread slow_client([&] { slow = Send("GET", "/slow"); });
-  ASSERT_TRUE(handler_.WaitForSlowEntered());
-  std::optional<Result<HttpClientResponse>> echo;
-  std::thread echo_client([&] { echo = Send("POST", "/echo", "after the slow one"); });
-
-  parked.front()(TestHandler::Text(200, "event"));
-  poller.join();  // answered while the only handler slot is blocked
-  ASSERT_TRUE(poll.has_value());
-  ASSERT_TRUE(poll->ok()) << poll->error().message;
-  EXPECT_EQ((*poll)->body, "event");
-  EXPECT_EQ(handler_.handled(), 2);  // the echo waits for the slot
-  handler_.ReleaseSlow();
-  slow_client.join();
-  echo_client.join();
-
-  ASSERT_TRUE(slow.has_value() && slow->ok());
-  EXPECT_EQ((*slow)->body, "slow done");
-  ASSERT_TRUE(echo.has_value() && echo->ok());
-  EXPECT_EQ((*echo)->body, "after the slow one");
-  EXPECT_EQ(handler_.handled(), 3);
 }
 
 TEST_F(HttpTransportTest, AcceptsBodyExactlyAtTheLimit) {
