@@ -8,7 +8,6 @@
 #include <string>
 #include <utility>
 
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
@@ -207,12 +206,9 @@ void HttpConnection<Stream>::ForceClose() {
 template <typename Stream>
 void HttpConnection<Stream>::PostResponse(uint64_t sequence, api::HttpResponse response,
                                           bool close) {
-  // Inline when called on the strand (a handler answering before it returns): no hop through
-  // the io_context's queue to another thread.
-  net::dispatch(strand_,
-                [self = Self(), sequence, response = std::move(response), close]() mutable {
-                  self->Guarded([&] { self->OnResponse(sequence, std::move(response), close); });
-                });
+  net::post(strand_, [self = Self(), sequence, response = std::move(response), close]() mutable {
+    self->Guarded([&] { self->OnResponse(sequence, std::move(response), close); });
+  });
 }
 
 template <typename Stream>
@@ -412,8 +408,7 @@ void HttpConnection<Stream>::Dispatch() {
     pending->Respond(std::move(response));
   };
   ConnectionHost& host = host_;
-  // Last: a response given before Handle returns is written from inside this call.
-  host_.RunHandler([&host, request = std::move(request), respond = std::move(respond)]() mutable {
+  host_.RunOnWorker([&host, request = std::move(request), respond = std::move(respond)]() mutable {
     // Queued before Stop() gave up on this connection: nobody can receive the answer.
     if (!host.gate()->is_open()) return;
     try {
@@ -434,7 +429,7 @@ void HttpConnection<Stream>::Reject(Error error) {
   const uint64_t sequence = ++sequence_;
   api::HttpRequest head = HeadOf(parser_->get(), remote_address_);
   parser_.reset();
-  host_.RunHandler([self = Self(), sequence, head = std::move(head), error = std::move(error)] {
+  host_.RunOnWorker([self = Self(), sequence, head = std::move(head), error = std::move(error)] {
     ResponseGate::Pass pass(*self->host_.gate());
     if (!pass) return;
     self->PostResponse(sequence, CallRejected(self->host_, head, error), /*close=*/true);

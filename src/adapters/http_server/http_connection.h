@@ -1,5 +1,5 @@
-// HttpConnection: one accepted socket of HttpServer: reads requests, runs the handler on them,
-// writes the responses in order. One template over the stream, so that plain TCP and TLS
+// HttpConnection: one accepted socket of HttpServer: reads requests, hands them to the worker
+// pool, writes the responses in order. One template over the stream, so that plain TCP and TLS
 // run the same connection code; a TLS connection first does its handshake. Internal to the
 // http_server adapter (the only headers besides its .cc files that include Beast). Design:
 // docs/design/http-server.md.
@@ -45,10 +45,8 @@ class ConnectionHost {
   virtual api::HttpHandler& handler() = 0;
   // Shared with Responders, which may outlive the server.
   virtual const std::shared_ptr<ResponseGate>& gate() const = 0;
-  // Runs a handler job (which may block) now, on the calling thread, if fewer than
-  // options().worker_threads jobs are running; else queues it for the next thread that finishes
-  // one. Called on the connection's strand; `job` must not throw.
-  virtual void RunHandler(std::function<void()> job) = 0;
+  // Runs `job` on the worker pool.
+  virtual void RunOnWorker(std::function<void()> job) = 0;
   // The connection with this id closed its socket; the host drops its reference.
   virtual void OnConnectionClosed(uint64_t id) = 0;
   virtual void Warn(std::string_view message) const = 0;

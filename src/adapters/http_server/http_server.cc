@@ -7,7 +7,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <exception>
 #include <fstream>
 #include <limits>
@@ -29,6 +28,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "adapters/http_server/http_connection.h"
 #include "adapters/http_server/response_gate.h"
@@ -114,7 +114,7 @@ Result<std::unique_ptr<net::ssl::context>> LoadTls(const HttpServerOptions& opti
 
 }  // namespace
 
-// Owns the io_context and its threads, the acceptor and the registry of live connections.
+// Owns the io_context, the worker pool, the acceptor and the registry of live connections.
 // Thread-safe. Member order matters for destruction: the io_context is destroyed before the
 // registry and the gate (queued handlers hold connections), the acceptor before the io_context.
 class HttpServer::Runtime final : public ConnectionHost {
@@ -136,7 +136,7 @@ class HttpServer::Runtime final : public ConnectionHost {
   const HttpServerOptions& options() const override { return options_; }
   api::HttpHandler& handler() override { return handler_; }
   const std::shared_ptr<ResponseGate>& gate() const override { return gate_; }
-  void RunHandler(std::function<void()> job) override;
+  void RunOnWorker(std::function<void()> job) override { net::post(*workers_, std::move(job)); }
   void OnConnectionClosed(uint64_t id) override;
   void Warn(std::string_view message) const override {
     if (options_.log) options_.log(message);
@@ -150,9 +150,6 @@ class HttpServer::Runtime final : public ConnectionHost {
   void Accept();
   void OnAccept(const boost::system::error_code& ec, tcp::socket socket);
   void RunIo();
-  // A handler job has returned: its thread takes the next waiting job, if any, else frees its
-  // slot.
-  void FinishHandler();
   std::vector<std::shared_ptr<Connection>> Connections();
   // Waits until no connection is registered or `deadline` passes; true if none is left.
   bool WaitForNoConnections(std::chrono::steady_clock::time_point deadline);
@@ -172,13 +169,8 @@ class HttpServer::Runtime final : public ConnectionHost {
   uint64_t next_connection_id_ = 1;                                        // guarded by mu_
   bool accepting_ = true;                                                  // guarded by mu_
 
-  // Handler jobs: at most options_.worker_threads run at once, so that options_.io_threads of
-  // the threads running the io_context are always free for socket I/O; the others wait here.
-  std::mutex jobs_mu_;
-  size_t handlers_running_ = 0;                     // guarded by jobs_mu_
-  std::deque<std::function<void()>> waiting_jobs_;  // guarded by jobs_mu_
-
-  std::vector<std::thread> io_threads_;  // created by Start(), joined by Stop()
+  std::optional<net::thread_pool> workers_;  // created by Start(), joined by Stop()
+  std::vector<std::thread> io_threads_;      // likewise
   net::io_context ioc_;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   const net::strand<net::io_context::executor_type> acceptor_strand_;
@@ -196,10 +188,9 @@ Status HttpServer::Runtime::Start() {
   }
   phase_ = Phase::kRunning;  // From here on Stop() cleans up whatever was started.
   try {
+    workers_.emplace(options_.worker_threads);
     work_.emplace(net::make_work_guard(ioc_));
-    // io_threads for socket I/O plus one per handler that may run (and block) at once.
-    const size_t threads = options_.io_threads + options_.worker_threads;
-    for (size_t i = 0; i < threads; ++i) io_threads_.emplace_back([this] { RunIo(); });
+    for (size_t i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] { RunIo(); });
   } catch (const std::system_error& e) {
     // Stop() (also run by the destructor) joins whatever threads did start.
     return Status(ErrorCode::kUnavailable,
@@ -308,40 +299,6 @@ void HttpServer::Runtime::OnAccept(const boost::system::error_code& ec, tcp::soc
   Accept();
 }
 
-// On the calling connection's strand. A request is answered on the thread that read it, without
-// a hand-off to another thread and back (docs/design/http-server.md, "Threading model").
-void HttpServer::Runtime::RunHandler(std::function<void()> job) {
-  {
-    std::lock_guard<std::mutex> lock(jobs_mu_);
-    if (handlers_running_ >= options_.worker_threads) {
-      waiting_jobs_.push_back(std::move(job));
-      return;
-    }
-    ++handlers_running_;
-  }
-  job();
-  FinishHandler();
-}
-
-void HttpServer::Runtime::FinishHandler() {
-  std::function<void()> next;
-  {
-    std::lock_guard<std::mutex> lock(jobs_mu_);
-    if (waiting_jobs_.empty()) {
-      --handlers_running_;
-      return;
-    }
-    next = std::move(waiting_jobs_.front());
-    waiting_jobs_.pop_front();
-  }
-  // Another connection's job keeps the slot, but runs off this connection's strand, which its
-  // own response may need.
-  net::post(ioc_, [this, next = std::move(next)] {
-    next();
-    FinishHandler();
-  });
-}
-
 void HttpServer::Runtime::OnConnectionClosed(uint64_t id) {
   std::shared_ptr<Connection> released;  // destroyed outside the lock
   std::lock_guard<std::mutex> lock(mu_);
@@ -393,13 +350,9 @@ void HttpServer::Runtime::Stop() {
   gate_->Close();  // From here on Responders do nothing.
   work_.reset();
   ioc_.stop();
-  for (auto& thread : io_threads_) thread.join();  // Handle() calls still running finish first.
+  for (auto& thread : io_threads_) thread.join();
   io_threads_.clear();
-  std::deque<std::function<void()>> never_run;  // their Responders find the gate closed
-  {
-    std::lock_guard<std::mutex> lock(jobs_mu_);
-    never_run.swap(waiting_jobs_);
-  }
+  if (workers_) workers_->join();  // Handle() calls still running finish first.
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> leftovers;
   {
     std::lock_guard<std::mutex> lock(mu_);

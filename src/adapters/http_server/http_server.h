@@ -19,11 +19,8 @@ namespace pop {
 struct HttpServerOptions {
   std::string address = "127.0.0.1";  // IP literal or host name (resolved once, IPv4 first)
   uint16_t port = 0;                  // 0: an ephemeral port, see HttpServer::port()
-  // The server runs io_threads + worker_threads threads on one io_context: a request is handled
-  // on the thread that read it, at most worker_threads at once, so io_threads threads always
-  // remain for socket I/O however many handlers block.
-  size_t io_threads = 2;
-  size_t worker_threads = 16;  // most HttpHandler::Handle / Rejected calls running at once
+  size_t io_threads = 2;              // threads running socket I/O; never call the handler
+  size_t worker_threads = 16;         // threads calling HttpHandler::Handle / Rejected
   size_t max_body_bytes = size_t{10} * 1024 * 1024;  // larger bodies: Rejected(kPayloadTooLarge)
   size_t max_header_bytes =
       size_t{64} * 1024;  // request line + header fields; larger: kInvalidArgument
@@ -42,11 +39,11 @@ struct HttpServerOptions {
   std::function<void(std::string_view)> log;
 };
 
-// Serves HTTP/1.1 with keep-alive. Every complete request goes to `handler.Handle` on the server
-// thread that read it (at most worker_threads at once); the Responder may be called later from any
-// thread (long polls). Requests refused before they are complete (too large, unparsable) go to
-// `handler.Rejected`, whose response is written before the connection is closed. The handler must
-// outlive the server. Thread-safe; Start() and Stop() must not be called from inside the handler.
+// Serves HTTP/1.1 with keep-alive. Every complete request goes to `handler.Handle` on a worker
+// thread; the Responder may be called later from any thread (long polls). Requests refused before
+// they are complete (too large, unparsable) go to `handler.Rejected`, whose response is written
+// before the connection is closed. The handler must outlive the server. Thread-safe; Start()
+// and Stop() must not be called from inside the handler.
 class HttpServer {
  public:
   // Errors: kInvalidArgument for a zero thread count or limit, only one of the TLS files set, or
