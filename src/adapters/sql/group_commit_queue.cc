@@ -50,8 +50,8 @@ Status GroupCommitQueue::Write(const WriteFn& fn) {
   }
   if (wake_writer) work_cv_.notify_one();
   // Not a semaphore: libstdc++'s spins and yields before it sleeps, and a commit takes long.
-  MutexLock lock(mu_);
-  while (!pending.outcome.has_value()) pending.done_cv.wait(mu_);
+  MutexLock lock(pending.done_mu);
+  while (!pending.outcome.has_value()) pending.done_mu.Wait(pending.done_cv);
   return *std::move(pending.outcome);
 }
 
@@ -75,7 +75,7 @@ void GroupCommitQueue::Loop() {
     std::vector<PendingWrite*> batch;
     {
       MutexLock lock(mu_);
-      while (queue_.empty() && !stopping_) work_cv_.wait(mu_);
+      while (queue_.empty() && !stopping_) mu_.Wait(work_cv_);
       if (queue_.empty()) return;  // stopping, and every queued write is done
       if (max_batch_ == 0 || queue_.size() <= max_batch_) {
         batch.swap(queue_);
@@ -98,15 +98,19 @@ void GroupCommitQueue::Loop() {
           metrics::kStoreCommit, {store_label_},
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
-    MutexLock lock(mu_);
-    writes_ += static_cast<int64_t>(batch.size());
-    ++commits_;
-    // Notified under mu_: a caller owns its PendingWrite and destroys it once it sees the outcome.
+    {
+      MutexLock lock(mu_);
+      writes_ += static_cast<int64_t>(batch.size());
+      ++commits_;
+    }
     for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->outcome = i < outcomes.size()
-                              ? std::move(outcomes[i])
-                              : Status(ErrorCode::kInternal, "the batch runner lost an outcome");
-      batch[i]->done_cv.notify_one();
+      PendingWrite& pending = *batch[i];
+      // Notified under the write's own lock: its caller destroys it once it sees the outcome.
+      MutexLock lock(pending.done_mu);
+      pending.outcome = i < outcomes.size()
+                            ? std::move(outcomes[i])
+                            : Status(ErrorCode::kInternal, "the batch runner lost an outcome");
+      pending.done_cv.notify_one();
     }
   }
 }

@@ -53,10 +53,14 @@ class GroupCommitQueue {
   int64_t queued() const;   // closures waiting for the thread now
 
  private:
+  // One caller's write. Its own lock, not mu_: the writer hands each caller its outcome without
+  // holding the queue's lock, so a woken caller never wakes only to wait for mu_ while the
+  // writer goes on notifying the rest of its batch.
   struct PendingWrite {
     const WriteFn* fn = nullptr;
-    std::optional<Status> outcome;        // set by the thread, under mu_
-    std::condition_variable_any done_cv;  // wakes this write's caller only, not every waiter
+    Mutex done_mu;
+    std::condition_variable done_cv;  // wakes this write's caller only, not every waiter
+    std::optional<Status> outcome POP_GUARDED_BY(done_mu);  // set once, by the thread
   };
 
   void Loop();
@@ -67,7 +71,7 @@ class GroupCommitQueue {
   const std::string store_label_;
 
   mutable Mutex mu_;
-  std::condition_variable_any work_cv_;  // queue_ gained an entry, or stopping_
+  std::condition_variable work_cv_;  // queue_ gained an entry, or stopping_
   std::vector<PendingWrite*> queue_ POP_GUARDED_BY(mu_);
   bool stopping_ POP_GUARDED_BY(mu_) = false;
   int64_t writes_ POP_GUARDED_BY(mu_) = 0;
