@@ -177,7 +177,7 @@ Result<AgendaProgressUpdateResult> ApplyAgendaProgressUpdate(StoreWriter& tx,
   result.stored = std::get<AgendaProgress>(std::move(merged));
   // The execution ended: the claim fence of the agenda (its confirmed ready entry) goes, before
   // a retry adds the next entry.
-  if (completes && result.stored.agenda_id) {
+  if (completes && result.stored.agenda_id && !update.fence_deleted) {
     POP_RETURN_IF_ERROR(tx.DeleteConfirmedReadyAgendasOf(*result.stored.agenda_id).status());
   }
   if (completes && update.retry_backoff) {

@@ -27,6 +27,9 @@ struct AgendaProgressUpdate {
   // not to be scheduled before now + backoff. Once per failure: the transition happens once.
   std::optional<Duration> retry_backoff;
   std::string retry_ready_id;
+  // Set by a caller that deleted the agenda's claim fence in this transaction already
+  // (StoreWriter::DeleteHeldReadyClaim): an update into COMPLETE then deletes no confirmed entry.
+  bool fence_deleted = false;
 };
 
 struct AgendaProgressUpdateResult {

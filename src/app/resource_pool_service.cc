@@ -51,17 +51,34 @@ Status FenceRefusal(const std::string& agenda_id, const ReadyAgenda& entry,
   return Status::Ok();
 }
 
-// The claim fence of updateAgendaProgress, decided in the store (ConfirmReadyClaim is a
-// compare-and-set, so a claim taken by another server meanwhile is seen). True when this report
-// confirmed the claim (the first report); false when there is no fence or it was confirmed
-// before. kConflict when `reporter` does not hold the claim.
-Result<bool> PassClaimFence(StoreWriter& tx, const std::string& agenda_id,
-                            const std::string& reporter, Timestamp now) {
-  POP_ASSIGN_OR_RETURN(auto ready, tx.ReadyAgendasOf(agenda_id));
+// What the claim fence of one report found: whether it confirmed the claim (the first report),
+// and when the agenda was paused (nullopt when it is not).
+struct FencePassed {
   bool first_report = false;
-  for (const ReadyAgenda& entry : ready) {
+  std::optional<Timestamp> paused_since;
+};
+
+// The claim fence of updateAgendaProgress, decided in the store (ConfirmReadyClaim is a
+// compare-and-set, so a claim taken by another server meanwhile is seen). `first_report` is true
+// when this report confirmed the claim; false when there is no fence or it was confirmed before.
+// A report that ends the execution (`ends_execution`) deletes the entries it holds instead of
+// confirming them, in the same statement: the fence ends with the execution. kConflict when
+// `reporter` does not hold the claim. The agenda's entries and its pause are read in one
+// statement.
+Result<FencePassed> PassClaimFence(StoreWriter& tx, const std::string& agenda_id,
+                                   const std::string& reporter, Timestamp now,
+                                   bool ends_execution) {
+  POP_ASSIGN_OR_RETURN(AgendaReadyState state, tx.ReadyStateOf(agenda_id));
+  FencePassed passed;
+  passed.paused_since = state.paused_since;
+  for (const ReadyAgenda& entry : state.entries) {
     POP_RETURN_IF_ERROR(FenceRefusal(agenda_id, entry, reporter, now));
-    POP_ASSIGN_OR_RETURN(bool held, tx.ConfirmReadyClaim(entry.id, reporter, now));
+    bool held = false;
+    if (ends_execution) {
+      POP_ASSIGN_OR_RETURN(held, tx.DeleteHeldReadyClaim(entry.id, reporter, now));
+    } else {
+      POP_ASSIGN_OR_RETURN(held, tx.ConfirmReadyClaim(entry.id, reporter, now));
+    }
     if (!held) {
       // Changed since it was read (another server claimed it again, or it was rerun): the
       // entry as it is now says why.
@@ -73,9 +90,9 @@ Result<bool> PassClaimFence(StoreWriter& tx, const std::string& agenda_id,
       message += " by " + reporter + " has ended; stop this execution.";
       return Status(ErrorCode::kConflict, std::move(message));
     }
-    first_report = first_report || !entry.confirmed;
+    passed.first_report = passed.first_report || !entry.confirmed;
   }
-  return first_report;
+  return passed;
 }
 
 }  // namespace
@@ -228,20 +245,23 @@ Result<ProgressReportAnswer> ResourcePoolService::UpdateAgendaProgress(
     // (the first report confirms the claim; the entry stays until the execution ends).
     const std::string agenda_id = stored.agenda_id.value_or("");
     const std::string& reporter = !IsBlank(puller_id) ? *puller_id : ctx.auth.user_id;
-    POP_ASSIGN_OR_RETURN(bool first_report, PassClaimFence(tx, agenda_id, reporter, now));
-    if (first_report) confirmed_agenda = agenda_id;
-    // The executor starts nothing new while the agenda is paused (docs/design/executor.md).
-    POP_ASSIGN_OR_RETURN(std::optional<Timestamp> paused,
-                         tx.PausedSince(PauseTarget::kAgenda, agenda_id));
-    answer.paused = paused.has_value();
     // The executor's start (moments after its claim) to this final report, once per execution.
     const bool was_complete = stored.processing_state == ProcessingState::kComplete;
+    // The update below moves the progress into COMPLETE (ApplyAgendaProgressUpdate's rule): the
+    // fence goes now, and the update deletes no confirmed entry after it.
+    const bool ends_execution =
+        !was_complete && filtered.processing_state == ProcessingState::kComplete;
+    POP_ASSIGN_OR_RETURN(FencePassed fence,
+                         PassClaimFence(tx, agenda_id, reporter, now, ends_execution));
+    if (fence.first_report) confirmed_agenda = agenda_id;
+    // The executor starts nothing new while the agenda is paused (docs/design/executor.md).
+    answer.paused = fence.paused_since.has_value();
+    AgendaProgressUpdate update{id,  std::move(filtered),     &owner,
+                                now, services_.retry_backoff, retry_ready_id};
+    update.fence_deleted = ends_execution;
     // The progress read above is the one updated: not read and decoded a second time.
-    POP_ASSIGN_OR_RETURN(
-        AgendaProgressUpdateResult updated,
-        ApplyAgendaProgressUpdate(
-            tx, {id, std::move(filtered), &owner, now, services_.retry_backoff, retry_ready_id},
-            std::move(found)));
+    POP_ASSIGN_OR_RETURN(AgendaProgressUpdateResult updated,
+                         ApplyAgendaProgressUpdate(tx, update, std::move(found)));
     retry = std::move(updated.retry);
     reported = std::move(updated.stored);
     finished = !was_complete && progress->processing_state == ProcessingState::kComplete;

@@ -31,6 +31,13 @@ struct OperationLog {
   Timestamp updated;
 };
 
+// The ready entries of one agenda (oldest first) and when the agenda was paused (nullopt when it
+// is not): what a progress report checks, its claim fence and the pause it answers with.
+struct AgendaReadyState {
+  std::vector<ReadyAgenda> entries;
+  std::optional<Timestamp> paused_since;
+};
+
 // `field` is a top-level JSON field name of the object (case-sensitive, e.g. "linkId").
 // A field matches when its value's text form equals `value`: strings as they are, numbers and
 // booleans as JSON text. A field name that is not a plain identifier matches nothing.
@@ -77,6 +84,8 @@ class StoreReader {
   // Ready entries of one agenda, oldest first.
   [[nodiscard]] virtual Result<std::vector<ReadyAgenda>> ReadyAgendasOf(
       std::string_view agenda_id) = 0;
+  // ReadyAgendasOf and PausedSince(kAgenda) of one agenda, read together in one statement.
+  [[nodiscard]] virtual Result<AgendaReadyState> ReadyStateOf(std::string_view agenda_id) = 0;
   // Every ready entry (claimed or not), in arrival order, with `sequence` set. The scheduler
   // rebuilds its queues from this at start.
   [[nodiscard]] virtual Result<std::vector<ReadyAgenda>> ListReadyAgendas() = 0;
@@ -174,6 +183,13 @@ class StoreWriter : public StoreReader {
   // holder, no holder, a lease that ended, or gone; nothing changes).
   [[nodiscard]] virtual Result<bool> ConfirmReadyClaim(std::string_view ready_id,
                                                        std::string_view claimer, Timestamp now) = 0;
+  // A report that ends the execution, through the claim fence in one statement: what
+  // ConfirmReadyClaim accepts, but the entry is deleted (as DeleteConfirmedReadyAgendasOf would
+  // delete it once confirmed) instead of confirmed. True when it was deleted; false otherwise
+  // (nothing changes).
+  [[nodiscard]] virtual Result<bool> DeleteHeldReadyClaim(std::string_view ready_id,
+                                                          std::string_view claimer,
+                                                          Timestamp now) = 0;
 
   // Clears every claim and confirmation, so that every entry is scheduled again (a restart of
   // the only server and puller of the store, pop dev); returns how many entries changed. A store

@@ -51,6 +51,32 @@ std::optional<Timestamp> OptionalTime(const Rows& rows, int row, int column) {
   return Timestamp::FromMillis(*millis);
 }
 
+// The entries of rows whose first columns are sql::kReadyColumns; a row without an id (an outer
+// join's row where no entry matched) is none.
+Result<std::vector<ReadyAgenda>> ReadyRows(const Rows& rows) {
+  std::vector<ReadyAgenda> entries;
+  entries.reserve(static_cast<size_t>(rows.size()));
+  for (int row = 0; row < rows.size(); ++row) {
+    if (rows.IsNull(row, 0)) continue;
+    ReadyAgenda entry;
+    entry.id = rows.Text(row, 0);
+    entry.insight_id = rows.Text(row, 1);
+    entry.agenda_id = rows.Text(row, 2);
+    entry.customer_id = rows.Text(row, 3);
+    POP_ASSIGN_OR_RETURN(int64_t added, rows.Int(row, 4));
+    entry.added = Timestamp::FromMillis(added);
+    POP_ASSIGN_OR_RETURN(entry.priority, rows.Int(row, 5));
+    POP_ASSIGN_OR_RETURN(entry.sequence, rows.Int(row, 6));
+    if (!rows.IsNull(row, 7)) entry.claimed_by = std::string(rows.Text(row, 7));
+    entry.lease_until = OptionalTime(rows, row, 8);
+    entry.not_before = OptionalTime(rows, row, 9);
+    entry.confirmed = rows.Bool(row, 10);
+    entry.claimed_at = OptionalTime(rows, row, 11);
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
 Param TimeParam(std::optional<Timestamp> time) {
   return time ? Param::Int(time->millis()) : Param::Null();
 }
@@ -128,30 +154,20 @@ Result<std::vector<ReadyAgenda>> Session::QueryReady(std::string_view where,
 Result<std::vector<ReadyAgenda>> Session::QueryReadySql(const std::string& statement,
                                                         const std::vector<Param>& params) {
   POP_ASSIGN_OR_RETURN(Rows rows, connection_.Execute(statement, params));
-  std::vector<ReadyAgenda> entries;
-  entries.reserve(static_cast<size_t>(rows.size()));
-  for (int row = 0; row < rows.size(); ++row) {
-    ReadyAgenda entry;
-    entry.id = rows.Text(row, 0);
-    entry.insight_id = rows.Text(row, 1);
-    entry.agenda_id = rows.Text(row, 2);
-    entry.customer_id = rows.Text(row, 3);
-    POP_ASSIGN_OR_RETURN(int64_t added, rows.Int(row, 4));
-    entry.added = Timestamp::FromMillis(added);
-    POP_ASSIGN_OR_RETURN(entry.priority, rows.Int(row, 5));
-    POP_ASSIGN_OR_RETURN(entry.sequence, rows.Int(row, 6));
-    if (!rows.IsNull(row, 7)) entry.claimed_by = std::string(rows.Text(row, 7));
-    entry.lease_until = OptionalTime(rows, row, 8);
-    entry.not_before = OptionalTime(rows, row, 9);
-    entry.confirmed = rows.Bool(row, 10);
-    entry.claimed_at = OptionalTime(rows, row, 11);
-    entries.push_back(std::move(entry));
-  }
-  return entries;
+  return ReadyRows(rows);
 }
 
 Result<std::vector<ReadyAgenda>> Session::ReadyAgendasOf(std::string_view agenda_id) {
   return QueryReady("WHERE agenda_id = $1 ORDER BY added, seq", {Param::Text(agenda_id)});
+}
+
+Result<AgendaReadyState> Session::ReadyStateOf(std::string_view agenda_id) {
+  POP_ASSIGN_OR_RETURN(Rows rows,
+                       connection_.Execute(sql::ReadyStateSql(kDialect), {Param::Text(agenda_id)}));
+  AgendaReadyState state;
+  POP_ASSIGN_OR_RETURN(state.entries, ReadyRows(rows));
+  if (rows.size() > 0) state.paused_since = OptionalTime(rows, 0, sql::kReadyColumnCount);
+  return state;
 }
 
 Result<std::vector<ReadyAgenda>> Session::ListReadyAgendas() {
@@ -322,6 +338,14 @@ Result<bool> Session::ReleaseReadyClaim(std::string_view ready_id, std::string_v
 Result<bool> Session::ConfirmReadyClaim(std::string_view ready_id, std::string_view claimer,
                                         Timestamp now) {
   POP_ASSIGN_OR_RETURN(Rows rows, connection_.Execute(sql::ConfirmReadyClaimSql(kDialect),
+                                                      {Param::Text(ready_id), Param::Text(claimer),
+                                                       Param::Int(now.millis())}));
+  return rows.affected() > 0;
+}
+
+Result<bool> Session::DeleteHeldReadyClaim(std::string_view ready_id, std::string_view claimer,
+                                           Timestamp now) {
+  POP_ASSIGN_OR_RETURN(Rows rows, connection_.Execute(sql::DeleteHeldReadyClaimSql(kDialect),
                                                       {Param::Text(ready_id), Param::Text(claimer),
                                                        Param::Int(now.millis())}));
   return rows.affected() > 0;

@@ -22,7 +22,19 @@ constexpr char kClaimable[] =
     " AND paused.id = ready_agenda.agenda_id) OR (paused.target = 'insight'"
     " AND paused.id = ready_agenda.insight_id))";
 
+// Who holds an entry through the claim fence: see ConfirmReadyClaimSql.
+constexpr char kHeldBy[] =
+    "WHERE id = $1 AND claimed_by = $2 AND (confirmed = TRUE OR lease_until > $3)";
+
 }  // namespace
+
+std::string ReadyStateSql(SqlDialect dialect) {
+  // The one-row table on the left keeps a row when the agenda has no entry.
+  return InDialect(dialect, std::string("SELECT ") + kReadyColumns +
+                                ", (SELECT since FROM paused WHERE paused.target = 'agenda'"
+                                " AND paused.id = $1) FROM (SELECT 1 AS one_row) AS one"
+                                " LEFT JOIN ready_agenda ON agenda_id = $1 ORDER BY added, seq");
+}
 
 std::string ClaimReadySql(SqlDialect dialect) {
   // A holder that claims again (renews) keeps the time of its first claim.
@@ -44,9 +56,11 @@ std::string ReleaseReadyClaimSql(SqlDialect dialect) {
 }
 
 std::string ConfirmReadyClaimSql(SqlDialect dialect) {
-  return InDialect(dialect,
-                   "UPDATE ready_agenda SET confirmed = TRUE WHERE id = $1 AND claimed_by = $2"
-                   " AND (confirmed = TRUE OR lease_until > $3)");
+  return InDialect(dialect, std::string("UPDATE ready_agenda SET confirmed = TRUE ") + kHeldBy);
+}
+
+std::string DeleteHeldReadyClaimSql(SqlDialect dialect) {
+  return InDialect(dialect, std::string("DELETE FROM ready_agenda ") + kHeldBy);
 }
 
 std::string DeleteConfirmedReadySql(SqlDialect dialect) {

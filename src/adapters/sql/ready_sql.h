@@ -19,6 +19,14 @@ inline constexpr char kReadyColumns[] =
     "id, insight_id, agenda_id, customer_id, added, priority, seq, claimed_by, lease_until,"
     " not_before, confirmed, claimed_at";
 
+// The number of kReadyColumns.
+inline constexpr int kReadyColumnCount = 12;
+
+// 1 agenda_id. kReadyColumns of the agenda's entries (oldest first), then the agenda's pause time
+// (paused.since, or NULL): Store::ReadyStateOf in one statement. An agenda without entries gives
+// one row whose kReadyColumns are NULL, so that its pause time is read all the same.
+std::string ReadyStateSql(SqlDialect dialect);
+
 // 1 id, 2 claimer, 3 lease_until, 4 now. One row changed when the claim is taken: the entry is
 // not confirmed and is unclaimed, or its lease ended at `now`, or the claimer holds it already;
 // and neither its agenda nor its insight is paused. claimed_at becomes `now` unless the claimer
@@ -34,6 +42,9 @@ std::string ReleaseReadyClaimSql(SqlDialect dialect);
 // 1 id, 2 claimer, 3 now. One row changed when the claimer holds the entry and it is confirmed
 // already or its lease runs past `now`; the entry is then confirmed.
 std::string ConfirmReadyClaimSql(SqlDialect dialect);
+
+// 1 id, 2 claimer, 3 now. One row deleted when ConfirmReadyClaimSql would confirm it.
+std::string DeleteHeldReadyClaimSql(SqlDialect dialect);
 
 // 1 agenda_id. Deletes the confirmed entries of that agenda.
 std::string DeleteConfirmedReadySql(SqlDialect dialect);

@@ -87,6 +87,30 @@ Status WithConflictMessage(Status status, std::string message) {
   return Status(ErrorCode::kConflict, std::move(message));
 }
 
+// The entry of the statement's current row, whose first columns are sql::kReadyColumns.
+ReadyAgenda ReadyRowOf(Statement& statement) {
+  ReadyAgenda entry;
+  entry.id = statement.ColumnText(0);
+  entry.insight_id = statement.ColumnText(1);
+  entry.agenda_id = statement.ColumnText(2);
+  entry.customer_id = statement.ColumnText(3);
+  entry.added = Timestamp::FromMillis(statement.ColumnInt(4));
+  entry.priority = statement.ColumnInt(5);
+  entry.sequence = statement.ColumnInt(6);
+  if (!statement.ColumnIsNull(7)) entry.claimed_by = std::string(statement.ColumnText(7));
+  if (!statement.ColumnIsNull(8)) {
+    entry.lease_until = Timestamp::FromMillis(statement.ColumnInt(8));
+  }
+  if (!statement.ColumnIsNull(9)) {
+    entry.not_before = Timestamp::FromMillis(statement.ColumnInt(9));
+  }
+  entry.confirmed = statement.ColumnInt(10) != 0;
+  if (!statement.ColumnIsNull(11)) {
+    entry.claimed_at = Timestamp::FromMillis(statement.ColumnInt(11));
+  }
+  return entry;
+}
+
 }  // namespace
 
 Result<std::optional<DataObject>> Session::Get(ObjectKind kind, std::string_view id) {
@@ -149,31 +173,28 @@ Result<std::vector<ReadyAgenda>> Session::ReadReady(Statement& statement) {
   for (;;) {
     POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
     if (!has_row) return entries;
-    ReadyAgenda entry;
-    entry.id = statement.ColumnText(0);
-    entry.insight_id = statement.ColumnText(1);
-    entry.agenda_id = statement.ColumnText(2);
-    entry.customer_id = statement.ColumnText(3);
-    entry.added = Timestamp::FromMillis(statement.ColumnInt(4));
-    entry.priority = statement.ColumnInt(5);
-    entry.sequence = statement.ColumnInt(6);
-    if (!statement.ColumnIsNull(7)) entry.claimed_by = std::string(statement.ColumnText(7));
-    if (!statement.ColumnIsNull(8)) {
-      entry.lease_until = Timestamp::FromMillis(statement.ColumnInt(8));
-    }
-    if (!statement.ColumnIsNull(9)) {
-      entry.not_before = Timestamp::FromMillis(statement.ColumnInt(9));
-    }
-    entry.confirmed = statement.ColumnInt(10) != 0;
-    if (!statement.ColumnIsNull(11)) {
-      entry.claimed_at = Timestamp::FromMillis(statement.ColumnInt(11));
-    }
-    entries.push_back(std::move(entry));
+    entries.push_back(ReadyRowOf(statement));
   }
 }
 
 Result<std::vector<ReadyAgenda>> Session::ReadyAgendasOf(std::string_view agenda_id) {
   return QueryReady("WHERE agenda_id = ?1 ORDER BY added, seq", agenda_id);
+}
+
+Result<AgendaReadyState> Session::ReadyStateOf(std::string_view agenda_id) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare(sql::ReadyStateSql(SqlDialect::kSqlite)));
+  statement.BindText(1, agenda_id);
+  AgendaReadyState state;
+  for (;;) {
+    POP_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+    if (!has_row) return state;
+    if (!statement.ColumnIsNull(sql::kReadyColumnCount)) {
+      state.paused_since = Timestamp::FromMillis(statement.ColumnInt(sql::kReadyColumnCount));
+    }
+    // The outer join's row of an agenda without entries has no id.
+    if (!statement.ColumnIsNull(0)) state.entries.push_back(ReadyRowOf(statement));
+  }
 }
 
 Result<std::vector<ReadyAgenda>> Session::ListReadyAgendas() {
@@ -387,6 +408,17 @@ Result<bool> Session::ConfirmReadyClaim(std::string_view ready_id, std::string_v
                                         Timestamp now) {
   POP_ASSIGN_OR_RETURN(Statement statement,
                        connection_.Prepare(sql::ConfirmReadyClaimSql(SqlDialect::kSqlite)));
+  statement.BindText(1, ready_id);
+  statement.BindText(2, claimer);
+  statement.BindInt(3, now.millis());
+  POP_RETURN_IF_ERROR(statement.Run());
+  return connection_.Changes() > 0;
+}
+
+Result<bool> Session::DeleteHeldReadyClaim(std::string_view ready_id, std::string_view claimer,
+                                           Timestamp now) {
+  POP_ASSIGN_OR_RETURN(Statement statement,
+                       connection_.Prepare(sql::DeleteHeldReadyClaimSql(SqlDialect::kSqlite)));
   statement.BindText(1, ready_id);
   statement.BindText(2, claimer);
   statement.BindInt(3, now.millis());

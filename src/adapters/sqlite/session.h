@@ -25,6 +25,7 @@ class Session final : public StoreWriter {
   Result<std::vector<DataObject>> Find(ObjectKind kind, const ObjectQuery& query) override;
   Result<int64_t> Count(ObjectKind kind, const ObjectQuery& query) override;
   Result<std::vector<ReadyAgenda>> ReadyAgendasOf(std::string_view agenda_id) override;
+  Result<AgendaReadyState> ReadyStateOf(std::string_view agenda_id) override;
   Result<std::vector<ReadyAgenda>> ListReadyAgendas() override;
   Result<std::vector<ReadyAgenda>> ListHeldReadyAgendas(const std::vector<std::string>& insight_ids,
                                                         Timestamp now) override;
@@ -58,6 +59,8 @@ class Session final : public StoreWriter {
                                  Timestamp lease_until) override;
   Result<bool> ConfirmReadyClaim(std::string_view ready_id, std::string_view claimer,
                                  Timestamp now) override;
+  Result<bool> DeleteHeldReadyClaim(std::string_view ready_id, std::string_view claimer,
+                                    Timestamp now) override;
   Result<int64_t> ReleaseAllClaims() override;
   Status PutScheduleInfo(const InsightScheduleInfo& info) override;
   Result<bool> SetPaused(PauseTarget target, std::string_view id,
