@@ -22,6 +22,11 @@ ObjectQuery StateQuery(ProcessingState state, std::optional<Timestamp> updated_b
   query.scope = VisibilityScope::Everything();
   query.equals = {{"processingState", ProcessingStateName(state)}};
   query.updated_before = updated_before;
+  // The longest-silent first, in the order of the (processing_state, updated_time) index both
+  // stores keep: ordered by seq instead, with a million progress records PostgreSQL walked the
+  // primary key (0.3-1 s per batch) and SQLite sorted every match (0.1-0.2 s), inside the
+  // write transaction (BENCHMARKS.md, issue 11).
+  query.oldest_updated_first = true;
   query.limit = limit;
   return query;
 }

@@ -181,6 +181,41 @@ TEST_F(MaintenanceTest, ReclaimerWorksThroughMoreThanOneBatch) {
   EXPECT_EQ(report->reclaimed, 7);
 }
 
+TEST_F(MaintenanceTest, ReclaimerFailsTheLongestSilentExecutionsFirst) {
+  const std::string first_started = StartOne();
+  const std::string silent = StartOne();
+  Advance(Duration::Minutes(1));
+  ASSERT_EQ(Report(first_started, "EXECUTING", "Running Operations").status, 200);  // heartbeat
+  Advance(Duration::Minutes(10));  // both stale now
+  app::ReclaimerOptions one_batch;
+  one_batch.batch = 1;
+  one_batch.max_run = Duration::Millis(0);
+  app::AgendaReclaimer reclaimer(deps(), one_batch);
+  auto report = reclaimer.RunOnce();
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->reclaimed, 1);
+  EXPECT_EQ(StringAt(Progress(first_started), "processingState"), "EXECUTING");
+  EXPECT_NE(StringAt(Progress(silent), "processingState"), "EXECUTING");
+}
+
+TEST_F(MaintenanceTest, ReaperDeletesTheLongestFinishedFirst) {
+  const std::string first_started = StartOne();
+  const std::string finished_first = StartOne();
+  ASSERT_EQ(Report(finished_first, "COMPLETE", "succeeded").status, 200);
+  Advance(Duration::Minutes(1));
+  ASSERT_EQ(Report(first_started, "COMPLETE", "succeeded").status, 200);
+  Advance(Duration::Minutes(3 * 24 * 60 + 2));  // both past retention
+  app::ReaperOptions one_batch;
+  one_batch.batch = 1;
+  one_batch.max_run = Duration::Millis(0);
+  app::DataObjectReaper reaper(deps(), one_batch);
+  auto report = reaper.RunOnce();
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->agenda_progress, 1);
+  EXPECT_TRUE(Get("/progress/agenda/" + finished_first).All().empty());
+  EXPECT_EQ(Get("/progress/agenda/" + first_started).All().size(), 1u);
+}
+
 // ---- DataObjectReaper
 
 TEST_F(MaintenanceTest, ReaperDeletesFinishedWorkPastRetentionWithItsProgressAndLogs) {
