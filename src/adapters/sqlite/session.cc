@@ -393,37 +393,32 @@ Result<bool> Session::ClaimReady(std::string_view ready_id, std::string_view cla
   return connection_.Changes() > 0;
 }
 
-Result<bool> Session::ReleaseReadyClaim(std::string_view ready_id, std::string_view claimer,
-                                        Timestamp lease_until) {
-  POP_ASSIGN_OR_RETURN(Statement statement,
-                       connection_.Prepare(sql::ReleaseReadyClaimSql(SqlDialect::kSqlite)));
+Result<bool> Session::SetReadyIfHeld(const std::string& sql, std::string_view ready_id,
+                                     std::string_view claimer, int64_t millis) {
+  POP_ASSIGN_OR_RETURN(Statement statement, connection_.Prepare(sql));
   statement.BindText(1, ready_id);
   statement.BindText(2, claimer);
-  statement.BindInt(3, lease_until.millis());
+  statement.BindInt(3, millis);
   POP_RETURN_IF_ERROR(statement.Run());
   return connection_.Changes() > 0;
+}
+
+Result<bool> Session::ReleaseReadyClaim(std::string_view ready_id, std::string_view claimer,
+                                        Timestamp lease_until) {
+  return SetReadyIfHeld(sql::ReleaseReadyClaimSql(SqlDialect::kSqlite), ready_id, claimer,
+                        lease_until.millis());
 }
 
 Result<bool> Session::ConfirmReadyClaim(std::string_view ready_id, std::string_view claimer,
                                         Timestamp now) {
-  POP_ASSIGN_OR_RETURN(Statement statement,
-                       connection_.Prepare(sql::ConfirmReadyClaimSql(SqlDialect::kSqlite)));
-  statement.BindText(1, ready_id);
-  statement.BindText(2, claimer);
-  statement.BindInt(3, now.millis());
-  POP_RETURN_IF_ERROR(statement.Run());
-  return connection_.Changes() > 0;
+  return SetReadyIfHeld(sql::ConfirmReadyClaimSql(SqlDialect::kSqlite), ready_id, claimer,
+                        now.millis());
 }
 
 Result<bool> Session::DeleteHeldReadyClaim(std::string_view ready_id, std::string_view claimer,
                                            Timestamp now) {
-  POP_ASSIGN_OR_RETURN(Statement statement,
-                       connection_.Prepare(sql::DeleteHeldReadyClaimSql(SqlDialect::kSqlite)));
-  statement.BindText(1, ready_id);
-  statement.BindText(2, claimer);
-  statement.BindInt(3, now.millis());
-  POP_RETURN_IF_ERROR(statement.Run());
-  return connection_.Changes() > 0;
+  return SetReadyIfHeld(sql::DeleteHeldReadyClaimSql(SqlDialect::kSqlite), ready_id, claimer,
+                        now.millis());
 }
 
 Result<int64_t> Session::ReleaseAllClaims() {

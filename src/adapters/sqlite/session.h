@@ -89,6 +89,10 @@ class Session final : public StoreWriter {
   Result<std::vector<ReadyAgenda>> QueryReady(std::string_view where, std::string_view arg);
   // The rows of a statement selecting sql::kReadyColumns.
   static Result<std::vector<ReadyAgenda>> ReadReady(Statement& statement);
+  // Runs a compare-and-set on one ready entry, bound as (ready id, claimer, millis); true when it
+  // changed the entry.
+  Result<bool> SetReadyIfHeld(const std::string& sql, std::string_view ready_id,
+                              std::string_view claimer, int64_t millis);
 
   Connection& connection_;
   size_t max_document_depth_;
