@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "contract/opened_store_support.h"
 #include "contract/store_factories_support.h"
 #include "contract/store_samples_support.h"
 #include "ports/store.h"
@@ -32,19 +33,8 @@ ReadyAgenda FenceEntry(const std::string& id, const std::string& agenda_id, int6
   return ready;
 }
 
-class StoreClaimFenceContractTest : public ::testing::TestWithParam<StoreFactory> {
+class StoreClaimFenceContractTest : public OpenedStoreTest {
  protected:
-  void SetUp() override {
-    Result<std::unique_ptr<Store>> opened = GetParam().open(dir_.path());
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(opened).value();
-  }
-
-  void Write(const std::function<Status(StoreWriter&)>& fn) {
-    Status written = store_->Write(fn);
-    ASSERT_TRUE(written.ok()) << written.message();
-  }
-
   AgendaReadyState StateOf(const std::string& agenda_id) {
     AgendaReadyState state;
     Status read = store_->Read([&](StoreReader& r) -> Status {
@@ -73,9 +63,6 @@ class StoreClaimFenceContractTest : public ::testing::TestWithParam<StoreFactory
     });
     return deleted;
   }
-
-  TempDir dir_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(StoreClaimFenceContractTest, ReadyStateOfReadsTheEntriesOldestFirstAndTheAgendasPause) {

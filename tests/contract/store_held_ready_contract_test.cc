@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "contract/opened_store_support.h"
 #include "contract/store_factories_support.h"
 #include "contract/store_samples_support.h"
 #include "ports/store.h"
@@ -31,19 +32,8 @@ ReadyAgenda Ready(const std::string& id, const std::string& insight_id) {
   return ready;
 }
 
-class StoreHeldReadyContractTest : public ::testing::TestWithParam<StoreFactory> {
+class StoreHeldReadyContractTest : public OpenedStoreTest {
  protected:
-  void SetUp() override {
-    Result<std::unique_ptr<Store>> opened = GetParam().open(dir_.path());
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(opened).value();
-  }
-
-  void Write(const std::function<Status(StoreWriter&)>& fn) {
-    Status written = store_->Write(fn);
-    ASSERT_TRUE(written.ok()) << written.message();
-  }
-
   bool Claim(const std::string& ready_id, const std::string& claimer, Timestamp lease_until,
              Timestamp now) {
     bool won = false;
@@ -82,9 +72,6 @@ class StoreHeldReadyContractTest : public ::testing::TestWithParam<StoreFactory>
     }
     return described;
   }
-
-  TempDir dir_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(StoreHeldReadyContractTest, AClaimRecordsWhenItWasTakenARenewalKeepsItAReleaseClearsIt) {
