@@ -5,8 +5,10 @@
 // thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "adapters/sql/object_table.h"
 
@@ -19,8 +21,10 @@ inline constexpr char kReadyColumns[] =
     "id, insight_id, agenda_id, customer_id, added, priority, seq, claimed_by, lease_until,"
     " not_before, confirmed, claimed_at";
 
-// The number of kReadyColumns.
-inline constexpr int kReadyColumnCount = 12;
+// The number of kReadyColumns (one more than its commas). The sessions read them by position.
+inline constexpr int kReadyColumnCount =
+    static_cast<int>(std::ranges::count(std::string_view(kReadyColumns), ',')) + 1;
+static_assert(kReadyColumnCount == 12, "the sessions read the ready columns by position");
 
 // 1 agenda_id. kReadyColumns of the agenda's entries (oldest first), then the agenda's pause time
 // (paused.since, or NULL): Store::ReadyStateOf in one statement. An agenda without entries gives
