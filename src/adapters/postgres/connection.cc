@@ -1,10 +1,12 @@
 #include "adapters/postgres/connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "adapters/postgres/conninfo.h"
@@ -248,6 +250,42 @@ int Connection::server_version() const { return PQserverVersion(conn_); }
 
 int Connection::socket() const { return PQsocket(conn_); }
 
+void Connection::SendWithoutWaiting(const std::string& sql) {
+  CountRoundTrip();
+  // A send that fails leaves the connection broken (IsBroken), which its next user finds out.
+  if (PQsendQuery(conn_, sql.c_str()) == 1) answer_unread_ = true;
+}
+
+Status Connection::FinishSent() {
+  if (!answer_unread_) return Status::Ok();
+  answer_unread_ = false;
+  std::optional<Error> failure;
+  while (PGresult* result = PQgetResult(conn_)) {
+    const ExecStatusType status = PQresultStatus(result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !failure) {
+      failure = MakeError(result, "an unawaited statement");
+    }
+    PQclear(result);
+  }
+  if (failure) return Status(*failure);
+  return Status::Ok();
+}
+
+bool Connection::FoundBroken() {
+  if (answer_unread_) static_cast<void>(FinishSent());  // a failure shows as IsBroken, or not at all
+  if (IsBroken()) return true;
+  const int fd = PQsocket(conn_);
+  if (fd < 0) return true;
+  // Nothing (more) to read: nothing happened since the last statement. Otherwise a notice, or the
+  // server's goodbye and then the end of the stream, each read by one PQconsumeInput.
+  for (int reads = 0; reads < 8; ++reads) {
+    pollfd readable{fd, POLLIN, 0};
+    if (::poll(&readable, 1, 0) <= 0) return false;
+    if (PQconsumeInput(conn_) == 0 || IsBroken()) return true;
+  }
+  return IsBroken();
+}
+
 Result<std::vector<Notification>> Connection::TakeNotifications() {
   if (PQconsumeInput(conn_) == 0) {
     std::string reason = Clean(PQerrorMessage(conn_), password_);
@@ -316,8 +354,9 @@ Connection::ParamArrays::ParamArrays(const std::vector<Param>& params) {
 }
 
 Result<Rows> Connection::Execute(std::string_view sql, const std::vector<Param>& params) {
-  if (!deferred_.empty()) {
-    // The deferred writes go first, in the same round trip.
+  POP_RETURN_IF_ERROR(FinishSent());
+  if (HasUnsent()) {
+    // A pending BEGIN and the deferred writes go first, in the same round trip.
     std::vector<Queued> statements = TakeDeferred();
     statements.push_back(Queued{std::string(sql), params});
     return RunPipeline(statements);
@@ -342,7 +381,8 @@ Result<Rows> Connection::Execute(std::string_view sql, const std::vector<Param>&
 }
 
 Result<std::string> Connection::RunForCommand(const std::string& sql) {
-  if (!deferred_.empty()) POP_RETURN_IF_ERROR(Flush().status());
+  POP_RETURN_IF_ERROR(FinishSent());
+  if (HasUnsent()) POP_RETURN_IF_ERROR(Flush().status());
   CountRoundTrip();
   PGresult* result = PQexec(conn_, sql.c_str());
   ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;

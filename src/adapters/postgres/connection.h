@@ -111,10 +111,35 @@ class Connection {
   // transaction failed as if it had run alone. Prepared as Execute's. Only inside a transaction
   // (BEGIN): outside one, each pipeline would be its own implicit transaction.
   void Defer(std::string_view sql, std::vector<Param> params);
-  bool HasDeferred() const { return !deferred_.empty(); }
+  bool HasDeferred() const { return !deferred_.empty() || !begin_.empty(); }
   // Forgets the deferred statements unsent (their closure failed: its savepoint or transaction is
-  // rolled back anyway).
+  // rolled back anyway). A BEGIN not sent yet (BeginLazily) stays.
   void DiscardDeferred() { deferred_.clear(); }
+
+  // Begins a transaction without a round trip of its own: `statements` (each a single statement
+  // without parameters: "BEGIN ...", "SAVEPOINT x") go first in the pipeline of the next
+  // statement sent, whatever sends it. Until then InTransaction() is false and BeginPending()
+  // true. Call FoundBroken() first: a broken connection is otherwise only found out inside the
+  // transaction's first statement.
+  void BeginLazily(std::vector<std::string> statements);
+  bool BeginPending() const { return !begin_.empty(); }
+  // Forgets the deferred statements and a BEGIN not sent yet: nothing of them reached the server.
+  void DiscardUnsent() {
+    deferred_.clear();
+    begin_.clear();
+  }
+  // Sends one statement without parameters (the COMMIT of a read-only transaction) and returns
+  // without waiting for its answer, which FinishSent() reads: the caller is not held for a
+  // round trip whose outcome changes nothing it has. Every other call reads it first.
+  void SendWithoutWaiting(const std::string& sql);
+  // Reads the answer of what SendWithoutWaiting sent, if any (waiting for it when it has not
+  // arrived). Error: that statement's failure (the connection may be broken).
+  [[nodiscard]] Status FinishSent();
+
+  // For an idle connection: reads, without waiting, whatever the server sent since the last
+  // statement (a server that shut down or restarted sends its goodbye and closes the socket) and
+  // says whether the connection is now known to be broken. No round trip.
+  bool FoundBroken();
   // Sends the deferred statements and then each of `then` (single statements without parameters,
   // e.g. "RELEASE SAVEPOINT x", "COMMIT") in one round trip, and returns the command tag of the
   // last one sent ("" when nothing was sent). Error: the first statement that failed (those after
@@ -163,8 +188,9 @@ class Connection {
     std::vector<int> formats;
   };
 
-  // The deferred statements, taken out to be sent (none are left deferred).
-  std::vector<Queued> TakeDeferred() { return std::exchange(deferred_, {}); }
+  // The pending BEGIN and the deferred statements, in order, taken out to be sent (none are left).
+  std::vector<Queued> TakeDeferred();
+  bool HasUnsent() const { return !deferred_.empty() || !begin_.empty(); }
   void CountRoundTrip() {
     if (round_trips_ != nullptr) round_trips_->fetch_add(1, std::memory_order_relaxed);
   }
@@ -184,8 +210,10 @@ class Connection {
   std::string password_;                                   // only to take it out of messages
   std::unordered_map<std::string, std::string> prepared_;  // SQL text → statement name
   std::vector<Queued> deferred_;                           // Defer()red, not sent yet
+  std::vector<Queued> begin_;                              // BeginLazily()'s, not sent yet
   std::atomic<int64_t>* round_trips_ = nullptr;
   bool pipeline_broken_ = false;  // a pipeline could not be ended: the connection is unusable
+  bool answer_unread_ = false;    // SendWithoutWaiting's answer is not read yet
   Error last_error_;
 };
 

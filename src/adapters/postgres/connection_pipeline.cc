@@ -15,6 +15,18 @@ void Connection::Defer(std::string_view sql, std::vector<Param> params) {
   deferred_.push_back(Queued{std::string(sql), std::move(params)});
 }
 
+void Connection::BeginLazily(std::vector<std::string> statements) {
+  begin_.clear();
+  for (std::string& sql : statements) begin_.push_back(Queued{std::move(sql), {}});
+}
+
+std::vector<Connection::Queued> Connection::TakeDeferred() {
+  std::vector<Queued> statements = std::exchange(begin_, {});
+  for (Queued& statement : deferred_) statements.push_back(std::move(statement));
+  deferred_.clear();
+  return statements;
+}
+
 Result<std::string> Connection::Flush(const std::vector<std::string>& then) {
   std::vector<Queued> statements = TakeDeferred();
   for (const std::string& sql : then) statements.push_back(Queued{sql, {}});
@@ -24,6 +36,7 @@ Result<std::string> Connection::Flush(const std::vector<std::string>& then) {
 }
 
 Result<Rows> Connection::RunPipeline(const std::vector<Queued>& statements) {
+  POP_RETURN_IF_ERROR(FinishSent());
   // Prepared before the pipeline starts: PQprepare waits for its answer, which a pipeline may not.
   // Statements without parameters (COMMIT, RELEASE SAVEPOINT) are not worth a prepared name.
   std::vector<const std::string*> names;

@@ -31,10 +31,9 @@ constexpr char kCreateMigrationTable[] =
     " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())";
 
 // One name serves every closure: savepoints are strictly sequential within a batch. Each
-// savepoint statement rides in one round trip with its neighbour (BEGIN, the next SAVEPOINT,
-// COMMIT: several statements in one simple query), as the writer connection's round trips are
-// what every write of this server waits for in turn.
-constexpr char kBeginAndSavepoint[] = "BEGIN; SAVEPOINT pop_write";
+// savepoint statement rides in one round trip with its neighbour (the first SAVEPOINT with BEGIN
+// and the first closure's first statement; then RELEASE with the next SAVEPOINT, or with COMMIT),
+// as the writer connection's round trips are what every write of this server waits for in turn.
 constexpr char kRelease[] = "RELEASE SAVEPOINT pop_write";
 constexpr char kRollbackToAndRelease[] =
     "ROLLBACK TO SAVEPOINT pop_write; RELEASE SAVEPOINT pop_write";
@@ -148,21 +147,27 @@ Error BrokenError(const Connection& connection) {
                postgres::LostConnectionCause(connection.endpoint()));
 }
 
-// Begins a read-only transaction on the lease's connection. A connection that broke while it was
-// idle (PostgreSQL restarted, pg_terminate_backend, a network cut) is only found out now; as
-// nothing was done on it yet, it is replaced and BEGIN tried once more on a new one, so that
-// the first request after a restart does not fail for a connection that is already gone.
+// Begins a read-only transaction on the lease's connection, lazily: its BEGIN goes with the
+// closure's first statement (one round trip fewer per read). A connection that broke while it
+// was idle (PostgreSQL restarted, pg_terminate_backend, a network cut) is only found out now; as
+// nothing was done on it yet, it is replaced once, so that the first request after a restart
+// does not fail for a connection that is already gone.
 Result<Connection*> BeginRead(postgres::ConnectionPool::Lease& lease) {
   for (int attempt = 0;; ++attempt) {
     POP_ASSIGN_OR_RETURN(Connection * connection, lease.Get());
+    // The previous read's COMMIT (sent without waiting); its failure leaves nothing to undo.
+    static_cast<void>(connection->FinishSent());
     Status begun = Status::Ok();
     if (connection->InTransaction()) {
       // Left open only if an earlier COMMIT and ROLLBACK both failed.
       begun = connection->Run("ROLLBACK");
     }
-    // The snapshot is taken at the first query and kept until the transaction ends.
-    if (begun.ok()) begun = connection->Run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    if (begun.ok()) return connection;
+    if (begun.ok() && !connection->FoundBroken()) {
+      // The snapshot is taken at the first query and kept until the transaction ends.
+      connection->BeginLazily({"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"});
+      return connection;
+    }
+    if (begun.ok()) begun = Status(BrokenError(*connection));
     if (attempt > 0 || !connection->IsBroken()) return begun.error();
     lease.Reset();
   }
@@ -217,20 +222,31 @@ Status PostgresStore::Read(const std::function<Status(StoreReader&)>& fn) {
   connection->ClearLastError();
   postgres::Session session(*connection, options_.max_document_depth);
   Status outcome = sql::RunGuarded(fn, session);
+  if (connection->BeginPending()) {
+    // The closure read nothing: its transaction never reached the server.
+    connection->DiscardUnsent();
+    return outcome;
+  }
   if (connection->IsBroken()) return outcome.ok() ? Status(BrokenError(*connection)) : outcome;
   // A closure that went on after a failed statement read from a failed transaction.
   const bool failed = connection->InFailedTransaction();
-  Status ended = connection->Run(failed || !outcome.ok() ? "ROLLBACK" : "COMMIT");
+  if (!failed && outcome.ok()) {
+    // Everything read is in hand, and a read-only transaction has nothing to lose at its end:
+    // the caller does not wait for the COMMIT's answer (the connection's next user reads it).
+    connection->SendWithoutWaiting("COMMIT");
+    return outcome;
+  }
+  Status ended = connection->Run("ROLLBACK");
+  static_cast<void>(ended);  // the closure's failure is the one to report
   if (!outcome.ok()) return outcome;
-  if (failed) return Status(connection->last_error());
-  return ended;
+  return Status(connection->last_error());
 }
 
 Status PostgresStore::Write(const std::function<Status(StoreWriter&)>& fn) {
   return queue_.Write(fn);
 }
 
-Status PostgresStore::BeginWrite(const char* begin) {
+Status PostgresStore::BeginWrite(std::vector<std::string> begin) {
   // As BeginRead: a connection found broken before anything was done on it is replaced once.
   for (int attempt = 0;; ++attempt) {
     if (writer_ == nullptr || writer_->IsBroken()) {
@@ -239,14 +255,19 @@ Status PostgresStore::BeginWrite(const char* begin) {
       writer_->CountRoundTripsIn(&writer_round_trips_);
     }
     writer_->ClearLastError();
-    writer_->DiscardDeferred();
+    writer_->DiscardUnsent();
     Status begun = Status::Ok();
     if (writer_->InTransaction()) {
       // Left open only if a previous ROLLBACK failed; BEGIN would fail on it forever.
       begun = writer_->Run("ROLLBACK");
     }
-    if (begun.ok()) begun = writer_->Run(begin);
-    if (begun.ok() || attempt > 0 || !writer_->IsBroken()) return begun;
+    if (begun.ok() && !writer_->FoundBroken()) {
+      // Sent with the first closure's first statement, in its round trip.
+      writer_->BeginLazily(std::move(begin));
+      return Status::Ok();
+    }
+    if (begun.ok()) begun = Status(BrokenError(*writer_));
+    if (attempt > 0 || !writer_->IsBroken()) return begun;
   }
 }
 
@@ -254,7 +275,7 @@ std::vector<Status> PostgresStore::CommitBatch(std::span<const sql::WriteFn* con
   // A closure alone in its transaction needs no savepoint: when it fails, the whole transaction
   // is rolled back, which is all that savepoint would undo.
   const bool isolate = batch.size() > 1;
-  Status begun = BeginWrite(isolate ? kBeginAndSavepoint : "BEGIN");
+  Status begun = isolate ? BeginWrite({"BEGIN", "SAVEPOINT pop_write"}) : BeginWrite({"BEGIN"});
   if (!begun.ok()) return AbandonBatch(batch.size(), begun.error(), false);
   Connection& connection = *writer_;
 
@@ -292,6 +313,11 @@ std::vector<Status> PostgresStore::CommitBatch(std::span<const sql::WriteFn* con
       outcome = Status(connection.last_error());
     }
     if (!isolate && !outcome.ok()) {
+      if (connection.BeginPending()) {
+        // It failed before its first statement: the transaction never reached the server.
+        connection.DiscardUnsent();
+        return {std::move(outcome)};
+      }
       Status rolled_back = connection.Run("ROLLBACK");
       if (!rolled_back.ok()) return AbandonBatch(batch.size(), rolled_back.error(), false);
       return {std::move(outcome)};
@@ -307,6 +333,11 @@ std::vector<Status> PostgresStore::CommitBatch(std::span<const sql::WriteFn* con
       }
     }
     outcomes.push_back(std::move(outcome));
+  }
+  if (connection.BeginPending()) {
+    // No closure sent a statement: there is nothing to commit.
+    connection.DiscardUnsent();
+    return outcomes;
   }
   // The command tag is the last statement's: COMMIT's ("ROLLBACK" if the transaction failed).
   Result<std::string> committed = committed_with_writes
@@ -325,7 +356,7 @@ std::vector<Status> PostgresStore::CommitBatch(std::span<const sql::WriteFn* con
 
 std::vector<Status> PostgresStore::AbandonBatch(size_t size, const Error& error,
                                                 bool outcome_unknown) {
-  if (writer_ != nullptr) writer_->DiscardDeferred();
+  if (writer_ != nullptr) writer_->DiscardUnsent();
   if (writer_ != nullptr && !writer_->IsBroken() && writer_->InTransaction()) {
     // If even ROLLBACK fails, the next batch rolls back first and reports it; the error that
     // ended this batch is the one its callers need.

@@ -96,8 +96,9 @@ class PostgresStore final : public Store {
                 std::unique_ptr<postgres::ConnectionPool> readers);
 
   // On the queue's thread only. BeginWrite connects the writer if needed and begins a
-  // transaction on it with `begin` ("BEGIN", or BEGIN and a first statement in one round trip).
-  [[nodiscard]] Status BeginWrite(const char* begin);
+  // transaction on it with `begin` ("BEGIN", and a first SAVEPOINT), lazily: sent with the
+  // transaction's first statement.
+  [[nodiscard]] Status BeginWrite(std::vector<std::string> begin);
   std::vector<Status> CommitBatch(std::span<const sql::WriteFn* const> batch);
   std::vector<Status> AbandonBatch(size_t size, const Error& error, bool outcome_unknown);
 
