@@ -272,7 +272,8 @@ Status Connection::FinishSent() {
 }
 
 bool Connection::FoundBroken() {
-  if (answer_unread_) static_cast<void>(FinishSent());  // a failure shows as IsBroken, or not at all
+  // A failure of what was sent shows as IsBroken below, or not at all.
+  if (answer_unread_) static_cast<void>(FinishSent());
   if (IsBroken()) return true;
   const int fd = PQsocket(conn_);
   if (fd < 0) return true;
