@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "app/agenda_progress_update.h"
 #include "app/customer_scheduling_rule.h"
@@ -18,6 +22,19 @@ constexpr size_t kUnlimited = std::numeric_limits<int32_t>::max();
 constexpr int64_t kDefaultWaitSeconds = 20;
 constexpr int64_t kMaxWaitSeconds = 60;
 constexpr int64_t kMaxCount = 100;
+
+// Every stored object of `kind` whose `field` is one of `values`, in insertion order: one
+// statement whatever their number (a puller may take dozens of agendas in one getAgenda).
+Result<std::vector<DataObject>> FindEach(StoreReader& reader, ObjectKind kind,
+                                         const std::string& field,
+                                         std::vector<std::string> values) {
+  if (values.empty()) return std::vector<DataObject>();
+  ObjectQuery query;
+  query.one_of.push_back({field, std::move(values)});
+  query.scope = VisibilityScope::Everything();
+  query.limit = kUnlimited;
+  return reader.Find(kind, query);
+}
 
 bool IsBlank(const std::optional<std::string>& s) {
   return !s || s->find_first_not_of(" \t\r\n") == std::string::npos;
@@ -159,18 +176,49 @@ void ResourcePoolService::RecordClaims(const std::vector<ReadyAgenda>& claimed) 
 
 Result<GetAgendaResult> ResourcePoolService::LoadClaimed(const std::vector<ReadyAgenda>& claimed) {
   GetAgendaResult result;
+  if (claimed.empty()) return result;
   POP_RETURN_IF_ERROR(services_.store.Read([&](StoreReader& reader) -> Status {
+    result = GetAgendaResult();
+    // The agendas, their progress, and the progress of their operations: three statements for
+    // the whole claim, not three per agenda.
+    std::vector<std::string> agenda_ids;
+    agenda_ids.reserve(claimed.size());
+    for (const ReadyAgenda& ready : claimed) agenda_ids.push_back(ready.agenda_id);
+    POP_ASSIGN_OR_RETURN(auto agenda_objects,
+                         FindEach(reader, ObjectKind::kAgenda, "id", std::move(agenda_ids)));
+    std::unordered_map<std::string, Agenda> agendas;
+    std::vector<std::string> progress_ids;
+    for (DataObject& object : agenda_objects) {
+      Agenda agenda = std::get<Agenda>(std::move(object));
+      if (agenda.progress_id) progress_ids.push_back(*agenda.progress_id);
+      std::string id = agenda.id.value_or("");
+      agendas.emplace(std::move(id), std::move(agenda));
+    }
+    POP_ASSIGN_OR_RETURN(auto progress_objects,
+                         FindEach(reader, ObjectKind::kAgendaProgress, "id", progress_ids));
+    POP_ASSIGN_OR_RETURN(auto op_objects, FindEach(reader, ObjectKind::kOperationProgress,
+                                                   "agendaProgressId", progress_ids));
+    std::unordered_map<std::string, AgendaProgress> progresses;
+    for (DataObject& object : progress_objects) {
+      AgendaProgress progress = std::get<AgendaProgress>(std::move(object));
+      std::string id = progress.id.value_or("");
+      progresses.emplace(std::move(id), std::move(progress));
+    }
+    std::unordered_map<std::string, std::vector<OperationProgress>> ops_of;  // in stored order
+    for (DataObject& object : op_objects) {
+      OperationProgress op = std::get<OperationProgress>(std::move(object));
+      std::string progress_id = op.agenda_progress_id.value_or("");
+      ops_of[progress_id].push_back(std::move(op));
+    }
     for (const ReadyAgenda& ready : claimed) {
-      POP_ASSIGN_OR_RETURN(auto found, reader.Get(ObjectKind::kAgenda, ready.agenda_id));
-      if (!found) continue;  // deleted meanwhile: skipped, as the original did
-      Agenda agenda = std::get<Agenda>(std::move(*found));
+      auto found = agendas.find(ready.agenda_id);
+      if (found == agendas.end()) continue;  // deleted meanwhile: skipped, as the original did
+      Agenda agenda = std::move(found->second);
       if (!agenda.params) agenda.params = Json::Object();
       agenda.params->AsObject().Set("added", Json(ready.added.millis()));
-      POP_ASSIGN_OR_RETURN(
-          auto progress, reader.Get(ObjectKind::kAgendaProgress, agenda.progress_id.value_or("")));
-      if (progress) {
-        auto& agenda_progress = std::get<AgendaProgress>(*progress);
-        POP_ASSIGN_OR_RETURN(auto ops, OperationProgressOf(reader, *agenda_progress.id));
+      auto progress = progresses.find(agenda.progress_id.value_or(""));
+      if (progress != progresses.end()) {
+        std::vector<OperationProgress> ops = std::move(ops_of[progress->first]);
         // Prior progress: an operation not WAITING (the original's rule), or one a rerun reset
         // to WAITING after it ran (its attemptCount), so the executor numbers its next attempt.
         bool has_prior = std::any_of(ops.begin(), ops.end(), [](const OperationProgress& op) {
@@ -178,6 +226,7 @@ Result<GetAgendaResult> ResourcePoolService::LoadClaimed(const std::vector<Ready
                  op.attempt_count.value_or(0) > 0;
         });
         if (has_prior) {
+          AgendaProgress agenda_progress = std::move(progress->second);
           agenda_progress.operation_progress = std::move(ops);
           result.agenda_progresses.push_back(std::move(agenda_progress));
         }

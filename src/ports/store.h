@@ -46,9 +46,16 @@ struct FieldEquals {
   std::string value;
 };
 
+// The field equals one of `values` (none: nothing matches).
+struct FieldOneOf {
+  std::string field;
+  std::vector<std::string> values;
+};
+
 struct ObjectQuery {
   std::optional<std::string> id;
   std::vector<FieldEquals> equals;  // ANDed with each other and with `id`
+  std::vector<FieldOneOf> one_of;   // ANDed too: several objects read in one statement
   VisibilityScope scope;  // spec §4.4, pushed down so that `limit` counts visible objects
   // Only objects whose updatedTime is strictly earlier (objects without one never match). The
   // maintenance jobs find stale and expired work with it.

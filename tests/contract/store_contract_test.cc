@@ -250,6 +250,36 @@ TEST_P(StoreContractTest, FindReturnsInsertionOrderUpToLimitAndCountIgnoresLimit
   EXPECT_EQ(Count(ObjectKind::kAgenda, Everything(/*limit=*/0)), 6);
 }
 
+// one_of reads several objects in one statement: by id, by an indexed column, by a field of the
+// document; ANDed with the other filters; no values match nothing.
+TEST_P(StoreContractTest, FindOneOfMatchesAnyOfTheValuesInInsertionOrder) {
+  Agenda z9 = AgendaWith("z9", "acme");
+  z9.link_id = "L1";
+  z9.job_id = "J1";
+  Agenda a1 = AgendaWith("a1", "acme");
+  a1.link_id = "L2";
+  Agenda m5 = AgendaWith("m5", "acme");
+  m5.link_id = "L1";
+  Agenda b2 = AgendaWith("b2", "acme");
+  b2.job_id = "J2";
+  PutAll({z9, a1, m5, b2});
+  auto one_of = [](const std::string& field, std::vector<std::string> values) {
+    ObjectQuery query = Everything();
+    query.one_of.push_back({field, std::move(values)});
+    return query;
+  };
+
+  EXPECT_THAT(FindIds(ObjectKind::kAgenda, one_of("id", {"m5", "z9", "missing"})),
+              ElementsAre("z9", "m5"));
+  EXPECT_THAT(FindIds(ObjectKind::kAgenda, one_of("linkId", {"L1"})), ElementsAre("z9", "m5"));
+  EXPECT_THAT(FindIds(ObjectKind::kAgenda, one_of("jobId", {"J2", "J1"})), ElementsAre("z9", "b2"));
+  EXPECT_THAT(FindIds(ObjectKind::kAgenda, one_of("id", {})), IsEmpty());
+  EXPECT_EQ(Count(ObjectKind::kAgenda, one_of("id", {"a1", "b2", "a1"})), 2);
+  ObjectQuery both = one_of("id", {"z9", "a1", "b2"});
+  both.equals.push_back({"linkId", "L1"});
+  EXPECT_THAT(FindIds(ObjectKind::kAgenda, both), ElementsAre("z9"));
+}
+
 TEST_P(StoreContractTest, InsertionOrderContinuesAfterDeletes) {
   PutAll({AgendaWith("a", "acme"), AgendaWith("b", "acme"), AgendaWith("c", "acme")});
   ASSERT_TRUE(store_

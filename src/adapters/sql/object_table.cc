@@ -225,11 +225,30 @@ bool AddFieldEquals(const ObjectTable& table, const FieldEquals& equals, WhereBu
   return true;
 }
 
+// False when the filter cannot match anything.
+bool AddFieldOneOf(const ObjectTable& table, const FieldOneOf& one_of, WhereBuilder& where) {
+  if (!IsPlainIdentifier(one_of.field) || one_of.values.empty()) return false;
+  std::string text;
+  if (one_of.field == "id") {
+    text = "id";
+  } else if (const Column* column = TextColumnFor(table, one_of.field)) {
+    text = column->name;
+  } else {
+    text = FieldText(where, one_of.field);  // absent fields are NULL and match nothing
+  }
+  const std::string values = where.AddParam(SqlValue::Text(JsonArrayText(one_of.values)));
+  where.AddCondition(text + " IN (" + ArrayParamValues(where.dialect(), values) + ")");
+  return true;
+}
+
 // False when the query cannot match anything.
 bool BuildWhere(const ObjectTable& table, const ObjectQuery& query, WhereBuilder& where) {
   if (query.id.has_value()) where.AddCondition("id = " + where.AddParam(SqlValue::Text(*query.id)));
   for (const FieldEquals& equals : query.equals) {
     if (!AddFieldEquals(table, equals, where)) return false;
+  }
+  for (const FieldOneOf& one_of : query.one_of) {
+    if (!AddFieldOneOf(table, one_of, where)) return false;
   }
   if (query.updated_before.has_value()) {
     where.AddCondition("updated_time < " +
