@@ -22,9 +22,9 @@ void CheckParsed(const pop::Result<T>& parsed) {
             error.code == pop::ErrorCode::kValidation)
       << error.message;
   POP_CHECK(!error.message.empty());
-  if (error.message.rfind("Invalid value for field", 0) == 0) {
-    POP_CHECK(error.message.find("field ''") == std::string::npos) << error.message;
-  }
+  // The field named first is not empty (a field's own name may contain anything, "field ''"
+  // included).
+  POP_CHECK(error.message.rfind("Invalid value for field ''", 0) != 0) << error.message;
 }
 
 }  // namespace
