@@ -178,7 +178,6 @@ Result<GetAgendaResult> ResourcePoolService::LoadClaimed(const std::vector<Ready
   GetAgendaResult result;
   if (claimed.empty()) return result;
   POP_RETURN_IF_ERROR(services_.store.Read([&](StoreReader& reader) -> Status {
-    result = GetAgendaResult();
     // The agendas, their progress, and the progress of their operations: three statements for
     // the whole claim, not three per agenda.
     std::vector<std::string> agenda_ids;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/submit_agenda.h"
+#include "contract/opened_store_support.h"
 #include "contract/store_factories_support.h"
 #include "contract/store_samples_support.h"
 #include "core/codec/json_text.h"
@@ -36,13 +37,12 @@ Agenda BulkAgenda(const std::string& customer_id, const std::string& link_id) {
       {"name":"a","type":"sample","payload":{}},{"name":"b","type":"sample","payload":{}}]})"));
 }
 
-class StoreBulkSubmitContractTest : public ::testing::TestWithParam<StoreFactory> {
+class StoreBulkSubmitContractTest : public OpenedStoreTest {
  protected:
   void SetUp() override {
-    Result<std::unique_ptr<Store>> opened = GetParam().open(dir_.path());
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(opened).value();
-    Status written = store_->Write([](StoreWriter& writer) -> Status {
+    OpenedStoreTest::SetUp();
+    if (HasFatalFailure()) return;
+    Write([](StoreWriter& writer) -> Status {
       POP_RETURN_IF_ERROR(writer.Put(ObjectOf(
           ObjectKind::kResourcePool, R"({"id":"rp-1","customerId":"owner","title":"rp"})")));
       POP_RETURN_IF_ERROR(writer.Put(ObjectOf(ObjectKind::kInsight, R"({"id":"insight-1",
@@ -52,7 +52,7 @@ class StoreBulkSubmitContractTest : public ::testing::TestWithParam<StoreFactory
       return writer.Put(ObjectOf(ObjectKind::kCustomer, R"({"id":"acme","customerId":"acme",
           "title":"A","resourcePoolId":"rp-1"})"));
     });
-    ASSERT_TRUE(written.ok()) << written.message();
+    if (HasFatalFailure()) return;
     submit_ = std::make_unique<app::SubmitAgenda>(app::Services{*store_, clock_, ids_}, changes_);
   }
 
@@ -84,8 +84,6 @@ class StoreBulkSubmitContractTest : public ::testing::TestWithParam<StoreFactory
     return counts;
   }
 
-  TempDir dir_;
-  std::unique_ptr<Store> store_;
   FakeClock clock_;
   SequentialIdGenerator ids_;
   NullChangeFeed changes_;

@@ -356,7 +356,7 @@ Connection::ParamArrays::ParamArrays(const std::vector<Param>& params) {
 
 Result<Rows> Connection::Execute(std::string_view sql, const std::vector<Param>& params) {
   POP_RETURN_IF_ERROR(FinishSent());
-  if (HasUnsent()) {
+  if (HasDeferred()) {
     // A pending BEGIN and the deferred writes go first, in the same round trip.
     std::vector<Queued> statements = TakeDeferred();
     statements.push_back(Queued{std::string(sql), params});
@@ -383,7 +383,7 @@ Result<Rows> Connection::Execute(std::string_view sql, const std::vector<Param>&
 
 Result<std::string> Connection::RunForCommand(const std::string& sql) {
   POP_RETURN_IF_ERROR(FinishSent());
-  if (HasUnsent()) POP_RETURN_IF_ERROR(Flush().status());
+  if (HasDeferred()) POP_RETURN_IF_ERROR(Flush().status());
   CountRoundTrip();
   PGresult* result = PQexec(conn_, sql.c_str());
   ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;

@@ -111,6 +111,8 @@ class Connection {
   // transaction failed as if it had run alone. Prepared as Execute's. Only inside a transaction
   // (BEGIN): outside one, each pipeline would be its own implicit transaction.
   void Defer(std::string_view sql, std::vector<Param> params);
+  // Whether anything waits to be sent with the next statement: deferred writes, or a BEGIN
+  // (BeginLazily).
   bool HasDeferred() const { return !deferred_.empty() || !begin_.empty(); }
   // Forgets the deferred statements unsent (their closure failed: its savepoint or transaction is
   // rolled back anyway). A BEGIN not sent yet (BeginLazily) stays.
@@ -190,7 +192,6 @@ class Connection {
 
   // The pending BEGIN and the deferred statements, in order, taken out to be sent (none are left).
   std::vector<Queued> TakeDeferred();
-  bool HasUnsent() const { return !deferred_.empty() || !begin_.empty(); }
   void CountRoundTrip() {
     if (round_trips_ != nullptr) round_trips_->fetch_add(1, std::memory_order_relaxed);
   }

@@ -207,20 +207,19 @@ std::string FieldText(WhereBuilder& where, const std::string& field) {
          path + " END)";
 }
 
+// What a filter on `field` compares: the id, the field's text column, or its text in `doc`
+// (absent fields are NULL and match nothing).
+std::string FieldExpression(const ObjectTable& table, const std::string& field,
+                            WhereBuilder& where) {
+  if (field == "id") return "id";
+  if (const Column* column = TextColumnFor(table, field)) return std::string(column->name);
+  return FieldText(where, field);
+}
+
 // False when the filter cannot match anything.
 bool AddFieldEquals(const ObjectTable& table, const FieldEquals& equals, WhereBuilder& where) {
   if (!IsPlainIdentifier(equals.field)) return false;
-  if (equals.field == "id") {
-    where.AddCondition("id = " + where.AddParam(SqlValue::Text(equals.value)));
-    return true;
-  }
-  if (const Column* column = TextColumnFor(table, equals.field)) {
-    where.AddCondition(std::string(column->name) + " = " +
-                       where.AddParam(SqlValue::Text(equals.value)));
-    return true;
-  }
-  // Absent fields are NULL and match nothing.
-  std::string text = FieldText(where, equals.field);
+  std::string text = FieldExpression(table, equals.field, where);
   where.AddCondition(text + " = " + where.AddParam(SqlValue::Text(equals.value)));
   return true;
 }
@@ -228,14 +227,7 @@ bool AddFieldEquals(const ObjectTable& table, const FieldEquals& equals, WhereBu
 // False when the filter cannot match anything.
 bool AddFieldOneOf(const ObjectTable& table, const FieldOneOf& one_of, WhereBuilder& where) {
   if (!IsPlainIdentifier(one_of.field) || one_of.values.empty()) return false;
-  std::string text;
-  if (one_of.field == "id") {
-    text = "id";
-  } else if (const Column* column = TextColumnFor(table, one_of.field)) {
-    text = column->name;
-  } else {
-    text = FieldText(where, one_of.field);  // absent fields are NULL and match nothing
-  }
+  std::string text = FieldExpression(table, one_of.field, where);
   const std::string values = where.AddParam(SqlValue::Text(JsonArrayText(one_of.values)));
   where.AddCondition(text + " IN (" + ArrayParamValues(where.dialect(), values) + ")");
   return true;
